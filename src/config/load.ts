@@ -1,0 +1,65 @@
+// Reads settings once, from an environment object (never process.env directly),
+// and reports every problem in one message.
+import { readFileSync } from 'node:fs';
+import { settingsSchema, settingNames, type Settings } from './schema.js';
+
+export interface Config extends Omit<Settings, 'ISSUER' | 'BROKER_AUDIENCE'> {
+  ISSUER: string;
+  BROKER_AUDIENCE: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Resolves `NAME_FILE` (Docker/Kubernetes secrets) into `NAME` when `NAME` is unset. */
+function withFileSecrets(env: Env, problems: string[]): Env {
+  const out: Env = {};
+  for (const name of settingNames) {
+    const direct = env[name];
+    const file = env[`${name}_FILE`];
+    if (direct !== undefined && direct !== '') out[name] = direct;
+    else if (file) {
+      try {
+        out[name] = readFileSync(file, 'utf8').trim();
+      } catch {
+        problems.push(`${name}_FILE: cannot read ${file}`);
+      }
+    }
+  }
+  return out;
+}
+
+function isLocalhost(url: URL): boolean {
+  return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+}
+
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const parsed = settingsSchema.safeParse(withFileSecrets(env, problems));
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const s = parsed.data;
+  const issuer = (s.ISSUER ?? `http://localhost:${s.PORT}`).replace(/\/+$/, '');
+  const url = new URL(issuer);
+  if (url.search || url.hash) problems.push('ISSUER: must not contain a query or fragment');
+  if (issuer.endsWith('/.well-known/openid-configuration')) {
+    problems.push('ISSUER: give the base URL, without /.well-known/openid-configuration');
+  }
+  if (s.NODE_ENV === 'production') {
+    if (!s.SECRET_KEY) problems.push('SECRET_KEY: required in production (32+ random characters)');
+    if (url.protocol !== 'https:' && !isLocalhost(url)) {
+      problems.push('ISSUER: must be https:// in production (Identity Center only fetches https URLs)');
+    }
+    if (s.SECRET_KEY?.startsWith('dev-')) problems.push('SECRET_KEY: a development key cannot be used in production');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return { ...s, ISSUER: issuer, BROKER_AUDIENCE: s.BROKER_AUDIENCE ?? `${issuer}/api` };
+}

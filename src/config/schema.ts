@@ -1,0 +1,61 @@
+// Every setting tti-bridge reads, with its default and a description. The README's
+// configuration table is checked against this list (test/unit/config.test.ts).
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const settingsSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development')
+    .describe('`production` enforces real secrets and an https issuer.'),
+  PORT: int(0, 65535).default(3000).describe('HTTP port of the service.'),
+  HOST: z.string().min(1).default('0.0.0.0').describe('Interface to listen on.'),
+  ISSUER: z.url().optional()
+    .describe('Public base URL of the OpenID Provider, byte-equal to every token\'s `iss`. Default `http://localhost:$PORT`.'),
+  TRUST_PROXY: bool.default(false)
+    .describe('Trust `X-Forwarded-*` headers from a TLS-terminating proxy.'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()
+    .describe('PostgreSQL connection URL. Unset: an embedded PostgreSQL under `$DATA_DIR/pg`.'),
+  DATA_DIR: z.string().min(1).default('./.data')
+    .describe('Directory for the embedded database and the generated development secret.'),
+  SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional()
+    .describe('Key-encryption key for signing and cookie keys at rest. Required in production.'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+    .describe('pino log level.'),
+  ARGON2_MEMORY_KIB: int(19456, 4194304).default(19456)
+    .describe('argon2id memory cost in KiB (OWASP minimum 19456).'),
+  ARGON2_TIME_COST: int(2, 100).default(2).describe('argon2id iterations.'),
+  ARGON2_PARALLELISM: int(1, 16).default(1).describe('argon2id lanes.'),
+  ARGON2_MAX_CONCURRENCY: int(1, 256).default(4)
+    .describe('Password hashes computed at once; further logins wait (bounds memory).'),
+  LOGIN_MAX_FAILURES_ACCOUNT: int(1, 1000).default(5)
+    .describe('Failed logins for one account before it is locked.'),
+  LOGIN_MAX_FAILURES_IP: int(1, 100000).default(50)
+    .describe('Failed logins from one client IP before it is locked.'),
+  LOGIN_LOCK_SECONDS: int(1, 86400).default(900).describe('Length of a login lock.'),
+  ID_TOKEN_TTL: int(60, 86400).default(3600).describe('ID token lifetime (seconds).'),
+  ACCESS_TOKEN_TTL: int(60, 86400).default(3600).describe('Access token lifetime (seconds).'),
+  REFRESH_TOKEN_TTL: int(60, 31536000).default(1209600).describe('Refresh token lifetime (seconds).'),
+  SESSION_TTL: int(60, 31536000).default(1209600).describe('Login session lifetime (seconds).'),
+  KEY_ACTIVATION_DELAY: int(0, 604800).default(3600)
+    .describe('Seconds a new signing key is published in JWKS before it signs.'),
+  KEY_REFRESH_INTERVAL: int(1, 3600).default(30)
+    .describe('Seconds between checks for key changes made by other instances.'),
+  BROKER_AUDIENCE: z.string().min(1).optional()
+    .describe('Resource indicator (audience) of broker API access tokens. Default `$ISSUER/api`.'),
+  ASSERTION_TTL: int(30, 3600).default(300)
+    .describe('Lifetime of the ID token minted as the CreateTokenWithIAM assertion.'),
+  CREDENTIAL_CACHE_MAX: int(1, 1000000).default(10000)
+    .describe('Identity-enhanced credential sets kept in memory (LRU).'),
+  CREDENTIAL_REFRESH_MARGIN: int(0, 3600).default(300)
+    .describe('Seconds before expiry at which cached credentials are replaced.'),
+  AUDIT_RETENTION_DAYS: int(1, 3650).default(90).describe('Days audit events are kept.'),
+  SANDBOX: bool.optional()
+    .describe('Run the local AWS sandbox in-process. Default on outside production when no AWS settings are given.'),
+  SANDBOX_FIXTURE: z.string().optional().describe('Sandbox fixture file (YAML/JSON). Default: the demo fixture.'),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export const settingNames = Object.keys(settingsSchema.shape) as (keyof Settings)[];

@@ -1,0 +1,23 @@
+// The only module that constructs the Prisma client. The pg driver adapter lets Prisma
+// run with its WASM query compiler: no native engine download.
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from './generated/client.js';
+
+export type Db = PrismaClient;
+export { Prisma } from './generated/client.js';
+
+export function poolConfig(databaseUrl: string) {
+  const url = new URL(databaseUrl);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    user: decodeURIComponent(url.username || 'postgres'),
+    password: decodeURIComponent(url.password),
+    database: decodeURIComponent(url.pathname.slice(1) || 'postgres'),
+    max: Number(url.searchParams.get('connection_limit') ?? 10),
+  };
+}
+
+export function createDb(databaseUrl: string): Db {
+  return new PrismaClient({ adapter: new PrismaPg(poolConfig(databaseUrl)) });
+}

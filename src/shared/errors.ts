@@ -1,0 +1,28 @@
+// Application errors carry a stable snake_case code, an HTTP status and whether the
+// message may be shown to the caller. Unexposed errors become a generic 500.
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly options: { expose?: boolean; fields?: FieldProblem[]; retryAfter?: number; detail?: Record<string, unknown> } = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get expose(): boolean {
+    return this.options.expose ?? this.status < 500;
+  }
+}
+
+export const validationError = (fields: FieldProblem[]) =>
+  new AppError('validation_failed', 400, `Invalid request: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, { fields });
+
+export const notFound = (what: string, id: string) =>
+  new AppError(`${what}_not_found`, 404, `${what.replace(/_/g, ' ')} '${id}' does not exist`);
