@@ -1,0 +1,130 @@
+// Brute-force protection in the login_throttle table, shared by every instance.
+// Two counters per attempt: the account (`acct:<tenant>:<email>`, counted even when the
+// account does not exist, so probing unknown emails costs the same) and the client IP
+// (`ip:<addr>`). Reaching a limit locks the key for LOGIN_LOCK_SECONDS; before that,
+// repeated failures add a growing delay. A counter goes stale (restarts) once the lock
+// window has passed since its last failure.
+import type { Db } from '../db/client.js';
+
+export interface ThrottleOptions {
+  db: Db;
+  maxFailuresAccount: number;
+  maxFailuresIp: number;
+  lockSeconds: number;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  /** Failures that cost nothing before delays start. Default 2. */
+  freeFailures?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export interface LoginAttempt {
+  tenantId: string;
+  email: string;
+  ip?: string;
+}
+
+export type ThrottleState = { locked: true; retryAfterSeconds: number } | { locked: false; delayMs: number };
+
+export interface LoginThrottle {
+  /** Reads both counters: locked, or the delay to impose before checking the password. */
+  check(attempt: LoginAttempt): Promise<ThrottleState>;
+  /** check() and then sleeps for the delay; returns the state. */
+  guard(attempt: LoginAttempt): Promise<ThrottleState>;
+  recordFailure(attempt: LoginAttempt): Promise<void>;
+  /** Clears the account counter. The IP counter stays: one valid login must not whitewash an IP. */
+  recordSuccess(attempt: LoginAttempt): Promise<void>;
+}
+
+export const accountKey = (tenantId: string, email: string) => `acct:${tenantId}:${email.trim().toLowerCase()}`;
+export const ipKey = (ip: string) => `ip:${ip}`;
+
+export function throttleOptionsFromConfig(config: {
+  LOGIN_MAX_FAILURES_ACCOUNT: number;
+  LOGIN_MAX_FAILURES_IP: number;
+  LOGIN_LOCK_SECONDS: number;
+}): Pick<ThrottleOptions, 'maxFailuresAccount' | 'maxFailuresIp' | 'lockSeconds'> {
+  return {
+    maxFailuresAccount: config.LOGIN_MAX_FAILURES_ACCOUNT,
+    maxFailuresIp: config.LOGIN_MAX_FAILURES_IP,
+    lockSeconds: config.LOGIN_LOCK_SECONDS,
+  };
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createLoginThrottle(opts: ThrottleOptions): LoginThrottle {
+  const { db, lockSeconds } = opts;
+  const now = opts.now ?? (() => new Date());
+  const sleep = opts.sleep ?? realSleep;
+  const free = opts.freeFailures ?? 2;
+  const base = opts.baseDelayMs ?? 250;
+  const cap = opts.maxDelayMs ?? 2000;
+  // A shared NAT address sees many users' typos, so IP delays start only halfway to its lock.
+  const ipFree = Math.max(free, Math.floor(opts.maxFailuresIp / 2));
+
+  const delayFor = (failures: number, freeCount: number) =>
+    failures <= freeCount ? 0 : Math.min(cap, base * 2 ** (failures - freeCount - 1));
+
+  const keysOf = (a: LoginAttempt) => {
+    const keys = [{ key: accountKey(a.tenantId, a.email), max: opts.maxFailuresAccount, free }];
+    if (a.ip) keys.push({ key: ipKey(a.ip), max: opts.maxFailuresIp, free: ipFree });
+    return keys;
+  };
+
+  async function check(attempt: LoginAttempt): Promise<ThrottleState> {
+    const keys = keysOf(attempt);
+    const rows = await db.loginThrottle.findMany({ where: { key: { in: keys.map((k) => k.key) } } });
+    const t = now().getTime();
+    let retryMs = 0;
+    let delayMs = 0;
+    for (const row of rows) {
+      if (row.lockedUntil && row.lockedUntil.getTime() > t) retryMs = Math.max(retryMs, row.lockedUntil.getTime() - t);
+      const fresh = row.lastFailure.getTime() > t - lockSeconds * 1000;
+      const k = keys.find((x) => x.key === row.key)!;
+      if (fresh && !row.lockedUntil) delayMs = Math.max(delayMs, delayFor(row.failures, k.free));
+    }
+    if (retryMs > 0) return { locked: true, retryAfterSeconds: Math.ceil(retryMs / 1000) };
+    return { locked: false, delayMs };
+  }
+
+  async function bump(key: string, max: number): Promise<void> {
+    const t = now().getTime();
+    // Timestamps go in as UTC ISO strings: the columns are `timestamp` holding UTC (Prisma's convention).
+    const at = new Date(t).toISOString();
+    const staleBefore = new Date(t - lockSeconds * 1000).toISOString();
+    const lockUntil = new Date(t + lockSeconds * 1000).toISOString();
+    const firstLock = max <= 1 ? lockUntil : null;
+    // One statement, so concurrent failures on several instances all count.
+    await db.$executeRaw`
+      INSERT INTO login_throttle AS l (key, failures, last_failure, locked_until)
+      VALUES (${key}, 1, ${at}::timestamptz AT TIME ZONE 'UTC', ${firstLock}::timestamptz AT TIME ZONE 'UTC')
+      ON CONFLICT (key) DO UPDATE SET
+        failures = CASE WHEN l.last_failure <= ${staleBefore}::timestamptz AT TIME ZONE 'UTC'
+                          OR l.locked_until <= ${at}::timestamptz AT TIME ZONE 'UTC'
+                        THEN 1 ELSE l.failures + 1 END,
+        locked_until = CASE
+          WHEN l.last_failure <= ${staleBefore}::timestamptz AT TIME ZONE 'UTC'
+            OR l.locked_until <= ${at}::timestamptz AT TIME ZONE 'UTC'
+            THEN ${firstLock}::timestamptz AT TIME ZONE 'UTC'
+          WHEN l.failures + 1 >= ${max} THEN ${lockUntil}::timestamptz AT TIME ZONE 'UTC'
+          ELSE l.locked_until END,
+        last_failure = ${at}::timestamptz AT TIME ZONE 'UTC'`;
+  }
+
+  return {
+    check,
+    async guard(attempt) {
+      const state = await check(attempt);
+      if (!state.locked && state.delayMs > 0) await sleep(state.delayMs);
+      return state;
+    },
+    async recordFailure(attempt) {
+      for (const k of keysOf(attempt)) await bump(k.key, k.max);
+    },
+    async recordSuccess(attempt) {
+      await db.loginThrottle.deleteMany({ where: { key: accountKey(attempt.tenantId, attempt.email) } });
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createDb, type Db } from '../../src/db/client.js';
+import { createLoginThrottle, accountKey, type ThrottleOptions } from '../../src/accounts/throttle.js';
+import { fakeClock, uniqueId } from '../helpers/accounts.js';
+
+let tdb: TestDatabase;
+let db: Db;
+before(async () => {
+  tdb = await createTestDatabase();
+  db = createDb(tdb.url);
+});
+after(async () => {
+  await db.$disconnect();
+  await tdb.drop();
+});
+
+function setup(overrides: Partial<ThrottleOptions> = {}) {
+  const clock = fakeClock();
+  const throttle = createLoginThrottle({
+    db, maxFailuresAccount: 5, maxFailuresIp: 50, lockSeconds: 900, now: clock.now, sleep: clock.sleep, ...overrides,
+  });
+  const attempt = { tenantId: uniqueId('t'), email: `${uniqueId('u')}@example.com`, ip: uniqueId('10.0.0') };
+  return { clock, throttle, attempt };
+}
+
+async function fail(throttle: ReturnType<typeof setup>['throttle'], attempt: ReturnType<typeof setup>['attempt'], n: number) {
+  for (let i = 0; i < n; i++) await throttle.recordFailure(attempt);
+}
+
+test('the first two failures cost nothing, then the delay doubles', async () => {
+  const { throttle, attempt } = setup({ maxFailuresAccount: 10 });
+  const delays: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const s = await throttle.check(attempt);
+    assert.equal(s.locked, false);
+    delays.push(s.locked ? -1 : s.delayMs);
+    await throttle.recordFailure(attempt);
+  }
+  assert.deepEqual(delays, [0, 0, 0, 250, 500, 1000, 2000]);
+  await fail(throttle, attempt, 2);
+  assert.deepEqual(await throttle.check(attempt), { locked: false, delayMs: 2000 }, 'capped');
+});
+
+test('guard() sleeps for the delay through the injected sleep', async () => {
+  const { clock, throttle, attempt } = setup();
+  await fail(throttle, attempt, 4);
+  await throttle.guard(attempt);
+  assert.deepEqual(clock.sleeps, [500]);
+});
+
+test('the account locks after N failures until the lock time has passed', async () => {
+  const { clock, throttle, attempt } = setup();
+  await fail(throttle, attempt, 5);
+  assert.deepEqual(await throttle.check(attempt), { locked: true, retryAfterSeconds: 900 });
+  clock.advance(600);
+  assert.deepEqual(await throttle.check(attempt), { locked: true, retryAfterSeconds: 300 });
+  clock.advance(301);
+  assert.deepEqual(await throttle.check(attempt), { locked: false, delayMs: 0 });
+  await throttle.recordFailure(attempt);
+  assert.equal((await db.loginThrottle.findUnique({ where: { key: accountKey(attempt.tenantId, attempt.email) } }))?.failures, 1,
+    'counting restarts after a lock expires');
+});
+
+test('email case does not give a fresh counter', async () => {
+  const { throttle, attempt } = setup();
+  await fail(throttle, attempt, 3);
+  await fail(throttle, { ...attempt, email: attempt.email.toUpperCase() }, 2);
+  assert.equal((await throttle.check(attempt)).locked, true);
+});
+
+test('success resets the account counter', async () => {
+  const { throttle, attempt } = setup();
+  await fail(throttle, attempt, 4);
+  await throttle.recordSuccess(attempt);
+  assert.deepEqual(await throttle.check(attempt), { locked: false, delayMs: 0 });
+  await fail(throttle, attempt, 4);
+  assert.equal((await throttle.check(attempt)).locked, false, 'four new failures are below the limit again');
+});
+
+test('failures older than the lock window are forgotten', async () => {
+  const { clock, throttle, attempt } = setup();
+  await fail(throttle, attempt, 4);
+  clock.advance(901);
+  assert.deepEqual(await throttle.check(attempt), { locked: false, delayMs: 0 });
+  await fail(throttle, attempt, 4);
+  assert.equal((await throttle.check(attempt)).locked, false);
+});
+
+test('an IP is locked after its own limit, across many accounts', async () => {
+  const { throttle, attempt } = setup({ maxFailuresIp: 6 });
+  for (let i = 0; i < 6; i++) await throttle.recordFailure({ ...attempt, email: `probe${i}@example.com` });
+  const other = { ...attempt, email: 'someone-else@example.com' };
+  assert.deepEqual(await throttle.check(other), { locked: true, retryAfterSeconds: 900 });
+  assert.equal((await throttle.check({ ...other, ip: '192.0.2.99' })).locked, false, 'other IPs are unaffected');
+  await throttle.recordSuccess(other);
+  assert.equal((await throttle.check(other)).locked, true, 'a success does not clear the IP lock');
+});
+
+test('concurrent failures are all counted', async () => {
+  const { throttle, attempt } = setup({ maxFailuresAccount: 20 });
+  await Promise.all(Array.from({ length: 8 }, () => throttle.recordFailure(attempt)));
+  const row = await db.loginThrottle.findUnique({ where: { key: accountKey(attempt.tenantId, attempt.email) } });
+  assert.equal(row?.failures, 8);
+});
