@@ -1,0 +1,107 @@
+// node-oidc-provider configuration as a pure function of settings, keys and storage.
+// Rebuilt by ProviderHolder whenever the key set changes (rotation without restart).
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/load.js';
+import type { KeySnapshot } from './keys.js';
+import type { Views } from '../http/views.js';
+
+export interface AccountLookup {
+  /** Active users only: a disabled user's tokens stop working at the next lookup. */
+  findActive(sub: string): Promise<{ sub: string; claims: Record<string, unknown> } | null>;
+}
+
+export interface ProviderDeps {
+  config: Config;
+  keys: KeySnapshot;
+  adapter: NonNullable<Configuration['adapter']>;
+  accounts: AccountLookup;
+  views: Views;
+  /** Clients (by id) allowed to get broker API tokens, and with which scopes. */
+  brokerScopesFor(clientId: string): Promise<string[]>;
+}
+
+export const SCOPE_CLAIMS = {
+  // `jti` rides with `openid` so every ID token gets a fresh one (Identity Center
+  // refuses to exchange a token whose jti it has seen).
+  openid: ['sub', 'jti'],
+  email: ['email', 'email_verified'],
+  profile: ['name'],
+  tenant: ['tenant_id'],
+  groups: ['groups'],
+};
+
+export function buildProvider(deps: ProviderDeps): Provider {
+  const { config, keys, views } = deps;
+  const configuration: Configuration = {
+    adapter: deps.adapter,
+    jwks: { keys: keys.providerJwks as never },
+    cookies: { keys: keys.cookieKeys, long: { signed: true }, short: { signed: true } },
+    claims: SCOPE_CLAIMS,
+    scopes: ['openid', 'offline_access', 'email', 'profile', 'tenant', 'groups', 'search', 'admin'],
+    conformIdTokenClaims: false,
+    extraParams: ['tenant'],
+    clientDefaults: { id_token_signed_response_alg: 'RS256', grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
+    enabledJWA: { idTokenSigningAlgValues: ['RS256'], requestObjectSigningAlgValues: ['RS256'] },
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: config.ACCESS_TOKEN_TTL,
+      ClientCredentials: config.ACCESS_TOKEN_TTL,
+      IdToken: config.ID_TOKEN_TTL,
+      RefreshToken: config.REFRESH_TOKEN_TTL,
+      AuthorizationCode: 60,
+      Interaction: 3600,
+      Session: config.SESSION_TTL,
+      Grant: config.REFRESH_TOKEN_TTL,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      clientCredentials: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => views.render(ctx, 'logout', { form, client: ctx.oidc.client?.clientName }),
+        postLogoutSuccessSource: async (ctx) => views.render(ctx, 'logged-out', { client: ctx.oidc.client?.clientName }),
+      },
+      resourceIndicators: {
+        enabled: true,
+        // Broker API tokens: only for the broker audience, only granted scopes the client holds.
+        defaultResource: async (_ctx, _client, oneOf) => oneOf ?? config.BROKER_AUDIENCE,
+        useGrantedResource: async () => false,
+        getResourceServerInfo: async (_ctx, resource, client) => {
+          if (resource !== config.BROKER_AUDIENCE) throw new errors.InvalidTarget(`unknown resource; the broker API is ${config.BROKER_AUDIENCE}`);
+          const allowed = await deps.brokerScopesFor(client.clientId);
+          if (!allowed.length) throw new errors.InvalidTarget('this client may not call the broker API');
+          return { scope: allowed.join(' '), audience: config.BROKER_AUDIENCE, accessTokenFormat: 'jwt', accessTokenTTL: config.ACCESS_TOKEN_TTL, jwt: { sign: { alg: 'RS256' } } };
+        },
+      },
+    },
+    findAccount: async (_ctx, sub) => {
+      const account = await deps.accounts.findActive(sub);
+      if (!account) return undefined;
+      return {
+        accountId: account.sub,
+        claims: async (use) => ({ ...account.claims, sub: account.sub, ...(use === 'id_token' ? { jti: randomUUID() } : {}) }),
+      };
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    renderError: async (ctx, out, error) => {
+      ctx.type = 'html';
+      ctx.body = views.renderString('error', {
+        error: out.error,
+        description: out.error_description ?? 'The request could not be processed.',
+        status: (error as { statusCode?: number }).statusCode ?? 400,
+      });
+    },
+    allowOmittingSingleRegisteredRedirectUri: false,
+  };
+  const provider = new Provider(config.ISSUER, configuration);
+  provider.proxy = config.TRUST_PROXY;
+  return provider;
+}
+
+export type { KoaContextWithOIDC };
