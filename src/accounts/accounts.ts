@@ -1,0 +1,87 @@
+// The account side of the OpenID Provider: login checks for the interaction routes,
+// lookups for the provider's findAccount, and the user administration used by the CLI.
+import type { Db } from '../db/client.js';
+import type { OnChange } from '../tenants/events.js';
+import type { PasswordHasher } from './password.js';
+import type { LoginThrottle } from './throttle.js';
+import { normalizeEmail } from './validate.js';
+import { createUserAdmin, type UserAdmin } from './users.js';
+import { toAccount, type Account, type AccountClaims, type AuthResult } from './types.js';
+
+export type { Account, AccountClaims, AuthResult, NewUser, ImportRecord } from './types.js';
+
+export interface AccountServiceDeps {
+  db: Db;
+  hasher: PasswordHasher;
+  throttle: LoginThrottle;
+  now?: () => Date;
+  onChange?: OnChange;
+}
+
+export interface AuthenticateInput {
+  tenantId: string;
+  email: string;
+  password: string;
+  ip?: string;
+}
+
+export interface AccountService extends UserAdmin {
+  authenticate(input: AuthenticateInput): Promise<AuthResult>;
+  /** Only accounts that may currently use tokens: null when missing, disabled or in a disabled tenant. */
+  findById(id: string): Promise<Account | null>;
+  claimsFor(user: Account): AccountClaims;
+}
+
+const INVALID: AuthResult = { ok: false, reason: 'invalid_credentials' };
+
+export function createAccountService(deps: AccountServiceDeps): AccountService {
+  const { db, hasher, throttle } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function authenticate(input: AuthenticateInput): Promise<AuthResult> {
+    if (typeof input.email !== 'string' || typeof input.password !== 'string') return INVALID;
+    const email = normalizeEmail(input.email);
+    const attempt = { tenantId: input.tenantId, email, ip: input.ip };
+    const gate = await throttle.guard(attempt);
+    if (gate.locked) return { ok: false, reason: 'locked', retryAfterSeconds: gate.retryAfterSeconds };
+
+    const user = await db.user.findUnique({
+      where: { tenantId_email: { tenantId: input.tenantId, email } },
+      include: { tenant: { select: { status: true } } },
+    });
+    // Every path runs exactly one argon2 verification so response time does not reveal
+    // whether the tenant or user exists; disabled flags are read only afterwards.
+    const result = user?.passwordHash
+      ? await hasher.verify(user.passwordHash, input.password)
+      : await hasher.verifyDecoy(input.password);
+    if (!result.ok || !user || user.disabled || user.tenant.status === 'disabled') {
+      await throttle.recordFailure(attempt);
+      return INVALID;
+    }
+    await throttle.recordSuccess(attempt);
+    const rehashed = result.needsRehash ? await hasher.hash(input.password) : undefined;
+    const updated = await db.user.update({
+      where: { id: user.id },
+      data: { lastLoginAt: now(), ...(rehashed ? { passwordHash: rehashed } : {}) },
+    });
+    return { ok: true, user: toAccount(updated) };
+  }
+
+  async function findById(id: string): Promise<Account | null> {
+    const user = await db.user.findUnique({ where: { id }, include: { tenant: { select: { status: true } } } });
+    if (!user || user.disabled || user.tenant.status === 'disabled') return null;
+    const { tenant: _tenant, ...plain } = user;
+    return toAccount(plain);
+  }
+
+  const claimsFor = (user: Account): AccountClaims => ({
+    sub: user.id,
+    email: user.email,
+    email_verified: user.emailVerified,
+    ...(user.name ? { name: user.name } : {}),
+    tenant_id: user.tenantId,
+    groups: user.groups,
+  });
+
+  return { authenticate, findById, claimsFor, ...createUserAdmin({ db, hasher, onChange: deps.onChange }) };
+}

@@ -1,0 +1,108 @@
+// The tenant registry: each ISV customer's workspace and its Q Business data-accessor
+// details. Status is derived (pending until every required detail is set, then active)
+// except `disabled`, which an operator sets and which sticks until enabled again.
+import type { Db } from '../db/client.js';
+import type { Tenant } from '../db/generated/client.js';
+import { AppError, notFound, validationError, type FieldProblem } from '../shared/errors.js';
+import { notify, type OnChange } from './events.js';
+import { checkDetails, checkTenantId, checkTenantName, REQUIRED_DETAILS, type Flag, type StringDetail } from './validate.js';
+
+export type { Tenant };
+export type TenantStatus = Tenant['status'];
+
+export type TenantDetails = { [K in StringDetail]?: string | null } & { [K in Flag]?: boolean };
+export interface NewTenant extends TenantDetails {
+  id: string;
+  name: string;
+}
+export interface TenantUpdate extends TenantDetails {
+  name?: string;
+}
+
+export interface TenantService {
+  add(input: NewTenant): Promise<Tenant>;
+  update(id: string, patch: TenantUpdate): Promise<Tenant>;
+  get(id: string): Promise<Tenant | null>;
+  list(): Promise<Tenant[]>;
+  disable(id: string): Promise<Tenant>;
+  enable(id: string): Promise<Tenant>;
+}
+
+export interface TenantServiceDeps {
+  db: Db;
+  now?: () => Date;
+  onChange?: OnChange;
+}
+
+/** Which required details a tenant still lacks (empty when it can be active). */
+export const missingDetails = (t: TenantDetails) => REQUIRED_DETAILS.filter((k) => !t[k]);
+
+const derivedStatus = (t: TenantDetails): TenantStatus => (missingDetails(t).length ? 'pending' : 'active');
+
+function checked(input: Record<string, unknown>, isNew: boolean) {
+  const problems: FieldProblem[] = [];
+  if (isNew) checkTenantId(input.id, problems);
+  if (isNew || input.name !== undefined) checkTenantName(input.name, problems);
+  const details = checkDetails(input, ['id', 'name'], problems);
+  if (!isNew && input.id !== undefined) problems.push({ field: 'id', message: 'cannot be changed' });
+  if (problems.length) throw validationError(problems);
+  return { name: typeof input.name === 'string' ? input.name.trim() : undefined, details };
+}
+
+export function createTenantService(deps: TenantServiceDeps): TenantService {
+  const { db } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function existing(id: string): Promise<Tenant> {
+    const t = typeof id === 'string' ? await db.tenant.findUnique({ where: { id } }) : null;
+    if (!t) throw notFound('tenant', String(id));
+    return t;
+  }
+
+  async function add(input: NewTenant): Promise<Tenant> {
+    const { name, details } = checked({ ...input }, true);
+    const at = now();
+    try {
+      return await db.tenant.create({
+        data: { id: input.id, name: name!, ...details, status: derivedStatus(details), createdAt: at, updatedAt: at },
+      });
+    } catch (err) {
+      if ((err as { code?: unknown })?.code === 'P2002') {
+        throw new AppError('tenant_exists', 409, `a tenant with id '${input.id}' already exists`);
+      }
+      throw err;
+    }
+  }
+
+  async function update(id: string, patch: TenantUpdate): Promise<Tenant> {
+    const { name, details } = checked({ ...patch }, false);
+    const updated = await db.$transaction(async (tx) => {
+      const current = await tx.tenant.findUnique({ where: { id } });
+      if (!current) throw notFound('tenant', id);
+      const merged = { ...current, ...details };
+      const status = current.status === 'disabled' ? 'disabled' : derivedStatus(merged);
+      return tx.tenant.update({ where: { id }, data: { ...details, ...(name ? { name } : {}), status, updatedAt: now() } });
+    });
+    notify(deps.onChange, { type: 'tenant_updated', tenantId: id });
+    return updated;
+  }
+
+  return {
+    add,
+    update,
+    get: (id) => (typeof id === 'string' ? db.tenant.findUnique({ where: { id } }) : Promise.resolve(null)),
+    list: () => db.tenant.findMany({ orderBy: { id: 'asc' } }),
+    async disable(id) {
+      await existing(id);
+      const t = await db.tenant.update({ where: { id }, data: { status: 'disabled', updatedAt: now() } });
+      notify(deps.onChange, { type: 'tenant_disabled', tenantId: id });
+      return t;
+    },
+    async enable(id) {
+      const current = await existing(id);
+      const t = await db.tenant.update({ where: { id }, data: { status: derivedStatus(current), updatedAt: now() } });
+      notify(deps.onChange, { type: 'tenant_updated', tenantId: id });
+      return t;
+    },
+  };
+}

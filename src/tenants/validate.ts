@@ -1,0 +1,87 @@
+// Tenant input rules. The tenant id becomes an STS session tag value and the Q Business
+// data accessor's external id, hence the conservative alphabet and the 256-character cap
+// (the session-tag value limit).
+import type { FieldProblem } from '../shared/errors.js';
+
+export const TENANT_ID = /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
+export const TENANT_ID_MAX = 256;
+
+/** The data-accessor details without which the broker cannot act for the tenant. */
+export const REQUIRED_DETAILS = [
+  'qbusinessApplicationId', 'qbusinessRegion', 'retrieverId', 'idcApplicationArn', 'idcRegion', 'roleArn',
+] as const;
+export const OPTIONAL_URLS = ['stsEndpoint', 'ssoOidcEndpoint', 'qbusinessEndpoint'] as const;
+export const FLAGS = ['allowBackendAccess', 'auditQueryText'] as const;
+export const STRING_DETAILS = [...REQUIRED_DETAILS, ...OPTIONAL_URLS] as const;
+
+export type StringDetail = (typeof STRING_DETAILS)[number];
+export type Flag = (typeof FLAGS)[number];
+
+const Q_ID = /^[a-zA-Z0-9][a-zA-Z0-9-]{35}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const IDC_APP_ARN = /^arn:aws[a-z-]*:sso::\d{12}:application\/ssoins-[a-zA-Z0-9]{16}\/apl-[a-zA-Z0-9]{16}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+function isHttpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password;
+  } catch {
+    return false;
+  }
+}
+
+const RULES: Record<StringDetail, { test: (v: string) => boolean; expected: string }> = {
+  qbusinessApplicationId: { test: (v) => Q_ID.test(v), expected: 'a Q Business application ID: 36 letters, digits or hyphens, e.g. a1b2c3d4-5678-90ab-cdef-example11111' },
+  retrieverId: { test: (v) => Q_ID.test(v), expected: 'a Q Business retriever ID: 36 letters, digits or hyphens, e.g. a1b2c3d4-5678-90ab-cdef-example22222' },
+  qbusinessRegion: { test: (v) => REGION.test(v), expected: 'an AWS region like us-east-1' },
+  idcRegion: { test: (v) => REGION.test(v), expected: 'an AWS region like us-east-1' },
+  idcApplicationArn: {
+    test: (v) => IDC_APP_ARN.test(v),
+    expected: 'an IAM Identity Center application ARN like arn:aws:sso::123456789012:application/ssoins-0123456789abcdef/apl-0123456789abcdef',
+  },
+  roleArn: { test: (v) => ROLE_ARN.test(v), expected: 'an IAM role ARN like arn:aws:iam::123456789012:role/MyDataAccessorRole' },
+  stsEndpoint: { test: isHttpUrl, expected: 'an http(s) URL like https://sts.us-east-1.amazonaws.com' },
+  ssoOidcEndpoint: { test: isHttpUrl, expected: 'an http(s) URL like https://oidc.us-east-1.amazonaws.com' },
+  qbusinessEndpoint: { test: isHttpUrl, expected: 'an http(s) URL like https://qbusiness.us-east-1.api.aws' },
+};
+
+export function checkTenantId(id: unknown, problems: FieldProblem[]): void {
+  if (typeof id !== 'string' || id === '') problems.push({ field: 'id', message: 'is required' });
+  else if (id.length > TENANT_ID_MAX || !TENANT_ID.test(id)) {
+    problems.push({
+      field: 'id',
+      message: `must be 1-${TENANT_ID_MAX} characters: letters, digits, '_' or '-', starting with a letter or digit`,
+    });
+  }
+}
+
+export function checkTenantName(name: unknown, problems: FieldProblem[]): void {
+  if (typeof name !== 'string' || name.trim() === '') problems.push({ field: 'name', message: 'is required' });
+  else if (name.length > 256) problems.push({ field: 'name', message: 'must be at most 256 characters' });
+}
+
+/**
+ * Checks the detail fields present in `input` and returns them normalised (trimmed;
+ * an empty string or null clears an optional field). Unknown fields are problems too,
+ * so a misspelt option is not silently ignored.
+ */
+export function checkDetails(input: Record<string, unknown>, allowed: readonly string[], problems: FieldProblem[]) {
+  const out: Partial<Record<StringDetail, string | null>> & Partial<Record<Flag, boolean>> = {};
+  for (const [field, raw] of Object.entries(input)) {
+    if (raw === undefined) continue;
+    if ((FLAGS as readonly string[]).includes(field)) {
+      if (typeof raw !== 'boolean') problems.push({ field, message: 'must be true or false' });
+      else out[field as Flag] = raw;
+    } else if (field in RULES) {
+      const rule = RULES[field as StringDetail];
+      const value = typeof raw === 'string' ? raw.trim() : raw;
+      if (value === null || value === '') out[field as StringDetail] = null;
+      else if (typeof value !== 'string' || !rule.test(value)) problems.push({ field, message: `must be ${rule.expected}` });
+      else out[field as StringDetail] = value;
+    } else if (!allowed.includes(field)) {
+      problems.push({ field, message: 'is not a tenant field' });
+    }
+  }
+  return out;
+}
