@@ -33,3 +33,13 @@ export function fakeClock(start = Date.UTC(2030, 0, 1)): FakeClock {
 let seq = 0;
 /** A unique id per call within a test file (tests share one database per file). */
 export const uniqueId = (prefix: string) => `${prefix}-${process.pid}-${++seq}`;
+
+/** A complete, valid set of data-accessor details (tenant becomes active). */
+export const TENANT_DETAILS = {
+  qbusinessApplicationId: 'a1b2c3d4-5678-90ab-cdef-000000000001',
+  qbusinessRegion: 'us-east-1',
+  retrieverId: 'r1b2c3d4-5678-90ab-cdef-000000000002',
+  idcApplicationArn: 'arn:aws:sso::123456789012:application/ssoins-0123456789abcdef/apl-0123456789abcdef',
+  idcRegion: 'eu-west-1',
+  roleArn: 'arn:aws:iam::123456789012:role/service/QDataAccessor',
+};
