@@ -17,7 +17,6 @@ after(async () => {
   await tdb.drop();
 });
 
-
 function setup() {
   const events: ChangeEvent[] = [];
   const clock = fakeClock();
