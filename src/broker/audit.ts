@@ -1,0 +1,81 @@
+// The audit trail: events are queued in memory and written in batches off the request
+// path, so a search never waits for its audit row. flush() drains (tests, shutdown).
+import type { Db } from '../db/client.js';
+import type { Logger } from '../shared/logger.js';
+import type { Clock } from './ports.js';
+import { deleteAuditBefore, insertAudit, queryAudit, type AuditFilters, type AuditRecord } from './storage/audit-store.js';
+
+export type { AuditFilters, AuditRecord, AuditView } from './storage/audit-store.js';
+
+export interface AuditTrailDeps {
+  db: Db;
+  logger: Logger;
+  now: Clock;
+  retentionDays: number;
+  /** Queued events beyond this are dropped (and counted in a warning) rather than exhaust memory. */
+  maxQueue?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+export function createAuditTrail(deps: AuditTrailDeps) {
+  let queue: AuditRecord[] = [];
+  let writing: Promise<void> | null = null;
+  let dropped = 0;
+  const maxQueue = deps.maxQueue ?? 10_000;
+
+  async function drain(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, 500);
+      try {
+        await insertAudit(deps.db, batch);
+      } catch (err) {
+        deps.logger.error({ err: { message: (err as Error).message }, events: batch.length }, 'audit write failed');
+      }
+    }
+    if (dropped > 0) {
+      deps.logger.warn({ dropped }, 'audit queue overflow: events dropped');
+      dropped = 0;
+    }
+  }
+
+  function schedule(): void {
+    writing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(drain).finally(() => { writing = null; if (queue.length) schedule(); });
+  }
+
+  return {
+    record(event: Omit<AuditRecord, 'at'>): void {
+      if (queue.length >= maxQueue) {
+        dropped += 1;
+        return;
+      }
+      queue.push({ ...event, at: new Date(deps.now()) });
+      schedule();
+    },
+    async flush(): Promise<void> {
+      while (writing || queue.length) await (writing ?? drain());
+    },
+    list: (filters: AuditFilters) => listAudit(deps.db, filters),
+    sweep: () => sweepAudit(deps.db, deps.retentionDays, deps.now),
+    /** Runs the retention sweep now and then every `intervalMs`; returns a stop function. */
+    startSweeper(intervalMs = 3_600_000): () => void {
+      const run = () => void sweepAudit(deps.db, deps.retentionDays, deps.now).catch((err: Error) => deps.logger.error({ err: { message: err.message } }, 'audit sweep failed'));
+      run();
+      const timer = setInterval(run, intervalMs);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+    drop(): void {
+      queue = [];
+    },
+  };
+}
+
+export type AuditTrail = ReturnType<typeof createAuditTrail>;
+
+/** CLI-friendly: newest first, cursor in `nextCursor`. */
+export const listAudit = (db: Db, filters: AuditFilters = {}) => queryAudit(db, filters);
+
+/** Deletes events older than `retentionDays`; returns how many. */
+export const sweepAudit = (db: Db, retentionDays: number, now: Clock = Date.now) =>
+  deleteAuditBefore(db, new Date(now() - retentionDays * DAY_MS));

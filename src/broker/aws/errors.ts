@@ -1,0 +1,50 @@
+// SDK exceptions → AwsFailure. The only code that knows the SDK's error shapes.
+import { AwsCallError, type AwsFailure, type ExchangeStep } from '../aws-error.js';
+
+interface SdkErrorLike {
+  name?: string;
+  message?: string;
+  code?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number; requestId?: string };
+  $response?: { headers?: Record<string, string | undefined> };
+  error?: string;
+  error_description?: string;
+  fields?: { name: string; message: string }[];
+}
+
+const THROTTLE_NAMES = /^(Throttling|ThrottlingException|TooManyRequestsException|RequestLimitExceeded|SlowDownException|ProvisionedThroughputExceeded)/;
+const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|ERR_HTTP2)/;
+
+export function toAwsFailure(step: ExchangeStep, err: unknown): AwsFailure {
+  const e = (err ?? {}) as SdkErrorLike;
+  const status = e.$metadata?.httpStatusCode;
+  const name = status === undefined && (NETWORK_CODES.test(e.code ?? '') || e.name === 'TimeoutError' || !e.$metadata)
+    ? 'NetworkError'
+    : e.name ?? 'UnknownError';
+  const throttled = THROTTLE_NAMES.test(name) || status === 429;
+  const retryAfter = Number(e.$response?.headers?.['retry-after']);
+  return {
+    step,
+    name,
+    // SSO-OIDC errors carry no `message` (the SDK says 'UnknownError'); error_description is the text.
+    message: e.error_description ?? (e.message && e.message !== 'UnknownError' ? e.message : name),
+    status,
+    requestId: e.$metadata?.requestId,
+    unavailable: !throttled && (name === 'NetworkError' || e.$fault === 'server' || (status ?? 0) >= 500),
+    throttled,
+    retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? Math.ceil(retryAfter) : undefined,
+    oauthError: e.error,
+    fields: Array.isArray(e.fields) ? e.fields.map((f) => ({ name: String(f.name), message: String(f.message) })) : undefined,
+  };
+}
+
+/** Runs one AWS call, rethrowing any failure as an AwsCallError for `step`. */
+export async function awsCall<T>(step: ExchangeStep, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof AwsCallError) throw err;
+    throw new AwsCallError(toAwsFailure(step, err));
+  }
+}

@@ -1,0 +1,71 @@
+// Composition of the broker: builds its services from injected dependencies.
+// The integrator calls createBroker once and mounts createBrokerRouter({ broker }).
+import type { Settings } from '../config/schema.js';
+import type { Db } from '../db/client.js';
+import type { Logger } from '../shared/logger.js';
+import type { ChangeEvent } from '../tenants/events.js';
+import type { TenantService } from '../tenants/tenants.js';
+import { createAccess } from './access.js';
+import { createAuditTrail } from './audit.js';
+import { createAwsGateway, type AwsGatewayOptions } from './aws/gateway.js';
+import { SessionCache } from './cache.js';
+import { createCheck } from './check.js';
+import { createExchange, type Claims, type Session } from './exchange.js';
+import type { AssertionMinter, AwsGateway, Clock, Directory, TokenVerifier, UserRecord } from './ports.js';
+import { createSearch } from './search.js';
+import { createDbDirectory } from './storage/directory.js';
+
+export interface BrokerDeps {
+  db: Db;
+  logger: Logger;
+  minter: AssertionMinter;
+  verifier: TokenVerifier;
+  /** The tenant registry (src/tenants); the admin API delegates to it. */
+  tenants: TenantService;
+  config: Pick<Settings, 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS'>;
+  /** A ready gateway (tests), or options for the real one (base credentials, retries). */
+  aws?: AwsGateway | AwsGatewayOptions;
+  directory?: Directory;
+  /** Audience of minted assertions; default: the OIDC client marked isDataAccessor. */
+  dataAccessorClientId?: string;
+  claimsFor?: (user: UserRecord) => Claims;
+  now?: Clock;
+}
+
+const isGateway = (a: unknown): a is AwsGateway => typeof (a as AwsGateway | undefined)?.assumeRole === 'function';
+
+export function createBroker(deps: BrokerDeps) {
+  const now = deps.now ?? Date.now;
+  const { logger } = deps;
+  const aws = isGateway(deps.aws) ? deps.aws : createAwsGateway(deps.aws ?? {});
+  const directory = deps.directory ?? createDbDirectory(deps.db, { dataAccessorClientId: deps.dataAccessorClientId });
+  const audit = createAuditTrail({ db: deps.db, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS });
+  const cache = new SessionCache<Session>({ max: deps.config.CREDENTIAL_CACHE_MAX, refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000, now });
+  const access = createAccess({ directory, verifier: deps.verifier });
+  const exchange = createExchange({
+    aws, minter: deps.minter, audience: () => directory.dataAccessorClientId(), assertionTtlSeconds: deps.config.ASSERTION_TTL, now, claimsFor: deps.claimsFor,
+  });
+  return {
+    search: createSearch({ access, exchange, cache, audit, logger, now }),
+    check: createCheck({ access, directory, exchange, audit, logger }),
+    audit,
+    cache,
+    tenants: deps.tenants,
+    verifier: deps.verifier,
+    logger,
+    /** Pass as the tenant and account services' onChange: drops cached sessions at once. */
+    onChange(event: ChangeEvent): void {
+      if (event.type === 'user_disabled') cache.evict(event.tenantId, event.userId);
+      else cache.evictTenant(event.tenantId);
+    },
+    async close(): Promise<void> {
+      cache.clear();
+      await audit.flush();
+      aws.close();
+    },
+  };
+}
+
+export type Broker = ReturnType<typeof createBroker>;
+export { listAudit, sweepAudit, type AuditFilters, type AuditView } from './audit.js';
+export type { AssertionMinter, TokenVerifier } from './ports.js';

@@ -1,0 +1,68 @@
+// AuditEvent rows. Never holds tokens or credentials; query text only when the tenant opted in.
+import type { Db } from '../../db/client.js';
+
+export interface AuditRecord {
+  at: Date;
+  kind: 'exchange' | 'search' | 'check';
+  tenantId: string | null;
+  userId: string | null;
+  serviceClientId: string | null;
+  outcome: 'success' | 'failure';
+  errorCode: string | null;
+  awsRequestIds: string[];
+  latencyMs: number;
+  queryText?: string | null;
+  detail?: Record<string, unknown> | null;
+}
+
+export interface AuditFilters {
+  tenantId?: string;
+  userId?: string;
+  serviceClientId?: string;
+  kind?: string;
+  outcome?: string;
+  errorCode?: string;
+  since?: Date;
+  until?: Date;
+  /** Return events with an id below this cursor (newest first). */
+  before?: string;
+  limit?: number;
+}
+
+export interface AuditView extends Omit<AuditRecord, 'at' | 'queryText' | 'detail'> {
+  id: string;
+  at: string;
+  queryText: string | null;
+  detail: unknown;
+}
+
+export async function insertAudit(db: Db, rows: AuditRecord[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.auditEvent.createMany({
+    data: rows.map((r) => ({ ...r, latencyMs: Math.max(0, Math.round(r.latencyMs)), detail: (r.detail ?? undefined) as never })),
+  });
+}
+
+export async function queryAudit(db: Db, f: AuditFilters): Promise<{ events: AuditView[]; nextCursor: string | null }> {
+  const limit = Math.min(Math.max(f.limit ?? 50, 1), 500);
+  const rows = await db.auditEvent.findMany({
+    where: {
+      tenantId: f.tenantId, userId: f.userId, serviceClientId: f.serviceClientId, kind: f.kind, outcome: f.outcome, errorCode: f.errorCode,
+      at: f.since || f.until ? { gte: f.since, lt: f.until } : undefined,
+      id: f.before ? { lt: BigInt(f.before) } : undefined,
+    },
+    orderBy: { id: 'desc' },
+    take: limit + 1,
+  });
+  const events = rows.slice(0, limit).map((r) => ({
+    id: r.id.toString(), at: r.at.toISOString(), kind: r.kind as AuditRecord['kind'], tenantId: r.tenantId, userId: r.userId,
+    serviceClientId: r.serviceClientId, outcome: r.outcome as AuditRecord['outcome'], errorCode: r.errorCode,
+    awsRequestIds: r.awsRequestIds, latencyMs: r.latencyMs, queryText: r.queryText, detail: r.detail,
+  }));
+  return { events, nextCursor: rows.length > limit ? events[events.length - 1]!.id : null };
+}
+
+export async function deleteAuditBefore(db: Db, cutoff: Date): Promise<number> {
+  const { count } = await db.auditEvent.deleteMany({ where: { at: { lt: cutoff } } });
+  return count;
+}
