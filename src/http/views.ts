@@ -23,6 +23,9 @@ export function createViews(productName = 'tti-bridge'): Views {
     render(ctx, name, data) {
       ctx.type = 'html';
       ctx.set('Cache-Control', 'no-store');
+      // Inline styles only; no scripts, no external loads. (form-action is left out on
+      // purpose: browsers apply it to the redirect back to the client after login.)
+      ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'");
       ctx.body = renderString(name, data);
     },
   };

@@ -127,7 +127,9 @@ export function createKeyService(opts: KeyServiceOptions) {
     // still thinks is pending, for up to KEY_REFRESH_INTERVAL.
     const providerJwks = [signing, ...sig.filter((r) => r !== signing)].map((r, i) => ({
       ...privateOf(r),
-      key_ops: i === 0 ? ['sign', 'verify'] : ['verify'],
+      // Only the signing key may sign; jose turns key_ops into WebCrypto usages, so the
+      // signing key carries none (a private key cannot have usage 'verify').
+      ...(i === 0 ? {} : { key_ops: ['verify'] }),
     }));
     const cookies = [cookieCurrent, ...cookie.filter((r) => r !== cookieCurrent)];
     return {

@@ -70,7 +70,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
       resourceIndicators: {
         enabled: true,
         // Broker API tokens: only for the broker audience, only granted scopes the client holds.
-        defaultResource: async (_ctx, _client, oneOf) => oneOf ?? config.BROKER_AUDIENCE,
+        defaultResource: async (_ctx, client, oneOf) => oneOf ?? (client.grantTypeAllowed('client_credentials') ? config.BROKER_AUDIENCE : undefined),
         useGrantedResource: async () => false,
         getResourceServerInfo: async (_ctx, resource, client) => {
           if (resource !== config.BROKER_AUDIENCE) throw new errors.InvalidTarget(`unknown resource; the broker API is ${config.BROKER_AUDIENCE}`);
@@ -90,8 +90,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError: async (ctx, out, error) => {
-      ctx.type = 'html';
-      ctx.body = views.renderString('error', {
+      views.render(ctx, 'error', {
         error: out.error,
         description: out.error_description ?? 'The request could not be processed.',
         status: (error as { statusCode?: number }).statusCode ?? 400,

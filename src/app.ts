@@ -1,0 +1,138 @@
+// Composition root: builds every dependency from a validated config and wires the IdP,
+// the broker and the HTTP routes. Tests call createApp with their own database and clock.
+import Koa from 'koa';
+import Router from '@koa/router';
+import type Provider from 'oidc-provider';
+import type { Config } from './config/load.js';
+import type { Db } from './db/client.js';
+import type { Logger } from './shared/logger.js';
+import { createEnvelope } from './idp/envelope.js';
+import { createKeyService } from './idp/keys.js';
+import { createClientService } from './idp/clients.js';
+import { createAdapterFactory } from './idp/adapter.js';
+import { buildProvider } from './idp/provider.js';
+import { createProviderHolder } from './idp/provider-holder.js';
+import { createInteractionRouter } from './idp/interactions.js';
+import { hashPresentedClientSecret } from './idp/client-auth.js';
+import { createAssertionMinter } from './idp/assertion.js';
+import { createTokenVerifier } from './idp/token-verifier.js';
+import { createPasswordHasher, hasherOptionsFromConfig, type PasswordHasherOptions } from './accounts/password.js';
+import { createLoginThrottle, throttleOptionsFromConfig } from './accounts/throttle.js';
+import { createAccountService } from './accounts/accounts.js';
+import { createTenantService } from './tenants/tenants.js';
+import type { ChangeEvent } from './tenants/events.js';
+import { createViews } from './http/views.js';
+import { accessLog, pageErrors, requestId, securityHeaders } from './http/middleware.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  now?: () => number;
+  /** Tests and benchmarks may lower argon2 cost below the production minimum. */
+  hasherOptions?: Partial<PasswordHasherOptions>;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export async function createApp(deps: AppDeps) {
+  const { config, db, logger } = deps;
+  const now = deps.now ?? Date.now;
+  if (!config.SECRET_KEY) throw new Error('SECRET_KEY must be resolved before createApp (main.ts generates one in development)');
+
+  const listeners: ((e: ChangeEvent) => void)[] = [];
+  const onChange = (e: ChangeEvent) => listeners.forEach((l) => l(e));
+  const keyService = createKeyService({
+    db, envelope: createEnvelope(config.SECRET_KEY), now, activationDelaySeconds: config.KEY_ACTIVATION_DELAY,
+    maxTokenTtlSeconds: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL, config.SESSION_TTL),
+  });
+  await keyService.ensureKeys();
+  const clients = createClientService({ db });
+  const hasher = createPasswordHasher({ ...hasherOptionsFromConfig(config), ...deps.hasherOptions });
+  const throttle = createLoginThrottle({ db, ...throttleOptionsFromConfig(config), now: () => new Date(now()), sleep: deps.sleep });
+  const accounts = createAccountService({ db, hasher, throttle, now: () => new Date(now()), onChange });
+  const tenants = createTenantService({ db, now: () => new Date(now()), onChange });
+  const views = createViews();
+  const Adapter = createAdapterFactory(db, clients, now);
+
+  let handle: ReturnType<Provider['callback']>;
+  const holder = await createProviderHolder({
+    keyService,
+    refreshIntervalSeconds: config.KEY_REFRESH_INTERVAL,
+    onError: (err) => logger.error({ err }, 'key refresh failed'),
+    onRebuild: (p) => { handle = p.callback(); },
+    build: (keys) => {
+      const provider = buildProvider({
+        config, keys, views, adapter: Adapter,
+        accounts: {
+          findActive: async (sub) => {
+            const user = await accounts.findById(sub);
+            return user ? { sub: user.id, claims: { ...accounts.claimsFor(user) } } : null;
+          },
+        },
+        brokerScopesFor: async (clientId) => {
+          const row = await clients.get(clientId);
+          const meta = row?.metadata as { kind?: string; scope?: string } | undefined;
+          return meta?.kind === 'service' ? (meta.scope ?? '').split(' ').filter(Boolean) : [];
+        },
+      });
+      provider.use(async (ctx, next) => {
+        await next();
+        // Identity Center and relying parties poll discovery; let them cache it briefly.
+        if (ctx.path === '/.well-known/openid-configuration' && ctx.status === 200) ctx.set('Cache-Control', 'public, max-age=300');
+      });
+      provider.on('server_error', (_ctx, err) => logger.error({ err }, 'provider server_error'));
+      return provider;
+    },
+  });
+  const minter = createAssertionMinter({ issuer: config.ISSUER, holder, now });
+  const verifier = createTokenVerifier({ issuer: config.ISSUER, brokerAudience: config.BROKER_AUDIENCE, holder, now });
+
+  const app = new Koa();
+  app.proxy = config.TRUST_PROXY;
+  app.use(requestId());
+  app.use(accessLog(logger));
+  app.use(securityHeaders());
+
+  const ops = new Router();
+  ops.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
+  ops.get('/readyz', async (ctx) => {
+    try {
+      await db.$queryRaw`SELECT 1`;
+      ctx.body = { status: 'ready', signingKey: holder.keys().signingKey.kid };
+    } catch {
+      ctx.status = 503;
+      ctx.body = { status: 'unavailable', reason: 'database unreachable' };
+    }
+  });
+  // Our own JWKS route: it publishes pending keys before they sign, and retired ones
+  // until their tokens expire, with a cache lifetime well under KEY_ACTIVATION_DELAY.
+  ops.get('/jwks', (ctx) => {
+    ctx.set('Cache-Control', `public, max-age=${Math.min(300, Math.max(0, Math.floor(config.KEY_ACTIVATION_DELAY / 4)))}`);
+    ctx.type = 'application/jwk-set+json';
+    ctx.body = { keys: holder.keys().publicJwks };
+  });
+  app.use(ops.routes());
+
+  const interactions = createInteractionRouter({
+    holder, views,
+    authenticate: (input) => accounts.authenticate(input),
+    isFirstParty: async (clientId) => (await clients.get(clientId))?.firstParty ?? false,
+  });
+  app.use(async (ctx, next) => (ctx.path.startsWith('/interaction/') ? pageErrors(views, logger)(ctx, next) : next()));
+  app.use(interactions.routes());
+  app.use(interactions.allowedMethods());
+
+  app.use(hashPresentedClientSecret());
+  app.use((ctx) => {
+    ctx.respond = false;
+    return handle(ctx.req, ctx.res);
+  });
+
+  return {
+    app, holder, keyService, clients, accounts, tenants, minter, verifier, hasher,
+    subscribe: (l: (e: ChangeEvent) => void) => listeners.push(l),
+    close: async () => holder.stop(),
+  };
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>;

@@ -1,0 +1,60 @@
+// Cross-cutting HTTP middleware: request ids, security headers, access logs, and the
+// last-resort error handler for our own routes (the provider has its own).
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from '../shared/logger.js';
+import { AppError } from '../shared/errors.js';
+import type { Views } from './views.js';
+
+export function requestId(): Middleware {
+  return async (ctx, next) => {
+    const incoming = ctx.get('x-request-id');
+    ctx.state.requestId = /^[\w.-]{8,128}$/.test(incoming) ? incoming : randomUUID();
+    ctx.set('X-Request-Id', ctx.state.requestId);
+    await next();
+  };
+}
+
+export function securityHeaders(): Middleware {
+  return async (ctx, next) => {
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+    if (ctx.protocol === 'https') ctx.set('Strict-Transport-Security', 'max-age=31536000');
+    await next();
+  };
+}
+
+/** Logs method, route and status; never headers, bodies or query strings (they carry codes and tokens). */
+export function accessLog(log: Logger, observe?: (route: string, method: string, status: number, seconds: number) => void): Middleware {
+  return async (ctx, next) => {
+    const start = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const route = (ctx.state.route as string | undefined) ?? (ctx.respond === false ? 'oidc' : ctx.path.startsWith('/interaction/') ? '/interaction' : ctx.path);
+      const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
+      observe?.(route, ctx.method, status, seconds);
+      log.info({ reqId: ctx.state.requestId, method: ctx.method, path: ctx.path, status, ms: Math.round(seconds * 1000) }, 'request');
+    }
+  };
+}
+
+/** HTML error page for browser routes (interactions); AppErrors keep their status and message. */
+export function pageErrors(views: Views, log: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const known = err instanceof AppError && err.expose;
+      if (!known) log.error({ err, reqId: ctx.state.requestId }, 'unhandled error');
+      ctx.status = known ? err.status : 500;
+      views.render(ctx, 'error', {
+        error: known ? err.code : 'server_error',
+        description: known ? err.message : `An unexpected error occurred (request id ${ctx.state.requestId}).`,
+      });
+    }
+  };
+}

@@ -1,0 +1,113 @@
+// Login, consent and abort pages for node-oidc-provider's interactions. Mounted before
+// the provider. Every failure the user can cause renders a page with a clear message.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { errors } from 'oidc-provider';
+import type { ProviderHolder } from './provider-holder.js';
+import type { Views } from '../http/views.js';
+import { readForm } from '../http/form.js';
+import type { AuthResult } from '../accounts/types.js';
+
+export interface InteractionDeps {
+  holder: ProviderHolder;
+  views: Views;
+  authenticate(input: { tenantId: string; email: string; password: string; ip?: string }): Promise<AuthResult>;
+  isFirstParty(clientId: string): Promise<boolean>;
+  onLogin?: (outcome: string) => void;
+}
+
+const SCOPE_TEXT: Record<string, string> = {
+  openid: 'Sign you in',
+  email: 'See your email address',
+  profile: 'See your name',
+  tenant: 'See which workspace you belong to',
+  groups: 'See your groups',
+  offline_access: 'Stay signed in to this app (refresh tokens)',
+};
+
+type Details = Awaited<ReturnType<ReturnType<ProviderHolder['current']>['interactionDetails']>>;
+
+export function createInteractionRouter(deps: InteractionDeps): Router {
+  const { holder, views } = deps;
+  const router = new Router();
+
+  async function details(ctx: Context): Promise<Details | null> {
+    try {
+      return await holder.current().interactionDetails(ctx.req, ctx.res);
+    } catch (err) {
+      if (!(err instanceof errors.SessionNotFound)) throw err;
+      ctx.status = 400;
+      views.render(ctx, 'error', { error: 'Sign-in expired', description: 'This sign-in page has expired or was already used. Go back to the application and sign in again.', status: 400 });
+      return null;
+    }
+  }
+
+  const finish = (ctx: Context, result: Record<string, unknown>, merge: boolean) =>
+    holder.current().interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge }).then(() => { ctx.respond = false; });
+
+  function renderLogin(ctx: Context, d: Details, extra: { error?: string; email?: string; tenant?: string }) {
+    const params = d.params as Record<string, string | undefined>;
+    views.render(ctx, 'login', {
+      uid: d.uid, client: d.params.client_id, error: extra.error,
+      email: extra.email ?? params.login_hint ?? '', tenant: extra.tenant ?? params.tenant ?? '',
+    });
+  }
+
+  async function grantAll(ctx: Context, d: Details): Promise<void> {
+    const provider = holder.current();
+    const grant = d.grantId ? await provider.Grant.find(d.grantId) : new provider.Grant({ accountId: d.session!.accountId, clientId: d.params.client_id as string });
+    const missing = d.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    if (missing.missingOIDCScope) grant!.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant!.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant!.addResourceScope(resource, scopes.join(' '));
+    await finish(ctx, { consent: { grantId: await grant!.save() } }, true);
+  }
+
+  router.get('/interaction/:uid', async (ctx) => {
+    const d = await details(ctx);
+    if (!d) return;
+    if (d.prompt.name === 'login') return renderLogin(ctx, d, {});
+    if (await deps.isFirstParty(d.params.client_id as string)) return grantAll(ctx, d);
+    const missing = (d.prompt.details as { missingOIDCScope?: string[] }).missingOIDCScope ?? [];
+    views.render(ctx, 'consent', { uid: d.uid, client: d.params.client_id, scopes: missing.map((s) => ({ name: s, text: SCOPE_TEXT[s] ?? s })) });
+  });
+
+  router.post('/interaction/:uid/login', async (ctx) => {
+    const d = await details(ctx);
+    if (!d) return;
+    const form = await readForm(ctx);
+    const [tenant, email] = [(form.tenant ?? '').trim(), (form.email ?? '').trim()];
+    if (d.prompt.name !== 'login') return ctx.redirect(`/interaction/${d.uid}`);
+    if (!tenant || !email || !form.password) {
+      ctx.status = 400;
+      return renderLogin(ctx, d, { error: 'Enter your workspace, email and password.', email, tenant });
+    }
+    const result = await deps.authenticate({ tenantId: tenant, email, password: form.password, ip: ctx.ip });
+    if (!result.ok) {
+      deps.onLogin?.(result.reason);
+      ctx.status = result.reason === 'locked' ? 429 : 401;
+      if (result.retryAfterSeconds) ctx.set('Retry-After', String(result.retryAfterSeconds));
+      const error = result.reason === 'locked'
+        ? `Too many failed sign-in attempts. Try again in ${Math.ceil((result.retryAfterSeconds ?? 60) / 60)} minute(s).`
+        : 'The workspace, email or password is not correct.';
+      return renderLogin(ctx, d, { error, email, tenant });
+    }
+    deps.onLogin?.('success');
+    await finish(ctx, { login: { accountId: result.user.id } }, false);
+  });
+
+  router.post('/interaction/:uid/confirm', async (ctx) => {
+    const d = await details(ctx);
+    if (!d) return;
+    if (d.prompt.name !== 'consent') return ctx.redirect(`/interaction/${d.uid}`);
+    await grantAll(ctx, d);
+  });
+
+  const abort = async (ctx: Context) => {
+    if (!(await details(ctx))) return;
+    await finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' }, false);
+  };
+  router.post('/interaction/:uid/abort', abort);
+  router.get('/interaction/:uid/abort', abort);
+  return router;
+}

@@ -1,0 +1,90 @@
+// Starts the real service (createApp) on a random loopback port with its own database,
+// plus a tiny cookie-keeping "browser" that follows redirects and posts real forms.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig, type Config } from '../../src/config/load.js';
+import { createDb, type Db } from '../../src/db/client.js';
+import { createApp, type App } from '../../src/app.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+
+export interface TestIdp {
+  issuer: string;
+  app: App;
+  db: Db;
+  config: Config;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+export const FAST_ARGON2 = { memoryKib: 1024, timeCost: 1, parallelism: 1 };
+
+export async function startTestIdp(opts: { env?: Record<string, string>; database?: TestDatabase; now?: () => number; logs?: string[] } = {}): Promise<TestIdp> {
+  const database = opts.database ?? (await createTestDatabase());
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const port = (server.address() as AddressInfo).port;
+  const config = loadConfig({
+    NODE_ENV: 'test', ISSUER: `http://127.0.0.1:${port}`, DATABASE_URL: database.url,
+    SECRET_KEY: 'test-secret-key-0123456789abcdef0123456789', KEY_ACTIVATION_DELAY: '0', ...opts.env,
+  });
+  const db = createDb(database.url);
+  const sink = { write: (line: string) => { opts.logs?.push(line); } };
+  const logger = createLogger(opts.logs ? 'debug' : 'silent', sink);
+  const app = await createApp({ config, db, logger, now: opts.now, hasherOptions: FAST_ARGON2, sleep: async () => {} });
+  server.on('request', app.app.callback());
+  return {
+    issuer: config.ISSUER, app, db, config, server,
+    async stop() {
+      await app.close();
+      server.closeAllConnections();
+      await new Promise((ok) => server.close(ok));
+      await db.$disconnect();
+      if (!opts.database) await database.drop();
+    },
+  };
+}
+
+/** A minimal browser: a cookie jar and manual redirects. */
+export class Browser {
+  jar = new Map<string, string>();
+
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.jar.size) headers.set('cookie', [...this.jar].map(([k, v]) => `${k}=${v}`).join('; '));
+    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair!.indexOf('=');
+      const [name, value] = [pair!.slice(0, i), pair!.slice(i + 1)];
+      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(c)) this.jar.delete(name);
+      else this.jar.set(name, value);
+    }
+    return res;
+  }
+
+  /** Follows redirects until a page (non-redirect) or a URL starting with `stopAt`. */
+  async follow(url: string, stopAt: string, init?: RequestInit): Promise<{ url: string; res?: Response }> {
+    let current = url;
+    let res = await this.fetch(current, init);
+    for (let i = 0; i < 10 && res.status >= 300 && res.status < 400; i++) {
+      current = new URL(res.headers.get('location')!, current).toString();
+      if (current.startsWith(stopAt)) return { url: current };
+      res = await this.fetch(current);
+    }
+    return { url: current, res };
+  }
+
+  async postForm(url: string, form: Record<string, string>, stopAt: string) {
+    return this.follow(url, stopAt, {
+      method: 'POST', body: new URLSearchParams(form).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+  }
+}
+
+export const formAction = (html: string, suffix: string) => {
+  const m = html.match(new RegExp(`action="([^"]*${suffix})"`));
+  if (!m) throw new Error(`no form ending in ${suffix} on page:\n${html.slice(0, 500)}`);
+  return m[1]!;
+};
