@@ -1,0 +1,58 @@
+// Response and admin-input schemas of the OpenAPI document (JSON Schema 2020-12).
+const str = { type: 'string' };
+const nstr = { type: ['string', 'null'] };
+const attribute = { type: 'object', properties: { name: str, value: { type: 'object', description: 'One of stringValue, stringListValue, longValue, dateValue (ISO 8601)' } } };
+
+export const responseSchemas: Record<string, unknown> = {
+  SearchResponse: {
+    type: 'object', required: ['results', 'nextToken'],
+    properties: {
+      results: { type: 'array', items: { $ref: '#/components/schemas/SearchResult' } },
+      nextToken: { ...nstr, description: 'Pass as nextToken for the next page; null on the last page.' },
+    },
+  },
+  SearchResult: {
+    type: 'object',
+    properties: {
+      content: nstr, documentId: nstr, title: nstr, uri: nstr,
+      attributes: { type: 'array', items: attribute },
+      confidence: { type: ['string', 'null'], enum: ['VERY_HIGH', 'HIGH', 'MEDIUM', 'LOW', 'NOT_AVAILABLE', null] },
+    },
+  },
+  Problem: {
+    type: 'object', required: ['type', 'title', 'status', 'detail', 'code'],
+    properties: {
+      type: str, title: str, status: { type: 'integer' }, detail: str, instance: str,
+      code: { ...str, description: 'Stable error code (docs/broker.md)' },
+      errors: { type: 'array', items: { type: 'object', properties: { field: str, message: str } } },
+      step: { ...str, description: 'Exchange step that failed: assume_role, create_token, assume_role_context, search' },
+      awsError: str, awsRequestId: str, retryAfter: { type: 'integer' },
+    },
+  },
+  TenantInput: {
+    type: 'object', description: 'id and name are required on create; id cannot change. Empty string or null clears a detail.',
+    properties: {
+      id: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]*$', maxLength: 256 }, name: { type: 'string', maxLength: 256 },
+      qbusinessApplicationId: nstr, qbusinessRegion: nstr, retrieverId: nstr, idcApplicationArn: nstr, idcRegion: nstr, roleArn: nstr,
+      stsEndpoint: nstr, ssoOidcEndpoint: nstr, qbusinessEndpoint: nstr, allowBackendAccess: { type: 'boolean' }, auditQueryText: { type: 'boolean' },
+    },
+  },
+  Tenant: {
+    allOf: [{ $ref: '#/components/schemas/TenantInput' }],
+    properties: { status: { enum: ['pending', 'active', 'disabled'] }, missingDetails: { type: 'array', items: str }, createdAt: str, updatedAt: str },
+  },
+  CheckReport: {
+    type: 'object',
+    properties: {
+      tenantId: str, userId: nstr, ok: { type: 'boolean' }, failedStep: nstr,
+      steps: { type: 'array', items: { type: 'object', properties: { step: str, ok: { type: 'boolean' }, latencyMs: { type: 'number' }, requestId: str, error: { type: 'object', properties: { code: str, message: str } } } } },
+    },
+  },
+  AuditPage: {
+    type: 'object',
+    properties: {
+      events: { type: 'array', items: { type: 'object', properties: { id: str, at: str, kind: str, tenantId: nstr, userId: nstr, serviceClientId: nstr, outcome: str, errorCode: nstr, awsRequestIds: { type: 'array', items: str }, latencyMs: { type: 'integer' }, queryText: nstr, detail: {} } } },
+      nextCursor: { ...nstr, description: 'Pass as `before` for older events.' },
+    },
+  },
+};

@@ -1,0 +1,90 @@
+// Request schemas of the broker API. The same zod schemas validate requests and, through
+// z.toJSONSchema, describe them in the OpenAPI document, so the two cannot drift.
+import { z } from 'zod';
+import { validationError } from '../../shared/errors.js';
+import type { AttributeFilter, AttributeValue } from '../ports.js';
+
+const attributeName = z.string().regex(/^[a-zA-Z0-9_][a-zA-Z0-9_-]{0,199}$/, 'must be 1-200 letters, digits, _ or -, not starting with -');
+const attributeValue = z.object({
+  stringValue: z.string().max(2048, 'must be at most 2048 characters').optional(),
+  stringListValue: z.array(z.string().min(1).max(2048)).optional(),
+  longValue: z.int('must be an integer').optional(),
+  dateValue: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time like 2025-01-31T00:00:00Z' }).optional(),
+}).strict().refine((v) => Object.values(v).filter((x) => x !== undefined).length === 1, 'must have exactly one of stringValue, stringListValue, longValue, dateValue');
+const attribute = z.object({ name: attributeName, value: attributeValue }).strict();
+
+export const attributeFilterSchema = z.object({
+  get andAllFilters() { return z.array(attributeFilterSchema).optional(); },
+  get orAllFilters() { return z.array(attributeFilterSchema).optional(); },
+  get notFilter() { return attributeFilterSchema.optional(); },
+  equalsTo: attribute.optional(),
+  containsAll: attribute.optional(),
+  containsAny: attribute.optional(),
+  greaterThan: attribute.optional(),
+  greaterThanOrEquals: attribute.optional(),
+  lessThan: attribute.optional(),
+  lessThanOrEquals: attribute.optional(),
+}).strict().meta({ description: 'Q Business attribute filter (same shape as SearchRelevantContent; dateValue as ISO 8601).' });
+
+export const userRefSchema = z.object({
+  token: z.string().min(1, 'must be a non-empty token').max(16384).optional()
+    .describe('An ID token or access token this provider issued to the user (proof the user is present).'),
+  id: z.string().min(1, 'must be a non-empty user id').max(64).optional()
+    .describe("The user's id; accepted only when the tenant allows backend access."),
+}).strict().refine((u) => (u.token === undefined) !== (u.id === undefined), 'must have exactly one of token or id');
+
+export const searchBodySchema = z.object({
+  queryText: z.string('must be a string').min(1, 'must not be empty').max(10_000, 'must be at most 10000 characters'),
+  user: userRefSchema,
+  maxResults: z.int('must be an integer').min(1, 'must be from 1 to 100').max(100, 'must be from 1 to 100').optional(),
+  nextToken: z.string().min(1).max(800, 'must be 1-800 characters (the nextToken of the previous page)').optional(),
+  attributeFilter: attributeFilterSchema.optional(),
+  minConfidence: z.enum(['VERY_HIGH', 'HIGH', 'MEDIUM', 'LOW'], 'must be one of VERY_HIGH, HIGH, MEDIUM, LOW').optional()
+    .describe('Drop results below this confidence (NOT_AVAILABLE counts as below every level).'),
+}).strict();
+
+export const checkBodySchema = z.object({
+  userId: z.string().min(1).max(64).optional(),
+  email: z.email('must be an email address').optional(),
+}).strict().refine((b) => (b.userId === undefined) !== (b.email === undefined), 'must have exactly one of userId or email');
+
+const isoDate = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time like 2025-01-31T00:00:00Z' });
+export const auditQuerySchema = z.object({
+  tenantId: z.string().min(1).optional(),
+  userId: z.string().min(1).optional(),
+  serviceClientId: z.string().min(1).optional(),
+  kind: z.enum(['exchange', 'search', 'check'], 'must be exchange, search or check').optional(),
+  outcome: z.enum(['success', 'failure'], 'must be success or failure').optional(),
+  errorCode: z.string().min(1).optional(),
+  since: isoDate.optional(),
+  until: isoDate.optional(),
+  before: z.string().regex(/^\d{1,19}$/, 'must be the nextCursor of a previous page').optional(),
+  limit: z.string().regex(/^\d+$/, 'must be an integer from 1 to 500').refine((v) => +v >= 1 && +v <= 500, 'must be an integer from 1 to 500').optional(),
+}).strict();
+
+/** Parses or throws validation_failed naming each bad field. */
+export function parse<T extends z.ZodType>(schema: T, input: unknown, prefix = ''): z.infer<T> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  throw validationError(r.error.issues.map((i) => ({
+    field: prefix + (i.path.length ? i.path.join('.') : '(body)'),
+    message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
+  })));
+}
+
+type FilterIn = z.infer<typeof attributeFilterSchema>;
+/** JSON filter → the SDK's shape (dates as Date). */
+export function toAttributeFilter(f: FilterIn): AttributeFilter {
+  const out: AttributeFilter = {};
+  for (const [k, v] of Object.entries(f) as [keyof FilterIn, unknown][]) {
+    if (v === undefined) continue;
+    if (k === 'andAllFilters' || k === 'orAllFilters') out[k] = (v as FilterIn[]).map(toAttributeFilter);
+    else if (k === 'notFilter') out.notFilter = toAttributeFilter(v as FilterIn);
+    else {
+      const a = v as { name: string; value: Omit<AttributeValue, 'dateValue'> & { dateValue?: string } };
+      const { dateValue, ...rest } = a.value;
+      out[k] = { name: a.name, value: dateValue ? { dateValue: new Date(dateValue) } : rest };
+    }
+  }
+  return out;
+}

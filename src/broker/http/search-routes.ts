@@ -1,0 +1,27 @@
+// POST /api/v1/tenants/{tenantId}/search
+import type Router from '@koa/router';
+import type { Broker } from '../index.js';
+import type { SearchItem } from '../ports.js';
+import { callerOf, requireService } from './auth.js';
+import { readJson } from './body.js';
+import { parse, searchBodySchema, toAttributeFilter } from './schemas.js';
+
+export function mountSearch(router: Router, broker: Broker): void {
+  router.post('/tenants/:tenantId/search', requireService(broker.verifier, 'search'), async (ctx) => {
+    const body = parse(searchBodySchema, await readJson(ctx));
+    const res = await broker.search(callerOf(ctx), {
+      tenantId: ctx.params.tenantId!,
+      user: body.user.token !== undefined ? { token: body.user.token } : { id: body.user.id! },
+      queryText: body.queryText,
+      maxResults: body.maxResults,
+      nextToken: body.nextToken,
+      attributeFilter: body.attributeFilter ? toAttributeFilter(body.attributeFilter) : undefined,
+      minConfidence: body.minConfidence,
+    });
+    ctx.body = { results: res.results.map(toResult), nextToken: res.nextToken };
+  });
+}
+
+const toResult = (i: SearchItem) => ({
+  content: i.content, documentId: i.documentId, title: i.documentTitle, uri: i.documentUri, attributes: i.documentAttributes, confidence: i.confidence,
+});
