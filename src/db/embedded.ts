@@ -43,6 +43,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: (msg: string) 
     password: 'postgres',
     port,
     persistent: true,
+    // The package hard-codes en_US.UTF-8 messages, which minimal systems lack; a later flag wins.
+    initdbFlags: ['--lc-messages=C', '--locale=C', '--encoding=UTF8'],
     onLog: () => {},
     onError: (e) => log(`embedded postgres: ${String(e)}`),
   });
