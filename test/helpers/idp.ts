@@ -19,10 +19,10 @@ export interface TestIdp {
 
 export const FAST_ARGON2 = { memoryKib: 1024, timeCost: 1, parallelism: 1 };
 
-export async function startTestIdp(opts: { env?: Record<string, string>; database?: TestDatabase; now?: () => number; logs?: string[] } = {}): Promise<TestIdp> {
+export async function startTestIdp(opts: { env?: Record<string, string>; database?: TestDatabase; now?: () => number; logs?: string[]; port?: number } = {}): Promise<TestIdp> {
   const database = opts.database ?? (await createTestDatabase());
   const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  await new Promise<void>((ok) => server.listen(opts.port ?? 0, '127.0.0.1', ok));
   const port = (server.address() as AddressInfo).port;
   const config = loadConfig({
     NODE_ENV: 'test', ISSUER: `http://127.0.0.1:${port}`, DATABASE_URL: database.url,

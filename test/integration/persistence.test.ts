@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as oidc from 'openid-client';
+import { startTestIdp } from '../helpers/idp.js';
+import { createTestDatabase } from '../helpers/db.js';
+import { discover, signIn, REDIRECT_URI } from '../helpers/rp.js';
+
+test('sessions, grants, refresh tokens and keys survive a restart', async () => {
+  const database = await createTestDatabase();
+  const first = await startTestIdp({ database });
+  const port = Number(new URL(first.issuer).port);
+  await first.app.tenants.add({ id: 'p', name: 'Persist' });
+  await first.app.accounts.addUser({ tenantId: 'p', email: 'pat@p.test', password: 'persist me please' });
+  const web = await first.app.clients.add({ name: 'rp', kind: 'web', redirectUris: [REDIRECT_URI] });
+  const { tokens, browser } = await signIn(first, await discover(first, web.clientId, web.clientSecret), { tenant: 'p', email: 'pat@p.test', password: 'persist me please' });
+  const kidsBefore = (await first.app.keyService.list()).map((k) => k.kid).sort();
+  await first.stop();
+
+  const second = await startTestIdp({ database, port });
+  try {
+    assert.deepEqual((await second.app.keyService.list()).map((k) => k.kid).sort(), kidsBefore, 'same keys, none regenerated');
+    const config = await discover(second, web.clientId, web.clientSecret);
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    assert.equal(refreshed.claims()!.email, 'pat@p.test');
+    // The browser's session cookie still signs the user in, and the earlier consent (grant) is reused.
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI, scope: 'openid email profile tenant groups',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+    });
+    const res = await browser.follow(url.toString(), REDIRECT_URI);
+    assert.ok(new URL(res.url).searchParams.get('code'), 'no login or consent page after restart');
+  } finally {
+    await second.stop();
+    await database.drop();
+  }
+});
