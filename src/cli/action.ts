@@ -1,0 +1,56 @@
+// The one place CLI errors become output: `error: <message>` (or a JSON error object
+// with --json) and exit code 1. User mistakes never print a stack trace.
+import { Command, Option } from 'commander';
+import { AppError } from '../shared/errors.js';
+import { ConfigError } from '../config/load.js';
+import type { CliContext, CliDeps } from './context.js';
+
+export interface Outcome {
+  data: unknown;
+  text: string;
+}
+
+export type Handler = (input: { deps: () => Promise<CliDeps>; args: string[]; opts: Record<string, unknown> }) => Promise<Outcome>;
+
+export class CliExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
+
+export function describeError(err: unknown): { code: string; message: string; fields?: { field: string; message: string }[] } {
+  if (err instanceof AppError) return { code: err.code, message: err.message, ...(err.options.fields ? { fields: err.options.fields } : {}) };
+  if (err instanceof ConfigError) return { code: 'invalid_configuration', message: err.message };
+  return { code: 'internal_error', message: err instanceof Error ? err.message : String(err) };
+}
+
+function report(ctx: CliContext, json: boolean, err: unknown): void {
+  const e = describeError(err);
+  if (json) ctx.io.stdout(`${JSON.stringify({ error: e }, null, 2)}\n`);
+  else {
+    ctx.io.stderr(`error: ${e.fields?.length ? e.message.replace(/:.*$/s, '') : e.message}\n`);
+    for (const f of e.fields ?? []) ctx.io.stderr(`  ${f.field}: ${f.message}\n`);
+  }
+}
+
+/** Adds a leaf command with --json; give it its handler with act(). */
+export function leaf(parent: Command, spec: string, description: string): Command {
+  return parent.command(spec).description(description).addOption(new Option('--json', 'print JSON (for scripts)'));
+}
+
+/** Runs the handler with the shared output and error handling. */
+export function act(ctx: CliContext, cmd: Command, handler: Handler): Command {
+  return cmd.action(async (...params: unknown[]) => {
+    const command = params[params.length - 1] as Command;
+    const opts = command.opts();
+    try {
+      const out = await handler({ deps: ctx.deps, args: command.args, opts });
+      ctx.io.stdout(opts.json ? `${JSON.stringify(out.data, null, 2)}\n` : `${out.text}\n`);
+    } catch (err) {
+      report(ctx, Boolean(opts.json), err);
+      throw new CliExit(1);
+    }
+  });
+}
+
+export const usageError = (message: string) => new AppError('usage', 400, message);

