@@ -62,11 +62,16 @@ function fromSts(f: AwsFailure, ctx: MappingContext): AppError | undefined {
   return undefined;
 }
 
+const ASSERTION_CHECKS = /claim '(iss|aud|exp|nbf|jti)'|'(aud|exp|jti|kid)' claim|signature|alg '|'kid'|not a signed JWT|issuer key|IssuerUrl|JWKS|discovery|already used|replay/i;
+
 function fromCreateToken(f: AwsFailure, ctx: MappingContext): AppError | undefined {
   const detail = detailOf(f);
   if (f.name === 'InvalidGrantException') {
-    if (/jti|replay|reuse|already (been )?used/i.test(f.message)) {
-      return new AppError('assertion_rejected', 502, `Identity Center rejected the assertion as a replay for tenant '${ctx.tenantId}': ${f.message}`, { expose: true, detail });
+    // Identity Center says which check failed (our issuer, audience, signature, expiry,
+    // replay): a setup problem on either side, not the user's. Anything else, including
+    // AWS's bare "Invalid grant provided", is most often the attribute mapping (§6.4).
+    if (ASSERTION_CHECKS.test(f.message)) {
+      return new AppError('assertion_rejected', 502, `Identity Center rejected the broker's assertion for tenant '${ctx.tenantId}': ${f.message} Check the customer's trusted token issuer (issuer URL, authorized audience = our data accessor client id).`, { expose: true, detail });
     }
     const sent = ctx.claim ? `claim '${ctx.claim.name}' = '${ctx.claim.value}'` : 'the assertion';
     const mapped = /attribute[^A-Za-z0-9]*([\w.:]+)/i.exec(f.message)?.[1] ?? 'the attribute configured on the trusted token issuer (usually emails.value)';
