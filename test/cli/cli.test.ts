@@ -1,0 +1,179 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createDb, type Db } from '../../src/db/client.js';
+import { loadConfig } from '../../src/config/load.js';
+import { buildDeps } from '../../src/cli/deps.js';
+import { runCli } from '../../src/cli/program.js';
+import type { CliContext } from '../../src/cli/context.js';
+import { FAST_ARGON2, TENANT_DETAILS, uniqueId } from '../helpers/accounts.js';
+
+let tdb: TestDatabase;
+let db: Db;
+before(async () => {
+  tdb = await createTestDatabase();
+  db = createDb(tdb.url);
+});
+after(async () => {
+  await db.$disconnect();
+  await tdb.drop();
+});
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+  json: any;
+  depsBuilt: number;
+}
+
+/** Runs one command line in-process; `stdin`, `files` and `prompts` stand in for the terminal. */
+async function cli(args: string[], io: { stdin?: string; files?: Record<string, string>; prompts?: string[] } = {}): Promise<Run> {
+  let out = '';
+  let err = '';
+  let depsBuilt = 0;
+  const config = loadConfig({ DATABASE_URL: tdb.url, SECRET_KEY: 'test-secret-key-0123456789abcdef0123', ISSUER: 'https://idp.example.com' });
+  const ctx: CliContext = {
+    io: {
+      stdout: (t) => void (out += t),
+      stderr: (t) => void (err += t),
+      readStdin: async () => io.stdin ?? '',
+      promptHidden: async () => {
+        const next = io.prompts?.shift();
+        if (next === undefined) throw new Error('unexpected prompt');
+        return next;
+      },
+      readFile: async (path) => {
+        const text = io.files?.[path];
+        if (text === undefined) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+        return text;
+      },
+    },
+    deps: async () => (depsBuilt++, buildDeps(config, db, { hasherOptions: FAST_ARGON2 })),
+  };
+  const code = await runCli(args, ctx);
+  let json: unknown;
+  try {
+    json = JSON.parse(out);
+  } catch {
+    json = undefined;
+  }
+  return { code, out, err, json, depsBuilt };
+}
+
+test('tenants: add, update to active, show, list, disable, enable with --json', async () => {
+  const id = uniqueId('acme');
+  const added = await cli(['tenants', 'add', id, '--name', 'Acme', '--allow-backend-access', 'yes', '--json']);
+  assert.equal(added.code, 0);
+  assert.equal(added.json.status, 'pending');
+  assert.equal(added.json.allowBackendAccess, true);
+  const details = Object.entries(TENANT_DETAILS).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, v]);
+  const updated = await cli(['tenants', 'update', id, ...details, '--json']);
+  assert.equal(updated.json.status, 'active');
+  assert.deepEqual((await cli(['tenants', 'show', id, '--json'])).json.missingDetails, []);
+  assert.ok((await cli(['tenants', 'list', '--json'])).json.some((t: any) => t.id === id));
+  assert.equal((await cli(['tenants', 'disable', id, '--json'])).json.status, 'disabled');
+  assert.equal((await cli(['tenants', 'enable', id, '--json'])).json.status, 'active');
+  const human = await cli(['tenants', 'list']);
+  assert.match(human.out, new RegExp(`^ID\\s+NAME\\s+STATUS.*\\n(.*\\n)*${id}\\s+Acme\\s+active`, 'm'));
+});
+
+test('errors: validation fields as JSON or as lines, exit code 1, no stack', async () => {
+  const json = await cli(['tenants', 'add', 'bad id', '--name', 'X', '--qbusiness-region', 'mars', '--json']);
+  assert.equal(json.code, 1);
+  assert.equal(json.json.error.code, 'validation_failed');
+  assert.deepEqual(json.json.error.fields.map((f: any) => f.field), ['id', 'qbusinessRegion']);
+  const human = await cli(['tenants', 'show', 'missing-tenant']);
+  assert.equal(human.code, 1);
+  assert.equal(human.err, "error: tenant 'missing-tenant' does not exist\n");
+  assert.doesNotMatch(human.err, /\bat \w+ \(/);
+  const usage = await cli(['tenants', 'add', 'x']);
+  assert.equal(usage.code, 1);
+  assert.match(usage.err, /required option '--name <name>'/);
+});
+
+test('--help works on every command without touching the database', async () => {
+  for (const args of [[], ['tenants'], ['users', 'import'], ['clients', 'add'], ['keys', 'rotate'], ['registration-info'], ['audit', 'list']]) {
+    const r = await cli([...args, '--help']);
+    assert.equal(r.code, 0, args.join(' '));
+    assert.match(r.out, /^Usage: tti-bridge/);
+    assert.equal(r.depsBuilt, 0);
+  }
+  assert.match((await cli(['users', 'add', '--help'])).out, /--password-stdin/);
+});
+
+test('users: add with --password-stdin, list, disable, enable, set-password via prompt', async () => {
+  const tenant = uniqueId('users');
+  await cli(['tenants', 'add', tenant, '--name', 'Users Co']);
+  const added = await cli(['users', 'add', 'Bob@Example.com', '--tenant', tenant, '--groups', 'a|b', '--password-stdin', '--json'], { stdin: 'bobs-password\n' });
+  assert.equal(added.code, 0, added.err);
+  assert.deepEqual([added.json.email, added.json.groups, added.json.hasPassword, added.json.passwordHash], ['bob@example.com', ['a', 'b'], true, undefined]);
+  const deps = buildDeps(loadConfig({ DATABASE_URL: tdb.url }), db, { hasherOptions: FAST_ARGON2 });
+  assert.equal((await deps.accounts.authenticate({ tenantId: tenant, email: 'bob@example.com', password: 'bobs-password' })).ok, true,
+    'the trailing newline from stdin is not part of the password');
+  assert.equal((await cli(['users', 'disable', 'bob@example.com', '--tenant', tenant, '--json'])).json.disabled, true);
+  assert.equal((await cli(['users', 'enable', 'bob@example.com', '--tenant', tenant, '--json'])).json.disabled, false);
+  const mismatch = await cli(['users', 'set-password', 'bob@example.com', '--tenant', tenant], { prompts: ['new-password-1', 'other-password'] });
+  assert.equal(mismatch.code, 1);
+  assert.match(mismatch.err, /do not match/);
+  const set = await cli(['users', 'set-password', 'bob@example.com', '--tenant', tenant], { prompts: ['new-password-1', 'new-password-1'] });
+  assert.equal(set.code, 0, set.err);
+  assert.equal((await deps.accounts.authenticate({ tenantId: tenant, email: 'bob@example.com', password: 'new-password-1' })).ok, true);
+  const warned = await cli(['users', 'set-password', 'bob@example.com', '--tenant', tenant, '--password', 'visible-password']);
+  assert.match(warned.err, /^warning: --password leaves the password in shell history/);
+  assert.doesNotMatch(warned.out + warned.err, /visible-password/);
+  const list = await cli(['users', 'list', '--tenant', tenant]);
+  assert.match(list.out, /^EMAIL\s+NAME\s+GROUPS\s+STATUS\s+PASSWORD\s+LAST LOGIN\nbob@example\.com\s+-\s+a,b\s+active\s+yes/);
+});
+
+test('users import: CSV file, per-row errors, all or nothing', async () => {
+  const tenant = uniqueId('import');
+  await cli(['tenants', 'add', tenant, '--name', 'Import Co']);
+  const files = {
+    'bad.csv': 'email,name,password\na@example.com,"A, Person",long-password\nbroken,B,short\n',
+    'good.json': JSON.stringify([{ email: 'a@example.com', name: 'A', groups: 'x;y' }, { email: 'b@example.com', password: 'long-password' }]),
+  };
+  const bad = await cli(['users', 'import', 'bad.csv', '--tenant', tenant, '--json'], { files });
+  assert.equal(bad.code, 1);
+  assert.deepEqual(bad.json.error.fields.map((f: any) => f.field), ['row 3.email', 'row 3.password']);
+  assert.deepEqual((await cli(['users', 'list', '--tenant', tenant, '--json'])).json, []);
+  const good = await cli(['users', 'import', 'good.json', '--tenant', tenant, '--json'], { files });
+  assert.deepEqual(good.json, { created: 2 });
+  const missing = await cli(['users', 'import', 'nope.csv', '--tenant', tenant]);
+  assert.equal(missing.err, 'error: cannot read nope.csv: no such file\n');
+});
+
+test('clients, registration-info and keys', async () => {
+  const noClient = await cli(['registration-info', '--json']);
+  assert.equal(noClient.json.oidcClientId, null);
+  const accessor = await cli(['clients', 'add', '--name', 'Data accessor', '--kind', 'data-accessor', '--json']);
+  assert.equal(accessor.code, 0, accessor.err);
+  const service = await cli(['clients', 'add', '--name', 'Svc', '--kind', 'service', '--allowed-tenant', 'a', '--allowed-tenant', 'b']);
+  assert.match(service.out, /Client secret: +\S{20,}/);
+  const listed = await cli(['clients', 'list', '--json']);
+  assert.deepEqual(listed.json.map((c: any) => c.kind).sort(), ['data-accessor', 'service']);
+  assert.doesNotMatch(listed.out, /secret/i);
+  const info = await cli(['registration-info', '--display-name', 'Acme Search', '--logo-url', 'https://acme.example/logo.png', '--json']);
+  assert.deepEqual(info.json, {
+    displayName: 'Acme Search', logoUrl: 'https://acme.example/logo.png', oidcClientId: accessor.json.clientId,
+    issuer: 'https://idp.example.com', discoveryUrl: 'https://idp.example.com/.well-known/openid-configuration',
+    tenantIdHelp: info.json.tenantIdHelp,
+  });
+  assert.match(info.json.tenantIdHelp, /tenants list/);
+  const removed = await cli(['clients', 'remove', accessor.json.clientId, '--json']);
+  assert.equal(removed.json.removed, true);
+  const rotated = await cli(['keys', 'rotate', '--json']);
+  assert.equal(rotated.json.use, 'sig');
+  assert.ok((await cli(['keys', 'list', '--json'])).json.some((k: any) => k.kid === rotated.json.kid));
+  assert.equal((await cli(['keys', 'rotate', '--use', 'nope'])).code, 1);
+});
+
+test('audit list reads the audit trail with filters', async () => {
+  const tenant = uniqueId('audit');
+  await db.auditEvent.create({ data: { kind: 'search', tenantId: tenant, outcome: 'ok', latencyMs: 12 } });
+  const r = await cli(['audit', 'list', '--tenant', tenant, '--json']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.json.events.length, 1);
+  assert.equal(r.json.events[0].tenantId, tenant);
+  assert.equal((await cli(['audit', 'list', '--since', 'not-a-date'])).code, 1);
+});
