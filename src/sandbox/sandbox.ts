@@ -1,0 +1,94 @@
+// Composition root of the sandbox: builds the state and services from a fixture and serves
+// them on one port (HTTP/1.1 and h2c).
+import { randomBytes } from 'node:crypto';
+import type { SandboxFixture } from './fixture/types.js';
+import type { SandboxContext } from './context.js';
+import { buildWorld, type World } from './state/world.js';
+import { createSealer } from './state/sealer.js';
+import { createSessionStore } from './state/sessions.js';
+import { createVerifier } from './sigv4/verify.js';
+import { createRecorder, type CapturedResponse, type RecordedCall } from './calls.js';
+import { createIssuerKeys } from './oidc/issuer-keys.js';
+import { createJtiCache } from './oidc/jti-cache.js';
+import { createThrottles } from './qbusiness/throttle.js';
+import { createSearchIndexes } from './qbusiness/search-index.js';
+import { listenDual, type RequestListener } from './http/server.js';
+import { readRequest } from './http/request.js';
+import { route } from './http/router.js';
+
+export interface StartSandboxOptions {
+  fixture: SandboxFixture;
+  /** 0 or absent = any free port. */
+  port?: number;
+  host?: string;
+  now?: () => number;
+  /** Used to fetch trusted token issuers' discovery documents and JWKS. */
+  fetch?: typeof fetch;
+  /** Keep every response's output members in `responses` (for model-fidelity tests). */
+  captureResponses?: boolean;
+}
+
+export interface Sandbox {
+  url: string;
+  port: number;
+  calls: RecordedCall[];
+  responses: CapturedResponse[];
+  clearCalls(): void;
+  close(): Promise<void>;
+  fixture: SandboxFixture;
+  /** Live state: roles, Identity Center instances, applications and their data accessors. */
+  world: World;
+  /** Limits SearchRelevantContent for one data accessor; undefined removes the limit. */
+  setThrottle(dataAccessorId: string, ratePerSecond: number | undefined): void;
+  stats(): { sessions: number; usedJtis: number };
+}
+
+export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> {
+  const now = opts.now ?? Date.now;
+  const world = buildWorld(opts.fixture, now);
+  const sealer = createSealer();
+  const sessions = createSessionStore(world.principals, sealer, now);
+  const recorder = createRecorder(opts.captureResponses ?? false);
+  const ctx: SandboxContext = {
+    world, sessions, sealer, now, recorder,
+    verify: createVerifier(sessions.resolver, now),
+    issuerKeys: createIssuerKeys(opts.fetch ?? globalThis.fetch, now),
+    jtis: createJtiCache(now),
+    throttles: createThrottles(now),
+    indexes: createSearchIndexes(),
+    idTokenKey: randomBytes(32),
+  };
+  for (const app of opts.fixture.applications) {
+    for (const da of app.dataAccessors ?? []) ctx.throttles.set(da.dataAccessorId, da.ratePerSecond);
+  }
+  for (const app of world.applications.values()) ctx.indexes.forApp(app);
+
+  const listener: RequestListener = (req, res) => {
+    readRequest(req)
+      .then((r) => route(ctx, r))
+      .then((out) => {
+        // Date comes from the sandbox clock, so the SDK's clock-skew correction follows it.
+        res.writeHead(out.status, { ...out.headers, date: new Date(now()).toUTCString() });
+        res.end(out.body);
+      })
+      .catch(() => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end('{"message":"Internal server error"}');
+      });
+  };
+  const host = opts.host ?? '127.0.0.1';
+  const server = await listenDual(listener, opts.port ?? 0, host);
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return {
+    url: `http://${urlHost}:${server.port}`,
+    port: server.port,
+    calls: recorder.calls,
+    responses: recorder.responses,
+    clearCalls: () => recorder.clear(),
+    close: () => server.close(),
+    fixture: opts.fixture,
+    world,
+    setThrottle: (id, rate) => ctx.throttles.set(id, rate),
+    stats: () => ({ sessions: sessions.size(), usedJtis: ctx.jtis.size() }),
+  };
+}

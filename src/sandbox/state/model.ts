@@ -1,0 +1,135 @@
+// Runtime model of the simulated AWS accounts, built from a fixture and mutated by admin calls.
+import type { AttributeFilter, DocumentAttribute, AttributeValue } from '../qbusiness/attributes.js';
+
+export interface Principal {
+  arn: string;
+  accountId: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface Role {
+  arn: string;
+  name: string;
+  accountId: string;
+  /** AROA… unique id, as in `AssumedRoleUser.AssumedRoleId`. */
+  roleId: string;
+  maxSessionDuration: number;
+  trust: { principal: string; actions: Set<string> }[];
+  permissions: Set<string>;
+}
+
+export interface IdcUser {
+  id: string;
+  userName: string;
+  displayName: string;
+  emails: string[];
+  groups: string[];
+  licensed: boolean;
+}
+
+export interface TrustedTokenIssuer {
+  arn: string;
+  name: string;
+  instanceArn: string;
+  issuerUrl: string;
+  claimAttributePath: string;
+  identityStoreAttributePath: string;
+}
+
+export interface IdcInstance {
+  instanceArn: string;
+  instanceId: string;
+  identityStoreId: string;
+  accountId: string;
+  region: string;
+  users: IdcUser[];
+  groups: Set<string>;
+  trustedTokenIssuers: Map<string, TrustedTokenIssuer>;
+}
+
+export interface ActionConfiguration {
+  action: string;
+  filterConfiguration?: { documentAttributeFilter: AttributeFilter };
+}
+
+export interface DataAccessor {
+  id: string;
+  arn: string;
+  applicationId: string;
+  displayName: string;
+  principal: string;
+  externalId: string;
+  trustedTokenIssuerArn: string;
+  idcApplicationArn: string;
+  audiences: string[];
+  assignmentRequired: boolean;
+  assignedUsers: Set<string>;
+  assignedGroups: Set<string>;
+  actionConfigurations: ActionConfiguration[];
+  createdAt: number;
+  updatedAt: number;
+  clientToken?: string;
+}
+
+export interface Doc {
+  id: string;
+  title: string;
+  uri: string;
+  /** Lower-cased emails / group names; null = everyone in the application. */
+  aclUsers: Set<string> | null;
+  aclGroups: Set<string> | null;
+  attributes: DocumentAttribute[];
+  attributeMap: Map<string, AttributeValue>;
+}
+
+export interface Chunk {
+  doc: number;
+  text: string;
+}
+
+export interface Application {
+  id: string;
+  arn: string;
+  name: string;
+  accountId: string;
+  region: string;
+  instance: IdcInstance;
+  retrievers: Set<string>;
+  dataSourceId: string;
+  docs: Doc[];
+  chunks: Chunk[];
+  dataAccessors: Map<string, DataAccessor>;
+}
+
+/** What an identity-enhanced session knows about its Identity Center user. */
+export interface IdentityContext {
+  userId: string;
+  userName: string;
+  identityStoreId: string;
+  instanceArn: string;
+  applicationArn: string;
+  trustedTokenIssuerArn: string;
+  exp: number;
+}
+
+export interface Session {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  role: Role;
+  sessionName: string;
+  arn: string;
+  assumedRoleId: string;
+  tags: Map<string, string>;
+  /** Value of the `qbusiness-dataaccessor:ExternalId` session tag, if any. */
+  externalId?: string;
+  identity?: IdentityContext;
+  expiresAt: number;
+  /** The caller that assumed the role was itself a role session. */
+  chained: boolean;
+}
+
+export type Caller =
+  | { kind: 'principal'; arn: string; accountId: string; principal: Principal }
+  | { kind: 'session'; arn: string; accountId: string; session: Session };

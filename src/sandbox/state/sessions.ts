@@ -1,0 +1,74 @@
+// Temporary credentials minted by AssumeRole. The session token is a sealed record of the
+// access key and expiry, so a token that was altered or belongs to another key is refused.
+import type { Sealer } from './sealer.js';
+import type { Caller, IdentityContext, Principal, Role, Session } from './model.js';
+import { AuthFailure, type KeyResolver } from '../sigv4/verify.js';
+import { newSecretAccessKey, newTempAccessKeyId } from '../util.js';
+
+const TOKEN_PURPOSE = 'session-token';
+const TOKEN_PREFIX = 'IQoJb3JpZ2luX2Vj';
+const INVALID_TOKEN = 'The security token included in the request is invalid.';
+
+export interface NewSession {
+  role: Role;
+  sessionName: string;
+  tags: Map<string, string>;
+  identity?: IdentityContext;
+  durationSeconds: number;
+  chained: boolean;
+}
+
+export interface SessionStore {
+  mint(input: NewSession): Session;
+  resolver: KeyResolver;
+  size(): number;
+}
+
+export function createSessionStore(principals: Map<string, Principal>, sealer: Sealer, now: () => number): SessionStore {
+  const sessions = new Map<string, Session>();
+
+  const purge = () => {
+    const t = now();
+    // Expired sessions are kept an hour so their use still reports ExpiredToken, then dropped.
+    for (const [k, s] of sessions) if (s.expiresAt + 3_600_000 < t) sessions.delete(k);
+  };
+
+  return {
+    size: () => sessions.size,
+    mint(input) {
+      if (sessions.size % 1000 === 999) purge();
+      const accessKeyId = newTempAccessKeyId();
+      const expiresAt = now() + input.durationSeconds * 1000;
+      const session: Session = {
+        accessKeyId,
+        secretAccessKey: newSecretAccessKey(),
+        sessionToken: sealer.seal(TOKEN_PURPOSE, { k: accessKeyId, e: expiresAt }, TOKEN_PREFIX),
+        role: input.role,
+        sessionName: input.sessionName,
+        arn: `arn:aws:sts::${input.role.accountId}:assumed-role/${input.role.name}/${input.sessionName}`,
+        assumedRoleId: `${input.role.roleId}:${input.sessionName}`,
+        tags: input.tags,
+        externalId: input.tags.get('qbusiness-dataaccessor:ExternalId'),
+        ...(input.identity ? { identity: input.identity } : {}),
+        expiresAt,
+        chained: input.chained,
+      };
+      sessions.set(accessKeyId, session);
+      return session;
+    },
+    resolver(accessKeyId, token) {
+      const principal = principals.get(accessKeyId);
+      if (principal) {
+        const caller: Caller = { kind: 'principal', arn: principal.arn, accountId: principal.accountId, principal };
+        return { caller, secret: principal.secretAccessKey };
+      }
+      const session = sessions.get(accessKeyId);
+      if (!session || !token) throw new AuthFailure('unknown-key', INVALID_TOKEN);
+      const sealed = sealer.open<{ k: string; e: number }>(TOKEN_PURPOSE, token, TOKEN_PREFIX);
+      if (!sealed || sealed.k !== accessKeyId) throw new AuthFailure('unknown-key', INVALID_TOKEN);
+      if (session.expiresAt <= now()) throw new AuthFailure('expired', 'The security token included in the request is expired');
+      const caller: Caller = { kind: 'session', arn: session.arn, accountId: session.role.accountId, session };
+      return { caller, secret: session.secretAccessKey };
+    },
+  };
+}

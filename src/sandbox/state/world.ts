@@ -1,0 +1,136 @@
+// Builds the runtime model from a fixture and indexes it for the lookups each service needs.
+import type { SandboxFixture, DataAccessorFixture, IdentityCenterFixture, ApplicationFixture } from '../fixture/types.js';
+import type { Application, DataAccessor, IdcInstance, Principal, Role, TrustedTokenIssuer } from './model.js';
+import { accountOf, resourceName, sha256Hex, stableUuid } from '../util.js';
+import { buildDocs } from './documents.js';
+import { validateFilter } from '../qbusiness/validate-filter.js';
+import type { AttributeFilter } from '../qbusiness/attributes.js';
+
+export const DATA_ACCESSOR_PERMISSIONS = [
+  'qbusiness:SearchRelevantContent', 'sso-oauth:CreateTokenWithIAM', 'kms:Decrypt', 'sts:SetContext',
+];
+
+export interface World {
+  principals: Map<string, Principal>;
+  roles: Map<string, Role>;
+  instances: Map<string, IdcInstance>;
+  applications: Map<string, Application>;
+  isvAudiences: Map<string, string>;
+}
+
+export function buildWorld(fixture: SandboxFixture, now: () => number = Date.now): World {
+  const world: World = {
+    principals: new Map(fixture.principals.map((p) => [p.accessKeyId, { ...p, accountId: accountOf(p.arn) }])),
+    roles: new Map(fixture.roles.map((r) => [r.arn, {
+      arn: r.arn,
+      name: resourceName(r.arn),
+      accountId: accountOf(r.arn),
+      roleId: `AROA${sha256Hex(r.arn).slice(0, 17).toUpperCase()}`,
+      maxSessionDuration: r.maxSessionDuration ?? 3600,
+      trust: r.trust.map((t) => ({ principal: t.principal, actions: new Set(t.actions) })),
+      permissions: new Set(r.permissions ?? DATA_ACCESSOR_PERMISSIONS),
+    }])),
+    instances: new Map(fixture.identityCenters.map((i) => [i.instanceArn, buildInstance(i)])),
+    applications: new Map(),
+    isvAudiences: new Map((fixture.isvs ?? []).map((i) => [i.principal, i.oidcClientId])),
+  };
+  for (const app of fixture.applications) world.applications.set(app.applicationId, buildApplication(world, app, now()));
+  return world;
+}
+
+function buildInstance(i: IdentityCenterFixture): IdcInstance {
+  const instanceId = resourceName(i.instanceArn);
+  const instance: IdcInstance = {
+    instanceArn: i.instanceArn,
+    instanceId,
+    identityStoreId: i.identityStoreId,
+    accountId: i.accountId,
+    region: i.region,
+    groups: new Set([...(i.groups ?? []), ...i.users.flatMap((u) => u.groups ?? [])]),
+    users: i.users.map((u) => ({
+      id: u.id ?? stableUuid(`${i.identityStoreId}/${u.userName}`),
+      userName: u.userName,
+      displayName: u.displayName ?? u.userName,
+      emails: u.emails,
+      groups: u.groups ?? [],
+      licensed: u.licensed ?? true,
+    })),
+    trustedTokenIssuers: new Map(),
+  };
+  for (const t of i.trustedTokenIssuers ?? []) {
+    const tti: TrustedTokenIssuer = {
+      arn: ttiArn(instance, t.id ?? stableUuid(`${i.instanceArn}/${t.name}`)),
+      name: t.name,
+      instanceArn: i.instanceArn,
+      issuerUrl: t.issuerUrl,
+      claimAttributePath: t.claimAttributePath ?? 'email',
+      identityStoreAttributePath: t.identityStoreAttributePath ?? 'emails.value',
+    };
+    instance.trustedTokenIssuers.set(tti.arn, tti);
+  }
+  return instance;
+}
+
+export const ttiArn = (instance: IdcInstance, uuid: string): string =>
+  `arn:aws:sso::${instance.accountId}:trustedTokenIssuer/${instance.instanceId}/tti-${uuid}`;
+
+export const idcApplicationArn = (instance: IdcInstance, seed: string): string =>
+  `arn:aws:sso::${instance.accountId}:application/${instance.instanceId}/apl-${sha256Hex(seed).slice(0, 16)}`;
+
+export const applicationArn = (app: { region: string; accountId: string; id: string }): string =>
+  `arn:aws:qbusiness:${app.region}:${app.accountId}:application/${app.id}`;
+
+function buildApplication(world: World, a: ApplicationFixture, createdAt: number): Application {
+  const instance = world.instances.get(a.identityCenterInstanceArn);
+  if (!instance) throw new Error(`application ${a.applicationId}: unknown Identity Center instance ${a.identityCenterInstanceArn}`);
+  const dataSourceId = a.dataSourceId ?? stableUuid(`${a.applicationId}/datasource`);
+  const { docs, chunks } = buildDocs(a, dataSourceId);
+  const app: Application = {
+    id: a.applicationId, arn: '', name: a.name, accountId: a.accountId, region: a.region, instance,
+    retrievers: new Set(a.retrievers.map((r) => r.retrieverId)), dataSourceId, docs, chunks, dataAccessors: new Map(),
+  };
+  app.arn = applicationArn(app);
+  for (const d of a.dataAccessors ?? []) app.dataAccessors.set(d.dataAccessorId, { ...buildDataAccessor(world, app, d), createdAt, updatedAt: createdAt });
+  return app;
+}
+
+function buildDataAccessor(world: World, app: Application, d: DataAccessorFixture): DataAccessor {
+  const instance = app.instance;
+  const tti = [...instance.trustedTokenIssuers.values()].find((t) => t.arn === d.trustedTokenIssuer || t.name === d.trustedTokenIssuer);
+  if (!tti) throw new Error(`data accessor ${d.dataAccessorId}: unknown trusted token issuer ${d.trustedTokenIssuer}`);
+  let filter: AttributeFilter | undefined;
+  if (d.filter !== undefined) {
+    const problems = validateFilter(d.filter, 'filter');
+    if (problems.length > 0) throw new Error(`data accessor ${d.dataAccessorId}: ${problems.map((p) => p.message).join('; ')}`);
+    filter = d.filter as AttributeFilter;
+  }
+  const audience = world.isvAudiences.get(d.principal);
+  return {
+    id: d.dataAccessorId,
+    arn: `${app.arn}/data-accessor/${d.dataAccessorId}`,
+    applicationId: app.id,
+    displayName: d.displayName,
+    principal: d.principal,
+    externalId: d.externalId,
+    trustedTokenIssuerArn: tti.arn,
+    idcApplicationArn: d.idcApplicationArn ?? idcApplicationArn(instance, `${app.id}/${d.dataAccessorId}`),
+    audiences: d.audiences ?? (audience ? [audience] : []),
+    assignmentRequired: d.assignmentRequired ?? false,
+    assignedUsers: new Set(d.assignments?.users ?? []),
+    assignedGroups: new Set(d.assignments?.groups ?? []),
+    actionConfigurations: [{
+      action: 'qbusiness:SearchRelevantContent',
+      ...(filter ? { filterConfiguration: { documentAttributeFilter: filter } } : {}),
+    }],
+    createdAt: 0,
+    updatedAt: 0,
+  };
+}
+
+/** Finds the data accessor whose Identity Center application has this ARN. */
+export function findByIdcApplication(world: World, arn: string): { app: Application; da: DataAccessor } | undefined {
+  for (const app of world.applications.values()) {
+    for (const da of app.dataAccessors.values()) if (da.idcApplicationArn === arn) return { app, da };
+  }
+  return undefined;
+}
