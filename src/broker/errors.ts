@@ -74,7 +74,8 @@ function fromCreateToken(f: AwsFailure, ctx: MappingContext): AppError | undefin
       return new AppError('assertion_rejected', 502, `Identity Center rejected the broker's assertion for tenant '${ctx.tenantId}': ${f.message} Check the customer's trusted token issuer (issuer URL, authorized audience = our data accessor client id).`, { expose: true, detail });
     }
     const sent = ctx.claim ? `claim '${ctx.claim.name}' = '${ctx.claim.value}'` : 'the assertion';
-    const mapped = /attribute[^A-Za-z0-9]*([\w.:]+)/i.exec(f.message)?.[1] ?? 'the attribute configured on the trusted token issuer (usually emails.value)';
+    const mapped = /(?:attribute|on) '([\w.:-]+)'/i.exec(f.message)?.[1] ?? /attribute[^A-Za-z0-9]*([\w.:]+)/i.exec(f.message)?.[1]
+      ?? 'the attribute configured on the trusted token issuer (usually emails.value)';
     return new AppError('identity_not_mapped', 403,
       `Identity Center could not map the user of tenant '${ctx.tenantId}': we sent ${sent}, and no Identity Center user has that value in ${mapped}. The customer must fix the user's attribute in their directory or the trusted token issuer's attribute mapping. AWS said: ${f.message}`,
       { detail: { ...detail, claim: ctx.claim?.name, claimValue: ctx.claim?.value, mappedAttribute: mapped } });

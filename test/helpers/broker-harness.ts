@@ -11,12 +11,19 @@ import { createTenantService, type NewTenant, type TenantService } from '../../s
 import { createBroker, type Broker } from '../../src/broker/index.js';
 import { createBrokerRouter } from '../../src/broker/http/router.js';
 import type { AwsGatewayOptions } from '../../src/broker/aws/gateway.js';
-import type { AwsGateway } from '../../src/broker/ports.js';
+import type { AssertionMinter, AwsGateway } from '../../src/broker/ports.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { parseFixture } from '../../src/sandbox/fixture/load.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { startTestIssuer, type TestIssuer } from './test-issuer.js';
 
 export interface HarnessOptions {
-  aws: AwsGateway | AwsGatewayOptions;
+  /** A gateway (fake), or options for the real SDK gateway. */
+  aws?: AwsGateway | AwsGatewayOptions;
+  /** Starts the AWS sandbox with this raw fixture (vars ISSUER, DATA_ACCESSOR_CLIENT_ID); the real gateway then uses its first principal's keys. */
+  sandboxFixture?: unknown;
+  /** Wraps the assertion minter (e.g. to replay an assertion). */
+  wrapMinter?: (m: AssertionMinter) => AssertionMinter;
   dataAccessorClientId?: string;
   config?: Partial<Parameters<typeof createBroker>[0]['config']>;
   now?: () => number;
@@ -25,6 +32,7 @@ export interface HarnessOptions {
 export interface Harness {
   db: Db;
   issuer: TestIssuer;
+  sandbox?: Sandbox;
   broker: Broker;
   tenants: TenantService;
   url: string;
@@ -46,10 +54,16 @@ export async function startBrokerHarness(opts: HarnessOptions): Promise<Harness>
   const logs: string[] = [];
   const logger = createLogger('debug', { write: (s: string) => void logs.push(s) });
   const dataAccessorClientId = opts.dataAccessorClientId ?? 'isv-data-accessor';
+  const sandbox = opts.sandboxFixture === undefined ? undefined
+    : await startSandbox({ fixture: parseFixture(opts.sandboxFixture, { ISSUER: issuer.issuer, DATA_ACCESSOR_CLIENT_ID: dataAccessorClientId }) });
+  const base = sandbox?.fixture.principals[0];
+  const aws = opts.aws && 'assumeRole' in opts.aws ? opts.aws
+    : { ...(base ? { baseCredentials: { accessKeyId: base.accessKeyId, secretAccessKey: base.secretAccessKey } } : {}), ...opts.aws };
   let broker!: Broker;
   const tenants = createTenantService({ db, onChange: (e) => broker.onChange(e) });
   broker = createBroker({
-    db, logger, minter: issuer.minter, verifier: issuer.verifier, tenants, aws: opts.aws, dataAccessorClientId, now: opts.now,
+    db, logger, minter: opts.wrapMinter ? opts.wrapMinter(issuer.minter) : issuer.minter, verifier: issuer.verifier, tenants,
+    aws, dataAccessorClientId, now: opts.now,
     config: { ASSERTION_TTL: 300, CREDENTIAL_CACHE_MAX: 1000, CREDENTIAL_REFRESH_MARGIN: 300, AUDIT_RETENTION_DAYS: 90, ...opts.config },
   });
   const app = new Koa();
@@ -58,7 +72,7 @@ export async function startBrokerHarness(opts: HarnessOptions): Promise<Harness>
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
-    db, issuer, broker, tenants, url, logs, dataAccessorClientId,
+    db, issuer, sandbox, broker, tenants, url, logs, dataAccessorClientId,
     async api(method, path, o = {}) {
       const headers: Record<string, string> = { ...o.headers };
       if (o.token) headers.authorization = `Bearer ${o.token}`;
@@ -83,12 +97,16 @@ export async function startBrokerHarness(opts: HarnessOptions): Promise<Harness>
       await new Promise((r) => server.close(() => r(undefined)));
       server.closeAllConnections();
       await broker.close();
+      await sandbox?.close();
       await issuer.close();
       await db.$disconnect();
       await tdb.drop();
     },
   };
 }
+
+/** Tenant details pointing at the sandbox (every endpoint is the sandbox URL). */
+export const sandboxEndpoints = (sandbox: Sandbox) => ({ stsEndpoint: sandbox.url, ssoOidcEndpoint: sandbox.url, qbusinessEndpoint: sandbox.url });
 
 export const fakeTenantDetails = () => ({
   qbusinessApplicationId: randomUUID(), retrieverId: randomUUID(), qbusinessRegion: 'us-east-1', idcRegion: 'us-east-1',
