@@ -1,0 +1,65 @@
+// The shipped demo fixture and the details a customer would hand to the ISV for a tenant.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { SandboxFixture } from './fixture/types.js';
+import { buildWorld } from './state/world.js';
+
+export const DEMO_TENANT_ID = 'demo';
+
+/** Source tree location; from a compiled build (dist/) fall back to the source copy. */
+export const DEMO_FIXTURE_PATH: string = [
+  new URL('./fixtures/demo.yaml', import.meta.url),
+  new URL('../../../src/sandbox/fixtures/demo.yaml', import.meta.url),
+].map((u) => fileURLToPath(u)).find((p) => existsSync(p)) ?? fileURLToPath(new URL('./fixtures/demo.yaml', import.meta.url));
+
+export interface TenantSetup {
+  tenantId: string;
+  /** The ISV base principal's long-term keys (sandbox-only values from the fixture). */
+  principalArn: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** The data-accessor role the ISV assumes. */
+  roleArn: string;
+  /** The five details from the customer's "Information for data accessor" tab. */
+  applicationId: string;
+  qbusinessRegion: string;
+  retrieverId: string;
+  idcApplicationArn: string;
+  idcRegion: string;
+  dataAccessorId: string;
+  trustedTokenIssuerArn: string;
+  issuerUrl: string;
+  audiences: string[];
+}
+
+/** Finds the data accessor whose external id is `tenantId` and everything the ISV needs to call it. */
+export function demoSetup(fixture: SandboxFixture, tenantId: string = DEMO_TENANT_ID): TenantSetup {
+  const world = buildWorld(fixture);
+  for (const app of world.applications.values()) {
+    for (const da of app.dataAccessors.values()) {
+      if (da.externalId !== tenantId) continue;
+      const role = world.roles.get(da.principal);
+      const trusted = new Set(role?.trust.filter((t) => t.actions.has('sts:AssumeRole')).map((t) => t.principal));
+      const principal = [...world.principals.values()].find((p) => trusted.has(p.arn) || trusted.has(`arn:aws:iam::${p.accountId}:root`));
+      if (!principal) throw new Error(`no principal with keys is trusted by ${da.principal}`);
+      const tti = app.instance.trustedTokenIssuers.get(da.trustedTokenIssuerArn);
+      return {
+        tenantId,
+        principalArn: principal.arn,
+        accessKeyId: principal.accessKeyId,
+        secretAccessKey: principal.secretAccessKey,
+        roleArn: da.principal,
+        applicationId: app.id,
+        qbusinessRegion: app.region,
+        retrieverId: [...app.retrievers][0] as string,
+        idcApplicationArn: da.idcApplicationArn,
+        idcRegion: app.instance.region,
+        dataAccessorId: da.id,
+        trustedTokenIssuerArn: da.trustedTokenIssuerArn,
+        issuerUrl: tti?.issuerUrl ?? '',
+        audiences: da.audiences,
+      };
+    }
+  }
+  throw new Error(`the fixture has no data accessor with external id '${tenantId}'`);
+}
