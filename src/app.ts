@@ -23,6 +23,7 @@ import { createTenantService } from './tenants/tenants.js';
 import type { ChangeEvent } from './tenants/events.js';
 import { createViews } from './http/views.js';
 import { accessLog, pageErrors, requestId, securityHeaders } from './http/middleware.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
 
 export interface AppDeps {
   config: Config;
@@ -32,6 +33,7 @@ export interface AppDeps {
   /** Tests and benchmarks may lower argon2 cost below the production minimum. */
   hasherOptions?: Partial<PasswordHasherOptions>;
   sleep?: (ms: number) => Promise<void>;
+  metrics?: Metrics;
 }
 
 export async function createApp(deps: AppDeps) {
@@ -39,6 +41,7 @@ export async function createApp(deps: AppDeps) {
   const now = deps.now ?? Date.now;
   if (!config.SECRET_KEY) throw new Error('SECRET_KEY must be resolved before createApp (main.ts generates one in development)');
 
+  const metrics = deps.metrics ?? createMetrics();
   const listeners: ((e: ChangeEvent) => void)[] = [];
   const onChange = (e: ChangeEvent) => listeners.forEach((l) => l(e));
   const keyService = createKeyService({
@@ -81,6 +84,8 @@ export async function createApp(deps: AppDeps) {
         if (ctx.path === '/.well-known/openid-configuration' && ctx.status === 200) ctx.set('Cache-Control', 'public, max-age=300');
       });
       provider.on('server_error', (_ctx, err) => logger.error({ err }, 'provider server_error'));
+      provider.on('grant.success', (ctx) => metrics.grants.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown'), outcome: 'success' }));
+      provider.on('grant.error', (ctx, err) => metrics.grants.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown'), outcome: (err as { error?: string }).error ?? 'error' }));
       return provider;
     },
   });
@@ -90,10 +95,20 @@ export async function createApp(deps: AppDeps) {
   const app = new Koa();
   app.proxy = config.TRUST_PROXY;
   app.use(requestId());
-  app.use(accessLog(logger));
+  app.use(accessLog(logger, (route, method, status, seconds) => metrics.http.observe({ route, method, status: String(status) }, seconds)));
   app.use(securityHeaders());
 
   const ops = new Router();
+  ops.get('/metrics', async (ctx) => {
+    if (config.METRICS_TOKEN && ctx.get('authorization') !== `Bearer ${config.METRICS_TOKEN}`) {
+      ctx.status = 401;
+      ctx.set('WWW-Authenticate', 'Bearer');
+      ctx.body = { error: 'unauthorized', message: 'Send Authorization: Bearer <METRICS_TOKEN>' };
+      return;
+    }
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
   ops.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
   ops.get('/readyz', async (ctx) => {
     try {
@@ -117,6 +132,10 @@ export async function createApp(deps: AppDeps) {
     holder, views,
     authenticate: (input) => accounts.authenticate(input),
     isFirstParty: async (clientId) => (await clients.get(clientId))?.firstParty ?? false,
+    onLogin: (outcome) => {
+      metrics.logins.inc({ outcome });
+      if (outcome === 'locked') metrics.lockouts.inc();
+    },
   });
   app.use(async (ctx, next) => (ctx.path.startsWith('/interaction/') ? pageErrors(views, logger)(ctx, next) : next()));
   app.use(interactions.routes());
@@ -129,7 +148,7 @@ export async function createApp(deps: AppDeps) {
   });
 
   return {
-    app, holder, keyService, clients, accounts, tenants, minter, verifier, hasher,
+    app, holder, keyService, metrics, clients, accounts, tenants, minter, verifier, hasher,
     subscribe: (l: (e: ChangeEvent) => void) => listeners.push(l),
     close: async () => holder.stop(),
   };

@@ -52,6 +52,8 @@ export const settingsSchema = z.object({
   CREDENTIAL_REFRESH_MARGIN: int(0, 3600).default(300)
     .describe('Seconds before expiry at which cached credentials are replaced.'),
   AUDIT_RETENTION_DAYS: int(1, 3650).default(90).describe('Days audit events are kept.'),
+  METRICS_TOKEN: z.string().min(16).optional()
+    .describe('When set, /metrics requires `Authorization: Bearer <token>`.'),
   SANDBOX: bool.optional()
     .describe('Run the local AWS sandbox in-process. Default on outside production when no AWS settings are given.'),
   SANDBOX_FIXTURE: z.string().optional().describe('Sandbox fixture file (YAML/JSON). Default: the demo fixture.'),

@@ -195,3 +195,15 @@ test('consent cancel returns access_denied to the client; logout ends the sessio
   const again = await startAuthorization(config);
   assert.match(await again.page.res!.text(), /Sign in/, 'session gone: login form shown again');
 });
+
+test('operations endpoints: health, readiness and Prometheus metrics', async () => {
+  assert.equal((await fetch(`${idp.issuer}/healthz`)).status, 200);
+  const ready = await fetch(`${idp.issuer}/readyz`);
+  assert.equal(ready.status, 200);
+  const text = await (await fetch(`${idp.issuer}/metrics`)).text();
+  assert.match(text, /logins_total\{outcome="success"\} [1-9]/);
+  assert.match(text, /logins_total\{outcome="invalid_credentials"\} [1-9]/);
+  assert.match(text, /login_lockouts_total [1-9]/);
+  assert.match(text, /token_grants_total\{grant_type="authorization_code",outcome="success"\} [1-9]/);
+  assert.match(text, /http_request_duration_seconds_count\{route="\/interaction",method="POST",status="\d+"\}/);
+});
