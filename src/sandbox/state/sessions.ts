@@ -65,7 +65,8 @@ export function createSessionStore(principals: Map<string, Principal>, sealer: S
       const session = sessions.get(accessKeyId);
       if (!session || !token) throw new AuthFailure('unknown-key', INVALID_TOKEN);
       const sealed = sealer.open<{ k: string; e: number }>(TOKEN_PURPOSE, token, TOKEN_PREFIX);
-      if (!sealed || sealed.k !== accessKeyId) throw new AuthFailure('unknown-key', INVALID_TOKEN);
+      // base64 decoding is lenient, so the stored token is compared too.
+      if (!sealed || sealed.k !== accessKeyId || token !== session.sessionToken) throw new AuthFailure('unknown-key', INVALID_TOKEN);
       if (session.expiresAt <= now()) throw new AuthFailure('expired', 'The security token included in the request is expired');
       const caller: Caller = { kind: 'session', arn: session.arn, accountId: session.role.accountId, session };
       return { caller, secret: session.secretAccessKey };
