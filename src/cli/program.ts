@@ -9,6 +9,7 @@ import { registerClientCommands } from './commands/clients.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerRegistrationInfo } from './commands/registration.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerMigrateCommand } from './commands/migrate.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('tti-bridge')
@@ -20,6 +21,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerKeyCommands(program, ctx);
   registerRegistrationInfo(program, ctx);
   registerAuditCommands(program, ctx);
+  registerMigrateCommand(program, ctx);
   // Commander's own messages (usage errors, help) go through the injected streams too.
   const route = (cmd: Command) => {
     cmd.exitOverride().configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr });
