@@ -28,24 +28,39 @@ export function createAccess(deps: { directory: Directory; verifier: TokenVerifi
     return { record: t, aws: tenantAws(t) };
   }
 
-  async function resolveUser(tenant: TenantRecord, ref: UserRef): Promise<UserRecord> {
-    let userId: string;
-    if ('token' in ref) {
-      const claims = await deps.verifier.verifyUserToken(ref.token);
-      // A token carrying another tenant is refused even if the ids happened to collide.
-      if (claims.tenantId !== undefined && claims.tenantId !== tenant.id) throw brokerErrors.userNotInTenant(tenant.id);
-      userId = claims.sub;
-    } else {
-      if (!tenant.allowBackendAccess) throw brokerErrors.backendAccessNotAllowed(tenant.id);
-      userId = ref.id;
-    }
-    const user = await deps.directory.user(userId);
+  /** Verifies the user reference and loads the user; tenant rules are applied by checkUser. */
+  async function loadUser(ref: UserRef): Promise<{ user: UserRecord | null; tokenTenant?: string }> {
+    if (!('token' in ref)) return { user: await deps.directory.user(ref.id) };
+    const claims = await deps.verifier.verifyUserToken(ref.token);
+    return { user: await deps.directory.user(claims.sub), tokenTenant: claims.tenantId };
+  }
+
+  function checkUser(tenant: TenantRecord, ref: UserRef, loaded: { user: UserRecord | null; tokenTenant?: string }): UserRecord {
+    if (!('token' in ref) && !tenant.allowBackendAccess) throw brokerErrors.backendAccessNotAllowed(tenant.id);
+    // A token carrying another tenant is refused even if the user ids happened to collide.
+    if (loaded.tokenTenant !== undefined && loaded.tokenTenant !== tenant.id) throw brokerErrors.userNotInTenant(tenant.id);
+    const { user } = loaded;
     if (!user || user.tenantId !== tenant.id) throw brokerErrors.userNotInTenant(tenant.id);
     if (user.disabled) throw brokerErrors.userDisabled(tenant.id);
     return user;
   }
 
-  return { authorizeService, activeTenant, resolveUser };
+  /**
+   * All checks for one request. The three lookups run concurrently (one database round
+   * trip of latency instead of three); errors are still reported in a fixed order.
+   */
+  async function authorize(caller: Caller, tenantId: string, ref: UserRef) {
+    const [svc, tenant, loaded] = await Promise.allSettled([authorizeService(caller, tenantId), activeTenant(tenantId), loadUser(ref)]);
+    if (svc.status === 'rejected') throw svc.reason;
+    if (tenant.status === 'rejected') throw tenant.reason;
+    if (loaded.status === 'rejected') {
+      if (!('token' in ref) && !tenant.value.record.allowBackendAccess) throw brokerErrors.backendAccessNotAllowed(tenantId);
+      throw loaded.reason;
+    }
+    return { ...tenant.value, user: checkUser(tenant.value.record, ref, loaded.value) };
+  }
+
+  return { authorizeService, activeTenant, authorize };
 }
 
 export function tenantAws(t: TenantRecord): TenantAws {

@@ -14,6 +14,7 @@ import { createExchange, type Claims, type Session } from './exchange.js';
 import type { AssertionMinter, AwsGateway, Clock, Directory, TokenVerifier, UserRecord } from './ports.js';
 import { createSearch } from './search.js';
 import { createDbDirectory } from './storage/directory.js';
+import { memoDirectory } from './storage/memo-directory.js';
 
 export interface BrokerDeps {
   db: Db;
@@ -30,6 +31,11 @@ export interface BrokerDeps {
   dataAccessorClientId?: string;
   claimsFor?: (user: UserRecord) => Claims;
   now?: Clock;
+  /**
+   * How long tenant, user and service-client records are reused (ms; default 1000, 0 = read
+   * every request). In-process changes apply at once; another process's within this time.
+   */
+  directoryCacheMs?: number;
 }
 
 const isGateway = (a: unknown): a is AwsGateway => typeof (a as AwsGateway | undefined)?.assumeRole === 'function';
@@ -38,7 +44,10 @@ export function createBroker(deps: BrokerDeps) {
   const now = deps.now ?? Date.now;
   const { logger } = deps;
   const aws = isGateway(deps.aws) ? deps.aws : createAwsGateway(deps.aws ?? {});
-  const directory = deps.directory ?? createDbDirectory(deps.db, { dataAccessorClientId: deps.dataAccessorClientId });
+  const memoMs = deps.directoryCacheMs ?? 1000;
+  const source = deps.directory ?? createDbDirectory(deps.db, { dataAccessorClientId: deps.dataAccessorClientId });
+  const memo = memoMs > 0 ? memoDirectory(source, { ttlMs: memoMs, now }) : undefined;
+  const directory = memo ?? source;
   const audit = createAuditTrail({ db: deps.db, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS });
   const cache = new SessionCache<Session>({ max: deps.config.CREDENTIAL_CACHE_MAX, refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000, now });
   const access = createAccess({ directory, verifier: deps.verifier });
@@ -55,8 +64,13 @@ export function createBroker(deps: BrokerDeps) {
     logger,
     /** Pass as the tenant and account services' onChange: drops cached sessions at once. */
     onChange(event: ChangeEvent): void {
-      if (event.type === 'user_disabled') cache.evict(event.tenantId, event.userId);
-      else cache.evictTenant(event.tenantId);
+      if (event.type === 'user_disabled') {
+        memo?.invalidateUser(event.userId);
+        cache.evict(event.tenantId, event.userId);
+      } else {
+        memo?.invalidateTenant(event.tenantId);
+        cache.evictTenant(event.tenantId);
+      }
     },
     async close(): Promise<void> {
       cache.clear();

@@ -78,11 +78,10 @@ export function createSearch(deps: SearchDeps) {
     let page: SearchPage | undefined;
     let failure: AppError | undefined;
     try {
-      await access.authorizeService(caller, req.tenantId);
-      const tenant = await access.activeTenant(req.tenantId);
+      const tenant = await access.authorize(caller, req.tenantId, req.user);
       tenantAws = tenant.aws;
       auditQueryText = tenant.record.auditQueryText;
-      user = await access.resolveUser(tenant.record, req.user);
+      user = tenant.user;
       page = await searchAs(tenant.aws, user, caller, { queryText: req.queryText, maxResults: req.maxResults, nextToken: req.nextToken, attributeFilter: req.attributeFilter });
       return { results: page.items.filter((i) => meetsConfidence(i, req.minConfidence)), nextToken: page.nextToken };
     } catch (err) {

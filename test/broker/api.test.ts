@@ -9,7 +9,8 @@ let aws: FakeAws;
 
 before(async () => {
   aws = createFakeAws();
-  h = await startBrokerHarness({ aws, config: { CREDENTIAL_REFRESH_MARGIN: 0 } });
+  // Reads every request: the test disables a user straight in the database.
+  h = await startBrokerHarness({ aws, config: { CREDENTIAL_REFRESH_MARGIN: 0 }, directoryCacheMs: 0 });
 });
 after(() => h.close());
 

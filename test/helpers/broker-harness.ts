@@ -27,6 +27,7 @@ export interface HarnessOptions {
   dataAccessorClientId?: string;
   config?: Partial<Parameters<typeof createBroker>[0]['config']>;
   now?: () => number;
+  directoryCacheMs?: number;
 }
 
 export interface Harness {
@@ -63,7 +64,7 @@ export async function startBrokerHarness(opts: HarnessOptions): Promise<Harness>
   const tenants = createTenantService({ db, onChange: (e) => broker.onChange(e) });
   broker = createBroker({
     db, logger, minter: opts.wrapMinter ? opts.wrapMinter(issuer.minter) : issuer.minter, verifier: issuer.verifier, tenants,
-    aws, dataAccessorClientId, now: opts.now,
+    aws, dataAccessorClientId, now: opts.now, directoryCacheMs: opts.directoryCacheMs,
     config: { ASSERTION_TTL: 300, CREDENTIAL_CACHE_MAX: 1000, CREDENTIAL_REFRESH_MARGIN: 300, AUDIT_RETENTION_DAYS: 90, ...opts.config },
   });
   const app = new Koa();
