@@ -24,6 +24,10 @@ import type { ChangeEvent } from './tenants/events.js';
 import { createViews } from './http/views.js';
 import { accessLog, pageErrors, requestId, securityHeaders } from './http/middleware.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
+import { createBroker } from './broker/index.js';
+import { createBrokerRouter } from './broker/http/router.js';
+import type { AwsGatewayOptions } from './broker/aws/gateway.js';
+import type { AssertionMinter, AwsGateway } from './broker/ports.js';
 
 export interface AppDeps {
   config: Config;
@@ -34,6 +38,12 @@ export interface AppDeps {
   hasherOptions?: Partial<PasswordHasherOptions>;
   sleep?: (ms: number) => Promise<void>;
   metrics?: Metrics;
+  /** AWS access for the broker: options for the SDK gateway (base credentials default to the SDK chain) or a ready gateway. */
+  aws?: AwsGateway | AwsGatewayOptions;
+  /** Test seam: wraps the assertion minter (e.g. to replay an assertion against the sandbox). */
+  wrapMinter?: (minter: AssertionMinter) => AssertionMinter;
+  /** How long the broker reuses tenant/user/client records (ms); default 1000. */
+  directoryCacheMs?: number;
 }
 
 export async function createApp(deps: AppDeps) {
@@ -91,6 +101,17 @@ export async function createApp(deps: AppDeps) {
   });
   const minter = createAssertionMinter({ issuer: config.ISSUER, holder, now });
   const verifier = createTokenVerifier({ issuer: config.ISSUER, brokerAudience: config.BROKER_AUDIENCE, holder, now });
+  const broker = createBroker({
+    db, logger, verifier, tenants, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs,
+    minter: deps.wrapMinter ? deps.wrapMinter(minter) : minter,
+    metrics: {
+      awsCall: (step, seconds, outcome) => metrics.aws.observe({ operation: step, outcome }, seconds),
+      cacheLookup: (hit) => (hit ? metrics.cacheHit() : metrics.cacheMiss()),
+      recorded: (kind, tenant, outcome) => (kind === 'search' ? metrics.searches : metrics.exchanges).inc({ tenant: tenant ?? 'unknown', outcome }),
+    },
+  });
+  listeners.push((e) => broker.onChange(e));
+  const stopAuditSweep = broker.audit.startSweeper();
 
   const app = new Koa();
   app.proxy = config.TRUST_PROXY;
@@ -141,6 +162,10 @@ export async function createApp(deps: AppDeps) {
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
 
+  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER });
+  app.use(api.routes());
+  app.use(api.allowedMethods());
+
   app.use(hashPresentedClientSecret());
   app.use((ctx) => {
     ctx.respond = false;
@@ -148,9 +173,13 @@ export async function createApp(deps: AppDeps) {
   });
 
   return {
-    app, holder, keyService, metrics, clients, accounts, tenants, minter, verifier, hasher,
+    app, holder, keyService, metrics, clients, accounts, tenants, minter, verifier, hasher, broker,
     subscribe: (l: (e: ChangeEvent) => void) => listeners.push(l),
-    close: async () => holder.stop(),
+    close: async () => {
+      holder.stop();
+      stopAuditSweep();
+      await broker.close();
+    },
   };
 }
 

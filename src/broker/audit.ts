@@ -14,6 +14,8 @@ export interface AuditTrailDeps {
   retentionDays: number;
   /** Queued events beyond this are dropped (and counted in a warning) rather than exhaust memory. */
   maxQueue?: number;
+  /** Sees every recorded event (metrics). */
+  onRecord?: (event: Omit<AuditRecord, 'at'>) => void;
 }
 
 const DAY_MS = 86_400_000;
@@ -46,6 +48,7 @@ export function createAuditTrail(deps: AuditTrailDeps) {
 
   return {
     record(event: Omit<AuditRecord, 'at'>): void {
+      deps.onRecord?.(event);
       if (queue.length >= maxQueue) {
         dropped += 1;
         return;

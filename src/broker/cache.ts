@@ -20,6 +20,8 @@ export interface SessionCacheOptions {
   max: number;
   refreshMarginMs: number;
   now: Clock;
+  /** Told whether each lookup was served from the cache (metrics). */
+  onLookup?: (hit: boolean) => void;
 }
 
 interface Flight<V> {
@@ -43,10 +45,12 @@ export class SessionCache<V> {
     const key = keyOf(tenantId, userId);
     const hit = this.entries.get(key);
     if (hit && this.opts.now() < hit.refreshAt) {
+      this.opts.onLookup?.(true);
       this.entries.delete(key); // re-insert: Map order is the LRU order
       this.entries.set(key, hit);
       return hit.value;
     }
+    this.opts.onLookup?.(false);
     let flight = this.inflight.get(key);
     if (!flight) {
       const marker: Flight<V> = { promise: undefined as unknown as Promise<Loaded<V>> };

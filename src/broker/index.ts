@@ -31,6 +31,8 @@ export interface BrokerDeps {
   dataAccessorClientId?: string;
   claimsFor?: (user: UserRecord) => Claims;
   now?: Clock;
+  /** Hooks for Prometheus metrics; all optional. */
+  metrics?: BrokerMetrics;
   /**
    * How long tenant, user and service-client records are reused (ms; default 1000, 0 = read
    * every request). In-process changes apply at once; another process's within this time.
@@ -38,18 +40,24 @@ export interface BrokerDeps {
   directoryCacheMs?: number;
 }
 
+export interface BrokerMetrics {
+  awsCall?: (step: string, seconds: number, outcome: string) => void;
+  cacheLookup?: (hit: boolean) => void;
+  recorded?: (kind: string, tenantId: string | null, outcome: string) => void;
+}
+
 const isGateway = (a: unknown): a is AwsGateway => typeof (a as AwsGateway | undefined)?.assumeRole === 'function';
 
 export function createBroker(deps: BrokerDeps) {
   const now = deps.now ?? Date.now;
   const { logger } = deps;
-  const aws = isGateway(deps.aws) ? deps.aws : createAwsGateway(deps.aws ?? {});
+  const aws = isGateway(deps.aws) ? deps.aws : createAwsGateway({ onCall: deps.metrics?.awsCall, ...deps.aws });
   const memoMs = deps.directoryCacheMs ?? 1000;
   const source = deps.directory ?? createDbDirectory(deps.db, { dataAccessorClientId: deps.dataAccessorClientId });
   const memo = memoMs > 0 ? memoDirectory(source, { ttlMs: memoMs, now }) : undefined;
   const directory = memo ?? source;
-  const audit = createAuditTrail({ db: deps.db, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS });
-  const cache = new SessionCache<Session>({ max: deps.config.CREDENTIAL_CACHE_MAX, refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000, now });
+  const audit = createAuditTrail({ db: deps.db, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS, onRecord: (e) => deps.metrics?.recorded?.(e.kind, e.tenantId ?? null, e.errorCode ?? e.outcome) });
+  const cache = new SessionCache<Session>({ max: deps.config.CREDENTIAL_CACHE_MAX, refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000, now, onLookup: deps.metrics?.cacheLookup });
   const access = createAccess({ directory, verifier: deps.verifier });
   const exchange = createExchange({
     aws, minter: deps.minter, audience: () => directory.dataAccessorClientId(), assertionTtlSeconds: deps.config.ASSERTION_TTL, now, claimsFor: deps.claimsFor,

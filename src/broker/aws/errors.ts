@@ -40,11 +40,18 @@ export function toAwsFailure(step: ExchangeStep, err: unknown): AwsFailure {
 }
 
 /** Runs one AWS call, rethrowing any failure as an AwsCallError for `step`. */
-export async function awsCall<T>(step: ExchangeStep, fn: () => Promise<T>): Promise<T> {
+export async function awsCall<T>(step: ExchangeStep, fn: () => Promise<T>, observe?: CallObserver): Promise<T> {
+  const started = performance.now();
   try {
-    return await fn();
+    const out = await fn();
+    observe?.(step, (performance.now() - started) / 1000, 'success');
+    return out;
   } catch (err) {
-    if (err instanceof AwsCallError) throw err;
-    throw new AwsCallError(toAwsFailure(step, err));
+    const failure = err instanceof AwsCallError ? err : new AwsCallError(toAwsFailure(step, err));
+    observe?.(step, (performance.now() - started) / 1000, failure.failure.name);
+    throw failure;
   }
 }
+
+/** Receives every AWS call's duration and outcome (metrics). */
+export type CallObserver = (step: ExchangeStep, seconds: number, outcome: string) => void;

@@ -4,7 +4,7 @@ import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { SSOOIDCClient, CreateTokenWithIAMCommand } from '@aws-sdk/client-sso-oidc';
 import { NodeHttpHandler, NodeHttp2Handler } from '@smithy/node-http-handler';
 import type { AwsCredentials, AwsGateway, TenantAws } from '../ports.js';
-import { awsCall } from './errors.js';
+import { awsCall, type CallObserver } from './errors.js';
 import { createSearcher } from './search.js';
 
 // https://docs.aws.amazon.com/amazonq/latest/qbusiness-ug/isv-info-to-provide.html: both
@@ -23,6 +23,8 @@ export interface AwsGatewayOptions {
   /** Q Business defaults to HTTP/2 (its SDK default); 'http1' for proxies that cannot speak it. */
   qbusinessProtocol?: 'http2' | 'http1';
   requestTimeoutMs?: number;
+  /** Duration and outcome of every AWS call (metrics). */
+  onCall?: CallObserver;
 }
 
 export function createAwsGateway(opts: AwsGatewayOptions = {}): AwsGateway {
@@ -51,7 +53,7 @@ export function createAwsGateway(opts: AwsGatewayOptions = {}): AwsGateway {
         DurationSeconds: opts.sessionDurationSeconds ?? 3600,
         Tags: [{ Key: TENANT_TAG, Value: t.id }],
         ProvidedContexts: identityContext ? [{ ProviderArn: IDC_CONTEXT_PROVIDER, ContextAssertion: identityContext }] : undefined,
-      })));
+      })), opts.onCall);
       const c = out.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('STS returned no credentials');
       return {
@@ -64,14 +66,14 @@ export function createAwsGateway(opts: AwsGatewayOptions = {}): AwsGateway {
       const client = new SSOOIDCClient({ ...common, region: t.idcRegion, endpoint: t.ssoOidcEndpoint ?? undefined, credentials, requestHandler: http1 });
       const out = await awsCall('create_token', () => client.send(new CreateTokenWithIAMCommand({
         clientId: t.idcApplicationArn, grantType: JWT_BEARER, assertion,
-      })));
+      })), opts.onCall);
       const identityContext = out.awsAdditionalDetails?.identityContext ?? identityContextClaim(out.idToken);
       if (!identityContext) throw new Error('CreateTokenWithIAM returned no identity context');
       return { identityContext, requestId: out.$metadata.requestId };
     },
 
     searcher(t, credentials) {
-      return createSearcher(t, credentials, { ...common, requestHandler: opts.qbusinessProtocol === 'http1' ? http1 : http2 });
+      return createSearcher(t, credentials, { ...common, requestHandler: opts.qbusinessProtocol === 'http1' ? http1 : http2, onCall: opts.onCall });
     },
 
     close() {

@@ -3,12 +3,12 @@
 import { QBusinessClient, SearchRelevantContentCommand, type RelevantContent } from '@aws-sdk/client-qbusiness';
 import type { NodeHttpHandler, NodeHttp2Handler } from '@smithy/node-http-handler';
 import type { AttributeValue, AwsCredentials, Confidence, SearchItem, Searcher, TenantAws } from '../ports.js';
-import { awsCall } from './errors.js';
+import { awsCall, type CallObserver } from './errors.js';
 
 export function createSearcher(
   t: TenantAws,
   credentials: AwsCredentials,
-  opts: { maxAttempts: number; requestHandler: NodeHttpHandler | NodeHttp2Handler },
+  opts: { maxAttempts: number; requestHandler: NodeHttpHandler | NodeHttp2Handler; onCall?: CallObserver },
 ): Searcher {
   const client = new QBusinessClient({
     region: t.qbusinessRegion,
@@ -26,7 +26,7 @@ export function createSearcher(
         maxResults: input.maxResults,
         nextToken: input.nextToken,
         attributeFilter: input.attributeFilter as never,
-      })));
+      })), opts.onCall);
       return {
         items: (out.relevantContent ?? []).map(toItem),
         nextToken: out.nextToken ?? null,
