@@ -5,7 +5,7 @@ import { createLocalJWKSet, jwtVerify, errors as joseErrors, type JWTPayload } f
 import { AppError } from '../shared/errors.js';
 import type { ProviderHolder } from './provider-holder.js';
 
-const invalid = (message: string) => new AppError('invalid_token', 401, message);
+const invalid = (message: string, code = 'invalid_token') => new AppError(code, 401, message);
 
 export function createTokenVerifier(opts: { issuer: string; brokerAudience: string; holder: Pick<ProviderHolder, 'keys'>; now: () => number }) {
   let cached: { fingerprint: string; jwks: ReturnType<typeof createLocalJWKSet> } | undefined;
@@ -25,7 +25,7 @@ export function createTokenVerifier(opts: { issuer: string; brokerAudience: stri
       });
       return payload;
     } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) throw invalid(`${what} has expired; get a new one`);
+      if (err instanceof joseErrors.JWTExpired) throw invalid(`${what} has expired; get a new one`, 'token_expired');
       if (err instanceof joseErrors.JWTClaimValidationFailed) throw invalid(`${what} was not issued for this use (${err.claim} check failed)`);
       throw invalid(`${what} could not be verified (bad signature, unknown key or not from ${opts.issuer})`);
     }
