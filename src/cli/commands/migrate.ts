@@ -19,6 +19,7 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
     // Opening the dependencies already migrates (as the server does at start), so what
     // this run applied is told by the finish times recorded since it started.
     const { config, db } = await deps();
+    if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set');
     const appliedHere = await applyMigrations(config.DATABASE_URL);
     const rows = await db.$queryRaw<MigrationRow[]>`
       SELECT migration_name, finished_at FROM "_prisma_migrations"
