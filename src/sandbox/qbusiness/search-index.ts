@@ -8,7 +8,8 @@ const B = 0.75;
 
 interface Postings {
   chunks: Int32Array;
-  tfs: Uint16Array;
+  /** BM25 contribution of the term to each chunk, precomputed (idf, tf and length are fixed). */
+  weights: Float64Array;
 }
 
 export interface Hit {
@@ -18,10 +19,21 @@ export interface Hit {
   coverage: number;
 }
 
+export interface TopHits {
+  /** The best `k` accepted hits, best first (ties: earlier passage first). */
+  hits: Hit[];
+  /** Number of accepted chunks matching the query. */
+  total: number;
+  /** Best accepted score (for relative confidence). */
+  best: number;
+}
+
 export interface SearchIndex {
   chunks: Chunk[];
-  /** Hits for every chunk containing at least one query term, unordered. */
-  score(query: string): Hit[];
+  /** Ranks chunks containing a query term whose document is visible (1); keeps the top `k`. */
+  top(query: string, k: number, visible: Int8Array): TopHits;
+  /** Per-document visibility (1 / -1) for one user and filter set, cached under `key`. */
+  visibility(key: string, visible: (doc: number) => boolean): Int8Array;
 }
 
 export interface SearchIndexes {
@@ -58,35 +70,113 @@ export function buildIndex(app: Application): SearchIndex {
       p.tfs.push(Math.min(count, 65535));
     }
   });
-  const postings = new Map<string, Postings>();
-  for (const [term, p] of building) postings.set(term, { chunks: Int32Array.from(p.chunks), tfs: Uint16Array.from(p.tfs) });
   const avgLength = n === 0 ? 1 : lengths.reduce((a, b) => a + b, 0) / n || 1;
+  const postings = new Map<string, Postings>();
+  for (const [term, p] of building) {
+    const idf = Math.log(1 + (n - p.chunks.length + 0.5) / (p.chunks.length + 0.5));
+    const weights = Float64Array.from(p.chunks, (c, j) => {
+      const tf = p.tfs[j] as number;
+      return idf * (tf * (K1 + 1)) / (tf + K1 * (1 - B + B * (lengths[c] as number) / avgLength));
+    });
+    postings.set(term, { chunks: Int32Array.from(p.chunks), weights });
+  }
+  const chunkDoc = Int32Array.from(app.chunks, (c) => c.doc);
   const scores = new Float64Array(n);
   const matched = new Uint8Array(n);
+  const touched = new Int32Array(n);
+  const visibilities = new Map<string, Int8Array>();
+  const docCount = app.docs.length;
 
   return {
     chunks: app.chunks,
-    score(query) {
+    visibility(key, visible) {
+      let v = visibilities.get(key);
+      if (!v) {
+        v = new Int8Array(docCount);
+        for (let d = 0; d < docCount; d++) v[d] = visible(d) ? 1 : -1;
+        if (visibilities.size >= 1000) visibilities.clear();
+        visibilities.set(key, v);
+      }
+      return v;
+    },
+    top(query, k, visible) {
       const terms = [...new Set(tokenize(query))];
-      const touched: number[] = [];
+      let count = 0;
       for (const term of terms) {
         const p = postings.get(term);
         if (!p) continue;
-        const idf = Math.log(1 + (n - p.chunks.length + 0.5) / (p.chunks.length + 0.5));
-        for (let j = 0; j < p.chunks.length; j++) {
-          const c = p.chunks[j] as number;
-          const tf = p.tfs[j] as number;
-          if (matched[c] === 0) touched.push(c);
+        const { chunks, weights } = p;
+        for (let j = 0; j < chunks.length; j++) {
+          const c = chunks[j] as number;
+          if (matched[c] === 0) touched[count++] = c;
           matched[c] = (matched[c] as number) + 1;
-          scores[c] = (scores[c] as number) + idf * (tf * (K1 + 1)) / (tf + K1 * (1 - B + B * (lengths[c] as number) / avgLength));
+          scores[c] = (scores[c] as number) + (weights[j] as number);
         }
       }
-      const hits = touched.map((c) => ({ chunk: c, score: scores[c] as number, coverage: (matched[c] as number) / terms.length }));
-      for (const c of touched) {
+      const heap = new TopK(k);
+      let total = 0;
+      let best = 0;
+      for (let i = 0; i < count; i++) {
+        const c = touched[i] as number;
+        const score = scores[c] as number;
+        const hits = matched[c] as number;
         scores[c] = 0;
         matched[c] = 0;
+        if (visible[chunkDoc[c] as number] !== 1) continue;
+        total++;
+        if (score > best) best = score;
+        if (heap.wants(score, c)) heap.offer({ chunk: c, score, coverage: hits / terms.length });
       }
-      return hits;
+      return { hits: heap.sorted(), total, best };
     },
   };
+}
+
+/** Bounded min-heap: keeps the k best hits without sorting every match. */
+class TopK {
+  private readonly items: Hit[] = [];
+  constructor(private readonly k: number) {}
+
+  /** a ranks below b: lower score, or same score and later passage. */
+  private static worse(a: Hit, b: Hit): boolean {
+    return a.score < b.score || (a.score === b.score && a.chunk > b.chunk);
+  }
+
+  /** Cheap pre-check so no Hit object is allocated for chunks that would not enter the heap. */
+  wants(score: number, chunk: number): boolean {
+    const worst = this.items[0];
+    return this.k > 0 && (this.items.length < this.k || worst === undefined || worst.score < score || (worst.score === score && worst.chunk > chunk));
+  }
+
+  offer(hit: Hit): void {
+    const items = this.items;
+    if (this.k <= 0) return;
+    if (items.length < this.k) {
+      items.push(hit);
+      let i = items.length - 1;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!TopK.worse(items[i] as Hit, items[parent] as Hit)) break;
+        [items[i], items[parent]] = [items[parent] as Hit, items[i] as Hit];
+        i = parent;
+      }
+    } else if (TopK.worse(items[0] as Hit, hit)) {
+      items[0] = hit;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < items.length && TopK.worse(items[l] as Hit, items[m] as Hit)) m = l;
+        if (r < items.length && TopK.worse(items[r] as Hit, items[m] as Hit)) m = r;
+        if (m === i) break;
+        [items[i], items[m]] = [items[m] as Hit, items[i] as Hit];
+        i = m;
+      }
+    }
+  }
+
+  sorted(): Hit[] {
+    return [...this.items].sort((a, b) => b.score - a.score || a.chunk - b.chunk);
+  }
 }

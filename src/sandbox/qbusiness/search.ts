@@ -9,7 +9,7 @@ import type { AttributeFilter } from './attributes.js';
 import { matches } from './filter.js';
 import { accessDenied, notFound, validationError } from './errors.js';
 import type { SrcInput } from './validate-src.js';
-import type { Hit } from './search-index.js';
+import type { Hit, TopHits } from './search-index.js';
 
 const TENANT_TAG = 'qbusiness-dataaccessor:ExternalId';
 
@@ -27,16 +27,16 @@ export function searchRelevantContent(ctx: SandboxContext, caller: Caller, regio
     .filter((f): f is AttributeFilter => f !== undefined);
   const fingerprint = sha256Hex(JSON.stringify([input.queryText, input.retrieverId, input.attributeFilter ?? null, user.id, da.id]));
   const offset = input.nextToken === undefined ? 0 : openPageToken(ctx, input.nextToken, fingerprint);
-  const hits = rank(ctx, app, user, filters, input.queryText);
-  const page = hits.slice(offset, offset + input.maxResults);
-  const top = hits[0]?.score ?? 1;
+  const ranked = rank(ctx, app, user, filters, input.queryText, offset + input.maxResults);
+  const page = ranked.hits.slice(offset);
+  const top = ranked.best || 1;
   const end = offset + page.length;
   return {
     output: {
       relevantContent: page.map((h) => toResult(app, h, top)),
-      ...(end < hits.length ? { nextToken: ctx.sealer.seal('src-page', { o: end, f: fingerprint }) } : {}),
+      ...(end < ranked.total ? { nextToken: ctx.sealer.seal('src-page', { o: end, f: fingerprint }) } : {}),
     },
-    detail: { applicationId: app.id, dataAccessorId: da.id, externalId: da.externalId, user: user.userName, results: page.length, total: hits.length },
+    detail: { applicationId: app.id, dataAccessorId: da.id, externalId: da.externalId, user: user.userName, results: page.length, total: ranked.total },
   };
 }
 
@@ -58,23 +58,16 @@ function authorize(caller: Caller, app: Application): { session: Session; da: Da
   return { session, da };
 }
 
-function rank(ctx: SandboxContext, app: Application, user: IdcUser, filters: AttributeFilter[], query: string): Hit[] {
+function rank(ctx: SandboxContext, app: Application, user: IdcUser, filters: AttributeFilter[], query: string, k: number): TopHits {
   const index = ctx.indexes.forApp(app);
   const emails = user.emails.map((e) => e.toLowerCase());
   const groups = user.groups.map((g) => g.toLowerCase());
-  const verdict = new Int8Array(app.docs.length); // 0 unknown, 1 visible, -1 hidden
-  const visible = (docIndex: number): boolean => {
-    let v = verdict[docIndex];
-    if (v === 0) {
-      const doc = app.docs[docIndex] as Doc;
-      v = mayRead(doc, emails, groups) && filters.every((f) => matches(f, doc.attributeMap)) ? 1 : -1;
-      verdict[docIndex] = v;
-    }
-    return v === 1;
-  };
-  return index.score(query)
-    .filter((h) => visible((index.chunks[h.chunk] as { doc: number }).doc))
-    .sort((a, b) => b.score - a.score || a.chunk - b.chunk);
+  // Visibility depends only on the user and the filters, so it is computed once per pair and cached.
+  const visible = index.visibility(`${user.id}\n${emails.join(",")}\n${groups.join(",")}\n${JSON.stringify(filters)}`, (docIndex) => {
+    const doc = app.docs[docIndex] as Doc;
+    return mayRead(doc, emails, groups) && filters.every((f) => matches(f, doc.attributeMap));
+  });
+  return index.top(query, k, visible);
 }
 
 function mayRead(doc: Doc, emails: string[], groups: string[]): boolean {
