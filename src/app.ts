@@ -1,6 +1,7 @@
 // Composition root: builds every dependency from a validated config and wires the IdP,
 // the broker and the HTTP routes. Tests call createApp with their own database and clock.
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
+import compose from 'koa-compose';
 import Router from '@koa/router';
 import type Provider from 'oidc-provider';
 import type { Config } from './config/load.js';
@@ -166,6 +167,10 @@ export async function createApp(deps: AppDeps) {
   app.use(api.routes());
   app.use(api.allowedMethods());
 
+  // Routes added after start (the demo app once the sandbox is up) go before the provider.
+  const late: Middleware[] = [];
+  app.use((ctx, next) => (late.length ? compose(late)(ctx, next) : next()));
+
   app.use(hashPresentedClientSecret());
   app.use((ctx) => {
     ctx.respond = false;
@@ -175,6 +180,8 @@ export async function createApp(deps: AppDeps) {
   return {
     app, holder, keyService, metrics, clients, accounts, tenants, minter, verifier, hasher, broker,
     subscribe: (l: (e: ChangeEvent) => void) => listeners.push(l),
+    mount: (mw: Middleware) => late.push(mw),
+    views,
     close: async () => {
       holder.stop();
       stopAuditSweep();

@@ -1,33 +1,62 @@
 // Process entry: read the environment once, resolve the database and secrets, build the
 // app, listen, and shut down gracefully on SIGINT/SIGTERM (in-flight requests finish).
+// Outside production with no AWS settings, the AWS sandbox and the demo start too.
 import { createServer } from 'node:http';
-import { loadConfig, ConfigError } from './config/load.js';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadConfig, ConfigError, type Config } from './config/load.js';
 import { createLogger } from './shared/logger.js';
 import { prepareRuntime } from './runtime.js';
 import { createDb } from './db/client.js';
 import { createApp } from './app.js';
 import { sweepExpired } from './idp/adapter.js';
+import { startDemo, type Demo } from './demo/start.js';
+import type { AwsCredentials } from './broker/ports.js';
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+}
+
+/** The sandbox runs unless switched off, or unless this looks like a real deployment. */
+const sandboxWanted = (config: Config) =>
+  config.SANDBOX ?? (config.NODE_ENV !== 'production' && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE);
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = readConfig();
   const log = createLogger(config.LOG_LEVEL);
+  if (process.argv.includes('--reset')) {
+    if (config.DATABASE_URL) throw new Error('--reset only clears the embedded database in DATA_DIR; DATABASE_URL is set');
+    rmSync(resolve(config.DATA_DIR), { recursive: true, force: true });
+    log.warn({ dir: resolve(config.DATA_DIR) }, '--reset: removed the data directory');
+  }
   const runtime = await prepareRuntime(config, log);
   const db = createDb(runtime.config.DATABASE_URL);
-  const app = await createApp({ config: runtime.config, db, logger: log });
+  // With the sandbox, the broker's base credentials are the fixture's ISV principal,
+  // known only once the sandbox has started; otherwise the standard AWS credential chain.
+  let sandboxCredentials: AwsCredentials | undefined;
+  const useSandbox = sandboxWanted(config);
+  const aws = useSandbox ? { baseCredentials: async () => sandboxCredentials ?? Promise.reject(new Error('sandbox not started')) } : {};
+  const app = await createApp({ config: runtime.config, db, logger: log, aws });
   const server = createServer(app.app.callback());
   await new Promise<void>((ok) => server.listen(config.PORT, config.HOST, ok));
+  let demo: Demo | undefined;
+  if (useSandbox) {
+    demo = await startDemo(app, runtime.config);
+    sandboxCredentials = demo.credentials;
+    const demoAppModule = './demo/app.js';
+    const { createDemoRouter } = await import(demoAppModule).catch(() => ({ createDemoRouter: undefined }));
+    if (createDemoRouter) app.mount(createDemoRouter({ app, config: runtime.config, clients: demo.clients, sandbox: demo.sandbox }).routes());
+  }
   const sweep = setInterval(() => sweepExpired(db, Date.now()).catch((err) => log.error({ err }, 'sweep failed')), 3600_000);
   sweep.unref();
-  log.info({ issuer: config.ISSUER, discovery: `${config.ISSUER}/.well-known/openid-configuration`, port: config.PORT }, 'tti-bridge listening');
+  log.info({ issuer: config.ISSUER, discovery: `${config.ISSUER}/.well-known/openid-configuration`, port: config.PORT, sandbox: demo?.sandbox.url }, 'tti-bridge listening');
+  if (demo) process.stdout.write(`${await demo.banner()}\n`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -39,6 +68,7 @@ async function main(): Promise<void> {
     server.closeIdleConnections();
     await new Promise((ok) => server.once('close', ok));
     await app.close();
+    await demo?.stop();
     await db.$disconnect();
     await runtime.stop();
     process.exit(0);

@@ -58,6 +58,7 @@ export function loadConfig(env: Env): Config {
     if (url.protocol !== 'https:' && !isLocalhost(url)) {
       problems.push('ISSUER: must be https:// in production (Identity Center only fetches https URLs)');
     }
+    if (s.SANDBOX) problems.push('SANDBOX: the local AWS sandbox is for development; it cannot run with NODE_ENV=production');
     if (s.SECRET_KEY?.startsWith('dev-')) problems.push('SECRET_KEY: a development key cannot be used in production');
   }
   if (problems.length) throw new ConfigError(problems);

@@ -56,6 +56,8 @@ export const settingsSchema = z.object({
     .describe('When set, /metrics requires `Authorization: Bearer <token>`.'),
   SANDBOX: bool.optional()
     .describe('Run the local AWS sandbox in-process. Default on outside production when no AWS settings are given.'),
+  SANDBOX_PORT: int(0, 65535).default(4566)
+    .describe('Port of the in-process AWS sandbox (another free port is used if taken).'),
   SANDBOX_FIXTURE: z.string().optional().describe('Sandbox fixture file (YAML/JSON). Default: the demo fixture.'),
 });
 

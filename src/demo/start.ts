@@ -1,0 +1,50 @@
+// Zero-config demo: starts the AWS sandbox in-process with the demo fixture (its trusted
+// token issuer points at our issuer), seeds the ISV side, and returns what to print.
+import type { Config } from '../config/load.js';
+import type { App } from '../app.js';
+import { startSandbox, loadFixture, demoSetup, DEMO_FIXTURE_PATH, DEMO_TENANT_ID, type Sandbox } from '../sandbox/index.js';
+import { ensureDataAccessorClient, seedDemo, DEMO_PASSWORD, DEMO_USERS, type DemoClients } from './seed.js';
+
+export interface Demo {
+  sandbox: Sandbox;
+  clients: DemoClients;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  banner(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startDemo(app: App, config: Config): Promise<Demo> {
+  const dataAccessorClientId = await ensureDataAccessorClient(app);
+  const fixture = loadFixture(config.SANDBOX_FIXTURE ?? DEMO_FIXTURE_PATH, { ISSUER: config.ISSUER, DATA_ACCESSOR_CLIENT_ID: dataAccessorClientId });
+  const sandbox = await startSandbox({ fixture, port: config.SANDBOX_PORT, host: '127.0.0.1' }).catch(() => startSandbox({ fixture, port: 0, host: '127.0.0.1' }));
+  const setup = demoSetup(fixture, DEMO_TENANT_ID);
+  const clients = await seedDemo(app, { setup, sandboxUrl: sandbox.url, dataDir: config.DATA_DIR, issuer: config.ISSUER });
+  return {
+    sandbox, clients,
+    credentials: { accessKeyId: setup.accessKeyId, secretAccessKey: setup.secretAccessKey },
+    banner: async () => {
+      const alice = await app.accounts.getUser(DEMO_TENANT_ID, 'alice@example.com');
+      const { service } = clients;
+      const i = config.ISSUER;
+      return [
+        '',
+        'tti-bridge is running (development mode, AWS sandbox in-process; nothing here reaches AWS)',
+        '',
+        `  Issuer / discovery   ${i}  ${i}/.well-known/openid-configuration`,
+        `  Demo app             ${i}/demo`,
+        `  Broker API           ${i}/api/v1   (OpenAPI: ${i}/api/v1/openapi.json)`,
+        `  AWS sandbox          ${sandbox.url}`,
+        '',
+        `  Demo users (workspace "${DEMO_TENANT_ID}", password "${DEMO_PASSWORD}"):`,
+        ...DEMO_USERS.map((u) => `    ${u.email.padEnd(20)} ${u.groups.join(', ')}${u.email.startsWith('carol') ? '  (not assigned to the data accessor)' : ''}`),
+        '',
+        '  Try the broker API (demo-only credentials):',
+        `    TOKEN=$(curl -s -u '${service.clientId}:${service.clientSecret}' -d grant_type=client_credentials -d scope=search -d resource=${i}/api ${i}/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
+        `    curl -s -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
+        `      -d '{"queryText":"Kestrel thermal vacuum test","user":{"id":"${alice?.id}"}}' ${i}/api/v1/tenants/${DEMO_TENANT_ID}/search`,
+        '',
+      ].join('\n');
+    },
+    stop: () => sandbox.close(),
+  };
+}
