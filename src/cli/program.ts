@@ -10,6 +10,7 @@ import { registerKeyCommands } from './commands/keys.js';
 import { registerRegistrationInfo } from './commands/registration.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerSandboxCommand } from './commands/sandbox.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('tti-bridge')
@@ -22,6 +23,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRegistrationInfo(program, ctx);
   registerAuditCommands(program, ctx);
   registerMigrateCommand(program, ctx);
+  registerSandboxCommand(program, ctx);
   // Commander's own messages (usage errors, help) go through the injected streams too.
   const route = (cmd: Command) => {
     cmd.exitOverride().configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr });
