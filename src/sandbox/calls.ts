@@ -30,11 +30,15 @@ export interface Recorder {
   clear(): void;
 }
 
-export function createRecorder(capture: boolean): Recorder {
+/** A long-running demo must not grow without bound: past this many calls the oldest tenth is dropped. */
+export const MAX_RECORDED_CALLS = 100_000;
+
+export function createRecorder(capture: boolean, maxCalls = MAX_RECORDED_CALLS): Recorder {
   const recorder: Recorder = {
     calls: [],
     responses: [],
     record(call, response) {
+      if (recorder.calls.length >= maxCalls) recorder.calls.splice(0, Math.ceil(maxCalls / 10));
       recorder.calls.push(call);
       if (capture) recorder.responses.push(response);
     },
