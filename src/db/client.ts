@@ -15,6 +15,10 @@ export function poolConfig(databaseUrl: string) {
     password: decodeURIComponent(url.password),
     database: decodeURIComponent(url.pathname.slice(1) || 'postgres'),
     max: Number(url.searchParams.get('connection_limit') ?? 10),
+    // Managed databases usually require TLS; verify-full also checks the certificate.
+    ...(['require', 'verify-ca', 'verify-full'].includes(url.searchParams.get('sslmode') ?? '')
+      ? { ssl: { rejectUnauthorized: url.searchParams.get('sslmode') !== 'require' } }
+      : {}),
   };
 }
 
