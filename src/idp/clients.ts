@@ -64,7 +64,11 @@ function validate(input: ClientInput): void {
   if (problems.length) throw validationError(problems);
 }
 
-export function createClientService({ db }: { db: Db }) {
+export function createClientService({ db, cacheMs = 1000, now = Date.now }: { db: Db; cacheMs?: number; now?: () => number }) {
+  // The provider looks its client up on every request; a one-second cache takes that
+  // query off the hot path. Changes made here apply at once; another instance's within cacheMs.
+  const cache = new Map<string, { at: number; value: Record<string, unknown> | null }>();
+
   async function add(input: ClientInput): Promise<{ clientId: string; clientSecret?: string }> {
     validate(input);
     const clientId = input.clientId ?? randomBytes(12).toString('base64url');
@@ -99,6 +103,7 @@ export function createClientService({ db }: { db: Db }) {
   }
 
   async function remove(clientId: string): Promise<void> {
+    cache.delete(clientId);
     const { count } = await db.oidcClient.deleteMany({ where: { clientId } });
     if (!count) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
   }
@@ -109,10 +114,14 @@ export function createClientService({ db }: { db: Db }) {
 
   /** Metadata in the provider's format; the secret is the stored hash (client-auth.ts hashes what clients send). */
   async function providerMetadata(clientId: string): Promise<Record<string, unknown> | null> {
+    const hit = cache.get(clientId);
+    if (hit && now() - hit.at < cacheMs) return hit.value && { ...hit.value };
     const row = await get(clientId);
-    if (!row) return null;
-    const { kind: _kind, ...meta } = row.metadata as Record<string, unknown>;
-    return { ...meta, client_id: row.clientId, client_name: row.name, ...(row.secretHash ? { client_secret: row.secretHash } : {}) };
+    const { kind: _kind, ...meta } = (row?.metadata ?? {}) as Record<string, unknown>;
+    const value = row ? { ...meta, client_id: row.clientId, client_name: row.name, ...(row.secretHash ? { client_secret: row.secretHash } : {}) } : null;
+    if (cache.size > 10_000) cache.clear();
+    cache.set(clientId, { at: now(), value });
+    return value && { ...value };
   }
 
   async function dataAccessorClientId(): Promise<string | null> {
