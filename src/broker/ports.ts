@@ -12,7 +12,7 @@ export interface AssertionMinter {
 export interface TokenVerifier {
   /** Client-credentials JWT access token for BROKER_AUDIENCE; throws AppError 401 invalid_token. */
   verifyServiceToken(token: string): Promise<{ clientId: string; scopes: string[] }>;
-  /** An ID token or JWT access token our provider issued to a user; throws AppError 401. */
+  /** An ID token or JWT access token our provider issued to a user; throws AppError 401 invalid_user_token or token_expired. */
   verifyUserToken(token: string): Promise<{ sub: string; tenantId?: string; clientId?: string }>;
 }
 

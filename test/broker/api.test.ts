@@ -1,4 +1,6 @@
-// The broker API over HTTP with real Postgres and tokens, and a fake AWS gateway.
+// The broker API of the real application (createApp) over HTTP: real Postgres, real tokens
+// from its provider (a real sign-in for users, client credentials for services), and a fake
+// AWS gateway.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBrokerHarness, fakeTenantDetails, type Harness } from '../helpers/broker-harness.js';
@@ -6,11 +8,16 @@ import { createFakeAws, type FakeAws } from './fake-aws.js';
 
 let h: Harness;
 let aws: FakeAws;
+let clockOffsetMs = 0;
+const ID_TOKEN_TTL = 300;
 
 before(async () => {
   aws = createFakeAws();
-  // Reads every request: the test disables a user straight in the database.
-  h = await startBrokerHarness({ aws, config: { CREDENTIAL_REFRESH_MARGIN: 0 }, directoryCacheMs: 0 });
+  // ID tokens live shorter than service access tokens (3600 s), so moving the app's clock
+  // past a user token's expiry leaves the service token valid.
+  h = await startBrokerHarness({
+    aws, config: { CREDENTIAL_REFRESH_MARGIN: 0 }, env: { ID_TOKEN_TTL: String(ID_TOKEN_TTL) }, now: () => Date.now() + clockOffsetMs,
+  });
 });
 after(() => h.close());
 
@@ -18,7 +25,7 @@ async function setup(opts: { backend?: boolean } = {}) {
   const tenantId = await h.addTenant({ ...fakeTenantDetails(), allowBackendAccess: opts.backend ?? false });
   const user = await h.addUser(tenantId, `${tenantId}@example.com`);
   const svc = await h.addService([tenantId]);
-  const userToken = await h.issuer.userToken(user);
+  const userToken = await h.issuer.userToken(user, { fresh: true });
   const search = (body: Record<string, unknown> = {}, token = svc.token, tid = tenantId) =>
     h.api('POST', `/api/v1/tenants/${tid}/search`, { token, body: { queryText: 'status', user: { token: userToken }, ...body } });
   return { tenantId, user, svc, userToken, search };
@@ -71,9 +78,24 @@ test('authorization: token, scope, allowed tenants, user tenancy', async () => {
   const crossUser = await a.search({}, both.token, b.tenantId);
   assert.equal(crossUser.status, 403);
   assert.equal(crossUser.body.code, 'user_not_in_tenant');
-  const expired = await a.search({ user: { token: await h.issuer.userToken(a.user, { expiresIn: -10 }) } });
-  assert.equal(expired.status, 401);
-  assert.equal(expired.body.code, 'token_expired');
+  clockOffsetMs = (ID_TOKEN_TTL + 10) * 1000; // past the user token's exp (and the 5 s leeway)
+  try {
+    const expired = await a.search();
+    assert.equal(expired.status, 401);
+    assert.equal(expired.body.code, 'token_expired');
+    assert.match(expired.body.detail, /^The user token has expired/);
+  } finally {
+    clockOffsetMs = 0;
+  }
+  const badUser = await a.search({ user: { token: a.userToken.slice(0, -4) + (a.userToken.endsWith('AAAA') ? 'BBBB' : 'AAAA') } });
+  assert.equal(badUser.status, 401);
+  assert.equal(badUser.body.code, 'invalid_user_token', 'a bad user token is told apart from a bad service token');
+  const serviceAsUser = await a.search({ user: { token: a.svc.token } });
+  assert.equal(serviceAsUser.status, 401);
+  assert.equal(serviceAsUser.body.code, 'invalid_user_token');
+  const userAsService = await a.search({}, a.userToken);
+  assert.equal(userAsService.status, 401);
+  assert.equal(userAsService.body.code, 'invalid_token');
   const unknownTenant = await a.search({}, (await h.addService(['*'])).token, 'no-such-tenant');
   assert.equal(unknownTenant.body.code, 'tenant_not_found');
 });
@@ -84,7 +106,7 @@ test('backend access by user id only where the tenant allows it, and only for ac
   assert.equal(denied.body.code, 'backend_access_not_allowed');
   const open = await setup({ backend: true });
   assert.equal((await open.search({ user: { id: open.user.id } })).status, 200);
-  await h.db.user.update({ where: { id: open.user.id }, data: { disabled: true } });
+  await h.app.accounts.disableUser(open.tenantId, open.user.email);
   const disabled = await open.search({ user: { id: open.user.id } });
   assert.equal(disabled.status, 403);
   assert.equal(disabled.body.code, 'user_disabled');
@@ -208,6 +230,7 @@ test('no token, assertion or credential appears in logs or audit rows', async ()
   const rows = JSON.stringify(await h.db.auditEvent.findMany(), (_k, v) => (typeof v === 'bigint' ? String(v) : v));
   const text = h.logs.join('') + rows;
   assert.ok(aws.assertions.length > 0);
+  assert.ok(h.logs.some((l) => l.includes('/api/v1/tenants/')), 'the app\'s request log was captured');
   for (const secret of [...aws.assertions, 'fake-secret', 'fake-session', 'AQoJ-context']) assert.ok(!text.includes(secret), 'secret leaked');
   assert.doesNotMatch(text, /eyJ[\w-]{10,}\.eyJ/);
 });

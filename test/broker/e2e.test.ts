@@ -1,5 +1,7 @@
-// End to end through the AWS sandbox: the real SDK clients, HTTP/2 to Q Business, tokens
-// verified by the sandbox exactly as Identity Center would (discovery, JWKS, jti).
+// End to end through the real application and the AWS sandbox: users sign in for real,
+// services use client-credentials tokens, the app's minter signs the assertions and the
+// sandbox verifies them exactly as Identity Center would (the app's discovery, JWKS, jti);
+// the real SDK clients, HTTP/2 to Q Business.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AssertionMinter } from '../../src/broker/ports.js';
@@ -37,7 +39,7 @@ after(() => h.close());
 async function search(user: keyof typeof users, body: Record<string, unknown> = {}, o: { tenantId?: string; token?: string } = {}) {
   const u = users[user]!;
   return h.api('POST', `/api/v1/tenants/${o.tenantId ?? u.tenantId}/search`, {
-    token: o.token ?? svcA.token, body: { queryText: 'project x status', maxResults: 20, user: { token: await h.issuer.userToken(u) }, ...body },
+    token: o.token ?? svcA.token, body: { queryText: 'project x status', maxResults: 20, user: body.user ?? { token: await h.issuer.userToken(u) }, ...body },
   });
 }
 const ids = (r: { body: { results: { documentId: string }[] } }) => r.body.results.map((x) => x.documentId).sort();
@@ -118,8 +120,9 @@ test('each sandbox condition maps to its problem code', async (t) => {
   await t.test('disabled tenant', async () => {
     const b = await h.addUser('e2e-b', 'bob@corp.example');
     users.bB = b;
+    const token = await h.issuer.userToken(b); // signed in while the tenant was active
     await h.tenants.disable('e2e-b');
-    await expect(await search('bB', {}, { token: (await h.addService(['*'])).token }), 403, 'tenant_not_active');
+    await expect(await search('bB', { user: { token } }, { token: (await h.addService(['*'])).token }), 403, 'tenant_not_active');
   });
 });
 
@@ -170,6 +173,7 @@ test('nothing secret appears in captured logs or audit rows', async () => {
   await h.broker.audit.flush();
   const rows = JSON.stringify(await h.db.auditEvent.findMany(), (_k, v) => (typeof v === 'bigint' ? String(v) : v));
   const text = h.logs.join('') + rows;
+  assert.ok(h.logs.some((l) => l.includes('/api/v1/tenants/')), 'the app\'s request log was captured');
   assert.ok(!text.includes('e2e-base-secret-value'));
   assert.doesNotMatch(text, /eyJ[\w-]{10,}\.eyJ/, 'no JWT');
   assert.doesNotMatch(text, /ASIA[A-Z0-9]{12,}/, 'no temporary access key id');

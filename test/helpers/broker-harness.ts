@@ -1,107 +1,175 @@
-// Builds the broker the way the application does (real Postgres, real Koa router) around
-// a token issuer and an AWS gateway. The one place to change when the tests move to the
-// real provider: replace startTestIssuer with it.
+// The broker through the real application: startTestIdp runs createApp (provider, accounts,
+// tenants, broker and its /api/v1 routes) on a random port with its own database. Tokens
+// come from that provider with no back door: user tokens are ID tokens from a real sign-in
+// through the login form (authorization code + PKCE), service tokens are client-credentials
+// access tokens from the token endpoint. Optionally the AWS sandbox runs alongside, trusting
+// the app's issuer and its data-accessor client, and the real SDK gateway talks to it.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import Koa from 'koa';
-import { createDb, type Db } from '../../src/db/client.js';
-import { createLogger } from '../../src/shared/logger.js';
-import { createTenantService, type NewTenant, type TenantService } from '../../src/tenants/tenants.js';
-import { createBroker, type Broker } from '../../src/broker/index.js';
-import { createBrokerRouter } from '../../src/broker/http/router.js';
+import * as oidc from 'openid-client';
+import { decodeJwt } from 'jose';
+import type { App } from '../../src/app.js';
+import type { Db } from '../../src/db/client.js';
+import type { NewTenant } from '../../src/tenants/tenants.js';
 import type { AwsGatewayOptions } from '../../src/broker/aws/gateway.js';
-import type { AssertionMinter, AwsGateway } from '../../src/broker/ports.js';
+import type { AssertionMinter, AwsCredentials, AwsGateway } from '../../src/broker/ports.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { parseFixture } from '../../src/sandbox/fixture/load.js';
-import { createTestDatabase, type TestDatabase } from './db.js';
-import { startTestIssuer, type TestIssuer } from './test-issuer.js';
+import { startTestIdp, type TestIdp } from './idp.js';
+import { discover, signIn, REDIRECT_URI } from './rp.js';
 
 export interface HarnessOptions {
-  /** A gateway (fake), or options for the real SDK gateway. */
+  /** A ready gateway (fake), or options for the real SDK gateway. */
   aws?: AwsGateway | AwsGatewayOptions;
   /** Starts the AWS sandbox with this raw fixture (vars ISSUER, DATA_ACCESSOR_CLIENT_ID); the real gateway then uses its first principal's keys. */
   sandboxFixture?: unknown;
-  /** Wraps the assertion minter (e.g. to replay an assertion). */
+  /** Wraps the app's assertion minter (e.g. to replay an assertion). */
   wrapMinter?: (m: AssertionMinter) => AssertionMinter;
+  /** Client id of the data-accessor client the harness registers (the assertions' audience). */
   dataAccessorClientId?: string;
-  config?: Partial<Parameters<typeof createBroker>[0]['config']>;
+  /** App settings as environment values, e.g. { ID_TOKEN_TTL: '300' }. */
+  env?: Record<string, string>;
+  /** The broker's settings (numbers; passed to the app as environment values, after `env`). */
+  config?: Partial<Record<BrokerSetting, number>>;
+  /** The app's clock (verifier, minter, broker cache); the provider itself issues tokens on real time. */
   now?: () => number;
   directoryCacheMs?: number;
 }
 
+type BrokerSetting = 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS';
+
+/** The app's own token issuing and checking, as the tests and benchmarks see it. */
+export interface HarnessIssuer {
+  issuer: string;
+  brokerAudience: string;
+  /** The app's real assertion minter and token verifier. */
+  minter: App['minter'];
+  verifier: App['verifier'];
+  /**
+   * An ID token from a real sign-in of a user made with addUser. Reused while it has more
+   * than a minute left on the app's clock; `fresh` signs in again. The lifetime is the app's
+   * ID_TOKEN_TTL: `expiresIn` only states what the caller needs, and more is refused (for an
+   * expired token, get one and move the app's clock past its `exp`).
+   */
+  userToken(user: { id: string }, opts?: { fresh?: boolean; expiresIn?: number }): Promise<string>;
+}
+
+export interface HarnessUser {
+  id: string;
+  tenantId: string;
+  email: string;
+}
+
 export interface Harness {
+  idp: TestIdp;
+  app: App;
   db: Db;
-  issuer: TestIssuer;
+  issuer: HarnessIssuer;
   sandbox?: Sandbox;
-  broker: Broker;
-  tenants: TenantService;
+  broker: App['broker'];
+  tenants: App['tenants'];
+  /** Base URL of the app (the broker API is under /api/v1). */
   url: string;
   logs: string[];
   dataAccessorClientId: string;
   api(method: string, path: string, opts?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: any }>;
   addTenant(details: Partial<NewTenant>): Promise<string>;
-  addUser(tenantId: string, email: string, opts?: { groups?: string[]; name?: string }): Promise<{ id: string; tenantId: string; email: string }>;
+  /** A real account with a password (through the account service); userToken signs it in. */
+  addUser(tenantId: string, email: string, opts?: { groups?: string[]; name?: string }): Promise<HarnessUser>;
+  /** A real service client and a client-credentials access token for the broker audience. */
   addService(allowedTenants: string[], scopes?: string[]): Promise<{ clientId: string; token: string }>;
   close(): Promise<void>;
 }
 
 export const uniqueId = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
-export async function startBrokerHarness(opts: HarnessOptions): Promise<Harness> {
-  const tdb: TestDatabase = await createTestDatabase();
-  const db = createDb(tdb.url);
-  const issuer = await startTestIssuer();
+const isGateway = (a: unknown): a is AwsGateway => typeof (a as AwsGateway | undefined)?.assumeRole === 'function';
+
+export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const logs: string[] = [];
-  const logger = createLogger('debug', { write: (s: string) => void logs.push(s) });
+  const now = opts.now ?? Date.now;
   const dataAccessorClientId = opts.dataAccessorClientId ?? 'isv-data-accessor';
-  const sandbox = opts.sandboxFixture === undefined ? undefined
-    : await startSandbox({ fixture: parseFixture(opts.sandboxFixture, { ISSUER: issuer.issuer, DATA_ACCESSOR_CLIENT_ID: dataAccessorClientId }) });
-  const base = sandbox?.fixture.principals[0];
-  const aws = opts.aws && 'assumeRole' in opts.aws ? opts.aws
-    : { ...(base ? { baseCredentials: { accessKeyId: base.accessKeyId, secretAccessKey: base.secretAccessKey } } : {}), ...opts.aws };
-  let broker!: Broker;
-  const tenants = createTenantService({ db, onChange: (e) => broker.onChange(e) });
-  broker = createBroker({
-    db, logger, minter: opts.wrapMinter ? opts.wrapMinter(issuer.minter) : issuer.minter, verifier: issuer.verifier, tenants,
-    aws, dataAccessorClientId, now: opts.now, directoryCacheMs: opts.directoryCacheMs,
-    config: { ASSERTION_TTL: 300, CREDENTIAL_CACHE_MAX: 1000, CREDENTIAL_REFRESH_MARGIN: 300, AUDIT_RETENTION_DAYS: 90, ...opts.config },
+  // The sandbox needs the issuer URL, which exists only once the app listens; the app needs
+  // its AWS options at createApp time. The base credentials are a function, read at the
+  // first AWS call, by which time the sandbox is running.
+  let sandbox: Sandbox | undefined;
+  const sandboxCredentials = async (): Promise<AwsCredentials> => {
+    const base = sandbox?.fixture.principals[0];
+    if (!base) throw new Error('the sandbox is not running (or its fixture has no principal)');
+    return { accessKeyId: base.accessKeyId, secretAccessKey: base.secretAccessKey };
+  };
+  const aws = isGateway(opts.aws) || opts.sandboxFixture === undefined ? opts.aws : { baseCredentials: sandboxCredentials, ...opts.aws };
+
+  const settings = Object.fromEntries(Object.entries(opts.config ?? {}).map(([k, v]) => [k, String(v)]));
+  const idp = await startTestIdp({
+    env: { ...opts.env, ...settings }, now: opts.now, logs,
+    appDeps: { aws, wrapMinter: opts.wrapMinter, directoryCacheMs: opts.directoryCacheMs },
   });
-  const app = new Koa();
-  app.use(createBrokerRouter({ broker }).routes());
-  const server: Server = await new Promise((r) => { const s = app.listen(0, '127.0.0.1', () => r(s)); });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { app } = idp;
+  try {
+    await app.clients.add({ name: 'ISV data accessor', kind: 'data-accessor', clientId: dataAccessorClientId });
+    if (opts.sandboxFixture !== undefined) {
+      sandbox = await startSandbox({ fixture: parseFixture(opts.sandboxFixture, { ISSUER: idp.issuer, DATA_ACCESSOR_CLIENT_ID: dataAccessorClientId }) });
+    }
+  } catch (err) {
+    await idp.stop();
+    throw err;
+  }
+
+  const passwords = new Map<string, { tenant: string; email: string; password: string }>();
+  const tokens = new Map<string, string>();
+  let webApp: Promise<oidc.Configuration> | undefined;
+  const signInConfig = () => (webApp ??= app.clients
+    .add({ name: 'Test web app', kind: 'web', redirectUris: [REDIRECT_URI] })
+    .then((c) => discover(idp, c.clientId, c.clientSecret)));
+
+  async function userToken(user: { id: string }, o: { fresh?: boolean; expiresIn?: number } = {}): Promise<string> {
+    if (o.expiresIn !== undefined && !(o.expiresIn > 0 && o.expiresIn <= idp.config.ID_TOKEN_TTL)) {
+      throw new Error(`the provider issues ID tokens for ID_TOKEN_TTL = ${idp.config.ID_TOKEN_TTL} s; set it with env, or move the app's clock for an expired token`);
+    }
+    const cached = tokens.get(user.id);
+    if (cached && !o.fresh && decodeJwt(cached).exp! * 1000 - now() > 60_000) return cached;
+    const credentials = passwords.get(user.id);
+    if (!credentials) throw new Error(`no password for user ${user.id}: create users with h.addUser`);
+    const { tokens: t } = await signIn(idp, await signInConfig(), credentials);
+    if (!t.id_token) throw new Error('the sign-in returned no ID token');
+    tokens.set(user.id, t.id_token);
+    return t.id_token;
+  }
 
   return {
-    db, issuer, sandbox, broker, tenants, url, logs, dataAccessorClientId,
+    idp, app, db: idp.db, sandbox, broker: app.broker, tenants: app.tenants, url: idp.issuer, logs, dataAccessorClientId,
+    issuer: { issuer: idp.issuer, brokerAudience: idp.config.BROKER_AUDIENCE, minter: app.minter, verifier: app.verifier, userToken },
     async api(method, path, o = {}) {
       const headers: Record<string, string> = { ...o.headers };
       if (o.token) headers.authorization = `Bearer ${o.token}`;
       if (o.body !== undefined || o.raw !== undefined) headers['content-type'] ??= 'application/json';
-      const res = await fetch(url + path, { method, headers, body: o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body)) });
+      const res = await fetch(idp.issuer + path, { method, headers, body: o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body)) });
       const text = await res.text();
       return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
     },
     async addTenant(details) {
-      const t = await tenants.add({ id: uniqueId('t'), name: 'Test tenant', ...details });
+      const t = await app.tenants.add({ id: uniqueId('t'), name: 'Test tenant', ...details });
       return t.id;
     },
     async addUser(tenantId, email, o = {}) {
-      return db.user.create({ data: { tenantId, email: email.toLowerCase(), groups: o.groups ?? [], name: o.name }, select: { id: true, tenantId: true, email: true } });
+      const password = `pw-${randomUUID()}`;
+      const u = await app.accounts.addUser({ tenantId, email, groups: o.groups ?? [], name: o.name, password });
+      passwords.set(u.id, { tenant: tenantId, email: u.email, password });
+      return { id: u.id, tenantId: u.tenantId, email: u.email };
     },
     async addService(allowedTenants, scopes = ['search']) {
-      const clientId = uniqueId('svc');
-      await db.oidcClient.create({ data: { clientId, name: clientId, metadata: {}, allowedTenants } });
-      return { clientId, token: await issuer.serviceToken(clientId, scopes) };
+      const name = uniqueId('svc');
+      const c = await app.clients.add({ name, kind: 'service', scopes, allowedTenants });
+      const config = await discover(idp, c.clientId, c.clientSecret);
+      const t = await oidc.clientCredentialsGrant(config, { scope: scopes.join(' '), resource: idp.config.BROKER_AUDIENCE });
+      return { clientId: c.clientId, token: t.access_token };
     },
     async close() {
-      await new Promise((r) => server.close(() => r(undefined)));
-      server.closeAllConnections();
-      await broker.close();
-      await sandbox?.close();
-      await issuer.close();
-      await db.$disconnect();
-      await tdb.drop();
+      try {
+        await idp.stop();
+      } finally {
+        await sandbox?.close();
+      }
     },
   };
 }

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { createDb, type Db } from '../../src/db/client.js';
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App, type AppDeps } from '../../src/app.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
@@ -19,7 +19,17 @@ export interface TestIdp {
 
 export const FAST_ARGON2 = { memoryKib: 1024, timeCost: 1, parallelism: 1 };
 
-export async function startTestIdp(opts: { env?: Record<string, string>; database?: TestDatabase; now?: () => number; logs?: string[]; port?: number } = {}): Promise<TestIdp> {
+export interface TestIdpOptions {
+  env?: Record<string, string>;
+  database?: TestDatabase;
+  now?: () => number;
+  logs?: string[];
+  port?: number;
+  /** Extra createApp dependencies (e.g. the broker's aws, wrapMinter, directoryCacheMs), spread last. */
+  appDeps?: Partial<Omit<AppDeps, 'config' | 'db' | 'logger'>>;
+}
+
+export async function startTestIdp(opts: TestIdpOptions = {}): Promise<TestIdp> {
   const database = opts.database ?? (await createTestDatabase());
   const server = createServer();
   await new Promise<void>((ok) => server.listen(opts.port ?? 0, '127.0.0.1', ok));
@@ -31,7 +41,7 @@ export async function startTestIdp(opts: { env?: Record<string, string>; databas
   const db = createDb(database.url);
   const sink = { write: (line: string) => { opts.logs?.push(line); } };
   const logger = createLogger(opts.logs ? 'debug' : 'silent', sink);
-  const app = await createApp({ config, db, logger, now: opts.now, hasherOptions: FAST_ARGON2, sleep: async () => {} });
+  const app = await createApp({ config, db, logger, now: opts.now, hasherOptions: FAST_ARGON2, sleep: async () => {}, ...opts.appDeps });
   server.on('request', app.app.callback());
   return {
     issuer: config.ISSUER, app, db, config, server,
