@@ -30,6 +30,16 @@ function prepareDir(dir: string): void {
   const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
   const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
   if (statSync(dir).uid !== uid) chownSync(dir, uid, gid);
+  // Every ancestor must be traversable by that user (e.g. /root is not, and mkdtemp dirs are 0700).
+  for (let d = resolve(dir, '..'); ; d = resolve(d, '..')) {
+    const st = statSync(d);
+    const ok = st.uid === uid ? st.mode & 0o100 : st.gid === gid ? st.mode & 0o010 : st.mode & 0o001;
+    if (!ok) {
+      throw new Error(`the embedded PostgreSQL runs as user 'postgres' when started as root, and that user cannot enter ${d}. ` +
+        'Run tti-bridge as a normal user, set DATA_DIR to a directory under a traversable path, set DATABASE_URL, or allow it with chmod o+x.');
+    }
+    if (d === resolve(d, '..')) break;
+  }
 }
 
 /** The port of a server already running on this data directory (e.g. the CLI while the service runs). */
