@@ -28,7 +28,7 @@ export function createTokenVerifier(opts: { issuer: string; brokerAudience: stri
       });
       return payload;
     } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) throw invalid(`${what} has expired; get a new one`, 'token_expired');
+      if (err instanceof joseErrors.JWTExpired) throw invalid(`${what} has expired; get a new one`, code === 'invalid_user_token' ? 'user_token_expired' : 'token_expired');
       if (err instanceof joseErrors.JWTClaimValidationFailed) throw invalid(`${what} was not issued for this use (${err.claim} check failed)`, code);
       throw invalid(`${what} could not be verified (bad signature, unknown key or not from ${opts.issuer})`, code);
     }

@@ -82,8 +82,9 @@ test('authorization: token, scope, allowed tenants, user tenancy', async () => {
   try {
     const expired = await a.search();
     assert.equal(expired.status, 401);
-    assert.equal(expired.body.code, 'token_expired');
+    assert.equal(expired.body.code, 'user_token_expired');
     assert.match(expired.body.detail, /^The user token has expired/);
+    assert.equal(expired.headers.get('www-authenticate'), 'Bearer realm="tti-bridge"', 'the bearer (service) token itself was fine');
   } finally {
     clockOffsetMs = 0;
   }

@@ -20,6 +20,8 @@ export interface Problem {
 // Only these detail members are safe and useful to callers (never tokens or credentials).
 const EXPOSED_DETAIL = ['step', 'awsError', 'awsRequestId', 'missing', 'requiredScope', 'claim', 'claimValue', 'mappedAttribute'];
 
+const SERVICE_TOKEN_ERRORS = new Set(['invalid_token', 'token_expired']);
+
 export function toProblem(err: AppError, instance?: string): Problem {
   const expose = err.expose;
   const p: Problem = {
@@ -50,7 +52,8 @@ export function problemMiddleware(logger: Logger) {
       ctx.type = 'application/problem+json';
       if (appErr.options.retryAfter) ctx.set('Retry-After', String(appErr.options.retryAfter));
       // RFC 6750 §3: tell bearer clients what went wrong with their token.
-      if (appErr.status === 401) ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+      // A bad *user* token (in the body) says nothing about the bearer token: no error param then.
+      if (appErr.status === 401) ctx.set('WWW-Authenticate', SERVICE_TOKEN_ERRORS.has(appErr.code) ? 'Bearer error="invalid_token"' : 'Bearer realm="tti-bridge"');
       if (appErr.code === 'insufficient_scope') ctx.set('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${String(appErr.options.detail?.requiredScope)}"`);
       ctx.body = toProblem(appErr, ctx.path);
     }
