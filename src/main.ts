@@ -2,6 +2,7 @@
 // app, listen, and shut down gracefully on SIGINT/SIGTERM (in-flight requests finish).
 // Outside production with no AWS settings, the AWS sandbox and the demo start too.
 import { createServer } from 'node:http';
+import type { Middleware } from 'koa';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig, ConfigError, type Config } from './config/load.js';
@@ -11,6 +12,7 @@ import { createDb } from './db/client.js';
 import { createApp } from './app.js';
 import { sweepExpired } from './idp/adapter.js';
 import { startDemo, type Demo } from './demo/start.js';
+import { createDemoRouter } from './demo/app.js';
 import type { AwsCredentials } from './broker/ports.js';
 
 function readConfig(): Config {
@@ -49,9 +51,7 @@ async function main(): Promise<void> {
   if (useSandbox) {
     demo = await startDemo(app, runtime.config);
     sandboxCredentials = demo.credentials;
-    const demoAppModule = './demo/app.js';
-    const { createDemoRouter } = await import(demoAppModule).catch(() => ({ createDemoRouter: undefined }));
-    if (createDemoRouter) app.mount(createDemoRouter({ app, config: runtime.config, clients: demo.clients, sandbox: demo.sandbox }).routes());
+    app.mount(createDemoRouter({ app, config: runtime.config, clients: demo.clients, sandbox: demo.sandbox }).routes() as Middleware);
   }
   const sweep = setInterval(() => sweepExpired(db, Date.now()).catch((err) => log.error({ err }, 'sweep failed')), 3600_000);
   sweep.unref();
