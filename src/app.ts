@@ -154,6 +154,7 @@ export async function createApp(deps: AppDeps) {
     holder, views,
     authenticate: (input) => accounts.authenticate(input),
     isFirstParty: async (clientId) => (await clients.get(clientId))?.firstParty ?? false,
+    clientName: async (clientId) => (await clients.get(clientId))?.name ?? clientId,
     onLogin: (outcome) => {
       metrics.logins.inc({ outcome });
       if (outcome === 'locked') metrics.lockouts.inc();

@@ -13,6 +13,8 @@ export interface InteractionDeps {
   views: Views;
   authenticate(input: { tenantId: string; email: string; password: string; ip?: string }): Promise<AuthResult>;
   isFirstParty(clientId: string): Promise<boolean>;
+  /** The name people recognise, shown instead of the opaque client id. */
+  clientName(clientId: string): Promise<string>;
   onLogin?: (outcome: string) => void;
 }
 
@@ -45,10 +47,10 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   const finish = (ctx: Context, result: Record<string, unknown>, merge: boolean) =>
     holder.current().interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge }).then(() => { ctx.respond = false; });
 
-  function renderLogin(ctx: Context, d: Details, extra: { error?: string; email?: string; tenant?: string }) {
+  async function renderLogin(ctx: Context, d: Details, extra: { error?: string; email?: string; tenant?: string }) {
     const params = d.params as Record<string, string | undefined>;
     views.render(ctx, 'login', {
-      uid: d.uid, client: d.params.client_id, error: extra.error,
+      uid: d.uid, client: await deps.clientName(d.params.client_id as string), error: extra.error,
       email: extra.email ?? params.login_hint ?? '', tenant: extra.tenant ?? params.tenant ?? '',
     });
   }
@@ -69,7 +71,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     if (d.prompt.name === 'login') return renderLogin(ctx, d, {});
     if (await deps.isFirstParty(d.params.client_id as string)) return grantAll(ctx, d);
     const missing = (d.prompt.details as { missingOIDCScope?: string[] }).missingOIDCScope ?? [];
-    views.render(ctx, 'consent', { uid: d.uid, client: d.params.client_id, scopes: missing.map((s) => ({ name: s, text: SCOPE_TEXT[s] ?? s })) });
+    views.render(ctx, 'consent', { uid: d.uid, client: await deps.clientName(d.params.client_id as string), scopes: missing.map((s) => ({ name: s, text: SCOPE_TEXT[s] ?? s })) });
   });
 
   router.post('/interaction/:uid/login', async (ctx) => {

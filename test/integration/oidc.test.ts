@@ -181,6 +181,7 @@ test('consent cancel returns access_denied to the client; logout ends the sessio
   const step = await browser.postForm(new URL(formAction(html, '/login'), idp.issuer).toString(), alice, REDIRECT_URI);
   const consent = await step.res!.text();
   assert.match(consent, /Allow access/);
+  assert.match(consent, /<strong>Web RP<\/strong> would like to/, 'the client is named, not shown as its opaque id');
   const denied = await browser.postForm(new URL(formAction(consent, '/abort'), idp.issuer).toString(), {}, REDIRECT_URI);
   assert.equal(new URL(denied.url).searchParams.get('error'), 'access_denied');
 
