@@ -18,3 +18,6 @@ server.listen(Number(config.PORT), '127.0.0.1', () => process.send?.({ ready: tr
 process.on('message', (m: { rss?: boolean }) => {
   if (m.rss) process.send?.({ rss: process.memoryUsage().rss });
 });
+
+// SIGINT lets --cpu-prof write its profile before exiting.
+process.on('SIGINT', () => process.exit(0));

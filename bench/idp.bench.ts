@@ -28,7 +28,7 @@ const svc = await seedApp.clients.add({ name: 'bench svc', kind: 'service', scop
 await seedApp.close();
 
 const child = fork(new URL('./idp-server.ts', import.meta.url).pathname, [], {
-  execArgv: ['--import', 'tsx'],
+  execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])],
   env: { ...process.env, ...env, BENCH_ARGON2_MEMORY_KIB: String(ARGON.memoryKib), BENCH_ARGON2_TIME_COST: String(ARGON.timeCost) },
 });
 await new Promise((ok) => child.once('message', ok));
@@ -113,7 +113,8 @@ const burstStart = performance.now();
 await Promise.all(Array.from({ length: 200 }, () => login()));
 const burstSeconds = (performance.now() - burstStart) / 1000;
 const burstRss = await rss();
-child.kill();
+child.kill('SIGINT');
+await new Promise((ok) => child.once('exit', ok));
 await database.drop();
 
 const row = (name: string, values: number[], target: number) => `| ${name} | ${Math.round(median(values))} | ${target} | ${values.map(Math.round).join(', ')} |`;

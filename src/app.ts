@@ -11,6 +11,7 @@ import { createEnvelope } from './idp/envelope.js';
 import { createKeyService } from './idp/keys.js';
 import { createClientService } from './idp/clients.js';
 import { createAdapterFactory } from './idp/adapter.js';
+import { createOidcStore } from './db/oidc-store.js';
 import { buildProvider } from './idp/provider.js';
 import { createProviderHolder } from './idp/provider-holder.js';
 import { createInteractionRouter } from './idp/interactions.js';
@@ -51,6 +52,7 @@ export async function createApp(deps: AppDeps) {
   const { config, db, logger } = deps;
   const now = deps.now ?? Date.now;
   if (!config.SECRET_KEY) throw new Error('SECRET_KEY must be resolved before createApp (main.ts generates one in development)');
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL must be resolved before createApp (main.ts starts the embedded database)');
 
   const metrics = deps.metrics ?? createMetrics();
   const listeners: ((e: ChangeEvent) => void)[] = [];
@@ -66,7 +68,13 @@ export async function createApp(deps: AppDeps) {
   const accounts = createAccountService({ db, hasher, throttle, now: () => new Date(now()), onChange });
   const tenants = createTenantService({ db, now: () => new Date(now()), onChange });
   const views = createViews();
-  const Adapter = createAdapterFactory(db, clients, now);
+  const oidcStore = createOidcStore(config.DATABASE_URL);
+  const Adapter = createAdapterFactory(oidcStore, clients, now);
+  // Expired artefacts are ignored on read; the sweep only keeps the table small.
+  const sweep = setInterval(() => {
+    oidcStore.deleteExpired(new Date(now())).catch((err) => logger.error({ err }, 'expired-record sweep failed'));
+  }, 3_600_000);
+  sweep.unref();
 
   let handle: ReturnType<Provider['callback']>;
   const holder = await createProviderHolder({
@@ -185,8 +193,10 @@ export async function createApp(deps: AppDeps) {
     views,
     close: async () => {
       holder.stop();
+      clearInterval(sweep);
       stopAuditSweep();
       await broker.close();
+      await oidcStore.close();
     },
   };
 }

@@ -10,7 +10,6 @@ import { createLogger } from './shared/logger.js';
 import { prepareRuntime } from './runtime.js';
 import { createDb } from './db/client.js';
 import { createApp } from './app.js';
-import { sweepExpired } from './idp/adapter.js';
 import { startDemo, type Demo } from './demo/start.js';
 import { createDemoRouter } from './demo/app.js';
 import type { AwsCredentials } from './broker/ports.js';
@@ -53,8 +52,6 @@ async function main(): Promise<void> {
     sandboxCredentials = demo.credentials;
     app.mount(createDemoRouter({ app, config: runtime.config, clients: demo.clients, sandbox: demo.sandbox }).routes() as Middleware);
   }
-  const sweep = setInterval(() => sweepExpired(db, Date.now()).catch((err) => log.error({ err }, 'sweep failed')), 3600_000);
-  sweep.unref();
   log.info({ issuer: config.ISSUER, discovery: `${config.ISSUER}/.well-known/openid-configuration`, port: config.PORT, sandbox: demo?.sandbox.url }, 'tti-bridge listening');
   if (demo) process.stdout.write(`${await demo.banner()}\n`);
 
@@ -63,7 +60,6 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    clearInterval(sweep);
     server.close();
     server.closeIdleConnections();
     await new Promise((ok) => server.once('close', ok));
