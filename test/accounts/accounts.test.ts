@@ -1,23 +1,13 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { createDb, type Db } from '../../src/db/client.js';
+import { useTestDatabase } from '../helpers/db.js';
 import { createAccountService } from '../../src/accounts/accounts.js';
 import { createLoginThrottle } from '../../src/accounts/throttle.js';
 import type { PasswordHasher } from '../../src/accounts/password.js';
 import type { ChangeEvent } from '../../src/tenants/events.js';
 import { fakeClock, fastHasher, uniqueId } from '../helpers/accounts.js';
 
-let tdb: TestDatabase;
-let db: Db;
-before(async () => {
-  tdb = await createTestDatabase();
-  db = createDb(tdb.url);
-});
-after(async () => {
-  await db.$disconnect();
-  await tdb.drop();
-});
+const shared = useTestDatabase();
 
 /** Wraps a hasher to record which argon2 paths ran. */
 function spyHasher(inner: PasswordHasher) {
@@ -35,11 +25,11 @@ async function setup(hasherOverride?: PasswordHasher) {
   const spy = spyHasher(hasherOverride ?? fastHasher());
   const events: ChangeEvent[] = [];
   const throttle = createLoginThrottle({
-    db, maxFailuresAccount: 3, maxFailuresIp: 1000, lockSeconds: 60, now: clock.now, sleep: clock.sleep,
+    db: shared.db, maxFailuresAccount: 3, maxFailuresIp: 1000, lockSeconds: 60, now: clock.now, sleep: clock.sleep,
   });
-  const accounts = createAccountService({ db, hasher: spy.hasher, throttle, now: clock.now, onChange: (e) => events.push(e) });
+  const accounts = createAccountService({ db: shared.db, hasher: spy.hasher, throttle, now: clock.now, onChange: (e) => events.push(e) });
   const tenantId = uniqueId('acme');
-  await db.tenant.create({ data: { id: tenantId, name: 'Acme' } });
+  await shared.db.tenant.create({ data: { id: tenantId, name: 'Acme' } });
   const email = `${uniqueId('alice')}@example.com`;
   const user = await accounts.addUser({ tenantId, email, name: 'Alice', groups: ['eng', 'eng', ' ops '], password: 'correct-horse' });
   spy.calls.length = 0;
@@ -70,7 +60,7 @@ test('wrong password, unknown user, unknown tenant and no password look identica
   ];
   for (const a of attempts) assert.deepEqual(await accounts.authenticate(a), { ok: false, reason: 'invalid_credentials' });
   assert.deepEqual(calls, ['verify', 'decoy', 'decoy', 'decoy']);
-  assert.equal((await db.user.findUniqueOrThrow({ where: { id: user.id } })).lastLoginAt, null);
+  assert.equal((await shared.db.user.findUniqueOrThrow({ where: { id: user.id } })).lastLoginAt, null);
 });
 
 test('a disabled user is refused after the password check, like a wrong password', async () => {
@@ -87,7 +77,7 @@ test('a disabled user is refused after the password check, like a wrong password
 
 test('users of a disabled tenant cannot log in', async () => {
   const { accounts, tenantId, email, user } = await setup();
-  await db.tenant.update({ where: { id: tenantId }, data: { status: 'disabled' } });
+  await shared.db.tenant.update({ where: { id: tenantId }, data: { status: 'disabled' } });
   assert.deepEqual(await accounts.authenticate({ tenantId, email, password: 'correct-horse' }), { ok: false, reason: 'invalid_credentials' });
   assert.equal(await accounts.findById(user.id), null);
 });
@@ -111,9 +101,9 @@ test('unknown accounts are locked the same way', async () => {
 test('a hash with outdated parameters is replaced at the next successful login', async () => {
   const strong = fastHasher({ memoryKib: 512 });
   const { accounts, tenantId, email, user } = await setup(strong);
-  await db.user.update({ where: { id: user.id }, data: { passwordHash: await fastHasher({ memoryKib: 256 }).hash('correct-horse') } });
+  await shared.db.user.update({ where: { id: user.id }, data: { passwordHash: await fastHasher({ memoryKib: 256 }).hash('correct-horse') } });
   assert.equal((await accounts.authenticate({ tenantId, email, password: 'correct-horse' })).ok, true);
-  const stored = (await db.user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash!;
+  const stored = (await shared.db.user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash!;
   assert.match(stored, /m=512/);
   assert.deepEqual(await strong.verify(stored, 'correct-horse'), { ok: true, needsRehash: false });
 });

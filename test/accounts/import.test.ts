@@ -1,7 +1,6 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { createDb, type Db } from '../../src/db/client.js';
+import { useTestDatabase } from '../helpers/db.js';
 import { createAccountService } from '../../src/accounts/accounts.js';
 import { createLoginThrottle } from '../../src/accounts/throttle.js';
 import { parseCsv, parseUserFile, parseUsersCsv, parseUsersJson } from '../../src/accounts/import.js';
@@ -52,22 +51,13 @@ test('the format follows the extension, else the content', () => {
   assert.equal(parseUserFile('users.txt', 'email\na@example.com')[0]!.row, 2);
 });
 
-let tdb: TestDatabase;
-let db: Db;
-before(async () => {
-  tdb = await createTestDatabase();
-  db = createDb(tdb.url);
-});
-after(async () => {
-  await db.$disconnect();
-  await tdb.drop();
-});
+const shared = useTestDatabase();
 
 test('a parsed CSV imports all rows or, with a bad row, none; errors name CSV lines', async () => {
-  const throttle = createLoginThrottle({ db, maxFailuresAccount: 5, maxFailuresIp: 50, lockSeconds: 60 });
-  const accounts = createAccountService({ db, hasher: fastHasher(), throttle });
+  const throttle = createLoginThrottle({ db: shared.db, maxFailuresAccount: 5, maxFailuresIp: 50, lockSeconds: 60 });
+  const accounts = createAccountService({ db: shared.db, hasher: fastHasher(), throttle });
   const tenantId = uniqueId('imp');
-  await db.tenant.create({ data: { id: tenantId, name: 'Import Co' } });
+  await shared.db.tenant.create({ data: { id: tenantId, name: 'Import Co' } });
   const bad = 'email,name,password\nok@example.com,"Ok, Person",long-password\n\nnot-an-email,Bad,short\n';
   await assert.rejects(accounts.importUsers(tenantId, parseUsersCsv(bad)), (err: any) => {
     assert.deepEqual(err.options.fields.map((f: any) => f.field), ['row 4.email', 'row 4.password']);

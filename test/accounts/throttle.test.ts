@@ -1,25 +1,15 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { createDb, type Db } from '../../src/db/client.js';
+import { useTestDatabase } from '../helpers/db.js';
 import { createLoginThrottle, accountKey, type ThrottleOptions } from '../../src/accounts/throttle.js';
 import { fakeClock, uniqueId } from '../helpers/accounts.js';
 
-let tdb: TestDatabase;
-let db: Db;
-before(async () => {
-  tdb = await createTestDatabase();
-  db = createDb(tdb.url);
-});
-after(async () => {
-  await db.$disconnect();
-  await tdb.drop();
-});
+const shared = useTestDatabase();
 
 function setup(overrides: Partial<ThrottleOptions> = {}) {
   const clock = fakeClock();
   const throttle = createLoginThrottle({
-    db, maxFailuresAccount: 5, maxFailuresIp: 50, lockSeconds: 900, now: clock.now, sleep: clock.sleep, ...overrides,
+    db: shared.db, maxFailuresAccount: 5, maxFailuresIp: 50, lockSeconds: 900, now: clock.now, sleep: clock.sleep, ...overrides,
   });
   const attempt = { tenantId: uniqueId('t'), email: `${uniqueId('u')}@example.com`, ip: uniqueId('10.0.0') };
   return { clock, throttle, attempt };
@@ -59,7 +49,7 @@ test('the account locks after N failures until the lock time has passed', async 
   clock.advance(301);
   assert.deepEqual(await throttle.check(attempt), { locked: false, delayMs: 0 });
   await throttle.recordFailure(attempt);
-  assert.equal((await db.loginThrottle.findUnique({ where: { key: accountKey(attempt.tenantId, attempt.email) } }))?.failures, 1,
+  assert.equal((await shared.db.loginThrottle.findUnique({ where: { key: accountKey(attempt.tenantId, attempt.email) } }))?.failures, 1,
     'counting restarts after a lock expires');
 });
 
@@ -101,6 +91,6 @@ test('an IP is locked after its own limit, across many accounts', async () => {
 test('concurrent failures are all counted', async () => {
   const { throttle, attempt } = setup({ maxFailuresAccount: 20 });
   await Promise.all(Array.from({ length: 8 }, () => throttle.recordFailure(attempt)));
-  const row = await db.loginThrottle.findUnique({ where: { key: accountKey(attempt.tenantId, attempt.email) } });
+  const row = await shared.db.loginThrottle.findUnique({ where: { key: accountKey(attempt.tenantId, attempt.email) } });
   assert.equal(row?.failures, 8);
 });

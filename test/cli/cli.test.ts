@@ -1,23 +1,13 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { createDb, type Db } from '../../src/db/client.js';
+import { useTestDatabase } from '../helpers/db.js';
 import { loadConfig } from '../../src/config/load.js';
 import { buildDeps } from '../../src/cli/deps.js';
 import { runCli } from '../../src/cli/program.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { FAST_ARGON2, TENANT_DETAILS, uniqueId } from '../helpers/accounts.js';
 
-let tdb: TestDatabase;
-let db: Db;
-before(async () => {
-  tdb = await createTestDatabase();
-  db = createDb(tdb.url);
-});
-after(async () => {
-  await db.$disconnect();
-  await tdb.drop();
-});
+const shared = useTestDatabase();
 
 interface Run {
   code: number;
@@ -32,7 +22,7 @@ async function cli(args: string[], io: { stdin?: string; files?: Record<string, 
   let out = '';
   let err = '';
   let depsBuilt = 0;
-  const config = loadConfig({ DATABASE_URL: tdb.url, SECRET_KEY: 'test-secret-key-0123456789abcdef0123', ISSUER: 'https://idp.example.com' });
+  const config = loadConfig({ DATABASE_URL: shared.url, SECRET_KEY: 'test-secret-key-0123456789abcdef0123', ISSUER: 'https://idp.example.com' });
   const ctx: CliContext = {
     io: {
       stdout: (t) => void (out += t),
@@ -49,7 +39,7 @@ async function cli(args: string[], io: { stdin?: string; files?: Record<string, 
         return text;
       },
     },
-    deps: async () => (depsBuilt++, buildDeps(config, db, { hasherOptions: FAST_ARGON2 })),
+    deps: async () => (depsBuilt++, buildDeps(config, shared.db, { hasherOptions: FAST_ARGON2 })),
   };
   const code = await runCli(args, ctx);
   let json: unknown;
@@ -108,7 +98,7 @@ test('users: add with --password-stdin, list, disable, enable, set-password via 
   const added = await cli(['users', 'add', 'Bob@Example.com', '--tenant', tenant, '--groups', 'a|b', '--password-stdin', '--json'], { stdin: 'bobs-password\n' });
   assert.equal(added.code, 0, added.err);
   assert.deepEqual([added.json.email, added.json.groups, added.json.hasPassword, added.json.passwordHash], ['bob@example.com', ['a', 'b'], true, undefined]);
-  const deps = buildDeps(loadConfig({ DATABASE_URL: tdb.url }), db, { hasherOptions: FAST_ARGON2 });
+  const deps = buildDeps(loadConfig({ DATABASE_URL: shared.url }), shared.db, { hasherOptions: FAST_ARGON2 });
   assert.equal((await deps.accounts.authenticate({ tenantId: tenant, email: 'bob@example.com', password: 'bobs-password' })).ok, true,
     'the trailing newline from stdin is not part of the password');
   assert.equal((await cli(['users', 'disable', 'bob@example.com', '--tenant', tenant, '--json'])).json.disabled, true);
@@ -170,7 +160,7 @@ test('clients, registration-info and keys', async () => {
 
 test('audit list reads the audit trail with filters', async () => {
   const tenant = uniqueId('audit');
-  await db.auditEvent.create({ data: { kind: 'search', tenantId: tenant, outcome: 'ok', latencyMs: 12 } });
+  await shared.db.auditEvent.create({ data: { kind: 'search', tenantId: tenant, outcome: 'ok', latencyMs: 12 } });
   const r = await cli(['audit', 'list', '--tenant', tenant, '--json']);
   assert.equal(r.code, 0, r.err);
   assert.equal(r.json.events.length, 1);

@@ -1,9 +1,10 @@
 // Each test file gets its own freshly migrated database on the local PostgreSQL,
 // so tests never share state and need no cleanup order.
 import { randomBytes } from 'node:crypto';
+import { before, after } from 'node:test';
 import pg from 'pg';
 import { applyMigrations } from '../../src/db/migrate.js';
-import { poolConfig } from '../../src/db/client.js';
+import { createDb, poolConfig, type Db } from '../../src/db/client.js';
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -31,5 +32,26 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     url: url.toString(),
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
+  };
+}
+
+/**
+ * Registers before/after hooks that give the calling test file its own database and a
+ * Prisma client on it, and drop both at the end.
+ */
+export function useTestDatabase(): { readonly db: Db; readonly url: string } {
+  let tdb: TestDatabase | undefined;
+  let db: Db | undefined;
+  before(async () => {
+    tdb = await createTestDatabase();
+    db = createDb(tdb.url);
+  });
+  after(async () => {
+    await db?.$disconnect();
+    await tdb?.drop();
+  });
+  return {
+    get db() { return db!; },
+    get url() { return tdb!.url; },
   };
 }

@@ -1,26 +1,16 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { createDb, type Db } from '../../src/db/client.js';
+import { useTestDatabase } from '../helpers/db.js';
 import { createTenantService } from '../../src/tenants/tenants.js';
 import type { ChangeEvent } from '../../src/tenants/events.js';
 import { fakeClock, uniqueId, TENANT_DETAILS as DETAILS } from '../helpers/accounts.js';
 
-let tdb: TestDatabase;
-let db: Db;
-before(async () => {
-  tdb = await createTestDatabase();
-  db = createDb(tdb.url);
-});
-after(async () => {
-  await db.$disconnect();
-  await tdb.drop();
-});
+const shared = useTestDatabase();
 
 function setup() {
   const events: ChangeEvent[] = [];
   const clock = fakeClock();
-  const tenants = createTenantService({ db, now: clock.now, onChange: (e) => events.push(e) });
+  const tenants = createTenantService({ db: shared.db, now: clock.now, onChange: (e) => events.push(e) });
   return { tenants, events, clock };
 }
 
