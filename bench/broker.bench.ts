@@ -1,107 +1,228 @@
-// Broker benchmark against the AWS sandbox, in one process and one run:
-//   1. a cached search through the broker API (HTTP) vs a direct SDK SearchRelevantContent
-//      call with the same identity-enhanced credentials (goal: broker median ≤ 1.2× direct);
+// Broker benchmark, laid out as deployed on this machine: the AWS sandbox in one child
+// process (bench/broker-sandbox.ts), tti-bridge (real createApp, real database) in another
+// (bench/broker-server.ts), the load generator here. One run, one sandbox:
+//   1. a cached search through the broker API (keep-alive HTTP/1.1) vs a direct SDK
+//      SearchRelevantContent call from here with identity-enhanced credentials obtained
+//      through the same STS / SSO-OIDC exchange (goal: broker median ≤ 1.2× direct);
 //   2. first-search latency (full exchange) and searches/s over 100 distinct users;
-//   3. heap per cached user.
-// Run: node --expose-gc --import tsx bench/broker.bench.ts
+//   3. memory per cached user, measured in the app process.
+// Tokens are real: a client-credentials access token from the app's /token endpoint and
+// user ID tokens from real sign-ins (authorization code + PKCE through the login form).
+// Run: node --import tsx bench/broker.bench.ts
+// BENCH_PROFILE=dir: --cpu-prof on the app process (whole run), plus one CPU profile per
+// measured phase (dir/app-cached-rounds.cpuprofile, dir/app-throughput.cpuprofile).
+import { fork, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { QBusinessClient, SearchRelevantContentCommand } from '@aws-sdk/client-qbusiness';
 import { createAwsGateway } from '../src/broker/aws/gateway.js';
-import { startBrokerHarness } from '../test/helpers/broker-harness.js';
-import { e2eFixture, IDS, tenantDetails } from '../test/broker/e2e-fixture.js';
+import { loadConfig } from '../src/config/load.js';
+import { createDb } from '../src/db/client.js';
+import { createApp } from '../src/app.js';
+import { createLogger } from '../src/shared/logger.js';
+import { createTestDatabase } from '../test/helpers/db.js';
+import { FAST_ARGON2 } from '../test/helpers/idp.js';
+import { IDS, tenantDetails } from '../test/broker/e2e-fixture.js';
 import { median, mib, request, throughput } from './lib.js';
 
 const USERS = 100;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 400);
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = 32;
+const PORT = 40000 + Math.floor(Math.random() * 1000);
+const ISSUER = `http://127.0.0.1:${PORT}`;
+const REDIRECT = 'http://127.0.0.1:9/cb';
+const DATA_ACCESSOR = 'isv-data-accessor';
+const TENANT = 'e2e-a';
+const cmd = `node --import tsx bench/broker.bench.ts${process.env.BENCH_ROUNDS ? ` (BENCH_ROUNDS=${ROUNDS})` : ''}`;
+const here = (f: string) => new URL(f, import.meta.url).pathname;
+const PROFILE = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : undefined;
+if (PROFILE) mkdirSync(PROFILE, { recursive: true });
 
-function fixture() {
-  const f = e2eFixture();
-  for (let i = 0; i < USERS; i++) f.identityCenters[0]!.users.push({ userName: `u${i}`, emails: [`u${i}@corp.example`], groups: ['eng'] });
-  return f;
-}
+const ready = (child: ChildProcess) => new Promise<Record<string, string>>((ok, fail) => {
+  child.once('message', (m) => ok(m as Record<string, string>));
+  child.once('exit', (code) => fail(new Error(`child exited (${code}) before it was ready`)));
+});
+let seq = 0;
+const ask = <T>(child: ChildProcess, msg: Record<string, unknown>) => new Promise<T>((ok) => {
+  const id = ++seq;
+  const on = (m: { id?: number }) => { if (m.id === id) { child.off('message', on); ok(m as T); } };
+  child.on('message', on);
+  child.send({ ...msg, id });
+});
 
-const h = await startBrokerHarness({ sandboxFixture: fixture(), config: { CREDENTIAL_CACHE_MAX: 10_000 } });
-const cmd = 'node --expose-gc --import tsx bench/broker.bench.ts';
+const database = await createTestDatabase();
+const children: ChildProcess[] = [];
 try {
-  const sandbox = h.sandbox!;
-  await h.tenants.add({ id: 'e2e-a', name: 'A', ...tenantDetails(sandbox.url) });
-  const svc = await h.addService(['e2e-a']);
-  const alice = await h.addUser('e2e-a', 'alice@corp.example');
-  const body = async (u: { id: string; tenantId: string }) =>
-    JSON.stringify({ queryText: 'project x status', maxResults: 10, user: { token: await h.issuer.userToken(u, { expiresIn: 3600 }) } });
-  const headers = { authorization: `Bearer ${svc.token}`, 'content-type': 'application/json' };
-  const aliceBody = await body(alice);
-  const caller = { clientId: svc.clientId, scopes: ['search'] };
-  const aliceToken = JSON.parse(aliceBody).user.token as string;
-  const inProcess = async () => {
-    await h.broker.search(caller, { tenantId: 'e2e-a', user: { token: aliceToken }, queryText: 'project x status', maxResults: 10 });
-  };
-  const viaBroker = async () => {
-    const r = await request(`${h.url}/api/v1/tenants/e2e-a/search`, { method: 'POST', headers, body: aliceBody });
+  // 1. The sandbox, trusting the app's issuer URL (the app listens there shortly).
+  const sandboxChild = fork(here('./broker-sandbox.ts'), [], {
+    execArgv: ['--import', 'tsx'], env: { ...process.env, ISSUER, DATA_ACCESSOR_CLIENT_ID: DATA_ACCESSOR, BENCH_USERS: String(USERS) },
+  });
+  children.push(sandboxChild);
+  const sb = await ready(sandboxChild);
+  const sandboxUrl = sb.url!;
+
+  // 2. Seed the database through the app's own services, as an operator would.
+  const env = { ISSUER, PORT: String(PORT), DATABASE_URL: database.url, SECRET_KEY: randomBytes(32).toString('hex'), KEY_ACTIVATION_DELAY: '0', CREDENTIAL_CACHE_MAX: '10000' };
+  const seed = await createApp({ config: loadConfig({ ...env, NODE_ENV: 'test' }), db: createDb(database.url), logger: createLogger('silent'), hasherOptions: FAST_ARGON2 });
+  await seed.tenants.add({ id: TENANT, name: 'A', ...tenantDetails(sandboxUrl) });
+  await seed.clients.add({ name: 'ISV data accessor', kind: 'data-accessor', clientId: DATA_ACCESSOR });
+  const web = await seed.clients.add({ name: 'bench web', kind: 'web', firstParty: true, redirectUris: [REDIRECT] });
+  const svc = await seed.clients.add({ name: 'bench svc', kind: 'service', scopes: ['search'], allowedTenants: [TENANT] });
+  const emails = ['alice@corp.example', ...Array.from({ length: USERS }, (_, i) => `u${i}@corp.example`)];
+  const accounts = [];
+  for (const email of emails) {
+    const password = `pw-${randomBytes(8).toString('hex')}`;
+    const u = await seed.accounts.addUser({ tenantId: TENANT, email, groups: ['eng'], password });
+    accounts.push({ id: u.id, email, password });
+  }
+  await seed.close();
+
+  // 3. The app, in its own process.
+  const appChild = fork(here('./broker-server.ts'), [], {
+    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [])],
+    env: { ...process.env, ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', BENCH_AWS_KEY_ID: sb.accessKeyId, BENCH_AWS_SECRET: sb.secretAccessKey },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  children.push(appChild);
+  await ready(appChild);
+
+  // 4. Real tokens: client credentials for the service, a sign-in per user.
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+  const cc = await request(`${ISSUER}/token`, { method: 'POST', headers: { ...form, authorization: basic(svc.clientId, svc.clientSecret!) }, body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'search', resource: `${ISSUER}/api` }).toString() });
+  if (cc.status !== 200) throw new Error(`client credentials: ${cc.status} ${cc.body}`);
+  const serviceToken = JSON.parse(cc.body).access_token as string;
+
+  async function signIn(email: string, password: string): Promise<string> {
+    const verifier = randomBytes(32).toString('base64url');
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const jar = new Map<string, string>();
+    const keep = (setCookie: string[] | undefined) => {
+      for (const c of setCookie ?? []) { const [p] = c.split(';'); const i = p!.indexOf('='); jar.set(p!.slice(0, i), p!.slice(i + 1)); }
+    };
+    const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const q = new URLSearchParams({ client_id: web.clientId, response_type: 'code', redirect_uri: REDIRECT, scope: 'openid email tenant groups', code_challenge: challenge, code_challenge_method: 'S256' });
+    let r = await request(`${ISSUER}/auth?${q}`);
+    keep(r.headers['set-cookie']);
+    const interaction = r.headers.location!;
+    await request(`${ISSUER}${interaction}`, { headers: { cookie: cookie() } });
+    r = await request(`${ISSUER}${interaction}/login`, { method: 'POST', headers: { ...form, cookie: cookie() }, body: new URLSearchParams({ tenant: TENANT, email, password }).toString() });
+    keep(r.headers['set-cookie']);
+    for (let i = 0; i < 4 && !r.headers.location?.startsWith(REDIRECT); i++) {
+      if (r.status === 200) { // consent page: approve
+        const uid = /\/interaction\/([^/"]+)\/confirm/.exec(r.body)![1];
+        r = await request(`${ISSUER}/interaction/${uid}/confirm`, { method: 'POST', headers: { ...form, cookie: cookie() } });
+      } else {
+        r = await request(new URL(r.headers.location!, ISSUER).toString(), { headers: { cookie: cookie() } });
+      }
+      keep(r.headers['set-cookie']);
+    }
+    const code = new URL(r.headers.location!).searchParams.get('code');
+    if (!code) throw new Error(`sign-in of ${email} did not return a code: ${r.status} ${r.headers.location}`);
+    const t = await request(`${ISSUER}/token`, { method: 'POST', headers: { ...form, authorization: basic(web.clientId, web.clientSecret!) }, body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }).toString() });
+    if (t.status !== 200) throw new Error(`code grant: ${t.status} ${t.body}`);
+    return JSON.parse(t.body).id_token as string;
+  }
+  const idTokens: string[] = [];
+  for (const a of accounts) idTokens.push(await signIn(a.email, a.password));
+
+  const searchUrl = `${ISSUER}/api/v1/tenants/${TENANT}/search`;
+  const headers = { authorization: `Bearer ${serviceToken}`, 'content-type': 'application/json' };
+  const bodyOf = (token: string) => JSON.stringify({ queryText: 'project x status', maxResults: 10, user: { token } });
+  const search = async (body: string) => {
+    const r = await request(searchUrl, { method: 'POST', headers, body });
     if (r.status !== 200) throw new Error(`broker ${r.status} ${r.body}`);
+    return r.body;
+  };
+  const aliceBody = bodyOf(idTokens[0]!);
+  const viaBroker = () => search(aliceBody);
+  // The floor for any call to the app: one keep-alive round trip through the same middleware.
+  const health = async () => {
+    const r = await request(`${ISSUER}/healthz`);
+    if (r.status !== 200) throw new Error(`healthz ${r.status}`);
   };
 
-  // Direct baseline: the same exchange by hand, then a plain SDK client with its default (HTTP/2) handler.
-  const base = sandbox.fixture.principals[0]!;
-  const gw = createAwsGateway({ baseCredentials: { accessKeyId: base.accessKeyId, secretAccessKey: base.secretAccessKey } });
-  const t = { id: 'e2e-a', ...tenantDetails(sandbox.url) };
+  // 5. Direct baseline: the same exchange from here, assertion from the app's own minter,
+  //    then a plain SDK client (default HTTP/2 handler) against the same sandbox.
+  const alice = accounts[0]!;
+  const gw = createAwsGateway({ baseCredentials: { accessKeyId: sb.accessKeyId!, secretAccessKey: sb.secretAccessKey! } });
+  const t = { id: TENANT, ...tenantDetails(sandboxUrl) };
   const first = await gw.assumeRole(t, { sessionName: 'bench' });
-  const idc = await gw.createTokenWithIam(t, first.credentials, await h.issuer.minter.mint(
-    { sub: alice.id, email: alice.email, email_verified: true, tenant_id: 'e2e-a', groups: [] }, h.dataAccessorClientId, 300));
+  const { token: assertion } = await ask<{ token: string }>(appChild, {
+    type: 'mint', claims: { sub: alice.id, email: alice.email, email_verified: true, tenant_id: TENANT, groups: ['eng'] }, audience: DATA_ACCESSOR, ttl: 300,
+  });
+  const idc = await gw.createTokenWithIam(t, first.credentials, assertion);
   const second = await gw.assumeRole(t, { sessionName: 'bench', identityContext: idc.identityContext });
-  const direct = new QBusinessClient({ region: 'us-east-1', endpoint: sandbox.url, credentials: second.credentials });
+  const direct = new QBusinessClient({ region: 'us-east-1', endpoint: sandboxUrl, credentials: second.credentials });
   const viaSdk = async () => {
-    await direct.send(new SearchRelevantContentCommand({ applicationId: IDS.app, contentSource: { retriever: { retrieverId: IDS.retriever } }, queryText: 'project x status', maxResults: 10 }));
+    const out = await direct.send(new SearchRelevantContentCommand({ applicationId: IDS.app, contentSource: { retriever: { retrieverId: IDS.retriever } }, queryText: 'project x status', maxResults: 10 }));
+    return out.relevantContent?.length ?? 0;
   };
+  // Same answer both ways (alice is in 'eng': the public docs and the eng document).
+  const viaApiCount = (JSON.parse(await viaBroker()) as { results: unknown[] }).results.length;
+  const directCount = await viaSdk();
+  if (viaApiCount !== directCount) throw new Error(`broker returned ${viaApiCount} results, direct ${directCount}`);
 
-  for (let i = 0; i < 50; i++) { await viaBroker(); await inProcess(); await viaSdk(); } // warm-up (JIT, connections, cache)
+  for (let i = 0; i < 200; i++) { await viaBroker(); await viaSdk(); } // warm-up: JIT, connections, cache
+  const profile = async (phase: string, start: boolean) => {
+    if (PROFILE) await ask(appChild, { type: 'profile', start, file: `${PROFILE}/app-${phase}.cpuprofile` });
+  };
   const tBroker: number[] = [];
-  const tUseCase: number[] = [];
   const tDirect: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) { // interleaved so drift hits all equally
-    let s = performance.now(); await viaBroker(); tBroker.push(performance.now() - s);
-    s = performance.now(); await inProcess(); tUseCase.push(performance.now() - s);
-    s = performance.now(); await viaSdk(); tDirect.push(performance.now() - s);
+  const tHealth: number[] = [];
+  await profile('cached-rounds', true);
+  for (let i = 0; i < ROUNDS; i++) { // interleaved, order alternating, so drift hits both equally
+    const pair: [number[], () => Promise<unknown>][] = i % 2 ? [[tBroker, viaBroker], [tDirect, viaSdk]] : [[tDirect, viaSdk], [tBroker, viaBroker]];
+    if (i % 4 === 0) pair.push([tHealth, health]);
+    for (const [xs, op] of pair) { const s = performance.now(); await op(); xs.push(performance.now() - s); }
   }
+  await profile('cached-rounds', false);
 
-  // 100 distinct users: first searches (full exchange each), then throughput over the cached sessions.
-  const users = await Promise.all(Array.from({ length: USERS }, (_, i) => h.addUser('e2e-a', `u${i}@corp.example`)));
-  const bodies = await Promise.all(users.map(body));
-  gc();
-  const heapBefore = process.memoryUsage().heapUsed;
-  const cacheBefore = h.broker.cache.size;
+  // 6. 100 distinct users: first searches (full exchange each), memory, then throughput.
+  type Mem = { rss: number; heapUsed: number; sessions: number };
+  const before = await ask<Mem>(appChild, { type: 'memory' });
+  const bodies = idTokens.slice(1).map(bodyOf);
   const tFirst: number[] = [];
-  for (const b of bodies) {
-    const s = performance.now();
-    const r = await request(`${h.url}/api/v1/tenants/e2e-a/search`, { method: 'POST', headers, body: b });
-    if (r.status !== 200) throw new Error(`first ${r.status} ${r.body}`);
-    tFirst.push(performance.now() - s);
-  }
-  await h.broker.audit.flush();
-  gc();
-  const perUser = (process.memoryUsage().heapUsed - heapBefore) / (h.broker.cache.size - cacheBefore);
+  for (const b of bodies) { const s = performance.now(); await search(b); tFirst.push(performance.now() - s); }
+  const after = await ask<Mem>(appChild, { type: 'memory' });
+  const cachedUsers = after.sessions - before.sessions;
+  if (cachedUsers !== USERS) throw new Error(`expected ${USERS} new cached sessions, got ${cachedUsers}`);
   let n = 0;
-  const rps = await throughput(async () => {
-    const r = await request(`${h.url}/api/v1/tenants/e2e-a/search`, { method: 'POST', headers, body: bodies[n++ % USERS]! });
-    if (r.status !== 200) throw new Error(`rps ${r.status}`);
-  }, { seconds: 5, concurrency: 32 });
+  await profile('throughput', true);
+  const rps = await throughput(async () => { await search(bodies[n++ % USERS]!); }, { seconds: SECONDS, concurrency: CONCURRENCY });
+  await profile('throughput', false);
+  const end = await ask<Mem>(appChild, { type: 'memory' });
 
   const mb = median(tBroker);
   const md = median(tDirect);
-  const fmt = (x: number) => x.toFixed(2);
-  const lines = [
-    `command: ${cmd} (${ROUNDS} interleaved rounds; node ${process.version})`,
-    `cached search via broker API, median: ${fmt(mb)} ms`,
-    `cached search via broker.search() in-process (no HTTP hop), median: ${fmt(median(tUseCase))} ms`,
-    `direct SDK SearchRelevantContent, median: ${fmt(md)} ms`,
-    `ratio broker API/direct: ${(mb / md).toFixed(2)}; broker.search()/direct: ${(median(tUseCase) / md).toFixed(2)} (goal <= 1.2)`,
-    `first search (full exchange), median over ${USERS} users: ${fmt(median(tFirst))} ms`,
-    `searches per second, ${USERS} distinct cached users, 32 concurrent: ${Math.round(rps)}`,
-    `heap per cached user: ${(perUser / 1024).toFixed(1)} KiB (heap now ${mib(process.memoryUsage().heapUsed)} MiB)`,
-  ];
-  console.log(lines.join('\n'));
+  const ms = (x: number) => `${x.toFixed(2)} ms`;
+  const kib = (x: number) => `${(x / 1024).toFixed(1)} KiB`;
+  const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)]!;
+  console.log(`
+Command: ${cmd}   (node ${process.version}; sandbox, app and load generator in three processes; ${ROUNDS} interleaved rounds)
+| Measure | Result |
+|---|---|
+| Direct SDK \`SearchRelevantContent\` from the load process (identity-enhanced creds, HTTP/2), median | ${ms(md)} (p90 ${ms(p90(tDirect))}) |
+| Cached search via the broker HTTP API (\`POST /api/v1/tenants/{id}/search\`, keep-alive HTTP/1.1), median | ${ms(mb)} (p90 ${ms(p90(tBroker))}) |
+| Ratio broker / direct (goal ≤ 1.2) | ${(mb / md).toFixed(2)}× |
+| For scale: a round trip to the app process, \`GET /healthz\` (same middleware, no auth, no AWS), median | ${ms(median(tHealth))} |
+| First search, full exchange, median over ${USERS} distinct users | ${ms(median(tFirst))} (p90 ${ms(p90(tFirst))}) |
+| Searches per second, ${USERS} distinct cached users, ${CONCURRENCY} concurrent | ${Math.round(rps)} |
+| Memory per cached user in the app process (heap / RSS delta ÷ ${cachedUsers}) | ${kib((after.heapUsed - before.heapUsed) / cachedUsers)} heap / ${kib((after.rss - before.rss) / cachedUsers)} RSS |
+| App process after the run | heap ${mib(end.heapUsed)} MiB, RSS ${mib(end.rss)} MiB |
+`);
   direct.destroy();
   gw.close();
 } finally {
-  await h.close();
+  for (const c of children.reverse()) {
+    if (c.exitCode === null) {
+      const exited = new Promise((ok) => c.once('exit', ok));
+      c.kill('SIGINT');
+      await exited;
+    }
+  }
+  await database.drop();
 }
+process.exit(0);

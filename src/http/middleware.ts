@@ -28,6 +28,12 @@ export function securityHeaders(): Middleware {
 
 /** Logs method, route and status; never headers, bodies or query strings (they carry codes and tokens). */
 export function accessLog(log: Logger, observe?: (route: string, method: string, status: number, seconds: number) => void): Middleware {
+  // Performance: the logger's key-based redaction walks ~120 paths (with wildcards) on every
+  // line, ~65 µs a line, the largest part of a request's own cost. This line has a fixed
+  // shape whose keys (reqId, method, path, status, ms) are none of the redacted ones, so it
+  // goes through a child logger without redaction; its output is byte-for-byte the same.
+  // Never add fields from headers, bodies or query strings here.
+  const plain = log.child({}, { redact: [] });
   return async (ctx, next) => {
     const start = process.hrtime.bigint();
     try {
@@ -37,7 +43,7 @@ export function accessLog(log: Logger, observe?: (route: string, method: string,
       const route = (ctx.state.route as string | undefined) ?? (ctx.respond === false ? 'oidc' : ctx.path.startsWith('/interaction/') ? '/interaction' : ctx.path);
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
       observe?.(route, ctx.method, status, seconds);
-      log.info({ reqId: ctx.state.requestId, method: ctx.method, path: ctx.path, status, ms: Math.round(seconds * 1000) }, 'request');
+      plain.info({ reqId: ctx.state.requestId, method: ctx.method, path: ctx.path, status, ms: Math.round(seconds * 1000) }, 'request');
     }
   };
 }

@@ -10,7 +10,27 @@ import type { ProviderHolder } from './provider-holder.js';
 
 const invalid = (message: string, code = 'invalid_token') => new AppError(code, 401, message);
 
-export function createTokenVerifier(opts: { issuer: string; brokerAudience: string; holder: Pick<ProviderHolder, 'keys'>; now: () => number }) {
+/** Verified tokens remembered per kind (service, user); the least recently used goes first. */
+export const VERIFIED_CACHE_MAX = 10_000;
+
+interface Verified {
+  payload: JWTPayload;
+  /** Key set the signature was checked against; any key change (rotation, retirement) forgets the entry. */
+  fingerprint: string;
+  /** App-clock time of the check: a clock moved back before it re-verifies (nbf/iat stay exact). */
+  verifiedAt: number;
+  /** exp in epoch ms: the entry is never used at or after it (jose's 5 s tolerance then applies as before). */
+  expiresAt: number;
+}
+
+export function createTokenVerifier(opts: { issuer: string; brokerAudience: string; holder: Pick<ProviderHolder, 'keys'>; now: () => number; cacheMax?: number }) {
+  // Performance: a broker search carries two RS256 JWTs (service bearer + user token), and
+  // callers reuse them for minutes. Verifying both on every request cost two RSA checks on
+  // the crypto thread pool per search. A successful verification is remembered, keyed by
+  // the exact token string, only while the token is unexpired and the key set unchanged;
+  // failures are never remembered, so every refusal is computed afresh.
+  const max = opts.cacheMax ?? VERIFIED_CACHE_MAX;
+  const verified = { service: new Map<string, Verified>(), user: new Map<string, Verified>() };
   let cached: { fingerprint: string; jwks: ReturnType<typeof createLocalJWKSet> } | undefined;
   const jwks = () => {
     const keys = opts.holder.keys();
@@ -20,12 +40,26 @@ export function createTokenVerifier(opts: { issuer: string; brokerAudience: stri
     return cached.jwks;
   };
 
-  async function verify(token: string, audience: string | undefined, what: string, code: string): Promise<JWTPayload> {
+  async function verify(token: string, audience: string | undefined, what: string, code: string, memo: Map<string, Verified>): Promise<JWTPayload> {
     if (typeof token !== 'string' || token.split('.').length !== 3) throw invalid(`${what} is not a JWT issued by this provider`, code);
+    const now = opts.now();
+    const fingerprint = opts.holder.keys().fingerprint;
+    const hit = memo.get(token);
+    if (hit) {
+      memo.delete(token);
+      if (hit.fingerprint === fingerprint && now >= hit.verifiedAt && now < hit.expiresAt) {
+        memo.set(token, hit); // re-insert: Map order is the LRU order
+        return hit.payload;
+      }
+    }
     try {
       const { payload } = await jwtVerify(token, jwks(), {
-        issuer: opts.issuer, audience, algorithms: ['RS256'], currentDate: new Date(opts.now()), clockTolerance: 5,
+        issuer: opts.issuer, audience, algorithms: ['RS256'], currentDate: new Date(now), clockTolerance: 5,
       });
+      if (typeof payload.exp === 'number' && max > 0) {
+        memo.set(token, { payload: Object.freeze(payload), fingerprint, verifiedAt: now, expiresAt: payload.exp * 1000 });
+        if (memo.size > max) memo.delete(memo.keys().next().value as string);
+      }
       return payload;
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw invalid(`${what} has expired; get a new one`, code === 'invalid_user_token' ? 'user_token_expired' : 'token_expired');
@@ -36,13 +70,13 @@ export function createTokenVerifier(opts: { issuer: string; brokerAudience: stri
 
   return {
     async verifyServiceToken(token: string): Promise<{ clientId: string; scopes: string[] }> {
-      const p = await verify(token, opts.brokerAudience, 'The access token', 'invalid_token');
+      const p = await verify(token, opts.brokerAudience, 'The access token', 'invalid_token', verified.service);
       if (typeof p.client_id !== 'string') throw invalid('The access token has no client_id');
       if (p.sub && p.sub !== p.client_id) throw invalid('The access token belongs to a user; use a client-credentials token');
       return { clientId: p.client_id, scopes: typeof p.scope === 'string' ? p.scope.split(' ') : [] };
     },
     async verifyUserToken(token: string): Promise<{ sub: string; tenantId?: string; clientId?: string }> {
-      const p = await verify(token, undefined, 'The user token', 'invalid_user_token');
+      const p = await verify(token, undefined, 'The user token', 'invalid_user_token', verified.user);
       if (!p.sub || (typeof p.client_id === 'string' && p.sub === p.client_id)) throw invalid('The user token does not identify a user', 'invalid_user_token');
       const clientId = typeof p.client_id === 'string' ? p.client_id : typeof p.aud === 'string' ? p.aud : undefined;
       return { sub: p.sub, tenantId: typeof p.tenant_id === 'string' ? p.tenant_id : undefined, clientId };

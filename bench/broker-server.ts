@@ -1,0 +1,61 @@
+// The tti-bridge half of bench/broker.bench.ts, in its own process as deployed: the real
+// createApp (provider, broker, HTTP middleware) on its own database, its AWS calls going
+// to the sandbox process with the base keys from the environment. Logs at LOG_LEVEL
+// (default info, as deployed) to stdout, which the parent points at /dev/null.
+// IPC: { type: 'mint' } → an assertion from the app's own minter (the direct baseline's
+// exchange); { type: 'memory' } → audit flushed, GC run, then heap/RSS and cached sessions;
+// { type: 'profile', phase, file? } starts / stops a CPU profile of one phase of the run.
+import { createServer } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { loadConfig } from '../src/config/load.js';
+import { createDb } from '../src/db/client.js';
+import { createApp } from '../src/app.js';
+import { createLogger } from '../src/shared/logger.js';
+import { FAST_ARGON2 } from '../test/helpers/idp.js';
+
+const env = process.env;
+const config = loadConfig({ ...env, NODE_ENV: 'test' });
+const db = createDb(config.DATABASE_URL!);
+const app = await createApp({
+  config, db, logger: createLogger(config.LOG_LEVEL),
+  // Only the benchmark's setup signs users in; the password cost is not what is measured.
+  hasherOptions: FAST_ARGON2,
+  aws: { baseCredentials: { accessKeyId: env.BENCH_AWS_KEY_ID!, secretAccessKey: env.BENCH_AWS_SECRET! } },
+});
+const server = createServer({ keepAliveTimeout: 60_000 }, app.app.callback());
+server.listen(Number(config.PORT), '127.0.0.1', () => process.send?.({ type: 'ready' }));
+
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+type Msg = { type: 'mint'; id: number; claims: Parameters<typeof app.minter.mint>[0]; audience: string; ttl: number }
+  | { type: 'memory'; id: number } | { type: 'profile'; id: number; start: boolean; file?: string };
+let inspector: Session | undefined;
+process.on('message', (m: Msg) => {
+  void (async () => {
+    if (m.type === 'mint') {
+      process.send?.({ id: m.id, token: await app.minter.mint(m.claims, m.audience, m.ttl) });
+    } else if (m.type === 'memory') {
+      await app.broker.audit.flush();
+      for (let i = 0; i < 3; i++) { gc(); await new Promise((ok) => setImmediate(ok)); }
+      const mu = process.memoryUsage();
+      process.send?.({ id: m.id, rss: mu.rss, heapUsed: mu.heapUsed, sessions: app.broker.cache.size });
+    } else if (m.type === 'profile') {
+      if (m.start) {
+        inspector = new Session();
+        inspector.connect();
+        await inspector.post('Profiler.enable');
+        await inspector.post('Profiler.setSamplingInterval', { interval: 100 });
+        await inspector.post('Profiler.start');
+      } else if (inspector) {
+        const { profile } = await inspector.post('Profiler.stop');
+        writeFileSync(m.file!, JSON.stringify(profile));
+        inspector.disconnect();
+        inspector = undefined;
+      }
+      process.send?.({ id: m.id });
+    }
+  })();
+});
+
+// SIGINT lets --cpu-prof write its profile before exiting.
+process.on('SIGINT', () => process.exit(0));
