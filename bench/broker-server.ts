@@ -4,6 +4,7 @@
 // (default info, as deployed) to stdout, which the parent points at /dev/null.
 // IPC: { type: 'mint' } → an assertion from the app's own minter (the direct baseline's
 // exchange); { type: 'memory' } → audit flushed, GC run, then heap/RSS and cached sessions;
+// { type: 'cpu' } → the process's CPU time so far (user + system, µs);
 // { type: 'profile', phase, file? } starts / stops a CPU profile of one phase of the run.
 import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
@@ -28,7 +29,7 @@ server.listen(Number(config.PORT), '127.0.0.1', () => process.send?.({ type: 're
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 type Msg = { type: 'mint'; id: number; claims: Parameters<typeof app.minter.mint>[0]; audience: string; ttl: number }
-  | { type: 'memory'; id: number } | { type: 'profile'; id: number; start: boolean; file?: string };
+  | { type: 'memory'; id: number } | { type: 'cpu'; id: number } | { type: 'profile'; id: number; start: boolean; file?: string };
 let inspector: Session | undefined;
 process.on('message', (m: Msg) => {
   void (async () => {
@@ -38,7 +39,11 @@ process.on('message', (m: Msg) => {
       await app.broker.audit.flush();
       for (let i = 0; i < 3; i++) { gc(); await new Promise((ok) => setImmediate(ok)); }
       const mu = process.memoryUsage();
-      process.send?.({ id: m.id, rss: mu.rss, heapUsed: mu.heapUsed, sessions: app.broker.cache.size });
+      const cpu = process.cpuUsage();
+      process.send?.({ id: m.id, rss: mu.rss, heapUsed: mu.heapUsed, sessions: app.broker.cache.size, cpuMicros: cpu.user + cpu.system });
+    } else if (m.type === 'cpu') {
+      const cpu = process.cpuUsage();
+      process.send?.({ id: m.id, cpuMicros: cpu.user + cpu.system });
     } else if (m.type === 'profile') {
       if (m.start) {
         inspector = new Session();
