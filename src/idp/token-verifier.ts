@@ -56,7 +56,7 @@ export function createTokenVerifier(opts: { issuer: string; brokerAudience: stri
       const { payload } = await jwtVerify(token, jwks(), {
         issuer: opts.issuer, audience, algorithms: ['RS256'], currentDate: new Date(now), clockTolerance: 5,
       });
-      if (typeof payload.exp === 'number' && max > 0) {
+      if (typeof payload.exp === 'number' && payload.exp * 1000 > now && max > 0) { // not within the tolerance after exp
         memo.set(token, { payload: Object.freeze(payload), fingerprint, verifiedAt: now, expiresAt: payload.exp * 1000 });
         if (memo.size > max) memo.delete(memo.keys().next().value as string);
       }
