@@ -12,14 +12,14 @@ import { Session } from 'node:inspector/promises';
 import { loadConfig } from '../src/config/load.js';
 import { createDb } from '../src/db/client.js';
 import { createApp } from '../src/app.js';
-import { createLogger } from '../src/shared/logger.js';
+import { createLogger, bufferedStdout } from '../src/shared/logger.js';
 import { FAST_ARGON2 } from '../test/helpers/idp.js';
 
 const env = process.env;
 const config = loadConfig({ ...env, NODE_ENV: 'test' });
 const db = createDb(config.DATABASE_URL!);
 const app = await createApp({
-  config, db, logger: createLogger(config.LOG_LEVEL),
+  config, db, logger: createLogger(config.LOG_LEVEL, bufferedStdout()),
   // Only the benchmark's setup signs users in; the password cost is not what is measured.
   hasherOptions: FAST_ARGON2,
   aws: { baseCredentials: { accessKeyId: env.BENCH_AWS_KEY_ID!, secretAccessKey: env.BENCH_AWS_SECRET! } },

@@ -6,7 +6,7 @@ import type { Middleware } from 'koa';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig, ConfigError, type Config } from './config/load.js';
-import { createLogger } from './shared/logger.js';
+import { createLogger, bufferedStdout } from './shared/logger.js';
 import { prepareRuntime } from './runtime.js';
 import { createDb } from './db/client.js';
 import { createApp } from './app.js';
@@ -30,7 +30,7 @@ const sandboxWanted = (config: Config) =>
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const log = createLogger(config.LOG_LEVEL);
+  const log = createLogger(config.LOG_LEVEL, bufferedStdout());
   if (process.argv.includes('--reset')) {
     if (config.DATABASE_URL) throw new Error('--reset only clears the embedded database in DATA_DIR; DATABASE_URL is set');
     rmSync(resolve(config.DATA_DIR), { recursive: true, force: true });
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     await demo?.stop();
     await db.$disconnect();
     await runtime.stop();
+    log.flush();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

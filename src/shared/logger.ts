@@ -12,6 +12,12 @@ export const REDACTED_KEYS = [
 
 export type { Logger };
 
+/**
+ * Buffered stdout: a synchronous write per log line put a syscall on every request's
+ * path. Call flush() before exiting (main.ts does on shutdown and on fatal errors).
+ */
+export const bufferedStdout = (): DestinationStream => pino.destination({ dest: 1, sync: false, minLength: 4096 });
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const paths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `req.headers.${k}`]);
   return pino({ level, redact: { paths, censor: '[redacted]' }, base: undefined }, destination);
