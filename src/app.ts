@@ -2,7 +2,6 @@
 // the broker and the HTTP routes. Tests call createApp with their own database and clock.
 import Koa, { type Middleware } from 'koa';
 import compose from 'koa-compose';
-import Router from '@koa/router';
 import type Provider from 'oidc-provider';
 import type { Config } from './config/load.js';
 import type { Db } from './db/client.js';
@@ -26,6 +25,7 @@ import type { ChangeEvent } from './tenants/events.js';
 import { createViews } from './http/views.js';
 import { accessLog, pageErrors, requestId, securityHeaders } from './http/middleware.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
+import { createOpsRouter } from './http/ops.js';
 import { createBroker } from './broker/index.js';
 import { createBrokerRouter } from './broker/http/router.js';
 import type { AwsGatewayOptions } from './broker/aws/gateway.js';
@@ -128,35 +128,7 @@ export async function createApp(deps: AppDeps) {
   app.use(accessLog(logger, (route, method, status, seconds) => metrics.http.observe({ route, method, status: String(status) }, seconds)));
   app.use(securityHeaders());
 
-  const ops = new Router();
-  ops.get('/metrics', async (ctx) => {
-    if (config.METRICS_TOKEN && ctx.get('authorization') !== `Bearer ${config.METRICS_TOKEN}`) {
-      ctx.status = 401;
-      ctx.set('WWW-Authenticate', 'Bearer');
-      ctx.body = { error: 'unauthorized', message: 'Send Authorization: Bearer <METRICS_TOKEN>' };
-      return;
-    }
-    ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
-  });
-  ops.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
-  ops.get('/readyz', async (ctx) => {
-    try {
-      await db.$queryRaw`SELECT 1`;
-      ctx.body = { status: 'ready', signingKey: holder.keys().signingKey.kid };
-    } catch {
-      ctx.status = 503;
-      ctx.body = { status: 'unavailable', reason: 'database unreachable' };
-    }
-  });
-  // Our own JWKS route: it publishes pending keys before they sign, and retired ones
-  // until their tokens expire, with a cache lifetime well under KEY_ACTIVATION_DELAY.
-  ops.get('/jwks', (ctx) => {
-    ctx.set('Cache-Control', `public, max-age=${Math.min(300, Math.max(0, Math.floor(config.KEY_ACTIVATION_DELAY / 4)))}`);
-    ctx.type = 'application/jwk-set+json';
-    ctx.body = { keys: holder.keys().publicJwks };
-  });
-  app.use(ops.routes());
+  app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), pingDb: () => db.$queryRaw`SELECT 1` }).routes());
 
   const interactions = createInteractionRouter({
     holder, views,

@@ -1,0 +1,44 @@
+// Operational endpoints: liveness, readiness, Prometheus metrics, and our JWKS.
+import Router from '@koa/router';
+import type { Config } from '../config/load.js';
+import type { KeySnapshot } from '../idp/keys.js';
+import type { Metrics } from './metrics.js';
+
+export interface OpsDeps {
+  config: Pick<Config, 'METRICS_TOKEN' | 'KEY_ACTIVATION_DELAY'>;
+  metrics: Metrics;
+  keys: () => KeySnapshot;
+  pingDb: () => Promise<unknown>;
+}
+
+export function createOpsRouter({ config, metrics, keys, pingDb }: OpsDeps): Router {
+  const ops = new Router();
+  ops.get('/metrics', async (ctx) => {
+    if (config.METRICS_TOKEN && ctx.get('authorization') !== `Bearer ${config.METRICS_TOKEN}`) {
+      ctx.status = 401;
+      ctx.set('WWW-Authenticate', 'Bearer');
+      ctx.body = { error: 'unauthorized', message: 'Send Authorization: Bearer <METRICS_TOKEN>' };
+      return;
+    }
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+  ops.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
+  ops.get('/readyz', async (ctx) => {
+    try {
+      await pingDb();
+      ctx.body = { status: 'ready', signingKey: keys().signingKey.kid };
+    } catch {
+      ctx.status = 503;
+      ctx.body = { status: 'unavailable', reason: 'database unreachable' };
+    }
+  });
+  // Our own JWKS route: it publishes pending keys before they sign, and retired ones
+  // until their tokens expire, with a cache lifetime well under KEY_ACTIVATION_DELAY.
+  ops.get('/jwks', (ctx) => {
+    ctx.set('Cache-Control', `public, max-age=${Math.min(300, Math.max(0, Math.floor(config.KEY_ACTIVATION_DELAY / 4)))}`);
+    ctx.type = 'application/jwk-set+json';
+    ctx.body = { keys: keys().publicJwks };
+  });
+  return ops;
+}
