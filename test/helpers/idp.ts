@@ -15,6 +15,7 @@ export interface TestIdp {
   config: Config;
   server: Server;
   stop(): Promise<void>;
+  stopApp(): Promise<void>;
 }
 
 export const FAST_ARGON2 = { memoryKib: 1024, timeCost: 1, parallelism: 1 };
@@ -27,12 +28,14 @@ export interface TestIdpOptions {
   port?: number;
   /** Extra createApp dependencies (e.g. the broker's aws, wrapMinter, directoryCacheMs), spread last. */
   appDeps?: Partial<Omit<AppDeps, 'config' | 'db' | 'logger'>>;
+  /** Serve on this already-listening server (a "restart" that keeps the port). */
+  server?: Server;
 }
 
 export async function startTestIdp(opts: TestIdpOptions = {}): Promise<TestIdp> {
   const database = opts.database ?? (await createTestDatabase());
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(opts.port ?? 0, '127.0.0.1', ok));
+  const server = opts.server ?? createServer();
+  if (!opts.server) await new Promise<void>((ok) => server.listen(opts.port ?? 0, '127.0.0.1', ok));
   const port = (server.address() as AddressInfo).port;
   const config = loadConfig({
     NODE_ENV: 'test', ISSUER: `http://127.0.0.1:${port}`, DATABASE_URL: database.url,
@@ -45,6 +48,13 @@ export async function startTestIdp(opts: TestIdpOptions = {}): Promise<TestIdp> 
   server.on('request', app.app.callback());
   return {
     issuer: config.ISSUER, app, db, config, server,
+    /** Stops the app but leaves the HTTP server listening, with no request handler. */
+    async stopApp() {
+      server.removeAllListeners('request');
+      server.closeAllConnections();
+      await app.close();
+      await db.$disconnect();
+    },
     async stop() {
       await app.close();
       server.closeAllConnections();

@@ -8,15 +8,16 @@ import { discover, signIn, REDIRECT_URI } from '../helpers/rp.js';
 test('sessions, grants, refresh tokens and keys survive a restart', async () => {
   const database = await createTestDatabase();
   const first = await startTestIdp({ database });
-  const port = Number(new URL(first.issuer).port);
   await first.app.tenants.add({ id: 'p', name: 'Persist' });
   await first.app.accounts.addUser({ tenantId: 'p', email: 'pat@p.test', password: 'persist me please' });
   const web = await first.app.clients.add({ name: 'rp', kind: 'web', redirectUris: [REDIRECT_URI] });
   const { tokens, browser } = await signIn(first, await discover(first, web.clientId, web.clientSecret), { tenant: 'p', email: 'pat@p.test', password: 'persist me please' });
   const kidsBefore = (await first.app.keyService.list()).map((k) => k.kid).sort();
-  await first.stop();
+  // A restart: every in-memory object is dropped; only the port is kept (closing and
+  // re-binding it would race with other test files that pick random ports).
+  await first.stopApp();
 
-  const second = await startTestIdp({ database, port });
+  const second = await startTestIdp({ database, server: first.server });
   try {
     assert.deepEqual((await second.app.keyService.list()).map((k) => k.kid).sort(), kidsBefore, 'same keys, none regenerated');
     const config = await discover(second, web.clientId, web.clientSecret);
