@@ -55,9 +55,9 @@ test('values are coerced: numbers, booleans; the default issuer follows PORT', (
 });
 
 test('ISSUER: trailing slashes are trimmed, and BROKER_AUDIENCE follows it', () => {
-  const c = loadConfig({ ISSUER: 'https://idp.example.com/tenant-a//' });
-  assert.equal(c.ISSUER, 'https://idp.example.com/tenant-a');
-  assert.equal(c.BROKER_AUDIENCE, 'https://idp.example.com/tenant-a/api');
+  const c = loadConfig({ ISSUER: 'https://idp.example.com//' });
+  assert.equal(c.ISSUER, 'https://idp.example.com');
+  assert.equal(c.BROKER_AUDIENCE, 'https://idp.example.com/api');
   assert.equal(loadConfig({ ISSUER: 'https://idp.example.com/', BROKER_AUDIENCE: 'urn:x' }).BROKER_AUDIENCE, 'urn:x');
 });
 
@@ -132,4 +132,9 @@ test('a file secret is validated like a value', () => {
 test('variables that are not settings are ignored', () => {
   assert.doesNotThrow(() => loadConfig({ PATH: '/usr/bin', HOME: '/root', UNRELATED: 'x' }));
   assert.ok(settingNames.includes('SECRET_KEY'));
+});
+
+test('an issuer with a path prefix is refused with an explanation', () => {
+  assert.throws(() => loadConfig({ ISSUER: 'https://idp.example.com/tti' }), /ISSUER: serve tti-bridge at the root of its host/);
+  assert.equal(loadConfig({ ISSUER: 'https://idp.example.com/' }).ISSUER, 'https://idp.example.com');
 });
