@@ -55,8 +55,9 @@ export async function createApp(deps: AppDeps) {
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL must be resolved before createApp (main.ts starts the embedded database)');
 
   const metrics = deps.metrics ?? createMetrics();
-  const listeners: ((e: ChangeEvent) => void)[] = [];
-  const onChange = (e: ChangeEvent) => listeners.forEach((l) => l(e));
+  // Disabling a tenant or user drops the broker's cached credentials at once (the broker is
+  // built below; changes can only arrive once the app is running).
+  const onChange = (e: ChangeEvent) => broker.onChange(e);
   const keyService = createKeyService({
     db, envelope: createEnvelope(config.SECRET_KEY), now, activationDelaySeconds: config.KEY_ACTIVATION_DELAY,
     maxTokenTtlSeconds: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL, config.SESSION_TTL),
@@ -119,7 +120,6 @@ export async function createApp(deps: AppDeps) {
       recorded: (kind, tenant, outcome) => (kind === 'search' ? metrics.searches : metrics.exchanges).inc({ tenant: tenant ?? 'unknown', outcome }),
     },
   });
-  listeners.push((e) => broker.onChange(e));
   const stopAuditSweep = broker.audit.startSweeper();
 
   const app = new Koa();
@@ -140,7 +140,8 @@ export async function createApp(deps: AppDeps) {
       if (outcome === 'locked') metrics.lockouts.inc();
     },
   });
-  app.use(async (ctx, next) => (ctx.path.startsWith('/interaction/') ? pageErrors(views, logger)(ctx, next) : next()));
+  const interactionErrors = pageErrors(views, logger);
+  app.use((ctx, next) => (ctx.path.startsWith('/interaction/') ? interactionErrors(ctx, next) : next()));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
 
@@ -150,7 +151,8 @@ export async function createApp(deps: AppDeps) {
 
   // Routes added after start (the demo app once the sandbox is up) go before the provider.
   const late: Middleware[] = [];
-  app.use((ctx, next) => (late.length ? compose(late)(ctx, next) : next()));
+  let lateChain: Middleware | undefined;
+  app.use((ctx, next) => (lateChain ? lateChain(ctx, next) : next()));
 
   app.use(hashPresentedClientSecret());
   app.use((ctx) => {
@@ -159,9 +161,11 @@ export async function createApp(deps: AppDeps) {
   });
 
   return {
-    app, holder, keyService, metrics, clients, accounts, tenants, minter, verifier, hasher, broker,
-    subscribe: (l: (e: ChangeEvent) => void) => listeners.push(l),
-    mount: (mw: Middleware) => late.push(mw),
+    app, holder, keyService, clients, accounts, tenants, minter, verifier, broker,
+    mount: (mw: Middleware) => {
+      late.push(mw);
+      lateChain = compose(late);
+    },
     views,
     close: async () => {
       holder.stop();

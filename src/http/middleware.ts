@@ -40,12 +40,22 @@ export function accessLog(log: Logger, observe?: (route: string, method: string,
       await next();
     } finally {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const route = (ctx.state.route as string | undefined) ?? (ctx.respond === false ? 'oidc' : ctx.path.startsWith('/interaction/') ? '/interaction' : ctx.path);
+      const route = routeLabel(ctx);
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
       observe?.(route, ctx.method, status, seconds);
       plain.info({ reqId: ctx.state.requestId, method: ctx.method, path: ctx.path, status, ms: Math.round(seconds * 1000) }, 'request');
     }
   };
+}
+
+/**
+ * A bounded metrics label: the router's template (`/api/v1/tenants/:tenantId/search`), never
+ * the raw path, which carries ids and would let any client mint new time series.
+ */
+function routeLabel(ctx: Parameters<Middleware>[0]): string {
+  if (ctx.respond === false) return 'oidc';
+  if (ctx.path.startsWith('/interaction/')) return '/interaction';
+  return (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
 }
 
 /** HTML error page for browser routes (interactions); AppErrors keep their status and message. */

@@ -65,9 +65,11 @@ function validate(input: ClientInput): void {
 }
 
 export function createClientService({ db, cacheMs = 1000, now = Date.now }: { db: Db; cacheMs?: number; now?: () => number }) {
-  // The provider looks its client up on every request; a one-second cache takes that
-  // query off the hot path. Changes made here apply at once; another instance's within cacheMs.
-  const cache = new Map<string, { at: number; value: Record<string, unknown> | null }>();
+  // The provider, the consent page and the broker's scope check look clients up on every
+  // request; a one-second cache of the row takes that query off the hot path. Changes made
+  // here apply at once; another instance's within cacheMs.
+  type Row = Awaited<ReturnType<Db['oidcClient']['findUnique']>>;
+  const cache = new Map<string, { at: number; row: Row }>();
 
   async function add(input: ClientInput): Promise<{ clientId: string; clientSecret?: string }> {
     validate(input);
@@ -77,6 +79,7 @@ export function createClientService({ db, cacheMs = 1000, now = Date.now }: { db
     if (input.kind === 'data-accessor' && (await db.oidcClient.count({ where: { isDataAccessor: true } })) > 0) {
       throw new AppError('data_accessor_client_exists', 409, 'A data accessor client already exists: AWS knows exactly one client ID per ISV. Remove it first to replace it.');
     }
+    cache.delete(clientId);
     try {
       await db.oidcClient.create({
         data: {
@@ -108,20 +111,21 @@ export function createClientService({ db, cacheMs = 1000, now = Date.now }: { db
     if (!count) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
   }
 
-  async function get(clientId: string) {
-    return db.oidcClient.findUnique({ where: { clientId } });
+  async function get(clientId: string): Promise<Row> {
+    const hit = cache.get(clientId);
+    if (hit && now() - hit.at < cacheMs) return hit.row;
+    const row = await db.oidcClient.findUnique({ where: { clientId } });
+    if (cache.size > 10_000) cache.clear();
+    cache.set(clientId, { at: now(), row });
+    return row;
   }
 
   /** Metadata in the provider's format; the secret is the stored hash (client-auth.ts hashes what clients send). */
   async function providerMetadata(clientId: string): Promise<Record<string, unknown> | null> {
-    const hit = cache.get(clientId);
-    if (hit && now() - hit.at < cacheMs) return hit.value && { ...hit.value };
     const row = await get(clientId);
-    const { kind: _kind, ...meta } = (row?.metadata ?? {}) as Record<string, unknown>;
-    const value = row ? { ...meta, client_id: row.clientId, client_name: row.name, ...(row.secretHash ? { client_secret: row.secretHash } : {}) } : null;
-    if (cache.size > 10_000) cache.clear();
-    cache.set(clientId, { at: now(), value });
-    return value && { ...value };
+    if (!row) return null;
+    const { kind: _kind, ...meta } = row.metadata as Record<string, unknown>;
+    return { ...meta, client_id: row.clientId, client_name: row.name, ...(row.secretHash ? { client_secret: row.secretHash } : {}) };
   }
 
   async function dataAccessorClientId(): Promise<string | null> {
