@@ -1,6 +1,6 @@
 // node-oidc-provider configuration as a pure function of settings, keys and storage.
 // Rebuilt by ProviderHolder whenever the key set changes (rotation without restart).
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Configuration } from 'oidc-provider';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import type { KeySnapshot } from './keys.js';
@@ -21,7 +21,7 @@ export interface ProviderDeps {
   brokerScopesFor(clientId: string): Promise<string[]>;
 }
 
-export const SCOPE_CLAIMS = {
+const SCOPE_CLAIMS = {
   // `jti` rides with `openid` so every ID token gets a fresh one (Identity Center
   // refuses to exchange a token whose jti it has seen).
   openid: ['sub', 'jti'],
@@ -103,4 +103,3 @@ export function buildProvider(deps: ProviderDeps): Provider {
   return provider;
 }
 
-export type { KoaContextWithOIDC };
