@@ -6,9 +6,6 @@ import type Provider from 'oidc-provider';
 import type { Config } from './config/load.js';
 import type { Db } from './db/client.js';
 import type { Logger } from './shared/logger.js';
-import { createEnvelope } from './idp/envelope.js';
-import { createKeyService } from './idp/keys.js';
-import { createClientService } from './idp/clients.js';
 import { createAdapterFactory } from './idp/adapter.js';
 import { createOidcStore } from './db/oidc-store.js';
 import { buildProvider } from './idp/provider.js';
@@ -17,10 +14,8 @@ import { createInteractionRouter } from './idp/interactions.js';
 import { hashPresentedClientSecret } from './idp/client-auth.js';
 import { createAssertionMinter } from './idp/assertion.js';
 import { createTokenVerifier } from './idp/token-verifier.js';
-import { createPasswordHasher, hasherOptionsFromConfig, type PasswordHasherOptions } from './accounts/password.js';
-import { createLoginThrottle, throttleOptionsFromConfig } from './accounts/throttle.js';
-import { createAccountService } from './accounts/accounts.js';
-import { createTenantService } from './tenants/tenants.js';
+import type { PasswordHasherOptions } from './accounts/password.js';
+import { createServices } from './services.js';
 import type { ChangeEvent } from './tenants/events.js';
 import { createViews } from './http/views.js';
 import { accessLog, pageErrors, requestId, securityHeaders } from './http/middleware.js';
@@ -58,16 +53,9 @@ export async function createApp(deps: AppDeps) {
   // Disabling a tenant or user drops the broker's cached credentials at once (the broker is
   // built below; changes can only arrive once the app is running).
   const onChange = (e: ChangeEvent) => broker.onChange(e);
-  const keyService = createKeyService({
-    db, envelope: createEnvelope(config.SECRET_KEY), now, activationDelaySeconds: config.KEY_ACTIVATION_DELAY,
-    maxTokenTtlSeconds: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL, config.SESSION_TTL),
-  });
+  const { accounts, tenants, clients, keys } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange });
+  const keyService = keys();
   await keyService.ensureKeys();
-  const clients = createClientService({ db });
-  const hasher = createPasswordHasher({ ...hasherOptionsFromConfig(config), ...deps.hasherOptions });
-  const throttle = createLoginThrottle({ db, ...throttleOptionsFromConfig(config), now: () => new Date(now()), sleep: deps.sleep });
-  const accounts = createAccountService({ db, hasher, throttle, now: () => new Date(now()), onChange });
-  const tenants = createTenantService({ db, now: () => new Date(now()), onChange });
   const views = createViews();
   const oidcStore = createOidcStore(config.DATABASE_URL);
   const Adapter = createAdapterFactory(oidcStore, clients, now);

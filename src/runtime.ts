@@ -10,6 +10,8 @@ import { applyMigrations } from './db/migrate.js';
 
 export interface Runtime {
   config: Config & { SECRET_KEY: string; DATABASE_URL: string };
+  /** Migrations this call applied (empty when the schema was already current). */
+  applied: string[];
   stop(): Promise<void>;
 }
 
@@ -36,5 +38,5 @@ export async function prepareRuntime(config: Config, log: Logger): Promise<Runti
   }
   const applied = await applyMigrations(databaseUrl);
   if (applied.length) log.info({ applied }, 'database migrations applied');
-  return { config: { ...config, SECRET_KEY: secret, DATABASE_URL: databaseUrl }, stop: stopDb };
+  return { config: { ...config, SECRET_KEY: secret, DATABASE_URL: databaseUrl }, applied, stop: stopDb };
 }

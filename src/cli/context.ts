@@ -2,19 +2,14 @@
 // database and read what they printed.
 import type { Config } from '../config/load.js';
 import type { Db } from '../db/client.js';
-import type { AccountService } from '../accounts/accounts.js';
-import type { TenantService } from '../tenants/tenants.js';
-import type { ClientService } from '../idp/clients.js';
-import type { KeyService } from '../idp/keys.js';
+import type { Services } from '../services.js';
 
-export interface CliDeps {
+/** The server's services (keys() built on first use: only key commands need SECRET_KEY), plus the database. */
+export interface CliDeps extends Services {
   config: Config;
   db: Db;
-  tenants: TenantService;
-  accounts: AccountService;
-  clients: ClientService;
-  /** Built on first use: needs SECRET_KEY, which only key commands require. */
-  keys(): KeyService;
+  /** Migrations applied when the database was opened (as the server does at start). */
+  appliedMigrations: string[];
 }
 
 export interface CliIo {

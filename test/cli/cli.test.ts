@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { buildDeps } from '../../src/cli/deps.js';
 import { runCli } from '../../src/cli/program.js';
 import type { CliContext } from '../../src/cli/context.js';
+import { fakeIo, type TerminalInput } from '../helpers/cli.js';
 import { FAST_ARGON2, TENANT_DETAILS, uniqueId } from '../helpers/accounts.js';
 
 const shared = useTestDatabase();
@@ -18,30 +19,16 @@ interface Run {
 }
 
 /** Runs one command line in-process; `stdin`, `files` and `prompts` stand in for the terminal. */
-async function cli(args: string[], io: { stdin?: string; files?: Record<string, string>; prompts?: string[] } = {}): Promise<Run> {
-  let out = '';
-  let err = '';
+async function cli(args: string[], input: TerminalInput = {}): Promise<Run> {
   let depsBuilt = 0;
   const config = loadConfig({ DATABASE_URL: shared.url, SECRET_KEY: 'test-secret-key-0123456789abcdef0123', ISSUER: 'https://idp.example.com' });
+  const { io, printed } = fakeIo(input);
   const ctx: CliContext = {
-    io: {
-      stdout: (t) => void (out += t),
-      stderr: (t) => void (err += t),
-      readStdin: async () => io.stdin ?? '',
-      promptHidden: async () => {
-        const next = io.prompts?.shift();
-        if (next === undefined) throw new Error('unexpected prompt');
-        return next;
-      },
-      readFile: async (path) => {
-        const text = io.files?.[path];
-        if (text === undefined) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
-        return text;
-      },
-    },
+    io,
     deps: async () => (depsBuilt++, buildDeps(config, shared.db, { hasherOptions: FAST_ARGON2 })),
   };
   const code = await runCli(args, ctx);
+  const { out, err } = printed;
   let json: unknown;
   try {
     json = JSON.parse(out);

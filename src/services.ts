@@ -1,0 +1,52 @@
+// The services the server (createApp) and the admin CLI both build from a config: password
+// hasher, login throttle, accounts, tenants, OAuth clients and the signing-key service.
+import type { Config } from './config/load.js';
+import type { Db } from './db/client.js';
+import type { OnChange } from './tenants/events.js';
+import { createPasswordHasher, hasherOptionsFromConfig, type PasswordHasherOptions } from './accounts/password.js';
+import { createLoginThrottle, throttleOptionsFromConfig } from './accounts/throttle.js';
+import { createAccountService, type AccountService } from './accounts/accounts.js';
+import { createTenantService, type TenantService } from './tenants/tenants.js';
+import { createClientService, type ClientService } from './idp/clients.js';
+import { createKeyService, type KeyService } from './idp/keys.js';
+import { createEnvelope } from './idp/envelope.js';
+
+export interface ServiceOptions {
+  /** Clock in epoch milliseconds; default Date.now. */
+  now?: () => number;
+  /** Tests and benchmarks may lower argon2 cost below the production minimum. */
+  hasherOptions?: Partial<PasswordHasherOptions>;
+  /** How the login throttle waits out its delays (tests skip them). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Told when a tenant or user changes (the server's broker drops cached credentials). */
+  onChange?: OnChange;
+}
+
+export interface Services {
+  accounts: AccountService;
+  tenants: TenantService;
+  clients: ClientService;
+  /** Built on first use: needs SECRET_KEY. */
+  keys(): KeyService;
+}
+
+export function createServices(config: Config, db: Db, options: ServiceOptions = {}): Services {
+  const now = options.now ?? Date.now;
+  const date = () => new Date(now());
+  const hasher = createPasswordHasher({ ...hasherOptionsFromConfig(config), ...options.hasherOptions });
+  const throttle = createLoginThrottle({ db, ...throttleOptionsFromConfig(config), now: date, sleep: options.sleep });
+  let keys: KeyService | undefined;
+  return {
+    accounts: createAccountService({ db, hasher, throttle, now: date, onChange: options.onChange }),
+    tenants: createTenantService({ db, now: date, onChange: options.onChange }),
+    clients: createClientService({ db }),
+    keys() {
+      if (!config.SECRET_KEY) throw new Error('SECRET_KEY is not set: key commands need the key the server uses');
+      keys ??= createKeyService({
+        db, envelope: createEnvelope(config.SECRET_KEY), now, activationDelaySeconds: config.KEY_ACTIVATION_DELAY,
+        maxTokenTtlSeconds: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL, config.SESSION_TTL),
+      });
+      return keys;
+    },
+  };
+}
