@@ -1,6 +1,7 @@
 // Who may search as whom: the service client must be allowed for the tenant, the tenant
 // must be active and configured, and the user must be proven (a token we issued to them)
 // or, where the tenant allows backend access, named by id. Checked on every request.
+import { missingDetails } from '../tenants/tenants.js';
 import type { Directory, TenantAws, TenantRecord, TokenVerifier, UserRecord } from './ports.js';
 import { brokerErrors } from './errors.js';
 
@@ -10,8 +11,6 @@ export interface Caller {
   clientId: string;
   scopes: string[];
 }
-
-const REQUIRED: (keyof TenantAws)[] = ['roleArn', 'idcApplicationArn', 'idcRegion', 'qbusinessApplicationId', 'qbusinessRegion', 'retrieverId'];
 
 export function createAccess(deps: { directory: Directory; verifier: TokenVerifier }) {
   async function authorizeService(caller: Caller, tenantId: string): Promise<void> {
@@ -28,21 +27,11 @@ export function createAccess(deps: { directory: Directory; verifier: TokenVerifi
     return { record: t, aws: tenantAws(t) };
   }
 
-  /** Verifies the user reference and loads the user; tenant rules are applied by checkUser. */
+  /** Verifies the user reference and loads the user; tenant rules are applied by userOfTenant. */
   async function loadUser(ref: UserRef): Promise<{ user: UserRecord | null; tokenTenant?: string }> {
     if (!('token' in ref)) return { user: await deps.directory.user(ref.id) };
     const claims = await deps.verifier.verifyUserToken(ref.token);
     return { user: await deps.directory.user(claims.sub), tokenTenant: claims.tenantId };
-  }
-
-  function checkUser(tenant: TenantRecord, ref: UserRef, loaded: { user: UserRecord | null; tokenTenant?: string }): UserRecord {
-    if (!('token' in ref) && !tenant.allowBackendAccess) throw brokerErrors.backendAccessNotAllowed(tenant.id);
-    // A token carrying another tenant is refused even if the user ids happened to collide.
-    if (loaded.tokenTenant !== undefined && loaded.tokenTenant !== tenant.id) throw brokerErrors.userNotInTenant(tenant.id);
-    const { user } = loaded;
-    if (!user || user.tenantId !== tenant.id) throw brokerErrors.userNotInTenant(tenant.id);
-    if (user.disabled) throw brokerErrors.userDisabled(tenant.id);
-    return user;
   }
 
   /**
@@ -53,18 +42,26 @@ export function createAccess(deps: { directory: Directory; verifier: TokenVerifi
     const [svc, tenant, loaded] = await Promise.allSettled([authorizeService(caller, tenantId), activeTenant(tenantId), loadUser(ref)]);
     if (svc.status === 'rejected') throw svc.reason;
     if (tenant.status === 'rejected') throw tenant.reason;
-    if (loaded.status === 'rejected') {
-      if (!('token' in ref) && !tenant.value.record.allowBackendAccess) throw brokerErrors.backendAccessNotAllowed(tenantId);
-      throw loaded.reason;
-    }
-    return { ...tenant.value, user: checkUser(tenant.value.record, ref, loaded.value) };
+    if (!('token' in ref) && !tenant.value.record.allowBackendAccess) throw brokerErrors.backendAccessNotAllowed(tenantId);
+    if (loaded.status === 'rejected') throw loaded.reason;
+    return { ...tenant.value, user: userOfTenant(tenant.value.record, loaded.value) };
   }
 
   return { authorizeService, activeTenant, authorize };
 }
 
+/** The user, if it belongs to the tenant and is enabled; a token's tenant must match too. */
+export function userOfTenant(tenant: TenantRecord, loaded: { user: UserRecord | null; tokenTenant?: string }): UserRecord {
+  // A token carrying another tenant is refused even if the user ids happened to collide.
+  if (loaded.tokenTenant !== undefined && loaded.tokenTenant !== tenant.id) throw brokerErrors.userNotInTenant(tenant.id);
+  const { user } = loaded;
+  if (!user || user.tenantId !== tenant.id) throw brokerErrors.userNotInTenant(tenant.id);
+  if (user.disabled) throw brokerErrors.userDisabled(tenant.id);
+  return user;
+}
+
 export function tenantAws(t: TenantRecord): TenantAws {
-  const missing = REQUIRED.filter((k) => !t[k as keyof TenantRecord]);
+  const missing = missingDetails(t);
   if (missing.length) throw brokerErrors.tenantNotConfigured(t.id, missing);
   return {
     id: t.id, roleArn: t.roleArn!, idcApplicationArn: t.idcApplicationArn!, idcRegion: t.idcRegion!,

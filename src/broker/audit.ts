@@ -3,9 +3,9 @@
 import type { Db } from '../db/client.js';
 import type { Logger } from '../shared/logger.js';
 import type { Clock } from './ports.js';
-import { deleteAuditBefore, insertAudit, queryAudit, type AuditFilters, type AuditRecord } from './storage/audit-store.js';
+import { deleteAuditBefore, insertAudit, listAudit, type AuditFilters, type AuditRecord } from './storage/audit-store.js';
 
-export type { AuditFilters, AuditRecord, AuditView } from './storage/audit-store.js';
+export { listAudit, type AuditFilters, type AuditRecord, type AuditView } from './storage/audit-store.js';
 
 export interface AuditTrailDeps {
   db: Db;
@@ -21,7 +21,7 @@ export interface AuditTrailDeps {
 const DAY_MS = 86_400_000;
 
 export function createAuditTrail(deps: AuditTrailDeps) {
-  let queue: AuditRecord[] = [];
+  const queue: AuditRecord[] = [];
   let writing: Promise<void> | null = null;
   let dropped = 0;
   const maxQueue = deps.maxQueue ?? 10_000;
@@ -59,8 +59,8 @@ export function createAuditTrail(deps: AuditTrailDeps) {
     async flush(): Promise<void> {
       while (writing || queue.length) await (writing ?? drain());
     },
+    /** The audit trail, newest first (the admin API). */
     list: (filters: AuditFilters) => listAudit(deps.db, filters),
-    sweep: () => sweepAudit(deps.db, deps.retentionDays, deps.now),
     /** Runs the retention sweep now and then every `intervalMs`; returns a stop function. */
     startSweeper(intervalMs = 3_600_000): () => void {
       const run = () => void sweepAudit(deps.db, deps.retentionDays, deps.now).catch((err: Error) => deps.logger.error({ err: { message: err.message } }, 'audit sweep failed'));
@@ -69,16 +69,10 @@ export function createAuditTrail(deps: AuditTrailDeps) {
       timer.unref();
       return () => clearInterval(timer);
     },
-    drop(): void {
-      queue = [];
-    },
   };
 }
 
 export type AuditTrail = ReturnType<typeof createAuditTrail>;
-
-/** CLI-friendly: newest first, cursor in `nextCursor`. */
-export const listAudit = (db: Db, filters: AuditFilters = {}) => queryAudit(db, filters);
 
 /** Deletes events older than `retentionDays`; returns how many. */
 export const sweepAudit = (db: Db, retentionDays: number, now: Clock = Date.now) =>

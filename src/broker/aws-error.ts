@@ -14,8 +14,7 @@ export interface AwsFailure {
   unavailable: boolean;
   throttled: boolean;
   retryAfterSeconds?: number;
-  /** SSO-OIDC OAuth error fields, Q Business validation fields. */
-  oauthError?: string;
+  /** Q Business validation fields. */
   fields?: { name: string; message: string }[];
 }
 

@@ -11,8 +11,6 @@ export interface Loaded<V> {
 }
 
 interface Entry<V> extends Loaded<V> {
-  tenantId: string;
-  userId: string;
   refreshAt: number;
 }
 
@@ -54,32 +52,32 @@ export class SessionCache<V> {
     let flight = this.inflight.get(key);
     if (!flight) {
       const marker: Flight<V> = { promise: undefined as unknown as Promise<Loaded<V>> };
-      marker.promise = this.loadInto(key, marker, tenantId, userId, load);
+      marker.promise = this.loadInto(key, marker, load);
       this.inflight.set(key, marker);
       flight = marker;
     }
     return (await flight.promise).value;
   }
 
-  private async loadInto(key: string, marker: Flight<V>, tenantId: string, userId: string, load: () => Promise<Loaded<V>>): Promise<Loaded<V>> {
+  private async loadInto(key: string, marker: Flight<V>, load: () => Promise<Loaded<V>>): Promise<Loaded<V>> {
     try {
       const loaded = await load();
       // An eviction during the load removed our marker: the result may belong to a tenant
       // or user that was just disabled, so the waiters get it but the cache keeps nothing.
-      if (this.inflight.get(key) === marker) this.store(key, tenantId, userId, loaded);
+      if (this.inflight.get(key) === marker) this.store(key, loaded);
       return loaded;
     } finally {
       if (this.inflight.get(key) === marker) this.inflight.delete(key);
     }
   }
 
-  private store(key: string, tenantId: string, userId: string, loaded: Loaded<V>): void {
+  private store(key: string, loaded: Loaded<V>): void {
     const now = this.opts.now();
     if (loaded.expiresAt <= now) return;
     // Never let the margin swallow a short-lived session entirely.
     const margin = Math.min(this.opts.refreshMarginMs, (loaded.expiresAt - now) / 2);
     this.entries.delete(key);
-    this.entries.set(key, { ...loaded, tenantId, userId, refreshAt: loaded.expiresAt - margin });
+    this.entries.set(key, { ...loaded, refreshAt: loaded.expiresAt - margin });
     while (this.entries.size > this.opts.max) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);

@@ -1,10 +1,11 @@
 // A dry-run exchange for support staff: runs every step of the exchange and one search
 // for a named user, bypassing the cache, and reports which step failed and why.
 import type { Logger } from '../shared/logger.js';
-import { tenantAws, type Access } from './access.js';
+import { AppError } from '../shared/errors.js';
+import { userOfTenant, type Access } from './access.js';
 import type { AuditTrail } from './audit.js';
 import type { Exchange, ExchangeTrace } from './exchange.js';
-import { toAppError } from './failure.js';
+import { ctxOf, toAppError } from './failure.js';
 import type { Directory, TenantAws, UserRecord } from './ports.js';
 
 export interface CheckStep {
@@ -24,6 +25,7 @@ export interface CheckReport {
 }
 
 export function createCheck(deps: { access: Access; directory: Directory; exchange: Exchange; audit: AuditTrail; logger: Logger }) {
+  /** The named user, if they belong to the tenant (the lookup by email is already per tenant). */
   async function findUser(tenantId: string, who: { userId?: string; email?: string }): Promise<UserRecord | null> {
     const u = who.userId ? await deps.directory.user(who.userId) : await deps.directory.userByEmail(tenantId, who.email ?? '');
     return u && u.tenantId === tenantId ? u : null;
@@ -32,28 +34,22 @@ export function createCheck(deps: { access: Access; directory: Directory; exchan
   return async function check(callerId: string, tenantId: string, who: { userId?: string; email?: string }): Promise<CheckReport> {
     const started = performance.now();
     const steps: CheckStep[] = [];
-    const fail = (step: string, code: string, message: string) => steps.push({ step, ok: false, error: { code, message } });
-    const t = await deps.directory.tenant(tenantId);
-    let aws: TenantAws | undefined;
-    let user: UserRecord | null = null;
-    if (!t) fail('tenant', 'tenant_not_found', `Tenant '${tenantId}' does not exist.`);
-    else if (t.status !== 'active') fail('tenant', 'tenant_not_active', `Tenant '${tenantId}' is ${t.status}.`);
-    else {
+    /** One step checked by a rule of the search path: its refusal (an AppError) is the step's error. */
+    const attempt = async <T>(step: string, rule: () => T | Promise<T>): Promise<T | undefined> => {
       try {
-        aws = tenantAws(t);
-        steps.push({ step: 'tenant', ok: true });
+        const value = await rule();
+        steps.push({ step, ok: true });
+        return value;
       } catch (err) {
-        const e = toAppError(err, { tenantId }, deps.logger);
-        fail('tenant', e.code, e.message);
+        if (!(err instanceof AppError)) throw err;
+        steps.push({ step, ok: false, error: { code: err.code, message: err.message } });
+        return undefined;
       }
-    }
-    if (aws) {
-      user = await findUser(tenantId, who);
-      if (!user) fail('user', 'user_not_in_tenant', `No such user in tenant '${tenantId}'.`);
-      else if (user.disabled) fail('user', 'user_disabled', 'The user is disabled.');
-      else steps.push({ step: 'user', ok: true });
-    }
-    const requestIds = aws && user && !user.disabled ? await runExchange(aws, user, steps) : [];
+    };
+    const tenant = await attempt('tenant', () => deps.access.activeTenant(tenantId));
+    const user = tenant ? await findUser(tenantId, who) : null;
+    const ready = tenant && (await attempt('user', () => userOfTenant(tenant.record, { user })));
+    const requestIds = tenant && ready ? await runExchange(tenant.aws, ready, steps) : [];
     const failed = steps.find((s) => !s.ok);
     const report = { tenantId, userId: user?.id ?? null, ok: !failed, failedStep: failed?.step ?? null, steps };
     deps.audit.record({
@@ -65,7 +61,6 @@ export function createCheck(deps: { access: Access; directory: Directory; exchan
 
   async function runExchange(aws: TenantAws, user: UserRecord, steps: CheckStep[]): Promise<string[]> {
     const trace: ExchangeTrace = { steps: [], requestIds: [] };
-    const ctx = { tenantId: aws.id, roleArn: aws.roleArn, claim: { name: 'email', value: user.email } };
     try {
       const session = await deps.exchange(aws, user, trace);
       steps.push(...trace.steps);
@@ -74,7 +69,7 @@ export function createCheck(deps: { access: Access; directory: Directory; exchan
       steps.push({ step: 'search', ok: true, latencyMs: Math.round(performance.now() - started), requestId: page.requestId });
       return page.requestId ? [...trace.requestIds, page.requestId] : trace.requestIds;
     } catch (err) {
-      const e = toAppError(err, ctx, deps.logger);
+      const e = toAppError(err, ctxOf(aws, user), deps.logger);
       const done = trace.steps.filter((s) => s.ok);
       const failedStep = trace.steps.find((s) => !s.ok) ?? { step: String(e.options.detail?.step ?? 'search'), ok: false };
       steps.push(...done, { ...failedStep, error: { code: e.code, message: e.expose ? e.message : 'Internal error' } });

@@ -34,10 +34,10 @@ export interface ExchangeDeps {
   audience: () => Promise<string>;
   assertionTtlSeconds: number;
   now: Clock;
-  claimsFor?: (user: UserRecord) => Claims;
 }
 
-export const defaultClaims = (u: UserRecord): Claims => ({
+/** The assertion's claims: who the user is, for Identity Center's attribute mapping. */
+export const claimsOf = (u: UserRecord): Claims => ({
   sub: u.id, email: u.email, email_verified: u.emailVerified, name: u.name, tenant_id: u.tenantId, groups: u.groups,
 });
 
@@ -62,7 +62,7 @@ export function createExchange(deps: ExchangeDeps) {
     const name = sessionName(user.id);
     const first = await step(trace, 'assume_role', () => deps.aws.assumeRole(tenant, { sessionName: name }));
     const assertion = await step(trace, 'mint_assertion', async () => ({
-      token: await deps.minter.mint((deps.claimsFor ?? defaultClaims)(user), await deps.audience(), deps.assertionTtlSeconds),
+      token: await deps.minter.mint(claimsOf(user), await deps.audience(), deps.assertionTtlSeconds),
     }));
     const idc = await step(trace, 'create_token', () => deps.aws.createTokenWithIam(tenant, first.credentials, assertion.token));
     const second = await step(trace, 'assume_role_context', () => deps.aws.assumeRole(tenant, { sessionName: name, identityContext: idc.identityContext }));

@@ -10,8 +10,8 @@ import { createAuditTrail } from './audit.js';
 import { createAwsGateway, type AwsGatewayOptions } from './aws/gateway.js';
 import { SessionCache } from './cache.js';
 import { createCheck } from './check.js';
-import { createExchange, type Claims, type Session } from './exchange.js';
-import type { AssertionMinter, AwsGateway, Clock, Directory, TokenVerifier, UserRecord } from './ports.js';
+import { createExchange, type Session } from './exchange.js';
+import type { AssertionMinter, AwsGateway, Clock, Directory, TokenVerifier } from './ports.js';
 import { createSearch } from './search.js';
 import { createDbDirectory } from './storage/directory.js';
 import { memoDirectory } from './storage/memo-directory.js';
@@ -29,7 +29,6 @@ export interface BrokerDeps {
   directory?: Directory;
   /** Audience of minted assertions; default: the OIDC client marked isDataAccessor. */
   dataAccessorClientId?: string;
-  claimsFor?: (user: UserRecord) => Claims;
   now?: Clock;
   /** Hooks for Prometheus metrics; all optional. */
   metrics?: BrokerMetrics;
@@ -46,7 +45,8 @@ export interface BrokerMetrics {
   recorded?: (kind: string, tenantId: string | null, outcome: string) => void;
 }
 
-const isGateway = (a: unknown): a is AwsGateway => typeof (a as AwsGateway | undefined)?.assumeRole === 'function';
+/** A ready gateway, as opposed to options for the real one. */
+export const isGateway = (a: unknown): a is AwsGateway => typeof (a as AwsGateway | undefined)?.assumeRole === 'function';
 
 export function createBroker(deps: BrokerDeps) {
   const now = deps.now ?? Date.now;
@@ -60,10 +60,10 @@ export function createBroker(deps: BrokerDeps) {
   const cache = new SessionCache<Session>({ max: deps.config.CREDENTIAL_CACHE_MAX, refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000, now, onLookup: deps.metrics?.cacheLookup });
   const access = createAccess({ directory, verifier: deps.verifier });
   const exchange = createExchange({
-    aws, minter: deps.minter, audience: () => directory.dataAccessorClientId(), assertionTtlSeconds: deps.config.ASSERTION_TTL, now, claimsFor: deps.claimsFor,
+    aws, minter: deps.minter, audience: () => directory.dataAccessorClientId(), assertionTtlSeconds: deps.config.ASSERTION_TTL, now,
   });
   return {
-    search: createSearch({ access, exchange, cache, audit, logger, now }),
+    search: createSearch({ access, exchange, cache, audit, logger }),
     check: createCheck({ access, directory, exchange, audit, logger }),
     audit,
     cache,

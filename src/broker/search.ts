@@ -8,14 +8,13 @@ import { isStaleCredentials } from './aws-error.js';
 import type { AuditTrail } from './audit.js';
 import type { SessionCache } from './cache.js';
 import type { Exchange, ExchangeTrace, Session } from './exchange.js';
-import { toAppError } from './failure.js';
-import type { AttributeFilter, Clock, Confidence, SearchInput, SearchItem, SearchPage, TenantAws, UserRecord } from './ports.js';
+import { ctxOf, toAppError } from './failure.js';
+import type { Confidence, SearchInput, SearchItem, SearchPage, TenantAws, UserRecord } from './ports.js';
 
 export interface SearchRequest extends SearchInput {
   tenantId: string;
   user: UserRef;
   minConfidence?: Exclude<Confidence, 'NOT_AVAILABLE'>;
-  attributeFilter?: AttributeFilter;
 }
 
 export interface SearchResponse {
@@ -29,7 +28,6 @@ export interface SearchDeps {
   cache: SessionCache<Session>;
   audit: AuditTrail;
   logger: Logger;
-  now: Clock;
 }
 
 const RANK: Record<Confidence, number> = { VERY_HIGH: 4, HIGH: 3, MEDIUM: 2, LOW: 1, NOT_AVAILABLE: 0 };
@@ -105,7 +103,5 @@ export function createSearch(deps: SearchDeps) {
     }
   };
 }
-
-const ctxOf = (t: TenantAws, u: UserRecord) => ({ tenantId: t.id, roleArn: t.roleArn, claim: { name: 'email', value: u.email } });
 
 export type Search = ReturnType<typeof createSearch>;

@@ -115,10 +115,13 @@ test('backend access by user id only where the tenant allows it, and only for ac
 
 test('disabling a tenant refuses searches and drops its cached sessions', async () => {
   const s = await setup();
+  // A lookup whose load fails keeps nothing: true only if the session is cached right now.
+  const cached = () => h.broker.cache.get(s.tenantId, s.user.id, () => Promise.reject(new Error('not cached'))).then(() => true, () => false);
   assert.equal((await s.search()).status, 200);
-  assert.equal(h.broker.cache.size > 0, true);
+  assert.equal(await cached(), true);
   const admin = await h.addService(['*'], ['admin']);
   assert.equal((await h.api('POST', `/api/v1/admin/tenants/${s.tenantId}/disable`, { token: admin.token })).body.status, 'disabled');
+  assert.equal(await cached(), false, 'disabling dropped the cached session');
   const refused = await s.search();
   assert.equal(refused.status, 403);
   assert.equal(refused.body.code, 'tenant_not_active');

@@ -81,8 +81,12 @@ test('attribute filters and the confidence threshold', async () => {
   assert.deepEqual(ids(recent), ['public-5', 'public-6']);
   const all = await search('alice', { queryText: 'onboarding engineering roadmap' });
   const high = await search('alice', { queryText: 'onboarding engineering roadmap', minConfidence: 'HIGH' });
-  assert.ok(high.body.results.every((r: { confidence: string }) => ['HIGH', 'VERY_HIGH'].includes(r.confidence)));
-  assert.ok(high.body.results.length <= all.body.results.length);
+  const atLeastHigh = (r: { confidence: string }) => ['HIGH', 'VERY_HIGH'].includes(r.confidence);
+  assert.ok(all.body.results.some((r: { confidence: string }) => !atLeastHigh(r)), 'the unfiltered search has results below HIGH');
+  assert.ok(high.body.results.length > 0, 'some results are HIGH or above');
+  assert.ok(high.body.results.every(atLeastHigh), 'results below HIGH are dropped');
+  const expected = all.body.results.filter(atLeastHigh).map((r: { documentId: string }) => r.documentId).sort();
+  assert.deepEqual(ids(high), expected, 'and nothing else is');
 });
 
 test('each sandbox condition maps to its problem code', async (t) => {

@@ -4,17 +4,19 @@
 // through the login form (authorization code + PKCE), service tokens are client-credentials
 // access tokens from the token endpoint. Optionally the AWS sandbox runs alongside, trusting
 // the app's issuer and its data-accessor client, and the real SDK gateway talks to it.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { decodeJwt } from 'jose';
 import type { App } from '../../src/app.js';
 import type { Db } from '../../src/db/client.js';
 import type { NewTenant } from '../../src/tenants/tenants.js';
 import type { AwsGatewayOptions } from '../../src/broker/aws/gateway.js';
+import { isGateway } from '../../src/broker/index.js';
 import type { AssertionMinter, AwsCredentials, AwsGateway } from '../../src/broker/ports.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { parseFixture } from '../../src/sandbox/fixture/load.js';
-import { startTestIdp, type TestIdp } from './idp.js';
+import { uniqueId } from './accounts.js';
+import { startTestIdp } from './idp.js';
 import { discover, signIn, REDIRECT_URI } from './rp.js';
 
 export interface HarnessOptions {
@@ -39,18 +41,14 @@ type BrokerSetting = 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFR
 
 /** The app's own token issuing and checking, as the tests and benchmarks see it. */
 export interface HarnessIssuer {
-  issuer: string;
-  brokerAudience: string;
-  /** The app's real assertion minter and token verifier. */
-  minter: App['minter'];
+  /** The app's real token verifier. */
   verifier: App['verifier'];
   /**
    * An ID token from a real sign-in of a user made with addUser. Reused while it has more
    * than a minute left on the app's clock; `fresh` signs in again. The lifetime is the app's
-   * ID_TOKEN_TTL: `expiresIn` only states what the caller needs, and more is refused (for an
-   * expired token, get one and move the app's clock past its `exp`).
+   * ID_TOKEN_TTL (for an expired token, get one and move the app's clock past its `exp`).
    */
-  userToken(user: { id: string }, opts?: { fresh?: boolean; expiresIn?: number }): Promise<string>;
+  userToken(user: { id: string }, opts?: { fresh?: boolean }): Promise<string>;
 }
 
 export interface HarnessUser {
@@ -60,17 +58,14 @@ export interface HarnessUser {
 }
 
 export interface Harness {
-  idp: TestIdp;
   app: App;
   db: Db;
   issuer: HarnessIssuer;
   sandbox?: Sandbox;
   broker: App['broker'];
   tenants: App['tenants'];
-  /** Base URL of the app (the broker API is under /api/v1). */
-  url: string;
   logs: string[];
-  dataAccessorClientId: string;
+  /** A request to the app (the broker API is under /api/v1). */
   api(method: string, path: string, opts?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: any }>;
   addTenant(details: Partial<NewTenant>): Promise<string>;
   /** A real account with a password (through the account service); userToken signs it in. */
@@ -79,10 +74,6 @@ export interface Harness {
   addService(allowedTenants: string[], scopes?: string[]): Promise<{ clientId: string; token: string }>;
   close(): Promise<void>;
 }
-
-export const uniqueId = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
-
-const isGateway = (a: unknown): a is AwsGateway => typeof (a as AwsGateway | undefined)?.assumeRole === 'function';
 
 export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const logs: string[] = [];
@@ -122,10 +113,7 @@ export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Har
     .add({ name: 'Test web app', kind: 'web', redirectUris: [REDIRECT_URI] })
     .then((c) => discover(idp, c.clientId, c.clientSecret)));
 
-  async function userToken(user: { id: string }, o: { fresh?: boolean; expiresIn?: number } = {}): Promise<string> {
-    if (o.expiresIn !== undefined && !(o.expiresIn > 0 && o.expiresIn <= idp.config.ID_TOKEN_TTL)) {
-      throw new Error(`the provider issues ID tokens for ID_TOKEN_TTL = ${idp.config.ID_TOKEN_TTL} s; set it with env, or move the app's clock for an expired token`);
-    }
+  async function userToken(user: { id: string }, o: { fresh?: boolean } = {}): Promise<string> {
     const cached = tokens.get(user.id);
     if (cached && !o.fresh && decodeJwt(cached).exp! * 1000 - now() > 60_000) return cached;
     const credentials = passwords.get(user.id);
@@ -137,8 +125,8 @@ export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Har
   }
 
   return {
-    idp, app, db: idp.db, sandbox, broker: app.broker, tenants: app.tenants, url: idp.issuer, logs, dataAccessorClientId,
-    issuer: { issuer: idp.issuer, brokerAudience: idp.config.BROKER_AUDIENCE, minter: app.minter, verifier: app.verifier, userToken },
+    app, db: idp.db, sandbox, broker: app.broker, tenants: app.tenants, logs,
+    issuer: { verifier: app.verifier, userToken },
     async api(method, path, o = {}) {
       const headers: Record<string, string> = { ...o.headers };
       if (o.token) headers.authorization = `Bearer ${o.token}`;
@@ -173,9 +161,6 @@ export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Har
     },
   };
 }
-
-/** Tenant details pointing at the sandbox (every endpoint is the sandbox URL). */
-export const sandboxEndpoints = (sandbox: Sandbox) => ({ stsEndpoint: sandbox.url, ssoOidcEndpoint: sandbox.url, qbusinessEndpoint: sandbox.url });
 
 export const fakeTenantDetails = () => ({
   qbusinessApplicationId: randomUUID(), retrieverId: randomUUID(), qbusinessRegion: 'us-east-1', idcRegion: 'us-east-1',

@@ -8,7 +8,6 @@ interface SdkErrorLike {
   $fault?: 'client' | 'server';
   $metadata?: { httpStatusCode?: number; requestId?: string };
   $response?: { headers?: Record<string, string | undefined> };
-  error?: string;
   error_description?: string;
   fields?: { name: string; message: string }[];
 }
@@ -34,7 +33,6 @@ export function toAwsFailure(step: ExchangeStep, err: unknown): AwsFailure {
     unavailable: !throttled && (name === 'NetworkError' || e.$fault === 'server' || (status ?? 0) >= 500),
     throttled,
     retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? Math.ceil(retryAfter) : undefined,
-    oauthError: e.error,
     fields: Array.isArray(e.fields) ? e.fields.map((f) => ({ name: String(f.name), message: String(f.message) })) : undefined,
   };
 }

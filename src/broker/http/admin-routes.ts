@@ -40,9 +40,7 @@ export function mountAdmin(router: Router, broker: Broker): void {
     ctx.body = tenantView(await tenants.update(id(ctx), (await objectBody(ctx)) as never));
   });
   router.post('/admin/tenants/:tenantId/disable', auth, async (ctx) => {
-    const t = await tenants.disable(id(ctx));
-    broker.onChange({ type: 'tenant_disabled', tenantId: t.id }); // idempotent with the service's own notification
-    ctx.body = tenantView(t);
+    ctx.body = tenantView(await tenants.disable(id(ctx))); // the service's change event drops cached sessions
   });
   router.post('/admin/tenants/:tenantId/enable', auth, async (ctx) => {
     ctx.body = tenantView(await tenants.enable(id(ctx)));

@@ -1,4 +1,7 @@
 // Response and admin-input schemas of the OpenAPI document (JSON Schema 2020-12).
+// The tenant input follows the tenant service's own rules (src/tenants/validate.ts).
+import { FLAGS, STRING_DETAILS, TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
+
 const str = { type: 'string' };
 const nstr = { type: ['string', 'null'] };
 const attribute = { type: 'object', properties: { name: str, value: { type: 'object', description: 'One of stringValue, stringListValue, longValue, dateValue (ISO 8601)' } } };
@@ -32,9 +35,9 @@ export const responseSchemas: Record<string, unknown> = {
   TenantInput: {
     type: 'object', description: 'id and name are required on create; id cannot change. Empty string or null clears a detail.',
     properties: {
-      id: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]*$', maxLength: 256 }, name: { type: 'string', maxLength: 256 },
-      qbusinessApplicationId: nstr, qbusinessRegion: nstr, retrieverId: nstr, idcApplicationArn: nstr, idcRegion: nstr, roleArn: nstr,
-      stsEndpoint: nstr, ssoOidcEndpoint: nstr, qbusinessEndpoint: nstr, allowBackendAccess: { type: 'boolean' }, auditQueryText: { type: 'boolean' },
+      id: { type: 'string', pattern: TENANT_ID.source, maxLength: TENANT_ID_MAX }, name: { type: 'string', maxLength: 256 },
+      ...Object.fromEntries(STRING_DETAILS.map((field) => [field, nstr])),
+      ...Object.fromEntries(FLAGS.map((field) => [field, { type: 'boolean' }])),
     },
   },
   Tenant: {

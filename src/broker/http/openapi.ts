@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 description of the broker API, served at /api/v1/openapi.json.
 // Request bodies come from the zod schemas that validate them.
 import { z } from 'zod';
+import { TENANT_ID } from '../../tenants/validate.js';
 import { attributeFilterSchema, auditQuerySchema, checkBodySchema, searchBodySchema } from './schemas.js';
 import { responseSchemas } from './openapi-responses.js';
 
@@ -19,7 +20,7 @@ function requestSchemas(): Record<string, unknown> {
 const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { $ref: `#/components/responses/E${c}` }]));
-const tenantParam = { name: 'tenantId', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_-]*$' } };
+const tenantParam = { name: 'tenantId', in: 'path', required: true, schema: { type: 'string', pattern: TENANT_ID.source } };
 const auditParams = Object.keys(auditQuerySchema.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } }));
 const admin = [{ serviceToken: ['admin'] }];
 

@@ -3,6 +3,7 @@
 import type { Context, Next } from 'koa';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { internalError } from '../failure.js';
 
 export const PROBLEM_TYPE_BASE = 'urn:tti-bridge:problem:';
 
@@ -66,6 +67,5 @@ function fromUnknown(err: unknown, logger: Logger): AppError {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new AppError('bad_request', status, (err as Error).message);
   }
-  logger.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message } }, 'broker api internal error');
-  return new AppError('internal_error', 500, 'Internal error', { expose: false });
+  return internalError(err, logger, 'broker api internal error');
 }

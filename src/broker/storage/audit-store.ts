@@ -57,7 +57,8 @@ export async function insertAudit(db: Db, rows: AuditRecord[]): Promise<void> {
   await db.$executeRawUnsafe(INSERT_AUDIT, JSON.stringify(data));
 }
 
-export async function queryAudit(db: Db, f: AuditFilters): Promise<{ events: AuditView[]; nextCursor: string | null }> {
+/** Newest first; `nextCursor` is the `before` of the next (older) page. */
+export async function listAudit(db: Db, f: AuditFilters = {}): Promise<{ events: AuditView[]; nextCursor: string | null }> {
   const limit = Math.min(Math.max(f.limit ?? 50, 1), 500);
   const rows = await db.auditEvent.findMany({
     where: {

@@ -1,6 +1,7 @@
-// Postgres reads for the broker: tenants, users and service clients. Read on every
-// request (primary-key lookups), so a tenant or user disabled by another process is
-// refused at once.
+// Postgres reads for the broker: tenants, users and service clients (primary-key
+// lookups). createBroker puts memo-directory.ts in front (records reused for 1 s by
+// default), so a tenant or user disabled by another process is refused within that time.
+import { normalizeEmail } from '../../accounts/validate.js';
 import type { Db } from '../../db/client.js';
 import type { Directory, TenantRecord, UserRecord } from '../ports.js';
 
@@ -20,7 +21,7 @@ export function createDbDirectory(db: Db, opts: { dataAccessorClientId?: string 
       return u satisfies UserRecord | null;
     },
     async userByEmail(tenantId, email) {
-      const u = await db.user.findUnique({ where: { tenantId_email: { tenantId, email: email.trim().toLowerCase() } }, select: USER_FIELDS });
+      const u = await db.user.findUnique({ where: { tenantId_email: { tenantId, email: normalizeEmail(email) } }, select: USER_FIELDS });
       return u satisfies UserRecord | null;
     },
     async allowedTenants(clientId) {
