@@ -25,26 +25,31 @@ export interface CapturedResponse {
 
 export interface Recorder {
   calls: RecordedCall[];
+  /** Kept only when capturing; never cleared, so a model-fidelity check sees every response. */
   responses: CapturedResponse[];
   record(call: RecordedCall, response: CapturedResponse): void;
-  clear(): void;
+  /** Forgets the recorded calls (not the captured responses). */
+  clearCalls(): void;
 }
 
-/** A long-running demo must not grow without bound: past this many calls the oldest tenth is dropped. */
-export const MAX_RECORDED_CALLS = 100_000;
+/** A long-running demo must not grow without bound: past this many entries the oldest tenth is dropped. */
+const MAX_RECORDED = 100_000;
 
-export function createRecorder(capture: boolean, maxCalls = MAX_RECORDED_CALLS): Recorder {
+function append<T>(list: T[], item: T): void {
+  if (list.length >= MAX_RECORDED) list.splice(0, MAX_RECORDED / 10);
+  list.push(item);
+}
+
+export function createRecorder(capture: boolean): Recorder {
   const recorder: Recorder = {
     calls: [],
     responses: [],
     record(call, response) {
-      if (recorder.calls.length >= maxCalls) recorder.calls.splice(0, Math.ceil(maxCalls / 10));
-      recorder.calls.push(call);
-      if (capture) recorder.responses.push(response);
+      append(recorder.calls, call);
+      if (capture) append(recorder.responses, response);
     },
-    clear() {
+    clearCalls() {
       recorder.calls.length = 0;
-      recorder.responses.length = 0;
     },
   };
   return recorder;

@@ -32,7 +32,9 @@ export interface Sandbox {
   url: string;
   port: number;
   calls: RecordedCall[];
+  /** Every captured response (with `captureResponses`); clearCalls() leaves them. */
   responses: CapturedResponse[];
+  /** Forgets the recorded calls; the captured responses stay for the model-fidelity checks. */
   clearCalls(): void;
   close(): Promise<void>;
   fixture: SandboxFixture;
@@ -84,7 +86,7 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
     port: server.port,
     calls: recorder.calls,
     responses: recorder.responses,
-    clearCalls: () => recorder.clear(),
+    clearCalls: () => recorder.clearCalls(),
     close: () => server.close(),
     fixture: opts.fixture,
     world,

@@ -80,5 +80,7 @@ test('every call is recorded with operation, caller and outcome, and without sec
 });
 
 test('every response in this file matches the service models', () => {
+  // clearCalls() above must not have dropped the earlier tests' responses from this check.
+  assert.ok(h.sandbox.responses.some((r) => r.errorCode === 'AccessDeniedException'), 'responses from before clearCalls() are kept');
   assert.deepEqual(checkAll(h.sandbox.responses), []);
 });

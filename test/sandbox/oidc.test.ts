@@ -70,6 +70,17 @@ test('an unknown kid refetches the JWKS once, and a rotated key is picked up', a
   assert.equal(h.issuer.fetches.jwks, before + 2);
 });
 
+test('a cold key cache fetches the JWKS once for an unknown kid', async () => {
+  const cold = await startHarness();
+  try {
+    const c = await cold.assume();
+    await expectError(cold.exchange(c, await cold.issuer.mint(alice, { kid: 'no-such-kid' })), 'InvalidGrantException', 400, InvalidGrantException);
+    assert.equal(cold.issuer.fetches.jwks, 1);
+  } finally {
+    await cold.close();
+  }
+});
+
 test('the email claim must map to exactly one identity-store user', async () => {
   await refused(await h.issuer.mint({ email: 'nobody@example.com' }), /matches 0 users on 'emails.value'/);
   await refused(await h.issuer.mint({ sub: 'x' }), /no string claim 'email'/);

@@ -16,6 +16,7 @@ interface Entry {
   jwks: Map<string, JWK>;
   imported: Map<string, VerifyKey>;
   fetchedAt: number;
+  /** When a fetch was last made for a kid missing from the cached JWKS (rate-limits refetches). */
   lastMissRefresh: number;
 }
 
@@ -38,16 +39,16 @@ export function createIssuerKeys(fetchFn: typeof fetch, now: () => number): Issu
 
   return {
     async getKey(issuerUrl, kid) {
-      let entry = cache.get(issuerUrl);
-      if (!entry || now() - entry.fetchedAt > TTL_MS) {
+      const cached = cache.get(issuerUrl);
+      const stale = !cached || now() - cached.fetchedAt > TTL_MS;
+      const miss = !stale && !cached.jwks.has(kid) && now() - cached.lastMissRefresh > MISS_REFRESH_COOLDOWN_MS;
+      let entry = cached;
+      if (!entry || stale || miss) {
         entry = await load(issuerUrl);
+        // A fetch made while this kid was wanted is its refetch: a cold or expired cache used to
+        // fetch a second time right away for an unknown kid.
+        if (miss || !entry.jwks.has(kid)) entry.lastMissRefresh = entry.fetchedAt;
         cache.set(issuerUrl, entry);
-      }
-      if (!entry.jwks.has(kid) && now() - entry.lastMissRefresh > MISS_REFRESH_COOLDOWN_MS) {
-        const fresh = await load(issuerUrl);
-        fresh.lastMissRefresh = now();
-        cache.set(issuerUrl, fresh);
-        entry = fresh;
       }
       const jwk = entry.jwks.get(kid);
       if (!jwk) throw new IssuerKeyError(`no key with kid '${kid}' in the issuer's JWKS (${entry.jwksUri})`);
