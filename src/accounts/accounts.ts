@@ -58,7 +58,8 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       await throttle.recordFailure(attempt);
       return INVALID;
     }
-    await throttle.recordSuccess(attempt);
+    // No counter when the gate was read: nothing to clear, so the usual login skips the write.
+    await throttle.recordSuccess(attempt, gate);
     const rehashed = result.needsRehash ? await hasher.hash(input.password) : undefined;
     const updated = await db.user.update({
       where: { id: user.id },

@@ -22,11 +22,16 @@ function checkRow(r: ImportRecord, row: number, seen: Map<string, number>, exist
   return problems;
 }
 
-/** Throws `import_invalid` listing every row problem; returns when the import may proceed. */
-export function checkImport(records: ImportRecord[], existing: Set<string>): void {
+/** Throws `import_invalid` unless `records` is a non-empty list (checked before anything is queried). */
+export function checkImportList(records: unknown): asserts records is unknown[] {
   if (!Array.isArray(records) || records.length === 0) {
     throw new AppError('import_invalid', 400, 'the import contains no users');
   }
+}
+
+/** Throws `import_invalid` listing every row problem; returns when the import may proceed. */
+export function checkImport(records: ImportRecord[], existing: Set<string>): void {
+  checkImportList(records);
   const seen = new Map<string, number>();
   const problems = records.flatMap((r, i) => checkRow(r, r?.row ?? i + 1, seen, existing));
   if (problems.length === 0) return;

@@ -6,7 +6,6 @@ import { AppError } from '../shared/errors.js';
 export interface Limiter {
   run<T>(job: () => Promise<T>): Promise<T>;
   readonly active: number;
-  readonly waiting: number;
 }
 
 export function createLimiter(maxConcurrency: number, maxQueue = Infinity): Limiter {
@@ -45,9 +44,6 @@ export function createLimiter(maxConcurrency: number, maxQueue = Infinity): Limi
     },
     get active() {
       return active;
-    },
-    get waiting() {
-      return queue.length;
     },
   };
 }

@@ -11,9 +11,10 @@ export interface PasswordHasherOptions {
   parallelism: number;
   /** Hashes computed at once; further calls queue (bounds memory: memoryKib × this). */
   maxConcurrency: number;
-  /** Queued calls beyond which new ones fail with `server_busy`. Default: 1000. */
-  maxQueue?: number;
 }
+
+/** Queued hashes beyond which new calls fail with `server_busy`. */
+const MAX_QUEUE = 1000;
 
 export interface VerifyResult {
   ok: boolean;
@@ -55,7 +56,7 @@ function checkOptions(o: PasswordHasherOptions): void {
 export function createPasswordHasher(opts: PasswordHasherOptions): PasswordHasher {
   checkOptions(opts);
   const params = { memoryCost: opts.memoryKib, timeCost: opts.timeCost, parallelism: opts.parallelism };
-  const limiter = createLimiter(opts.maxConcurrency, opts.maxQueue ?? 1000);
+  const limiter = createLimiter(opts.maxConcurrency, MAX_QUEUE);
   const hash = (password: string) => limiter.run(() => argon2.hash(password, { ...params, type: argon2.argon2id }));
 
   const stale = (stored: string): boolean => !stored.startsWith('$argon2id$') || argon2.needsRehash(stored, params);

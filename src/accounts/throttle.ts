@@ -5,6 +5,7 @@
 // repeated failures add a growing delay. A counter goes stale (restarts) once the lock
 // window has passed since its last failure.
 import type { Db } from '../db/client.js';
+import { normalizeEmail } from './validate.js';
 
 export interface ThrottleOptions {
   db: Db;
@@ -13,11 +14,12 @@ export interface ThrottleOptions {
   lockSeconds: number;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
-  /** Failures that cost nothing before delays start. Default 2. */
-  freeFailures?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
 }
+
+/** Failures that cost nothing before delays start; then the delay doubles from BASE_DELAY_MS up to MAX_DELAY_MS. */
+const FREE_FAILURES = 2;
+const BASE_DELAY_MS = 250;
+const MAX_DELAY_MS = 2000;
 
 export interface LoginAttempt {
   tenantId: string;
@@ -27,17 +29,23 @@ export interface LoginAttempt {
 
 export type ThrottleState = { locked: true; retryAfterSeconds: number } | { locked: false; delayMs: number };
 
+/** guard()'s answer: the state, and whether the account had a counter row when it was read. */
+export type GuardResult = ThrottleState & { accountCounter: boolean };
+
 export interface LoginThrottle {
   /** Reads both counters: locked, or the delay to impose before checking the password. */
   check(attempt: LoginAttempt): Promise<ThrottleState>;
-  /** check() and then sleeps for the delay; returns the state. */
-  guard(attempt: LoginAttempt): Promise<ThrottleState>;
+  /** check() and then sleeps for the delay; returns the state and whether an account counter exists. */
+  guard(attempt: LoginAttempt): Promise<GuardResult>;
   recordFailure(attempt: LoginAttempt): Promise<void>;
-  /** Clears the account counter. The IP counter stays: one valid login must not whitewash an IP. */
-  recordSuccess(attempt: LoginAttempt): Promise<void>;
+  /**
+   * Clears the account counter. The IP counter stays: one valid login must not whitewash an IP.
+   * Given guard()'s result for this attempt, skips the write when there was no counter to clear.
+   */
+  recordSuccess(attempt: LoginAttempt, gate?: Pick<GuardResult, 'accountCounter'>): Promise<void>;
 }
 
-export const accountKey = (tenantId: string, email: string) => `acct:${tenantId}:${email.trim().toLowerCase()}`;
+export const accountKey = (tenantId: string, email: string) => `acct:${tenantId}:${normalizeEmail(email)}`;
 export const ipKey = (ip: string) => `ip:${ip}`;
 
 export function throttleOptionsFromConfig(config: {
@@ -58,24 +66,22 @@ export function createLoginThrottle(opts: ThrottleOptions): LoginThrottle {
   const { db, lockSeconds } = opts;
   const now = opts.now ?? (() => new Date());
   const sleep = opts.sleep ?? realSleep;
-  const free = opts.freeFailures ?? 2;
-  const base = opts.baseDelayMs ?? 250;
-  const cap = opts.maxDelayMs ?? 2000;
   // A shared NAT address sees many users' typos, so IP delays start only halfway to its lock.
-  const ipFree = Math.max(free, Math.floor(opts.maxFailuresIp / 2));
+  const ipFree = Math.max(FREE_FAILURES, Math.floor(opts.maxFailuresIp / 2));
 
   const delayFor = (failures: number, freeCount: number) =>
-    failures <= freeCount ? 0 : Math.min(cap, base * 2 ** (failures - freeCount - 1));
+    failures <= freeCount ? 0 : Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (failures - freeCount - 1));
 
   const keysOf = (a: LoginAttempt) => {
-    const keys = [{ key: accountKey(a.tenantId, a.email), max: opts.maxFailuresAccount, free }];
+    const keys = [{ key: accountKey(a.tenantId, a.email), max: opts.maxFailuresAccount, free: FREE_FAILURES }];
     if (a.ip) keys.push({ key: ipKey(a.ip), max: opts.maxFailuresIp, free: ipFree });
     return keys;
   };
 
-  async function check(attempt: LoginAttempt): Promise<ThrottleState> {
+  async function read(attempt: LoginAttempt): Promise<GuardResult> {
     const keys = keysOf(attempt);
     const rows = await db.loginThrottle.findMany({ where: { key: { in: keys.map((k) => k.key) } } });
+    const accountCounter = rows.some((row) => row.key === keys[0]!.key);
     const t = now().getTime();
     let retryMs = 0;
     let delayMs = 0;
@@ -85,8 +91,13 @@ export function createLoginThrottle(opts: ThrottleOptions): LoginThrottle {
       const k = keys.find((x) => x.key === row.key)!;
       if (fresh && !row.lockedUntil) delayMs = Math.max(delayMs, delayFor(row.failures, k.free));
     }
-    if (retryMs > 0) return { locked: true, retryAfterSeconds: Math.ceil(retryMs / 1000) };
-    return { locked: false, delayMs };
+    if (retryMs > 0) return { locked: true, retryAfterSeconds: Math.ceil(retryMs / 1000), accountCounter };
+    return { locked: false, delayMs, accountCounter };
+  }
+
+  async function check(attempt: LoginAttempt): Promise<ThrottleState> {
+    const { accountCounter: _, ...state } = await read(attempt);
+    return state;
   }
 
   async function bump(key: string, max: number): Promise<void> {
@@ -116,14 +127,15 @@ export function createLoginThrottle(opts: ThrottleOptions): LoginThrottle {
   return {
     check,
     async guard(attempt) {
-      const state = await check(attempt);
+      const state = await read(attempt);
       if (!state.locked && state.delayMs > 0) await sleep(state.delayMs);
       return state;
     },
     async recordFailure(attempt) {
       for (const k of keysOf(attempt)) await bump(k.key, k.max);
     },
-    async recordSuccess(attempt) {
+    async recordSuccess(attempt, gate) {
+      if (gate && !gate.accountCounter) return;
       await db.loginThrottle.deleteMany({ where: { key: accountKey(attempt.tenantId, attempt.email) } });
     },
   };

@@ -1,12 +1,12 @@
 // User administration (CLI, later an admin API). Emails are stored lower-cased so the
 // (tenant, email) uniqueness is case-insensitive.
-import type { Db } from '../db/client.js';
+import { isNotFound, isUniqueViolation, type Db } from '../db/client.js';
 import { AppError, notFound, validationError, type FieldProblem } from '../shared/errors.js';
 import { notify, type OnChange } from '../tenants/events.js';
 import type { PasswordHasher } from './password.js';
 import { toAccount, type Account, type ImportRecord, type NewUser } from './types.js';
 import { checkEmail, checkGroups, checkName, checkPassword, normalizeEmail, normalizeGroups } from './validate.js';
-import { checkImport } from './import-check.js';
+import { checkImport, checkImportList } from './import-check.js';
 
 export interface UserAdmin {
   addUser(input: NewUser): Promise<Account>;
@@ -21,8 +21,6 @@ export interface UserAdmin {
 
 export const userExists = (email: string) =>
   new AppError('user_exists', 409, `a user with email '${email}' already exists in this tenant`);
-
-const isUniqueViolation = (err: unknown) => (err as { code?: unknown })?.code === 'P2002';
 
 export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange?: OnChange }): UserAdmin {
   const { db, hasher } = deps;
@@ -58,9 +56,10 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
   }
 
   async function importUsers(tenantId: string, records: ImportRecord[]): Promise<{ created: number }> {
+    checkImportList(records);
     await requireTenant(tenantId);
     const existing = await db.user.findMany({
-      where: { tenantId, email: { in: records.map((r) => (typeof r.email === 'string' ? normalizeEmail(r.email) : '')) } },
+      where: { tenantId, email: { in: records.map((r) => (typeof r?.email === 'string' ? normalizeEmail(r.email) : '')) } },
       select: { email: true },
     });
     checkImport(records, new Set(existing.map((u) => u.email)));
@@ -79,9 +78,12 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
   }
 
   async function update(tenantId: string, email: string, data: { disabled?: boolean; passwordHash?: string }) {
-    const key = { tenantId_email: { tenantId, email: normalizeEmail(String(email)) } };
-    if (!(await db.user.findUnique({ where: key, select: { id: true } }))) throw notFound('user', String(email));
-    return db.user.update({ where: key, data });
+    try {
+      return await db.user.update({ where: { tenantId_email: { tenantId, email: normalizeEmail(String(email)) } }, data });
+    } catch (err) {
+      if (isNotFound(err)) throw notFound('user', String(email));
+      throw err;
+    }
   }
 
   return {

@@ -1,7 +1,7 @@
 // The only module that constructs the Prisma client. The pg driver adapter lets Prisma
 // run with its WASM query compiler: no native engine download.
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from './generated/client.js';
+import { Prisma, PrismaClient } from './generated/client.js';
 
 export type Db = PrismaClient;
 export { Prisma } from './generated/client.js';
@@ -21,6 +21,14 @@ export function poolConfig(databaseUrl: string) {
       : {}),
   };
 }
+
+/** A unique constraint refused the write (Prisma P2002). */
+export const isUniqueViolation = (err: unknown): boolean =>
+  err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+
+/** The row to update or delete does not exist (Prisma P2025). */
+export const isNotFound = (err: unknown): boolean =>
+  err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2025';
 
 export function createDb(databaseUrl: string): Db {
   return new PrismaClient({ adapter: new PrismaPg(poolConfig(databaseUrl)) });

@@ -21,8 +21,6 @@ export interface DemoRouterDeps {
   config: Config;
   clients: DemoClients;
   sandbox?: Pick<Sandbox, 'url'>;
-  /** Test seam: the HTTP client the backend uses to call the broker API. */
-  fetch?: typeof fetch;
 }
 
 const SCOPE = 'openid email profile tenant';
@@ -32,7 +30,7 @@ export function createDemoRouter(deps: DemoRouterDeps): Router {
   const { config, clients } = deps;
   const { views } = deps.app;
   const sessions = createSessionStore();
-  const backend: Backend = createBackend({ config, clients, fetch: deps.fetch });
+  const backend: Backend = createBackend({ config, clients });
   const redirectUri = `${config.ISSUER}/demo/callback`;
   const sweep = setInterval(() => sessions.sweep(), 60_000);
   sweep.unref();

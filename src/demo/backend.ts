@@ -20,9 +20,8 @@ export class ApiProblem extends Error {
 /** Re-fetch the service token this long before it expires, so a request never carries a dying one. */
 const TOKEN_MARGIN_MS = 60_000;
 
-export function createBackend(deps: { config: Config; clients: DemoClients; fetch?: typeof fetch }) {
+export function createBackend(deps: { config: Config; clients: DemoClients }) {
   const { config, clients } = deps;
-  const doFetch = deps.fetch ?? fetch;
   // openid-client refuses http:// unless told; only the local development issuer is http.
   const insecure = new URL(config.ISSUER).protocol === 'http:';
   const options = insecure ? { execute: [oidc.allowInsecureRequests] } : undefined;
@@ -51,7 +50,7 @@ export function createBackend(deps: { config: Config; clients: DemoClients; fetc
   }
 
   async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown, retried = false): Promise<T> {
-    const res = await doFetch(`${config.ISSUER}/api/v1${path}`, {
+    const res = await fetch(`${config.ISSUER}/api/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${await serviceToken()}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,

@@ -29,7 +29,7 @@ export interface DemoSession {
 
 const random = () => randomBytes(32).toString('base64url');
 
-export function createSessionStore(now: () => number = Date.now) {
+export function createSessionStore() {
   const sessions = new Map<string, DemoSession>();
 
   function setCookie(ctx: Context, s: DemoSession | null): void {
@@ -40,7 +40,7 @@ export function createSessionStore(now: () => number = Date.now) {
 
   function fresh(): DemoSession {
     if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
-    const s: DemoSession = { id: random(), csrf: random(), expiresAt: now() + ANONYMOUS_TTL_MS };
+    const s: DemoSession = { id: random(), csrf: random(), expiresAt: Date.now() + ANONYMOUS_TTL_MS };
     sessions.set(s.id, s);
     return s;
   }
@@ -50,8 +50,8 @@ export function createSessionStore(now: () => number = Date.now) {
     find(ctx: Context): DemoSession | undefined {
       const id = ctx.cookies.get(COOKIE);
       const s = id ? sessions.get(id) : undefined;
-      if (s && s.expiresAt <= now()) sessions.delete(s.id);
-      return s && s.expiresAt > now() ? s : undefined;
+      if (s && s.expiresAt <= Date.now()) sessions.delete(s.id);
+      return s && s.expiresAt > Date.now() ? s : undefined;
     },
     /** The current session, or a new anonymous one (so forms can carry a CSRF token). */
     ensure(ctx: Context): DemoSession {
@@ -80,7 +80,7 @@ export function createSessionStore(now: () => number = Date.now) {
       return a.length === b.length && timingSafeEqual(a, b);
     },
     sweep(): void {
-      const t = now();
+      const t = Date.now();
       for (const [id, s] of sessions) if (s.expiresAt <= t) sessions.delete(id);
     },
   };

@@ -2,8 +2,7 @@
 // new client). Secrets are random 256-bit strings shown once; only their SHA-256 is
 // stored, and the provider is handed that hash as the "secret" (see client-auth.ts).
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../db/client.js';
-import { Prisma } from '../db/client.js';
+import { isUniqueViolation, type Db, type Prisma } from '../db/client.js';
 import { AppError, validationError, type FieldProblem } from '../shared/errors.js';
 
 export type ClientKind = 'web' | 'native' | 'service' | 'data-accessor';
@@ -89,7 +88,7 @@ export function createClientService({ db, cacheMs = 1000, now = Date.now }: { db
         },
       });
     } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+      if (isUniqueViolation(err)) {
         throw new AppError('client_exists', 409, `A client with id '${clientId}' already exists`);
       }
       throw err;

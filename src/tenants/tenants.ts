@@ -1,7 +1,7 @@
 // The tenant registry: each ISV customer's workspace and its Q Business data-accessor
 // details. Status is derived (pending until every required detail is set, then active)
 // except `disabled`, which an operator sets and which sticks until enabled again.
-import type { Db } from '../db/client.js';
+import { isNotFound, isUniqueViolation, type Db } from '../db/client.js';
 import type { Tenant } from '../db/generated/client.js';
 import { AppError, notFound, validationError, type FieldProblem } from '../shared/errors.js';
 import { notify, type OnChange } from './events.js';
@@ -37,6 +37,9 @@ export interface TenantServiceDeps {
 /** Which required details a tenant still lacks (empty when it can be active). */
 export const missingDetails = (t: TenantDetails) => REQUIRED_DETAILS.filter((k) => !t[k]);
 
+/** A tenant as the admin surfaces (CLI, admin API) show it: the row and the details it still lacks. */
+export const tenantView = (t: Tenant) => ({ ...t, missingDetails: missingDetails(t) });
+
 const derivedStatus = (t: TenantDetails): TenantStatus => (missingDetails(t).length ? 'pending' : 'active');
 
 function checked(input: Record<string, unknown>, isNew: boolean) {
@@ -67,7 +70,7 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
         data: { id: input.id, name: name!, ...details, status: derivedStatus(details), createdAt: at, updatedAt: at },
       });
     } catch (err) {
-      if ((err as { code?: unknown })?.code === 'P2002') {
+      if (isUniqueViolation(err)) {
         throw new AppError('tenant_exists', 409, `a tenant with id '${input.id}' already exists`);
       }
       throw err;
@@ -93,8 +96,10 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
     get: (id) => (typeof id === 'string' ? db.tenant.findUnique({ where: { id } }) : Promise.resolve(null)),
     list: () => db.tenant.findMany({ orderBy: { id: 'asc' } }),
     async disable(id) {
-      await existing(id);
-      const t = await db.tenant.update({ where: { id }, data: { status: 'disabled', updatedAt: now() } });
+      if (typeof id !== 'string') throw notFound('tenant', String(id));
+      const t = await db.tenant.update({ where: { id }, data: { status: 'disabled', updatedAt: now() } }).catch((err: unknown) => {
+        throw isNotFound(err) ? notFound('tenant', id) : err;
+      });
       notify(deps.onChange, { type: 'tenant_disabled', tenantId: id });
       return t;
     },

@@ -39,7 +39,6 @@ async function setup(hasherOverride?: PasswordHasher) {
 test('the right password logs in, records the login and returns no hash', async () => {
   const { accounts, tenantId, email, clock } = await setup();
   const res = await accounts.authenticate({ tenantId, email: email.toUpperCase(), password: 'correct-horse', ip: '192.0.2.1' });
-  assert.equal(res.ok, true);
   assert.ok(res.ok);
   assert.equal(res.user.email, email);
   assert.deepEqual(res.user.lastLoginAt, clock.now());
@@ -158,4 +157,11 @@ test('importUsers creates every row or none, naming the rows at fault', async ()
   assert.deepEqual(res, { created: 2 });
   assert.equal((await accounts.authenticate({ tenantId, email: 'ok1@example.com', password: 'long-enough-1' })).ok, true);
   assert.equal((await accounts.getUser(tenantId, 'ok2@example.com'))?.hasPassword, false);
+  for (const notAList of ['x', null, {}, []]) {
+    await assert.rejects(accounts.importUsers(tenantId, notAList as never), { code: 'import_invalid', message: 'the import contains no users' });
+  }
+  await assert.rejects(accounts.importUsers(tenantId, [null] as never), (err: any) => {
+    assert.deepEqual(err.options.fields, [{ field: 'row 1', message: 'must be an object with an email' }]);
+    return true;
+  });
 });

@@ -69,6 +69,21 @@ test('success resets the account counter', async () => {
   assert.equal((await throttle.check(attempt)).locked, false, 'four new failures are below the limit again');
 });
 
+test('guard() tells whether the account has a counter; a success given its answer deletes only an existing one', async () => {
+  const { throttle, attempt } = setup();
+  const counter = () => shared.db.loginThrottle.findUnique({ where: { key: accountKey(attempt.tenantId, attempt.email) } });
+  await throttle.recordFailure({ ...attempt, email: `other-${attempt.email}` });
+  const clean = await throttle.guard(attempt);
+  assert.equal(clean.accountCounter, false, 'an IP counter is not an account counter');
+  await fail(throttle, attempt, 1);
+  await throttle.recordSuccess(attempt, clean);
+  assert.equal((await counter())?.failures, 1, 'nothing to clear when guard() saw no counter: no write');
+  const seen = await throttle.guard(attempt);
+  assert.equal(seen.accountCounter, true);
+  await throttle.recordSuccess(attempt, seen);
+  assert.equal(await counter(), null);
+});
+
 test('failures older than the lock window are forgotten', async () => {
   const { clock, throttle, attempt } = setup();
   await fail(throttle, attempt, 4);

@@ -3,13 +3,11 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { notFound, validationError } from '../../shared/errors.js';
-import { missingDetails, type Tenant } from '../../tenants/tenants.js';
+import { tenantView } from '../../tenants/tenants.js';
 import type { Broker } from '../index.js';
 import { callerOf, requireService } from './auth.js';
 import { readJson } from './body.js';
 import { auditQuerySchema, checkBodySchema, parse } from './schemas.js';
-
-const tenantView = (t: Tenant) => ({ ...t, missingDetails: missingDetails(t) });
 
 async function objectBody(ctx: Context): Promise<Record<string, unknown>> {
   const body = await readJson(ctx);

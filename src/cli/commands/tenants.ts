@@ -4,7 +4,8 @@ import type { CliContext } from '../context.js';
 import { act, leaf } from '../action.js';
 import { keyValues, table } from '../format.js';
 import { notFound } from '../../shared/errors.js';
-import { missingDetails, type Tenant, type TenantDetails } from '../../tenants/tenants.js';
+import { missingDetails, tenantView, type Tenant, type TenantDetails } from '../../tenants/tenants.js';
+import { FLAGS } from '../../tenants/validate.js';
 
 const DETAIL_OPTIONS: [flag: string, key: keyof TenantDetails, help: string][] = [
   ['--qbusiness-application-id <id>', 'qbusinessApplicationId', 'Q Business application ID (36 characters)'],
@@ -31,7 +32,7 @@ function detailsFrom(opts: Record<string, unknown>): TenantDetails {
   for (const [, key] of DETAIL_OPTIONS) {
     const v = opts[key];
     if (v === undefined) continue;
-    if (key === 'allowBackendAccess' || key === 'auditQueryText') {
+    if ((FLAGS as readonly string[]).includes(key)) {
       out[key] = /^(true|yes|1)$/i.test(String(v)) ? true : /^(false|no|0)$/i.test(String(v)) ? false : v;
     } else out[key] = v;
   }
@@ -68,7 +69,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
   act(ctx, leaf(tenants, 'show <id>', 'show a tenant with all its details'), async ({ deps, args }) => {
     const t = await (await deps()).tenants.get(args[0]!);
     if (!t) throw notFound('tenant', args[0]!);
-    return { data: { ...t, missingDetails: missingDetails(t) }, text: describe(t) };
+    return { data: tenantView(t), text: describe(t) };
   });
 
   act(ctx, withDetailOptions(leaf(tenants, 'update <id>', 'change a tenant\'s name or details').option('--name <name>', 'display name')),

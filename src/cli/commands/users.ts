@@ -7,6 +7,7 @@ import { readPassword } from '../password-input.js';
 import { parseUserFile, splitGroups, type ImportFormat } from '../../accounts/import.js';
 import { AppError, notFound } from '../../shared/errors.js';
 import type { Account } from '../../accounts/accounts.js';
+import { normalizeEmail } from '../../accounts/validate.js';
 
 const tenantOpt = (cmd: Command) => cmd.requiredOption('--tenant <id>', 'tenant ID');
 
@@ -72,6 +73,6 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
     async ({ deps, args, opts }) => {
       const password = (await readPassword(ctx.io, opts, true))!;
       await (await deps()).accounts.setPassword(opts.tenant as string, args[0]!, password);
-      return { data: { email: args[0]!.toLowerCase(), tenantId: opts.tenant, passwordSet: true }, text: `password set for ${args[0]}` };
+      return { data: { email: normalizeEmail(args[0]!), tenantId: opts.tenant, passwordSet: true }, text: `password set for ${args[0]}` };
     });
 }
