@@ -34,3 +34,9 @@ const JSON_CODES: Record<AuthFailureKind, string> = {
 export function authError(kind: AuthFailureKind, message: string, protocol: 'query' | 'json'): ServiceError {
   return new ServiceError((protocol === 'query' ? QUERY_CODES : JSON_CODES)[kind], 403, message);
 }
+
+/** A body over the sandbox's limit, answered before anything else as AWS's front end does (413). */
+export function bodyTooLargeError(limitBytes: number, protocol: 'query' | 'json'): ServiceError {
+  return new ServiceError(protocol === 'query' ? 'RequestEntityTooLarge' : 'RequestEntityTooLargeException', 413,
+    `Request body is larger than ${limitBytes} bytes.`);
+}

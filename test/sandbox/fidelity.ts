@@ -16,6 +16,7 @@ const COMMON_ERRORS = new Set([
   'InvalidClientTokenId', 'SignatureDoesNotMatch', 'ExpiredToken', 'MissingAuthenticationToken', 'IncompleteSignature',
   'UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'MissingAuthenticationTokenException',
   'IncompleteSignatureException', 'AccessDenied', 'ValidationError', 'InvalidAction',
+  'RequestEntityTooLarge', 'RequestEntityTooLargeException',
 ]);
 
 const cache = new Map<string, Model>();

@@ -81,6 +81,13 @@ test('a cold key cache fetches the JWKS once for an unknown kid', async () => {
   }
 });
 
+test('a body over 1 MiB is refused with 413 before the signature is checked (HTTP/1.1)', async () => {
+  const err = await expectError(h.exchange(creds, 'x'.repeat(1_100_000)), 'RequestEntityTooLargeException', 413);
+  assert.match(String(err['error_description']), /larger than 1048576 bytes/);
+  assert.equal(h.sandbox.calls.at(-1)?.caller, 'anonymous');
+  assert.ok(await h.exchange(creds, await h.issuer.mint(alice)));
+});
+
 test('the email claim must map to exactly one identity-store user', async () => {
   await refused(await h.issuer.mint({ email: 'nobody@example.com' }), /matches 0 users on 'emails.value'/);
   await refused(await h.issuer.mint({ sub: 'x' }), /no string claim 'email'/);

@@ -141,6 +141,13 @@ test('bad signatures, unknown keys and expired sessions on Q Business', async ()
   }
 });
 
+test('a body over 1 MiB is refused with 413 in the JSON error shape (HTTP/2)', async () => {
+  const err = await expectError(h.search(alice, { queryText: 'x'.repeat(1_100_000) }), 'RequestEntityTooLargeException', 413);
+  assert.match(err.message, /larger than 1048576 bytes/);
+  assert.equal(h.sandbox.calls.at(-1)?.outcome, 'RequestEntityTooLargeException');
+  await h.search(alice); // the connection still serves requests
+});
+
 test('every response in this file matches the service models', () => {
   assert.deepEqual(checkAll(h.sandbox.responses), []);
 });

@@ -1,6 +1,7 @@
 // A protocol-neutral view of one request, read fully into memory (bodies are small JSON/form).
 import type http from 'node:http';
 import type http2 from 'node:http2';
+import { BodyTooLargeError, readBounded } from '../../http/form.js';
 
 export interface SandboxRequest {
   method: string;
@@ -11,6 +12,8 @@ export interface SandboxRequest {
   /** Lower-case names; HTTP/2 pseudo-headers such as `:authority` included. */
   headers: Record<string, string>;
   body: Buffer;
+  /** The body was over MAX_BODY_BYTES: it was dropped (body is empty) and the service answers 413. */
+  bodyTooLarge?: boolean;
 }
 
 export interface SandboxResponse {
@@ -19,15 +22,17 @@ export interface SandboxResponse {
   body: string;
 }
 
-const MAX_BODY = 1024 * 1024;
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 export async function readRequest(req: http.IncomingMessage | http2.Http2ServerRequest): Promise<SandboxRequest> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new Error('request body too large');
-    chunks.push(chunk);
+  let body: Buffer;
+  let bodyTooLarge = false;
+  try {
+    body = await readBounded(req, MAX_BODY_BYTES);
+  } catch (e) {
+    if (!(e instanceof BodyTooLargeError)) throw e;
+    body = Buffer.alloc(0);
+    bodyTooLarge = true;
   }
   const url = req.url ?? '/';
   const q = url.indexOf('?');
@@ -42,6 +47,7 @@ export async function readRequest(req: http.IncomingMessage | http2.Http2ServerR
     rawQuery: q === -1 ? '' : url.slice(q + 1),
     query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
     headers,
-    body: Buffer.concat(chunks),
+    body,
+    ...(bodyTooLarge ? { bodyTooLarge } : {}),
   };
 }

@@ -2,39 +2,20 @@
 import type { SandboxContext } from '../context.js';
 import type { SandboxRequest, SandboxResponse } from '../http/request.js';
 import type { Caller } from '../state/model.js';
-import { ServiceError, authError } from '../errors.js';
-import { AuthFailure } from '../sigv4/verify.js';
-import { jsonResponse, parseJsonBody } from '../http/json.js';
-import { newUuid } from '../util.js';
+import { ServiceError } from '../errors.js';
+import { parseJsonBody } from '../http/json.js';
+import { jsonProtocol, serve, type Outcome } from '../http/pipeline.js';
 import { cannotParse } from './errors.js';
 import { validateSrc } from './validate-src.js';
 import { searchRelevantContent } from './search.js';
 import { createDataAccessor, deleteDataAccessor, findApplication, getDataAccessor, listDataAccessors } from './data-accessors.js';
 
-type Result = { output: Record<string, unknown>; detail: Record<string, unknown> };
+const QBUSINESS = jsonProtocol('qbusiness', (e) => ({ message: e.message, ...e.extra }));
 
-export async function handleQBusiness(ctx: SandboxContext, req: SandboxRequest): Promise<SandboxResponse> {
-  const requestId = newUuid();
+export function handleQBusiness(ctx: SandboxContext, req: SandboxRequest): Promise<SandboxResponse> {
   const parts = req.path.split('/').slice(2).map((p) => safeDecode(p));
   const operation = operationOf(req.method, parts);
-  let caller: Caller | undefined;
-  try {
-    let region: string;
-    try {
-      ({ caller, region } = ctx.verify(req, 'qbusiness'));
-    } catch (e) {
-      if (e instanceof AuthFailure) throw authError(e.kind, e.message, 'json');
-      throw e;
-    }
-    const result = dispatch(ctx, req, caller, region, operation, parts);
-    record(ctx, operation, caller, 'ok', 200, result.output, result.detail);
-    return jsonResponse(200, result.output, requestId);
-  } catch (e) {
-    const error = e instanceof ServiceError ? e : new ServiceError('InternalServerException', 500, 'Internal server error.');
-    const out = { message: error.message, ...error.extra };
-    record(ctx, operation, caller, error.code, error.status, out);
-    return jsonResponse(error.status, out, requestId, error.code);
-  }
+  return serve(ctx, req, QBUSINESS, { operation, run: (caller, region) => dispatch(ctx, req, caller, region, operation, parts) });
 }
 
 function operationOf(method: string, parts: string[]): string {
@@ -45,7 +26,7 @@ function operationOf(method: string, parts: string[]): string {
   return 'Unknown';
 }
 
-function dispatch(ctx: SandboxContext, req: SandboxRequest, caller: Caller, region: string, operation: string, parts: string[]): Result {
+function dispatch(ctx: SandboxContext, req: SandboxRequest, caller: Caller, region: string, operation: string, parts: string[]): Outcome {
   const applicationId = parts[0] ?? '';
   const body = () => {
     const parsed = parseJsonBody(req.body);
@@ -74,12 +55,4 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
-}
-
-function record(ctx: SandboxContext, operation: string, caller: Caller | undefined, outcome: string, status: number,
-  output: Record<string, unknown>, detail?: Record<string, unknown>): void {
-  ctx.recorder.record(
-    { service: 'qbusiness', operation, caller: caller?.arn ?? 'anonymous', outcome, at: ctx.now(), ...(detail ? { detail } : {}) },
-    { service: 'qbusiness', operation, status, ...(outcome === 'ok' ? {} : { errorCode: outcome }), output },
-  );
 }

@@ -4,14 +4,10 @@ import type { SandboxContext } from '../context.js';
 import type { Caller, IdentityContext, Role } from '../state/model.js';
 import { ServiceError } from '../errors.js';
 import { IDENTITY_CENTER_PROVIDER_ARN, openIdentityContext } from '../state/identity-context.js';
+import type { Outcome } from '../http/pipeline.js';
 import type { AssumeRoleInput, ProvidedContext } from './validate.js';
 
-export interface AssumeRoleOutput {
-  result: Record<string, unknown>;
-  detail: Record<string, unknown>;
-}
-
-export function assumeRole(ctx: SandboxContext, caller: Caller, input: AssumeRoleInput): AssumeRoleOutput {
+export function assumeRole(ctx: SandboxContext, caller: Caller, input: AssumeRoleInput): Outcome {
   const denied = (action: string) => new ServiceError('AccessDenied', 403,
     `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${input.roleArn}`);
   // Identity-enhanced sessions carry an AWS-managed allow-list policy that excludes STS.
@@ -38,7 +34,7 @@ export function assumeRole(ctx: SandboxContext, caller: Caller, input: AssumeRol
   });
   const packed = input.tags.length > 0 ? Math.min(100, Math.ceil(JSON.stringify(input.tags).length / 20)) : undefined;
   return {
-    result: {
+    output: {
       Credentials: {
         AccessKeyId: session.accessKeyId,
         SecretAccessKey: session.secretAccessKey,
