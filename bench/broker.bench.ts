@@ -12,7 +12,7 @@
 // BENCH_PROFILE=dir: --cpu-prof on the app process (whole run), plus one CPU profile per
 // measured phase (dir/app-cached-rounds.cpuprofile, dir/app-throughput.cpuprofile).
 import { fork, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { QBusinessClient, SearchRelevantContentCommand } from '@aws-sdk/client-qbusiness';
@@ -24,12 +24,13 @@ import { createLogger } from '../src/shared/logger.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { FAST_ARGON2 } from '../test/helpers/idp.js';
 import { IDS, tenantDetails } from '../test/broker/e2e-fixture.js';
-import { median, mib, request, throughput } from './lib.js';
+import { median, mib, p90, request, signIn, throughput, tokenRequest } from './lib.js';
 
 const USERS = 100;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = 32;
+const HEALTH_ROUNDS = 1000;
 const PORT = 40000 + Math.floor(Math.random() * 1000);
 const ISSUER = `http://127.0.0.1:${PORT}`;
 const REDIRECT = 'http://127.0.0.1:9/cb';
@@ -65,7 +66,8 @@ try {
 
   // 2. Seed the database through the app's own services, as an operator would.
   const env = { ISSUER, PORT: String(PORT), DATABASE_URL: database.url, SECRET_KEY: randomBytes(32).toString('hex'), KEY_ACTIVATION_DELAY: '0', CREDENTIAL_CACHE_MAX: '10000' };
-  const seed = await createApp({ config: loadConfig({ ...env, NODE_ENV: 'test' }), db: createDb(database.url), logger: createLogger('silent'), hasherOptions: FAST_ARGON2 });
+  const config = loadConfig({ ...env, NODE_ENV: 'test' });
+  const seed = await createApp({ config, db: createDb(database.url), logger: createLogger('silent'), hasherOptions: FAST_ARGON2 });
   await seed.tenants.add({ id: TENANT, name: 'A', ...tenantDetails(sandboxUrl) });
   await seed.clients.add({ name: 'ISV data accessor', kind: 'data-accessor', clientId: DATA_ACCESSOR });
   const web = await seed.clients.add({ name: 'bench web', kind: 'web', firstParty: true, redirectUris: [REDIRECT] });
@@ -89,44 +91,13 @@ try {
   await ready(appChild);
 
   // 4. Real tokens: client credentials for the service, a sign-in per user.
-  const form = { 'content-type': 'application/x-www-form-urlencoded' };
-  const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-  const cc = await request(`${ISSUER}/token`, { method: 'POST', headers: { ...form, authorization: basic(svc.clientId, svc.clientSecret!) }, body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'search', resource: `${ISSUER}/api` }).toString() });
-  if (cc.status !== 200) throw new Error(`client credentials: ${cc.status} ${cc.body}`);
-  const serviceToken = JSON.parse(cc.body).access_token as string;
-
-  async function signIn(email: string, password: string): Promise<string> {
-    const verifier = randomBytes(32).toString('base64url');
-    const challenge = createHash('sha256').update(verifier).digest('base64url');
-    const jar = new Map<string, string>();
-    const keep = (setCookie: string[] | undefined) => {
-      for (const c of setCookie ?? []) { const [p] = c.split(';'); const i = p!.indexOf('='); jar.set(p!.slice(0, i), p!.slice(i + 1)); }
-    };
-    const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    const q = new URLSearchParams({ client_id: web.clientId, response_type: 'code', redirect_uri: REDIRECT, scope: 'openid email tenant groups', code_challenge: challenge, code_challenge_method: 'S256' });
-    let r = await request(`${ISSUER}/auth?${q}`);
-    keep(r.headers['set-cookie']);
-    const interaction = r.headers.location!;
-    await request(`${ISSUER}${interaction}`, { headers: { cookie: cookie() } });
-    r = await request(`${ISSUER}${interaction}/login`, { method: 'POST', headers: { ...form, cookie: cookie() }, body: new URLSearchParams({ tenant: TENANT, email, password }).toString() });
-    keep(r.headers['set-cookie']);
-    for (let i = 0; i < 4 && !r.headers.location?.startsWith(REDIRECT); i++) {
-      if (r.status === 200) { // consent page: approve
-        const uid = /\/interaction\/([^/"]+)\/confirm/.exec(r.body)![1];
-        r = await request(`${ISSUER}/interaction/${uid}/confirm`, { method: 'POST', headers: { ...form, cookie: cookie() } });
-      } else {
-        r = await request(new URL(r.headers.location!, ISSUER).toString(), { headers: { cookie: cookie() } });
-      }
-      keep(r.headers['set-cookie']);
-    }
-    const code = new URL(r.headers.location!).searchParams.get('code');
-    if (!code) throw new Error(`sign-in of ${email} did not return a code: ${r.status} ${r.headers.location}`);
-    const t = await request(`${ISSUER}/token`, { method: 'POST', headers: { ...form, authorization: basic(web.clientId, web.clientSecret!) }, body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }).toString() });
-    if (t.status !== 200) throw new Error(`code grant: ${t.status} ${t.body}`);
-    return JSON.parse(t.body).id_token as string;
-  }
+  const cc = await tokenRequest(ISSUER, svc, { grant_type: 'client_credentials', scope: 'search', resource: config.BROKER_AUDIENCE }, 'client credentials');
+  const serviceToken = cc.access_token!;
   const idTokens: string[] = [];
-  for (const a of accounts) idTokens.push(await signIn(a.email, a.password));
+  for (const a of accounts) {
+    const t = await signIn({ issuer: ISSUER, client: web, redirectUri: REDIRECT, tenant: TENANT, email: a.email, password: a.password, scope: 'openid email tenant groups' });
+    idTokens.push(t.id_token!);
+  }
 
   const searchUrl = `${ISSUER}/api/v1/tenants/${TENANT}/search`;
   const headers = { authorization: `Bearer ${serviceToken}`, 'content-type': 'application/json' };
@@ -181,7 +152,7 @@ try {
   }
   const cpuPerSearch = (await cpu() - cpuBefore) / ROUNDS; // only the broker calls reach the app
   await profile('cached-rounds', false);
-  for (let i = 0; i < 1000; i++) { const s = performance.now(); await health(); tHealth.push(performance.now() - s); }
+  for (let i = 0; i < HEALTH_ROUNDS; i++) { const s = performance.now(); await health(); tHealth.push(performance.now() - s); }
 
   // 6. 100 distinct users: first searches (full exchange each), memory, then throughput.
   type Mem = { rss: number; heapUsed: number; sessions: number };
@@ -195,9 +166,8 @@ try {
   let n = 0;
   await profile('throughput', true);
   const cpuBeforeLoad = await cpu();
-  let done = 0;
-  const rps = await throughput(async () => { await search(bodies[n++ % USERS]!); done++; }, { seconds: SECONDS, concurrency: CONCURRENCY });
-  const cpuPerSearchLoaded = (await cpu() - cpuBeforeLoad) / done;
+  const load = await throughput(() => search(bodies[n++ % USERS]!), { seconds: SECONDS, concurrency: CONCURRENCY });
+  const cpuPerSearchLoaded = (await cpu() - cpuBeforeLoad) / load.count;
   await profile('throughput', false);
   const end = await ask<Mem>(appChild, { type: 'memory' });
 
@@ -205,7 +175,6 @@ try {
   const md = median(tDirect);
   const ms = (x: number) => `${x.toFixed(2)} ms`;
   const kib = (x: number) => `${(x / 1024).toFixed(1)} KiB`;
-  const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)]!;
   console.log(`
 Command: ${cmd}   (node ${process.version}; sandbox, app and load generator in three processes; ${ROUNDS} interleaved rounds)
 | Measure | Result |
@@ -214,9 +183,9 @@ Command: ${cmd}   (node ${process.version}; sandbox, app and load generator in t
 | Cached search via the broker HTTP API (\`POST /api/v1/tenants/{id}/search\`, keep-alive HTTP/1.1), median | ${ms(mb)} (p90 ${ms(p90(tBroker))}) |
 | Ratio broker / direct (goal ≤ 1.2) | ${(mb / md).toFixed(2)}× |
 | App process CPU per cached search (all threads incl. V8 GC helpers; includes the SDK call it makes), sequential / under load | ${(cpuPerSearch / 1000).toFixed(2)} ms / ${(cpuPerSearchLoaded / 1000).toFixed(2)} ms |
-| For scale: a round trip to the app process, \`GET /healthz\` (same middleware, no auth, no AWS), median of 1000 | ${ms(median(tHealth))} |
+| For scale: a round trip to the app process, \`GET /healthz\` (same middleware, no auth, no AWS), median of ${HEALTH_ROUNDS} | ${ms(median(tHealth))} |
 | First search, full exchange, median over ${USERS} distinct users | ${ms(median(tFirst))} (p90 ${ms(p90(tFirst))}) |
-| Searches per second, ${USERS} distinct cached users, ${CONCURRENCY} concurrent | ${Math.round(rps)} |
+| Searches per second, ${USERS} distinct cached users, ${CONCURRENCY} concurrent | ${Math.round(load.perSecond)} |
 | Memory per cached user in the app process (heap / RSS delta ÷ ${cachedUsers}) | ${kib((after.heapUsed - before.heapUsed) / cachedUsers)} heap / ${kib((after.rss - before.rss) / cachedUsers)} RSS |
 | App process after the run | heap ${mib(end.heapUsed)} MiB, RSS ${mib(end.rss)} MiB |
 `);

@@ -2,13 +2,13 @@
 // Full password logins use argon2id m=7 MiB, t=5, p=1 (Keycloak's default) so the figure
 // compares with Keycloak's published ~15 logins/s per vCPU.
 import { fork } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { loadConfig } from '../src/config/load.js';
 import { createDb } from '../src/db/client.js';
 import { createApp } from '../src/app.js';
 import { createLogger } from '../src/shared/logger.js';
-import { median, request, throughput, mib } from './lib.js';
+import { median, request, signIn, throughput, tokenRequest, mib } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -20,7 +20,8 @@ const USERS = 50;
 
 const database = await createTestDatabase();
 const env = { ISSUER, PORT: String(PORT), DATABASE_URL: database.url, SECRET_KEY: randomBytes(32).toString('hex'), KEY_ACTIVATION_DELAY: '0' };
-const seedApp = await createApp({ config: loadConfig({ ...env, NODE_ENV: 'test' }), db: createDb(database.url), logger: createLogger('silent'), hasherOptions: { ...ARGON, parallelism: 1 } });
+const config = loadConfig({ ...env, NODE_ENV: 'test' });
+const seedApp = await createApp({ config, db: createDb(database.url), logger: createLogger('silent'), hasherOptions: { ...ARGON, parallelism: 1 } });
 await seedApp.tenants.add({ id: 'bench', name: 'Bench' });
 for (let i = 0; i < USERS; i++) await seedApp.accounts.addUser({ tenantId: 'bench', email: `u${i}@bench.test`, password: `password-${i}` });
 const web = await seedApp.clients.add({ name: 'bench web', kind: 'web', firstParty: true, redirectUris: [REDIRECT] });
@@ -34,63 +35,25 @@ const child = fork(new URL('./idp-server.ts', import.meta.url).pathname, [], {
 await new Promise((ok) => child.once('message', ok));
 const rss = () => new Promise<number>((ok) => { child.once('message', (m: { rss: number }) => ok(m.rss)); child.send({ rss: true }); });
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-const form = { 'content-type': 'application/x-www-form-urlencoded' };
-const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-const keep = (jar: Map<string, string>, setCookie: string[] | undefined) => {
-  for (const c of setCookie ?? []) { const [p] = c.split(';'); const i = p!.indexOf('='); jar.set(p!.slice(0, i), p!.slice(i + 1)); }
-};
-
 let userSeq = 0;
 async function login(scope = 'openid email'): Promise<{ refresh?: string }> {
   const n = userSeq++ % USERS;
-  const verifier = randomBytes(32).toString('base64url');
-  const challenge = createHash('sha256').update(verifier).digest('base64url');
-  const jar = new Map<string, string>();
-  const q = new URLSearchParams({ client_id: web.clientId, response_type: 'code', redirect_uri: REDIRECT, scope, code_challenge: challenge, code_challenge_method: 'S256', ...(scope.includes('offline') ? { prompt: 'consent' } : {}) });
-  let r = await request(`${ISSUER}/auth?${q}`);
-  keep(jar, r.headers['set-cookie']);
-  const interaction = r.headers.location!;
-  r = await request(`${ISSUER}${interaction}`, { headers: { cookie: cookieHeader(jar) } });
-  r = await request(`${ISSUER}${interaction}/login`, { method: 'POST', headers: { ...form, cookie: cookieHeader(jar) }, body: new URLSearchParams({ tenant: 'bench', email: `u${n}@bench.test`, password: `password-${n}` }).toString() });
-  keep(jar, r.headers['set-cookie']);
-  for (let i = 0; i < 4 && !r.headers.location!.startsWith(REDIRECT); i++) {
-    const next = new URL(r.headers.location!, ISSUER).toString();
-    r = await request(next, { headers: { cookie: cookieHeader(jar) } });
-    keep(jar, r.headers['set-cookie']);
-    if (r.status === 200) { // consent page (offline_access): approve
-      const uid = /\/interaction\/([^/"]+)\/confirm/.exec(r.body)![1];
-      r = await request(`${ISSUER}/interaction/${uid}/confirm`, { method: 'POST', headers: { ...form, cookie: cookieHeader(jar) } });
-      keep(jar, r.headers['set-cookie']);
-    }
-  }
-  const code = new URL(r.headers.location!).searchParams.get('code')!;
-  const t = await request(`${ISSUER}/token`, { method: 'POST', headers: { ...form, authorization: basic(web.clientId, web.clientSecret!) }, body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }).toString() });
-  if (t.status !== 200) throw new Error(`token: ${t.status} ${t.body}`);
-  return { refresh: JSON.parse(t.body).refresh_token };
+  const t = await signIn({
+    issuer: ISSUER, client: web, redirectUri: REDIRECT, tenant: 'bench', email: `u${n}@bench.test`, password: `password-${n}`,
+    scope, prompt: scope.includes('offline') ? 'consent' : undefined,
+  });
+  return { refresh: t.refresh_token };
 }
 
 async function clientCredentials() {
-  const r = await request(`${ISSUER}/token`, { method: 'POST', headers: { ...form, authorization: basic(svc.clientId, svc.clientSecret!) }, body: `grant_type=client_credentials&scope=search&resource=${encodeURIComponent(`${ISSUER}/api`)}` });
-  if (r.status !== 200) throw new Error(`cc: ${r.status} ${r.body}`);
+  await tokenRequest(ISSUER, svc, { grant_type: 'client_credentials', scope: 'search', resource: config.BROKER_AUDIENCE }, 'cc');
 }
 
+/** Each load loop owns one refresh token (its slot): rotation makes every refresh token single-use. */
 const refreshTokens: string[] = [];
 async function refresh(slot: number) {
-  const r = await request(`${ISSUER}/token`, { method: 'POST', headers: { ...form, authorization: basic(web.clientId, web.clientSecret!) }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshTokens[slot]! }).toString() });
-  if (r.status !== 200) throw new Error(`refresh: ${r.status} ${r.body}`);
-  refreshTokens[slot] = JSON.parse(r.body).refresh_token;
-}
-
-/** Each loop owns one refresh token: rotation makes every refresh token single-use. */
-async function refreshThroughput(): Promise<number> {
-  const end = performance.now() + SECONDS * 1000;
-  const start = performance.now();
-  let done = 0;
-  await Promise.all(refreshTokens.map(async (_, slot) => {
-    while (performance.now() < end) { await refresh(slot); done++; }
-  }));
-  return done / ((performance.now() - start) / 1000);
+  const t = await tokenRequest(ISSUER, web, { grant_type: 'refresh_token', refresh_token: refreshTokens[slot]! }, 'refresh');
+  refreshTokens[slot] = t.refresh_token!;
 }
 
 let flip = 0;
@@ -104,10 +67,10 @@ const results: Record<string, number[]> = { logins: [], clientCredentials: [], r
 const REFRESH_CONCURRENCY = 16;
 for (let i = 0; i < REFRESH_CONCURRENCY; i++) refreshTokens.push((await login('openid offline_access')).refresh!);
 for (let round = 0; round < ROUNDS; round++) {
-  results.logins!.push(await throughput(() => login().then(() => {}), { seconds: SECONDS, concurrency: 8 }));
-  results.clientCredentials!.push(await throughput(clientCredentials, { seconds: SECONDS, concurrency: 32 }));
-  results.refresh!.push(await refreshThroughput());
-  results.metadata!.push(await throughput(metadata, { seconds: SECONDS, concurrency: 64 }));
+  results.logins!.push((await throughput(() => login(), { seconds: SECONDS, concurrency: 8 })).perSecond);
+  results.clientCredentials!.push((await throughput(clientCredentials, { seconds: SECONDS, concurrency: 32 })).perSecond);
+  results.refresh!.push((await throughput(refresh, { seconds: SECONDS, concurrency: REFRESH_CONCURRENCY })).perSecond);
+  results.metadata!.push((await throughput(metadata, { seconds: SECONDS, concurrency: 64 })).perSecond);
 }
 const burstStart = performance.now();
 await Promise.all(Array.from({ length: 200 }, () => login()));
