@@ -17,7 +17,7 @@ export async function startDemo(app: App, config: Config): Promise<Demo> {
   const dataAccessorClientId = await ensureDataAccessorClient(app);
   const fixture = loadFixture(config.SANDBOX_FIXTURE ?? DEMO_FIXTURE_PATH, { ISSUER: config.ISSUER, DATA_ACCESSOR_CLIENT_ID: dataAccessorClientId });
   const sandbox = await startSandbox({ fixture, port: config.SANDBOX_PORT, host: '127.0.0.1' }).catch(() => startSandbox({ fixture, port: 0, host: '127.0.0.1' }));
-  const setup = demoSetup(fixture, DEMO_TENANT_ID);
+  const setup = demoSetup(sandbox, DEMO_TENANT_ID);
   const clients = await seedDemo(app, { setup, sandboxUrl: sandbox.url, dataDir: config.DATA_DIR, issuer: config.ISSUER });
   return {
     sandbox, clients,

@@ -22,7 +22,7 @@ export async function runSandbox(opts: RunSandboxOptions): Promise<Sandbox> {
   out(`  fixture: ${fixturePath}`);
   out('  point every AWS SDK client at it with `endpoint`; any region name works.');
   try {
-    const d = demoSetup(fixture, DEMO_TENANT_ID);
+    const d = demoSetup(sandbox, DEMO_TENANT_ID);
     out(`Tenant '${d.tenantId}' (sandbox-only credentials from the fixture):`);
     out(`  ISV base principal      ${d.principalArn}`);
     out(`  AWS_ACCESS_KEY_ID       ${d.accessKeyId}`);

@@ -2,7 +2,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SandboxFixture } from './fixture/types.js';
-import { buildWorld } from './state/world.js';
+import type { Caller } from './state/model.js';
+import { buildWorld, type World } from './state/world.js';
+import { trustedActions } from './sts/assume-role.js';
 
 export const DEMO_TENANT_ID = 'demo';
 
@@ -32,15 +34,21 @@ export interface TenantSetup {
   audiences: string[];
 }
 
-/** Finds the data accessor whose external id is `tenantId` and everything the ISV needs to call it. */
-export function demoSetup(fixture: SandboxFixture, tenantId: string = DEMO_TENANT_ID): TenantSetup {
-  const world = buildWorld(fixture);
+/**
+ * Finds the data accessor whose external id is `tenantId` and everything the ISV needs to call it,
+ * in a started sandbox (its live state) or its world; from a fixture alone (no sandbox in this
+ * process) the world is built once here.
+ */
+export function demoSetup(source: { world: World } | World | SandboxFixture, tenantId: string = DEMO_TENANT_ID): TenantSetup {
+  const world = 'world' in source ? source.world : isWorld(source) ? source : buildWorld(source);
   for (const app of world.applications.values()) {
     for (const da of app.dataAccessors.values()) {
       if (da.externalId !== tenantId) continue;
       const role = world.roles.get(da.principal);
-      const trusted = new Set(role?.trust.filter((t) => t.actions.has('sts:AssumeRole')).map((t) => t.principal));
-      const principal = [...world.principals.values()].find((p) => trusted.has(p.arn) || trusted.has(`arn:aws:iam::${p.accountId}:root`));
+      const principal = role && [...world.principals.values()].find((p) => {
+        const caller: Caller = { kind: 'principal', arn: p.arn, accountId: p.accountId, principal: p };
+        return trustedActions(role, caller).has('sts:AssumeRole');
+      });
       if (!principal) throw new Error(`no principal with keys is trusted by ${da.principal}`);
       const tti = app.instance.trustedTokenIssuers.get(da.trustedTokenIssuerArn);
       return {
@@ -63,3 +71,5 @@ export function demoSetup(fixture: SandboxFixture, tenantId: string = DEMO_TENAN
   }
   throw new Error(`the fixture has no data accessor with external id '${tenantId}'`);
 }
+
+const isWorld = (source: World | SandboxFixture): source is World => source.principals instanceof Map;

@@ -42,7 +42,7 @@ before(async () => {
   await idp.app.clients.add({ name: 'Q Business data accessor', kind: 'data-accessor', clientId: DATA_ACCESSOR_CLIENT_ID });
   const fixture = loadFixture(DEMO_FIXTURE_PATH, { ISSUER: idp.issuer, DATA_ACCESSOR_CLIENT_ID });
   sandbox = await startSandbox({ fixture });
-  setup = demoSetup(fixture);
+  setup = demoSetup(sandbox);
   assert.equal(setup.tenantId, DEMO_TENANT_ID);
   assert.equal(setup.issuerUrl, idp.issuer, 'the customer trusts our issuer');
 

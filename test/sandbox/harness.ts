@@ -37,7 +37,7 @@ export async function startHarness(): Promise<Harness> {
   const issuer = await startTestIssuer({ audience: CLIENT_ID, now: clock.now });
   const fixture = loadFixture(DEMO_FIXTURE_PATH, { ISSUER: issuer.url, DATA_ACCESSOR_CLIENT_ID: CLIENT_ID });
   const sandbox = await startSandbox({ fixture, now: clock.now, captureResponses: true });
-  const setup = demoSetup(fixture, DEMO_TENANT_ID);
+  const setup = demoSetup(sandbox, DEMO_TENANT_ID);
   const clients: { destroy(): void }[] = [];
   const track = <T extends { destroy(): void }>(c: T): T => { clients.push(c); return c; };
   const base = { accessKeyId: setup.accessKeyId, secretAccessKey: setup.secretAccessKey };

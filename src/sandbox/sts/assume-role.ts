@@ -52,7 +52,7 @@ export function assumeRole(ctx: SandboxContext, caller: Caller, input: AssumeRol
 }
 
 /** Actions the role's trust policy grants this caller (by ARN, by the caller's role, or by account root). */
-function trustedActions(role: Role, caller: Caller): Set<string> {
+export function trustedActions(role: Role, caller: Caller): Set<string> {
   const ids = new Set([caller.arn, `arn:aws:iam::${caller.accountId}:root`]);
   if (caller.kind === 'session') ids.add(caller.session.role.arn);
   const actions = new Set<string>();
