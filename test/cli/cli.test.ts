@@ -97,6 +97,8 @@ test('users: add with --password-stdin, list, disable, enable, set-password via 
   assert.equal(set.code, 0, set.err);
   assert.equal((await deps.accounts.authenticate({ tenantId: tenant, email: 'bob@example.com', password: 'new-password-1' })).ok, true);
   const warned = await cli(['users', 'set-password', 'bob@example.com', '--tenant', tenant, '--password', 'visible-password']);
+  assert.equal(warned.code, 0, warned.err);
+  assert.equal((await deps.accounts.authenticate({ tenantId: tenant, email: 'bob@example.com', password: 'visible-password' })).ok, true);
   assert.match(warned.err, /^warning: --password leaves the password in shell history/);
   assert.doesNotMatch(warned.out + warned.err, /visible-password/);
   const list = await cli(['users', 'list', '--tenant', tenant]);
@@ -134,7 +136,7 @@ test('clients, registration-info and keys', async () => {
   assert.deepEqual(info.json, {
     displayName: 'Acme Search', logoUrl: 'https://acme.example/logo.png', oidcClientId: accessor.json.clientId,
     issuer: 'https://idp.example.com', discoveryUrl: 'https://idp.example.com/.well-known/openid-configuration',
-    tenantIdHelp: info.json.tenantIdHelp,
+    tenantIdHelp: 'Each customer enters their Tenant ID (the ID column of `tti-bridge tenants list`) when adding the data accessor in their Q Business application.',
   });
   assert.match(info.json.tenantIdHelp, /tenants list/);
   const removed = await cli(['clients', 'remove', accessor.json.clientId, '--json']);

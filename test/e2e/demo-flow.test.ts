@@ -9,16 +9,12 @@ import * as oidc from 'openid-client';
 import {
   DEMO_FIXTURE_PATH, DEMO_TENANT_ID, demoSetup, loadFixture, startSandbox, type Sandbox, type TenantSetup,
 } from '../../src/sandbox/index.js';
+import { DEMO_PASSWORD, DEMO_USERS, ensureDataAccessorClient } from '../../src/demo/seed.js';
 import { startTestIdp, type TestIdp } from '../helpers/idp.js';
 import { discover, signIn, REDIRECT_URI } from '../helpers/rp.js';
 
-const DATA_ACCESSOR_CLIENT_ID = 'tti-bridge-demo-accessor';
-const DEMO_USERS = {
-  alice: { email: 'alice@example.com', name: 'Alice Nguyen', groups: ['engineering'], password: 'alice demo password' },
-  bob: { email: 'bob@example.com', name: 'Bob Okafor', groups: ['sales'], password: 'bob demo password' },
-  carol: { email: 'carol@example.com', name: 'Carol Jensen', groups: [], password: 'carol demo password' },
-};
-type DemoUser = keyof typeof DEMO_USERS;
+/** The demo users by the local part of their email (Identity Center in the fixture knows them by email). */
+type DemoUser = 'alice' | 'bob' | 'carol';
 
 let idp: TestIdp;
 let sandbox: Sandbox | undefined;
@@ -39,30 +35,34 @@ before(async () => {
       },
     },
   });
-  await idp.app.clients.add({ name: 'Q Business data accessor', kind: 'data-accessor', clientId: DATA_ACCESSOR_CLIENT_ID });
-  const fixture = loadFixture(DEMO_FIXTURE_PATH, { ISSUER: idp.issuer, DATA_ACCESSOR_CLIENT_ID });
+  const dataAccessorClientId = await ensureDataAccessorClient(idp.app);
+  const fixture = loadFixture(DEMO_FIXTURE_PATH, { ISSUER: idp.issuer, DATA_ACCESSOR_CLIENT_ID: dataAccessorClientId });
   sandbox = await startSandbox({ fixture });
   setup = demoSetup(sandbox);
   assert.equal(setup.tenantId, DEMO_TENANT_ID);
   assert.equal(setup.issuerUrl, idp.issuer, 'the customer trusts our issuer');
 
+  // By hand rather than seedDemo: an operator's tenant without allowBackendAccess, so the
+  // searches below show that user tokens alone are enough.
   await idp.app.tenants.add({
     id: DEMO_TENANT_ID, name: 'Globex Aerospace',
     qbusinessApplicationId: setup.applicationId, qbusinessRegion: setup.qbusinessRegion, retrieverId: setup.retrieverId,
     idcApplicationArn: setup.idcApplicationArn, idcRegion: setup.idcRegion, roleArn: setup.roleArn,
     stsEndpoint: sandbox.url, ssoOidcEndpoint: sandbox.url, qbusinessEndpoint: sandbox.url,
   });
-  for (const u of Object.values(DEMO_USERS)) {
-    await idp.app.accounts.addUser({ tenantId: DEMO_TENANT_ID, email: u.email, name: u.name, groups: u.groups, password: u.password });
+  for (const u of DEMO_USERS) {
+    await idp.app.accounts.addUser({ tenantId: DEMO_TENANT_ID, ...u, password: DEMO_PASSWORD });
   }
 
   const web = await idp.app.clients.add({ name: 'Globex intranet', kind: 'web', redirectUris: [REDIRECT_URI] });
   const webConfig = await discover(idp, web.clientId, web.clientSecret);
-  for (const [key, u] of Object.entries(DEMO_USERS) as [DemoUser, (typeof DEMO_USERS)[DemoUser]][]) {
-    const { tokens } = await signIn(idp, webConfig, { tenant: DEMO_TENANT_ID, email: u.email, password: u.password });
+  for (const u of DEMO_USERS) {
+    const key = u.email.slice(0, u.email.indexOf('@')) as DemoUser;
+    const { tokens } = await signIn(idp, webConfig, { tenant: DEMO_TENANT_ID, email: u.email, password: DEMO_PASSWORD });
     assert.ok(tokens.id_token, `${key} got an ID token`);
     idTokens[key] = tokens.id_token;
   }
+  assert.deepEqual(Object.keys(idTokens).sort(), ['alice', 'bob', 'carol'], 'the demo users the tests below search as');
 
   const svc = await idp.app.clients.add({ name: 'ISV search service', kind: 'service', scopes: ['search'], allowedTenants: [DEMO_TENANT_ID] });
   const svcConfig = await discover(idp, svc.clientId, svc.clientSecret);

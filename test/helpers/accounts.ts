@@ -1,4 +1,4 @@
-// Shared fixtures for account tests: cheap argon2 parameters and a controllable clock.
+// Shared fixtures for account tests: cheap argon2 parameters (also the test IdP's) and a controllable clock.
 import { createPasswordHasher, type PasswordHasherOptions } from '../../src/accounts/password.js';
 
 export const FAST_ARGON2: PasswordHasherOptions = { memoryKib: 256, timeCost: 1, parallelism: 1, maxConcurrency: 4 };

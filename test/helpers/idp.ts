@@ -7,6 +7,10 @@ import { createDb, type Db } from '../../src/db/client.js';
 import { createApp, type App, type AppDeps } from '../../src/app.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
+import { FAST_ARGON2 } from './accounts.js';
+
+// Benchmarks start the app with the same cheap argon2 parameters.
+export { FAST_ARGON2 };
 
 export interface TestIdp {
   issuer: string;
@@ -17,8 +21,6 @@ export interface TestIdp {
   stop(): Promise<void>;
   stopApp(): Promise<void>;
 }
-
-export const FAST_ARGON2 = { memoryKib: 1024, timeCost: 1, parallelism: 1 };
 
 export interface TestIdpOptions {
   env?: Record<string, string>;

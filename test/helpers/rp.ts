@@ -31,14 +31,26 @@ export async function startAuthorization(config: oidc.Configuration, scope = 'op
   return { browser, verifier, state, page };
 }
 
-export async function signIn(idp: TestIdp, config: oidc.Configuration, user: { tenant: string; email: string; password: string }, scope?: string): Promise<SignInResult> {
-  const { browser, verifier, state, page } = await startAuthorization(config, scope);
+export interface TestUser {
+  tenant: string;
+  email: string;
+  password: string;
+}
+
+/** Posts the login form of `page` and confirms the consent page when one is shown; returns where the browser stopped. */
+export async function logInAndConsent(idp: TestIdp, browser: Browser, page: { res?: Response }, user: TestUser) {
   const html = await page.res!.text();
-  let step = await browser.postForm(new URL(formAction(html, '/login'), idp.issuer).toString(), user, REDIRECT_URI);
+  let step = await browser.postForm(new URL(formAction(html, '/login'), idp.issuer).toString(), { ...user }, REDIRECT_URI);
   if (step.res && step.res.status === 200) {
     const consent = await step.res.text();
     step = await browser.postForm(new URL(formAction(consent, '/confirm'), idp.issuer).toString(), {}, REDIRECT_URI);
   }
+  return step;
+}
+
+export async function signIn(idp: TestIdp, config: oidc.Configuration, user: TestUser, scope?: string): Promise<SignInResult> {
+  const { browser, verifier, state, page } = await startAuthorization(config, scope);
+  const step = await logInAndConsent(idp, browser, page, user);
   if (!step.url.startsWith(REDIRECT_URI)) throw new Error(`sign-in did not reach the client: ${step.res?.status} ${await step.res?.text()}`);
   const tokens = await oidc.authorizationCodeGrant(config, new URL(step.url), { pkceCodeVerifier: verifier, expectedState: state });
   return { tokens, browser, verifier, callbackUrl: step.url };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
 import { startTestIdp, type TestIdp, formAction } from '../helpers/idp.js';
-import { discover, signIn, startAuthorization, REDIRECT_URI } from '../helpers/rp.js';
+import { discover, logInAndConsent, signIn, startAuthorization, REDIRECT_URI } from '../helpers/rp.js';
 
 let idp: TestIdp;
 let web: { clientId: string; clientSecret?: string };
@@ -154,10 +154,8 @@ test('negative protocol cases are OAuth errors, never 500s', async () => {
 test('PKCE mismatch is refused', async () => {
   const config = await discover(idp, web.clientId, web.clientSecret);
   const { browser, page, state } = await startAuthorization(config);
-  const html = await page.res!.text();
-  const done = await browser.postForm(new URL(formAction(html, '/login'), idp.issuer).toString(), alice, REDIRECT_URI);
-  let url = done.url;
-  if (done.res) url = (await browser.postForm(new URL(formAction(await done.res.text(), '/confirm'), idp.issuer).toString(), {}, REDIRECT_URI)).url;
+  const { url } = await logInAndConsent(idp, browser, page, alice);
+  assert.ok(url.startsWith(REDIRECT_URI), 'signed in: the code is only refused for its verifier');
   await assert.rejects(
     oidc.authorizationCodeGrant(config, new URL(url), { pkceCodeVerifier: oidc.randomPKCECodeVerifier(), expectedState: state }),
     (e: oidc.ResponseBodyError) => e.error === 'invalid_grant',

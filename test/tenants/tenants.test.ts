@@ -108,6 +108,7 @@ test('get and list', async () => {
   await tenants.add({ id: a, name: 'A' });
   assert.equal((await tenants.get(b))?.stsEndpoint, 'http://localhost:4566');
   const ids = (await tenants.list()).map((t) => t.id);
+  assert.ok(ids.includes(a) && ids.includes(b), 'both listed');
   assert.ok(ids.indexOf(a) < ids.indexOf(b));
   assert.equal(await tenants.get('missing'), null);
 });
