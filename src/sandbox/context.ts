@@ -8,7 +8,6 @@ import type { SandboxRequest } from './http/request.js';
 import type { IssuerKeys } from './oidc/issuer-keys.js';
 import type { JtiCache } from './oidc/jti-cache.js';
 import type { Throttles } from './qbusiness/throttle.js';
-import type { SearchIndexes } from './qbusiness/search-index.js';
 
 export interface SandboxContext {
   world: World;
@@ -20,7 +19,6 @@ export interface SandboxContext {
   issuerKeys: IssuerKeys;
   jtis: JtiCache;
   throttles: Throttles;
-  indexes: SearchIndexes;
   /** HS256 key for the Identity Center idToken (ISVs decode it without verifying). */
   idTokenKey: Uint8Array;
 }

@@ -11,7 +11,6 @@ import { createRecorder, type CapturedResponse, type RecordedCall } from './call
 import { createIssuerKeys } from './oidc/issuer-keys.js';
 import { createJtiCache } from './oidc/jti-cache.js';
 import { createThrottles } from './qbusiness/throttle.js';
-import { createSearchIndexes } from './qbusiness/search-index.js';
 import { listenDual, type RequestListener } from './http/server.js';
 import { readRequest } from './http/request.js';
 import { route } from './http/router.js';
@@ -57,13 +56,11 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
     issuerKeys: createIssuerKeys(opts.fetch ?? globalThis.fetch, now),
     jtis: createJtiCache(now),
     throttles: createThrottles(now),
-    indexes: createSearchIndexes(),
     idTokenKey: randomBytes(32),
   };
   for (const app of opts.fixture.applications) {
     for (const da of app.dataAccessors ?? []) ctx.throttles.set(da.dataAccessorId, da.ratePerSecond);
   }
-  for (const app of world.applications.values()) ctx.indexes.forApp(app);
 
   const listener: RequestListener = (req, res) => {
     readRequest(req)

@@ -4,6 +4,7 @@
 import { SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
 import type { DataAccessor, IdcInstance, IdcUser } from '../state/model.js';
+import { isoSeconds } from '../util.js';
 
 export interface IdTokenInput {
   instance: IdcInstance;
@@ -16,7 +17,6 @@ export interface IdTokenInput {
 }
 
 export function mintIdToken(key: Uint8Array, i: IdTokenInput): Promise<string> {
-  const isoSeconds = (s: number) => new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   // Real `aud` values are base64url(16 random bytes + region name).
   const aud = Buffer.concat([randomBytes(16), Buffer.from(i.instance.region)]).toString('base64url');
   return new SignJWT({
@@ -28,7 +28,7 @@ export function mintIdToken(key: Uint8Array, i: IdTokenInput): Promise<string> {
     'aws:credential_id': randomBytes(12).toString('base64url'),
     act: { sub: i.da.trustedTokenIssuerArn },
     'aws:application_arn': i.da.idcApplicationArn,
-    auth_time: isoSeconds(i.authTimeSeconds),
+    auth_time: isoSeconds(i.authTimeSeconds * 1000),
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(i.user.id)

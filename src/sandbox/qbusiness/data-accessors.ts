@@ -3,7 +3,7 @@
 import type { SandboxContext } from '../context.js';
 import type { Application, Caller, DataAccessor } from '../state/model.js';
 import { ServiceError } from '../errors.js';
-import { idcApplicationArn } from '../state/world.js';
+import { newDataAccessor } from '../state/world.js';
 import { epochSeconds, newUuid } from '../util.js';
 import { accessDenied, notFound, validationError } from './errors.js';
 import { validateCreate } from './validate-da.js';
@@ -31,16 +31,10 @@ export function createDataAccessor(ctx: SandboxContext, app: Application, body: 
   const tti = app.instance.trustedTokenIssuers.get(input.trustedTokenIssuerArn);
   if (!tti) throw notFound('TrustedTokenIssuer', input.trustedTokenIssuerArn);
   const id = newUuid();
-  const at = ctx.now();
-  const audience = ctx.world.isvAudiences.get(input.principal);
-  const da: DataAccessor = {
-    id, arn: `${app.arn}/data-accessor/${id}`, applicationId: app.id, displayName: input.displayName,
-    principal: input.principal, externalId: input.externalId, trustedTokenIssuerArn: tti.arn,
-    idcApplicationArn: idcApplicationArn(app.instance, `${app.id}/${id}`), audiences: audience ? [audience] : [],
-    assignmentRequired: false, assignedUsers: new Set(), assignedGroups: new Set(),
-    actionConfigurations: input.actionConfigurations, createdAt: at, updatedAt: at,
-    ...(input.clientToken ? { clientToken: input.clientToken } : {}),
-  };
+  const da = newDataAccessor(ctx.world, app, {
+    id, displayName: input.displayName, principal: input.principal, externalId: input.externalId,
+    trustedTokenIssuerArn: tti.arn, actionConfigurations: input.actionConfigurations, at: ctx.now(), clientToken: input.clientToken,
+  });
   app.dataAccessors.set(id, da);
   return { output: createOutput(da), detail: { dataAccessorId: id, principal: da.principal, externalId: da.externalId } };
 }

@@ -1,6 +1,6 @@
 // BM25 over passages (chunks). An inverted index maps each term to the chunks containing it;
 // a query only touches the postings of its own terms, so cost grows with matches, not corpus.
-import type { Application, Chunk } from '../state/model.js';
+import type { Chunk, Doc } from '../state/model.js';
 import { tokenize } from './tokenize.js';
 
 const K1 = 1.2;
@@ -29,31 +29,14 @@ export interface TopHits {
 }
 
 export interface SearchIndex {
-  chunks: Chunk[];
   /** Ranks chunks containing a query term whose document is visible (1); keeps the top `k`. */
   top(query: string, k: number, visible: Int8Array): TopHits;
   /** Per-document visibility (1 / -1) for one user and filter set, cached under `key`. */
   visibility(key: string, visible: (doc: number) => boolean): Int8Array;
 }
 
-export interface SearchIndexes {
-  forApp(app: Application): SearchIndex;
-}
-
-export function createSearchIndexes(): SearchIndexes {
-  const byApp = new WeakMap<Application, { chunks: Chunk[]; index: SearchIndex }>();
-  return {
-    forApp(app) {
-      const cached = byApp.get(app);
-      if (cached && cached.chunks === app.chunks) return cached.index;
-      const index = buildIndex(app);
-      byApp.set(app, { chunks: app.chunks, index });
-      return index;
-    },
-  };
-}
-
-export function buildIndex(app: Application): SearchIndex {
+/** Built once per application, with it (its documents and passages never change). */
+export function buildIndex(app: { docs: Doc[]; chunks: Chunk[] }): SearchIndex {
   const n = app.chunks.length;
   const lengths = new Float64Array(n);
   const building = new Map<string, { chunks: number[]; tfs: number[] }>();
@@ -88,7 +71,6 @@ export function buildIndex(app: Application): SearchIndex {
   const docCount = app.docs.length;
 
   return {
-    chunks: app.chunks,
     visibility(key, visible) {
       let v = visibilities.get(key);
       if (!v) {

@@ -2,7 +2,7 @@
 // carrying the matching tenant tag), then BM25 ranking restricted to what the user may see,
 // the data accessor's filterConfiguration and the request's attributeFilter.
 import type { SandboxContext } from '../context.js';
-import type { Application, Caller, DataAccessor, Doc, IdcUser, Session } from '../state/model.js';
+import { TENANT_TAG, type Application, type Caller, type DataAccessor, type Doc, type IdcUser, type Session } from '../state/model.js';
 import { ServiceError } from '../errors.js';
 import { sha256Hex } from '../util.js';
 import type { AttributeFilter } from './attributes.js';
@@ -10,8 +10,6 @@ import { matches } from './filter.js';
 import { accessDenied, notFound, validationError } from './errors.js';
 import type { SrcInput } from './validate-src.js';
 import type { Hit, TopHits } from './search-index.js';
-
-const TENANT_TAG = 'qbusiness-dataaccessor:ExternalId';
 
 export function searchRelevantContent(ctx: SandboxContext, caller: Caller, region: string, input: SrcInput) {
   const app = ctx.world.applications.get(input.applicationId);
@@ -27,7 +25,7 @@ export function searchRelevantContent(ctx: SandboxContext, caller: Caller, regio
     .filter((f): f is AttributeFilter => f !== undefined);
   const fingerprint = sha256Hex(JSON.stringify([input.queryText, input.retrieverId, input.attributeFilter ?? null, user.id, da.id]));
   const offset = input.nextToken === undefined ? 0 : openPageToken(ctx, input.nextToken, fingerprint);
-  const ranked = rank(ctx, app, user, filters, input.queryText, offset + input.maxResults);
+  const ranked = rank(app, user, filters, input.queryText, offset + input.maxResults);
   const page = ranked.hits.slice(offset);
   const top = ranked.best || 1;
   const end = offset + page.length;
@@ -58,8 +56,8 @@ function authorize(caller: Caller, app: Application): { session: Session; da: Da
   return { session, da };
 }
 
-function rank(ctx: SandboxContext, app: Application, user: IdcUser, filters: AttributeFilter[], query: string, k: number): TopHits {
-  const index = ctx.indexes.forApp(app);
+function rank(app: Application, user: IdcUser, filters: AttributeFilter[], query: string, k: number): TopHits {
+  const index = app.index;
   const emails = user.emails.map((e) => e.toLowerCase());
   const groups = user.groups.map((g) => g.toLowerCase());
   // Visibility depends only on the user and the filters, so it is computed once per pair and cached.

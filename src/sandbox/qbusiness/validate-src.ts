@@ -3,7 +3,7 @@ import type { AttributeFilter } from './attributes.js';
 import { validateFilter, type FieldProblem } from './validate-filter.js';
 import { validationError } from './errors.js';
 
-export const ID36 = /^[a-zA-Z0-9][a-zA-Z0-9-]{35}$/;
+const ID36 = /^[a-zA-Z0-9][a-zA-Z0-9-]{35}$/;
 const DEFAULT_MAX_RESULTS = 10;
 
 export interface SrcInput {

@@ -1,15 +1,16 @@
 // The SigV4 canonical request, rebuilt from the request as received, exactly as
 // @smithy/signature-v4 builds it on the client side (path normalised then URI-escaped again,
 // query sorted, signed headers trimmed and whitespace-collapsed).
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { SandboxRequest } from '../http/request.js';
+import { sha256Hex } from '../util.js';
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-export const escapeUri = (s: string): string =>
+const escapeUri = (s: string): string =>
   encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-export function canonicalPath(path: string): string {
+function canonicalPath(path: string): string {
   const segments: string[] = [];
   for (const segment of path.split('/')) {
     if (segment.length === 0 || segment === '.') continue;
@@ -20,7 +21,7 @@ export function canonicalPath(path: string): string {
   return escapeUri(normalized).replace(/%2F/g, '/');
 }
 
-export function canonicalQuery(rawQuery: string): string {
+function canonicalQuery(rawQuery: string): string {
   if (!rawQuery) return '';
   const pairs: [string, string][] = [];
   for (const part of rawQuery.split('&')) {
@@ -52,7 +53,7 @@ export function canonicalRequest(req: SandboxRequest, signedHeaders: string[]): 
     lines.push(`${name}:${value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '')}`);
   }
   const payloadHash = req.headers['x-amz-content-sha256']
-    ?? (req.body.length === 0 ? EMPTY_SHA256 : createHash('sha256').update(req.body).digest('hex'));
+    ?? (req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body));
   return [
     req.method,
     canonicalPath(req.path),

@@ -1,9 +1,10 @@
 // Verifies AWS Signature Version 4 on an incoming request: header syntax, credential scope
 // (service and region), request time, the key (long-term or a session this sandbox minted,
 // with its session token and expiry) and finally the signature itself.
-import { createHmac, createHash, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SandboxRequest } from '../http/request.js';
 import type { Caller } from '../state/model.js';
+import { sha256Hex } from '../util.js';
 import { canonicalRequest, signingKey } from './canonical.js';
 
 export type AuthFailureKind = 'missing' | 'incomplete' | 'unknown-key' | 'bad-signature' | 'expired';
@@ -50,7 +51,7 @@ export function createVerifier(resolve: KeyResolver, now: () => number) {
     const canonical = canonicalRequest(req, signed);
     if (canonical === undefined) throw new AuthFailure('bad-signature', 'A header named in SignedHeaders is missing from the request.');
     const stringToSign = ['AWS4-HMAC-SHA256', amzDate, `${date}/${region}/${service}/aws4_request`,
-      createHash('sha256').update(canonical).digest('hex')].join('\n');
+      sha256Hex(canonical)].join('\n');
     const expected = createHmac('sha256', signingKey(keyCache, secret, date as string, region as string, service))
       .update(stringToSign).digest();
     if (!timingSafeEqual(expected, Buffer.from(signature as string, 'hex'))) {

@@ -1,5 +1,6 @@
 // Runtime model of the simulated AWS accounts, built from a fixture and mutated by admin calls.
 import type { AttributeFilter, DocumentAttribute, AttributeValue } from '../qbusiness/attributes.js';
+import type { SearchIndex } from '../qbusiness/search-index.js';
 
 export interface Principal {
   arn: string;
@@ -99,6 +100,8 @@ export interface Application {
   dataSourceId: string;
   docs: Doc[];
   chunks: Chunk[];
+  /** BM25 index over `chunks`, built with the application. */
+  index: SearchIndex;
   dataAccessors: Map<string, DataAccessor>;
 }
 
@@ -113,6 +116,9 @@ export interface IdentityContext {
   exp: number;
 }
 
+/** The session tag naming the tenant: a data accessor's external id (set by the ISV at AssumeRole). */
+export const TENANT_TAG = 'qbusiness-dataaccessor:ExternalId';
+
 export interface Session {
   accessKeyId: string;
   secretAccessKey: string;
@@ -122,7 +128,7 @@ export interface Session {
   arn: string;
   assumedRoleId: string;
   tags: Map<string, string>;
-  /** Value of the `qbusiness-dataaccessor:ExternalId` session tag, if any. */
+  /** Value of the TENANT_TAG session tag, if any. */
   externalId?: string;
   identity?: IdentityContext;
   expiresAt: number;

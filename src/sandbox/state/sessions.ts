@@ -3,7 +3,7 @@
 // minted with its access key, so an altered token or another key's token is refused.
 import { timingSafeEqual } from 'node:crypto';
 import type { Sealer } from './sealer.js';
-import type { Caller, IdentityContext, Principal, Role, Session } from './model.js';
+import { TENANT_TAG, type Caller, type IdentityContext, type Principal, type Role, type Session } from './model.js';
 import { AuthFailure, type KeyResolver } from '../sigv4/verify.js';
 import { newSecretAccessKey, newTempAccessKeyId } from '../util.js';
 
@@ -50,7 +50,7 @@ export function createSessionStore(principals: Map<string, Principal>, sealer: S
         arn: `arn:aws:sts::${input.role.accountId}:assumed-role/${input.role.name}/${input.sessionName}`,
         assumedRoleId: `${input.role.roleId}:${input.sessionName}`,
         tags: input.tags,
-        externalId: input.tags.get('qbusiness-dataaccessor:ExternalId'),
+        externalId: input.tags.get(TENANT_TAG),
         ...(input.identity ? { identity: input.identity } : {}),
         expiresAt,
         chained: input.chained,

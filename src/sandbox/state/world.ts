@@ -1,12 +1,13 @@
 // Builds the runtime model from a fixture and indexes it for the lookups each service needs.
 import type { SandboxFixture, DataAccessorFixture, IdentityCenterFixture, ApplicationFixture } from '../fixture/types.js';
-import type { Application, DataAccessor, IdcInstance, Principal, Role, TrustedTokenIssuer } from './model.js';
+import type { ActionConfiguration, Application, DataAccessor, IdcInstance, Principal, Role, TrustedTokenIssuer } from './model.js';
 import { accountOf, resourceName, sha256Hex, stableUuid } from '../util.js';
 import { buildDocs } from './documents.js';
+import { buildIndex } from '../qbusiness/search-index.js';
 import { validateFilter } from '../qbusiness/validate-filter.js';
 import type { AttributeFilter } from '../qbusiness/attributes.js';
 
-export const DATA_ACCESSOR_PERMISSIONS = [
+const DATA_ACCESSOR_PERMISSIONS = [
   'qbusiness:SearchRelevantContent', 'sso-oauth:CreateTokenWithIAM', 'kms:Decrypt', 'sts:SetContext',
 ];
 
@@ -74,10 +75,10 @@ function buildInstance(i: IdentityCenterFixture): IdcInstance {
 export const ttiArn = (instance: IdcInstance, uuid: string): string =>
   `arn:aws:sso::${instance.accountId}:trustedTokenIssuer/${instance.instanceId}/tti-${uuid}`;
 
-export const idcApplicationArn = (instance: IdcInstance, seed: string): string =>
+const idcApplicationArn = (instance: IdcInstance, seed: string): string =>
   `arn:aws:sso::${instance.accountId}:application/${instance.instanceId}/apl-${sha256Hex(seed).slice(0, 16)}`;
 
-export const applicationArn = (app: { region: string; accountId: string; id: string }): string =>
+const applicationArn = (app: { region: string; accountId: string; id: string }): string =>
   `arn:aws:qbusiness:${app.region}:${app.accountId}:application/${app.id}`;
 
 function buildApplication(world: World, a: ApplicationFixture, createdAt: number): Application {
@@ -87,16 +88,16 @@ function buildApplication(world: World, a: ApplicationFixture, createdAt: number
   const { docs, chunks } = buildDocs(a, dataSourceId);
   const app: Application = {
     id: a.applicationId, arn: '', name: a.name, accountId: a.accountId, region: a.region, instance,
-    retrievers: new Set(a.retrievers.map((r) => r.retrieverId)), dataSourceId, docs, chunks, dataAccessors: new Map(),
+    retrievers: new Set(a.retrievers.map((r) => r.retrieverId)), dataSourceId, docs, chunks, index: buildIndex({ docs, chunks }),
+    dataAccessors: new Map(),
   };
   app.arn = applicationArn(app);
-  for (const d of a.dataAccessors ?? []) app.dataAccessors.set(d.dataAccessorId, { ...buildDataAccessor(world, app, d), createdAt, updatedAt: createdAt });
+  for (const d of a.dataAccessors ?? []) app.dataAccessors.set(d.dataAccessorId, buildDataAccessor(world, app, d, createdAt));
   return app;
 }
 
-function buildDataAccessor(world: World, app: Application, d: DataAccessorFixture): DataAccessor {
-  const instance = app.instance;
-  const tti = [...instance.trustedTokenIssuers.values()].find((t) => t.arn === d.trustedTokenIssuer || t.name === d.trustedTokenIssuer);
+function buildDataAccessor(world: World, app: Application, d: DataAccessorFixture, createdAt: number): DataAccessor {
+  const tti = [...app.instance.trustedTokenIssuers.values()].find((t) => t.arn === d.trustedTokenIssuer || t.name === d.trustedTokenIssuer);
   if (!tti) throw new Error(`data accessor ${d.dataAccessorId}: unknown trusted token issuer ${d.trustedTokenIssuer}`);
   let filter: AttributeFilter | undefined;
   if (d.filter !== undefined) {
@@ -104,26 +105,63 @@ function buildDataAccessor(world: World, app: Application, d: DataAccessorFixtur
     if (problems.length > 0) throw new Error(`data accessor ${d.dataAccessorId}: ${problems.map((p) => p.message).join('; ')}`);
     filter = d.filter as AttributeFilter;
   }
-  const audience = world.isvAudiences.get(d.principal);
-  return {
+  return newDataAccessor(world, app, {
     id: d.dataAccessorId,
-    arn: `${app.arn}/data-accessor/${d.dataAccessorId}`,
-    applicationId: app.id,
     displayName: d.displayName,
     principal: d.principal,
     externalId: d.externalId,
     trustedTokenIssuerArn: tti.arn,
-    idcApplicationArn: d.idcApplicationArn ?? idcApplicationArn(instance, `${app.id}/${d.dataAccessorId}`),
-    audiences: d.audiences ?? (audience ? [audience] : []),
-    assignmentRequired: d.assignmentRequired ?? false,
-    assignedUsers: new Set(d.assignments?.users ?? []),
-    assignedGroups: new Set(d.assignments?.groups ?? []),
     actionConfigurations: [{
       action: 'qbusiness:SearchRelevantContent',
       ...(filter ? { filterConfiguration: { documentAttributeFilter: filter } } : {}),
     }],
-    createdAt: 0,
-    updatedAt: 0,
+    at: createdAt,
+    idcApplicationArn: d.idcApplicationArn,
+    audiences: d.audiences,
+    assignmentRequired: d.assignmentRequired,
+    assignedUsers: d.assignments?.users,
+    assignedGroups: d.assignments?.groups,
+  });
+}
+
+interface NewDataAccessor {
+  id: string;
+  displayName: string;
+  principal: string;
+  externalId: string;
+  trustedTokenIssuerArn: string;
+  actionConfigurations: ActionConfiguration[];
+  /** Creation time (ms). */
+  at: number;
+  /** Defaults: an idcApplicationArn derived from the application and id, the principal's ISV OIDC client as audience, no assignment required. */
+  idcApplicationArn?: string | undefined;
+  audiences?: string[] | undefined;
+  assignmentRequired?: boolean | undefined;
+  assignedUsers?: string[] | undefined;
+  assignedGroups?: string[] | undefined;
+  clientToken?: string | undefined;
+}
+
+/** A data accessor of `app` (from the fixture or CreateDataAccessor), with its derived ARNs and defaults. */
+export function newDataAccessor(world: World, app: Application, d: NewDataAccessor): DataAccessor {
+  const audience = world.isvAudiences.get(d.principal);
+  return {
+    id: d.id,
+    arn: `${app.arn}/data-accessor/${d.id}`,
+    applicationId: app.id,
+    displayName: d.displayName,
+    principal: d.principal,
+    externalId: d.externalId,
+    trustedTokenIssuerArn: d.trustedTokenIssuerArn,
+    idcApplicationArn: d.idcApplicationArn ?? idcApplicationArn(app.instance, `${app.id}/${d.id}`),
+    audiences: d.audiences ?? (audience ? [audience] : []),
+    assignmentRequired: d.assignmentRequired ?? false,
+    assignedUsers: new Set(d.assignedUsers ?? []),
+    assignedGroups: new Set(d.assignedGroups ?? []),
+    actionConfigurations: d.actionConfigurations,
+    createdAt: d.at,
+    updatedAt: d.at,
+    ...(d.clientToken ? { clientToken: d.clientToken } : {}),
   };
 }
 

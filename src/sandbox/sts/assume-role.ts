@@ -4,6 +4,7 @@ import type { SandboxContext } from '../context.js';
 import type { Caller, IdentityContext, Role } from '../state/model.js';
 import { ServiceError } from '../errors.js';
 import { IDENTITY_CENTER_PROVIDER_ARN, openIdentityContext } from '../state/identity-context.js';
+import { isoSeconds } from '../util.js';
 import type { Outcome } from '../http/pipeline.js';
 import type { AssumeRoleInput, ProvidedContext } from './validate.js';
 
@@ -39,7 +40,7 @@ export function assumeRole(ctx: SandboxContext, caller: Caller, input: AssumeRol
         AccessKeyId: session.accessKeyId,
         SecretAccessKey: session.secretAccessKey,
         SessionToken: session.sessionToken,
-        Expiration: new Date(session.expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        Expiration: isoSeconds(session.expiresAt),
       },
       AssumedRoleUser: { AssumedRoleId: session.assumedRoleId, Arn: session.arn },
       ...(packed !== undefined ? { PackedPolicySize: packed } : {}),

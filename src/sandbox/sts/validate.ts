@@ -8,7 +8,7 @@ export interface ProvidedContext { ProviderArn: string; ContextAssertion: string
 const SESSION_NAME = /^[\w+=,.@-]*$/;
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
-export class ConstraintCollector {
+class ConstraintCollector {
   private readonly problems: string[] = [];
 
   length(field: string, value: string | undefined, min: number, max: number): void {

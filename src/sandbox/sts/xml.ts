@@ -4,7 +4,7 @@ import type { SandboxResponse } from '../http/request.js';
 
 const NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
-export const escapeXml = (s: string): string =>
+const escapeXml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
 /** Nested objects become nested elements; strings and numbers become text. */
