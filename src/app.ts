@@ -57,7 +57,7 @@ export async function createApp(deps: AppDeps) {
   const keyService = keys();
   await keyService.ensureKeys();
   const views = createViews();
-  const oidcStore = createOidcStore(config.DATABASE_URL);
+  const oidcStore = createOidcStore(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'));
   const Adapter = createAdapterFactory(oidcStore, clients, now);
   // Expired artefacts are ignored on read; the sweep only keeps the table small.
   const sweep = setInterval(() => {

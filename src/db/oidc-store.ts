@@ -18,8 +18,11 @@ export interface OidcStore {
   close(): Promise<void>;
 }
 
-export function createOidcStore(databaseUrl: string): OidcStore {
+export function createOidcStore(databaseUrl: string, onIdleError: (err: Error) => void): OidcStore {
   const pool = new pg.Pool(poolConfig(databaseUrl));
+  // An idle connection that the server closes (restart, failover, pg_terminate_backend)
+  // is reported on the pool; without a listener Node would crash the whole process.
+  pool.on('error', onIdleError);
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
   const one = async (text: string, values: unknown[]) => {
     const { rows } = await pool.query<{ payload: OidcPayloadData; expires_at: Date | null }>(text, values);
