@@ -151,6 +151,11 @@ try {
     for (const [xs, op] of pair) { const s = performance.now(); await op(); xs.push(performance.now() - s); }
   }
   const cpuPerSearch = (await cpu() - cpuBefore) / ROUNDS; // only the broker calls reach the app
+  // The direct caller's CPU for the same call, for comparison with the app's.
+  const ownBefore = process.cpuUsage();
+  for (let i = 0; i < 500; i++) await viaSdk();
+  const own = process.cpuUsage(ownBefore);
+  const cpuPerDirect = (own.user + own.system) / 500;
   await profile('cached-rounds', false);
   for (let i = 0; i < HEALTH_ROUNDS; i++) { const s = performance.now(); await health(); tHealth.push(performance.now() - s); }
 
@@ -183,6 +188,7 @@ Command: ${cmd}   (node ${process.version}; sandbox, app and load generator in t
 | Cached search via the broker HTTP API (\`POST /api/v1/tenants/{id}/search\`, keep-alive HTTP/1.1), median | ${ms(mb)} (p90 ${ms(p90(tBroker))}) |
 | Ratio broker / direct (goal ≤ 1.2) | ${(mb / md).toFixed(2)}× |
 | App process CPU per cached search (all threads incl. V8 GC helpers; includes the SDK call it makes), sequential / under load | ${(cpuPerSearch / 1000).toFixed(2)} ms / ${(cpuPerSearchLoaded / 1000).toFixed(2)} ms |
+| Load process CPU per direct SDK call (all threads), sequential | ${(cpuPerDirect / 1000).toFixed(2)} ms |
 | For scale: a round trip to the app process, \`GET /healthz\` (same middleware, no auth, no AWS), median of ${HEALTH_ROUNDS} | ${ms(median(tHealth))} |
 | First search, full exchange, median over ${USERS} distinct users | ${ms(median(tFirst))} (p90 ${ms(p90(tFirst))}) |
 | Searches per second, ${USERS} distinct cached users, ${CONCURRENCY} concurrent | ${Math.round(load.perSecond)} |

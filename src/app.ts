@@ -8,6 +8,7 @@ import type { Db } from './db/client.js';
 import type { Logger } from './shared/logger.js';
 import { createAdapterFactory } from './idp/adapter.js';
 import { createOidcStore } from './db/oidc-store.js';
+import { createSql } from './db/sql.js';
 import { buildProvider } from './idp/provider.js';
 import { createProviderHolder } from './idp/provider-holder.js';
 import { createInteractionRouter } from './idp/interactions.js';
@@ -57,7 +58,8 @@ export async function createApp(deps: AppDeps) {
   const keyService = keys();
   await keyService.ensureKeys();
   const views = createViews();
-  const oidcStore = createOidcStore(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'));
+  const sql = createSql(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'));
+  const oidcStore = createOidcStore(sql);
   const Adapter = createAdapterFactory(oidcStore, clients, now);
   // Expired artefacts are ignored on read; the sweep only keeps the table small.
   const sweep = setInterval(() => {
@@ -100,7 +102,7 @@ export async function createApp(deps: AppDeps) {
   const minter = createAssertionMinter({ issuer: config.ISSUER, holder, now });
   const verifier = createTokenVerifier({ issuer: config.ISSUER, brokerAudience: config.BROKER_AUDIENCE, holder, now });
   const broker = createBroker({
-    db, logger, verifier, tenants, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs,
+    db, sql, logger, verifier, tenants, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs,
     minter: deps.wrapMinter ? deps.wrapMinter(minter) : minter,
     metrics: {
       awsCall: (step, seconds, outcome) => metrics.aws.observe({ operation: step, outcome }, seconds),
@@ -160,7 +162,7 @@ export async function createApp(deps: AppDeps) {
       clearInterval(sweep);
       stopAuditSweep();
       await broker.close();
-      await oidcStore.close();
+      await sql.end();
     },
   };
 }

@@ -1,6 +1,7 @@
 // The audit trail: events are queued in memory and written in batches off the request
 // path, so a search never waits for its audit row. flush() drains (tests, shutdown).
 import type { Db } from '../db/client.js';
+import type { Sql } from '../db/sql.js';
 import type { Logger } from '../shared/logger.js';
 import type { Clock } from './ports.js';
 import { deleteAuditBefore, insertAudit, listAudit, type AuditFilters, type AuditRecord } from './storage/audit-store.js';
@@ -9,6 +10,7 @@ export { listAudit, type AuditFilters, type AuditRecord, type AuditView } from '
 
 export interface AuditTrailDeps {
   db: Db;
+  sql: Sql;
   logger: Logger;
   now: Clock;
   retentionDays: number;
@@ -30,7 +32,7 @@ export function createAuditTrail(deps: AuditTrailDeps) {
     while (queue.length > 0) {
       const batch = queue.splice(0, 500);
       try {
-        await insertAudit(deps.db, batch);
+        await insertAudit(deps.sql, batch);
       } catch (err) {
         deps.logger.error({ err: { message: (err as Error).message }, events: batch.length }, 'audit write failed');
       }

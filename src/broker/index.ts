@@ -2,6 +2,7 @@
 // The integrator calls createBroker once and mounts createBrokerRouter({ broker }).
 import type { Settings } from '../config/schema.js';
 import type { Db } from '../db/client.js';
+import type { Sql } from '../db/sql.js';
 import type { Logger } from '../shared/logger.js';
 import type { ChangeEvent } from '../tenants/events.js';
 import type { TenantService } from '../tenants/tenants.js';
@@ -17,7 +18,10 @@ import { createDbDirectory } from './storage/directory.js';
 import { memoDirectory } from './storage/memo-directory.js';
 
 export interface BrokerDeps {
+  /** Admin paths (audit listing and retention). */
   db: Db;
+  /** Hot paths: directory reads and audit batches. */
+  sql: Sql;
   logger: Logger;
   minter: AssertionMinter;
   verifier: TokenVerifier;
@@ -53,10 +57,10 @@ export function createBroker(deps: BrokerDeps) {
   const { logger } = deps;
   const aws = isGateway(deps.aws) ? deps.aws : createAwsGateway({ onCall: deps.metrics?.awsCall, ...deps.aws });
   const memoMs = deps.directoryCacheMs ?? 1000;
-  const source = deps.directory ?? createDbDirectory(deps.db, { dataAccessorClientId: deps.dataAccessorClientId });
+  const source = deps.directory ?? createDbDirectory(deps.sql, { dataAccessorClientId: deps.dataAccessorClientId });
   const memo = memoMs > 0 ? memoDirectory(source, { ttlMs: memoMs, now }) : undefined;
   const directory = memo ?? source;
-  const audit = createAuditTrail({ db: deps.db, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS, onRecord: (e) => deps.metrics?.recorded?.(e.kind, e.tenantId ?? null, e.errorCode ?? e.outcome) });
+  const audit = createAuditTrail({ db: deps.db, sql: deps.sql, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS, onRecord: (e) => deps.metrics?.recorded?.(e.kind, e.tenantId ?? null, e.errorCode ?? e.outcome) });
   const cache = new SessionCache<Session>({ max: deps.config.CREDENTIAL_CACHE_MAX, refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000, now, onLookup: deps.metrics?.cacheLookup });
   const access = createAccess({ directory, verifier: deps.verifier });
   const exchange = createExchange({

@@ -2,8 +2,7 @@
 // request reads or writes several of them), queried with plain pg: the Prisma client's
 // per-query planning was the largest CPU cost of a login in bench/idp.bench.ts.
 // Same table as the Prisma model OidcPayload (prisma/schema.prisma).
-import pg from 'pg';
-import { poolConfig } from './client.js';
+import type { Sql } from './sql.js';
 
 export type OidcPayloadData = Record<string, unknown>;
 
@@ -15,14 +14,9 @@ export interface OidcStore {
   destroy(model: string, id: string): Promise<void>;
   revokeByGrantId(grantId: string): Promise<void>;
   deleteExpired(before: Date): Promise<number>;
-  close(): Promise<void>;
 }
 
-export function createOidcStore(databaseUrl: string, onIdleError: (err: Error) => void): OidcStore {
-  const pool = new pg.Pool(poolConfig(databaseUrl));
-  // An idle connection that the server closes (restart, failover, pg_terminate_backend)
-  // is reported on the pool; without a listener Node would crash the whole process.
-  pool.on('error', onIdleError);
+export function createOidcStore(pool: Sql): OidcStore {
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
   const one = async (text: string, values: unknown[]) => {
     const { rows } = await pool.query<{ payload: OidcPayloadData; expires_at: Date | null }>(text, values);
@@ -58,6 +52,5 @@ export function createOidcStore(databaseUrl: string, onIdleError: (err: Error) =
     async deleteExpired(before) {
       return (await pool.query('DELETE FROM oidc_payloads WHERE expires_at < $1', [before])).rowCount ?? 0;
     },
-    close: () => pool.end(),
   };
 }

@@ -1,5 +1,6 @@
 // AuditEvent rows. Never holds tokens or credentials; query text only when the tenant opted in.
 import type { Db } from '../../db/client.js';
+import type { Sql } from '../../db/sql.js';
 
 export interface AuditRecord {
   at: Date;
@@ -36,25 +37,25 @@ export interface AuditView extends Omit<AuditRecord, 'at' | 'queryText' | 'detai
   detail: unknown;
 }
 
-// One statement per batch, as a raw query: the batch travels as one JSON parameter and
-// jsonb_to_recordset turns it into rows. The Prisma model call (createMany) spent about
-// 2 ms of event-loop time per batch in its WASM query planner, which delayed whichever
-// searches were in flight (bench/broker.bench.ts). Same table and columns as the Prisma
-// model AuditEvent; `at` is stored as UTC like Prisma does; a missing detail is SQL NULL.
+// One statement per batch through plain pg: the batch travels as one JSON parameter and
+// jsonb_to_recordset turns it into rows. Through Prisma (createMany, and still
+// $executeRawUnsafe) each batch cost milliseconds of event-loop time, which delayed
+// whichever searches were in flight (bench/broker.bench.ts). Same table and columns as the
+// Prisma model AuditEvent; `at` is stored as UTC like Prisma does; a missing detail is SQL NULL.
 const INSERT_AUDIT = `INSERT INTO audit_events
   (at, kind, tenant_id, user_id, service_client_id, outcome, error_code, aws_request_ids, latency_ms, query_text, detail)
 SELECT at, kind, tenant_id, user_id, service_client_id, outcome, error_code, COALESCE(aws_request_ids, '{}'), latency_ms, query_text, detail
 FROM jsonb_to_recordset($1::jsonb) AS r(at timestamp(3), kind text, tenant_id text, user_id text, service_client_id text, outcome text,
   error_code text, aws_request_ids text[], latency_ms integer, query_text text, detail jsonb)`;
 
-export async function insertAudit(db: Db, rows: AuditRecord[]): Promise<void> {
+export async function insertAudit(sql: Sql, rows: AuditRecord[]): Promise<void> {
   if (rows.length === 0) return;
   const data = rows.map((r) => ({
     at: r.at.toISOString().replace('Z', ''), kind: r.kind, tenant_id: r.tenantId, user_id: r.userId, service_client_id: r.serviceClientId,
     outcome: r.outcome, error_code: r.errorCode, aws_request_ids: r.awsRequestIds, latency_ms: Math.max(0, Math.round(r.latencyMs)),
     query_text: r.queryText ?? null, ...(r.detail != null ? { detail: r.detail } : {}),
   }));
-  await db.$executeRawUnsafe(INSERT_AUDIT, JSON.stringify(data));
+  await sql.query(INSERT_AUDIT, [JSON.stringify(data)]);
 }
 
 /** Newest first; `nextCursor` is the `before` of the next (older) page. */

@@ -1,41 +1,42 @@
 // Postgres reads for the broker: tenants, users and service clients (primary-key
-// lookups). createBroker puts memo-directory.ts in front (records reused for 1 s by
-// default), so a tenant or user disabled by another process is refused within that time.
+// lookups), through the plain pg pool because they sit on the search path. createBroker
+// puts memo-directory.ts in front (records reused for 1 s by default), so a tenant or user
+// disabled by another process is refused within that time. Same tables as prisma/schema.prisma.
 import { normalizeEmail } from '../../accounts/validate.js';
-import type { Db } from '../../db/client.js';
+import type { Sql } from '../../db/sql.js';
 import type { Directory, TenantRecord, UserRecord } from '../ports.js';
 
-const USER_FIELDS = { id: true, tenantId: true, email: true, emailVerified: true, name: true, groups: true, disabled: true } as const;
+const TENANT = `SELECT id, name, status,
+  qbusiness_application_id AS "qbusinessApplicationId", qbusiness_region AS "qbusinessRegion", retriever_id AS "retrieverId",
+  idc_application_arn AS "idcApplicationArn", idc_region AS "idcRegion", role_arn AS "roleArn",
+  sts_endpoint AS "stsEndpoint", sso_oidc_endpoint AS "ssoOidcEndpoint", qbusiness_endpoint AS "qbusinessEndpoint",
+  allow_backend_access AS "allowBackendAccess", audit_query_text AS "auditQueryText"
+FROM tenants WHERE id = $1`;
+const USER = `SELECT id, tenant_id AS "tenantId", email, email_verified AS "emailVerified", name, groups, disabled FROM users`;
 
-export function createDbDirectory(db: Db, opts: { dataAccessorClientId?: string } = {}): Directory {
+export function createDbDirectory(sql: Sql, opts: { dataAccessorClientId?: string } = {}): Directory {
   let accessorId: Promise<string> | undefined;
+  const one = async <T extends object>(text: string, values: unknown[]) => (await sql.query<T>(text, values)).rows[0] ?? null;
   return {
-    async tenant(id) {
-      const t = await db.tenant.findUnique({ where: { id } });
-      return t as TenantRecord | null;
-    },
+    tenant: (id) => one<TenantRecord>(TENANT, [id]),
     async user(id) {
       // Not a uuid → no such user; avoids a Postgres cast error on malformed ids.
       if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-      const u = await db.user.findUnique({ where: { id }, select: USER_FIELDS });
-      return u satisfies UserRecord | null;
+      return one<UserRecord>(`${USER} WHERE id = $1`, [id]);
     },
-    async userByEmail(tenantId, email) {
-      const u = await db.user.findUnique({ where: { tenantId_email: { tenantId, email: normalizeEmail(email) } }, select: USER_FIELDS });
-      return u satisfies UserRecord | null;
-    },
+    userByEmail: (tenantId, email) => one<UserRecord>(`${USER} WHERE tenant_id = $1 AND email = $2`, [tenantId, normalizeEmail(email)]),
     async allowedTenants(clientId) {
-      const c = await db.oidcClient.findUnique({ where: { clientId }, select: { allowedTenants: true } });
-      return c?.allowedTenants ?? null;
+      const c = await one<{ allowed: string[] }>('SELECT allowed_tenants AS allowed FROM oidc_clients WHERE client_id = $1', [clientId]);
+      return c?.allowed ?? null;
     },
     dataAccessorClientId() {
       if (opts.dataAccessorClientId) return Promise.resolve(opts.dataAccessorClientId);
-      accessorId ??= db.oidcClient.findFirst({ where: { isDataAccessor: true }, select: { clientId: true } }).then((c) => {
+      accessorId ??= one<{ id: string }>('SELECT client_id AS id FROM oidc_clients WHERE is_data_accessor LIMIT 1', []).then((c) => {
         if (!c) {
           accessorId = undefined;
           throw new Error('No OIDC client is marked as the data accessor client (isDataAccessor)');
         }
-        return c.clientId;
+        return c.id;
       });
       return accessorId;
     },

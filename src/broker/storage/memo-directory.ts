@@ -1,6 +1,9 @@
 // A short-lived memo over the directory: a cached search then needs no database round
 // trip. Changes made in this process invalidate at once (onChange); changes made by
-// another process (the CLI, another instance) are seen within `ttlMs`.
+// another process (the CLI, another instance) are seen within `ttlMs`. A record past half
+// its life is re-read in the background while the memo still answers, so steady traffic
+// never waits for the database; a record is never served past `ttlMs` (a disable made
+// elsewhere still takes effect in time).
 import type { Clock, Directory } from '../ports.js';
 
 export interface MemoDirectory extends Directory {
@@ -8,18 +11,39 @@ export interface MemoDirectory extends Directory {
   invalidateUser(userId: string): void;
 }
 
+interface Entry { at: number; value: Promise<unknown>; refreshing?: boolean }
+
 export function memoDirectory(inner: Directory, opts: { ttlMs: number; now: Clock; max?: number }): MemoDirectory {
-  const memo = new Map<string, { at: number; value: Promise<unknown> }>();
+  const memo = new Map<string, Entry>();
   const max = opts.max ?? 50_000;
+
+  function store(key: string, at: number, value: Promise<unknown>): void {
+    // Only found records are kept: a user created a moment ago must not be refused.
+    value.then((v) => { if (v === null && memo.get(key)?.value === value) memo.delete(key); }, () => { if (memo.get(key)?.value === value) memo.delete(key); });
+    if (memo.size >= max) memo.clear();
+    memo.set(key, { at, value });
+  }
+
+  function refresh(key: string, hit: Entry, load: () => Promise<unknown>): void {
+    hit.refreshing = true;
+    const at = opts.now();
+    load().then((v) => {
+      // Skip if invalidated (or replaced) meanwhile: this read may predate the change.
+      if (memo.get(key) !== hit) return;
+      if (v === null) memo.delete(key);
+      else memo.set(key, { at, value: Promise.resolve(v) });
+    }, () => { hit.refreshing = false; }); // keep the current record until it expires
+  }
 
   function cached<T>(key: string, load: () => Promise<T | null>): Promise<T | null> {
     const hit = memo.get(key);
-    if (hit && opts.now() - hit.at < opts.ttlMs) return hit.value as Promise<T | null>;
+    const age = hit ? opts.now() - hit.at : Infinity;
+    if (hit && age < opts.ttlMs) {
+      if (age >= opts.ttlMs / 2 && !hit.refreshing) refresh(key, hit, load);
+      return hit.value as Promise<T | null>;
+    }
     const value = load();
-    // Only found records are kept: a user created a moment ago must not be refused.
-    value.then((v) => { if (v === null) memo.delete(key); }, () => memo.delete(key));
-    if (memo.size >= max) memo.clear();
-    memo.set(key, { at: opts.now(), value });
+    store(key, opts.now(), value);
     return value;
   }
 
