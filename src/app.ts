@@ -118,6 +118,12 @@ export async function createApp(deps: AppDeps) {
   app.use(accessLog(logger, (route, method, status, seconds) => metrics.http.observe({ route, method, status: String(status) }, seconds)));
   app.use(securityHeaders());
 
+  // The broker API first: it is the latency-sensitive path, and its prefix never overlaps
+  // the routes below, so its requests skip their matching.
+  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER });
+  app.use(api.routes());
+  app.use(api.allowedMethods());
+
   app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), pingDb: () => db.$queryRaw`SELECT 1` }).routes());
 
   const interactions = createInteractionRouter({
@@ -134,10 +140,6 @@ export async function createApp(deps: AppDeps) {
   app.use((ctx, next) => (ctx.path.startsWith('/interaction/') ? interactionErrors(ctx, next) : next()));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
-
-  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER });
-  app.use(api.routes());
-  app.use(api.allowedMethods());
 
   // Routes added after start (the demo app once the sandbox is up) go before the provider.
   const late: Middleware[] = [];
