@@ -4,11 +4,13 @@
 // (default info, as deployed) to stdout, which the parent points at /dev/null.
 // IPC: { type: 'mint' } → an assertion from the app's own minter (the direct baseline's
 // exchange); { type: 'memory' } → audit flushed, GC run, then heap/RSS and cached sessions;
-// { type: 'cpu' } → the process's CPU time so far (user + system, µs);
+// { type: 'cpu' } → the process's CPU time so far (user + system, µs), main-thread busy time
+// (event-loop utilisation, µs) and garbage-collection pauses so far (count, µs);
 // { type: 'profile', phase, file? } starts / stops a CPU profile of one phase of the run.
 import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/config/load.js';
 import { createDb } from '../src/db/client.js';
 import { createApp } from '../src/app.js';
@@ -27,6 +29,11 @@ const app = await createApp({
 const server = createServer({ keepAliveTimeout: 60_000 }, app.app.callback());
 server.listen(Number(config.PORT), '127.0.0.1', () => process.send?.({ type: 'ready' }));
 
+const gcPauses = { count: 0, micros: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) { gcPauses.count += 1; gcPauses.micros += e.duration * 1000; }
+}).observe({ entryTypes: ['gc'] });
+
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 type Msg = { type: 'mint'; id: number; claims: Parameters<typeof app.minter.mint>[0]; audience: string; ttl: number }
   | { type: 'memory'; id: number } | { type: 'cpu'; id: number } | { type: 'profile'; id: number; start: boolean; file?: string };
@@ -43,7 +50,8 @@ process.on('message', (m: Msg) => {
       process.send?.({ id: m.id, rss: mu.rss, heapUsed: mu.heapUsed, sessions: app.broker.cache.size, cpuMicros: cpu.user + cpu.system });
     } else if (m.type === 'cpu') {
       const cpu = process.cpuUsage();
-      process.send?.({ id: m.id, cpuMicros: cpu.user + cpu.system });
+      const busyMicros = performance.eventLoopUtilization().active * 1000;
+      process.send?.({ id: m.id, cpuMicros: cpu.user + cpu.system, busyMicros, gcCount: gcPauses.count, gcMicros: gcPauses.micros });
     } else if (m.type === 'profile') {
       if (m.start) {
         inspector = new Session();

@@ -143,14 +143,21 @@ try {
   const tBroker: number[] = [];
   const tDirect: number[] = [];
   const tHealth: number[] = [];
-  const cpu = async () => (await ask<{ cpuMicros: number }>(appChild, { type: 'cpu' })).cpuMicros;
+  type Cpu = { cpuMicros: number; busyMicros: number; gcCount: number; gcMicros: number };
+  const cpuStats = () => ask<Cpu>(appChild, { type: 'cpu' });
+  const cpu = async () => (await cpuStats()).cpuMicros;
   await profile('cached-rounds', true);
-  const cpuBefore = await cpu();
+  const statsBefore = await cpuStats();
+  const cpuBefore = statsBefore.cpuMicros;
   for (let i = 0; i < ROUNDS; i++) { // interleaved, order alternating, so drift hits both equally
     const pair: [number[], () => Promise<unknown>][] = i % 2 ? [[tBroker, viaBroker], [tDirect, viaSdk]] : [[tDirect, viaSdk], [tBroker, viaBroker]];
     for (const [xs, op] of pair) { const s = performance.now(); await op(); xs.push(performance.now() - s); }
   }
-  const cpuPerSearch = (await cpu() - cpuBefore) / ROUNDS; // only the broker calls reach the app
+  const statsAfter = await cpuStats();
+  const cpuPerSearch = (statsAfter.cpuMicros - cpuBefore) / ROUNDS; // only the broker calls reach the app
+  const busyPerSearch = (statsAfter.busyMicros - statsBefore.busyMicros) / ROUNDS;
+  const gcPerSearch = (statsAfter.gcMicros - statsBefore.gcMicros) / ROUNDS;
+  const gcEvery = ROUNDS / Math.max(1, statsAfter.gcCount - statsBefore.gcCount);
   // The direct caller's CPU for the same call, for comparison with the app's.
   const ownBefore = process.cpuUsage();
   for (let i = 0; i < 500; i++) await viaSdk();
@@ -188,6 +195,7 @@ Command: ${cmd}   (node ${process.version}; sandbox, app and load generator in t
 | Cached search via the broker HTTP API (\`POST /api/v1/tenants/{id}/search\`, keep-alive HTTP/1.1), median | ${ms(mb)} (p90 ${ms(p90(tBroker))}) |
 | Ratio broker / direct (goal ≤ 1.2) | ${(mb / md).toFixed(2)}× |
 | App process CPU per cached search (all threads incl. V8 GC helpers; includes the SDK call it makes), sequential / under load | ${(cpuPerSearch / 1000).toFixed(2)} ms / ${(cpuPerSearchLoaded / 1000).toFixed(2)} ms |
+| App main thread per cached search: busy time (event-loop utilisation) / of which GC pauses (one every ${gcEvery.toFixed(1)} searches) | ${(busyPerSearch / 1000).toFixed(2)} ms / ${(gcPerSearch / 1000).toFixed(3)} ms |
 | Load process CPU per direct SDK call (all threads), sequential | ${(cpuPerDirect / 1000).toFixed(2)} ms |
 | For scale: a round trip to the app process, \`GET /healthz\` (same middleware, no auth, no AWS), median of ${HEALTH_ROUNDS} | ${ms(median(tHealth))} |
 | First search, full exchange, median over ${USERS} distinct users | ${ms(median(tFirst))} (p90 ${ms(p90(tFirst))}) |
