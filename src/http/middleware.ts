@@ -36,15 +36,15 @@ export function accessLog(log: Logger, observe?: (route: string, method: string,
   const plain = log.child({}, { redact: [] });
   return async (ctx, next) => {
     const start = process.hrtime.bigint();
-    try {
-      await next();
-    } finally {
+    // Logged when the response is out (or the client went away): the line and the metric
+    // are then off the request's latency path, and the status is the one actually sent.
+    ctx.res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const route = routeLabel(ctx);
-      const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
-      observe?.(route, ctx.method, status, seconds);
+      const status = ctx.res.statusCode;
+      observe?.(routeLabel(ctx), ctx.method, status, seconds);
       plain.info({ reqId: ctx.state.requestId, method: ctx.method, path: ctx.path, status, ms: Math.round(seconds * 1000) }, 'request');
-    }
+    });
+    await next();
   };
 }
 
