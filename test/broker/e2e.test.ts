@@ -1,7 +1,8 @@
 // End to end through the real application and the AWS sandbox: users sign in for real,
 // services use client-credentials tokens, the app's minter signs the assertions and the
 // sandbox verifies them exactly as Identity Center would (the app's discovery, JWKS, jti);
-// the real SDK clients, HTTP/2 to Q Business.
+// the real SDK clients, HTTP/2 to Q Business (the broker's other transport, HTTP/1.1, is the
+// default and runs in the API, demo and zero-config tests).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AssertionMinter } from '../../src/broker/ports.js';
@@ -22,7 +23,7 @@ const replaying = (m: AssertionMinter): AssertionMinter => {
 before(async () => {
   h = await startBrokerHarness({
     sandboxFixture: e2eFixture(), wrapMinter: replaying, now: () => Date.now() + clockOffsetMs,
-    aws: { sessionDurationSeconds: 900 }, config: { CREDENTIAL_REFRESH_MARGIN: 60 },
+    aws: { sessionDurationSeconds: 900, qbusinessProtocol: 'http2' }, config: { CREDENTIAL_REFRESH_MARGIN: 60 },
   });
   const url = h.sandbox!.url;
   await h.tenants.add({ id: 'e2e-a', name: 'A', ...tenantDetails(url) });
