@@ -6,7 +6,9 @@
 // exchange); { type: 'memory' } → audit flushed, GC run, then heap/RSS and cached sessions;
 // { type: 'cpu' } → the process's CPU time so far (user + system, µs), main-thread busy time
 // (event-loop utilisation, µs) and garbage-collection pauses so far (count, µs);
-// { type: 'profile', phase, file? } starts / stops a CPU profile of one phase of the run.
+// { type: 'profile', phase, file? } starts / stops a CPU profile of one phase of the run;
+// { type: 'inProcess', caller, req, rounds } → median of broker.search() called back to back
+// inside this process (no HTTP), for scale.
 import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -36,12 +38,21 @@ new PerformanceObserver((list) => {
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 type Msg = { type: 'mint'; id: number; claims: Parameters<typeof app.minter.mint>[0]; audience: string; ttl: number }
+  | { type: 'inProcess'; id: number; caller: Parameters<typeof app.broker.search>[0]; req: Parameters<typeof app.broker.search>[1]; rounds: number }
   | { type: 'memory'; id: number } | { type: 'cpu'; id: number } | { type: 'profile'; id: number; start: boolean; file?: string };
 let inspector: Session | undefined;
 process.on('message', (m: Msg) => {
   void (async () => {
     if (m.type === 'mint') {
       process.send?.({ id: m.id, token: await app.minter.mint(m.claims, m.audience, m.ttl) });
+    } else if (m.type === 'inProcess') {
+      const times: number[] = [];
+      for (let i = 0; i < m.rounds; i++) {
+        const started = performance.now();
+        await app.broker.search(m.caller, m.req);
+        times.push(performance.now() - started);
+      }
+      process.send?.({ id: m.id, median: times.sort((a, b) => a - b)[times.length >> 1] });
     } else if (m.type === 'memory') {
       await app.broker.audit.flush();
       for (let i = 0; i < 3; i++) { gc(); await new Promise((ok) => setImmediate(ok)); }

@@ -170,6 +170,10 @@ try {
   const cpuPerDirect = (own.user + own.system) / 500;
   await profile('cached-rounds', false);
   for (let i = 0; i < HEALTH_ROUNDS; i++) { const s = performance.now(); await health(); tHealth.push(performance.now() - s); }
+  const inProcess = await ask<{ median: number }>(appChild, {
+    type: 'inProcess', rounds: HEALTH_ROUNDS, caller: { clientId: svc.clientId, scopes: ['search'] },
+    req: { tenantId: TENANT, user: { token: idTokens[0] }, queryText: 'project x status', maxResults: 10 },
+  });
   const tKeptAlive: number[] = [];
   for (let i = 0; i < 200; i++) await searchWith(keptAlive);
   for (let i = 0; i < HEALTH_ROUNDS; i++) { const s = performance.now(); await searchWith(keptAlive); tKeptAlive.push(performance.now() - s); }
@@ -206,6 +210,7 @@ Command: ${cmd}   (node ${process.version}; sandbox, app and load generator in t
 | App main thread per cached search: busy time (event-loop utilisation) / of which GC pauses (one every ${gcEvery.toFixed(1)} searches) | ${(busyPerSearch / 1000).toFixed(2)} ms / ${(gcPerSearch / 1000).toFixed(3)} ms |
 | Load process CPU per direct SDK call (all threads), sequential | ${(cpuPerDirect / 1000).toFixed(2)} ms |
 | For scale: the same direct call over a kept-alive HTTP/1.1 connection (the broker's own transport to Q Business), median of ${HEALTH_ROUNDS} | ${ms(median(tKeptAlive))} |
+| For scale: the broker's cached search inside the app process (\`broker.search()\` back to back, no HTTP), median of ${HEALTH_ROUNDS} | ${ms(inProcess.median)} |
 | For scale: a round trip to the app process, \`GET /healthz\` (same middleware, no auth, no AWS), median of ${HEALTH_ROUNDS} | ${ms(median(tHealth))} |
 | First search, full exchange, median over ${USERS} distinct users | ${ms(median(tFirst))} (p90 ${ms(p90(tFirst))}) |
 | Searches per second, ${USERS} distinct cached users, ${CONCURRENCY} concurrent | ${Math.round(load.perSecond)} |

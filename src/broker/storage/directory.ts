@@ -20,7 +20,7 @@ export function createDbDirectory(sql: Sql, opts: { dataAccessorClientId?: strin
   return {
     tenant: (id) => one<TenantRecord>(TENANT, [id]),
     async user(id) {
-      // Not a uuid → no such user; avoids a Postgres cast error on malformed ids.
+      // Ids are uuids: anything else is no user, without a query.
       if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
       return one<UserRecord>(`${USER} WHERE id = $1`, [id]);
     },
