@@ -37,7 +37,10 @@ export interface AwsGatewayOptions {
 export function createAwsGateway(opts: AwsGatewayOptions = {}): AwsGateway {
   const timeout = opts.requestTimeoutMs ?? 10_000;
   // Shared handlers: per-user SDK clients reuse one connection pool each protocol.
-  const http1 = new NodeHttpHandler({ requestTimeout: timeout, connectionTimeout: timeout });
+  // The SDK's default of 50 connections per endpoint would cap one instance at about 100
+  // searches/s per Region at Q Business's usual latency; beyond the cap, requests queue.
+  const agent = { maxSockets: 256 };
+  const http1 = new NodeHttpHandler({ requestTimeout: timeout, connectionTimeout: timeout, httpAgent: agent, httpsAgent: agent });
   const http2 = new NodeHttp2Handler({ requestTimeout: timeout, disableConcurrentStreams: false });
   const stsClients = new Map<string, STSClient>();
   const common = { maxAttempts: opts.maxAttempts ?? 3 };
