@@ -14,7 +14,4 @@ const fixture = parseFixture(raw, { ISSUER: env.ISSUER!, DATA_ACCESSOR_CLIENT_ID
 const sandbox = await startSandbox({ fixture, port: 0 });
 const base = sandbox.fixture.principals[0]!;
 process.send?.({ type: 'ready', url: sandbox.url, accessKeyId: base.accessKeyId, secretAccessKey: base.secretAccessKey });
-process.on('message', (m: { type: string }) => {
-  if (m.type === 'stop') void sandbox.close().then(() => process.exit(0));
-});
 process.on('SIGINT', () => process.exit(0));

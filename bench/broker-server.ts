@@ -6,7 +6,7 @@
 // exchange); { type: 'memory' } → audit flushed, GC run, then heap/RSS and cached sessions;
 // { type: 'cpu' } → the process's CPU time so far (user + system, µs), main-thread busy time
 // (event-loop utilisation, µs) and garbage-collection pauses so far (count, µs);
-// { type: 'profile', phase, file? } starts / stops a CPU profile of one phase of the run;
+// { type: 'profile', start, file? } starts / stops (and writes to file) a CPU profile of one phase of the run;
 // { type: 'inProcess', caller, req, rounds } → median of broker.search() called back to back
 // inside this process (no HTTP), for scale.
 import { createServer } from 'node:http';
@@ -18,6 +18,7 @@ import { createDb } from '../src/db/client.js';
 import { createApp } from '../src/app.js';
 import { createLogger, bufferedStdout } from '../src/shared/logger.js';
 import { FAST_ARGON2 } from '../test/helpers/idp.js';
+import { median } from './lib.js';
 
 const env = process.env;
 const config = loadConfig({ ...env, NODE_ENV: 'test' });
@@ -52,13 +53,12 @@ process.on('message', (m: Msg) => {
         await app.broker.search(m.caller, m.req);
         times.push(performance.now() - started);
       }
-      process.send?.({ id: m.id, median: times.sort((a, b) => a - b)[times.length >> 1] });
+      process.send?.({ id: m.id, median: median(times) });
     } else if (m.type === 'memory') {
       await app.broker.audit.flush();
       for (let i = 0; i < 3; i++) { gc(); await new Promise((ok) => setImmediate(ok)); }
       const mu = process.memoryUsage();
-      const cpu = process.cpuUsage();
-      process.send?.({ id: m.id, rss: mu.rss, heapUsed: mu.heapUsed, sessions: app.broker.cache.size, cpuMicros: cpu.user + cpu.system });
+      process.send?.({ id: m.id, rss: mu.rss, heapUsed: mu.heapUsed, sessions: app.broker.cache.size });
     } else if (m.type === 'cpu') {
       const cpu = process.cpuUsage();
       const busyMicros = performance.eventLoopUtilization().active * 1000;

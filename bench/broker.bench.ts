@@ -32,6 +32,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = 32;
 const HEALTH_ROUNDS = 1000;
+const DIRECT_CPU_ROUNDS = 500;
 const PORT = 40000 + Math.floor(Math.random() * 1000);
 const ISSUER = `http://127.0.0.1:${PORT}`;
 const REDIRECT = 'http://127.0.0.1:9/cb';
@@ -153,21 +154,20 @@ try {
   const cpu = async () => (await cpuStats()).cpuMicros;
   await profile('cached-rounds', true);
   const statsBefore = await cpuStats();
-  const cpuBefore = statsBefore.cpuMicros;
   for (let i = 0; i < ROUNDS; i++) { // interleaved, order alternating, so drift hits both equally
     const pair: [number[], () => Promise<unknown>][] = i % 2 ? [[tBroker, viaBroker], [tDirect, viaSdk]] : [[tDirect, viaSdk], [tBroker, viaBroker]];
     for (const [xs, op] of pair) { const s = performance.now(); await op(); xs.push(performance.now() - s); }
   }
   const statsAfter = await cpuStats();
-  const cpuPerSearch = (statsAfter.cpuMicros - cpuBefore) / ROUNDS; // only the broker calls reach the app
+  const cpuPerSearch = (statsAfter.cpuMicros - statsBefore.cpuMicros) / ROUNDS; // only the broker calls reach the app
   const busyPerSearch = (statsAfter.busyMicros - statsBefore.busyMicros) / ROUNDS;
   const gcPerSearch = (statsAfter.gcMicros - statsBefore.gcMicros) / ROUNDS;
   const gcEvery = ROUNDS / Math.max(1, statsAfter.gcCount - statsBefore.gcCount);
   // The direct caller's CPU for the same call, for comparison with the app's.
   const ownBefore = process.cpuUsage();
-  for (let i = 0; i < 500; i++) await viaSdk();
+  for (let i = 0; i < DIRECT_CPU_ROUNDS; i++) await viaSdk();
   const own = process.cpuUsage(ownBefore);
-  const cpuPerDirect = (own.user + own.system) / 500;
+  const cpuPerDirect = (own.user + own.system) / DIRECT_CPU_ROUNDS;
   await profile('cached-rounds', false);
   for (let i = 0; i < HEALTH_ROUNDS; i++) { const s = performance.now(); await health(); tHealth.push(performance.now() - s); }
   const inProcess = await ask<{ median: number }>(appChild, {

@@ -6,8 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { loadConfig } from '../src/config/load.js';
 import { createDb } from '../src/db/client.js';
-import { createApp } from '../src/app.js';
-import { createLogger } from '../src/shared/logger.js';
+import { createServices } from '../src/services.js';
 import { median, request, signIn, throughput, tokenRequest, mib } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -21,12 +20,15 @@ const USERS = 50;
 const database = await createTestDatabase();
 const env = { ISSUER, PORT: String(PORT), DATABASE_URL: database.url, SECRET_KEY: randomBytes(32).toString('hex'), KEY_ACTIVATION_DELAY: '0' };
 const config = loadConfig({ ...env, NODE_ENV: 'test' });
-const seedApp = await createApp({ config, db: createDb(database.url), logger: createLogger('silent'), hasherOptions: { ...ARGON, parallelism: 1 } });
-await seedApp.tenants.add({ id: 'bench', name: 'Bench' });
-for (let i = 0; i < USERS; i++) await seedApp.accounts.addUser({ tenantId: 'bench', email: `u${i}@bench.test`, password: `password-${i}` });
-const web = await seedApp.clients.add({ name: 'bench web', kind: 'web', firstParty: true, redirectUris: [REDIRECT] });
-const svc = await seedApp.clients.add({ name: 'bench svc', kind: 'service', scopes: ['search'], allowedTenants: ['*'] });
-await seedApp.close();
+// Seeding needs only the services (as the admin CLI uses them), not a whole app with its
+// provider and keys: the server process creates those at its own start.
+const seedDb = createDb(database.url);
+const seed = createServices(config, seedDb, { hasherOptions: { ...ARGON, parallelism: 1 } });
+await seed.tenants.add({ id: 'bench', name: 'Bench' });
+for (let i = 0; i < USERS; i++) await seed.accounts.addUser({ tenantId: 'bench', email: `u${i}@bench.test`, password: `password-${i}` });
+const web = await seed.clients.add({ name: 'bench web', kind: 'web', firstParty: true, redirectUris: [REDIRECT] });
+const svc = await seed.clients.add({ name: 'bench svc', kind: 'service', scopes: ['search'], allowedTenants: ['*'] });
+await seedDb.$disconnect();
 
 const child = fork(new URL('./idp-server.ts', import.meta.url).pathname, [], {
   execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])],

@@ -1,6 +1,7 @@
 // Child process for bench/sandbox.bench.ts: the demo fixture plus a synthetic corpus of
-// 10,000 passages (2,500 documents × 4), served by the sandbox. Reports its URL and memory.
-import { loadFixture, startSandbox, DEMO_FIXTURE_PATH } from '../src/sandbox/index.js';
+// 10,000 passages (2,500 documents × 4), served by the sandbox. Reports its URL, the demo
+// tenant's details and memory.
+import { loadFixture, startSandbox, demoSetup, DEMO_FIXTURE_PATH } from '../src/sandbox/index.js';
 
 const WORDS = ('orbit satellite thermal battery antenna telemetry command uplink downlink ground station pass schedule '
   + 'propulsion thruster valve tank pressure sensor gyro wheel magnetorquer tracker camera payload storage flash '
@@ -37,11 +38,11 @@ const before = process.memoryUsage();
 const sandbox = await startSandbox({ fixture, port: 0 });
 const chunks = sandbox.world.applications.get(app.applicationId)!.chunks.length;
 const after = process.memoryUsage();
-process.send?.({ type: 'ready', url: sandbox.url, chunks, rssBefore: before.rss, rssAfter: after.rss, heapAfter: after.heapUsed });
+process.send?.({ type: 'ready', url: sandbox.url, chunks, rssBefore: before.rss, rssAfter: after.rss, setup: demoSetup(sandbox) });
 process.on('message', (m: { type: string }) => {
   if (m.type === 'memory') {
     const mu = process.memoryUsage();
-    process.send?.({ type: 'memory', rss: mu.rss, heapUsed: mu.heapUsed, sessions: sandbox.stats().sessions });
+    process.send?.({ type: 'memory', rss: mu.rss, heapUsed: mu.heapUsed });
   } else if (m.type === 'stop') {
     void sandbox.close().then(() => process.exit(0));
   }

@@ -8,7 +8,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { SSOOIDCClient, CreateTokenWithIAMCommand } from '@aws-sdk/client-sso-oidc';
-import { loadFixture, demoSetup, DEMO_FIXTURE_PATH, IDENTITY_CENTER_PROVIDER_ARN } from '../src/sandbox/index.js';
+import { IDENTITY_CENTER_PROVIDER_ARN, type TenantSetup } from '../src/sandbox/index.js';
 import { startTestIssuer } from '../test/sandbox/issuer.js';
 
 const DURATION_MS = Number(process.env['BENCH_MS'] ?? 5000);
@@ -36,8 +36,9 @@ const ask = <T>(msg: object, type: string) => new Promise<T>((resolve) => {
   child.on('message', on);
   if (Object.keys(msg).length) child.send(msg);
 });
-const ready = await ask<{ url: string; chunks: number; rssBefore: number; rssAfter: number; heapAfter: number }>({}, 'ready');
-const setup = demoSetup(loadFixture(DEMO_FIXTURE_PATH, { ISSUER: issuer.url, DATA_ACCESSOR_CLIENT_ID: 'bench-client' }));
+// The child reports the tenant details from its started sandbox (no second fixture load and world build here).
+const ready = await ask<{ url: string; chunks: number; rssBefore: number; rssAfter: number; setup: TenantSetup }>({}, 'ready');
+const setup = ready.setup;
 
 // The ISV flow once, through the SDK, for alice's identity-enhanced credentials.
 const base = { accessKeyId: setup.accessKeyId, secretAccessKey: setup.secretAccessKey };
@@ -91,7 +92,7 @@ async function run(): Promise<{ rps: number; p50: number; p99: number }> {
 for (let w = 0; w < 500; w++) await once(w); // warm-up
 const runs = [];
 for (let r = 0; r < RUNS; r++) runs.push(await run());
-const mem = await ask<{ rss: number; heapUsed: number; sessions: number }>({ type: 'memory' }, 'memory');
+const mem = await ask<{ rss: number; heapUsed: number }>({ type: 'memory' }, 'memory');
 console.log(`command: node --import tsx bench/sandbox.bench.ts  (BENCH_MS=${DURATION_MS} BENCH_CONCURRENCY=${CONCURRENCY})`);
 console.log(`corpus: ${ready.chunks} passages (${setup.applicationId})`);
 console.log(`SearchRelevantContent over h2c, ${CONCURRENCY} in flight, ${RUNS} runs of ${DURATION_MS} ms:`);

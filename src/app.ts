@@ -20,7 +20,7 @@ import { createServices } from './services.js';
 import type { ChangeEvent } from './tenants/events.js';
 import { createViews } from './http/views.js';
 import { accessLog, pageErrors, requestId, securityHeaders } from './http/middleware.js';
-import { createMetrics, type Metrics } from './http/metrics.js';
+import { createMetrics } from './http/metrics.js';
 import { createOpsRouter } from './http/ops.js';
 import { createBroker } from './broker/index.js';
 import { createBrokerRouter } from './broker/http/router.js';
@@ -35,7 +35,6 @@ export interface AppDeps {
   /** Tests and benchmarks may lower argon2 cost below the production minimum. */
   hasherOptions?: Partial<PasswordHasherOptions>;
   sleep?: (ms: number) => Promise<void>;
-  metrics?: Metrics;
   /** AWS access for the broker: options for the SDK gateway (base credentials default to the SDK chain) or a ready gateway. */
   aws?: AwsGateway | AwsGatewayOptions;
   /** Test seam: wraps the assertion minter (e.g. to replay an assertion against the sandbox). */
@@ -50,7 +49,7 @@ export async function createApp(deps: AppDeps) {
   if (!config.SECRET_KEY) throw new Error('SECRET_KEY must be resolved before createApp (main.ts generates one in development)');
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL must be resolved before createApp (main.ts starts the embedded database)');
 
-  const metrics = deps.metrics ?? createMetrics();
+  const metrics = createMetrics();
   // Disabling a tenant or user drops the broker's cached credentials at once (the broker is
   // built below; changes can only arrive once the app is running).
   const onChange = (e: ChangeEvent) => broker.onChange(e);
@@ -82,11 +81,7 @@ export async function createApp(deps: AppDeps) {
             return user ? { sub: user.id, claims: { ...accounts.claimsFor(user) } } : null;
           },
         },
-        brokerScopesFor: async (clientId) => {
-          const row = await clients.get(clientId);
-          const meta = row?.metadata as { kind?: string; scope?: string } | undefined;
-          return meta?.kind === 'service' ? (meta.scope ?? '').split(' ').filter(Boolean) : [];
-        },
+        brokerScopesFor: clients.brokerScopes,
       });
       provider.use(async (ctx, next) => {
         await next();

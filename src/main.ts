@@ -74,8 +74,7 @@ async function main(): Promise<void> {
     } finally {
       await runtime.stop(); // the embedded PostgreSQL must not outlive us
     }
-    log.flush();
-    process.exit(code);
+    process.exit(code); // pino flushes the buffered log on exit
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     // From here on this shutdown owns the order: requests, app (audit flush), then the

@@ -19,7 +19,7 @@ export interface UserAdmin {
   getUser(tenantId: string, email: string): Promise<Account | null>;
 }
 
-export const userExists = (email: string) =>
+const userExists = (email: string) =>
   new AppError('user_exists', 409, `a user with email '${email}' already exists in this tenant`);
 
 export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange?: OnChange }): UserAdmin {

@@ -47,7 +47,7 @@ export function createAccess(deps: { directory: Directory; verifier: TokenVerifi
     return { ...tenant.value, user: userOfTenant(tenant.value.record, loaded.value) };
   }
 
-  return { authorizeService, activeTenant, authorize };
+  return { activeTenant, authorize };
 }
 
 /** The user, if it belongs to the tenant and is enabled; a token's tenant must match too. */

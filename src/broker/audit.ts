@@ -32,8 +32,12 @@ export function createAuditTrail(deps: AuditTrailDeps) {
   const maxQueue = deps.maxQueue ?? 10_000;
 
   async function drain(): Promise<void> {
-    while (queue.length > 0) {
-      const batch = queue.splice(0, 500);
+    // Only what is queued now: rows recorded during the write wait for the next batch
+    // delay (write's finally schedules it). Looping until the queue is empty would, under
+    // steady load, turn into back-to-back small INSERTs and undo the batching.
+    const rows = queue.splice(0);
+    for (let i = 0; i < rows.length; i += 500) {
+      const batch = rows.slice(i, i + 500);
       try {
         await insertAudit(deps.sql, batch);
       } catch (err) {
@@ -82,9 +86,9 @@ export function createAuditTrail(deps: AuditTrailDeps) {
     startSweeper(intervalMs = 3_600_000): () => void {
       const run = () => void sweepAudit(deps.db, deps.retentionDays, deps.now).catch((err: Error) => deps.logger.error({ err: { message: err.message } }, 'audit sweep failed'));
       run();
-      const timer = setInterval(run, intervalMs);
-      timer.unref();
-      return () => clearInterval(timer);
+      const interval = setInterval(run, intervalMs);
+      interval.unref();
+      return () => clearInterval(interval);
     },
   };
 }

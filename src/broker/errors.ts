@@ -41,12 +41,13 @@ export function translateAwsFailure(f: AwsFailure, ctx: MappingContext): AppErro
     const status = f.status === 503 || f.name === 'NetworkError' ? 503 : 502;
     return new AppError('aws_unavailable', status, `AWS is unavailable at the ${f.step} step (${f.name}); retry later.`, { expose: true, retryAfter: status === 503 ? 5 : undefined, detail });
   }
-  return (f.step === 'create_token' ? fromCreateToken(f, ctx) : f.step === 'search' ? fromSearch(f, ctx) : fromSts(f, ctx))
+  return (f.step === 'create_token' ? fromCreateToken(f, ctx, detail) : f.step === 'search' ? fromSearch(f, ctx, detail) : fromSts(f, ctx, detail))
     ?? new AppError('aws_request_failed', 502, `AWS rejected the ${f.step} call: ${f.name}: ${f.message}`, { expose: true, detail });
 }
 
-function fromSts(f: AwsFailure, ctx: MappingContext): AppError | undefined {
-  const detail = detailOf(f);
+type Detail = ReturnType<typeof detailOf>;
+
+function fromSts(f: AwsFailure, ctx: MappingContext, detail: Detail): AppError | undefined {
   if (/^(InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken$|UnrecognizedClient)/.test(f.name)) {
     return new AppError('aws_credentials_invalid', 502, `AWS rejected the broker's base credentials (${f.name}); check the AWS credential chain of this service.`, { expose: true, detail });
   }
@@ -64,8 +65,7 @@ function fromSts(f: AwsFailure, ctx: MappingContext): AppError | undefined {
 
 const ASSERTION_CHECKS = /claim '(iss|aud|exp|nbf|jti)'|'(aud|exp|jti|kid)' claim|signature|alg '|'kid'|not a signed JWT|issuer key|IssuerUrl|JWKS|discovery|already used|replay/i;
 
-function fromCreateToken(f: AwsFailure, ctx: MappingContext): AppError | undefined {
-  const detail = detailOf(f);
+function fromCreateToken(f: AwsFailure, ctx: MappingContext, detail: Detail): AppError | undefined {
   if (f.name === 'InvalidGrantException') {
     // Identity Center says which check failed (our issuer, audience, signature, expiry,
     // replay): a setup problem on either side, not the user's. Anything else, including
@@ -89,8 +89,7 @@ function fromCreateToken(f: AwsFailure, ctx: MappingContext): AppError | undefin
   return undefined;
 }
 
-function fromSearch(f: AwsFailure, ctx: MappingContext): AppError | undefined {
-  const detail = detailOf(f);
+function fromSearch(f: AwsFailure, ctx: MappingContext, detail: Detail): AppError | undefined {
   if (f.name === 'ValidationException') {
     const fields = (f.fields ?? []).map((x) => ({ field: x.name, message: x.message }));
     return new AppError('invalid_search', 400, `Q Business rejected the search: ${f.message}`, { fields, detail });

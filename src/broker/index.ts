@@ -12,7 +12,7 @@ import { createAwsGateway, type AwsGatewayOptions } from './aws/gateway.js';
 import { SessionCache } from './cache.js';
 import { createCheck } from './check.js';
 import { createExchange, type Session } from './exchange.js';
-import type { AssertionMinter, AwsGateway, Clock, Directory, TokenVerifier } from './ports.js';
+import type { AssertionMinter, AwsGateway, Clock, TokenVerifier } from './ports.js';
 import { createSearch } from './search.js';
 import { createDbDirectory } from './storage/directory.js';
 import { memoDirectory } from './storage/memo-directory.js';
@@ -30,9 +30,6 @@ export interface BrokerDeps {
   config: Pick<Settings, 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS'>;
   /** A ready gateway (tests), or options for the real one (base credentials, retries). */
   aws?: AwsGateway | AwsGatewayOptions;
-  directory?: Directory;
-  /** Audience of minted assertions; default: the OIDC client marked isDataAccessor. */
-  dataAccessorClientId?: string;
   now?: Clock;
   /** Hooks for Prometheus metrics; all optional. */
   metrics?: BrokerMetrics;
@@ -57,7 +54,7 @@ export function createBroker(deps: BrokerDeps) {
   const { logger } = deps;
   const aws = isGateway(deps.aws) ? deps.aws : createAwsGateway({ onCall: deps.metrics?.awsCall, ...deps.aws });
   const memoMs = deps.directoryCacheMs ?? 1000;
-  const source = deps.directory ?? createDbDirectory(deps.sql, { dataAccessorClientId: deps.dataAccessorClientId });
+  const source = createDbDirectory(deps.sql);
   const memo = memoMs > 0 ? memoDirectory(source, { ttlMs: memoMs, now }) : undefined;
   const directory = memo ?? source;
   const audit = createAuditTrail({ db: deps.db, sql: deps.sql, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS, onRecord: (e) => deps.metrics?.recorded?.(e.kind, e.tenantId ?? null, e.errorCode ?? e.outcome) });

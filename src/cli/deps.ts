@@ -34,7 +34,12 @@ function cliLogger(io: CliIo) {
   });
 }
 
-export async function openDeps(config: Config, io: CliIo): Promise<{ deps: CliDeps; close(): Promise<void> }> {
+export interface OpenedDeps {
+  deps: CliDeps;
+  close(): Promise<void>;
+}
+
+export async function openDeps(config: Config, io: CliIo): Promise<OpenedDeps> {
   const runtime = await prepareRuntime(config, cliLogger(io));
   const db = createDb(runtime.config.DATABASE_URL);
   return {
@@ -42,6 +47,21 @@ export async function openDeps(config: Config, io: CliIo): Promise<{ deps: CliDe
     async close() {
       await db.$disconnect();
       await runtime.stop();
+    },
+  };
+}
+
+/**
+ * Opens the dependencies on the first deps() call only, so `--help` and argument errors
+ * need no database; close() closes them if they were opened (a failed open has nothing to close).
+ */
+export function lazyDeps(open: () => Promise<OpenedDeps>): { deps(): Promise<CliDeps>; close(): Promise<void> } {
+  let opened: Promise<OpenedDeps> | undefined;
+  return {
+    // then(): an opener that throws (e.g. loadConfig) rejects like any other failure.
+    deps: async () => (await (opened ??= Promise.resolve().then(open))).deps,
+    close: async () => {
+      if (opened) await opened.then((o) => o.close(), () => {});
     },
   };
 }

@@ -1,23 +1,15 @@
 // Process entry of the admin CLI: the only CLI module that reads process.env and argv.
 import { loadConfig } from '../config/load.js';
-import type { CliContext, CliDeps } from './context.js';
-import { openDeps } from './deps.js';
+import { lazyDeps, openDeps } from './deps.js';
 import { processIo } from './io.js';
 import { runCli } from './program.js';
 
 async function main(): Promise<number> {
-  let opened: Promise<{ deps: CliDeps; close(): Promise<void> }> | undefined;
-  const ctx: CliContext = {
-    io: processIo,
-    deps: async () => {
-      opened ??= Promise.resolve().then(() => openDeps(loadConfig(process.env), processIo));
-      return (await opened).deps;
-    },
-  };
+  const deps = lazyDeps(() => openDeps(loadConfig(process.env), processIo));
   try {
-    return await runCli(process.argv.slice(2), ctx);
+    return await runCli(process.argv.slice(2), { io: processIo, deps: deps.deps });
   } finally {
-    if (opened) await opened.then((o) => o.close(), () => {});
+    await deps.close();
   }
 }
 

@@ -50,11 +50,10 @@ export function loadConfig(env: Env): Config {
   const issuer = (s.ISSUER ?? `http://localhost:${s.PORT}`).replace(/\/+$/, '');
   const url = new URL(issuer);
   if (url.search || url.hash) problems.push('ISSUER: must not contain a query or fragment');
-  if (url.pathname !== '/' && !issuer.endsWith('/.well-known/openid-configuration')) {
-    problems.push('ISSUER: serve tti-bridge at the root of its host (e.g. https://idp.example.com); a path prefix is not supported');
-  }
   if (issuer.endsWith('/.well-known/openid-configuration')) {
     problems.push('ISSUER: give the base URL, without /.well-known/openid-configuration');
+  } else if (url.pathname !== '/') {
+    problems.push('ISSUER: serve tti-bridge at the root of its host (e.g. https://idp.example.com); a path prefix is not supported');
   }
   if (s.NODE_ENV === 'production') {
     if (!s.SECRET_KEY) problems.push('SECRET_KEY: required in production (32+ random characters)');

@@ -14,7 +14,8 @@ export const DEMO_PASSWORD = 'demo-password';
 export const DEMO_USERS = [
   { email: 'alice@example.com', name: 'Alice Anders', groups: ['engineering'] },
   { email: 'bob@example.com', name: 'Bob Baker', groups: ['sales'] },
-  { email: 'carol@example.com', name: 'Carol Chen', groups: ['people-ops'] },
+  // The fixture does not assign carol to the Q application: she shows a refused search.
+  { email: 'carol@example.com', name: 'Carol Chen', groups: ['people-ops'], unassigned: true },
 ];
 
 export interface DemoClients {
@@ -39,15 +40,17 @@ async function ensureClient(app: App, saved: DemoClients | undefined, key: keyof
   return { clientId: c.clientId, clientSecret: c.clientSecret! };
 }
 
+/** The tenant's data-accessor details as the customer's setup gives them, every AWS endpoint at the sandbox. */
+export const demoTenantDetails = (setup: TenantSetup, sandboxUrl: string) => ({
+  qbusinessApplicationId: setup.applicationId, qbusinessRegion: setup.qbusinessRegion, retrieverId: setup.retrieverId,
+  idcApplicationArn: setup.idcApplicationArn, idcRegion: setup.idcRegion, roleArn: setup.roleArn,
+  stsEndpoint: sandboxUrl, ssoOidcEndpoint: sandboxUrl, qbusinessEndpoint: sandboxUrl,
+});
+
 export async function seedDemo(app: App, opts: { setup: TenantSetup; sandboxUrl: string; dataDir: string; issuer: string }): Promise<DemoClients> {
   const { setup } = opts;
-  const details = {
-    qbusinessApplicationId: setup.applicationId, qbusinessRegion: setup.qbusinessRegion, retrieverId: setup.retrieverId,
-    idcApplicationArn: setup.idcApplicationArn, idcRegion: setup.idcRegion, roleArn: setup.roleArn,
-    // The sandbox port can change between starts, so the endpoints are refreshed every time.
-    stsEndpoint: opts.sandboxUrl, ssoOidcEndpoint: opts.sandboxUrl, qbusinessEndpoint: opts.sandboxUrl,
-    allowBackendAccess: true,
-  };
+  // The sandbox port can change between starts, so the endpoints are refreshed every time.
+  const details = { ...demoTenantDetails(setup, opts.sandboxUrl), allowBackendAccess: true };
   if (await app.tenants.get(setup.tenantId)) await app.tenants.update(setup.tenantId, details);
   else await app.tenants.add({ id: setup.tenantId, name: 'Globex (demo)', ...details });
   for (const u of DEMO_USERS) {

@@ -4,7 +4,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 
-export const COOKIE = 'demo_sid';
+const COOKIE = 'demo_sid';
 /** A sign-in that is never completed, or an idle visitor, is forgotten after this. */
 const ANONYMOUS_TTL_MS = 15 * 60_000;
 /** Bounds memory if someone scripts many visits; the oldest sessions go first. */
@@ -50,8 +50,9 @@ export function createSessionStore() {
     find(ctx: Context): DemoSession | undefined {
       const id = ctx.cookies.get(COOKIE);
       const s = id ? sessions.get(id) : undefined;
-      if (s && s.expiresAt <= Date.now()) sessions.delete(s.id);
-      return s && s.expiresAt > Date.now() ? s : undefined;
+      if (!s || s.expiresAt > Date.now()) return s;
+      sessions.delete(s.id);
+      return undefined;
     },
     /** The current session, or a new anonymous one (so forms can carry a CSRF token). */
     ensure(ctx: Context): DemoSession {
@@ -85,5 +86,3 @@ export function createSessionStore() {
     },
   };
 }
-
-export type SessionStore = ReturnType<typeof createSessionStore>;

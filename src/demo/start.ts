@@ -36,7 +36,7 @@ export async function startDemo(app: App, config: Config): Promise<Demo> {
         `  AWS sandbox          ${sandbox.url}`,
         '',
         `  Demo users (workspace "${DEMO_TENANT_ID}", password "${DEMO_PASSWORD}"):`,
-        ...DEMO_USERS.map((u) => `    ${u.email.padEnd(20)} ${u.groups.join(', ')}${u.email.startsWith('carol') ? '  (not assigned to the data accessor)' : ''}`),
+        ...DEMO_USERS.map((u) => `    ${u.email.padEnd(20)} ${u.groups.join(', ')}${u.unassigned ? '  (not assigned to the data accessor)' : ''}`),
         '',
         '  Try the broker API (demo-only credentials):',
         `    TOKEN=$(curl -s -u '${service.clientId}:${service.clientSecret}' -d grant_type=client_credentials -d scope=search -d resource=${i}/api ${i}/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,

@@ -6,6 +6,9 @@ import { Registry, Counter, Histogram, Gauge, collectDefaultMetrics } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // Plain counts for the ratio gauge: reading the counters back is async in prom-client.
+  let hits = 0;
+  let misses = 0;
   const m = {
     registry,
     http: new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['route', 'method', 'status'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] }),
@@ -19,15 +22,10 @@ export function createMetrics() {
     cacheMisses: new Counter({ name: 'credential_cache_misses_total', help: 'Searches that needed a fresh exchange', registers: [registry] }),
     cacheRatio: new Gauge({ name: 'credential_cache_hit_ratio', help: 'Hits / (hits + misses) since start', registers: [registry],
       collect() {
-        // eslint-disable-next-line @typescript-eslint/no-this-alias
-        const hits = hitCount(); const total = hits + missCount();
+        const total = hits + misses;
         this.set(total ? hits / total : 0);
       } }),
   };
-  let hits = 0;
-  let misses = 0;
-  function hitCount() { return hits; }
-  function missCount() { return misses; }
   return {
     ...m,
     cacheHit() { hits++; m.cacheHits.inc(); },

@@ -4,9 +4,9 @@
 // a short lifetime, and the `email` claim the customer maps to their directory.
 import { SignJWT, importJWK } from 'jose';
 import { randomUUID } from 'node:crypto';
+import type { ProviderHolder } from './provider-holder.js';
 
 type SigningKey = Awaited<ReturnType<typeof importJWK>>;
-import type { ProviderHolder } from './provider-holder.js';
 
 export interface AssertionClaims {
   sub: string;
@@ -22,8 +22,8 @@ export function createAssertionMinter(opts: { issuer: string; holder: Pick<Provi
   async function keyFor(kid: string, jwk: Record<string, unknown>): Promise<SigningKey> {
     let key = imported.get(kid);
     if (!key) {
-      const { key_ops: _ops, ...rest } = jwk;
-      key = (await importJWK({ ...rest, alg: 'RS256' }, 'RS256'));
+      // The snapshot's signing JWK already says alg RS256 and carries no key_ops (keys.ts).
+      key = await importJWK(jwk, 'RS256');
       imported.set(kid, key);
     }
     return key;

@@ -63,10 +63,13 @@ function validate(input: ClientInput): void {
   if (problems.length) throw validationError(problems);
 }
 
-export function createClientService({ db, cacheMs = 1000, now = Date.now }: { db: Db; cacheMs?: number; now?: () => number }) {
+/** How long a client row is reused; real time, as it only bounds staleness across instances. */
+const CACHE_MS = 1000;
+
+export function createClientService({ db }: { db: Db }) {
   // The provider, the consent page and the broker's scope check look clients up on every
   // request; a one-second cache of the row takes that query off the hot path. Changes made
-  // here apply at once; another instance's within cacheMs.
+  // here apply at once; another instance's within CACHE_MS.
   type Row = Awaited<ReturnType<Db['oidcClient']['findUnique']>>;
   const cache = new Map<string, { at: number; row: Row }>();
 
@@ -112,10 +115,10 @@ export function createClientService({ db, cacheMs = 1000, now = Date.now }: { db
 
   async function get(clientId: string): Promise<Row> {
     const hit = cache.get(clientId);
-    if (hit && now() - hit.at < cacheMs) return hit.row;
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.row;
     const row = await db.oidcClient.findUnique({ where: { clientId } });
     if (cache.size > 10_000) cache.clear();
-    cache.set(clientId, { at: now(), row });
+    cache.set(clientId, { at: Date.now(), row });
     return row;
   }
 
@@ -127,11 +130,17 @@ export function createClientService({ db, cacheMs = 1000, now = Date.now }: { db
     return { ...meta, client_id: row.clientId, client_name: row.name, ...(row.secretHash ? { client_secret: row.secretHash } : {}) };
   }
 
+  /** Scopes a service client may get broker API tokens for; none for other kinds. */
+  async function brokerScopes(clientId: string): Promise<string[]> {
+    const meta = (await get(clientId))?.metadata as { kind?: ClientKind; scope?: string } | undefined;
+    return meta?.kind === 'service' ? (meta.scope ?? '').split(' ').filter(Boolean) : [];
+  }
+
   async function dataAccessorClientId(): Promise<string | null> {
     return (await db.oidcClient.findFirst({ where: { isDataAccessor: true } }))?.clientId ?? null;
   }
 
-  return { add, list, remove, get, providerMetadata, dataAccessorClientId };
+  return { add, list, remove, get, providerMetadata, brokerScopes, dataAccessorClientId };
 }
 
 export type ClientService = ReturnType<typeof createClientService>;

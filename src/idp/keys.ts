@@ -60,7 +60,8 @@ export function createKeyService(opts: KeyServiceOptions) {
 
   const currentOf = (rows: Row[]) => rows.find((r) => r.activatesAt.getTime() <= now());
 
-  async function create(use: KeyUse, activatesAt: Date): Promise<Row> {
+  /** A new key's row. Built outside any transaction: RSA key generation is slow. */
+  function newKey(use: KeyUse, activatesAt: Date) {
     const kid = use === 'sig' ? randomUUID() : `cookie-${randomUUID()}`;
     let secret: string;
     let publicJwk: Record<string, unknown> | undefined;
@@ -71,21 +72,20 @@ export function createKeyService(opts: KeyServiceOptions) {
     } else {
       secret = randomBytes(32).toString('base64url');
     }
-    return db.signingKey.create({
-      data: { kid, use, alg: use === 'sig' ? 'RS256' : null, publicJwk: publicJwk as object, privateEnc: envelope.seal(secret, kid), activatesAt },
-    });
+    return { kid, use, alg: use === 'sig' ? 'RS256' : null, publicJwk: publicJwk as object, privateEnc: envelope.seal(secret, kid), activatesAt };
   }
 
   /** Creates the first keys of each kind, active at once (nothing can have cached them yet). */
   async function ensureKeys(): Promise<void> {
     for (const use of ['sig', 'cookie'] as const) {
-      if (!currentOf(await live(use))) await create(use, new Date(now()));
+      if (!currentOf(await live(use))) await db.signingKey.create({ data: newKey(use, new Date(now())) });
     }
   }
 
   async function rotate(use: KeyUse): Promise<KeySummary> {
     const rows = await live(use);
     const activatesAt = new Date(now() + opts.activationDelaySeconds * 1000);
+    const data = newKey(use, activatesAt);
     const row = await db.$transaction(async (tx) => {
       // The key that signs until the new one activates retires then, and expires after
       // the longest-lived token it could have signed.
@@ -96,7 +96,8 @@ export function createKeyService(opts: KeyServiceOptions) {
           data: { retiredAt: activatesAt, expiresAt: new Date(activatesAt.getTime() + opts.maxTokenTtlSeconds * 1000) },
         });
       }
-      return create(use, activatesAt);
+      // Through tx: retiring the old key and adding the new one commit together.
+      return tx.signingKey.create({ data });
     });
     return summarize(row, await live(use));
   }

@@ -11,7 +11,7 @@ import type { ProviderHolder } from './provider-holder.js';
 const invalid = (message: string, code = 'invalid_token') => new AppError(code, 401, message);
 
 /** Verified tokens remembered per kind (service, user); the least recently used goes first. */
-export const VERIFIED_CACHE_MAX = 10_000;
+const VERIFIED_CACHE_MAX = 10_000;
 
 interface Verified {
   payload: JWTPayload;
@@ -23,13 +23,12 @@ interface Verified {
   expiresAt: number;
 }
 
-export function createTokenVerifier(opts: { issuer: string; brokerAudience: string; holder: Pick<ProviderHolder, 'keys'>; now: () => number; cacheMax?: number }) {
+export function createTokenVerifier(opts: { issuer: string; brokerAudience: string; holder: Pick<ProviderHolder, 'keys'>; now: () => number }) {
   // Performance: a broker search carries two RS256 JWTs (service bearer + user token), and
   // callers reuse them for minutes. Verifying both on every request cost two RSA checks on
   // the crypto thread pool per search. A successful verification is remembered, keyed by
   // the exact token string, only while the token is unexpired and the key set unchanged;
   // failures are never remembered, so every refusal is computed afresh.
-  const max = opts.cacheMax ?? VERIFIED_CACHE_MAX;
   const verified = { service: new Map<string, Verified>(), user: new Map<string, Verified>() };
   let cached: { fingerprint: string; jwks: ReturnType<typeof createLocalJWKSet> } | undefined;
   const jwks = () => {
@@ -56,9 +55,9 @@ export function createTokenVerifier(opts: { issuer: string; brokerAudience: stri
       const { payload } = await jwtVerify(token, jwks(), {
         issuer: opts.issuer, audience, algorithms: ['RS256'], currentDate: new Date(now), clockTolerance: 5,
       });
-      if (typeof payload.exp === 'number' && payload.exp * 1000 > now && max > 0) { // not within the tolerance after exp
+      if (typeof payload.exp === 'number' && payload.exp * 1000 > now) { // not within the tolerance after exp
         memo.set(token, { payload: Object.freeze(payload), fingerprint, verifiedAt: now, expiresAt: payload.exp * 1000 });
-        if (memo.size > max) memo.delete(memo.keys().next().value as string);
+        if (memo.size > VERIFIED_CACHE_MAX) memo.delete(memo.keys().next().value as string);
       }
       return payload;
     } catch (err) {

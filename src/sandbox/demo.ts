@@ -9,10 +9,11 @@ import { trustedActions } from './sts/assume-role.js';
 export const DEMO_TENANT_ID = 'demo';
 
 /** Source tree location; from a compiled build (dist/) fall back to the source copy. */
-export const DEMO_FIXTURE_PATH: string = [
+const DEMO_FIXTURE_CANDIDATES = [
   new URL('./fixtures/demo.yaml', import.meta.url),
   new URL('../../../src/sandbox/fixtures/demo.yaml', import.meta.url),
-].map((u) => fileURLToPath(u)).find((p) => existsSync(p)) ?? fileURLToPath(new URL('./fixtures/demo.yaml', import.meta.url));
+].map((u) => fileURLToPath(u));
+export const DEMO_FIXTURE_PATH: string = DEMO_FIXTURE_CANDIDATES.find((p) => existsSync(p)) ?? DEMO_FIXTURE_CANDIDATES[0] as string;
 
 export interface TenantSetup {
   tenantId: string;
@@ -36,11 +37,11 @@ export interface TenantSetup {
 
 /**
  * Finds the data accessor whose external id is `tenantId` and everything the ISV needs to call it,
- * in a started sandbox (its live state) or its world; from a fixture alone (no sandbox in this
- * process) the world is built once here.
+ * in a started sandbox (its live state); from a fixture alone (no sandbox in this process) the
+ * world is built once here.
  */
-export function demoSetup(source: { world: World } | World | SandboxFixture, tenantId: string = DEMO_TENANT_ID): TenantSetup {
-  const world = 'world' in source ? source.world : isWorld(source) ? source : buildWorld(source);
+export function demoSetup(source: { world: World } | SandboxFixture, tenantId: string = DEMO_TENANT_ID): TenantSetup {
+  const world = 'world' in source ? source.world : buildWorld(source);
   for (const app of world.applications.values()) {
     for (const da of app.dataAccessors.values()) {
       if (da.externalId !== tenantId) continue;
@@ -71,5 +72,3 @@ export function demoSetup(source: { world: World } | World | SandboxFixture, ten
   }
   throw new Error(`the fixture has no data accessor with external id '${tenantId}'`);
 }
-
-const isWorld = (source: World | SandboxFixture): source is World => source.principals instanceof Map;

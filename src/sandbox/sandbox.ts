@@ -41,7 +41,6 @@ export interface Sandbox {
   world: World;
   /** Limits SearchRelevantContent for one data accessor; undefined removes the limit. */
   setThrottle(dataAccessorId: string, ratePerSecond: number | undefined): void;
-  stats(): { sessions: number; usedJtis: number };
 }
 
 export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> {
@@ -88,6 +87,5 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
     fixture: opts.fixture,
     world,
     setThrottle: (id, rate) => ctx.throttles.set(id, rate),
-    stats: () => ({ sessions: sessions.size(), usedJtis: ctx.jtis.size() }),
   };
 }

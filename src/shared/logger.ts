@@ -14,7 +14,7 @@ export type { Logger };
 
 /**
  * Buffered stdout: a synchronous write per log line put a syscall on every request's
- * path. Call flush() before exiting (main.ts does on shutdown and on fatal errors).
+ * path. pino flushes the buffer synchronously on process exit (process.exit included).
  */
 export const bufferedStdout = (): DestinationStream => pino.destination({ dest: 1, sync: false, minLength: 4096 });
 

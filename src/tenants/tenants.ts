@@ -56,8 +56,11 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
 
+  // A non-string id (untyped callers) is simply not found, never a Prisma validation error.
+  const get = (id: string) => (typeof id === 'string' ? db.tenant.findUnique({ where: { id } }) : Promise.resolve(null));
+
   async function existing(id: string): Promise<Tenant> {
-    const t = typeof id === 'string' ? await db.tenant.findUnique({ where: { id } }) : null;
+    const t = await get(id);
     if (!t) throw notFound('tenant', String(id));
     return t;
   }
@@ -93,7 +96,7 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
   return {
     add,
     update,
-    get: (id) => (typeof id === 'string' ? db.tenant.findUnique({ where: { id } }) : Promise.resolve(null)),
+    get,
     list: () => db.tenant.findMany({ orderBy: { id: 'asc' } }),
     async disable(id) {
       if (typeof id !== 'string') throw notFound('tenant', String(id));

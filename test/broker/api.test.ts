@@ -131,7 +131,7 @@ test('disabling a tenant refuses searches and drops its cached sessions', async 
 });
 
 test('AWS failures become problem+json with stable codes', async (t) => {
-  const cases: [string, Parameters<typeof expectFailure>[1], number, string][] = [
+  const cases: [string, FakeAws['fail'], number, string][] = [
     ['throttled', { search: { name: 'ThrottlingException', status: 429, throttled: true, retryAfterSeconds: 3 } }, 429, 'throttled'],
     ['unavailable', { assume_role: { name: 'NetworkError', unavailable: true } }, 503, 'aws_unavailable'],
     ['server error', { create_token: { name: 'InternalServerException', status: 500, unavailable: true } }, 502, 'aws_unavailable'],
@@ -141,10 +141,10 @@ test('AWS failures become problem+json with stable codes', async (t) => {
     ['search denied', { search: { name: 'AccessDeniedException', status: 403, message: 'denied' } }, 403, 'data_accessor_denied'],
     ['bad search', { search: { name: 'ValidationException', status: 400, fields: [{ name: 'nextToken', message: 'invalid' }] } }, 400, 'invalid_search'],
   ];
-  for (const [name, fail, status, code] of cases) await t.test(name, () => expectFailure(name, fail, status, code));
+  for (const [name, fail, status, code] of cases) await t.test(name, () => expectFailure(fail, status, code));
 });
 
-async function expectFailure(_name: string, fail: FakeAws['fail'], status: number, code: string) {
+async function expectFailure(fail: FakeAws['fail'], status: number, code: string) {
   const s = await setup();
   aws.fail = fail;
   try {

@@ -70,3 +70,16 @@ test('unknown records are not remembered', async () => {
   src.rows.set('nope', { id: 'nope', name: 'N', status: 'active', allowBackendAccess: false, auditQueryText: false });
   assert.equal((await memo.tenant('nope'))?.id, 'nope', 'a tenant added a moment ago is found');
 });
+
+test('a background re-read that finds the record gone drops it', async () => {
+  const src = source();
+  let now = 0;
+  const memo = memoDirectory(src.inner, { ttlMs: 1000, now: () => now });
+  await memo.tenant('t1');
+  src.rows.delete('t1'); // deleted by another process
+  now = 600;
+  assert.equal((await memo.tenant('t1'))?.id, 't1', 'still answered from memory');
+  await settle();
+  assert.equal(await memo.tenant('t1'), null, 'the re-read found nothing and was not kept');
+  assert.equal(src.reads(), 3, 'so the next lookup read again');
+});

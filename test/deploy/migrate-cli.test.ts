@@ -8,9 +8,8 @@ import { fakeIo } from '../helpers/cli.js';
 import { createDb, type Db } from '../../src/db/client.js';
 import { migrationsDir } from '../../src/db/migrate.js';
 import { loadConfig } from '../../src/config/load.js';
-import { openDeps } from '../../src/cli/deps.js';
+import { lazyDeps, openDeps } from '../../src/cli/deps.js';
 import { runCli } from '../../src/cli/program.js';
-import type { CliContext, CliDeps } from '../../src/cli/context.js';
 
 let database: TestDatabase;
 let db: Db;
@@ -27,13 +26,13 @@ after(async () => {
 async function migrate(json: boolean): Promise<{ code: number; out: string }> {
   const config = loadConfig({ DATABASE_URL: database.url, SECRET_KEY: 'test-secret-key-0123456789abcdef0123' });
   const { io, printed } = fakeIo();
-  let opened: Promise<{ deps: CliDeps; close(): Promise<void> }> | undefined;
-  const ctx: CliContext = { io, deps: async () => (await (opened ??= openDeps(config, io))).deps };
+  // Opened as the CLI entry (src/cli/main.ts) opens them.
+  const deps = lazyDeps(() => openDeps(config, io));
   try {
-    const code = await runCli(json ? ['migrate', '--json'] : ['migrate'], ctx);
+    const code = await runCli(json ? ['migrate', '--json'] : ['migrate'], { io, deps: deps.deps });
     return { code, out: printed.out + printed.err };
   } finally {
-    await (await opened)?.close();
+    await deps.close();
   }
 }
 

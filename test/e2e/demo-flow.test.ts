@@ -9,7 +9,7 @@ import * as oidc from 'openid-client';
 import {
   DEMO_FIXTURE_PATH, DEMO_TENANT_ID, demoSetup, loadFixture, startSandbox, type Sandbox, type TenantSetup,
 } from '../../src/sandbox/index.js';
-import { DEMO_PASSWORD, DEMO_USERS, ensureDataAccessorClient } from '../../src/demo/seed.js';
+import { DEMO_PASSWORD, DEMO_USERS, demoTenantDetails, ensureDataAccessorClient } from '../../src/demo/seed.js';
 import { startTestIdp, type TestIdp } from '../helpers/idp.js';
 import { discover, signIn, REDIRECT_URI } from '../helpers/rp.js';
 
@@ -44,12 +44,7 @@ before(async () => {
 
   // By hand rather than seedDemo: an operator's tenant without allowBackendAccess, so the
   // searches below show that user tokens alone are enough.
-  await idp.app.tenants.add({
-    id: DEMO_TENANT_ID, name: 'Globex Aerospace',
-    qbusinessApplicationId: setup.applicationId, qbusinessRegion: setup.qbusinessRegion, retrieverId: setup.retrieverId,
-    idcApplicationArn: setup.idcApplicationArn, idcRegion: setup.idcRegion, roleArn: setup.roleArn,
-    stsEndpoint: sandbox.url, ssoOidcEndpoint: sandbox.url, qbusinessEndpoint: sandbox.url,
-  });
+  await idp.app.tenants.add({ id: DEMO_TENANT_ID, name: 'Globex Aerospace', ...demoTenantDetails(setup, sandbox.url) });
   for (const u of DEMO_USERS) {
     await idp.app.accounts.addUser({ tenantId: DEMO_TENANT_ID, ...u, password: DEMO_PASSWORD });
   }

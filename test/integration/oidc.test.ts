@@ -205,4 +205,5 @@ test('operations endpoints: health, readiness and Prometheus metrics', async () 
   assert.match(text, /login_lockouts_total [1-9]/);
   assert.match(text, /token_grants_total\{grant_type="authorization_code",outcome="success"\} [1-9]/);
   assert.match(text, /http_request_duration_seconds_count\{route="\/interaction",method="POST",status="\d+"\}/);
+  assert.match(text, /^credential_cache_hit_ratio 0$/m, 'no broker searches yet: the ratio gauge reads 0');
 });

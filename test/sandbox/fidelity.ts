@@ -105,5 +105,7 @@ function pattern(p: string | undefined): RegExp | null {
 }
 
 export function checkAll(responses: CapturedResponse[]): string[] {
+  // Nothing captured (captureResponses off, or the recorder broken) must not pass as "all match".
+  if (responses.length === 0) return ['no responses were captured to check'];
   return responses.flatMap(checkResponse);
 }

@@ -41,7 +41,8 @@ export function createAwsGateway(opts: AwsGatewayOptions = {}): AwsGateway {
   // searches/s per Region at Q Business's usual latency; beyond the cap, requests queue.
   const agent = { maxSockets: 256 };
   const http1 = new NodeHttpHandler({ requestTimeout: timeout, connectionTimeout: timeout, httpAgent: agent, httpsAgent: agent });
-  const http2 = new NodeHttp2Handler({ requestTimeout: timeout, disableConcurrentStreams: false });
+  // Q Business's transport (see qbusinessProtocol); an HTTP/2 handler only when asked for.
+  const qbusinessHandler = opts.qbusinessProtocol === 'http2' ? new NodeHttp2Handler({ requestTimeout: timeout, disableConcurrentStreams: false }) : http1;
   const stsClients = new Map<string, STSClient>();
   const common = { maxAttempts: opts.maxAttempts ?? 3 };
 
@@ -83,13 +84,13 @@ export function createAwsGateway(opts: AwsGatewayOptions = {}): AwsGateway {
     },
 
     searcher(t, credentials) {
-      return createSearcher(t, credentials, { ...common, requestHandler: opts.qbusinessProtocol === 'http2' ? http2 : http1, onCall: opts.onCall });
+      return createSearcher(t, credentials, { ...common, requestHandler: qbusinessHandler, onCall: opts.onCall });
     },
 
     close() {
       for (const c of stsClients.values()) c.destroy();
       http1.destroy();
-      http2.destroy();
+      if (qbusinessHandler !== http1) qbusinessHandler.destroy();
     },
   };
 }

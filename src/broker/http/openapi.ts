@@ -19,6 +19,8 @@ function requestSchemas(): Record<string, unknown> {
 
 const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+/** Every status the API answers with a problem document. */
+const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 415, 429, 502, 503];
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { $ref: `#/components/responses/E${c}` }]));
 const tenantParam = { name: 'tenantId', in: 'path', required: true, schema: { type: 'string', pattern: TENANT_ID.source } };
 const auditParams = Object.keys(auditQuerySchema.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } }));
@@ -39,7 +41,7 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
         post: {
           operationId: 'search', summary: 'Search as a user of the tenant', parameters: [tenantParam],
           requestBody: { required: true, ...json('SearchRequest') },
-          responses: { 200: { description: 'One page of results', ...json('SearchResponse') }, ...errors(400, 401, 403, 404, 409, 413, 415, 429, 502, 503) },
+          responses: { 200: { description: 'One page of results', ...json('SearchResponse') }, ...errors(...ERROR_STATUSES) },
         },
       },
       '/api/v1/admin/tenants': {
@@ -66,7 +68,7 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
         serviceToken: { type: 'oauth2', description: 'Client-credentials access token from this provider for the broker audience.', flows: { clientCredentials: { tokenUrl: '/token', scopes: { search: 'Search for allowed tenants', admin: 'Administer tenants, read the audit trail, run setup checks' } } } },
       },
       schemas: { ...requestSchemas(), ...responseSchemas },
-      responses: Object.fromEntries([400, 401, 403, 404, 409, 413, 415, 429, 502, 503].map((c) => [`E${c}`, problem(`See docs/broker.md for the codes with status ${c}`)])),
+      responses: Object.fromEntries(ERROR_STATUSES.map((c) => [`E${c}`, problem(`See docs/broker.md for the codes with status ${c}`)])),
     },
   };
 }

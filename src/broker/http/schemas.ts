@@ -4,12 +4,13 @@ import { z } from 'zod';
 import { validationError } from '../../shared/errors.js';
 import type { AttributeFilter, AttributeValue } from '../ports.js';
 
+const isoDate = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time like 2025-01-31T00:00:00Z' });
 const attributeName = z.string().regex(/^[a-zA-Z0-9_][a-zA-Z0-9_-]{0,199}$/, 'must be 1-200 letters, digits, _ or -, not starting with -');
 const attributeValue = z.object({
   stringValue: z.string().max(2048, 'must be at most 2048 characters').optional(),
   stringListValue: z.array(z.string().min(1).max(2048)).optional(),
   longValue: z.int('must be an integer').optional(),
-  dateValue: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time like 2025-01-31T00:00:00Z' }).optional(),
+  dateValue: isoDate.optional(),
 }).strict().refine((v) => Object.values(v).filter((x) => x !== undefined).length === 1, 'must have exactly one of stringValue, stringListValue, longValue, dateValue');
 const attribute = z.object({ name: attributeName, value: attributeValue }).strict();
 
@@ -48,7 +49,6 @@ export const checkBodySchema = z.object({
   email: z.email('must be an email address').optional(),
 }).strict().refine((b) => (b.userId === undefined) !== (b.email === undefined), 'must have exactly one of userId or email');
 
-const isoDate = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time like 2025-01-31T00:00:00Z' });
 export const auditQuerySchema = z.object({
   tenantId: z.string().min(1).optional(),
   userId: z.string().min(1).optional(),

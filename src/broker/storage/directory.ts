@@ -14,7 +14,7 @@ const TENANT = `SELECT id, name, status,
 FROM tenants WHERE id = $1`;
 const USER = `SELECT id, tenant_id AS "tenantId", email, email_verified AS "emailVerified", name, groups, disabled FROM users`;
 
-export function createDbDirectory(sql: Sql, opts: { dataAccessorClientId?: string } = {}): Directory {
+export function createDbDirectory(sql: Sql): Directory {
   let accessorId: Promise<string> | undefined;
   const one = async <T extends object>(text: string, values: unknown[]) => (await sql.query<T>(text, values)).rows[0] ?? null;
   return {
@@ -30,7 +30,6 @@ export function createDbDirectory(sql: Sql, opts: { dataAccessorClientId?: strin
       return c?.allowed ?? null;
     },
     dataAccessorClientId() {
-      if (opts.dataAccessorClientId) return Promise.resolve(opts.dataAccessorClientId);
       accessorId ??= one<{ id: string }>('SELECT client_id AS id FROM oidc_clients WHERE is_data_accessor LIMIT 1', []).then((c) => {
         if (!c) {
           accessorId = undefined;

@@ -20,18 +20,17 @@ export function memoDirectory(inner: Directory, opts: { ttlMs: number; now: Cloc
   function store(key: string, at: number, value: Promise<unknown>): void {
     // Only found records are kept: a user created a moment ago must not be refused.
     value.then((v) => { if (v === null && memo.get(key)?.value === value) memo.delete(key); }, () => { if (memo.get(key)?.value === value) memo.delete(key); });
-    if (memo.size >= max) memo.clear();
+    if (memo.size >= max && !memo.has(key)) memo.clear();
     memo.set(key, { at, value });
   }
 
   function refresh(key: string, hit: Entry, load: () => Promise<unknown>): void {
     hit.refreshing = true;
     const at = opts.now();
-    load().then((v) => {
+    const value = load();
+    value.then(() => {
       // Skip if invalidated (or replaced) meanwhile: this read may predate the change.
-      if (memo.get(key) !== hit) return;
-      if (v === null) memo.delete(key);
-      else memo.set(key, { at, value: Promise.resolve(v) });
+      if (memo.get(key) === hit) store(key, at, value); // which drops a record found gone
     }, () => { hit.refreshing = false; }); // keep the current record until it expires
   }
 

@@ -4,7 +4,7 @@ import type { CliContext } from '../context.js';
 import { act, leaf } from '../action.js';
 import { keyValues, table } from '../format.js';
 import { notFound } from '../../shared/errors.js';
-import { missingDetails, tenantView, type Tenant, type TenantDetails } from '../../tenants/tenants.js';
+import { tenantView, type Tenant, type TenantDetails } from '../../tenants/tenants.js';
 import { FLAGS } from '../../tenants/validate.js';
 
 const DETAIL_OPTIONS: [flag: string, key: keyof TenantDetails, help: string][] = [
@@ -41,13 +41,12 @@ function detailsFrom(opts: Record<string, unknown>): TenantDetails {
 
 const rowOf = (t: Tenant) => [t.id, t.name, t.status, t.qbusinessRegion, t.qbusinessApplicationId];
 
-function describe(t: Tenant): string {
-  const missing = missingDetails(t);
+function describe(t: ReturnType<typeof tenantView>): string {
   return keyValues([
     ['Tenant ID', t.id], ['Name', t.name], ['Status', t.status],
     ...DETAIL_OPTIONS.map(([, key]) => [key, t[key]] as [string, string | boolean | null]),
     ['Created', t.createdAt], ['Updated', t.updatedAt],
-    ...(t.status === 'pending' ? [['Missing', missing] as [string, string[]]] : []),
+    ...(t.status === 'pending' ? [['Missing', t.missingDetails] as [string, string[]]] : []),
   ]);
 }
 
@@ -69,7 +68,8 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
   act(ctx, leaf(tenants, 'show <id>', 'show a tenant with all its details'), async ({ deps, args }) => {
     const t = await (await deps()).tenants.get(args[0]!);
     if (!t) throw notFound('tenant', args[0]!);
-    return { data: tenantView(t), text: describe(t) };
+    const view = tenantView(t);
+    return { data: view, text: describe(view) };
   });
 
   act(ctx, withDetailOptions(leaf(tenants, 'update <id>', 'change a tenant\'s name or details').option('--name <name>', 'display name')),

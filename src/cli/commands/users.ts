@@ -18,6 +18,7 @@ function passwordOpts(cmd: Command): Command {
     .option('--password <password>', 'the password itself (discouraged: lands in shell history)');
 }
 
+const HEADERS = ['EMAIL', 'NAME', 'GROUPS', 'STATUS', 'PASSWORD', 'LAST LOGIN'];
 const rowOf = (u: Account) => [u.email, u.name, u.groups, u.disabled ? 'disabled' : 'active', u.hasPassword ? 'yes' : 'no', u.lastLoginAt];
 
 export function registerUserCommands(program: Command, ctx: CliContext): void {
@@ -50,13 +51,13 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
 
   act(ctx, tenantOpt(leaf(users, 'list', 'list the users of a tenant')), async ({ deps, opts }) => {
     const list = await (await deps()).accounts.listUsers(opts.tenant as string);
-    return { data: list, text: table(['EMAIL', 'NAME', 'GROUPS', 'STATUS', 'PASSWORD', 'LAST LOGIN'], list.map(rowOf), '(no users)') };
+    return { data: list, text: table(HEADERS, list.map(rowOf), '(no users)') };
   });
 
   act(ctx, tenantOpt(leaf(users, 'show <email>', 'show one user')), async ({ deps, args, opts }) => {
     const user = await (await deps()).accounts.getUser(opts.tenant as string, args[0]!);
     if (!user) throw notFound('user', args[0]!);
-    return { data: user, text: table(['EMAIL', 'NAME', 'GROUPS', 'STATUS', 'PASSWORD', 'LAST LOGIN'], [rowOf(user)]) };
+    return { data: user, text: table(HEADERS, [rowOf(user)]) };
   });
 
   act(ctx, tenantOpt(leaf(users, 'disable <email>', 'disable a user: no logins, no new tokens')), async ({ deps, args, opts }) => {

@@ -36,6 +36,7 @@ export async function readRequest(req: http.IncomingMessage | http2.Http2ServerR
   }
   const url = req.url ?? '/';
   const q = url.indexOf('?');
+  const rawQuery = q === -1 ? '' : url.slice(q + 1);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
@@ -44,8 +45,8 @@ export async function readRequest(req: http.IncomingMessage | http2.Http2ServerR
   return {
     method: (req.method ?? 'GET').toUpperCase(),
     path: q === -1 ? url : url.slice(0, q),
-    rawQuery: q === -1 ? '' : url.slice(q + 1),
-    query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
+    rawQuery,
+    query: new URLSearchParams(rawQuery),
     headers,
     body,
     ...(bodyTooLarge ? { bodyTooLarge } : {}),

@@ -2,7 +2,7 @@
 // carrying the matching tenant tag), then BM25 ranking restricted to what the user may see,
 // the data accessor's filterConfiguration and the request's attributeFilter.
 import type { SandboxContext } from '../context.js';
-import { TENANT_TAG, type Application, type Caller, type DataAccessor, type Doc, type IdcUser, type Session } from '../state/model.js';
+import { TENANT_TAG, type Application, type Caller, type Chunk, type DataAccessor, type Doc, type IdcUser, type Session } from '../state/model.js';
 import { ServiceError } from '../errors.js';
 import { sha256Hex } from '../util.js';
 import type { AttributeFilter } from './attributes.js';
@@ -69,8 +69,9 @@ function rank(app: Application, user: IdcUser, filters: AttributeFilter[], query
 }
 
 function mayRead(doc: Doc, emails: string[], groups: string[]): boolean {
-  if (doc.aclUsers === null || doc.aclGroups === null) return true;
-  return emails.some((e) => doc.aclUsers?.has(e)) || groups.some((g) => doc.aclGroups?.has(g));
+  const acl = doc.acl;
+  if (acl === null) return true;
+  return emails.some((e) => acl.users.has(e)) || groups.some((g) => acl.groups.has(g));
 }
 
 function openPageToken(ctx: SandboxContext, token: string, fingerprint: string): number {
@@ -82,7 +83,7 @@ function openPageToken(ctx: SandboxContext, token: string, fingerprint: string):
 }
 
 function toResult(app: Application, hit: Hit, top: number) {
-  const chunk = app.chunks[hit.chunk] as { doc: number; text: string };
+  const chunk = app.chunks[hit.chunk] as Chunk;
   const doc = app.docs[chunk.doc] as Doc;
   return {
     content: chunk.text,

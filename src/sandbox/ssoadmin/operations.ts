@@ -15,10 +15,15 @@ const MAX_TTIS = 10;
 function instanceFor(ctx: SandboxContext, caller: Caller, instanceArn: unknown): IdcInstance {
   const instance = typeof instanceArn === 'string' ? ctx.world.instances.get(instanceArn) : undefined;
   if (!instance) throw invalid(`InstanceArn '${String(instanceArn)}' is not an IAM Identity Center instance.`);
+  checkAdmin(caller, instance);
+  return instance;
+}
+
+/** Only the instance's own account administers it. */
+function checkAdmin(caller: Caller, instance: IdcInstance): void {
   if (caller.accountId !== instance.accountId) {
     throw new ServiceError('AccessDeniedException', 400, `User: ${caller.arn} is not authorized to administer ${instance.instanceArn}.`);
   }
-  return instance;
 }
 
 export function createTrustedTokenIssuer(ctx: SandboxContext, caller: Caller, input: Record<string, unknown>) {
@@ -51,7 +56,7 @@ export function createTrustedTokenIssuer(ctx: SandboxContext, caller: Caller, in
 function applicationFor(ctx: SandboxContext, caller: Caller, arn: unknown) {
   const found = typeof arn === 'string' ? findByIdcApplication(ctx.world, arn) : undefined;
   if (!found) throw new ServiceError('ResourceNotFoundException', 400, `ApplicationArn '${String(arn)}' does not exist.`);
-  instanceFor(ctx, caller, found.app.instance.instanceArn);
+  checkAdmin(caller, found.app.instance);
   return found;
 }
 

@@ -77,9 +77,8 @@ export interface Doc {
   id: string;
   title: string;
   uri: string;
-  /** Lower-cased emails / group names; null = everyone in the application. */
-  aclUsers: Set<string> | null;
-  aclGroups: Set<string> | null;
+  /** Lower-cased emails and group names; null = everyone in the application. */
+  acl: { users: Set<string>; groups: Set<string> } | null;
   attributes: DocumentAttribute[];
   attributeMap: Map<string, AttributeValue>;
 }
@@ -124,16 +123,12 @@ export interface Session {
   secretAccessKey: string;
   sessionToken: string;
   role: Role;
-  sessionName: string;
   arn: string;
   assumedRoleId: string;
-  tags: Map<string, string>;
-  /** Value of the TENANT_TAG session tag, if any. */
+  /** Value of the TENANT_TAG session tag, if any (the only tag any operation reads). */
   externalId?: string;
   identity?: IdentityContext;
   expiresAt: number;
-  /** The caller that assumed the role was itself a role session. */
-  chained: boolean;
 }
 
 export type Caller =

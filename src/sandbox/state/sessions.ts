@@ -17,13 +17,11 @@ export interface NewSession {
   tags: Map<string, string>;
   identity?: IdentityContext;
   durationSeconds: number;
-  chained: boolean;
 }
 
 export interface SessionStore {
   mint(input: NewSession): Session;
   resolver: KeyResolver;
-  size(): number;
 }
 
 export function createSessionStore(principals: Map<string, Principal>, sealer: Sealer, now: () => number): SessionStore {
@@ -36,7 +34,6 @@ export function createSessionStore(principals: Map<string, Principal>, sealer: S
   };
 
   return {
-    size: () => sessions.size,
     mint(input) {
       if (sessions.size % 1000 === 999) purge();
       const accessKeyId = newTempAccessKeyId();
@@ -46,14 +43,11 @@ export function createSessionStore(principals: Map<string, Principal>, sealer: S
         secretAccessKey: newSecretAccessKey(),
         sessionToken: sealer.seal(TOKEN_PURPOSE, { k: accessKeyId, e: expiresAt }, TOKEN_PREFIX),
         role: input.role,
-        sessionName: input.sessionName,
         arn: `arn:aws:sts::${input.role.accountId}:assumed-role/${input.role.name}/${input.sessionName}`,
         assumedRoleId: `${input.role.roleId}:${input.sessionName}`,
-        tags: input.tags,
         externalId: input.tags.get(TENANT_TAG),
         ...(input.identity ? { identity: input.identity } : {}),
         expiresAt,
-        chained: input.chained,
       };
       sessions.set(accessKeyId, session);
       return session;

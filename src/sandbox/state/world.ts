@@ -78,8 +78,8 @@ export const ttiArn = (instance: IdcInstance, uuid: string): string =>
 const idcApplicationArn = (instance: IdcInstance, seed: string): string =>
   `arn:aws:sso::${instance.accountId}:application/${instance.instanceId}/apl-${sha256Hex(seed).slice(0, 16)}`;
 
-const applicationArn = (app: { region: string; accountId: string; id: string }): string =>
-  `arn:aws:qbusiness:${app.region}:${app.accountId}:application/${app.id}`;
+const applicationArn = (a: ApplicationFixture): string =>
+  `arn:aws:qbusiness:${a.region}:${a.accountId}:application/${a.applicationId}`;
 
 function buildApplication(world: World, a: ApplicationFixture, createdAt: number): Application {
   const instance = world.instances.get(a.identityCenterInstanceArn);
@@ -87,11 +87,10 @@ function buildApplication(world: World, a: ApplicationFixture, createdAt: number
   const dataSourceId = a.dataSourceId ?? stableUuid(`${a.applicationId}/datasource`);
   const { docs, chunks } = buildDocs(a, dataSourceId);
   const app: Application = {
-    id: a.applicationId, arn: '', name: a.name, accountId: a.accountId, region: a.region, instance,
+    id: a.applicationId, arn: applicationArn(a), name: a.name, accountId: a.accountId, region: a.region, instance,
     retrievers: new Set(a.retrievers.map((r) => r.retrieverId)), dataSourceId, docs, chunks, index: buildIndex({ docs, chunks }),
     dataAccessors: new Map(),
   };
-  app.arn = applicationArn(app);
   for (const d of a.dataAccessors ?? []) app.dataAccessors.set(d.dataAccessorId, buildDataAccessor(world, app, d, createdAt));
   return app;
 }

@@ -31,7 +31,7 @@ export function assumeRole(ctx: SandboxContext, caller: Caller, input: AssumeRol
   const identity = verifyContexts(ctx, input.contexts);
   const session = ctx.sessions.mint({
     role, sessionName: input.sessionName, tags: new Map(input.tags.map((t) => [t.Key, t.Value])),
-    ...(identity ? { identity } : {}), durationSeconds: duration, chained,
+    ...(identity ? { identity } : {}), durationSeconds: duration,
   });
   const packed = input.tags.length > 0 ? Math.min(100, Math.ceil(JSON.stringify(input.tags).length / 20)) : undefined;
   return {
