@@ -42,6 +42,17 @@ test('unknown key, bad signature, forged session token and expired session fail 
   }
 });
 
+test('a body changed after signing fails the signature check, as at AWS', async () => {
+  const sts = h.sts(h.base);
+  // After signing (the deserialize step runs just before sending): same length, other body.
+  sts.middlewareStack.add((next) => async (args) => {
+    const req = args.request as { body?: string };
+    req.body = String(req.body).replace('2011-06-15', '2011-06-16');
+    return next(args);
+  }, { step: 'deserialize' });
+  await expectError(sts.send(new GetCallerIdentityCommand({})), 'SignatureDoesNotMatch', 403);
+});
+
 test('the caller must be trusted by the role', async () => {
   const err = await expectError(assumeRaw({}, h.admin), 'AccessDenied', 403);
   assert.match(err.message, /User: arn:aws:iam::444455556666:user\/globex-admin is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111122223333:role\/QBusinessDataAccessorRole/);

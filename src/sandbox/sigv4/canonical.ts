@@ -52,8 +52,9 @@ export function canonicalRequest(req: SandboxRequest, signedHeaders: string[]): 
     if (value === undefined) return undefined;
     lines.push(`${name}:${value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '')}`);
   }
-  const payloadHash = req.headers['x-amz-content-sha256']
-    ?? (req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body));
+  // The body's own hash, never the client's x-amz-content-sha256 claim: only then is the
+  // body bound to the signature (a same-length body swapped after signing must fail).
+  const payloadHash = req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body);
   return [
     req.method,
     canonicalPath(req.path),
