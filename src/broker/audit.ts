@@ -96,5 +96,5 @@ export function createAuditTrail(deps: AuditTrailDeps) {
 export type AuditTrail = ReturnType<typeof createAuditTrail>;
 
 /** Deletes events older than `retentionDays`; returns how many. */
-export const sweepAudit = (db: Db, retentionDays: number, now: Clock = Date.now) =>
+const sweepAudit = (db: Db, retentionDays: number, now: Clock = Date.now) =>
   deleteAuditBefore(db, new Date(now() - retentionDays * DAY_MS));

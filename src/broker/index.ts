@@ -90,5 +90,4 @@ export function createBroker(deps: BrokerDeps) {
 }
 
 export type Broker = ReturnType<typeof createBroker>;
-export { listAudit, sweepAudit, type AuditFilters, type AuditView } from './audit.js';
 export type { AssertionMinter, TokenVerifier } from './ports.js';
