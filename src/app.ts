@@ -12,7 +12,6 @@ import { createSql } from './db/sql.js';
 import { buildProvider } from './idp/provider.js';
 import { createProviderHolder } from './idp/provider-holder.js';
 import { createInteractionRouter } from './idp/interactions.js';
-import { hashPresentedClientSecret } from './idp/client-auth.js';
 import { createAssertionMinter } from './idp/assertion.js';
 import { createTokenVerifier } from './idp/token-verifier.js';
 import type { PasswordHasherOptions } from './accounts/password.js';
@@ -20,6 +19,7 @@ import { createServices } from './services.js';
 import type { ChangeEvent } from './tenants/events.js';
 import { createViews } from './http/views.js';
 import { accessLog, pageErrors, requestId, securityHeaders } from './http/middleware.js';
+import { canonicalHost } from './http/canonical-host.js';
 import { createMetrics } from './http/metrics.js';
 import { createOpsRouter } from './http/ops.js';
 import { createBroker } from './broker/index.js';
@@ -59,7 +59,7 @@ export async function createApp(deps: AppDeps) {
   const views = createViews();
   const sql = createSql(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'));
   const oidcStore = createOidcStore(sql);
-  const Adapter = createAdapterFactory(oidcStore, clients, now);
+  const Adapter = createAdapterFactory(oidcStore, clients, { now, refreshReuseGraceSeconds: config.REFRESH_TOKEN_REUSE_GRACE });
   // Expired artefacts are ignored on read; the sweep only keeps the table small.
   const sweep = setInterval(() => {
     oidcStore.deleteExpired(new Date(now())).catch((err) => logger.error({ err }, 'expired-record sweep failed'));
@@ -109,6 +109,7 @@ export async function createApp(deps: AppDeps) {
 
   const app = new Koa();
   app.proxy = config.TRUST_PROXY;
+  app.use(canonicalHost(config.ISSUER));
   app.use(requestId());
   app.use(accessLog(logger, (route, method, status, seconds) => metrics.http.observe({ route, method, status: String(status) }, seconds)));
   app.use(securityHeaders());
@@ -141,7 +142,6 @@ export async function createApp(deps: AppDeps) {
   let lateChain: Middleware | undefined;
   app.use((ctx, next) => (lateChain ? lateChain(ctx, next) : next()));
 
-  app.use(hashPresentedClientSecret());
   app.use((ctx) => {
     ctx.respond = false;
     return handle(ctx.req, ctx.res);

@@ -38,6 +38,8 @@ export const settingsSchema = z.object({
   ID_TOKEN_TTL: int(60, 86400).default(3600).describe('ID token lifetime (seconds).'),
   ACCESS_TOKEN_TTL: int(60, 86400).default(3600).describe('Access token lifetime (seconds).'),
   REFRESH_TOKEN_TTL: int(60, 31536000).default(1209600).describe('Refresh token lifetime (seconds).'),
+  REFRESH_TOKEN_REUSE_GRACE: int(0, 60).default(0)
+    .describe('Seconds a used refresh token may be presented again (a client retrying after a lost response keeps its session). 0 = strictly single use; any other reuse revokes the grant.'),
   SESSION_TTL: int(60, 31536000).default(1209600).describe('Login session lifetime (seconds).'),
   KEY_ACTIVATION_DELAY: int(0, 604800).default(3600)
     .describe('Seconds a new signing key is published in JWKS before it signs.'),

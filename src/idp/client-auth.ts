@@ -1,30 +1,33 @@
-// Client secrets are stored as SHA-256 hashes and the provider is given the hash as the
-// client's "secret". This middleware, in front of the provider, replaces the secret a
-// client presents with its hash, so the provider's constant-time comparison compares
-// hashes and a database leak reveals no usable secret. Confidential clients use
-// client_secret_basic (RFC 6749 §2.3.1: id and secret form-urlencoded, then base64).
-import type { Middleware } from 'koa';
+// Client authentication at the token, introspection and revocation endpoints.
+//
+// Client secrets are stored only as SHA-256 hashes (clients.ts); the provider is handed
+// that hash as the client's `client_secret`. The provider's own check compares what a
+// client presents with that value byte for byte, which would make the stored hash itself
+// a working secret (a database backup would yield every client's credentials). So each
+// provider instance's Client class compares by hashing the presented secret first, in
+// constant time, for both methods that carry a secret (client_secret_basic and _post).
+//
+// Methods that would use the stored value as a key are switched off: client_secret_jwt
+// (HMAC keyed by the secret) and every HS* signing algorithm; private_key_jwt needs a
+// registered JWKS, which no client kind has. What remains is advertised in discovery.
+import { timingSafeEqual } from 'node:crypto';
+import type Provider from 'oidc-provider';
 import { hashSecret } from './clients.js';
 
-const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+/** Confidential kinds (web, service) use a secret by either method; public kinds use none. */
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 
-export function hashPresentedClientSecret(): Middleware {
-  return async (ctx, next) => {
-    const header = ctx.get('authorization');
-    if (/^basic /i.test(header)) {
-      const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-      const sep = decoded.indexOf(':');
-      if (sep > 0) {
-        try {
-          const id = formDecode(decoded.slice(0, sep));
-          const secret = formDecode(decoded.slice(sep + 1));
-          const rewritten = `${encodeURIComponent(id)}:${encodeURIComponent(hashSecret(secret))}`;
-          ctx.req.headers.authorization = `Basic ${Buffer.from(rewritten).toString('base64')}`;
-        } catch {
-          // Malformed encoding: leave it; the provider answers invalid_client.
-        }
-      }
-    }
-    await next();
+export function secretMatchesHash(presented: unknown, storedHash: unknown): boolean {
+  if (typeof presented !== 'string' || typeof storedHash !== 'string' || !presented || !storedHash) return false;
+  const a = Buffer.from(hashSecret(presented));
+  const b = Buffer.from(storedHash);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Installs the hashed comparison on this provider's Client class. */
+export function useHashedClientSecrets(provider: Provider): void {
+  const proto = provider.Client.prototype as unknown as { compareClientSecret(actual: string): Promise<boolean> | boolean; clientSecret?: string };
+  proto.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
+    return secretMatchesHash(actual, this.clientSecret);
   };
 }

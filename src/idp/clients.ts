@@ -1,6 +1,6 @@
 // OAuth clients in Postgres. The provider reads them on every lookup (no restart for a
 // new client). Secrets are random 256-bit strings shown once; only their SHA-256 is
-// stored, and the provider is handed that hash as the "secret" (see client-auth.ts).
+// stored; the provider compares presented secrets against it (see client-auth.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { isUniqueViolation, type Db, type Prisma } from '../db/client.js';
 import { AppError, validationError, type FieldProblem } from '../shared/errors.js';
@@ -122,7 +122,7 @@ export function createClientService({ db }: { db: Db }) {
     return row;
   }
 
-  /** Metadata in the provider's format; the secret is the stored hash (client-auth.ts hashes what clients send). */
+  /** Metadata in the provider's format; `client_secret` is the stored hash, which client-auth.ts compares presented secrets against. */
   async function providerMetadata(clientId: string): Promise<Record<string, unknown> | null> {
     const row = await get(clientId);
     if (!row) return null;

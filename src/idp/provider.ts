@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import type { KeySnapshot } from './keys.js';
 import type { Views } from '../http/views.js';
+import { CLIENT_AUTH_METHODS, useHashedClientSecrets } from './client-auth.js';
 
 export interface AccountLookup {
   /** Active users only: a disabled user's tokens stop working at the next lookup. */
@@ -42,7 +43,12 @@ export function buildProvider(deps: ProviderDeps): Provider {
     conformIdTokenClaims: false,
     extraParams: ['tenant'],
     clientDefaults: { id_token_signed_response_alg: 'RS256', grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
-    enabledJWA: { idTokenSigningAlgValues: ['RS256'], requestObjectSigningAlgValues: ['RS256'] },
+    clientAuthMethods: CLIENT_AUTH_METHODS,
+    // RS256 only, everywhere: an HS* algorithm would be keyed by the client's stored secret hash.
+    enabledJWA: {
+      idTokenSigningAlgValues: ['RS256'], requestObjectSigningAlgValues: ['RS256'], userinfoSigningAlgValues: ['RS256'],
+      introspectionSigningAlgValues: ['RS256'], authorizationSigningAlgValues: ['RS256'], clientAuthSigningAlgValues: ['RS256'],
+    },
     responseTypes: ['code'],
     pkce: { required: () => true },
     rotateRefreshToken: true,
@@ -99,7 +105,11 @@ export function buildProvider(deps: ProviderDeps): Provider {
     allowOmittingSingleRegisteredRedirectUri: false,
   };
   const provider = new Provider(config.ISSUER, configuration);
-  provider.proxy = config.TRUST_PROXY;
+  useHashedClientSecrets(provider);
+  // The app in front (src/http/canonical-host.ts) replaces Host and X-Forwarded-Host/-Proto
+  // with ISSUER's before the provider sees a request, so trusting them here makes every URL
+  // it publishes (discovery, redirects, form actions) come from ISSUER alone.
+  provider.proxy = true;
   return provider;
 }
 
