@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import type { KeySnapshot } from './keys.js';
 import type { Views } from '../http/views.js';
+import { revokeJwtAccessTokens, type RevocationList } from './revocation.js';
 
 export interface AccountLookup {
   /** Active users only: a disabled user's tokens stop working at the next lookup. */
@@ -19,6 +20,8 @@ export interface ProviderDeps {
   views: Views;
   /** Clients (by id) allowed to get broker API tokens, and with which scopes. */
   brokerScopesFor(clientId: string): Promise<string[]>;
+  /** Where revoked JWT access tokens are listed (the revocation endpoint then accepts them). */
+  revocations?: RevocationList;
 }
 
 const SCOPE_CLAIMS = {
@@ -100,6 +103,9 @@ export function buildProvider(deps: ProviderDeps): Provider {
   };
   const provider = new Provider(config.ISSUER, configuration);
   provider.proxy = config.TRUST_PROXY;
+  if (deps.revocations) {
+    provider.use(revokeJwtAccessTokens(provider, { issuer: config.ISSUER, audience: config.BROKER_AUDIENCE, publicJwks: keys.publicJwks, revocations: deps.revocations }));
+  }
   return provider;
 }
 
