@@ -92,7 +92,16 @@ export function revokeJwtAccessTokens(provider: Provider, opts: { issuer: string
       ctx.body = { error: 'invalid_request', error_description: 'client is not authorized to revoke the presented token' };
       return;
     }
-    if (claims) await opts.revocations.revoke(claims.jti!, client.clientId, new Date(claims.exp! * 1000));
+    if (claims) {
+      try {
+        await opts.revocations.revoke(claims.jti!, client.clientId, new Date(claims.exp! * 1000));
+      } catch {
+        // Not revoked: say so (the client retries), never 200.
+        ctx.status = 503;
+        ctx.body = { error: 'temporarily_unavailable', error_description: 'the token could not be revoked now; retry' };
+        return;
+      }
+    }
     ctx.status = 200;
     ctx.body = '';
   };

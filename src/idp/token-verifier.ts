@@ -3,7 +3,8 @@
 // broker audience) and user tokens (ID tokens, or JWT access tokens issued to a user).
 // A bad user token has its own code (invalid_user_token), so the calling service can tell
 // "re-authenticate the user" from "get a new service token" (invalid_token); an expired
-// token of either kind is token_expired.
+// token of either kind is token_expired. Both kinds must carry exp and iat, live no longer
+// than the provider issues them, and not be revoked (jti on the shared denylist).
 import { createLocalJWKSet, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
 import { AppError } from '../shared/errors.js';
 import type { ProviderHolder } from './provider-holder.js';
