@@ -67,7 +67,11 @@ try {
   const sandboxUrl = sb.url!;
 
   // 2. Seed the database through the app's own services, as an operator would.
-  const env = { ISSUER, PORT: String(PORT), DATABASE_URL: database.url, SECRET_KEY: randomBytes(32).toString('hex'), KEY_ACTIVATION_DELAY: '0', CREDENTIAL_CACHE_MAX: '10000' };
+  // The sandbox runs in another process, as a deployment's private endpoint would: the operator lists it.
+  const env = {
+    ISSUER, PORT: String(PORT), DATABASE_URL: database.url, SECRET_KEY: randomBytes(32).toString('hex'), KEY_ACTIVATION_DELAY: '0', CREDENTIAL_CACHE_MAX: '10000',
+    ENDPOINT_ALLOWLIST: sandboxUrl,
+  };
   const config = loadConfig({ ...env, NODE_ENV: 'test' });
   const seed = await createApp({ config, db: createDb(database.url), logger: createLogger('silent'), hasherOptions: FAST_ARGON2 });
   await seed.tenants.add({ id: TENANT, name: 'A', ...tenantDetails(sandboxUrl) });

@@ -14,6 +14,7 @@ import { createProviderHolder } from './idp/provider-holder.js';
 import { createInteractionRouter } from './idp/interactions.js';
 import { createAssertionMinter } from './idp/assertion.js';
 import { createTokenVerifier } from './idp/token-verifier.js';
+import { createRevocationList } from './idp/revocation.js';
 import type { PasswordHasherOptions } from './accounts/password.js';
 import { createServices } from './services.js';
 import type { ChangeEvent } from './tenants/events.js';
@@ -53,12 +54,13 @@ export async function createApp(deps: AppDeps) {
   // Disabling a tenant or user drops the broker's cached credentials at once (the broker is
   // built below; changes can only arrive once the app is running).
   const onChange = (e: ChangeEvent) => broker.onChange(e);
-  const { accounts, tenants, clients, keys } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange });
+  const { accounts, tenants, clients, keys, endpoints } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange });
   const keyService = keys();
   await keyService.ensureKeys();
   const views = createViews();
   const sql = createSql(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'));
   const oidcStore = createOidcStore(sql);
+  const revocations = createRevocationList(sql);
   const Adapter = createAdapterFactory(oidcStore, clients, { now, refreshReuseGraceSeconds: config.REFRESH_TOKEN_REUSE_GRACE });
   // Expired artefacts are ignored on read; the sweep only keeps the table small.
   const sweep = setInterval(() => {
@@ -82,6 +84,7 @@ export async function createApp(deps: AppDeps) {
           },
         },
         brokerScopesFor: clients.brokerScopes,
+        revocations,
       });
       provider.use(async (ctx, next) => {
         await next();
@@ -95,9 +98,12 @@ export async function createApp(deps: AppDeps) {
     },
   });
   const minter = createAssertionMinter({ issuer: config.ISSUER, holder, now });
-  const verifier = createTokenVerifier({ issuer: config.ISSUER, brokerAudience: config.BROKER_AUDIENCE, holder, now });
+  const verifier = createTokenVerifier({
+    issuer: config.ISSUER, brokerAudience: config.BROKER_AUDIENCE, holder, now, isRevoked: revocations.isRevoked,
+    maxLifetimeSeconds: { service: config.ACCESS_TOKEN_TTL, user: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL) },
+  });
   const broker = createBroker({
-    db, sql, logger, verifier, tenants, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs,
+    db, sql, logger, verifier, tenants, endpoints, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs,
     minter: deps.wrapMinter ? deps.wrapMinter(minter) : minter,
     metrics: {
       awsCall: (step, seconds, outcome) => metrics.aws.observe({ operation: step, outcome }, seconds),
@@ -148,7 +154,7 @@ export async function createApp(deps: AppDeps) {
   });
 
   return {
-    app, holder, keyService, clients, accounts, tenants, minter, verifier, broker,
+    app, holder, keyService, clients, accounts, tenants, endpoints, minter, verifier, broker,
     mount: (mw: Middleware) => {
       late.push(mw);
       lateChain = compose(late);

@@ -7,6 +7,7 @@ import { createPasswordHasher, hasherOptionsFromConfig, type PasswordHasherOptio
 import { createLoginThrottle, throttleOptionsFromConfig } from './accounts/throttle.js';
 import { createAccountService, type AccountService } from './accounts/accounts.js';
 import { createTenantService, type TenantService } from './tenants/tenants.js';
+import { createEndpointPolicy, type EndpointPolicy } from './tenants/endpoints.js';
 import { createClientService, type ClientService } from './idp/clients.js';
 import { createKeyService, type KeyService } from './idp/keys.js';
 import { createEnvelope } from './idp/envelope.js';
@@ -26,6 +27,8 @@ export interface Services {
   accounts: AccountService;
   tenants: TenantService;
   clients: ClientService;
+  /** Where tenants' AWS endpoint overrides may point (the broker checks again before each use). */
+  endpoints: EndpointPolicy;
   /** Built on first use: needs SECRET_KEY. */
   keys(): KeyService;
 }
@@ -36,9 +39,11 @@ export function createServices(config: Config, db: Db, options: ServiceOptions =
   const hasher = createPasswordHasher({ ...hasherOptionsFromConfig(config), ...options.hasherOptions });
   const throttle = createLoginThrottle({ db, ...throttleOptionsFromConfig(config), now: date, sleep: options.sleep });
   let keys: KeyService | undefined;
+  const endpoints = createEndpointPolicy({ allowlist: config.ENDPOINT_ALLOWLIST, production: config.NODE_ENV === 'production' });
   return {
+    endpoints,
     accounts: createAccountService({ db, hasher, throttle, now: date, onChange: options.onChange }),
-    tenants: createTenantService({ db, now: date, onChange: options.onChange }),
+    tenants: createTenantService({ db, now: date, onChange: options.onChange, endpoints }),
     clients: createClientService({ db }),
     keys() {
       if (!config.SECRET_KEY) throw new Error('SECRET_KEY is not set: key commands need the key the server uses');

@@ -4,6 +4,8 @@
 import { missingDetails } from '../tenants/tenants.js';
 import type { Directory, TenantAws, TenantRecord, TokenVerifier, UserRecord } from './ports.js';
 import { brokerErrors } from './errors.js';
+import type { EndpointPolicy } from '../tenants/endpoints.js';
+import { AppError } from '../shared/errors.js';
 
 export type UserRef = { token: string } | { id: string };
 
@@ -12,19 +14,34 @@ export interface Caller {
   scopes: string[];
 }
 
-export function createAccess(deps: { directory: Directory; verifier: TokenVerifier }) {
-  async function authorizeService(caller: Caller, tenantId: string): Promise<void> {
-    const allowed = await deps.directory.allowedTenants(caller.clientId);
-    if (!allowed || !(allowed.includes('*') || allowed.includes(tenantId))) {
-      throw brokerErrors.serviceNotAllowed(caller.clientId, tenantId);
-    }
+/** What a service client may see: every tenant (`*`) or the listed ones. */
+export type TenantScope = { all: true } | { all: false; tenants: string[] };
+
+export const inScope = (scope: TenantScope, tenantId: string) => scope.all || scope.tenants.includes(tenantId);
+
+export function createAccess(deps: { directory: Directory; verifier: TokenVerifier; endpoints: Pick<EndpointPolicy, 'assertUsable'> }) {
+  /** The caller's allowed tenants; a removed client has none (its token is refused anyway). */
+  async function tenantScope(caller: Caller): Promise<TenantScope> {
+    const allowed = (await deps.directory.allowedTenants(caller.clientId)) ?? [];
+    return allowed.includes('*') ? { all: true } : { all: false, tenants: allowed };
   }
+
+  async function authorizeService(caller: Caller, tenantId: string, refuse = brokerErrors.serviceNotAllowed): Promise<void> {
+    if (!inScope(await tenantScope(caller), tenantId)) throw refuse(caller.clientId, tenantId);
+  }
+
+  /** Admin routes: the same allowed tenants as searches; the refusal never says whether the tenant exists. */
+  const authorizeAdmin = (caller: Caller, tenantId: string) => authorizeService(caller, tenantId, brokerErrors.tenantNotAllowed);
 
   async function activeTenant(tenantId: string): Promise<{ record: TenantRecord; aws: TenantAws }> {
     const t = await deps.directory.tenant(tenantId);
     if (!t) throw brokerErrors.tenantNotFound(tenantId);
     if (t.status !== 'active') throw brokerErrors.tenantNotActive(tenantId, t.status);
-    return { record: t, aws: tenantAws(t) };
+    const aws = tenantAws(t);
+    // A row written before the allowlist, or straight into the database, is refused here:
+    // nothing (no assertion, no signed request) is ever sent to a host that is not allowed.
+    deps.endpoints.assertUsable(t.id, aws);
+    return { record: t, aws };
   }
 
   /** Verifies the user reference and loads the user; tenant rules are applied by userOfTenant. */
@@ -47,7 +64,7 @@ export function createAccess(deps: { directory: Directory; verifier: TokenVerifi
     return { ...tenant.value, user: userOfTenant(tenant.value.record, loaded.value) };
   }
 
-  return { activeTenant, authorize };
+  return { activeTenant, authorize, authorizeAdmin, tenantScope };
 }
 
 /** The user, if it belongs to the tenant and is enabled; a token's tenant must match too. */
@@ -67,6 +84,27 @@ export function tenantAws(t: TenantRecord): TenantAws {
     id: t.id, roleArn: t.roleArn!, idcApplicationArn: t.idcApplicationArn!, idcRegion: t.idcRegion!,
     qbusinessApplicationId: t.qbusinessApplicationId!, qbusinessRegion: t.qbusinessRegion!, retrieverId: t.retrieverId!,
     stsEndpoint: t.stsEndpoint, ssoOidcEndpoint: t.ssoOidcEndpoint, qbusinessEndpoint: t.qbusinessEndpoint,
+  };
+}
+
+/**
+ * The verifier as the broker uses it: a token also needs its client to still exist, so a
+ * removed client's tokens (service tokens, and user tokens issued to it) stop working
+ * within the directory's refresh window, on every route.
+ */
+export function clientBoundVerifier(verifier: TokenVerifier, directory: Pick<Directory, 'allowedTenants'>): TokenVerifier {
+  const exists = async (clientId: string | undefined) => clientId !== undefined && (await directory.allowedTenants(clientId)) !== null;
+  return {
+    async verifyServiceToken(token) {
+      const caller = await verifier.verifyServiceToken(token);
+      if (!(await exists(caller.clientId))) throw new AppError('invalid_token', 401, 'The access token belongs to a client that no longer exists.');
+      return caller;
+    },
+    async verifyUserToken(token) {
+      const claims = await verifier.verifyUserToken(token);
+      if (!(await exists(claims.clientId))) throw new AppError('invalid_user_token', 401, 'The user token was issued to a client that no longer exists.');
+      return claims;
+    },
   };
 }
 

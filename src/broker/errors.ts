@@ -16,6 +16,8 @@ export const brokerErrors = {
     new AppError('backend_access_not_allowed', 403, `Tenant '${tenantId}' does not allow searches by user id; send a user token issued by this provider, or set allowBackendAccess on the tenant.`),
   serviceNotAllowed: (clientId: string, tenantId: string) =>
     new AppError('service_not_allowed', 403, `Service client '${clientId}' is not allowed to act for tenant '${tenantId}'. Add the tenant to the client's allowed tenants.`),
+  tenantNotAllowed: (clientId: string, tenantId: string) =>
+    new AppError('tenant_not_allowed', 403, `Service client '${clientId}' may not administer tenant '${tenantId}'. Add the tenant to the client's allowed tenants.`),
   insufficientScope: (scope: string) =>
     new AppError('insufficient_scope', 403, `The access token lacks the '${scope}' scope.`, { detail: { requiredScope: scope } }),
   missingToken: () =>

@@ -6,7 +6,8 @@ import type { Sql } from '../db/sql.js';
 import type { Logger } from '../shared/logger.js';
 import type { ChangeEvent } from '../tenants/events.js';
 import type { TenantService } from '../tenants/tenants.js';
-import { createAccess } from './access.js';
+import type { EndpointPolicy } from '../tenants/endpoints.js';
+import { clientBoundVerifier, createAccess } from './access.js';
 import { createAuditTrail } from './audit.js';
 import { createAwsGateway, type AwsGatewayOptions } from './aws/gateway.js';
 import { SessionCache } from './cache.js';
@@ -27,6 +28,8 @@ export interface BrokerDeps {
   verifier: TokenVerifier;
   /** The tenant registry (src/tenants); the admin API delegates to it. */
   tenants: TenantService;
+  /** Where tenants' endpoint overrides may point; checked before every use. */
+  endpoints: Pick<EndpointPolicy, 'assertUsable'>;
   config: Pick<Settings, 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS'>;
   /** A ready gateway (tests), or options for the real one (base credentials, retries). */
   aws?: AwsGateway | AwsGatewayOptions;
@@ -59,7 +62,8 @@ export function createBroker(deps: BrokerDeps) {
   const directory = memo ?? source;
   const audit = createAuditTrail({ db: deps.db, sql: deps.sql, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS, onRecord: (e) => deps.metrics?.recorded?.(e.kind, e.tenantId ?? null, e.errorCode ?? e.outcome) });
   const cache = new SessionCache<Session>({ max: deps.config.CREDENTIAL_CACHE_MAX, refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000, now, onLookup: deps.metrics?.cacheLookup });
-  const access = createAccess({ directory, verifier: deps.verifier });
+  const verifier = clientBoundVerifier(deps.verifier, directory);
+  const access = createAccess({ directory, verifier, endpoints: deps.endpoints });
   const exchange = createExchange({
     aws, minter: deps.minter, audience: () => directory.dataAccessorClientId(), assertionTtlSeconds: deps.config.ASSERTION_TTL, now,
   });
@@ -68,8 +72,9 @@ export function createBroker(deps: BrokerDeps) {
     check: createCheck({ access, directory, exchange, audit, logger }),
     audit,
     cache,
+    access,
     tenants: deps.tenants,
-    verifier: deps.verifier,
+    verifier,
     logger,
     /** Pass as the tenant and account services' onChange: drops cached sessions at once. */
     onChange(event: ChangeEvent): void {

@@ -2,6 +2,7 @@
 // and reports every problem in one message.
 import { readFileSync } from 'node:fs';
 import { settingsSchema, settingNames, type Settings } from './schema.js';
+import { originOf } from '../tenants/endpoints.js';
 
 export interface Config extends Omit<Settings, 'ISSUER' | 'BROKER_AUDIENCE'> {
   ISSUER: string;
@@ -54,6 +55,11 @@ export function loadConfig(env: Env): Config {
     problems.push('ISSUER: give the base URL, without /.well-known/openid-configuration');
   } else if (url.pathname !== '/') {
     problems.push('ISSUER: serve tti-bridge at the root of its host (e.g. https://idp.example.com); a path prefix is not supported');
+  }
+  for (const o of s.ENDPOINT_ALLOWLIST) {
+    const origin = originOf(o);
+    if (!origin) problems.push(`ENDPOINT_ALLOWLIST: '${o}' is not an origin (scheme://host[:port], without path, query or credentials)`);
+    else if (s.NODE_ENV === 'production' && !origin.startsWith('https:')) problems.push(`ENDPOINT_ALLOWLIST: '${o}' must be https:// in production`);
   }
   if (s.NODE_ENV === 'production') {
     if (!s.SECRET_KEY) problems.push('SECRET_KEY: required in production (32+ random characters)');

@@ -56,6 +56,9 @@ export const settingsSchema = z.object({
   AUDIT_RETENTION_DAYS: int(1, 3650).default(90).describe('Days audit events are kept.'),
   METRICS_TOKEN: z.string().min(16).optional()
     .describe('When set, /metrics requires `Authorization: Bearer <token>`.'),
+  ENDPOINT_ALLOWLIST: z.string().optional()
+    .transform((v) => (v ?? '').split(',').map((o) => o.trim()).filter(Boolean))
+    .describe('Comma-separated origins (e.g. `https://vpce-1.sts.us-east-1.vpce.amazonaws.com`) tenants\' endpoint overrides may use besides AWS\'s own endpoint hosts; https only in production.'),
   SANDBOX: bool.optional()
     .describe('Run the local AWS sandbox in-process. Default on outside production when no AWS settings are given.'),
   SANDBOX_PORT: int(0, 65535).default(4566)

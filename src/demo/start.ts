@@ -17,6 +17,8 @@ export async function startDemo(app: App, config: Config): Promise<Demo> {
   const dataAccessorClientId = await ensureDataAccessorClient(app);
   const fixture = loadFixture(config.SANDBOX_FIXTURE ?? DEMO_FIXTURE_PATH, { ISSUER: config.ISSUER, DATA_ACCESSOR_CLIENT_ID: dataAccessorClientId });
   const sandbox = await startSandbox({ fixture, port: config.SANDBOX_PORT, host: '127.0.0.1' }).catch(() => startSandbox({ fixture, port: 0, host: '127.0.0.1' }));
+  // The demo tenant's endpoints point at the sandbox: allowed while it runs in this process.
+  const withdrawSandbox = app.endpoints.allowSandbox(sandbox.url);
   const setup = demoSetup(sandbox, DEMO_TENANT_ID);
   const clients = await seedDemo(app, { setup, sandboxUrl: sandbox.url, dataDir: config.DATA_DIR, issuer: config.ISSUER });
   return {
@@ -45,6 +47,9 @@ export async function startDemo(app: App, config: Config): Promise<Demo> {
         '',
       ].join('\n');
     },
-    stop: () => sandbox.close(),
+    stop: () => {
+      withdrawSandbox();
+      return sandbox.close();
+    },
   };
 }

@@ -6,6 +6,7 @@ import type { Config } from '../config/load.js';
 import type { KeySnapshot } from './keys.js';
 import type { Views } from '../http/views.js';
 import { CLIENT_AUTH_METHODS, useHashedClientSecrets } from './client-auth.js';
+import { revokeJwtAccessTokens, type RevocationList } from './revocation.js';
 
 export interface AccountLookup {
   /** Active users only: a disabled user's tokens stop working at the next lookup. */
@@ -20,6 +21,8 @@ export interface ProviderDeps {
   views: Views;
   /** Clients (by id) allowed to get broker API tokens, and with which scopes. */
   brokerScopesFor(clientId: string): Promise<string[]>;
+  /** Where revoked JWT access tokens are listed (the revocation endpoint then accepts them). */
+  revocations?: RevocationList;
 }
 
 const SCOPE_CLAIMS = {
@@ -110,6 +113,9 @@ export function buildProvider(deps: ProviderDeps): Provider {
   // with ISSUER's before the provider sees a request, so trusting them here makes every URL
   // it publishes (discovery, redirects, form actions) come from ISSUER alone.
   provider.proxy = true;
+  if (deps.revocations) {
+    provider.use(revokeJwtAccessTokens(provider, { issuer: config.ISSUER, audience: config.BROKER_AUDIENCE, publicJwks: keys.publicJwks, revocations: deps.revocations }));
+  }
   return provider;
 }
 

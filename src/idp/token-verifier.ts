@@ -3,7 +3,8 @@
 // broker audience) and user tokens (ID tokens, or JWT access tokens issued to a user).
 // A bad user token has its own code (invalid_user_token), so the calling service can tell
 // "re-authenticate the user" from "get a new service token" (invalid_token); an expired
-// token of either kind is token_expired.
+// token of either kind is token_expired. Both kinds must carry exp and iat, live no longer
+// than the provider issues them, and not be revoked (jti on the shared denylist).
 import { createLocalJWKSet, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
 import { AppError } from '../shared/errors.js';
 import type { ProviderHolder } from './provider-holder.js';
@@ -23,7 +24,24 @@ interface Verified {
   expiresAt: number;
 }
 
-export function createTokenVerifier(opts: { issuer: string; brokerAudience: string; holder: Pick<ProviderHolder, 'keys'>; now: () => number }) {
+export interface TokenVerifierOptions {
+  issuer: string;
+  brokerAudience: string;
+  holder: Pick<ProviderHolder, 'keys'>;
+  now: () => number;
+  /**
+   * Longest lifetime (exp - iat, seconds) a token of each kind may have: the provider never
+   * issues longer ones, so a longer one is forged or from a changed configuration. Default 1 h.
+   */
+  maxLifetimeSeconds?: { service: number; user: number };
+  /** The shared denylist of revoked tokens (by jti), consulted on every use, cache hits included. */
+  isRevoked?: (jti: string) => Promise<boolean>;
+}
+
+const DEFAULT_MAX_LIFETIME = 3600;
+
+export function createTokenVerifier(opts: TokenVerifierOptions) {
+  const maxLifetime = opts.maxLifetimeSeconds ?? { service: DEFAULT_MAX_LIFETIME, user: DEFAULT_MAX_LIFETIME };
   // Performance: a broker search carries two RS256 JWTs (service bearer + user token), and
   // callers reuse them for minutes. Verifying both on every request cost two RSA checks on
   // the crypto thread pool per search. A successful verification is remembered, keyed by
@@ -39,7 +57,15 @@ export function createTokenVerifier(opts: { issuer: string; brokerAudience: stri
     return cached.jwks;
   };
 
-  async function verify(token: string, audience: string | undefined, what: string, code: string, memo: Map<string, Verified>): Promise<JWTPayload> {
+  async function verify(token: string, kind: 'service' | 'user', what: string, code: string): Promise<JWTPayload> {
+    const payload = await verifySignatureAndClaims(token, kind, what, code);
+    if (typeof payload.jti === 'string' && opts.isRevoked && (await opts.isRevoked(payload.jti))) throw invalid(`${what} has been revoked`, code);
+    return payload;
+  }
+
+  async function verifySignatureAndClaims(token: string, kind: 'service' | 'user', what: string, code: string): Promise<JWTPayload> {
+    const memo = verified[kind];
+    const audience = kind === 'service' ? opts.brokerAudience : undefined;
     if (typeof token !== 'string' || token.split('.').length !== 3) throw invalid(`${what} is not a JWT issued by this provider`, code);
     const now = opts.now();
     const fingerprint = opts.holder.keys().fingerprint;
@@ -52,15 +78,19 @@ export function createTokenVerifier(opts: { issuer: string; brokerAudience: stri
       }
     }
     try {
-      const { payload } = await jwtVerify(token, jwks(), {
+      const { payload: claims } = await jwtVerify(token, jwks(), {
         issuer: opts.issuer, audience, algorithms: ['RS256'], currentDate: new Date(now), clockTolerance: 5,
+        requiredClaims: kind === 'service' ? ['exp', 'iat', 'jti'] : ['exp', 'iat'],
       });
-      if (typeof payload.exp === 'number' && payload.exp * 1000 > now) { // not within the tolerance after exp
+      const payload = claims as JWTPayload & { exp: number; iat: number }; // required above
+      checkLifetime(payload, maxLifetime[kind], now, what, code);
+      if (payload.exp * 1000 > now) { // not within the tolerance after exp
         memo.set(token, { payload: Object.freeze(payload), fingerprint, verifiedAt: now, expiresAt: payload.exp * 1000 });
         if (memo.size > VERIFIED_CACHE_MAX) memo.delete(memo.keys().next().value as string);
       }
       return payload;
     } catch (err) {
+      if (err instanceof AppError) throw err;
       if (err instanceof joseErrors.JWTExpired) throw invalid(`${what} has expired; get a new one`, code === 'invalid_user_token' ? 'user_token_expired' : 'token_expired');
       if (err instanceof joseErrors.JWTClaimValidationFailed) throw invalid(`${what} was not issued for this use (${err.claim} check failed)`, code);
       throw invalid(`${what} could not be verified (bad signature, unknown key or not from ${opts.issuer})`, code);
@@ -69,18 +99,24 @@ export function createTokenVerifier(opts: { issuer: string; brokerAudience: stri
 
   return {
     async verifyServiceToken(token: string): Promise<{ clientId: string; scopes: string[] }> {
-      const p = await verify(token, opts.brokerAudience, 'The access token', 'invalid_token', verified.service);
+      const p = await verify(token, 'service', 'The access token', 'invalid_token');
       if (typeof p.client_id !== 'string') throw invalid('The access token has no client_id');
       if (p.sub && p.sub !== p.client_id) throw invalid('The access token belongs to a user; use a client-credentials token');
       return { clientId: p.client_id, scopes: typeof p.scope === 'string' ? p.scope.split(' ') : [] };
     },
     async verifyUserToken(token: string): Promise<{ sub: string; tenantId?: string; clientId?: string }> {
-      const p = await verify(token, undefined, 'The user token', 'invalid_user_token', verified.user);
+      const p = await verify(token, 'user', 'The user token', 'invalid_user_token');
       if (!p.sub || (typeof p.client_id === 'string' && p.sub === p.client_id)) throw invalid('The user token does not identify a user', 'invalid_user_token');
       const clientId = typeof p.client_id === 'string' ? p.client_id : typeof p.aud === 'string' ? p.aud : undefined;
       return { sub: p.sub, tenantId: typeof p.tenant_id === 'string' ? p.tenant_id : undefined, clientId };
     },
   };
+}
+
+/** A token must not claim to be issued in the future, nor to live longer than the provider ever issues. */
+function checkLifetime(p: { exp: number; iat: number }, maxSeconds: number, now: number, what: string, code: string): void {
+  if (p.iat * 1000 > now + 5_000) throw invalid(`${what} was not issued for this use (iat check failed: issued in the future)`, code);
+  if (p.exp - p.iat > maxSeconds) throw invalid(`${what} was not issued for this use (exp check failed: lifetime over ${maxSeconds} s)`, code);
 }
 
 export type TokenVerifier = ReturnType<typeof createTokenVerifier>;

@@ -4,6 +4,7 @@
 import { isNotFound, isUniqueViolation, type Db } from '../db/client.js';
 import type { Tenant } from '../db/generated/client.js';
 import { AppError, notFound, validationError, type FieldProblem } from '../shared/errors.js';
+import { createEndpointPolicy, type EndpointPolicy } from './endpoints.js';
 import { notify, type OnChange } from './events.js';
 import { checkDetails, checkTenantId, checkTenantName, REQUIRED_DETAILS, type Flag, type StringDetail } from './validate.js';
 
@@ -30,6 +31,8 @@ export interface TenantService {
 
 export interface TenantServiceDeps {
   db: Db;
+  /** Where endpoint overrides may point; without one, only AWS's own endpoints. */
+  endpoints?: EndpointPolicy;
   now?: () => Date;
   onChange?: OnChange;
 }
@@ -42,11 +45,12 @@ export const tenantView = (t: Tenant) => ({ ...t, missingDetails: missingDetails
 
 const derivedStatus = (t: TenantDetails): TenantStatus => (missingDetails(t).length ? 'pending' : 'active');
 
-function checked(input: Record<string, unknown>, isNew: boolean) {
+function checked(input: Record<string, unknown>, isNew: boolean, endpoints: EndpointPolicy) {
   const problems: FieldProblem[] = [];
   if (isNew) checkTenantId(input.id, problems);
   if (isNew || input.name !== undefined) checkTenantName(input.name, problems);
   const details = checkDetails(input, ['id', 'name'], problems);
+  endpoints.check(details, problems);
   if (!isNew && input.id !== undefined) problems.push({ field: 'id', message: 'cannot be changed' });
   if (problems.length) throw validationError(problems);
   return { name: typeof input.name === 'string' ? input.name.trim() : undefined, details };
@@ -55,6 +59,7 @@ function checked(input: Record<string, unknown>, isNew: boolean) {
 export function createTenantService(deps: TenantServiceDeps): TenantService {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
+  const endpoints = deps.endpoints ?? createEndpointPolicy({ production: true });
 
   // A non-string id (untyped callers) is simply not found, never a Prisma validation error.
   const get = (id: string) => (typeof id === 'string' ? db.tenant.findUnique({ where: { id } }) : Promise.resolve(null));
@@ -66,7 +71,7 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
   }
 
   async function add(input: NewTenant): Promise<Tenant> {
-    const { name, details } = checked({ ...input }, true);
+    const { name, details } = checked({ ...input }, true, endpoints);
     const at = now();
     try {
       return await db.tenant.create({
@@ -81,7 +86,7 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
   }
 
   async function update(id: string, patch: TenantUpdate): Promise<Tenant> {
-    const { name, details } = checked({ ...patch }, false);
+    const { name, details } = checked({ ...patch }, false, endpoints);
     const updated = await db.$transaction(async (tx) => {
       const current = await tx.tenant.findUnique({ where: { id } });
       if (!current) throw notFound('tenant', id);

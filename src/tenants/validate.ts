@@ -31,6 +31,8 @@ function isHttpUrl(v: string): boolean {
   }
 }
 
+const ENDPOINTS = '(an AWS endpoint, or an origin listed in ENDPOINT_ALLOWLIST)';
+
 const RULES: Record<StringDetail, { test: (v: string) => boolean; expected: string }> = {
   qbusinessApplicationId: { test: (v) => Q_ID.test(v), expected: 'a Q Business application ID: 36 letters, digits or hyphens, e.g. a1b2c3d4-5678-90ab-cdef-example11111' },
   retrieverId: { test: (v) => Q_ID.test(v), expected: 'a Q Business retriever ID: 36 letters, digits or hyphens, e.g. a1b2c3d4-5678-90ab-cdef-example22222' },
@@ -41,9 +43,9 @@ const RULES: Record<StringDetail, { test: (v: string) => boolean; expected: stri
     expected: 'an IAM Identity Center application ARN like arn:aws:sso::123456789012:application/ssoins-0123456789abcdef/apl-0123456789abcdef',
   },
   roleArn: { test: (v) => ROLE_ARN.test(v), expected: 'an IAM role ARN like arn:aws:iam::123456789012:role/MyDataAccessorRole' },
-  stsEndpoint: { test: isHttpUrl, expected: 'an http(s) URL like https://sts.us-east-1.amazonaws.com' },
-  ssoOidcEndpoint: { test: isHttpUrl, expected: 'an http(s) URL like https://oidc.us-east-1.amazonaws.com' },
-  qbusinessEndpoint: { test: isHttpUrl, expected: 'an http(s) URL like https://qbusiness.us-east-1.api.aws' },
+  stsEndpoint: { test: isHttpUrl, expected: `an http(s) URL like https://sts.us-east-1.amazonaws.com ${ENDPOINTS}` },
+  ssoOidcEndpoint: { test: isHttpUrl, expected: `an http(s) URL like https://oidc.us-east-1.amazonaws.com ${ENDPOINTS}` },
+  qbusinessEndpoint: { test: isHttpUrl, expected: `an http(s) URL like https://qbusiness.us-east-1.api.aws ${ENDPOINTS}` },
 };
 
 export function checkTenantId(id: unknown, problems: FieldProblem[]): void {

@@ -38,6 +38,7 @@ before(async () => {
   const dataAccessorClientId = await ensureDataAccessorClient(idp.app);
   const fixture = loadFixture(DEMO_FIXTURE_PATH, { ISSUER: idp.issuer, DATA_ACCESSOR_CLIENT_ID: dataAccessorClientId });
   sandbox = await startSandbox({ fixture });
+  idp.app.endpoints.allowSandbox(sandbox.url); // as the demo does: the sandbox runs in this process
   setup = demoSetup(sandbox);
   assert.equal(setup.tenantId, DEMO_TENANT_ID);
   assert.equal(setup.issuerUrl, idp.issuer, 'the customer trusts our issuer');

@@ -100,6 +100,7 @@ export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Har
     await app.clients.add({ name: 'ISV data accessor', kind: 'data-accessor', clientId: dataAccessorClientId });
     if (opts.sandboxFixture !== undefined) {
       sandbox = await startSandbox({ fixture: parseFixture(opts.sandboxFixture, { ISSUER: idp.issuer, DATA_ACCESSOR_CLIENT_ID: dataAccessorClientId }) });
+      app.endpoints.allowSandbox(sandbox.url); // as the demo does: the sandbox runs in this process
     }
   } catch (err) {
     await idp.stop();

@@ -22,7 +22,7 @@ function get(idp: TestIdp, path: string, headers: Record<string, string>): Promi
   });
 }
 
-const HOSTILE = [
+const HOSTILE: Record<string, string>[] = [
   { host: 'evil.example' },
   { host: 'evil.example:8443' },
   { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' },

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useTestDatabase } from '../helpers/db.js';
 import { createTenantService } from '../../src/tenants/tenants.js';
+import { createEndpointPolicy } from '../../src/tenants/endpoints.js';
 import type { ChangeEvent } from '../../src/tenants/events.js';
 import { fakeClock, uniqueId, TENANT_DETAILS as DETAILS } from '../helpers/accounts.js';
 
@@ -10,7 +11,9 @@ const shared = useTestDatabase();
 function setup() {
   const events: ChangeEvent[] = [];
   const clock = fakeClock();
-  const tenants = createTenantService({ db: shared.db, now: clock.now, onChange: (e) => events.push(e) });
+  // An operator's ENDPOINT_ALLOWLIST with a local endpoint (e.g. a LocalStack at :4566).
+  const endpoints = createEndpointPolicy({ allowlist: ['http://localhost:4566'], production: false });
+  const tenants = createTenantService({ db: shared.db, now: clock.now, onChange: (e) => events.push(e), endpoints });
   return { tenants, events, clock };
 }
 
@@ -63,8 +66,8 @@ test('every detail field is checked and all problems are reported together', asy
     allowBackendAccess: 'yes' as unknown as boolean,
   }));
   assert.deepEqual(Object.keys(p).sort(), [
-    'allowBackendAccess', 'id', 'idcApplicationArn', 'idcRegion', 'name', 'qbusinessApplicationId', 'qbusinessRegion',
-    'retrieverId', 'roleArn', 'ssoOidcEndpoint', 'stsEndpoint',
+    'allowBackendAccess', 'id', 'idcApplicationArn', 'idcRegion', 'name', 'qbusinessApplicationId', 'qbusinessEndpoint',
+    'qbusinessRegion', 'retrieverId', 'roleArn', 'ssoOidcEndpoint', 'stsEndpoint',
   ]);
   assert.match(p.id!, /letters, digits, '_' or '-'/);
   assert.match(p.qbusinessApplicationId!, /Q Business application ID: 36/);
@@ -75,6 +78,7 @@ test('every detail field is checked and all problems are reported together', asy
   assert.match(p.roleArn!, /IAM role ARN like arn:aws:iam::/);
   assert.match(p.stsEndpoint!, /http\(s\) URL/);
   assert.match(p.ssoOidcEndpoint!, /http\(s\) URL/);
+  assert.match(p.qbusinessEndpoint!, /'https:\/\/q\.example\.com' is not allowed: .*ENDPOINT_ALLOWLIST/);
   assert.match(p.allowBackendAccess!, /true or false/);
   assert.equal(await tenants.get('-bad id'), null);
 });

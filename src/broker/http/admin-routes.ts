@@ -1,9 +1,14 @@
 // Admin API (scope `admin`): tenants, the setup check, the audit trail. Tenant field
-// validation belongs to the tenant service, whose messages name each field.
+// validation belongs to the tenant service, whose messages name each field. Every route
+// honours the caller's allowed tenants (global admin only with `*`): a tenant outside them
+// is refused with 403 tenant_not_allowed before it is looked up, so the answer never
+// tells whether it exists.
 import type Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Next } from 'koa';
+import compose from 'koa-compose';
 import { notFound, validationError } from '../../shared/errors.js';
 import { tenantView } from '../../tenants/tenants.js';
+import { inScope } from '../access.js';
 import type { Broker } from '../index.js';
 import { callerOf, requireService } from './auth.js';
 import { readJson } from './body.js';
@@ -16,15 +21,24 @@ async function objectBody(ctx: Context): Promise<Record<string, unknown>> {
 }
 
 export function mountAdmin(router: Router, broker: Broker): void {
-  const auth = requireService(broker.verifier, 'admin');
-  const { tenants } = broker;
+  const admin = requireService(broker.verifier, 'admin');
+  const { tenants, access } = broker;
   const id = (ctx: Context) => (ctx.params as Record<string, string>).tenantId!;
+  /** For routes naming a tenant: the caller must be allowed it. */
+  const auth = compose([admin, async (ctx: Context, next: Next) => {
+    await access.authorizeAdmin(callerOf(ctx), id(ctx));
+    await next();
+  }]);
 
-  router.get('/admin/tenants', auth, async (ctx) => {
-    ctx.body = { tenants: (await tenants.list()).map(tenantView) };
+  router.get('/admin/tenants', admin, async (ctx) => {
+    const scope = await access.tenantScope(callerOf(ctx));
+    ctx.body = { tenants: (await tenants.list()).filter((t) => inScope(scope, t.id)).map(tenantView) };
   });
-  router.post('/admin/tenants', auth, async (ctx) => {
-    const t = await tenants.add((await objectBody(ctx)) as never);
+  router.post('/admin/tenants', admin, async (ctx) => {
+    const body = await objectBody(ctx);
+    // A malformed id is a validation problem (the tenant service says so); a well-formed one must be allowed.
+    if (typeof body.id === 'string') await access.authorizeAdmin(callerOf(ctx), body.id);
+    const t = await tenants.add(body as never);
     ctx.status = 201;
     ctx.set('Location', `/api/v1/admin/tenants/${encodeURIComponent(t.id)}`);
     ctx.body = tenantView(t);
@@ -47,9 +61,12 @@ export function mountAdmin(router: Router, broker: Broker): void {
     const body = parse(checkBodySchema, await readJson(ctx));
     ctx.body = await broker.check(callerOf(ctx).clientId, id(ctx), body);
   });
-  router.get('/admin/audit', auth, async (ctx) => {
+  router.get('/admin/audit', admin, async (ctx) => {
     const q = parse(auditQuerySchema, ctx.query, 'query.');
+    const scope = await access.tenantScope(callerOf(ctx));
+    if (q.tenantId !== undefined) await access.authorizeAdmin(callerOf(ctx), q.tenantId);
     ctx.body = await broker.audit.list({
+      tenantIds: scope.all ? undefined : scope.tenants, // events with no tenant only for `*`
       ...q, since: q.since ? new Date(q.since) : undefined, until: q.until ? new Date(q.until) : undefined, limit: q.limit ? Number(q.limit) : undefined,
     });
   });

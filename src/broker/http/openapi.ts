@@ -45,7 +45,7 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
         },
       },
       '/api/v1/admin/tenants': {
-        get: { operationId: 'listTenants', security: admin, responses: { 200: { description: 'All tenants', content: { 'application/json': { schema: { type: 'object', properties: { tenants: { type: 'array', items: { $ref: '#/components/schemas/Tenant' } } } } } } }, ...errors(401, 403) } },
+        get: { operationId: 'listTenants', security: admin, responses: { 200: { description: 'The tenants the client may administer (all with `*`)', content: { 'application/json': { schema: { type: 'object', properties: { tenants: { type: 'array', items: { $ref: '#/components/schemas/Tenant' } } } } } } }, ...errors(401, 403) } },
         post: { operationId: 'createTenant', security: admin, requestBody: { required: true, ...json('TenantInput') }, responses: { 201: { description: 'Created', ...json('Tenant') }, ...errors(400, 401, 403, 409) } },
       },
       '/api/v1/admin/tenants/{tenantId}': {

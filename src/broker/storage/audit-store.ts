@@ -18,6 +18,8 @@ export interface AuditRecord {
 
 export interface AuditFilters {
   tenantId?: string;
+  /** Only events of these tenants (an admin's allowed tenants); events with no tenant are left out. */
+  tenantIds?: string[];
   userId?: string;
   serviceClientId?: string;
   kind?: string;
@@ -63,6 +65,7 @@ export async function listAudit(db: Db, f: AuditFilters = {}): Promise<{ events:
   const limit = Math.min(Math.max(f.limit ?? 50, 1), 500);
   const rows = await db.auditEvent.findMany({
     where: {
+      AND: f.tenantIds ? [{ tenantId: { in: f.tenantIds } }] : [],
       tenantId: f.tenantId, userId: f.userId, serviceClientId: f.serviceClientId, kind: f.kind, outcome: f.outcome, errorCode: f.errorCode,
       at: f.since || f.until ? { gte: f.since, lt: f.until } : undefined,
       id: f.before ? { lt: BigInt(f.before) } : undefined,
