@@ -3,6 +3,7 @@
 import Router from '@koa/router';
 import type { Broker } from '../index.js';
 import { mountAdmin } from './admin-routes.js';
+import { AppError } from '../../shared/errors.js';
 import { buildOpenApi } from './openapi.js';
 import { problemMiddleware } from './problem.js';
 import { mountSearch } from './search-routes.js';
@@ -23,5 +24,21 @@ export function createBrokerRouter(deps: BrokerRouterDeps): Router {
   });
   mountSearch(router, deps.broker);
   mountAdmin(router, deps.broker);
+  // Last: anything else under /api/v1 is answered here as a problem (404, or 405 naming the
+  // allowed methods), instead of falling through to the provider's text/plain 404.
+  router.all('{/*rest}', (ctx) => {
+    const allowed = new Set(router.match(ctx.path, ctx.method).path
+      .filter((layer) => !String(layer.path).endsWith('{/*rest}'))
+      .flatMap((layer) => layer.methods));
+    if (!allowed.size) throw new AppError('not_found', 404, `No API route ${ctx.method} ${ctx.path}; see /api/v1/openapi.json.`);
+    if (allowed.has('GET')) allowed.add('HEAD');
+    const allow = [...allowed].sort().join(', ');
+    ctx.set('Allow', allow);
+    if (ctx.method === 'OPTIONS') {
+      ctx.status = 204;
+      return;
+    }
+    throw new AppError('method_not_allowed', 405, `Method ${ctx.method} is not allowed on ${ctx.path}; allowed: ${allow}.`);
+  });
   return router;
 }
