@@ -3,7 +3,8 @@
 import Router from '@koa/router';
 import type { Broker } from '../index.js';
 import { mountAdmin } from './admin-routes.js';
-import { AppError } from '../../shared/errors.js';
+import { AppError, notFound } from '../../shared/errors.js';
+import { TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
 import { buildOpenApi } from './openapi.js';
 import { problemMiddleware } from './problem.js';
 import { mountSearch } from './search-routes.js';
@@ -18,6 +19,12 @@ export function createBrokerRouter(deps: BrokerRouterDeps): Router {
   const router = new Router({ prefix: '/api/v1' });
   const openapi = JSON.stringify(buildOpenApi(deps.publicUrl));
   router.use(problemMiddleware(deps.broker.logger));
+  // No tenant can have an id outside the tenant id syntax: answer 404 before such a value
+  // (NUL, traversal, overlong) reaches a lookup or the database.
+  router.param('tenantId', (id, _ctx, next) => {
+    if (id.length > TENANT_ID_MAX || !TENANT_ID.test(id)) throw notFound('tenant', id.slice(0, 64));
+    return next();
+  });
   router.get('/openapi.json', (ctx) => {
     ctx.type = 'application/json';
     ctx.body = openapi;

@@ -67,8 +67,26 @@ export const auditQuerySchema = z.object({
   limit: z.string().regex(/^\d+$/, 'must be an integer from 1 to 500').refine((v) => +v >= 1 && +v <= 500, 'must be an integer from 1 to 500').optional(),
 }).strict();
 
+/** Path of the first string (key or value) holding U+0000, which no PostgreSQL text column can store. */
+function nulPath(input: unknown): string | null {
+  const stack: [unknown, string][] = [[input, '']];
+  while (stack.length) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string' && v.includes('\0')) return path;
+    if (typeof v !== 'object' || v === null) continue;
+    for (const [k, child] of Object.entries(v)) {
+      const at = path ? `${path}.${k}` : k;
+      if (k.includes('\0')) return at;
+      stack.push([child, at]);
+    }
+  }
+  return null;
+}
+
 /** Parses or throws validation_failed naming each bad field. */
 export function parse<T extends z.ZodType>(schema: T, input: unknown, prefix = ''): z.infer<T> {
+  const nul = nulPath(input);
+  if (nul !== null) throw validationError([{ field: prefix + (nul || '(body)'), message: 'must not contain NUL (U+0000) characters' }]);
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   throw validationError(r.error.issues.map((i) => ({
