@@ -95,6 +95,9 @@ export interface SignIn {
   prompt?: string;
 }
 
+/** The interaction forms' CSRF token on a login or consent page. */
+const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+
 /**
  * A real sign-in: authorization request, login page, login form, consent if asked,
  * then the code grant with the PKCE verifier. Returns the token response.
@@ -110,16 +113,16 @@ export async function signIn(o: SignIn): Promise<Record<string, string>> {
   let r = await request(`${o.issuer}/auth?${q}`);
   jar.keep(r.headers['set-cookie']);
   const interaction = r.headers.location!;
-  await request(`${o.issuer}${interaction}`, { headers: { cookie: jar.header() } });
+  const loginPage = await request(`${o.issuer}${interaction}`, { headers: { cookie: jar.header() } });
   r = await request(`${o.issuer}${interaction}/login`, {
-    method: 'POST', headers: { ...FORM, cookie: jar.header() }, body: new URLSearchParams({ tenant: o.tenant, email: o.email, password: o.password }).toString(),
+    method: 'POST', headers: { ...FORM, cookie: jar.header() }, body: new URLSearchParams({ csrf: csrfOf(loginPage.body), tenant: o.tenant, email: o.email, password: o.password }).toString(),
   });
   jar.keep(r.headers['set-cookie']);
   for (let i = 0; i < 8 && !r.headers.location?.startsWith(o.redirectUri); i++) {
     if (r.status === 200) { // consent page: approve
       const uid = /\/interaction\/([^/"]+)\/confirm/.exec(r.body)?.[1];
       if (!uid) throw new Error(`sign-in of ${o.email}: unexpected page (${r.status})`);
-      r = await request(`${o.issuer}/interaction/${uid}/confirm`, { method: 'POST', headers: { ...FORM, cookie: jar.header() } });
+      r = await request(`${o.issuer}/interaction/${uid}/confirm`, { method: 'POST', headers: { ...FORM, cookie: jar.header() }, body: new URLSearchParams({ csrf: csrfOf(r.body) }).toString() });
     } else {
       r = await request(new URL(r.headers.location!, o.issuer).toString(), { headers: { cookie: jar.header() } });
     }

@@ -16,13 +16,14 @@ import { createAssertionMinter } from './idp/assertion.js';
 import { createTokenVerifier } from './idp/token-verifier.js';
 import { createRevocationList } from './idp/revocation.js';
 import type { PasswordHasherOptions } from './accounts/password.js';
+import { startThrottleSweeper } from './accounts/throttle.js';
 import { createServices } from './services.js';
 import type { ChangeEvent } from './tenants/events.js';
 import { createViews } from './http/views.js';
 import { accessLog, pageErrors, requestId, securityHeaders } from './http/middleware.js';
 import { canonicalHost } from './http/canonical-host.js';
 import { createMetrics } from './http/metrics.js';
-import { createOpsRouter } from './http/ops.js';
+import { createMetricsApp, createOpsRouter } from './http/ops.js';
 import { createBroker } from './broker/index.js';
 import { createBrokerRouter } from './broker/http/router.js';
 import type { AwsGatewayOptions } from './broker/aws/gateway.js';
@@ -67,6 +68,9 @@ export async function createApp(deps: AppDeps) {
     oidcStore.deleteExpired(new Date(now())).catch((err) => logger.error({ err }, 'expired-record sweep failed'));
   }, 3_600_000);
   sweep.unref();
+  const stopThrottleSweep = startThrottleSweeper({
+    db, lockSeconds: config.LOGIN_LOCK_SECONDS, now, onError: (err) => logger.error({ err }, 'login-throttle sweep failed'),
+  });
 
   let handle: ReturnType<Provider['callback']>;
   const holder = await createProviderHolder({
@@ -115,6 +119,8 @@ export async function createApp(deps: AppDeps) {
 
   const app = new Koa();
   app.proxy = config.TRUST_PROXY;
+  // ctx.ip: the address the outermost trusted proxy saw, not the client-chosen leftmost entry.
+  app.maxIpsCount = config.TRUST_PROXY_HOPS;
   app.use(canonicalHost(config.ISSUER));
   app.use(requestId());
   app.use(accessLog(logger, (route, method, status, seconds) => metrics.http.observe({ route, method, status: String(status) }, seconds)));
@@ -129,7 +135,7 @@ export async function createApp(deps: AppDeps) {
   app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), pingDb: () => db.$queryRaw`SELECT 1` }).routes());
 
   const interactions = createInteractionRouter({
-    holder, views,
+    holder, views, csrfSecret: config.SECRET_KEY,
     authenticate: (input) => accounts.authenticate(input),
     isFirstParty: async (clientId) => (await clients.get(clientId))?.firstParty ?? false,
     clientName: async (clientId) => (await clients.get(clientId))?.name ?? clientId,
@@ -160,9 +166,12 @@ export async function createApp(deps: AppDeps) {
       lateChain = compose(late);
     },
     views,
+    /** With METRICS_PORT: the app main.ts serves on that port (/metrics is then not on the public one). */
+    metricsApp: config.METRICS_PORT ? createMetricsApp(config, metrics) : undefined,
     close: async () => {
       holder.stop();
       clearInterval(sweep);
+      await stopThrottleSweep();
       stopAuditSweep();
       await broker.close();
       await sql.end();

@@ -46,6 +46,8 @@ async function main(): Promise<void> {
   const app = await createApp({ config: runtime.config, db, logger: log, aws });
   const server = createServer(app.app.callback());
   await new Promise<void>((ok) => server.listen(config.PORT, config.HOST, ok));
+  const metricsServer = app.metricsApp && createServer(app.metricsApp.callback());
+  if (metricsServer) await new Promise<void>((ok) => metricsServer.listen(config.METRICS_PORT, config.HOST, ok));
   let demo: Demo | undefined;
   if (useSandbox) {
     demo = await startDemo(app, runtime.config);
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     server.close();
     server.closeIdleConnections();
+    metricsServer?.close();
     let code = 0;
     try {
       await new Promise((ok) => server.once('close', ok));

@@ -31,6 +31,11 @@ export async function prepareRuntime(config: Config, log: Logger): Promise<Runti
   let databaseUrl = config.DATABASE_URL;
   let stopDb = async () => {};
   if (!databaseUrl) {
+    // loadConfig already refuses this; kept here too because the embedded server is a local,
+    // single-host database that a production deployment must choose knowingly.
+    if (config.NODE_ENV === 'production' && !config.EMBEDDED_DATABASE) {
+      throw new Error('DATABASE_URL is required in production (or set EMBEDDED_DATABASE=true to run the embedded PostgreSQL deliberately)');
+    }
     const embedded = await startEmbeddedPostgres(config.DATA_DIR, (m) => log.warn(m));
     log.info({ dir: resolve(config.DATA_DIR, 'pg') }, 'DATABASE_URL not set: using embedded PostgreSQL');
     databaseUrl = embedded.url;

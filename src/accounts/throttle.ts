@@ -140,3 +140,28 @@ export function createLoginThrottle(opts: ThrottleOptions): LoginThrottle {
     },
   };
 }
+
+/**
+ * Deletes counters that can no longer lock or delay anyone (last failure older than the lock
+ * window, no lock in force); read() and bump() already treat them as absent. Returns the count.
+ */
+export async function sweepStaleThrottles(db: Db, lockSeconds: number, now: Date): Promise<number> {
+  const staleBefore = new Date(now.getTime() - lockSeconds * 1000);
+  const { count } = await db.loginThrottle.deleteMany({
+    where: { lastFailure: { lte: staleBefore }, OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] },
+  });
+  return count;
+}
+
+/** Sweeps at start (restarts must not postpone it forever) and then every `intervalMs`; stop() waits for a running sweep. */
+export function startThrottleSweeper(opts: { db: Db; lockSeconds: number; now: () => number; onError: (err: unknown) => void; intervalMs?: number }): () => Promise<void> {
+  let running: Promise<unknown> = Promise.resolve();
+  const sweep = () => { running = sweepStaleThrottles(opts.db, opts.lockSeconds, new Date(opts.now())).catch(opts.onError); };
+  sweep();
+  const timer = setInterval(sweep, opts.intervalMs ?? 3_600_000);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -60,7 +60,13 @@ export function createBroker(deps: BrokerDeps) {
   const source = createDbDirectory(deps.sql);
   const memo = memoMs > 0 ? memoDirectory(source, { ttlMs: memoMs, now }) : undefined;
   const directory = memo ?? source;
-  const audit = createAuditTrail({ db: deps.db, sql: deps.sql, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS, onRecord: (e) => deps.metrics?.recorded?.(e.kind, e.tenantId ?? null, e.errorCode ?? e.outcome) });
+  const recorded = deps.metrics?.recorded;
+  // Metric labels name only tenants that exist: a made-up id in a request path must not mint
+  // a new time series. The lookup is the memoised one the request itself just made.
+  const knownTenant = async (id: string | null | undefined) => (id && (await directory.tenant(id).catch(() => null)) ? id : null);
+  const audit = createAuditTrail({ db: deps.db, sql: deps.sql, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS, onRecord: recorded && ((e) => {
+    void knownTenant(e.tenantId).then((tenant) => recorded(e.kind, tenant, e.errorCode ?? e.outcome));
+  }) });
   const cache = new SessionCache<Session>({ max: deps.config.CREDENTIAL_CACHE_MAX, refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000, now, onLookup: deps.metrics?.cacheLookup });
   const verifier = clientBoundVerifier(deps.verifier, directory);
   const access = createAccess({ directory, verifier, endpoints: deps.endpoints });

@@ -26,4 +26,6 @@ export interface CliContext {
   io: CliIo;
   /** Built on first use, so `--help` and argument errors need no database. */
   deps(): Promise<CliDeps>;
+  /** NODE_ENV of the process (commands that need no config, like `sandbox`, still check it). */
+  nodeEnv?: string;
 }

@@ -7,7 +7,7 @@ import { runCli } from './program.js';
 async function main(): Promise<number> {
   const deps = lazyDeps(() => openDeps(loadConfig(process.env), processIo));
   try {
-    return await runCli(process.argv.slice(2), { io: processIo, deps: deps.deps });
+    return await runCli(process.argv.slice(2), { io: processIo, deps: deps.deps, nodeEnv: process.env.NODE_ENV });
   } finally {
     await deps.close();
   }

@@ -68,7 +68,14 @@ export function loadConfig(env: Env): Config {
     }
     if (s.SANDBOX) problems.push('SANDBOX: the local AWS sandbox is for development; it cannot run with NODE_ENV=production');
     if (s.SECRET_KEY?.startsWith('dev-')) problems.push('SECRET_KEY: a development key cannot be used in production');
+    if (!s.DATABASE_URL && !s.EMBEDDED_DATABASE) {
+      problems.push('DATABASE_URL: required in production (or set EMBEDDED_DATABASE=true to run the embedded PostgreSQL in DATA_DIR deliberately)');
+    }
+    if (!s.METRICS_TOKEN && !s.METRICS_PORT) {
+      problems.push('METRICS_TOKEN or METRICS_PORT: required in production, so /metrics is not public (a bearer token, or a port of its own)');
+    }
   }
+  if (s.METRICS_PORT !== undefined && s.METRICS_PORT === s.PORT) problems.push('METRICS_PORT: must differ from PORT');
   if (problems.length) throw new ConfigError(problems);
   return { ...s, ISSUER: issuer, BROKER_AUDIENCE: s.BROKER_AUDIENCE ?? `${issuer}/api` };
 }

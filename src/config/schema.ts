@@ -16,8 +16,12 @@ export const settingsSchema = z.object({
     .describe('Public base URL of the OpenID Provider, byte-equal to every token\'s `iss`. Default `http://localhost:$PORT`.'),
   TRUST_PROXY: bool.default(false)
     .describe('Trust `X-Forwarded-*` headers from a TLS-terminating proxy.'),
+  TRUST_PROXY_HOPS: int(1, 10).default(1)
+    .describe('With `TRUST_PROXY`: how many proxies in front of the service append to `X-Forwarded-For`; the client IP is that many entries from the right (entries further left are client-chosen).'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()
-    .describe('PostgreSQL connection URL. Unset: an embedded PostgreSQL under `$DATA_DIR/pg`.'),
+    .describe('PostgreSQL connection URL. Unset: an embedded PostgreSQL under `$DATA_DIR/pg` (in production only with `EMBEDDED_DATABASE=true`).'),
+  EMBEDDED_DATABASE: bool.default(false)
+    .describe('Allow the embedded PostgreSQL under `NODE_ENV=production` (single host, data in `DATA_DIR`).'),
   DATA_DIR: z.string().min(1).default('./.data')
     .describe('Directory for the embedded database and the generated development secret.'),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional()
@@ -55,7 +59,9 @@ export const settingsSchema = z.object({
     .describe('Seconds before expiry at which cached credentials are replaced.'),
   AUDIT_RETENTION_DAYS: int(1, 3650).default(90).describe('Days audit events are kept.'),
   METRICS_TOKEN: z.string().min(16).optional()
-    .describe('When set, /metrics requires `Authorization: Bearer <token>`.'),
+    .describe('When set, /metrics requires `Authorization: Bearer <token>`. In production this or `METRICS_PORT` is required.'),
+  METRICS_PORT: int(1, 65535).optional()
+    .describe('Serve /metrics on this port only (its own listener on `HOST`, not the public port).'),
   ENDPOINT_ALLOWLIST: z.string().optional()
     .transform((v) => (v ?? '').split(',').map((o) => o.trim()).filter(Boolean))
     .describe('Comma-separated origins (e.g. `https://vpce-1.sts.us-east-1.vpce.amazonaws.com`) tenants\' endpoint overrides may use besides AWS\'s own endpoint hosts; https only in production.'),

@@ -1,20 +1,25 @@
 // Operational endpoints: liveness, readiness, Prometheus metrics, and our JWKS.
 import Router from '@koa/router';
+import Koa, { type Context } from 'koa';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import type { KeySnapshot } from '../idp/keys.js';
 import type { Metrics } from './metrics.js';
 
 export interface OpsDeps {
-  config: Pick<Config, 'METRICS_TOKEN' | 'KEY_ACTIVATION_DELAY'>;
+  config: Pick<Config, 'METRICS_TOKEN' | 'METRICS_PORT' | 'KEY_ACTIVATION_DELAY'>;
   metrics: Metrics;
   keys: () => KeySnapshot;
   pingDb: () => Promise<unknown>;
 }
 
-export function createOpsRouter({ config, metrics, keys, pingDb }: OpsDeps): Router {
-  const ops = new Router();
-  ops.get('/metrics', async (ctx) => {
-    if (config.METRICS_TOKEN && ctx.get('authorization') !== `Bearer ${config.METRICS_TOKEN}`) {
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** GET /metrics, behind METRICS_TOKEN when one is set (compared in constant time). */
+function serveMetrics(config: Pick<Config, 'METRICS_TOKEN'>, metrics: Metrics) {
+  const expected = config.METRICS_TOKEN ? digest(`Bearer ${config.METRICS_TOKEN}`) : undefined;
+  return async (ctx: Context) => {
+    if (expected && !timingSafeEqual(digest(ctx.get('authorization')), expected)) {
       ctx.status = 401;
       ctx.set('WWW-Authenticate', 'Bearer');
       ctx.body = { error: 'unauthorized', message: 'Send Authorization: Bearer <METRICS_TOKEN>' };
@@ -22,7 +27,22 @@ export function createOpsRouter({ config, metrics, keys, pingDb }: OpsDeps): Rou
     }
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
-  });
+  };
+}
+
+/** The listener of METRICS_PORT: /metrics only, kept off the public port. */
+export function createMetricsApp(config: Pick<Config, 'METRICS_TOKEN'>, metrics: Metrics): Koa {
+  const router = new Router();
+  router.get('/metrics', serveMetrics(config, metrics));
+  const app = new Koa();
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}
+
+export function createOpsRouter({ config, metrics, keys, pingDb }: OpsDeps): Router {
+  const ops = new Router();
+  if (!config.METRICS_PORT) ops.get('/metrics', serveMetrics(config, metrics));
   ops.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
   ops.get('/readyz', async (ctx) => {
     try {

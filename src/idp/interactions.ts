@@ -1,6 +1,7 @@
 // Login, consent and abort pages for node-oidc-provider's interactions. Mounted before
 // the provider. Every failure the user can cause renders a page with a clear message.
 import Router from '@koa/router';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import { errors } from 'oidc-provider';
 import type { ProviderHolder } from './provider-holder.js';
@@ -16,6 +17,8 @@ export interface InteractionDeps {
   /** The name people recognise, shown instead of the opaque client id. */
   clientName(clientId: string): Promise<string>;
   onLogin?: (outcome: string) => void;
+  /** Server secret the forms' CSRF tokens are derived from (SECRET_KEY). */
+  csrfSecret: string;
 }
 
 const SCOPE_TEXT: Record<string, string> = {
@@ -28,6 +31,21 @@ const SCOPE_TEXT: Record<string, string> = {
 };
 
 type Details = Awaited<ReturnType<ReturnType<ProviderHolder['current']>['interactionDetails']>>;
+
+/**
+ * CSRF token of an interaction's forms: an HMAC of its uid under the server secret. Only a
+ * page we rendered for this interaction carries it, so another site cannot post the forms
+ * (SameSite=Lax cookies alone are not enough: e.g. same-site subdomains, older browsers).
+ */
+export function interactionCsrfToken(secret: string, uid: string): string {
+  return createHmac('sha256', secret).update(`interaction-csrf:${uid}`).digest('base64url');
+}
+
+function csrfValid(secret: string, uid: string, presented: string | undefined): boolean {
+  const expected = Buffer.from(interactionCsrfToken(secret, uid));
+  const given = Buffer.from(presented ?? '');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
 
 export function createInteractionRouter(deps: InteractionDeps): Router {
   const { holder, views } = deps;
@@ -44,13 +62,28 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     }
   }
 
+  const csrf = (uid: string) => interactionCsrfToken(deps.csrfSecret, uid);
+
+  /** Reads the posted form; renders a 403 page (and returns null) unless it carries this interaction's CSRF token. */
+  async function checkedForm(ctx: Context, d: Details): Promise<Record<string, string> | null> {
+    const form = await readForm(ctx);
+    if (csrfValid(deps.csrfSecret, d.uid, form.csrf)) return form;
+    ctx.status = 403;
+    views.render(ctx, 'error', {
+      error: 'Request refused',
+      description: 'This form was not sent from the sign-in page (its security token is missing or wrong). Go back to the application and sign in again.',
+      status: 403,
+    });
+    return null;
+  }
+
   const finish = (ctx: Context, result: Record<string, unknown>, merge: boolean) =>
     holder.current().interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge }).then(() => { ctx.respond = false; });
 
   async function renderLogin(ctx: Context, d: Details, extra: { error?: string; email?: string; tenant?: string }) {
     const params = d.params as Record<string, string | undefined>;
     views.render(ctx, 'login', {
-      uid: d.uid, client: await deps.clientName(d.params.client_id as string), error: extra.error,
+      uid: d.uid, csrf: csrf(d.uid), client: await deps.clientName(d.params.client_id as string), error: extra.error,
       email: extra.email ?? params.login_hint ?? '', tenant: extra.tenant ?? params.tenant ?? '',
     });
   }
@@ -71,13 +104,14 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     if (d.prompt.name === 'login') return renderLogin(ctx, d, {});
     if (await deps.isFirstParty(d.params.client_id as string)) return grantAll(ctx, d);
     const missing = (d.prompt.details as { missingOIDCScope?: string[] }).missingOIDCScope ?? [];
-    views.render(ctx, 'consent', { uid: d.uid, client: await deps.clientName(d.params.client_id as string), scopes: missing.map((s) => ({ name: s, text: SCOPE_TEXT[s] ?? s })) });
+    views.render(ctx, 'consent', { uid: d.uid, csrf: csrf(d.uid), client: await deps.clientName(d.params.client_id as string), scopes: missing.map((s) => ({ name: s, text: SCOPE_TEXT[s] ?? s })) });
   });
 
   router.post('/interaction/:uid/login', async (ctx) => {
     const d = await details(ctx);
     if (!d) return;
-    const form = await readForm(ctx);
+    const form = await checkedForm(ctx, d);
+    if (!form) return;
     const [tenant, email] = [(form.tenant ?? '').trim(), (form.email ?? '').trim()];
     if (d.prompt.name !== 'login') return ctx.redirect(`/interaction/${d.uid}`);
     if (!tenant || !email || !form.password) {
@@ -100,16 +134,16 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
 
   router.post('/interaction/:uid/confirm', async (ctx) => {
     const d = await details(ctx);
-    if (!d) return;
+    if (!d || !(await checkedForm(ctx, d))) return;
     if (d.prompt.name !== 'consent') return ctx.redirect(`/interaction/${d.uid}`);
     await grantAll(ctx, d);
   });
 
-  const abort = async (ctx: Context) => {
-    if (!(await details(ctx))) return;
+  // POST only, with the form's token: a plain link (or an <img>) must not cancel a sign-in.
+  router.post('/interaction/:uid/abort', async (ctx) => {
+    const d = await details(ctx);
+    if (!d || !(await checkedForm(ctx, d))) return;
     await finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' }, false);
-  };
-  router.post('/interaction/:uid/abort', abort);
-  router.get('/interaction/:uid/abort', abort);
+  });
   return router;
 }

@@ -35,6 +35,8 @@ const SCOPE_CLAIMS = {
   groups: ['groups'],
 };
 
+const PROVIDER_PAGE_CSP = "default-src 'none'; script-src; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
+
 export function buildProvider(deps: ProviderDeps): Provider {
   const { config, keys, views } = deps;
   const configuration: Configuration = {
@@ -108,6 +110,15 @@ export function buildProvider(deps: ProviderDeps): Provider {
     allowOmittingSingleRegisteredRedirectUri: false,
   };
   const provider = new Provider(config.ISSUER, configuration);
+  provider.use(async (ctx, next) => {
+    // The provider's own HTML (the logout auto-submit page when no one is signed in, the
+    // form_post response mode) has an inline script. An empty script-src is 'none'; the
+    // provider appends the sha256 of exactly its own script to it (helpers/script_src_sha.js).
+    // Our rendered views replace this header with theirs.
+    ctx.set('Content-Security-Policy', PROVIDER_PAGE_CSP);
+    await next();
+  });
+  provider.maxIpsCount = config.TRUST_PROXY_HOPS; // as in src/app.ts (the provider reads ctx.ip only for device-flow details)
   useHashedClientSecrets(provider);
   // The app in front (src/http/canonical-host.ts) replaces Host and X-Forwarded-Host/-Proto
   // with ISSUER's before the provider sees a request, so trusting them here makes every URL

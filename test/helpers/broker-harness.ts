@@ -59,6 +59,8 @@ export interface HarnessUser {
 
 export interface Harness {
   app: App;
+  /** Base URL of the running app (its issuer). */
+  url: string;
   db: Db;
   issuer: HarnessIssuer;
   sandbox?: Sandbox;
@@ -126,7 +128,7 @@ export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Har
   }
 
   return {
-    app, db: idp.db, sandbox, broker: app.broker, tenants: app.tenants, logs,
+    app, url: idp.issuer, db: idp.db, sandbox, broker: app.broker, tenants: app.tenants, logs,
     issuer: { verifier: app.verifier, userToken },
     async api(method, path, o = {}) {
       const headers: Record<string, string> = { ...o.headers };

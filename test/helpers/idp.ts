@@ -110,3 +110,10 @@ export const formAction = (html: string, suffix: string) => {
   if (!m) throw new Error(`no form ending in ${suffix} on page:\n${html.slice(0, 500)}`);
   return m[1]!;
 };
+
+/** The hidden inputs (the CSRF token) of the form whose action ends in `suffix`; post them with the form. */
+export const hiddenFields = (html: string, suffix: string): Record<string, string> => {
+  const form = html.match(new RegExp(`<form[^>]*action="[^"]*${suffix}"[^>]*>([\\s\\S]*?)</form>`));
+  if (!form) throw new Error(`no form ending in ${suffix} on page:\n${html.slice(0, 500)}`);
+  return Object.fromEntries([...form[1]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+};

@@ -1,7 +1,7 @@
 // openid-client (v6) as an independent relying party of the test IdP.
 import * as oidc from 'openid-client';
 import type { TestIdp } from './idp.js';
-import { Browser, formAction } from './idp.js';
+import { Browser, formAction, hiddenFields } from './idp.js';
 
 export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 
@@ -40,10 +40,10 @@ export interface TestUser {
 /** Posts the login form of `page` and confirms the consent page when one is shown; returns where the browser stopped. */
 export async function logInAndConsent(idp: TestIdp, browser: Browser, page: { res?: Response }, user: TestUser) {
   const html = await page.res!.text();
-  let step = await browser.postForm(new URL(formAction(html, '/login'), idp.issuer).toString(), { ...user }, REDIRECT_URI);
+  let step = await browser.postForm(new URL(formAction(html, '/login'), idp.issuer).toString(), { ...hiddenFields(html, '/login'), ...user }, REDIRECT_URI);
   if (step.res && step.res.status === 200) {
     const consent = await step.res.text();
-    step = await browser.postForm(new URL(formAction(consent, '/confirm'), idp.issuer).toString(), {}, REDIRECT_URI);
+    step = await browser.postForm(new URL(formAction(consent, '/confirm'), idp.issuer).toString(), hiddenFields(consent, '/confirm'), REDIRECT_URI);
   }
   return step;
 }

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
-import { startTestIdp, type TestIdp, formAction } from '../helpers/idp.js';
+import { startTestIdp, type TestIdp, formAction, hiddenFields } from '../helpers/idp.js';
 import { discover, logInAndConsent, signIn, startAuthorization, REDIRECT_URI } from '../helpers/rp.js';
 
 let idp: TestIdp;
@@ -96,8 +96,8 @@ test('wrong password and unknown user get the same answer; disabled users cannot
   const attempt = async (user: typeof alice) => {
     const { browser, page } = await startAuthorization(config);
     const html = await page.res!.text();
-    const res = await browser.postForm(new URL(formAction(html, '/login'), idp.issuer).toString(), user, REDIRECT_URI);
-    const body = (await res.res!.text()).replace(/\/interaction\/[^/"]+/g, '').replaceAll(user.email, 'EMAIL');
+    const res = await browser.postForm(new URL(formAction(html, '/login'), idp.issuer).toString(), { ...hiddenFields(html, '/login'), ...user }, REDIRECT_URI);
+    const body = (await res.res!.text()).replace(/\/interaction\/[^/"]+/g, '').replace(/name="csrf" value="[^"]+"/g, '').replaceAll(user.email, 'EMAIL');
     return { status: res.res!.status, body };
   };
   const wrong = await attempt({ ...alice, password: 'nope nope' });
@@ -118,7 +118,7 @@ test('an account locks after repeated failures with a clear message', async () =
   for (let i = 0; i < idp.config.LOGIN_MAX_FAILURES_ACCOUNT + 1; i++) {
     const { browser, page } = await startAuthorization(config);
     const html = await page.res!.text();
-    last = (await browser.postForm(new URL(formAction(html, '/login'), idp.issuer).toString(), { tenant: 'acme', email: 'dave@acme.test', password: 'bad guess' }, REDIRECT_URI)).res;
+    last = (await browser.postForm(new URL(formAction(html, '/login'), idp.issuer).toString(), { ...hiddenFields(html, '/login'), tenant: 'acme', email: 'dave@acme.test', password: 'bad guess' }, REDIRECT_URI)).res;
   }
   assert.equal(last!.status, 429);
   assert.ok(Number(last!.headers.get('retry-after')) > 0);
@@ -176,11 +176,11 @@ test('consent cancel returns access_denied to the client; logout ends the sessio
   const config = await discover(idp, web.clientId, web.clientSecret);
   const { browser, page } = await startAuthorization(config);
   const html = await page.res!.text();
-  const step = await browser.postForm(new URL(formAction(html, '/login'), idp.issuer).toString(), alice, REDIRECT_URI);
+  const step = await browser.postForm(new URL(formAction(html, '/login'), idp.issuer).toString(), { ...hiddenFields(html, '/login'), ...alice }, REDIRECT_URI);
   const consent = await step.res!.text();
   assert.match(consent, /Allow access/);
   assert.match(consent, /<strong>Web RP<\/strong> would like to/, 'the client is named, not shown as its opaque id');
-  const denied = await browser.postForm(new URL(formAction(consent, '/abort'), idp.issuer).toString(), {}, REDIRECT_URI);
+  const denied = await browser.postForm(new URL(formAction(consent, '/abort'), idp.issuer).toString(), hiddenFields(consent, '/abort'), REDIRECT_URI);
   assert.equal(new URL(denied.url).searchParams.get('error'), 'access_denied');
 
   const { tokens, browser: b2 } = await signIn(idp, config, alice);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
-import { formAction, startTestIdp } from '../helpers/idp.js';
+import { formAction, hiddenFields, startTestIdp } from '../helpers/idp.js';
 import { discover, signIn, startAuthorization, REDIRECT_URI } from '../helpers/rp.js';
 
 test('behind a TLS-terminating proxy the advertised URLs stay https', async () => {
@@ -30,7 +30,7 @@ test('first-party clients skip consent; expired tokens stop working', async () =
     const config = await discover(idp, web.clientId, web.clientSecret);
     const { browser, page } = await startAuthorization(config, 'openid email');
     const html = await page.res!.text();
-    const step = await browser.postForm(new URL(formAction(html, '/login'), idp.issuer).toString(), { tenant: 'fp', email: 'fiona@fp.test', password: 'first party pw' }, REDIRECT_URI);
+    const step = await browser.postForm(new URL(formAction(html, '/login'), idp.issuer).toString(), { ...hiddenFields(html, '/login'), tenant: 'fp', email: 'fiona@fp.test', password: 'first party pw' }, REDIRECT_URI);
     assert.ok(step.url.startsWith(REDIRECT_URI), 'redirected straight back with a code, no consent page');
 
     const { tokens } = await signIn(idp, config, { tenant: 'fp', email: 'fiona@fp.test', password: 'first party pw' }, 'openid email');

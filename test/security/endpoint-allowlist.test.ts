@@ -122,7 +122,7 @@ test('the CLI refuses the same overrides', async () => {
 });
 
 test('ENDPOINT_ALLOWLIST holds origins only, and https ones only in production', () => {
-  const base = { SECRET_KEY: 'a-production-secret-key-0123456789abcdef', ISSUER: 'https://idp.example.com', DATABASE_URL: 'postgres://x/y' };
+  const base = { SECRET_KEY: 'a-production-secret-key-0123456789abcdef', ISSUER: 'https://idp.example.com', DATABASE_URL: 'postgres://x/y', METRICS_TOKEN: 'a-metrics-token-0123456789' };
   assert.throws(() => loadConfig({ ...base, NODE_ENV: 'production', ENDPOINT_ALLOWLIST: 'http://localstack:4566' }), (e: ConfigError) => /ENDPOINT_ALLOWLIST.*https/.test(e.message));
   assert.throws(() => loadConfig({ ...base, ENDPOINT_ALLOWLIST: 'https://x.example/path' }), (e: ConfigError) => /ENDPOINT_ALLOWLIST.*not an origin/.test(e.message));
   assert.deepEqual(loadConfig({ ...base, NODE_ENV: 'production', ENDPOINT_ALLOWLIST: 'https://vpce.example, https://b.example:8443' }).ENDPOINT_ALLOWLIST,

@@ -8,7 +8,7 @@ import { loadConfig, ConfigError } from '../../src/config/load.js';
 import { settingNames } from '../../src/config/schema.js';
 
 const KEY = 'k'.repeat(40);
-const PROD = { NODE_ENV: 'production', ISSUER: 'https://idp.example.com', SECRET_KEY: KEY };
+const PROD = { NODE_ENV: 'production', ISSUER: 'https://idp.example.com', SECRET_KEY: KEY, DATABASE_URL: 'postgres://db.internal/tti', METRICS_TOKEN: 'm'.repeat(32) };
 
 let dir: string;
 before(() => {
@@ -105,7 +105,7 @@ test('NAME_FILE: the value is read from the file and trimmed; NAME wins when bot
   writeFileSync(key, `  ${KEY}\n`);
   const url = join(dir, 'database_url');
   writeFileSync(url, 'postgres://app:pw@db:5432/app\n');
-  const c = loadConfig({ ...PROD, SECRET_KEY: undefined, SECRET_KEY_FILE: key, DATABASE_URL_FILE: url });
+  const c = loadConfig({ ...PROD, SECRET_KEY: undefined, DATABASE_URL: undefined, SECRET_KEY_FILE: key, DATABASE_URL_FILE: url });
   assert.equal(c.SECRET_KEY, KEY);
   assert.equal(c.DATABASE_URL, 'postgres://app:pw@db:5432/app');
   assert.equal(loadConfig({ SECRET_KEY: 'x'.repeat(32), SECRET_KEY_FILE: key }).SECRET_KEY, 'x'.repeat(32));

@@ -3,6 +3,8 @@
 import Router from '@koa/router';
 import type { Broker } from '../index.js';
 import { mountAdmin } from './admin-routes.js';
+import { AppError, notFound } from '../../shared/errors.js';
+import { TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
 import { buildOpenApi } from './openapi.js';
 import { problemMiddleware } from './problem.js';
 import { mountSearch } from './search-routes.js';
@@ -17,11 +19,33 @@ export function createBrokerRouter(deps: BrokerRouterDeps): Router {
   const router = new Router({ prefix: '/api/v1' });
   const openapi = JSON.stringify(buildOpenApi(deps.publicUrl));
   router.use(problemMiddleware(deps.broker.logger));
+  // No tenant can have an id outside the tenant id syntax: answer 404 before such a value
+  // (NUL, traversal, overlong) reaches a lookup or the database.
+  router.param('tenantId', (id, _ctx, next) => {
+    if (id.length > TENANT_ID_MAX || !TENANT_ID.test(id)) throw notFound('tenant', id.slice(0, 64));
+    return next();
+  });
   router.get('/openapi.json', (ctx) => {
     ctx.type = 'application/json';
     ctx.body = openapi;
   });
   mountSearch(router, deps.broker);
   mountAdmin(router, deps.broker);
+  // Last: anything else under /api/v1 is answered here as a problem (404, or 405 naming the
+  // allowed methods), instead of falling through to the provider's text/plain 404.
+  router.all('{/*rest}', (ctx) => {
+    const allowed = new Set(router.match(ctx.path, ctx.method).path
+      .filter((layer) => !String(layer.path).endsWith('{/*rest}'))
+      .flatMap((layer) => layer.methods));
+    if (!allowed.size) throw new AppError('not_found', 404, `No API route ${ctx.method} ${ctx.path}; see /api/v1/openapi.json.`);
+    if (allowed.has('GET')) allowed.add('HEAD');
+    const allow = [...allowed].sort().join(', ');
+    ctx.set('Allow', allow);
+    if (ctx.method === 'OPTIONS') {
+      ctx.status = 204;
+      return;
+    }
+    throw new AppError('method_not_allowed', 405, `Method ${ctx.method} is not allowed on ${ctx.path}; allowed: ${allow}.`);
+  });
   return router;
 }

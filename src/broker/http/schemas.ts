@@ -6,17 +6,22 @@ import type { AttributeFilter, AttributeValue } from '../ports.js';
 
 const isoDate = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time like 2025-01-31T00:00:00Z' });
 const attributeName = z.string().regex(/^[a-zA-Z0-9_][a-zA-Z0-9_-]{0,199}$/, 'must be 1-200 letters, digits, _ or -, not starting with -');
+// Q Business's model bounds names (200) and strings (2048) but not lists or nesting; ours
+// are bounded so one request cannot make validation or the AWS call arbitrarily expensive.
+export const MAX_FILTER_DEPTH = 10;
+const MAX_FILTER_LIST = 50;
+const MAX_STRING_LIST = 500;
 const attributeValue = z.object({
   stringValue: z.string().max(2048, 'must be at most 2048 characters').optional(),
-  stringListValue: z.array(z.string().min(1).max(2048)).optional(),
+  stringListValue: z.array(z.string().min(1).max(2048)).max(MAX_STRING_LIST, `must have at most ${MAX_STRING_LIST} values`).optional(),
   longValue: z.int('must be an integer').optional(),
   dateValue: isoDate.optional(),
 }).strict().refine((v) => Object.values(v).filter((x) => x !== undefined).length === 1, 'must have exactly one of stringValue, stringListValue, longValue, dateValue');
 const attribute = z.object({ name: attributeName, value: attributeValue }).strict();
 
 export const attributeFilterSchema = z.object({
-  get andAllFilters() { return z.array(attributeFilterSchema).optional(); },
-  get orAllFilters() { return z.array(attributeFilterSchema).optional(); },
+  get andAllFilters() { return z.array(attributeFilterSchema).max(MAX_FILTER_LIST, `must have at most ${MAX_FILTER_LIST} filters`).optional(); },
+  get orAllFilters() { return z.array(attributeFilterSchema).max(MAX_FILTER_LIST, `must have at most ${MAX_FILTER_LIST} filters`).optional(); },
   get notFilter() { return attributeFilterSchema.optional(); },
   equalsTo: attribute.optional(),
   containsAll: attribute.optional(),
@@ -25,7 +30,7 @@ export const attributeFilterSchema = z.object({
   greaterThanOrEquals: attribute.optional(),
   lessThan: attribute.optional(),
   lessThanOrEquals: attribute.optional(),
-}).strict().meta({ description: 'Q Business attribute filter (same shape as SearchRelevantContent; dateValue as ISO 8601).' });
+}).strict().meta({ description: `Q Business attribute filter (same shape as SearchRelevantContent; dateValue as ISO 8601), nested at most ${MAX_FILTER_DEPTH} levels.` });
 
 export const userRefSchema = z.object({
   token: z.string().min(1, 'must be a non-empty token').max(16384).optional()
@@ -62,8 +67,26 @@ export const auditQuerySchema = z.object({
   limit: z.string().regex(/^\d+$/, 'must be an integer from 1 to 500').refine((v) => +v >= 1 && +v <= 500, 'must be an integer from 1 to 500').optional(),
 }).strict();
 
+/** Path of the first string (key or value) holding U+0000, which no PostgreSQL text column can store. */
+function nulPath(input: unknown): string | null {
+  const stack: [unknown, string][] = [[input, '']];
+  while (stack.length) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string' && v.includes('\0')) return path;
+    if (typeof v !== 'object' || v === null) continue;
+    for (const [k, child] of Object.entries(v)) {
+      const at = path ? `${path}.${k}` : k;
+      if (k.includes('\0')) return at;
+      stack.push([child, at]);
+    }
+  }
+  return null;
+}
+
 /** Parses or throws validation_failed naming each bad field. */
 export function parse<T extends z.ZodType>(schema: T, input: unknown, prefix = ''): z.infer<T> {
+  const nul = nulPath(input);
+  if (nul !== null) throw validationError([{ field: prefix + (nul || '(body)'), message: 'must not contain NUL (U+0000) characters' }]);
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   throw validationError(r.error.issues.map((i) => ({
@@ -73,13 +96,14 @@ export function parse<T extends z.ZodType>(schema: T, input: unknown, prefix = '
 }
 
 type FilterIn = z.infer<typeof attributeFilterSchema>;
-/** JSON filter → the SDK's shape (dates as Date). */
-export function toAttributeFilter(f: FilterIn): AttributeFilter {
+/** JSON filter → the SDK's shape (dates as Date); refuses filters nested deeper than MAX_FILTER_DEPTH. */
+export function toAttributeFilter(f: FilterIn, depth = 1): AttributeFilter {
+  if (depth > MAX_FILTER_DEPTH) throw validationError([{ field: 'attributeFilter', message: `must not nest more than ${MAX_FILTER_DEPTH} levels` }]);
   const out: AttributeFilter = {};
   for (const [k, v] of Object.entries(f) as [keyof FilterIn, unknown][]) {
     if (v === undefined) continue;
-    if (k === 'andAllFilters' || k === 'orAllFilters') out[k] = (v as FilterIn[]).map(toAttributeFilter);
-    else if (k === 'notFilter') out.notFilter = toAttributeFilter(v as FilterIn);
+    if (k === 'andAllFilters' || k === 'orAllFilters') out[k] = (v as FilterIn[]).map((x) => toAttributeFilter(x, depth + 1));
+    else if (k === 'notFilter') out.notFilter = toAttributeFilter(v as FilterIn, depth + 1);
     else {
       const a = v as { name: string; value: Omit<AttributeValue, 'dateValue'> & { dateValue?: string } };
       const { dateValue, ...rest } = a.value;

@@ -15,6 +15,11 @@ export function registerSandboxCommand(program: Command, ctx: CliContext): void 
     .option('--issuer <url>', 'issuer URL the trusted token issuer trusts (our ISSUER)', 'http://localhost:3000')
     .option('--data-accessor-client-id <id>', 'audience Identity Center expects in ID tokens', DEMO_DATA_ACCESSOR_CLIENT_ID)
     .action(async (opts: { port: string; host: string; fixture?: string; issuer: string; dataAccessorClientId: string }) => {
+      if (ctx.nodeEnv === 'production') {
+        // The sandbox accepts fixture credentials and mints Identity Center answers: never in a deployment.
+        ctx.io.stderr('error: the AWS sandbox is for development and tests; it does not run with NODE_ENV=production\n');
+        throw new CliExit(1);
+      }
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         ctx.io.stderr(`error: --port must be a number from 0 to 65535, got '${opts.port}'\n`);
