@@ -4,12 +4,16 @@ import Koa, { type Middleware } from 'koa';
 import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
 import type { Config } from './config/load.js';
-import type { Db } from './db/client.js';
+import { dbTimeouts, type Db } from './db/client.js';
 import type { Logger } from './shared/logger.js';
 import { createAdapterFactory } from './idp/adapter.js';
 import { createOidcStore } from './db/oidc-store.js';
 import { createSql } from './db/sql.js';
 import { buildProvider } from './idp/provider.js';
+import { guardAdapter, unavailableAsOidc } from './idp/unavailable.js';
+import { DB_RETRY_AFTER_SECONDS } from './db/unavailable.js';
+import { trackClientGone } from './http/client-gone.js';
+import { createDrain } from './http/shutdown.js';
 import { createProviderHolder } from './idp/provider-holder.js';
 import { createInteractionRouter } from './idp/interactions.js';
 import { hashPresentedClientSecret } from './idp/client-auth.js';
@@ -19,7 +23,7 @@ import type { PasswordHasherOptions } from './accounts/password.js';
 import { createServices } from './services.js';
 import type { ChangeEvent } from './tenants/events.js';
 import { createViews } from './http/views.js';
-import { accessLog, pageErrors, requestId, securityHeaders } from './http/middleware.js';
+import { accessLog, pageErrors, requestId, securityHeaders, unavailableErrors } from './http/middleware.js';
 import { createMetrics } from './http/metrics.js';
 import { createOpsRouter } from './http/ops.js';
 import { createBroker } from './broker/index.js';
@@ -57,9 +61,9 @@ export async function createApp(deps: AppDeps) {
   const keyService = keys();
   await keyService.ensureKeys();
   const views = createViews();
-  const sql = createSql(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'));
+  const sql = createSql(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'), dbTimeouts(config));
   const oidcStore = createOidcStore(sql);
-  const Adapter = createAdapterFactory(oidcStore, clients, now);
+  const Adapter = guardAdapter(createAdapterFactory(oidcStore, clients, now));
   // Expired artefacts are ignored on read; the sweep only keeps the table small.
   const sweep = setInterval(() => {
     oidcStore.deleteExpired(new Date(now())).catch((err) => logger.error({ err }, 'expired-record sweep failed'));
@@ -76,17 +80,18 @@ export async function createApp(deps: AppDeps) {
       const provider = buildProvider({
         config, keys, views, adapter: Adapter,
         accounts: {
-          findActive: async (sub) => {
+          findActive: unavailableAsOidc(async (sub: string) => {
             const user = await accounts.findById(sub);
             return user ? { sub: user.id, claims: { ...accounts.claimsFor(user) } } : null;
-          },
+          }),
         },
-        brokerScopesFor: clients.brokerScopes,
+        brokerScopesFor: unavailableAsOidc(clients.brokerScopes),
       });
       provider.use(async (ctx, next) => {
         await next();
         // Identity Center and relying parties poll discovery; let them cache it briefly.
         if (ctx.path === '/.well-known/openid-configuration' && ctx.status === 200) ctx.set('Cache-Control', 'public, max-age=300');
+        if (ctx.status === 503) ctx.set('Retry-After', String(DB_RETRY_AFTER_SECONDS));
       });
       provider.on('server_error', (_ctx, err) => logger.error({ err }, 'provider server_error'));
       provider.on('grant.success', (ctx) => metrics.grants.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown'), outcome: 'success' }));
@@ -103,13 +108,18 @@ export async function createApp(deps: AppDeps) {
       awsCall: (step, seconds, outcome) => metrics.aws.observe({ operation: step, outcome }, seconds),
       cacheLookup: (hit) => (hit ? metrics.cacheHit() : metrics.cacheMiss()),
       recorded: (kind, tenant, outcome) => (kind === 'search' ? metrics.searches : metrics.exchanges).inc({ tenant: tenant ?? 'unknown', outcome }),
+      auditDropped: (count) => metrics.auditDropped.inc(count),
     },
   });
   const stopAuditSweep = broker.audit.startSweeper();
 
   const app = new Koa();
   app.proxy = config.TRUST_PROXY;
+  const drain = createDrain();
+  app.use(drain.middleware);
   app.use(requestId());
+  app.use(trackClientGone());
+  app.use(unavailableErrors());
   app.use(accessLog(logger, (route, method, status, seconds) => metrics.http.observe({ route, method, status: String(status) }, seconds)));
   app.use(securityHeaders());
 
@@ -119,7 +129,7 @@ export async function createApp(deps: AppDeps) {
   app.use(api.routes());
   app.use(api.allowedMethods());
 
-  app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), pingDb: () => db.$queryRaw`SELECT 1` }).routes());
+  app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), pingDb: () => db.$queryRaw`SELECT 1`, draining: drain.draining }).routes());
 
   const interactions = createInteractionRouter({
     holder, views,
@@ -154,6 +164,8 @@ export async function createApp(deps: AppDeps) {
       lateChain = compose(late);
     },
     views,
+    /** Shutdown began: /readyz fails and responses carry `Connection: close`. */
+    drain: drain.begin,
     close: async () => {
       holder.stop();
       clearInterval(sweep);

@@ -27,7 +27,7 @@ export interface BrokerDeps {
   verifier: TokenVerifier;
   /** The tenant registry (src/tenants); the admin API delegates to it. */
   tenants: TenantService;
-  config: Pick<Settings, 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS'>;
+  config: Pick<Settings, 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS'> & Partial<Pick<Settings, 'AUDIT_BUFFER_MAX'>>;
   /** A ready gateway (tests), or options for the real one (base credentials, retries). */
   aws?: AwsGateway | AwsGatewayOptions;
   now?: Clock;
@@ -44,6 +44,7 @@ export interface BrokerMetrics {
   awsCall?: (step: string, seconds: number, outcome: string) => void;
   cacheLookup?: (hit: boolean) => void;
   recorded?: (kind: string, tenantId: string | null, outcome: string) => void;
+  auditDropped?: (count: number) => void;
 }
 
 /** A ready gateway, as opposed to options for the real one. */
@@ -57,7 +58,8 @@ export function createBroker(deps: BrokerDeps) {
   const source = createDbDirectory(deps.sql);
   const memo = memoMs > 0 ? memoDirectory(source, { ttlMs: memoMs, now }) : undefined;
   const directory = memo ?? source;
-  const audit = createAuditTrail({ db: deps.db, sql: deps.sql, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS, onRecord: (e) => deps.metrics?.recorded?.(e.kind, e.tenantId ?? null, e.errorCode ?? e.outcome) });
+  const audit = createAuditTrail({ db: deps.db, sql: deps.sql, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS,
+    maxQueue: deps.config.AUDIT_BUFFER_MAX, onDropped: deps.metrics?.auditDropped, onRecord: (e) => deps.metrics?.recorded?.(e.kind, e.tenantId ?? null, e.errorCode ?? e.outcome) });
   const cache = new SessionCache<Session>({ max: deps.config.CREDENTIAL_CACHE_MAX, refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000, now, onLookup: deps.metrics?.cacheLookup });
   const access = createAccess({ directory, verifier: deps.verifier });
   const exchange = createExchange({
