@@ -1,5 +1,6 @@
 // The audit trail: events are queued in memory and written in batches off the request
 // path, so a search never waits for its audit row. flush() drains (tests, shutdown).
+// While the database is unavailable the events wait in a bounded buffer and are retried.
 import type { Db } from '../db/client.js';
 import type { Sql } from '../db/sql.js';
 import type { Logger } from '../shared/logger.js';
@@ -37,12 +38,13 @@ export function createAuditTrail(deps: AuditTrailDeps) {
   const queue: AuditRecord[] = [];
   let writing: Promise<boolean> | null = null;
   let timer: NodeJS.Timeout | undefined;
-  let dropped = 0;
+  let overflowed = 0;
   let retrying = false;
   const maxQueue = deps.maxQueue ?? 10_000;
 
-  const drop = (count: number) => {
-    dropped += count;
+  /** Counts lost events; `overflow` ones are also summed into one log line per write. */
+  const drop = (count: number, overflow: boolean) => {
+    if (overflow) overflowed += count;
     deps.onDropped?.(count);
   };
 
@@ -54,7 +56,7 @@ export function createAuditTrail(deps: AuditTrailDeps) {
       } catch (err) {
         if (isDatabaseUnavailable(err)) return batch.slice(i);
         deps.logger.error({ err: { message: (err as Error).message }, kind: batch[i]!.kind, tenantId: batch[i]!.tenantId }, 'audit event refused by the database: dropped');
-        drop(1);
+        drop(1, false);
       }
     }
     return [];
@@ -76,19 +78,19 @@ export function createAuditTrail(deps: AuditTrailDeps) {
         if (unwritten.length && !retrying) deps.logger.warn({ err: { message: (err as Error).message }, events: unwritten.length }, 'audit write failed: database unavailable, events kept for a retry');
       }
     }
-    // Back in front, oldest first; what no longer fits is dropped (newest first, so the
-    // trail keeps its order).
+    // Back in front, oldest first, ahead of events recorded meanwhile; what no longer fits
+    // in the buffer is dropped from the failed batch's newest end.
     if (unwritten.length) {
       const room = Math.max(0, maxQueue - queue.length);
-      if (unwritten.length > room) drop(unwritten.length - room);
+      if (unwritten.length > room) drop(unwritten.length - room, true);
       queue.unshift(...unwritten.slice(0, room));
     } else if (retrying) {
       deps.logger.info('audit writes resumed');
     }
     retrying = unwritten.length > 0;
-    if (dropped > 0) {
-      deps.logger.warn({ dropped }, 'audit buffer overflow: events dropped');
-      dropped = 0;
+    if (overflowed > 0) {
+      deps.logger.warn({ dropped: overflowed, maxQueue }, 'audit buffer overflow: events dropped (AUDIT_BUFFER_MAX reached while the database was unavailable)');
+      overflowed = 0;
     }
     return !retrying;
   }
@@ -113,7 +115,7 @@ export function createAuditTrail(deps: AuditTrailDeps) {
     record(event: Omit<AuditRecord, 'at'>): void {
       deps.onRecord?.(event);
       if (queue.length >= maxQueue) {
-        drop(1); // logged with the next write
+        drop(1, true); // logged with the next write
         return;
       }
       queue.push({ ...event, at: new Date(deps.now()) });

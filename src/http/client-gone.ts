@@ -17,4 +17,4 @@ export function trackClientGone(): Middleware {
 }
 
 /** Whether the client of the request being handled has gone (false outside a request). */
-export const clientGone = (): boolean => current.getStore()?.aborted === true || false;
+export const clientGone = (): boolean => current.getStore()?.aborted ?? false;
