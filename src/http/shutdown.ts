@@ -28,9 +28,9 @@ export interface CloseOptions {
   /** After this long, open connections (held or slow requests) are destroyed. */
   timeoutMs: number;
   /**
-   * Keeps accepting for this long first: a request arriving on an idle kept-alive socket
-   * gets an answer with `Connection: close` instead of a reset, and load balancers have time
-   * to see /readyz fail.
+   * Keeps accepting for up to this long first: a request arriving on an idle kept-alive
+   * socket gets an answer with `Connection: close` instead of a reset, and load balancers
+   * have time to see /readyz fail. Ends early once no connection is open.
    */
   graceMs: number;
   onForced?: () => void;
@@ -43,9 +43,13 @@ export async function closeGracefully(server: Server, opts: CloseOptions): Promi
     opts.onForced?.();
     server.closeAllConnections();
   }, opts.timeoutMs);
-  await new Promise((ok) => setTimeout(ok, Math.min(opts.graceMs, opts.timeoutMs)));
+  const graceEnds = Date.now() + Math.min(opts.graceMs, opts.timeoutMs);
+  while (Date.now() < graceEnds && (await openConnections(server)) > 0) await new Promise((ok) => setTimeout(ok, 100));
   server.close(); // stops accepting; idle kept-alive sockets close now (Node >= 19)
   server.closeIdleConnections();
   await closed;
   clearTimeout(force);
 }
+
+const openConnections = (server: Server) =>
+  new Promise<number>((ok) => server.getConnections((err, count) => ok(err ? 0 : count)));

@@ -1,6 +1,8 @@
 // SIGTERM of the real server process while a client holds a request open and another keeps
 // its connection alive: /readyz turns 503 at once with `Connection: close`, the held
 // request is cut at SHUTDOWN_TIMEOUT, the audit trail is flushed, and the process exits 0.
+// And kill -9 with a held request: only the last batch delay's audit events may be lost,
+// and a new process on the same database serves with the same keys at once.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -13,6 +15,8 @@ import { loadConfig } from '../../src/config/load.js';
 import { spawnApp, waitReady, type AppProcess } from './app-process.js';
 
 const SHUTDOWN_TIMEOUT_S = 4;
+/** The audit trail's batch delay (src/broker/audit.ts): what a kill -9 may lose. */
+const AUDIT_BATCH_DELAY_MS = 200;
 
 let database: TestDatabase;
 let app: AppProcess | undefined;
@@ -92,4 +96,38 @@ test('SIGTERM with a held request and a kept-alive connection: readiness fails a
   const rows = (await c.query('SELECT count(*) FROM audit_events WHERE tenant_id = $1', [tenant])).rows[0].count;
   await c.end();
   assert.equal(Number(rows), 1, 'the queued audit event was written before exit');
+});
+
+test('kill -9 with a held request: audit events older than the batch delay survive, and a restarted process serves with the same keys', async () => {
+  app = await spawnApp({ DATABASE_URL: database.url });
+  await waitReady(app);
+  const token = await serviceToken(app.url);
+  const tenant = `kill9-${Date.now()}`;
+  for (let i = 0; i < 5; i++) {
+    await fetch(`${app.url}/api/v1/tenants/${tenant}/search`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ queryText: 'x', user: { token: 'x' } }),
+    });
+  }
+  const jwks = async (url: string) => (await (await fetch(`${url}/jwks`)).json()) as { keys: { kid: string }[] };
+  const before = await jwks(app.url);
+  const held = connect(Number(new URL(app.url).port), '127.0.0.1');
+  held.on('error', () => {});
+  held.write('POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n');
+  await new Promise((ok) => setTimeout(ok, AUDIT_BATCH_DELAY_MS * 5)); // well past the batch delay
+  app.kill('SIGKILL');
+  await app.exited;
+  held.destroy();
+
+  const c = new pg.Client({ connectionString: database.url });
+  await c.connect();
+  const rows = (await c.query('SELECT count(*) FROM audit_events WHERE tenant_id = $1', [tenant])).rows[0].count;
+  await c.end();
+  assert.equal(Number(rows), 5, 'events older than the batch delay are in the database');
+
+  app = await spawnApp({ DATABASE_URL: database.url, SHUTDOWN_TIMEOUT: '2' });
+  await waitReady(app);
+  assert.deepEqual(await jwks(app.url), before, 'the restarted process publishes the same keys');
+  app.kill('SIGTERM');
+  assert.equal(await app.exited, 0);
+  app = undefined;
 });
