@@ -6,6 +6,9 @@ import { AppError } from '../shared/errors.js';
 /** Seconds clients are told to wait before retrying while the database is unavailable. */
 export const DB_RETRY_AFTER_SECONDS = 5;
 
+/** What people and clients are told while it lasts. */
+export const TRY_AGAIN_MESSAGE = `The service is temporarily unavailable. Please try again in ${DB_RETRY_AFTER_SECONDS} seconds.`;
+
 // Socket-level failures from pg (and from Prisma's pg adapter, which keeps the code).
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
 // SQLSTATEs: admin/crash shutdown, cannot connect now, too many connections, statement

@@ -5,12 +5,10 @@ import type { Middleware } from 'koa';
 import type { Logger } from '../shared/logger.js';
 import { AppError } from '../shared/errors.js';
 import type { Views } from './views.js';
-import { DB_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable.js';
+import { DB_RETRY_AFTER_SECONDS, TRY_AGAIN_MESSAGE as TRY_AGAIN, isDatabaseUnavailable } from '../db/unavailable.js';
 
 /** A database outage, raw or already mapped by the provider adapter (`temporarily_unavailable`). */
 const isUnavailable = (err: unknown) => isDatabaseUnavailable(err) || (err as { error?: unknown })?.error === 'temporarily_unavailable';
-
-const TRY_AGAIN = `The service is temporarily unavailable. Please try again in ${DB_RETRY_AFTER_SECONDS} seconds.`;
 
 /**
  * Last resort for a database outage on routes without their own mapping (ops, client

@@ -4,11 +4,11 @@
 // itself (JSON for APIs, renderError for browsers), so the mapping happens where the
 // provider calls us: its storage adapter and the account/resource lookups.
 import { errors } from 'oidc-provider';
-import { DB_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable.js';
+import { TRY_AGAIN_MESSAGE, isDatabaseUnavailable } from '../db/unavailable.js';
 import { clientGone } from '../http/client-gone.js';
 
 export class TemporarilyUnavailable extends errors.CustomOIDCProviderError {
-  constructor(description = `The service is temporarily unavailable. Try again in ${DB_RETRY_AFTER_SECONDS} seconds.`) {
+  constructor(description = TRY_AGAIN_MESSAGE) {
     super('temporarily_unavailable', description);
     Object.assign(this, { status: 503, statusCode: 503, expose: true });
   }
