@@ -4,12 +4,16 @@ import Koa, { type Middleware } from 'koa';
 import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
 import type { Config } from './config/load.js';
-import type { Db } from './db/client.js';
+import { dbTimeouts, type Db } from './db/client.js';
 import type { Logger } from './shared/logger.js';
 import { createAdapterFactory } from './idp/adapter.js';
 import { createOidcStore } from './db/oidc-store.js';
 import { createSql } from './db/sql.js';
 import { buildProvider } from './idp/provider.js';
+import { guardAdapter, unavailableAsOidc } from './idp/unavailable.js';
+import { DB_RETRY_AFTER_SECONDS } from './db/unavailable.js';
+import { trackClientGone } from './http/client-gone.js';
+import { createDrain } from './http/shutdown.js';
 import { createProviderHolder } from './idp/provider-holder.js';
 import { createInteractionRouter } from './idp/interactions.js';
 import { createAssertionMinter } from './idp/assertion.js';
@@ -20,7 +24,7 @@ import { startThrottleSweeper } from './accounts/throttle.js';
 import { createServices } from './services.js';
 import type { ChangeEvent } from './tenants/events.js';
 import { createViews } from './http/views.js';
-import { accessLog, pageErrors, requestId, securityHeaders } from './http/middleware.js';
+import { accessLog, pageErrors, requestId, securityHeaders, unavailableErrors } from './http/middleware.js';
 import { canonicalHost } from './http/canonical-host.js';
 import { createMetrics } from './http/metrics.js';
 import { createMetricsApp, createOpsRouter } from './http/ops.js';
@@ -59,10 +63,10 @@ export async function createApp(deps: AppDeps) {
   const keyService = keys();
   await keyService.ensureKeys();
   const views = createViews();
-  const sql = createSql(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'));
+  const sql = createSql(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'), dbTimeouts(config));
   const oidcStore = createOidcStore(sql);
   const revocations = createRevocationList(sql);
-  const Adapter = createAdapterFactory(oidcStore, clients, { now, refreshReuseGraceSeconds: config.REFRESH_TOKEN_REUSE_GRACE });
+  const Adapter = guardAdapter(createAdapterFactory(oidcStore, clients, { now, refreshReuseGraceSeconds: config.REFRESH_TOKEN_REUSE_GRACE }));
   // Expired artefacts are ignored on read; the sweep only keeps the table small.
   const sweep = setInterval(() => {
     oidcStore.deleteExpired(new Date(now())).catch((err) => logger.error({ err }, 'expired-record sweep failed'));
@@ -82,18 +86,19 @@ export async function createApp(deps: AppDeps) {
       const provider = buildProvider({
         config, keys, views, adapter: Adapter,
         accounts: {
-          findActive: async (sub) => {
+          findActive: unavailableAsOidc(async (sub: string) => {
             const user = await accounts.findById(sub);
             return user ? { sub: user.id, claims: { ...accounts.claimsFor(user) } } : null;
-          },
+          }),
         },
-        brokerScopesFor: clients.brokerScopes,
+        brokerScopesFor: unavailableAsOidc(clients.brokerScopes),
         revocations,
       });
       provider.use(async (ctx, next) => {
         await next();
         // Identity Center and relying parties poll discovery; let them cache it briefly.
         if (ctx.path === '/.well-known/openid-configuration' && ctx.status === 200) ctx.set('Cache-Control', 'public, max-age=300');
+        if (ctx.status === 503) ctx.set('Retry-After', String(DB_RETRY_AFTER_SECONDS));
       });
       provider.on('server_error', (_ctx, err) => logger.error({ err }, 'provider server_error'));
       provider.on('grant.success', (ctx) => metrics.grants.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown'), outcome: 'success' }));
@@ -113,6 +118,7 @@ export async function createApp(deps: AppDeps) {
       awsCall: (step, seconds, outcome) => metrics.aws.observe({ operation: step, outcome }, seconds),
       cacheLookup: (hit) => (hit ? metrics.cacheHit() : metrics.cacheMiss()),
       recorded: (kind, tenant, outcome) => (kind === 'search' ? metrics.searches : metrics.exchanges).inc({ tenant: tenant ?? 'unknown', outcome }),
+      auditDropped: (count) => metrics.auditDropped.inc(count),
     },
   });
   const stopAuditSweep = broker.audit.startSweeper();
@@ -122,7 +128,11 @@ export async function createApp(deps: AppDeps) {
   // ctx.ip: the address the outermost trusted proxy saw, not the client-chosen leftmost entry.
   app.maxIpsCount = config.TRUST_PROXY_HOPS;
   app.use(canonicalHost(config.ISSUER));
+  const drain = createDrain();
+  app.use(drain.middleware);
   app.use(requestId());
+  app.use(trackClientGone());
+  app.use(unavailableErrors());
   app.use(accessLog(logger, (route, method, status, seconds) => metrics.http.observe({ route, method, status: String(status) }, seconds)));
   app.use(securityHeaders());
 
@@ -132,7 +142,7 @@ export async function createApp(deps: AppDeps) {
   app.use(api.routes());
   app.use(api.allowedMethods());
 
-  app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), pingDb: () => db.$queryRaw`SELECT 1` }).routes());
+  app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), pingDb: () => db.$queryRaw`SELECT 1`, draining: drain.draining }).routes());
 
   const interactions = createInteractionRouter({
     holder, views, csrfSecret: config.SECRET_KEY,
@@ -168,6 +178,8 @@ export async function createApp(deps: AppDeps) {
     views,
     /** With METRICS_PORT: the app main.ts serves on that port (/metrics is then not on the public one). */
     metricsApp: config.METRICS_PORT ? createMetricsApp(config, metrics) : undefined,
+    /** Shutdown began: /readyz fails and responses carry `Connection: close`. */
+    drain: drain.begin,
     close: async () => {
       holder.stop();
       clearInterval(sweep);

@@ -1,5 +1,6 @@
 // Process entry: read the environment once, resolve the database and secrets, build the
-// app, listen, and shut down gracefully on SIGINT/SIGTERM (in-flight requests finish).
+// app, listen, and shut down gracefully on SIGINT/SIGTERM (in-flight requests finish, up to
+// SHUTDOWN_TIMEOUT; then their connections are cut, the audit trail flushed, exit 0).
 // Outside production with no AWS settings, the AWS sandbox and the demo start too.
 import { createServer } from 'node:http';
 import type { Middleware } from 'koa';
@@ -8,7 +9,8 @@ import { resolve } from 'node:path';
 import { loadConfig, ConfigError, type Config } from './config/load.js';
 import { createLogger, bufferedStdout } from './shared/logger.js';
 import { prepareRuntime } from './runtime.js';
-import { createDb } from './db/client.js';
+import { createDb, dbTimeouts } from './db/client.js';
+import { closeGracefully } from './http/shutdown.js';
 import { createApp } from './app.js';
 import { startDemo, type Demo } from './demo/start.js';
 import { createDemoRouter } from './demo/app.js';
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
     log.warn({ dir: resolve(config.DATA_DIR) }, '--reset: removed the data directory');
   }
   const runtime = await prepareRuntime(config, log);
-  const db = createDb(runtime.config.DATABASE_URL);
+  const db = createDb(runtime.config.DATABASE_URL, dbTimeouts(runtime.config));
   // With the sandbox, the broker's base credentials are the fixture's ISV principal,
   // known only once the sandbox has started; otherwise the standard AWS credential chain.
   let sandboxCredentials: AwsCredentials | undefined;
@@ -61,14 +63,17 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    server.close();
-    server.closeIdleConnections();
+    log.info({ signal, timeoutSeconds: config.SHUTDOWN_TIMEOUT }, 'shutting down');
+    app.drain();
     metricsServer?.close();
     let code = 0;
     try {
-      await new Promise((ok) => server.once('close', ok));
-      await app.close();
+      const timeoutMs = config.SHUTDOWN_TIMEOUT * 1000;
+      await closeGracefully(server, {
+        timeoutMs, graceMs: Math.min(5_000, timeoutMs / 4),
+        onForced: () => log.warn({ timeoutSeconds: config.SHUTDOWN_TIMEOUT }, 'shutdown: requests still open at the deadline were cut'),
+      });
+      await app.close(); // flushes the audit trail
       await demo?.stop();
       await db.$disconnect();
     } catch (err) {

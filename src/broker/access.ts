@@ -12,6 +12,8 @@ export type UserRef = { token: string } | { id: string };
 export interface Caller {
   clientId: string;
   scopes: string[];
+  /** The service token's jti, when its revocation is still to be checked (the search route). */
+  tokenId?: string;
 }
 
 /** What a service client may see: every tenant (`*`) or the listed ones. */
@@ -20,9 +22,14 @@ export type TenantScope = { all: true } | { all: false; tenants: string[] };
 export const inScope = (scope: TenantScope, tenantId: string) => scope.all || scope.tenants.includes(tenantId);
 
 export function createAccess(deps: { directory: Directory; verifier: TokenVerifier; endpoints: Pick<EndpointPolicy, 'assertUsable'> }) {
-  /** The caller's allowed tenants; a removed client has none (its token is refused anyway). */
+  /** The caller's allowed tenants; a client removed since its token was issued is refused here too. */
   async function tenantScope(caller: Caller): Promise<TenantScope> {
-    const allowed = (await deps.directory.allowedTenants(caller.clientId)) ?? [];
+    const [allowed, revoked] = await Promise.all([
+      deps.directory.allowedTenants(caller.clientId),
+      caller.tokenId ? deps.verifier.isRevoked(caller.tokenId) : false,
+    ]);
+    if (revoked) throw new AppError('invalid_token', 401, 'The access token has been revoked; get a new one.');
+    if (!allowed) throw clientRemoved();
     return allowed.includes('*') ? { all: true } : { all: false, tenants: allowed };
   }
 
@@ -95,9 +102,10 @@ export function tenantAws(t: TenantRecord): TenantAws {
 export function clientBoundVerifier(verifier: TokenVerifier, directory: Pick<Directory, 'allowedTenants'>): TokenVerifier {
   const exists = async (clientId: string | undefined) => clientId !== undefined && (await directory.allowedTenants(clientId)) !== null;
   return {
-    async verifyServiceToken(token) {
-      const caller = await verifier.verifyServiceToken(token);
-      if (!(await exists(caller.clientId))) throw new AppError('invalid_token', 401, 'The access token belongs to a client that no longer exists.');
+    isRevoked: (tokenId) => verifier.isRevoked(tokenId),
+    async verifyServiceToken(token, options) {
+      const caller = await verifier.verifyServiceToken(token, options);
+      if (!(await exists(caller.clientId))) throw clientRemoved();
       return caller;
     },
     async verifyUserToken(token) {
@@ -107,6 +115,8 @@ export function clientBoundVerifier(verifier: TokenVerifier, directory: Pick<Dir
     },
   };
 }
+
+const clientRemoved = () => new AppError('invalid_token', 401, 'The access token belongs to a client that no longer exists.');
 
 export function requireScope(caller: Caller, scope: string): void {
   if (!caller.scopes.includes(scope)) throw brokerErrors.insufficientScope(scope);

@@ -1,6 +1,7 @@
 // Any error from a broker use case → the AppError the API returns. Unknown errors are
 // logged (message only: never request bodies or credentials) and become a generic 500.
 import { AppError } from '../shared/errors.js';
+import { isDatabaseUnavailable, serviceUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../shared/logger.js';
 import { isAwsCallError } from './aws-error.js';
 import { translateAwsFailure, type MappingContext } from './errors.js';
@@ -9,6 +10,7 @@ import type { TenantAws, UserRecord } from './ports.js';
 export function toAppError(err: unknown, ctx: MappingContext, logger: Logger): AppError {
   if (err instanceof AppError) return err;
   if (isAwsCallError(err)) return translateAwsFailure(err.failure, ctx);
+  if (isDatabaseUnavailable(err)) return serviceUnavailable();
   return internalError(err, logger, 'broker internal error', { tenantId: ctx.tenantId });
 }
 

@@ -30,7 +30,7 @@ export interface BrokerDeps {
   tenants: TenantService;
   /** Where tenants' endpoint overrides may point; checked before every use. */
   endpoints: Pick<EndpointPolicy, 'assertUsable'>;
-  config: Pick<Settings, 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS'>;
+  config: Pick<Settings, 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS'> & Partial<Pick<Settings, 'AUDIT_BUFFER_MAX'>>;
   /** A ready gateway (tests), or options for the real one (base credentials, retries). */
   aws?: AwsGateway | AwsGatewayOptions;
   now?: Clock;
@@ -47,6 +47,7 @@ export interface BrokerMetrics {
   awsCall?: (step: string, seconds: number, outcome: string) => void;
   cacheLookup?: (hit: boolean) => void;
   recorded?: (kind: string, tenantId: string | null, outcome: string) => void;
+  auditDropped?: (count: number) => void;
 }
 
 /** A ready gateway, as opposed to options for the real one. */
@@ -64,7 +65,8 @@ export function createBroker(deps: BrokerDeps) {
   // Metric labels name only tenants that exist: a made-up id in a request path must not mint
   // a new time series. The lookup is the memoised one the request itself just made.
   const knownTenant = async (id: string | null | undefined) => (id && (await directory.tenant(id).catch(() => null)) ? id : null);
-  const audit = createAuditTrail({ db: deps.db, sql: deps.sql, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS, onRecord: recorded && ((e) => {
+  const audit = createAuditTrail({ db: deps.db, sql: deps.sql, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS,
+    maxQueue: deps.config.AUDIT_BUFFER_MAX, onDropped: deps.metrics?.auditDropped, onRecord: recorded && ((e) => {
     void knownTenant(e.tenantId).then((tenant) => recorded(e.kind, tenant, e.errorCode ?? e.outcome));
   }) });
   const cache = new SessionCache<Session>({ max: deps.config.CREDENTIAL_CACHE_MAX, refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000, now, onLookup: deps.metrics?.cacheLookup });
@@ -80,7 +82,17 @@ export function createBroker(deps: BrokerDeps) {
     cache,
     access,
     tenants: deps.tenants,
+    /** Admin routes: service tokens of removed clients are refused before the route runs. */
     verifier,
+    /**
+     * The search route: signature and claims only. Revocation and the client's existence
+     * (checks that read the database) run inside search(), with its allowed tenants, so that
+     * every refusal there, one caused by a database outage included, is in the audit trail.
+     */
+    searchVerifier: {
+      ...verifier,
+      verifyServiceToken: (token: string) => deps.verifier.verifyServiceToken(token, { deferRevocation: true }),
+    } satisfies TokenVerifier,
     logger,
     /** Pass as the tenant and account services' onChange: drops cached sessions at once. */
     onChange(event: ChangeEvent): void {

@@ -11,7 +11,9 @@ export interface AssertionMinter {
 
 export interface TokenVerifier {
   /** Client-credentials JWT access token for BROKER_AUDIENCE; throws AppError 401 invalid_token. */
-  verifyServiceToken(token: string): Promise<{ clientId: string; scopes: string[] }>;
+  verifyServiceToken(token: string, options?: { deferRevocation?: boolean }): Promise<{ clientId: string; scopes: string[]; tokenId?: string }>;
+  /** Whether a service token (by its jti) was revoked; needed after verifyServiceToken with deferRevocation. */
+  isRevoked(tokenId: string): Promise<boolean>;
   /** An ID token or JWT access token our provider issued to a user; throws AppError 401 invalid_user_token or token_expired. */
   verifyUserToken(token: string): Promise<{ sub: string; tenantId?: string; clientId?: string }>;
 }

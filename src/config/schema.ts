@@ -22,6 +22,12 @@ export const settingsSchema = z.object({
     .describe('PostgreSQL connection URL. Unset: an embedded PostgreSQL under `$DATA_DIR/pg` (in production only with `EMBEDDED_DATABASE=true`).'),
   EMBEDDED_DATABASE: bool.default(false)
     .describe('Allow the embedded PostgreSQL under `NODE_ENV=production` (single host, data in `DATA_DIR`).'),
+  DB_CONNECT_TIMEOUT: int(1, 300).default(5)
+    .describe('Seconds to open a database connection or wait for a free one; then the request answers 503.'),
+  DB_STATEMENT_TIMEOUT: int(1, 3600).default(10)
+    .describe('Seconds one database statement may run (a frozen database fails a second later, client-side).'),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT: int(1, 3600).default(30)
+    .describe('Seconds a transaction may sit idle before PostgreSQL ends it (frees its locks).'),
   DATA_DIR: z.string().min(1).default('./.data')
     .describe('Directory for the embedded database and the generated development secret.'),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional()
@@ -57,6 +63,10 @@ export const settingsSchema = z.object({
     .describe('Identity-enhanced credential sets kept in memory (LRU).'),
   CREDENTIAL_REFRESH_MARGIN: int(0, 3600).default(300)
     .describe('Seconds before expiry at which cached credentials are replaced.'),
+  AUDIT_BUFFER_MAX: int(100, 10000000).default(10000)
+    .describe('Audit events kept in memory while the database is unavailable; beyond it events are dropped (counted in `audit_events_dropped_total`).'),
+  SHUTDOWN_TIMEOUT: int(1, 3600).default(20)
+    .describe('Seconds in-flight requests get to finish after SIGTERM before their connections are closed.'),
   AUDIT_RETENTION_DAYS: int(1, 3650).default(90).describe('Days audit events are kept.'),
   METRICS_TOKEN: z.string().min(16).optional()
     .describe('When set, /metrics requires `Authorization: Bearer <token>`. In production this or `METRICS_PORT` is required.'),

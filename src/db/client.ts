@@ -6,9 +6,36 @@ import { Prisma, PrismaClient } from './generated/client.js';
 export type Db = PrismaClient;
 export { Prisma } from './generated/client.js';
 
-export function poolConfig(databaseUrl: string) {
+/** How long any database call may take before it fails as "unavailable" (ms; 0 = no limit). */
+export interface DbTimeouts {
+  /** Opening a connection, and waiting for a free one from the pool. */
+  connectMs: number;
+  /** One statement; the client gives up a second later even if the server never answers (frozen). */
+  statementMs: number;
+  /** A transaction left open without a statement: the server ends it and frees its locks. */
+  idleInTransactionMs: number;
+}
+
+export const DEFAULT_DB_TIMEOUTS: DbTimeouts = { connectMs: 5_000, statementMs: 10_000, idleInTransactionMs: 30_000 };
+
+/** The timeouts set by DB_CONNECT_TIMEOUT, DB_STATEMENT_TIMEOUT and DB_IDLE_IN_TRANSACTION_TIMEOUT (seconds). */
+export const dbTimeouts = (c: { DB_CONNECT_TIMEOUT: number; DB_STATEMENT_TIMEOUT: number; DB_IDLE_IN_TRANSACTION_TIMEOUT: number }): DbTimeouts => ({
+  connectMs: c.DB_CONNECT_TIMEOUT * 1000, statementMs: c.DB_STATEMENT_TIMEOUT * 1000, idleInTransactionMs: c.DB_IDLE_IN_TRANSACTION_TIMEOUT * 1000,
+});
+
+/**
+ * Settings for every pool and client of this process (Prisma's adapter pool, the plain pg
+ * pool, migrations): one place, so a stopped or frozen database fails requests within
+ * bounded time instead of hanging them until the client gives up.
+ */
+export function poolConfig(databaseUrl: string, timeouts: DbTimeouts = DEFAULT_DB_TIMEOUTS) {
   const url = new URL(databaseUrl);
   return {
+    connectionTimeoutMillis: timeouts.connectMs,
+    ...(timeouts.statementMs ? { statement_timeout: timeouts.statementMs, query_timeout: timeouts.statementMs + 1000 } : {}),
+    ...(timeouts.idleInTransactionMs ? { idle_in_transaction_session_timeout: timeouts.idleInTransactionMs } : {}),
+    // Notices a peer that vanished without closing (network partition) on idle connections.
+    keepAlive: true,
     host: url.hostname,
     port: Number(url.port || 5432),
     user: decodeURIComponent(url.username || 'postgres'),
@@ -30,6 +57,6 @@ export const isUniqueViolation = (err: unknown): boolean =>
 export const isNotFound = (err: unknown): boolean =>
   err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2025';
 
-export function createDb(databaseUrl: string): Db {
-  return new PrismaClient({ adapter: new PrismaPg(poolConfig(databaseUrl)) });
+export function createDb(databaseUrl: string, timeouts?: DbTimeouts): Db {
+  return new PrismaClient({ adapter: new PrismaPg(poolConfig(databaseUrl, timeouts)) });
 }

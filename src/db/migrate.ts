@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { poolConfig } from './client.js';
+import { DEFAULT_DB_TIMEOUTS, poolConfig } from './client.js';
 
 const LOCK_ID = 72707369; // arbitrary, constant across versions
 
@@ -25,7 +25,9 @@ export function migrationsDir(): string {
 }
 
 export async function applyMigrations(databaseUrl: string, dir = migrationsDir()): Promise<string[]> {
-  const client = new pg.Client(poolConfig(databaseUrl));
+  // No statement limit: a migration may rewrite a large table, and another instance may
+  // hold the lock for as long as its migrations take.
+  const client = new pg.Client(poolConfig(databaseUrl, { ...DEFAULT_DB_TIMEOUTS, statementMs: 0 }));
   await client.connect();
   const applied: string[] = [];
   try {

@@ -16,6 +16,7 @@ export function createMetrics() {
     lockouts: new Counter({ name: 'login_lockouts_total', help: 'Login attempts refused because an account or IP is locked', registers: [registry] }),
     grants: new Counter({ name: 'token_grants_total', help: 'Token endpoint grants by type and outcome', labelNames: ['grant_type', 'outcome'], registers: [registry] }),
     exchanges: new Counter({ name: 'broker_exchanges_total', help: 'Identity Center exchanges by outcome and tenant', labelNames: ['tenant', 'outcome'], registers: [registry] }),
+    auditDropped: new Counter({ name: 'audit_events_dropped_total', help: 'Audit events lost: buffer full while the database was unavailable, or a row the database refused', registers: [registry] }),
     searches: new Counter({ name: 'broker_searches_total', help: 'Searches by outcome and tenant', labelNames: ['tenant', 'outcome'], registers: [registry] }),
     aws: new Histogram({ name: 'aws_call_duration_seconds', help: 'AWS API call latency by operation', labelNames: ['operation', 'outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
     cacheHits: new Counter({ name: 'credential_cache_hits_total', help: 'Searches served with cached identity-enhanced credentials', registers: [registry] }),

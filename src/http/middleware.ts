@@ -5,6 +5,27 @@ import type { Middleware } from 'koa';
 import type { Logger } from '../shared/logger.js';
 import { AppError } from '../shared/errors.js';
 import type { Views } from './views.js';
+import { DB_RETRY_AFTER_SECONDS, TRY_AGAIN_MESSAGE as TRY_AGAIN, isDatabaseUnavailable } from '../db/unavailable.js';
+
+/** A database outage, raw or already mapped by the provider adapter (`temporarily_unavailable`). */
+const isUnavailable = (err: unknown) => isDatabaseUnavailable(err) || (err as { error?: unknown })?.error === 'temporarily_unavailable';
+
+/**
+ * Last resort for a database outage on routes without their own mapping (ops, client
+ * authentication before the provider): 503 with Retry-After, never a 500.
+ */
+export function unavailableErrors(): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (!isUnavailable(err)) throw err;
+      ctx.status = 503;
+      ctx.set('Retry-After', String(DB_RETRY_AFTER_SECONDS));
+      ctx.body = { error: 'temporarily_unavailable', error_description: TRY_AGAIN };
+    }
+  };
+}
 
 export function requestId(): Middleware {
   return async (ctx, next) => {
@@ -64,6 +85,12 @@ export function pageErrors(views: Views, log: Logger): Middleware {
     try {
       await next();
     } catch (err) {
+      if (isUnavailable(err)) {
+        ctx.status = 503;
+        ctx.set('Retry-After', String(DB_RETRY_AFTER_SECONDS));
+        views.render(ctx, 'error', { error: 'temporarily_unavailable', description: TRY_AGAIN });
+        return;
+      }
       const known = err instanceof AppError && err.expose;
       if (!known) log.error({ err, reqId: ctx.state.requestId }, 'unhandled error');
       ctx.status = known ? err.status : 500;

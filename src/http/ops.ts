@@ -11,6 +11,18 @@ export interface OpsDeps {
   metrics: Metrics;
   keys: () => KeySnapshot;
   pingDb: () => Promise<unknown>;
+  /** True once shutdown began: load balancers must stop sending new requests. */
+  draining?: () => boolean;
+}
+
+/** /readyz answers within this long even when the database accepts connections but never replies. */
+export const READYZ_TIMEOUT_MS = 2_000;
+
+/** Resolves with `work`, or rejects once `ms` have passed (the work itself is left to its own timeouts). */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, fail) => { timer = setTimeout(() => fail(new Error('timed out')), ms); });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -40,13 +52,18 @@ export function createMetricsApp(config: Pick<Config, 'METRICS_TOKEN'>, metrics:
   return app;
 }
 
-export function createOpsRouter({ config, metrics, keys, pingDb }: OpsDeps): Router {
+export function createOpsRouter({ config, metrics, keys, pingDb, draining }: OpsDeps): Router {
   const ops = new Router();
   if (!config.METRICS_PORT) ops.get('/metrics', serveMetrics(config, metrics));
   ops.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
   ops.get('/readyz', async (ctx) => {
+    if (draining?.()) {
+      ctx.status = 503;
+      ctx.body = { status: 'unavailable', reason: 'shutting down' };
+      return;
+    }
     try {
-      await pingDb();
+      await within(pingDb(), READYZ_TIMEOUT_MS);
       ctx.body = { status: 'ready', signingKey: keys().signingKey.kid };
     } catch {
       ctx.status = 503;

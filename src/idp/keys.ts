@@ -42,6 +42,9 @@ export interface KeyServiceOptions {
   maxTokenTtlSeconds: number;
 }
 
+/** Advisory lock serialising first-key creation across instances (arbitrary, constant across versions). */
+const FIRST_KEYS_LOCK_ID = 72707370;
+
 type Row = Awaited<ReturnType<Db['signingKey']['findMany']>>[number];
 
 function stateOf(row: Row, now: number, current: Row | undefined): KeyState {
@@ -75,10 +78,21 @@ export function createKeyService(opts: KeyServiceOptions) {
     return { kid, use, alg: use === 'sig' ? 'RS256' : null, publicJwk: publicJwk as object, privateEnc: envelope.seal(secret, kid), activatesAt };
   }
 
-  /** Creates the first keys of each kind, active at once (nothing can have cached them yet). */
+  /**
+   * Creates the first keys of each kind, active at once (nothing can have cached them yet).
+   * Instances starting together on an empty database must end with one set: the check is
+   * repeated under a transaction-scoped advisory lock, so the first creates and the others
+   * find its keys.
+   */
   async function ensureKeys(): Promise<void> {
     for (const use of ['sig', 'cookie'] as const) {
-      if (!currentOf(await live(use))) await db.signingKey.create({ data: newKey(use, new Date(now())) });
+      if (currentOf(await live(use))) continue;
+      const data = newKey(use, new Date(now())); // generated before the lock: RSA generation is slow
+      await db.$transaction(async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FIRST_KEYS_LOCK_ID}::bigint)`;
+        const rows = await tx.signingKey.findMany({ where: { use, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date(now()) } }] } });
+        if (!currentOf(rows)) await tx.signingKey.create({ data });
+      });
     }
   }
 

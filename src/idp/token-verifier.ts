@@ -98,11 +98,20 @@ export function createTokenVerifier(opts: TokenVerifierOptions) {
   }
 
   return {
-    async verifyServiceToken(token: string): Promise<{ clientId: string; scopes: string[] }> {
-      const p = await verify(token, 'service', 'The access token', 'invalid_token');
+    /**
+     * `deferRevocation`: skip the denylist here; the caller must check isRevoked(tokenId)
+     * itself (the broker's search does, inside its audited use case).
+     */
+    async verifyServiceToken(token: string, options: { deferRevocation?: boolean } = {}): Promise<{ clientId: string; scopes: string[]; tokenId?: string }> {
+      const what = 'The access token';
+      const p = options.deferRevocation ? await verifySignatureAndClaims(token, 'service', what, 'invalid_token') : await verify(token, 'service', what, 'invalid_token');
       if (typeof p.client_id !== 'string') throw invalid('The access token has no client_id');
       if (p.sub && p.sub !== p.client_id) throw invalid('The access token belongs to a user; use a client-credentials token');
-      return { clientId: p.client_id, scopes: typeof p.scope === 'string' ? p.scope.split(' ') : [] };
+      return { clientId: p.client_id, scopes: typeof p.scope === 'string' ? p.scope.split(' ') : [], tokenId: p.jti };
+    },
+    /** Whether a token id is on the shared denylist (revoked at /token/revocation). */
+    async isRevoked(tokenId: string): Promise<boolean> {
+      return opts.isRevoked ? opts.isRevoked(tokenId) : false;
     },
     async verifyUserToken(token: string): Promise<{ sub: string; tenantId?: string; clientId?: string }> {
       const p = await verify(token, 'user', 'The user token', 'invalid_user_token');

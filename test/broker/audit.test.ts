@@ -39,3 +39,27 @@ test('rows are written in one batch after the delay; rows recorded during a writ
   await audit.flush();
   assert.deepEqual(inserts, [3, 2], 'and nothing twice');
 });
+
+test('while the database is unavailable events are kept (up to the buffer size, the rest counted as dropped) and written once it is back', async () => {
+  const written: number[] = [];
+  let down = true;
+  const sql = {
+    async query(_text: string, values: string[]) {
+      if (down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      written.push((JSON.parse(values[0]!) as unknown[]).length);
+    },
+  };
+  const logger = { error() {}, warn() {}, info() {} };
+  let dropped = 0;
+  const audit = createAuditTrail({
+    db: {} as Db, sql: sql as unknown as Sql, logger: logger as unknown as Logger, now: Date.now, retentionDays: 1, maxQueue: 3, onDropped: (n) => { dropped += n; },
+  });
+  for (let i = 0; i < 5; i++) audit.record(event);
+  await audit.flush(); // gives up while the database is down, keeping the events
+  assert.equal(dropped, 2, 'events beyond the buffer are counted');
+  assert.equal(audit.pending(), 3);
+  down = false;
+  await audit.flush();
+  assert.deepEqual(written, [3], 'the kept events are written once the database is back');
+  assert.equal(audit.pending(), 0);
+});

@@ -17,6 +17,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { parseFixture } from '../../src/sandbox/fixture/load.js';
 import { uniqueId } from './accounts.js';
 import { startTestIdp } from './idp.js';
+import type { TestDatabase } from './db.js';
 import { discover, signIn, REDIRECT_URI } from './rp.js';
 
 export interface HarnessOptions {
@@ -35,6 +36,8 @@ export interface HarnessOptions {
   /** The app's clock (verifier, minter, broker cache); the provider itself issues tokens on real time. */
   now?: () => number;
   directoryCacheMs?: number;
+  /** Run on this database (e.g. a private server the test stops) instead of a fresh one on the shared server. */
+  database?: TestDatabase;
 }
 
 type BrokerSetting = 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS';
@@ -94,7 +97,7 @@ export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Har
 
   const settings = Object.fromEntries(Object.entries(opts.config ?? {}).map(([k, v]) => [k, String(v)]));
   const idp = await startTestIdp({
-    env: { ...opts.env, ...settings }, now: opts.now, logs,
+    env: { ...opts.env, ...settings }, now: opts.now, logs, database: opts.database,
     appDeps: { aws, wrapMinter: opts.wrapMinter, directoryCacheMs: opts.directoryCacheMs },
   });
   const { app } = idp;

@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from '../../src/config/load.js';
-import { createDb, type Db } from '../../src/db/client.js';
+import { createDb, dbTimeouts, type Db } from '../../src/db/client.js';
 import { createApp, type App, type AppDeps } from '../../src/app.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
@@ -43,7 +43,7 @@ export async function startTestIdp(opts: TestIdpOptions = {}): Promise<TestIdp> 
     NODE_ENV: 'test', ISSUER: `http://127.0.0.1:${port}`, DATABASE_URL: database.url,
     SECRET_KEY: 'test-secret-key-0123456789abcdef0123456789', KEY_ACTIVATION_DELAY: '0', ...opts.env,
   });
-  const db = createDb(database.url);
+  const db = createDb(database.url, dbTimeouts(config));
   const sink = { write: (line: string) => { opts.logs?.push(line); } };
   const logger = createLogger(opts.logs ? 'debug' : 'silent', sink);
   const app = await createApp({ config, db, logger, now: opts.now, hasherOptions: FAST_ARGON2, sleep: async () => {}, ...opts.appDeps });

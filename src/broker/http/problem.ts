@@ -4,6 +4,7 @@ import type { Context, Next } from 'koa';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { internalError } from '../failure.js';
+import { isDatabaseUnavailable, serviceUnavailable } from '../../db/unavailable.js';
 
 export const PROBLEM_TYPE_BASE = 'urn:tti-bridge:problem:';
 
@@ -67,5 +68,6 @@ function fromUnknown(err: unknown, logger: Logger): AppError {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new AppError('bad_request', status, (err as Error).message);
   }
+  if (isDatabaseUnavailable(err)) return serviceUnavailable();
   return internalError(err, logger, 'broker api internal error');
 }

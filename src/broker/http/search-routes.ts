@@ -7,7 +7,7 @@ import { readJson } from './body.js';
 import { parse, searchBodySchema, toAttributeFilter } from './schemas.js';
 
 export function mountSearch(router: Router, broker: Broker): void {
-  router.post('/tenants/:tenantId/search', requireService(broker.verifier, 'search'), async (ctx) => {
+  router.post('/tenants/:tenantId/search', requireService(broker.searchVerifier, 'search'), async (ctx) => {
     const body = parse(searchBodySchema, await readJson(ctx));
     const res = await broker.search(callerOf(ctx), {
       tenantId: ctx.params.tenantId!,

@@ -50,9 +50,24 @@ SELECT at, kind, tenant_id, user_id, service_client_id, outcome, error_code, COA
 FROM jsonb_to_recordset($1::jsonb) AS r(at timestamp(3), kind text, tenant_id text, user_id text, service_client_id text, outcome text,
   error_code text, aws_request_ids text[], latency_ms integer, query_text text, detail jsonb)`;
 
+/**
+ * Text PostgreSQL refuses (a NUL byte anywhere, or a lone UTF-16 surrogate, which jsonb and
+ * text reject) becomes U+FFFD, so one odd query text cannot fail the batch it rides in.
+ */
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function storable<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(UNSTORABLE, '\uFFFD') as T;
+  if (Array.isArray(value)) return value.map(storable) as T;
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k), storable(v)])) as T;
+  }
+  return value;
+}
+
 export async function insertAudit(sql: Sql, rows: AuditRecord[]): Promise<void> {
   if (rows.length === 0) return;
-  const data = rows.map((r) => ({
+  const data = rows.map((row) => storable(row)).map((r) => ({
     at: r.at.toISOString().replace('Z', ''), kind: r.kind, tenant_id: r.tenantId, user_id: r.userId, service_client_id: r.serviceClientId,
     outcome: r.outcome, error_code: r.errorCode, aws_request_ids: r.awsRequestIds, latency_ms: Math.max(0, Math.round(r.latencyMs)),
     query_text: r.queryText ?? null, ...(r.detail != null ? { detail: r.detail } : {}),
