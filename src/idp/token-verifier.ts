@@ -107,7 +107,9 @@ export function createTokenVerifier(opts: TokenVerifierOptions) {
       const p = options.deferRevocation ? await verifySignatureAndClaims(token, 'service', what, 'invalid_token') : await verify(token, 'service', what, 'invalid_token');
       if (typeof p.client_id !== 'string') throw invalid('The access token has no client_id');
       if (p.sub && p.sub !== p.client_id) throw invalid('The access token belongs to a user; use a client-credentials token');
-      return { clientId: p.client_id, scopes: typeof p.scope === 'string' ? p.scope.split(' ') : [], tokenId: p.jti };
+      const caller = { clientId: p.client_id, scopes: typeof p.scope === 'string' ? p.scope.split(' ') : [] };
+      // tokenId marks a revocation check still to do (Caller.tokenId in src/broker/access.ts).
+      return options.deferRevocation && p.jti ? { ...caller, tokenId: p.jti } : caller;
     },
     /** Whether a token id is on the shared denylist (revoked at /token/revocation). */
     async isRevoked(tokenId: string): Promise<boolean> {
