@@ -8,7 +8,7 @@ interface Shape {
   type: string; required?: string[]; members?: Record<string, { shape: string }>; member?: { shape: string };
   min?: number; max?: number; enum?: string[]; pattern?: string; union?: boolean; exception?: boolean;
 }
-interface Model { operations: Record<string, { output?: { shape: string }; errors?: { shape: string }[] }>; shapes: Record<string, Shape> }
+interface Model { operations: Record<string, { input?: { shape: string }; output?: { shape: string }; errors?: { shape: string }[] }>; shapes: Record<string, Shape> }
 
 const FILES: Record<SandboxService, string> = { sts: 'sts', 'sso-oauth': 'sso-oidc', qbusiness: 'qbusiness', sso: 'sso-admin' };
 // Errors any SigV4 service returns that no model declares (authentication, generic).
@@ -40,6 +40,14 @@ export function checkResponse(r: CapturedResponse): string[] {
   if (!modeled) return COMMON_ERRORS.has(r.errorCode) ? [] : [`${where}: error ${r.errorCode} is neither modeled nor a common AWS error`];
   if (r.service === 'sts') return []; // awsQuery errors carry Code/Message in the envelope, checked via the SDK
   return checkValue(m, r.errorCode, r.output, `${where}:${r.errorCode}`);
+}
+
+/** Problems of a request (API member names, as `--cli-input-json` takes them) against the operation's input shape. */
+export function checkInput(service: SandboxService, operation: string, input: unknown): string[] {
+  const m = model(service);
+  const op = m.operations[operation];
+  if (!op?.input) return [`${service}:${operation}: not an operation of the model`];
+  return checkValue(m, op.input.shape, input, `${service}:${operation}`);
 }
 
 function checkValue(m: Model, shapeName: string, value: unknown, path: string): string[] {

@@ -1,4 +1,4 @@
-// tti-bridge tenants add|list|show|update|disable|enable
+// tti-bridge tenants add|list|show|update|disable|enable|kit
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { act, leaf } from '../action.js';
@@ -6,6 +6,7 @@ import { keyValues, table } from '../format.js';
 import { notFound } from '../../shared/errors.js';
 import { tenantView, type Tenant, type TenantDetails } from '../../tenants/tenants.js';
 import { FLAGS } from '../../tenants/validate.js';
+import { registerKitCommand } from './tenant-kit.js';
 
 const DETAIL_OPTIONS: [flag: string, key: keyof TenantDetails, help: string][] = [
   ['--qbusiness-application-id <id>', 'qbusinessApplicationId', 'Q Business application ID (36 characters)'],
@@ -88,4 +89,6 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     const t = await (await deps()).tenants.enable(args[0]!);
     return { data: t, text: `enabled tenant ${t.id} (${t.status})` };
   });
+
+  registerKitCommand(tenants, ctx);
 }
