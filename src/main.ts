@@ -7,7 +7,7 @@ import type { Middleware } from 'koa';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig, ConfigError, type Config } from './config/load.js';
-import { createLogger, bufferedStdout } from './shared/logger.js';
+import { createLogger, stdoutDestination } from './shared/logger.js';
 import { prepareRuntime } from './runtime.js';
 import { createDb, dbTimeouts } from './db/client.js';
 import { closeGracefully } from './http/shutdown.js';
@@ -32,7 +32,7 @@ const sandboxWanted = (config: Config) =>
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const log = createLogger(config.LOG_LEVEL, bufferedStdout());
+  const log = createLogger(config.LOG_LEVEL, stdoutDestination());
   if (process.argv.includes('--reset')) {
     if (config.DATABASE_URL) throw new Error('--reset only clears the embedded database in DATA_DIR; DATABASE_URL is set');
     rmSync(resolve(config.DATA_DIR), { recursive: true, force: true });
