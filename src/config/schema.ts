@@ -1,5 +1,6 @@
-// Every setting tti-bridge reads, with its default and a description. The README's
-// configuration table is checked against this list (test/unit/config.test.ts).
+// Every setting tti-bridge reads, with its default and a description. docs/configuration.md
+// is generated from it (npm run docs:config, checked by test/unit/config-docs.test.ts), and
+// every setting the README and docs name is checked against it (test/docs/links.test.ts).
 import { z } from 'zod';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
