@@ -155,6 +155,11 @@ test('every `tti-bridge` command and option the docs show exists', async () => {
         let path = 'tti-bridge';
         let positional = false;
         for (const token of m[1]!.trim().split(/\s+/).filter(Boolean)) {
+          if (token === '...' || token.startsWith('<')) { // a placeholder: `tti-bridge users ...`, `show <id>`
+            if (cmd.commands.length) break;
+            positional = true;
+            continue;
+          }
           if (cmd === program && token.startsWith('-') && token !== '--help') break; // `--name tti-bridge --network ...`: an image or container name
           if (token.startsWith('--')) {
             const flag = token.split('=')[0]!;
