@@ -121,7 +121,7 @@ test('every upper-case setting name in the docs is a tti-bridge setting or accou
 
 /** Code the docs show: inline code spans and the lines of fenced blocks. */
 function codeOf(md: string): string[] {
-  const blocks = [...md.matchAll(/^(```|~~~)[^\n]*\n([\s\S]*?)^\1/gm)].flatMap((m) => m[2]!.split('\n'));
+  const blocks = [...md.matchAll(/^(```|~~~)[^\n]*\n([\s\S]*?)^\1/gm)].flatMap((m) => m[2]!.replace(/\\\n\s*/g, ' ').split('\n'));
   const inline = [...md.replace(/^(```|~~~)[\s\S]*?^\1/gm, '').matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
   return [...blocks, ...inline];
 }
@@ -150,11 +150,12 @@ test('every `tti-bridge` command and option the docs show exists', async () => {
   let checked = 0;
   for (const file of DOCS) {
     for (const code of codeOf(read(file))) {
-      for (const m of code.matchAll(/(?:^|[\s`(])tti-bridge((?:\s+[^\s|;&#<>]+)*)/g)) {
+      for (const m of code.matchAll(/(?:^|[\s`(])tti-bridge((?:[ \t]+[^\s|;&#]+)*)/g)) {
         let cmd = program;
         let path = 'tti-bridge';
         let positional = false;
         for (const token of m[1]!.trim().split(/\s+/).filter(Boolean)) {
+          if (/^\d?>/.test(token)) break; // a redirection ends the command
           if (token === '...' || token.startsWith('<')) { // a placeholder: `tti-bridge users ...`, `show <id>`
             if (cmd.commands.length) break;
             positional = true;
