@@ -37,6 +37,12 @@ const requestContext = new AsyncLocalStorage<RequestContext>();
 /** Runs `fn` (a request's handling) so that every line logged inside it carries `reqId`. */
 export const withRequestContext = <T>(context: RequestContext, fn: () => T): T => requestContext.run(context, fn);
 
+/**
+ * Runs `fn` outside any request: for work a request merely triggers but that serves many
+ * (a batch timer), whose lines must not carry the id of whichever request came first.
+ */
+export const outsideRequest = <T>(fn: () => T): T => requestContext.exit(fn);
+
 /** The request being handled, if any. */
 export const currentRequest = (): RequestContext | undefined => requestContext.getStore();
 
