@@ -33,6 +33,8 @@ import { createBroker } from './broker/index.js';
 import { createBrokerRouter } from './broker/http/router.js';
 import { createOnboardingLinks } from './tenants/onboarding-link.js';
 import { createSelfServiceRouter } from './tenants/self-service.js';
+import { CONSOLE_CLIENT_ID, createConsoleAuth } from './console/auth.js';
+import { createConsoleRouter } from './console/router.js';
 import type { AwsGatewayOptions } from './broker/aws/gateway.js';
 import type { AssertionMinter, AwsGateway } from './broker/ports.js';
 
@@ -176,6 +178,23 @@ export async function createApp(deps: AppDeps) {
   });
   app.use(selfService.routes());
   app.use(selfService.allowedMethods());
+
+  // The admin console: a first-party public client of our own provider, (re)registered at
+  // every start for this ISSUER.
+  await clients.ensureFirstParty({
+    clientId: CONSOLE_CLIENT_ID, name: 'tti-bridge admin console',
+    redirectUris: [`${config.ISSUER}/admin/callback`], postLogoutRedirectUris: [`${config.ISSUER}/admin/signed-out`],
+  });
+  const consoleRouter = createConsoleRouter({
+    auth: createConsoleAuth({ issuer: config.ISSUER, adminTenant: config.ADMIN_TENANT, store: oidcStore, findUser: (id) => accounts.findById(id), publicJwks: () => holder.keys().publicJwks, now }),
+    views, tenants, accounts, clients, keys: keyService, refreshKeys: () => holder.refresh(),
+    check: (callerId, tenantId, who) => broker.check(callerId, tenantId, who),
+    audit: (filters) => broker.audit.list(filters),
+    links: onboardingLinks, issuer: config.ISSUER, production: config.NODE_ENV === 'production',
+  });
+  app.use((ctx, next) => (ctx.path === '/admin' || ctx.path.startsWith('/admin/') ? interactionErrors(ctx, next) : next()));
+  app.use(consoleRouter.routes());
+  app.use(consoleRouter.allowedMethods());
 
   // Routes added after start (the demo app once the sandbox is up) go before the provider.
   const late: Middleware[] = [];

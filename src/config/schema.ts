@@ -76,6 +76,8 @@ export const settingsSchema = z.object({
   ENDPOINT_ALLOWLIST: z.string().optional()
     .transform((v) => (v ?? '').split(',').map((o) => o.trim()).filter(Boolean))
     .describe('Comma-separated origins (e.g. `https://vpce-1.sts.us-east-1.vpce.amazonaws.com`) tenants\' endpoint overrides may use besides AWS\'s own endpoint hosts; https only in production.'),
+  ADMIN_TENANT: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be a tenant id (letters, digits, _ or -)').default('operators')
+    .describe('Tenant whose users may administer tti-bridge in the console at `/admin`: members of group `admin` administer every tenant, of `admin:<tenant id>` only those tenants. Users of other tenants never count.'),
   SANDBOX: bool.optional()
     .describe('Run the local AWS sandbox in-process. Default on outside production when no AWS settings are given.'),
   SANDBOX_PORT: int(0, 65535).default(4566)

@@ -136,11 +136,52 @@ export function createClientService({ db }: { db: Db }) {
     return meta?.kind === 'service' ? (meta.scope ?? '').split(' ').filter(Boolean) : [];
   }
 
+  /**
+   * Registers or refreshes a first-party public client (the admin console): same id, the
+   * redirect URIs of this ISSUER. Idempotent, so every start (and every instance) may call it.
+   */
+  async function ensureFirstParty(input: { clientId: string; name: string; redirectUris: string[]; postLogoutRedirectUris: string[] }): Promise<void> {
+    const client: ClientInput = { ...input, kind: 'native', firstParty: true };
+    validate(client);
+    const data = { name: input.name, metadata: metadataFor(client) as Prisma.InputJsonValue, secretHash: null, firstParty: true, isDataAccessor: false, allowedTenants: [] };
+    cache.delete(input.clientId);
+    await db.oidcClient.upsert({ where: { clientId: input.clientId }, create: { clientId: input.clientId, ...data }, update: data });
+  }
+
+  /** Replaces a service client's allowed tenants (`*` = all). */
+  async function setAllowedTenants(clientId: string, allowedTenants: string[]): Promise<void> {
+    const row = await db.oidcClient.findUnique({ where: { clientId } });
+    if (!row) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
+    if ((row.metadata as { kind?: string }).kind !== 'service') {
+      throw validationError([{ field: 'allowedTenants', message: 'only service clients have allowed tenants' }]);
+    }
+    const bad = allowedTenants.filter((t) => t !== '*' && !/^[A-Za-z0-9_-]{1,256}$/.test(t));
+    if (bad.length) throw validationError([{ field: 'allowedTenants', message: `not a tenant id or *: ${bad.join(', ')}` }]);
+    cache.delete(clientId);
+    await db.oidcClient.update({ where: { clientId }, data: { allowedTenants: [...new Set(allowedTenants)] } });
+  }
+
+  /**
+   * A new secret for a confidential client, returned once; the old one stops working now.
+   * Conditional on the hash read: of two concurrent rotations only one wins (no secret
+   * that nobody was shown).
+   */
+  async function rotateSecret(clientId: string): Promise<{ clientId: string; clientSecret: string }> {
+    const row = await db.oidcClient.findUnique({ where: { clientId } });
+    if (!row) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
+    if (!row.secretHash) throw new AppError('client_has_no_secret', 409, `client '${clientId}' is public: it has no secret to rotate`);
+    const clientSecret = randomBytes(32).toString('base64url');
+    cache.delete(clientId);
+    const { count } = await db.oidcClient.updateMany({ where: { clientId, secretHash: row.secretHash }, data: { secretHash: hashSecret(clientSecret) } });
+    if (!count) throw new AppError('conflict', 409, 'The secret was rotated at the same moment by someone else; look at the client and try again.');
+    return { clientId, clientSecret };
+  }
+
   async function dataAccessorClientId(): Promise<string | null> {
     return (await db.oidcClient.findFirst({ where: { isDataAccessor: true } }))?.clientId ?? null;
   }
 
-  return { add, list, remove, get, providerMetadata, brokerScopes, dataAccessorClientId };
+  return { add, list, remove, get, providerMetadata, brokerScopes, dataAccessorClientId, ensureFirstParty, setAllowedTenants, rotateSecret };
 }
 
 export type ClientService = ReturnType<typeof createClientService>;

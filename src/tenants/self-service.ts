@@ -23,7 +23,7 @@ export const CUSTOMER_DETAILS = [
   { name: 'idcRegion', label: 'IAM Identity Center instance Region' },
 ] as const;
 
-const STEP_LABELS: Record<string, string> = {
+export const STEP_LABELS: Record<string, string> = {
   tenant: 'Tenant settings complete',
   user: 'Test user known to the provider',
   assume_role: 'Provider assumes its data-accessor role (STS AssumeRole)',
