@@ -105,7 +105,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     ctx.redirect(`/session/end?client_id=tti-bridge-console&post_logout_redirect_uri=${encodeURIComponent(`${deps.issuer}/admin/signed-out`)}`);
     ctx.status = 303;
   });
-  router.get(['/', ''], (ctx) => ctx.redirect('/admin/tenants'));
+  router.get('/', (ctx) => ctx.redirect('/admin/tenants'));
 
   // Tenants
   router.get('/tenants', async (ctx) => {
