@@ -11,6 +11,7 @@ import { registerRegistrationInfo } from './commands/registration.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
+import { registerAdminCommands } from './commands/admins.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('tti-bridge')
@@ -18,6 +19,7 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError('(add --help for usage)');
   registerTenantCommands(program, ctx);
   registerUserCommands(program, ctx);
+  registerAdminCommands(program, ctx);
   registerClientCommands(program, ctx);
   registerKeyCommands(program, ctx);
   registerRegistrationInfo(program, ctx);
