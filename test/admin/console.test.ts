@@ -10,7 +10,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startBrokerHarness, type Harness } from '../helpers/broker-harness.js';
+import { startTestIdp } from '../helpers/idp.js';
 import { e2eFixture, IDS, tenantDetails } from '../broker/e2e-fixture.js';
 import { accountKey } from '../../src/accounts/throttle.js';
 
@@ -341,4 +344,32 @@ test('refusals: non-admin operators, a customer user in group admin, a tenant-li
     await h.db.user.update({ where: { id: user!.id }, data: { groups: ['admin:e2e-a'] } });
     await context.close();
   });
+});
+
+test('hairpin: the console signs in when the server cannot reach its own public URL', { skip, timeout: 60_000 }, async () => {
+  // ISSUER names a host only the browser can resolve (.invalid never resolves for the
+  // server): the console's discovery and token requests must go to the listen address.
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const port = (server.address() as AddressInfo).port;
+  const issuer = `http://console.invalid:${port}`;
+  const idp = await startTestIdp({ server, env: { ISSUER: issuer } });
+  const remote = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', `--host-resolver-rules=MAP console.invalid 127.0.0.1`],
+  });
+  try {
+    await idp.app.tenants.add({ id: 'operators', name: 'Operators' });
+    await idp.app.accounts.addUser({ tenantId: 'operators', email: 'root@ops.example', groups: ['admin'], password: PASSWORD });
+    const page = await (await remote.newContext()).newPage();
+    await page.goto(`${issuer}/admin`);
+    await page.getByLabel('Email').fill('root@ops.example');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(`${issuer}/admin/tenants`);
+    assert.match(await page.locator('main').innerText(), /operators/);
+  } finally {
+    await remote.close();
+    await idp.stop();
+  }
 });

@@ -9,7 +9,7 @@ import pg from 'pg';
 import * as oidc from 'openid-client';
 import { startBrokerHarness, fakeTenantDetails, type Harness } from '../helpers/broker-harness.js';
 import type { TestIdp } from '../helpers/idp.js';
-import { Browser, hiddenFields } from '../helpers/idp.js';
+import { Browser, formAction, hiddenFields } from '../helpers/idp.js';
 import { discover, signIn, startAuthorization, REDIRECT_URI } from '../helpers/rp.js';
 import { createFakeAws } from '../broker/fake-aws.js';
 import { startPrivatePostgres, type PrivatePostgres } from './private-pg.js';
@@ -31,6 +31,8 @@ let web: oidc.Configuration;
 let user: { tenant: string; email: string; password: string };
 let pending: { browser: Browser; interactionUrl: string; hidden: Record<string, string> };
 let searches = 0;
+/** An operator signed in to the admin console (its pages read the session and the user from the database). */
+let consoleBrowser: Browser;
 
 before(async () => {
   db = await startPrivatePostgres();
@@ -51,6 +53,14 @@ before(async () => {
   // A sign-in left at its login page: the page and the form post are tried during the outage.
   const started = await startAuthorization(web);
   pending = { browser: started.browser, interactionUrl: started.page.url, hidden: hiddenFields(await started.page.res!.text(), '/login') };
+  await h.app.tenants.add({ id: 'operators', name: 'Operators' });
+  await h.app.accounts.addUser({ tenantId: 'operators', email: 'root@ops.example', groups: ['admin'], password });
+  consoleBrowser = new Browser();
+  const login = await consoleBrowser.follow(`${h.url}/admin/login`, `${h.url}/admin/tenants`);
+  const html = await login.res!.text();
+  const signedIn = await consoleBrowser.postForm(new URL(formAction(html, '/login'), login.url).href,
+    { ...hiddenFields(html, '/login'), tenant: 'operators', email: 'root@ops.example', password }, `${h.url}/admin/tenants`);
+  assert.equal(signedIn.url, `${h.url}/admin/tenants`);
 });
 after(async () => {
   await h?.close();
@@ -89,6 +99,7 @@ function probes(opts: { login?: boolean } = {}): Promise<Outcome>[] {
       signal, redirect: 'manual', headers: { accept: 'text/html' },
     })),
     timed('login page', (signal) => pending.browser.fetch(pending.interactionUrl, { signal, headers: { accept: 'text/html' } })),
+    timed('console page', (signal) => consoleBrowser.fetch(`${h.url}/admin/tenants`, { signal, headers: { accept: 'text/html' } })),
     ...(opts.login === false ? [] : [login()]),
     timed('search', (signal) => fetch(`${h.url}/api/v1/tenants/${tenantId}/search`, {
       method: 'POST', signal, headers: { authorization: `Bearer ${serviceToken}`, 'content-type': 'application/json' },
@@ -148,6 +159,7 @@ async function auditRows(kind: string, tenant: string): Promise<number> {
 test('a stopped database: every route answers 503 with Retry-After, and all recover by themselves; no audit row is lost', async () => {
   const healthy = await Promise.all(probes({ login: false }));
   assert.equal(healthy.find((o) => o.name === 'search')!.status, 200, 'search works before the outage');
+  assert.equal(healthy.find((o) => o.name === 'console page')!.status, 200, 'the console works before the outage');
   assert.equal(healthy.find((o) => o.name === 'token')!.status, 400, 'an unknown code is invalid_grant before the outage');
 
   await db.stop();
@@ -162,6 +174,7 @@ test('a stopped database: every route answers 503 with Retry-After, and all reco
   assert.equal(after.find((o) => o.name === 'search')!.status, 200, 'search recovers');
   assert.equal(after.find((o) => o.name === 'token')!.status, 400, 'the token endpoint recovers (invalid_grant for the unknown code)');
   assert.equal(after.find((o) => o.name === 'login page')!.status, 200, 'the login page recovers');
+  assert.equal(after.find((o) => o.name === 'console page')!.status, 200, 'the admin console recovers, still signed in');
   const login = after.find((o) => o.name === 'login')!;
   assert.ok([200, 303].includes(login.status), `the sign-in left during the outage completes (${login.status})`);
   await h.broker.audit.flush();
