@@ -23,9 +23,18 @@ export const MAX_SESSION_MS = 3600_000;
 const SCOPE = 'openid email profile tenant groups';
 
 /** The tenants an administrator may act on: `all`, or exactly `tenants`. */
-export interface AdminScope { all: boolean; tenants: string[] }
+export interface AdminScope {
+  all: boolean;
+  tenants: string[];
+}
 
-export interface Admin { userId: string; email: string; name: string | null; scope: AdminScope; session: ConsoleSession }
+export interface Admin {
+  userId: string;
+  email: string;
+  name: string | null;
+  scope: AdminScope;
+  session: ConsoleSession;
+}
 
 export interface ConsoleSession {
   id: string;
@@ -48,7 +57,12 @@ export function adminScopeOf(user: Pick<Account, 'tenantId' | 'groups'>, adminTe
 export const allows = (scope: AdminScope, tenantId: string) => scope.all || scope.tenants.includes(tenantId);
 
 export function requireTenant(scope: AdminScope, tenantId: string): void {
-  if (!allows(scope, tenantId)) throw new AppError('tenant_not_allowed', 403, `You do not administer tenant '${tenantId}'. Ask an administrator of all tenants to add the group admin:${tenantId} to your operator account.`);
+  if (!allows(scope, tenantId))
+    throw new AppError(
+      'tenant_not_allowed',
+      403,
+      `You do not administer tenant '${tenantId}'. Ask an administrator of all tenants to add the group admin:${tenantId} to your operator account.`,
+    );
 }
 
 export function requireGlobal(scope: AdminScope): void {
@@ -83,10 +97,23 @@ export function createConsoleAuth(deps: ConsoleAuthDeps) {
     return fetch(target, options as RequestInit);
   };
   let discovered: Promise<oidc.Configuration> | undefined;
-  const configuration = () => (discovered ??= oidc.discovery(issuerUrl, CONSOLE_CLIENT_ID, undefined, oidc.None(), {
-    [oidc.customFetch]: hairpin,
-    execute: issuerUrl.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
-  }).catch((err: unknown) => { discovered = undefined; throw err; }));
+  const configuration = () =>
+    (discovered ??= oidc
+      .discovery(issuerUrl, CONSOLE_CLIENT_ID, undefined, oidc.None(), {
+        [oidc.customFetch]: hairpin,
+        execute: issuerUrl.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
+      })
+      .catch((err: unknown) => {
+        discovered = undefined; // the next sign-in tries again
+        throw new AppError(
+          'signin_unavailable',
+          503,
+          `The console could not read this server's own discovery document (${(err as Error).message}). Check that the server reaches its listen address; then try again.`,
+          { retryAfter: 5, expose: true },
+        );
+      }));
+  /** The provider answered 503 (its database is down): the page says so, with Retry-After. */
+  const unavailable = (err: unknown) => (err as { error?: unknown })?.error === 'temporarily_unavailable';
 
   async function save(s: ConsoleSession): Promise<void> {
     const { id, ...payload } = s;
@@ -95,14 +122,21 @@ export function createConsoleAuth(deps: ConsoleAuthDeps) {
 
   function setCookie(ctx: Context, s: ConsoleSession | null): void {
     if (secure) ctx.cookies.secure = true; // TLS ends at the proxy; the browser still talks https
-    ctx.cookies.set(COOKIE, s?.id ?? null, { path: '/admin', httpOnly: true, sameSite: 'lax', secure, overwrite: true, expires: s ? new Date(s.expiresAt) : undefined });
+    ctx.cookies.set(COOKIE, s?.id ?? null, {
+      path: '/admin',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+      overwrite: true,
+      expires: s ? new Date(s.expiresAt) : undefined,
+    });
   }
 
   async function find(ctx: Context): Promise<ConsoleSession | null> {
     const id = ctx.cookies.get(COOKIE);
     if (!id || id.length > 100) return null;
     const row = await deps.store.find(MODEL, keyOf(id));
-    const s = row ? ({ ...(row.payload as unknown as Omit<ConsoleSession, 'id'>), id }) : null;
+    const s = row ? { ...(row.payload as unknown as Omit<ConsoleSession, 'id'>), id } : null;
     return s && s.expiresAt > now() ? s : null;
   }
 
@@ -123,12 +157,21 @@ export function createConsoleAuth(deps: ConsoleAuthDeps) {
     /** GET /admin/login: a fresh pre-login session and the redirect to our authorization endpoint. */
     async start(ctx: Context): Promise<void> {
       const config = await configuration();
-      const s: ConsoleSession = { id: random(), csrf: random(), expiresAt: now() + PENDING_TTL_MS, pending: { state: random(), nonce: random(), verifier: oidc.randomPKCECodeVerifier() } };
+      const s: ConsoleSession = {
+        id: random(),
+        csrf: random(),
+        expiresAt: now() + PENDING_TTL_MS,
+        pending: { state: random(), nonce: random(), verifier: oidc.randomPKCECodeVerifier() },
+      };
       await save(s);
       setCookie(ctx, s);
       const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: `${deps.issuer}/admin/callback`, scope: SCOPE, state: s.pending!.state, nonce: s.pending!.nonce,
-        code_challenge: await oidc.calculatePKCECodeChallenge(s.pending!.verifier), code_challenge_method: 'S256',
+        redirect_uri: `${deps.issuer}/admin/callback`,
+        scope: SCOPE,
+        state: s.pending!.state,
+        nonce: s.pending!.nonce,
+        code_challenge: await oidc.calculatePKCECodeChallenge(s.pending!.verifier),
+        code_challenge_method: 'S256',
         tenant: deps.adminTenant, // prefills the workspace on the login page
       });
       ctx.redirect(url.href);
@@ -142,14 +185,20 @@ export function createConsoleAuth(deps: ConsoleAuthDeps) {
       let claims: oidc.IDToken;
       try {
         const tokens = await oidc.authorizationCodeGrant(config, new URL(ctx.originalUrl, deps.issuer), {
-          pkceCodeVerifier: pre.pending.verifier, expectedState: pre.pending.state, expectedNonce: pre.pending.nonce, idTokenExpected: true,
+          pkceCodeVerifier: pre.pending.verifier,
+          expectedState: pre.pending.state,
+          expectedNonce: pre.pending.nonce,
+          idTokenExpected: true,
         });
         // openid-client checks iss, aud, exp and nonce; the signature is ours to check.
         const { payload } = await jwtVerify(tokens.id_token ?? '', createLocalJWKSet({ keys: deps.publicJwks() } as JSONWebKeySet), {
-          issuer: deps.issuer, audience: CONSOLE_CLIENT_ID, algorithms: ['RS256'],
+          issuer: deps.issuer,
+          audience: CONSOLE_CLIENT_ID,
+          algorithms: ['RS256'],
         });
         claims = payload as oidc.IDToken;
       } catch (err) {
+        if (unavailable(err)) throw err;
         await destroy(ctx, pre);
         if (err instanceof oidc.AuthorizationResponseError) {
           throw new AppError('signin_failed', 400, `Sign-in did not complete (${err.error}). Open /admin to try again.`);
@@ -160,7 +209,11 @@ export function createConsoleAuth(deps: ConsoleAuthDeps) {
       await destroy(ctx, pre);
       const user = await deps.findUser(claims.sub);
       if (!user || !adminScopeOf(user, deps.adminTenant)) {
-        throw new AppError('not_an_admin', 403, `You are signed in, but you are not a tti-bridge administrator: administrators are users of the operator tenant '${deps.adminTenant}' in group admin (or admin:<tenant id>). See docs/console.md.`);
+        throw new AppError(
+          'not_an_admin',
+          403,
+          `You are signed in, but you are not a tti-bridge administrator: administrators are users of the operator tenant '${deps.adminTenant}' in group admin (or admin:<tenant id>). See docs/console.md.`,
+        );
       }
       // A new id after sign-in: a session id planted before it (fixation) is worth nothing.
       const s: ConsoleSession = { id: random(), csrf: random(), userId: user.id, expiresAt: Math.min(now() + MAX_SESSION_MS, (claims.exp ?? 0) * 1000) };

@@ -45,13 +45,20 @@ const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action '
 const CSS_PATHS = ['../../views/admin/console.css', '../../../views/admin/console.css'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
 const CSS = readFileSync(CSS_PATHS.find((p) => existsSync(p)) ?? CSS_PATHS[0] ?? '', 'utf8');
 const DETAIL_LABELS: Record<string, string> = {
-  qbusinessApplicationId: 'Q Business application ID', qbusinessRegion: 'Q Business Region', retrieverId: 'Retriever ID',
-  idcApplicationArn: 'Data accessor application ARN', idcRegion: 'Identity Center Region', roleArn: 'Data-accessor role ARN',
-  stsEndpoint: 'STS endpoint (optional)', ssoOidcEndpoint: 'SSO OIDC endpoint (optional)', qbusinessEndpoint: 'Q Business endpoint (optional)',
+  qbusinessApplicationId: 'Q Business application ID',
+  qbusinessRegion: 'Q Business Region',
+  retrieverId: 'Retriever ID',
+  idcApplicationArn: 'Data accessor application ARN',
+  idcRegion: 'Identity Center Region',
+  roleArn: 'Data-accessor role ARN',
+  stsEndpoint: 'STS endpoint (optional)',
+  ssoOidcEndpoint: 'SSO OIDC endpoint (optional)',
+  qbusinessEndpoint: 'Q Business endpoint (optional)',
 };
 const PAGE_SIZE = 50;
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
-const param = (ctx: Context, name: string) => decodeURIComponent(str((ctx.params as Record<string, string>)[name]));
+/** A path parameter, already decoded by the router. */
+const param = (ctx: Context, name: string) => str((ctx.params as Record<string, string>)[name]);
 
 export function createConsoleRouter(deps: ConsoleDeps): Router {
   const { auth, views } = deps;
@@ -61,8 +68,11 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   async function render(ctx: Context, name: string, data: Record<string, unknown>): Promise<void> {
     const a = admin(ctx);
     views.render(ctx, `admin/${name}`, {
-      ...data, admin: { email: a.email, all: a.scope.all, tenants: a.scope.tenants }, csrf: a.session.csrf,
-      flash: await auth.takeFlash(a.session), current: name,
+      ...data,
+      admin: { email: a.email, all: a.scope.all, tenants: a.scope.tenants },
+      csrf: a.session.csrf,
+      flash: await auth.takeFlash(a.session),
+      current: name,
     });
     ctx.set('Content-Security-Policy', CSP);
   }
@@ -111,7 +121,9 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   router.get('/tenants', async (ctx) => {
     const { scope } = admin(ctx);
     const list = (await deps.tenants.list()).filter((t) => allows(scope, t.id));
-    await render(ctx, 'tenants', { tenants: list.map((t) => ({ id: t.id, name: t.name, status: t.status, missing: missingDetails(t).map((k) => DETAIL_LABELS[k]) })) });
+    await render(ctx, 'tenants', {
+      tenants: list.map((t) => ({ id: t.id, name: t.name, status: t.status, missing: missingDetails(t).map((k) => DETAIL_LABELS[k]) })),
+    });
   });
   router.post('/tenants', async (ctx) => {
     const form = ctx.state.form as Record<string, string>;
@@ -163,7 +175,8 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     const t = await tenantOf(ctx);
     const email = str((ctx.state.form as Record<string, string>).email).trim();
     if (!email) throw validationError([{ field: 'email', message: 'enter the email of a user of this tenant to run the check as' }]);
-    if (checking.has(t.id)) throw new AppError('check_in_progress', 429, 'A check for this tenant is already running. Wait for it, then try again.');
+    if (checking.has(t.id))
+      throw new AppError('check_in_progress', 429, 'A check for this tenant is already running. Wait for it, then try again.', { retryAfter: 5 });
     checking.add(t.id);
     try {
       const report = await deps.check(`console:${admin(ctx).email}`, t.id, { email });
@@ -196,8 +209,12 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     const { kit, options, problems } = kitOf(ctx, t, await deps.clients.dataAccessorClientId());
     const query = new URLSearchParams(Object.entries(options).filter((e): e is [string, string] => Boolean(e[1]))).toString();
     await render(ctx, 'kit', {
-      tenant: { id: t.id, name: t.name, path: tenantPath(t) }, options, problems, warnings: kit?.warnings ?? [],
-      values: kit?.values, files: kit ? Object.keys(kit.files).map((name) => ({ name, href: `${tenantPath(t)}/kit/${name}${query ? `?${query}` : ''}` })) : [],
+      tenant: { id: t.id, name: t.name, path: tenantPath(t) },
+      options,
+      problems,
+      warnings: kit?.warnings ?? [],
+      values: kit?.values,
+      files: kit ? Object.keys(kit.files).map((name) => ({ name, href: `${tenantPath(t)}/kit/${name}${query ? `?${query}` : ''}` })) : [],
     });
   });
   router.get('/tenants/:tenantId/kit/:file', async (ctx) => {
@@ -218,13 +235,23 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     const q = str(ctx.query.q).trim().slice(0, 320);
     const after = str(ctx.query.after).slice(0, 320);
     const { users, nextCursor } = await deps.accounts.pageUsers(t.id, { email: q || undefined, after: after || undefined, limit: PAGE_SIZE });
-    const rows = await Promise.all(users.map(async (u) => ({
-      email: u.email, name: u.name, groups: u.groups.join(', '), disabled: u.disabled, hasPassword: u.hasPassword,
-      locked: await deps.accounts.isLocked(t.id, u.email), lastLoginAt: u.lastLoginAt?.toISOString().slice(0, 16).replace('T', ' ') ?? null,
-    })));
+    const rows = await Promise.all(
+      users.map(async (u) => ({
+        email: u.email,
+        name: u.name,
+        groups: u.groups.join(', '),
+        disabled: u.disabled,
+        hasPassword: u.hasPassword,
+        locked: await deps.accounts.isLocked(t.id, u.email),
+        lastLoginAt: u.lastLoginAt?.toISOString().slice(0, 16).replace('T', ' ') ?? null,
+      })),
+    );
     await render(ctx, 'users', {
-      tenant: { id: t.id, name: t.name, path: tenantPath(t) }, users: rows, q,
-      next: nextCursor ? `${tenantPath(t)}/users?${new URLSearchParams({ q, after: nextCursor })}` : null, ...extra,
+      tenant: { id: t.id, name: t.name, path: tenantPath(t) },
+      users: rows,
+      q,
+      next: nextCursor ? `${tenantPath(t)}/users?${new URLSearchParams({ q, after: nextCursor })}` : null,
+      ...extra,
     });
   }
   router.get('/tenants/:tenantId/users', async (ctx) => usersPage(ctx, await tenantOf(ctx)));
@@ -269,12 +296,25 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     if (f.outcome && !['success', 'failure'].includes(f.outcome)) throw validationError([{ field: 'outcome', message: 'must be success or failure' }]);
     const before = q('before');
     const { events, nextCursor } = await deps.audit({
-      tenantIds: scope.all ? undefined : scope.tenants, tenantId: f.tenant || undefined, kind: f.kind || undefined, outcome: f.outcome || undefined,
-      errorCode: f.errorCode || undefined, since: when('since', f.since), until: when('until', f.until), before: /^\d+$/.test(before) ? before : undefined, limit: PAGE_SIZE,
+      tenantIds: scope.all ? undefined : scope.tenants,
+      tenantId: f.tenant || undefined,
+      kind: f.kind || undefined,
+      outcome: f.outcome || undefined,
+      errorCode: f.errorCode || undefined,
+      since: when('since', f.since),
+      until: when('until', f.until),
+      before: /^\d+$/.test(before) ? before : undefined,
+      limit: PAGE_SIZE,
     });
     const tenants = (await deps.tenants.list()).filter((t) => allows(scope, t.id)).map((t) => t.id);
     await render(ctx, 'audit', {
-      filters: f, tenants, events: events.map((e) => ({ ...e, at: e.at.slice(0, 19).replace('T', ' '), failedStep: (e.detail as { failedStep?: string; step?: string } | null)?.failedStep ?? (e.detail as { step?: string } | null)?.step ?? null })),
+      filters: f,
+      tenants,
+      events: events.map((e) => ({
+        ...e,
+        at: e.at.slice(0, 19).replace('T', ' '),
+        failedStep: (e.detail as { failedStep?: string; step?: string } | null)?.failedStep ?? (e.detail as { step?: string } | null)?.step ?? null,
+      })),
       next: nextCursor ? `/admin/audit?${new URLSearchParams({ ...f, before: nextCursor })}` : null,
     });
   });
@@ -283,13 +323,23 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   async function clientsPage(ctx: Context, extra: Record<string, unknown> = {}) {
     requireGlobal(admin(ctx).scope);
     const list = await deps.clients.list();
-    await render(ctx, 'clients', { clients: list.map((c) => ({ ...c, allowed: c.allowedTenants.join(', '), createdAt: c.createdAt.toISOString().slice(0, 10), hasSecret: c.kind === 'web' || c.kind === 'service' })), ...extra });
+    await render(ctx, 'clients', {
+      clients: list.map((c) => ({
+        ...c,
+        allowed: c.allowedTenants.join(', '),
+        createdAt: c.createdAt.toISOString().slice(0, 10),
+        hasSecret: c.kind === 'web' || c.kind === 'service',
+      })),
+      ...extra,
+    });
   }
   router.get('/clients', async (ctx) => clientsPage(ctx));
   router.post('/clients/:clientId/allowed-tenants', async (ctx) => {
     requireGlobal(admin(ctx).scope);
     const id = param(ctx, 'clientId');
-    const list = str((ctx.state.form as Record<string, string>).allowedTenants).split(/[\s,]+/).filter(Boolean);
+    const list = str((ctx.state.form as Record<string, string>).allowedTenants)
+      .split(/[\s,]+/)
+      .filter(Boolean);
     await deps.clients.setAllowedTenants(id, list);
     await done(ctx, `Client ${id} may now act for: ${list.join(', ') || '(no tenants)'}.`, '/admin/clients');
   });

@@ -103,6 +103,7 @@ export function pageErrors(views: Views, log: Logger): Middleware {
       const known = err instanceof AppError && err.expose;
       if (!known) log.error({ err, reqId: ctx.state.requestId }, 'unhandled error');
       ctx.status = known ? err.status : 500;
+      if (known && err.options.retryAfter) ctx.set('Retry-After', String(err.options.retryAfter));
       views.render(ctx, 'error', {
         error: known ? err.code : 'server_error',
         description: known ? err.message : `An unexpected error occurred (request id ${ctx.state.requestId}).`,

@@ -13,7 +13,12 @@ import { FAST_ARGON2, uniqueId } from '../helpers/accounts.js';
 const shared = useTestDatabase();
 
 async function cli(adminTenant: string, args: string[], input: TerminalInput = {}) {
-  const config = loadConfig({ DATABASE_URL: shared.url, SECRET_KEY: 'test-secret-key-0123456789abcdef0123', ISSUER: 'https://idp.example.com', ADMIN_TENANT: adminTenant });
+  const config = loadConfig({
+    DATABASE_URL: shared.url,
+    SECRET_KEY: 'test-secret-key-0123456789abcdef0123',
+    ISSUER: 'https://idp.example.com',
+    ADMIN_TENANT: adminTenant,
+  });
   const { io, printed } = fakeIo(input);
   const deps = buildDeps(config, shared.db, { hasherOptions: FAST_ARGON2 });
   const code = await runCli(args, { io, deps: async () => deps });

@@ -51,7 +51,16 @@ before(async () => {
   await h.addService(['e2e-a'], ['search']);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -88,8 +97,17 @@ async function axe(page: Page): Promise<string[]> {
 /** Loads a console page, checks it fits the viewport and has no accessibility violations, and keeps a screenshot. */
 async function visit(page: Page, path: string, shot: string): Promise<string> {
   const res = await page.goto(`${h.url}${path}`);
-  assert.equal(res?.status(), 200, `${path}: ${await page.locator('main').innerText().catch(() => '')}`);
-  const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>('({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })');
+  assert.equal(
+    res?.status(),
+    200,
+    `${path}: ${await page
+      .locator('main')
+      .innerText()
+      .catch(() => '')}`,
+  );
+  const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
+    '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
+  );
   assert.ok(scrollWidth <= innerWidth, `${path} scrolls horizontally at ${innerWidth} px (${scrollWidth} px wide)`);
   assert.deepEqual(await axe(page), [], `${path}: axe violations`);
   await page.screenshot({ path: `${ARTIFACTS}/console-${shot}-${innerWidth}.png`, fullPage: true });
@@ -199,7 +217,11 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
 
   await t.test('users: search, unlock, reset password (shown once), disable', async () => {
     const key = accountKey('e2e-a', 'carol@corp.example');
-    await h.db.loginThrottle.upsert({ where: { key }, create: { key, failures: 5, lastFailure: new Date(), lockedUntil: new Date(Date.now() + 600_000) }, update: { lockedUntil: new Date(Date.now() + 600_000) } });
+    await h.db.loginThrottle.upsert({
+      where: { key },
+      create: { key, failures: 5, lastFailure: new Date(), lockedUntil: new Date(Date.now() + 600_000) },
+      update: { lockedUntil: new Date(Date.now() + 600_000) },
+    });
     await page.goto(`${h.url}/admin/tenants/e2e-a/users?q=carol`);
     const row = page.locator('tbody tr', { hasText: 'carol@corp.example' });
     assert.equal(await page.locator('tbody tr').count(), 1);
@@ -209,7 +231,10 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
     assert.match(await page.getByRole('status').innerText(), /carol@corp\.example is unlocked/);
     assert.equal(await h.db.loginThrottle.findUnique({ where: { key } }), null);
 
-    await page.locator('tbody tr', { hasText: 'carol@corp.example' }).getByRole('button', { name: /Reset password of/ }).click();
+    await page
+      .locator('tbody tr', { hasText: 'carol@corp.example' })
+      .getByRole('button', { name: /Reset password of/ })
+      .click();
     await page.waitForLoadState('domcontentloaded');
     const password = await page.locator('.secret code').innerText();
     assert.ok(password.length >= 20);
@@ -233,10 +258,12 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
     await page.getByRole('button', { name: `Rotate secret of ${svc.clientId}` }).click();
     await page.waitForLoadState('domcontentloaded');
     const secret = await page.locator('.secret code').innerText();
-    const token = (s: string) => fetch(`${h.url}/token`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${svc.clientId}:${s}`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'search', resource: `${h.url}/api` }),
-    }).then((r) => r.status);
+    const token = (s: string) =>
+      fetch(`${h.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${svc.clientId}:${s}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'search', resource: `${h.url}/api` }),
+      }).then((r) => r.status);
     assert.equal(await token(secret), 200);
     assert.equal(await token(svc.clientSecret!), 401);
     // Reloading the page does not show the secret again.
@@ -296,7 +323,7 @@ test('refusals: non-admin operators, a customer user in group admin, a tenant-li
     await context.close();
   });
 
-  await t.test('a customer tenant\'s user whose groups include admin', async () => {
+  await t.test("a customer tenant's user whose groups include admin", async () => {
     const context = await newContext(1280);
     const { page, status } = await signIn(context, 'e2e-a', 'boss@corp.example');
     assert.equal(status, 403);
@@ -317,11 +344,26 @@ test('refusals: non-admin operators, a customer user in group admin, a tenant-li
     assert.doesNotMatch(await page.locator('nav').innerText(), /Clients|Keys/);
     await visit(page, '/admin/tenants/e2e-a/users', 'users-limited');
     const csrf = await csrfOf(page);
-    for (const path of ['/admin/tenants/globex', '/admin/tenants/globex/users', '/admin/tenants/globex/kit', '/admin/tenants/no-such-tenant', '/admin/audit?tenant=globex', '/admin/clients', '/admin/keys']) {
+    for (const path of [
+      '/admin/tenants/globex',
+      '/admin/tenants/globex/users',
+      '/admin/tenants/globex/kit',
+      '/admin/tenants/no-such-tenant',
+      '/admin/audit?tenant=globex',
+      '/admin/clients',
+      '/admin/keys',
+    ]) {
       const r = await page.goto(`${h.url}${path}`);
       assert.equal(r!.status(), 403, path);
     }
-    for (const path of ['/admin/tenants/globex/disable', '/admin/tenants/globex/check', '/admin/tenants/globex/onboarding-link', '/admin/tenants/globex/users/unlock', '/admin/keys/rotate', '/admin/tenants']) {
+    for (const path of [
+      '/admin/tenants/globex/disable',
+      '/admin/tenants/globex/check',
+      '/admin/tenants/globex/onboarding-link',
+      '/admin/tenants/globex/users/unlock',
+      '/admin/keys/rotate',
+      '/admin/tenants',
+    ]) {
       const r = await page.request.post(`${h.url}${path}`, { form: { _csrf: csrf, email: 'x@y.z', id: 'globex2', name: 'G', use: 'sig' }, maxRedirects: 0 });
       assert.equal(r.status(), 403, path);
     }
@@ -330,7 +372,10 @@ test('refusals: non-admin operators, a customer user in group admin, a tenant-li
     // The audit trail shows only e2e-a's events.
     await page.goto(`${h.url}/admin/audit`);
     const tenantsShown = await page.locator('td[data-label="Tenant"]').allInnerTexts();
-    assert.ok(tenantsShown.every((x) => x === 'e2e-a'), tenantsShown.join(','));
+    assert.ok(
+      tenantsShown.every((x) => x === 'e2e-a'),
+      tenantsShown.join(','),
+    );
     await context.close();
   });
 
