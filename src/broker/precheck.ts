@@ -53,8 +53,8 @@ export function createPrechecks(deps: PrecheckDeps) {
     try {
       res = await fetchImpl(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
-      throw new Failed(code, `Could not fetch ${what} at ${url}: ${cause ?? (err as Error).message}.`, hint);
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new Failed(code, `Could not fetch ${what.replace(/^The /, 'the ')} at ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}.`, hint);
     }
     if (res.status !== 200) throw new Failed(code, `${what} at ${url} answered HTTP ${res.status}, not 200.`, hint);
     try {
