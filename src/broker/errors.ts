@@ -98,7 +98,7 @@ const THROTTLE_NAMES = /^(Throttling|ThrottlingException|TooManyRequestsExceptio
 /** Throttled: by exception name or HTTP 429. */
 export const isThrottled = (name: string, status?: number) => THROTTLE_NAMES.test(name) || status === 429;
 
-const detailOf = (f: AwsFailure) => ({ step: f.step, awsError: f.name, awsRequestId: f.requestId, awsMessage: f.message });
+const detailOf = (f: AwsFailure) => ({ step: f.step, awsError: f.name, awsRequestId: f.requestId, awsMessage: f.message, reason: f.reason });
 type Detail = ReturnType<typeof detailOf>;
 
 export function translateAwsFailure(f: AwsFailure, ctx: FailureContext): AppError {
@@ -170,20 +170,20 @@ function fromCreateToken(f: AwsFailure, ctx: FailureContext, detail: Detail): Ap
     // than listing every candidate with the value we sent.
     const causes = assertionCauses(ctx);
     return new AppError('assertion_rejected', 502,
-      `Identity Center refused the assertion for a user of tenant '${ctx.tenantId}' (InvalidGrantException). ${awsSaid(f)} Candidate causes, with what we sent: ${listed(causes)} Run the setup check to rule out this service's side (discovery, keys, assertion).`,
+      `Identity Center refused the assertion for a user of tenant '${ctx.tenantId}' (InvalidGrantException). ${awsSaid(f)} Candidate causes, with what we sent: ${listed(causes)} The setup check (POST /api/v1/admin/tenants/${ctx.tenantId}/check) rules out this service's side (discovery, keys, assertion).`,
       { expose: true, detail: { ...detail, causes } });
   }
   if (f.name === 'AccessDeniedException') {
     // A modelled reason is certain; without one, the usual cause is assignment, but a role
     // not allowed to call CreateTokenWithIAM on the application gets the same answer.
     if (f.reason?.startsWith('KMS_')) {
-      return new AppError('tenant_misconfigured', 502, `Identity Center could not use the customer's KMS key for tenant '${ctx.tenantId}' (${f.reason}): ${f.message} The customer must allow the Identity Center instance to use its KMS key.`, { expose: true, detail: { ...detail, reason: f.reason } });
+      return new AppError('tenant_misconfigured', 502, `Identity Center could not use the customer's KMS key for tenant '${ctx.tenantId}' (${f.reason}): ${f.message} The customer must allow the Identity Center instance to use its KMS key.`, { expose: true, detail });
     }
     const causes: Cause[] = [
       { check: 'assignment', sent: `${ctx.claim?.name ?? 'email'} = '${ctx.claim?.value ?? ''}'`,
         mustHold: "when the data accessor's Identity Center application requires assignment, the user this maps to (or one of their groups) must be assigned to it." },
-      { check: 'caller_permission', sent: `the role '${ctx.roleArn ?? '(unknown)'}'`,
-        mustHold: `it must be allowed sso-oauth:CreateTokenWithIAM on ${ctx.idcApplicationArn ?? "the data accessor's application"} (the data accessor's principal).` },
+      { check: 'caller_permission', sent: `role = '${ctx.roleArn ?? '(unknown)'}'`,
+        mustHold: `the call was signed with a session of this role, which must be allowed sso-oauth:CreateTokenWithIAM on ${ctx.idcApplicationArn ?? "the data accessor's application"} (the data accessor's principal).` },
     ];
     return new AppError('identity_access_denied', 403,
       `Identity Center denied the exchange for a user of tenant '${ctx.tenantId}' (AccessDeniedException). ${awsSaid(f)} Candidate causes: ${listed(causes)}`,

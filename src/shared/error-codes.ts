@@ -41,6 +41,3 @@ export const CLI_CODES = [
 export type CliCode = (typeof CLI_CODES)[number];
 
 export type ErrorCode = BrokerApiCode | SetupCheckCode | IdpPageCode | CliCode;
-
-const ALL = new Set<string>([...BROKER_API_CODES, ...SETUP_CHECK_CODES, ...IDP_PAGE_CODES, ...CLI_CODES]);
-export const isErrorCode = (s: unknown): s is ErrorCode => typeof s === 'string' && ALL.has(s);

@@ -123,7 +123,7 @@ test('AccessDeniedException: identity_access_denied with its candidates, the use
   const r = await search();
   assert.equal(r.status, 403, JSON.stringify(r.body));
   assert.equal(r.body.code, 'identity_access_denied');
-  assert.deepEqual(causesOf(r.body), { assignment: `email = '${user.email}'`, caller_permission: `the role '${tenantDetails('').roleArn}'` });
+  assert.deepEqual(causesOf(r.body), { assignment: `email = '${user.email}'`, caller_permission: `role = '${tenantDetails('').roleArn}'` });
   assert.match(r.body.detail, /did not say which check failed/);
 });
 
