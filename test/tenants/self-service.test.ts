@@ -106,7 +106,7 @@ test('the customer connects their tenant from the link: bad input, a failing che
   await fill(page, customerValues, 'alice@corp.example');
   assert.match(await page.getByRole('status').first().innerText(), /connected/);
   const steps = await page.locator('ol.steps li').evaluateAll((els) => els.map((e) => [e.getAttribute('data-step'), e.className]));
-  assert.deepEqual(steps.map((s) => s[0]), ['tenant', 'user', 'assume_role', 'mint_assertion', 'create_token', 'assume_role_context', 'search']);
+  assert.deepEqual(steps.map((s) => s[0]), ['tenant', 'user', 'discovery', 'signing_key', 'assertion', 'assume_role', 'mint_assertion', 'create_token', 'assume_role_context', 'search']);
   assert.ok(steps.every((s) => s[1] === 'pass'));
   assert.equal((await h.tenants.get('e2e-a'))!.status, 'active');
   await page.screenshot({ path: `${ARTIFACTS}/self-service-connected.png`, fullPage: true });
