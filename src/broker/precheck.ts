@@ -5,6 +5,7 @@
 // (RS256, kid, iss, aud, exp, jti, the mapped email claim). The assertion is never sent.
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import type { SetupCheckCode } from '../shared/error-codes.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { claimsOf } from './exchange.js';
 import type { AssertionMinter, UserRecord } from './ports.js';
 
@@ -100,6 +101,24 @@ export function createPrechecks(deps: PrecheckDeps) {
     }
   }
 
+  /** A fresh assertion for the user, as the exchange would send it (database outages propagate: 503). */
+  async function mint(user: UserRecord): Promise<{ token: string; kid: string; audience: string }> {
+    // Failure texts are ours, never the error's own (this report also reaches the self-service page).
+    const audience = await deps.audience().catch((err: unknown) => {
+      if (isDatabaseUnavailable(err)) throw err;
+      throw new Failed('assertion_invalid', 'No OIDC client is registered as the data accessor client, so an assertion has no audience.',
+        'Register it: `tti-bridge clients add --kind data-accessor --name "Amazon Q data accessor"`, with the client ID you gave AWS.');
+    });
+    try {
+      const token = await deps.minter.mint(claimsOf(user), audience, deps.assertionTtlSeconds);
+      return { token, kid: String(decodeProtectedHeader(token).kid), audience };
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) throw err;
+      throw new Failed('assertion_invalid', `Could not sign an assertion for ${user.email} with the current key.`,
+        'A fault of this service: check its logs and `tti-bridge keys list`.');
+    }
+  }
+
   /** Runs the pre-checks in order, up to the first failure; every step says pass or fail. */
   return async function precheck(user: UserRecord): Promise<PrecheckStep[]> {
     const steps: PrecheckStep[] = [];
@@ -117,12 +136,14 @@ export function createPrechecks(deps: PrecheckDeps) {
       }
     };
     try {
-      const audience = await deps.audience();
-      const token = await deps.minter.mint(claimsOf(user), audience, deps.assertionTtlSeconds);
-      const kid = String(decodeProtectedHeader(token).kid);
       const jwksUri = await run('discovery', discovery);
-      const jwks = await run('signing_key', () => signingKey(jwksUri, kid));
-      await run('assertion', () => verify(token, jwks, audience, user));
+      // Minting is part of the `assertion` step; it comes first because its kid is checked next.
+      const minted = await mint(user).catch((err: unknown) => {
+        if (err instanceof Failed) steps.push({ step: 'assertion', ok: false, error: { code: err.code, message: err.message, hint: err.hint } });
+        throw err;
+      });
+      const jwks = await run('signing_key', () => signingKey(jwksUri, minted.kid));
+      await run('assertion', () => verify(minted.token, jwks, minted.audience, user));
     } catch (err) {
       if (!(err instanceof Failed)) throw err;
     }

@@ -148,7 +148,7 @@ const altering = (path: string, alter: (json: any) => unknown): typeof fetch => 
   return new Response(JSON.stringify(alter(await res.json())), { status: res.status, headers: { 'content-type': 'application/json' } });
 };
 
-test('pre-checks fail: JWKS without our kid; discovery naming another issuer', async () => {
+test('pre-checks fail: JWKS without our kid, discovery naming another issuer, no data-accessor client, an assertion for another audience, an unreachable issuer', async () => {
   const deps = { issuer: h.url, production: false, minter: h.app.minter, audience: async () => 'isv-data-accessor', assertionTtlSeconds: 60 };
   const u = { id: user.id, tenantId: 'diag-a', email: user.email, emailVerified: true, name: null, groups: [], disabled: false };
   const jwksPath = new URL((await (await fetch(`${h.url}/.well-known/openid-configuration`)).json() as { jwks_uri: string }).jwks_uri).pathname;
@@ -163,6 +163,17 @@ test('pre-checks fail: JWKS without our kid; discovery naming another issuer', a
   assert.deepEqual(otherIssuer.map((s) => [s.step, s.ok]), [['discovery', false]]);
   assert.equal(otherIssuer[0]!.error!.code, 'discovery_invalid');
   assert.match(otherIssuer[0]!.error!.message, /character for character/);
+
+  const noAccessor = await createPrechecks({ ...deps, audience: async () => { throw new Error('No OIDC client is marked as the data accessor client'); } })(u);
+  assert.deepEqual(noAccessor.map((s) => [s.step, s.ok]), [['discovery', true], ['assertion', false]]);
+  assert.equal(noAccessor[1]!.error!.code, 'assertion_invalid');
+  assert.match(noAccessor[1]!.error!.hint, /clients add --kind data-accessor/);
+
+  // A minter that signs for another audience than the one the check expects: the verification says which claim.
+  const skewed = { mint: (c: Parameters<typeof h.app.minter.mint>[0], _aud: string, ttl: number) => h.app.minter.mint(c, 'another-audience', ttl) };
+  const wrongAud = await createPrechecks({ ...deps, minter: skewed })(u);
+  assert.deepEqual(wrongAud.map((s) => [s.step, s.ok]), [['discovery', true], ['signing_key', true], ['assertion', false]]);
+  assert.match(wrongAud[2]!.error!.message, /unexpected "aud" claim value/);
 
   const closed = createServer();
   await new Promise<void>((ok) => closed.listen(0, '127.0.0.1', ok));
