@@ -78,6 +78,7 @@ const OTHERS: Record<string, { file: string } | { external: string }> = {
   CANNOT_PARSE: { file: 'src/sandbox/qbusiness/errors.ts' },
   VERY_HIGH: { file: 'src/broker/search.ts' },
   NOT_AVAILABLE: { file: 'src/broker/search.ts' },
+  BROKER_API_CODES: { file: 'src/shared/error-codes.ts' },
   // fixtures, code names, tests and benchmarks
   DATA_ACCESSOR_CLIENT_ID: { file: 'src/sandbox/fixtures/demo.yaml' },
   DEMO_FIXTURE_PATH: { file: 'src/sandbox/index.ts' },
