@@ -29,9 +29,12 @@ function typeOf(schema: Doc | undefined): string {
 const examplesOf = (media: Doc | undefined) =>
   Object.entries((media?.examples ?? {}) as Record<string, Doc>).map(([name, ex]) => ({ name, summary: ex.summary ?? name, json: pretty(ex.value) }));
 
-function properties(schema: Doc): { name: string; type: string; required: boolean; description: string }[] {
-  const required = new Set<string>(schema.required ?? []);
-  return Object.entries((schema.properties ?? {}) as Record<string, Doc>).map(([name, p]) => ({
+/** Top-level properties, with those of `allOf` members (references resolved in `schemas`). */
+function properties(schema: Doc, schemas: Record<string, Doc>): { name: string; type: string; required: boolean; description: string }[] {
+  const parts = [schema, ...((schema.allOf ?? []) as Doc[]).map((s) => schemas[refName(s) ?? ''] ?? s)];
+  const required = new Set<string>(parts.flatMap((s) => s.required ?? []));
+  const props = Object.assign({}, ...parts.map((s) => s.properties ?? {})) as Record<string, Doc>;
+  return Object.entries(props).map(([name, p]) => ({
     name, type: typeOf(p), required: required.has(name), description: inline(p.description ?? (p.pattern ? `Pattern: \`${p.pattern}\`` : '')),
   }));
 }
@@ -60,8 +63,9 @@ export function docsModel(doc: Doc) {
     }
   }
   const tags = ((doc.tags ?? []) as Doc[]).map((t) => ({ name: t.name, anchor: `tag-${t.name.toLowerCase()}`, description: inline(t.description), operations: ops.filter((o) => o.tag === t.name) }));
-  const schemas = Object.entries((doc.components?.schemas ?? {}) as Record<string, Doc>).map(([name, s]) => ({
-    name, description: inline(s.description), properties: properties(s), json: pretty(s),
+  const all = (doc.components?.schemas ?? {}) as Record<string, Doc>;
+  const schemas = Object.entries(all).map(([name, s]) => ({
+    name, description: inline(s.description), properties: properties(s, all), json: pretty(s),
   }));
   const security = Object.entries((doc.components?.securitySchemes ?? {}) as Record<string, Doc>).map(([name, s]) => ({
     name, description: inline(s.description), tokenUrl: s.flows?.clientCredentials?.tokenUrl, scopes: Object.entries(scopes).map(([n, text]) => ({ name: n, text })),

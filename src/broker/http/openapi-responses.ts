@@ -64,12 +64,14 @@ export const responseSchemas: Record<string, unknown> = {
   },
   Tenant: {
     description: 'A tenant as stored, with its status.',
-    allOf: [{ $ref: '#/components/schemas/TenantInput' }],
-    properties: {
-      status: { enum: ['pending', 'active', 'disabled'], description: '`pending` while details are missing.' },
-      missingDetails: { type: 'array', items: str, description: 'Details still needed before the tenant can be active.' },
-      createdAt: { ...str, format: 'date-time' }, updatedAt: { ...str, format: 'date-time' },
-    },
+    allOf: [{ $ref: '#/components/schemas/TenantInput' }, {
+      type: 'object', required: ['id', 'name', 'status', 'missingDetails'],
+      properties: {
+        status: { enum: ['pending', 'active', 'disabled'], description: '`pending` while details are missing.' },
+        missingDetails: { type: 'array', items: str, description: 'Details still needed before the tenant can be active.' },
+        createdAt: { ...str, format: 'date-time' }, updatedAt: { ...str, format: 'date-time' },
+      },
+    }],
   },
   TenantList: {
     type: 'object', description: 'The tenants the client may administer.', required: ['tenants'],
