@@ -83,7 +83,6 @@ const TAGS = [
   { name: 'Search', description: 'Search a customer\'s Amazon Q Business index as one of the customer\'s users, through their data accessor. Scope `search`.' },
   { name: 'Tenants', description: 'Register and configure customers (tenants) and their data-accessor details. Scope `admin`; a client sees only its allowed tenants (all with `*`).' },
   { name: 'Support', description: 'Diagnose a tenant\'s setup and read the audit trail of exchanges, searches and checks. Scope `admin`.' },
-  { name: 'Reference', description: 'This description of the API, as JSON and as a page. No authentication.' },
 ];
 
 export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
@@ -140,19 +139,13 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
       params: auditParams(), ok: [200, 'One page of events', 'AuditPage', examples.auditPage], errors: [...ADMIN_ERRORS, 'validation_failed'],
     }),
   };
-  const reference = (id: string, summary: string, description: string, type: string, schema: Record<string, unknown>) => ({
-    get: {
-      operationId: id, tags: ['Reference'], summary, description, security: [],
-      responses: { 200: { description: summary, content: { [type]: { schema } } }, ...problemResponses(['service_unavailable']) },
-    },
-  });
   return {
     openapi: '3.1.0',
     info: {
       title: 'tti-bridge broker API',
       version: '1.0.0',
       summary: 'Search customers\' Amazon Q Business indexes as their users (data accessor with a trusted token issuer).',
-      description: 'Search a customer\'s Amazon Q Business index as one of their users, through the customer\'s data accessor, and administer tenants. Authenticate with a client-credentials access token from this provider (`serviceToken`). Errors are RFC 9457 `application/problem+json` with a stable `code`; docs/broker.md lists them all.',
+      description: 'Search a customer\'s Amazon Q Business index as one of their users, through the customer\'s data accessor, and administer tenants. Authenticate with a client-credentials access token from this provider (`serviceToken`). Errors are RFC 9457 `application/problem+json` with a stable `code`; docs/broker.md lists them all. This document is served, without authentication, at `/api/v1/openapi.json` and rendered at `/api/v1/docs`.',
       license: { name: 'Apache 2.0', identifier: 'Apache-2.0' },
     },
     servers: serverUrl ? [{ url: serverUrl, description: 'This service (its issuer URL)' }] : undefined,
@@ -165,8 +158,6 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
       '/api/v1/admin/tenants/{tenantId}/enable': { post: ops.enableTenant },
       '/api/v1/admin/tenants/{tenantId}/check': { post: ops.checkTenant },
       '/api/v1/admin/audit': { get: ops.listAudit },
-      '/api/v1/openapi.json': reference('getOpenApi', 'This OpenAPI document', 'The OpenAPI 3.1 description of this API.', 'application/json', { type: 'object' }),
-      '/api/v1/docs': reference('getApiReference', 'The API reference page', 'This document rendered as HTML (no scripts, works offline).', 'text/html', { type: 'string' }),
     },
     components: {
       securitySchemes: {
