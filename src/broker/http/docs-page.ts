@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import type Router from '@koa/router';
 import { viewsDir, type Views } from '../../http/views.js';
 
-/** Styles only from the served file; no scripts, frames, forms or other loads. */
-export const DOCS_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/** Styles only from the served file; no scripts, frames, forms or other loads (img-src: the empty data: icon, which spares a favicon request). */
+export const DOCS_CSP = "default-src 'none'; style-src 'self'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 type Doc = Record<string, any>;
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
