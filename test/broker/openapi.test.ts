@@ -4,6 +4,7 @@
 // routes validate with, and the document lists exactly the routes the router serves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { buildOpenApi } from '../../src/broker/http/openapi.js';
 import { createBrokerRouter } from '../../src/broker/http/router.js';
@@ -72,6 +73,7 @@ test('every operation has an operationId, summary, description, a described tag,
 
 test('problem responses: the Problem schema, one example per code with the status it is listed under, Retry-After on 429 and 503', () => {
   let count = 0;
+  const codes = new Set<string>();
   for (const { path, method, op } of operations) {
     for (const [status, r] of Object.entries(op.responses as Doc)) {
       if (!/^[45]/.test(status)) continue;
@@ -79,6 +81,7 @@ test('problem responses: the Problem schema, one example per code with the statu
       assert.equal(media.schema.$ref, '#/components/schemas/Problem', `${method} ${path} ${status}`);
       for (const [code, ex] of Object.entries(media.examples as Doc)) {
         count++;
+        codes.add(code);
         assert.equal(ex.value.status, Number(status), `${code} under ${status}`);
         assert.equal(ex.value.code, code);
         assert.equal(ex.value.type, `urn:tti-bridge:problem:${code}`);
@@ -88,6 +91,9 @@ test('problem responses: the Problem schema, one example per code with the statu
     }
   }
   assert.ok(count > 40);
+  // Every code the document shows is in the error table of docs/broker.md.
+  const table = readFileSync('docs/broker.md', 'utf8').split('\n## Errors')[1]!;
+  for (const code of codes) assert.ok(table.includes(`\`${code}\``), `${code} is in docs/broker.md's error table`);
   const search = doc.paths['/api/v1/tenants/{tenantId}/search'].post.responses;
   for (const s of ['400', '401', '403', '404', '409', '413', '415', '429', '502', '503']) assert.ok(search[s], `search answers ${s}`);
   assert.equal(search['503'].content['application/problem+json'].examples.service_unavailable.value.retryAfter, 5);

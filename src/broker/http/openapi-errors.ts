@@ -11,7 +11,8 @@ import { toProblem } from './problem.js';
 const T = 'acme';
 const SEARCH = `/api/v1/tenants/${T}/search`;
 const aws = (f: Partial<AwsFailure> & Pick<AwsFailure, 'step' | 'name' | 'message'>) =>
-  translateAwsFailure({ unavailable: false, throttled: false, requestId: 'b7a1c2d3-0000-4e5f-8a9b-123456789abc', ...f }, { tenantId: T, roleArn: 'arn:aws:iam::444455556666:role/DataAccessorRole' });
+  translateAwsFailure({ unavailable: false, throttled: false, requestId: 'b7a1c2d3-0000-4e5f-8a9b-123456789abc', ...f },
+    { tenantId: T, roleArn: 'arn:aws:iam::444455556666:role/DataAccessorRole', claim: { name: 'email', value: 'alice@acme.example' } });
 
 /** code → [the error, the path it is shown for, one line on when it happens]. */
 const ERRORS: Record<string, [AppError, string, string]> = {
@@ -30,6 +31,8 @@ const ERRORS: Record<string, [AppError, string, string]> = {
   user_disabled: [brokerErrors.userDisabled(T), SEARCH, 'The user is disabled.'],
   backend_access_not_allowed: [brokerErrors.backendAccessNotAllowed(T), SEARCH, '`user.id` was sent but the tenant requires a user token.'],
   user_not_assigned: [aws({ step: 'create_token', name: 'AccessDeniedException', message: 'User is not assigned to the application.' }), SEARCH, 'Identity Center denied the user: not assigned to the application.'],
+  identity_not_mapped: [aws({ step: 'create_token', name: 'InvalidGrantException', message: 'Invalid grant provided' }), SEARCH, 'Identity Center could not map the user to the customer\'s directory.'],
+  user_not_licensed: [aws({ step: 'search', name: 'LicenseNotFoundException', message: 'No subscription found for the user.' }), SEARCH, 'The user has no Q Business subscription.'],
   data_accessor_denied: [aws({ step: 'search', name: 'AccessDeniedException', message: 'Not authorized.' }), SEARCH, 'STS or Q Business refused the data accessor.'],
   tenant_not_found: [brokerErrors.tenantNotFound(T), SEARCH, 'No such tenant.'],
   tenant_not_found_admin: [notFound('tenant', T), `/api/v1/admin/tenants/${T}`, 'No such tenant.'],
@@ -39,7 +42,9 @@ const ERRORS: Record<string, [AppError, string, string]> = {
   payload_too_large: [new AppError('payload_too_large', 413, `Request body is larger than ${MAX_BODY_BYTES} bytes`), SEARCH, 'The body is larger than 64 KiB.'],
   unsupported_media_type: [new AppError('unsupported_media_type', 415, 'Send the request body as application/json.'), SEARCH, 'The body is not sent as application/json.'],
   throttled: [aws({ step: 'search', name: 'ThrottlingException', message: 'Rate exceeded', throttled: true, retryAfterSeconds: 2 }), SEARCH, 'AWS throttled the call; wait Retry-After seconds.'],
-  assertion_rejected: [aws({ step: 'create_token', name: 'InvalidGrantException', message: "Invalid 'aud' claim" }), SEARCH, 'Identity Center rejected the assertion (issuer, audience, signature, expiry, replay).'],
+  assertion_rejected: [aws({ step: 'create_token', name: 'InvalidGrantException', message: "Invalid 'aud' claim." }), SEARCH, 'Identity Center rejected the assertion (issuer, audience, signature, expiry, replay).'],
+  identity_context_rejected: [aws({ step: 'assume_role_context', name: 'InvalidParameterValue', message: 'The provided context is invalid.' }), SEARCH, 'STS refused the identity context.'],
+  aws_credentials_invalid: [aws({ step: 'assume_role', name: 'InvalidClientTokenId', message: 'The security token included in the request is invalid.' }), SEARCH, 'AWS rejected the broker\'s base credentials.'],
   tenant_misconfigured: [aws({ step: 'search', name: 'ResourceNotFoundException', message: 'Application not found.' }), SEARCH, 'AWS could not find or accept a tenant resource.'],
   aws_request_failed: [aws({ step: 'search', name: 'ConflictException', message: 'Conflict.' }), SEARCH, 'Another AWS refusal; `awsError` says which.'],
   aws_unavailable: [aws({ step: 'search', name: 'NetworkError', message: 'connect ECONNREFUSED', unavailable: true }), SEARCH, 'AWS is unreachable; retry later.'],

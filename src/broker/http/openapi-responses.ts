@@ -51,6 +51,9 @@ export const responseSchemas: Record<string, unknown> = {
       retryAfter: { type: 'integer', description: 'Seconds to wait before retrying (also the Retry-After header).' },
       missing: { type: 'array', items: str, description: 'The missing tenant details (tenant_not_configured).' },
       requiredScope: { ...str, description: 'The scope the route needs (insufficient_scope).' },
+      claim: { ...str, description: 'The assertion claim Identity Center maps (identity_not_mapped).' },
+      claimValue: { ...str, description: 'The value sent in that claim.' },
+      mappedAttribute: { ...str, description: 'The directory attribute the customer\'s trusted token issuer maps it to.' },
     },
   },
   TenantInput: {

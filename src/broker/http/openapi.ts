@@ -47,9 +47,9 @@ function auditParams(): unknown[] {
 
 const SEARCH_ERRORS: ErrorCode[] = [
   ...BODY_ERRORS, 'invalid_search', 'invalid_token', 'invalid_user_token', 'user_token_expired', 'insufficient_scope', 'service_not_allowed',
-  'tenant_not_active', 'user_not_in_tenant', 'user_disabled', 'backend_access_not_allowed', 'user_not_assigned', 'data_accessor_denied',
-  'tenant_not_found', 'tenant_not_configured', 'endpoint_not_allowed', 'throttled', 'assertion_rejected', 'tenant_misconfigured',
-  'aws_request_failed', 'aws_unavailable', 'service_unavailable',
+  'tenant_not_active', 'user_not_in_tenant', 'user_disabled', 'backend_access_not_allowed', 'identity_not_mapped', 'user_not_assigned', 'user_not_licensed',
+  'data_accessor_denied', 'tenant_not_found', 'tenant_not_configured', 'endpoint_not_allowed', 'throttled', 'assertion_rejected',
+  'identity_context_rejected', 'tenant_misconfigured', 'aws_credentials_invalid', 'aws_request_failed', 'aws_unavailable', 'service_unavailable',
 ];
 const ADMIN_ERRORS: ErrorCode[] = [...AUTH_ERRORS, 'tenant_not_allowed'];
 const NAMED_TENANT: ErrorCode[] = [...ADMIN_ERRORS, 'tenant_not_found_admin'];
