@@ -30,6 +30,8 @@ import { createMetrics } from './http/metrics.js';
 import { createMetricsApp, createOpsRouter } from './http/ops.js';
 import { createBroker } from './broker/index.js';
 import { createBrokerRouter } from './broker/http/router.js';
+import { createOnboardingLinks } from './tenants/onboarding-link.js';
+import { createSelfServiceRouter } from './tenants/self-service.js';
 import type { AwsGatewayOptions } from './broker/aws/gateway.js';
 import type { AssertionMinter, AwsGateway } from './broker/ports.js';
 
@@ -138,7 +140,8 @@ export async function createApp(deps: AppDeps) {
 
   // The broker API first: it is the latency-sensitive path, and its prefix never overlaps
   // the routes below, so its requests skip their matching.
-  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER, views });
+  const onboardingLinks = createOnboardingLinks({ secretKey: config.SECRET_KEY, issuer: config.ISSUER, now });
+  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER, views, onboardingLinks });
   app.use(api.routes());
   app.use(api.allowedMethods());
 
@@ -155,9 +158,18 @@ export async function createApp(deps: AppDeps) {
     },
   });
   const interactionErrors = pageErrors(views, logger);
-  app.use((ctx, next) => (ctx.path.startsWith('/interaction/') ? interactionErrors(ctx, next) : next()));
+  app.use((ctx, next) => (ctx.path.startsWith('/interaction/') || ctx.path === '/onboard' ? interactionErrors(ctx, next) : next()));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+
+  const selfService = createSelfServiceRouter({
+    links: onboardingLinks, tenants, views, issuer: config.ISSUER,
+    dataAccessorClientId: () => clients.dataAccessorClientId(),
+    // Audited like an admin's setup check, with the link as the caller.
+    check: (tenantId, who) => broker.check('onboarding-link', tenantId, who, { allowPending: true }),
+  });
+  app.use(selfService.routes());
+  app.use(selfService.allowedMethods());
 
   // Routes added after start (the demo app once the sandbox is up) go before the provider.
   const late: Middleware[] = [];
@@ -170,7 +182,7 @@ export async function createApp(deps: AppDeps) {
   });
 
   return {
-    app, holder, keyService, clients, accounts, tenants, endpoints, minter, verifier, broker,
+    app, holder, keyService, clients, accounts, tenants, endpoints, minter, verifier, broker, onboardingLinks,
     mount: (mw: Middleware) => {
       late.push(mw);
       lateChain = compose(late);

@@ -38,6 +38,7 @@ const ERRORS: Record<string, [AppError, string, string]> = {
   tenant_not_found_admin: [notFound('tenant', T), `/api/v1/admin/tenants/${T}`, 'No such tenant.'],
   tenant_not_configured: [brokerErrors.tenantNotConfigured(T, ['roleArn', 'retrieverId']), SEARCH, 'Data-accessor details are missing (listed in `missing`).'],
   endpoint_not_allowed: [new AppError('endpoint_not_allowed', 409, `Tenant '${T}' has endpoint overrides that are not allowed: stsEndpoint. Nothing was sent there. Set them to AWS endpoints, clear them, or list the origin in ENDPOINT_ALLOWLIST.`), SEARCH, 'A stored endpoint override is not allowed; nothing was sent.'],
+  tenant_not_pending: [new AppError('tenant_not_pending', 409, `Tenant '${T}' is active; onboarding links are for pending tenants (a link never changes a connected or disabled tenant).`), `/api/v1/admin/tenants/${T}/onboarding-link`, 'The tenant is not pending: links are only for tenants being set up.'],
   tenant_exists: [new AppError('tenant_exists', 409, `a tenant with id '${T}' already exists`), '/api/v1/admin/tenants', 'A tenant with this id exists.'],
   payload_too_large: [new AppError('payload_too_large', 413, `Request body is larger than ${MAX_BODY_BYTES} bytes`), SEARCH, 'The body is larger than 64 KiB.'],
   unsupported_media_type: [new AppError('unsupported_media_type', 415, 'Send the request body as application/json.'), SEARCH, 'The body is not sent as application/json.'],

@@ -70,6 +70,16 @@ export const examples = {
     pending: { summary: 'A new tenant, details missing', value: pendingTenant },
   } satisfies Examples,
   disabledTenant: { disabled: { summary: 'Disabled', value: { ...tenant, status: 'disabled' } } } satisfies Examples,
+  onboardingLinkRequest: {
+    default: { summary: 'The default lifetime (7 days)', value: {} },
+    day: { summary: 'A link for one day', value: { expiresInSeconds: 86400 } },
+  } satisfies Examples,
+  onboardingLink: {
+    link: {
+      summary: 'The link to send to the customer\'s administrator',
+      value: { tenantId: 'acme', url: 'https://idp.acme.example/onboard?link=v1.eyJ0IjoiYWNtZSIsImV4cCI6MTc2ODIwNjQwMH0.c2lnbmF0dXJl', expiresAt: '2026-01-12T09:30:00.000Z' },
+    },
+  } satisfies Examples,
   checkRequest: {
     email: { summary: 'By email', value: { email: 'alice@acme.example' } },
     userId: { summary: 'By user id', value: { userId: '3f0c9d7e-2b1a-4c5d-8e9f-0a1b2c3d4e5f' } },

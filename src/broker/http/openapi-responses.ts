@@ -80,6 +80,11 @@ export const responseSchemas: Record<string, unknown> = {
     type: 'object', description: 'The tenants the client may administer.', required: ['tenants'],
     properties: { tenants: { type: 'array', items: { $ref: '#/components/schemas/Tenant' } } },
   },
+  OnboardingLink: {
+    type: 'object', description: 'A signed self-service link; anyone holding it can set the tenant\'s details until it expires, so send it to the customer\'s administrator only.',
+    required: ['tenantId', 'url', 'expiresAt'],
+    properties: { tenantId: str, url: { ...str, format: 'uri' }, expiresAt: { ...str, format: 'date-time' } },
+  },
   CheckReport: {
     type: 'object', description: 'The setup check\'s report; `failedStep` names the first failing step.',
     properties: {

@@ -4,7 +4,7 @@
 // `npm run lint:openapi` holds it to Redocly's recommended-strict ruleset.
 import { z } from 'zod';
 import { TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
-import { attributeFilterSchema, auditQuerySchema, checkBodySchema, searchBodySchema } from './schemas.js';
+import { attributeFilterSchema, auditQuerySchema, checkBodySchema, onboardingLinkBodySchema, searchBodySchema } from './schemas.js';
 import { responseSchemas } from './openapi-responses.js';
 import { examples } from './openapi-examples.js';
 import { AUTH_ERRORS, BODY_ERRORS, problemResponses, type ErrorCode } from './openapi-errors.js';
@@ -14,6 +14,7 @@ function requestSchemas(): Record<string, unknown> {
   reg.add(searchBodySchema, { id: 'SearchRequest' });
   reg.add(attributeFilterSchema, { id: 'AttributeFilter' });
   reg.add(checkBodySchema, { id: 'CheckRequest' });
+  reg.add(onboardingLinkBodySchema, { id: 'OnboardingLinkRequest' });
   const { schemas } = z.toJSONSchema(reg, { io: 'input', uri: (id) => `#/components/schemas/${id}` });
   return Object.fromEntries(Object.entries(schemas).map(([id, s]) => {
     const { $schema: _s, $id: _i, ...rest } = s as Record<string, unknown>;
@@ -62,7 +63,7 @@ interface Op {
   admin?: boolean;
   tenant?: boolean;
   params?: unknown[];
-  body?: [schema: string, examples: Examples, description: string];
+  body?: [schema: string, examples: Examples, description: string, required?: boolean];
   ok: [status: number, description: string, schema: string, examples: Examples, headers?: Record<string, unknown>];
   errors: ErrorCode[];
 }
@@ -74,7 +75,7 @@ function operation(o: Op): Record<string, unknown> {
     operationId: o.id, tags: [o.tag], summary: o.summary, description: o.description,
     security: [{ serviceToken: [o.admin ? 'admin' : 'search'] }],
     ...(params.length ? { parameters: params } : {}),
-    ...(o.body ? { requestBody: { required: true, description: o.body[2], ...json(o.body[0], o.body[1]) } } : {}),
+    ...(o.body ? { requestBody: { required: o.body[3] ?? true, description: o.body[2], ...json(o.body[0], o.body[1]) } } : {}),
     responses: { [status]: { description, ...(headers ? { headers } : {}), ...json(schema, ex) }, ...problemResponses(o.errors) },
   };
 }
@@ -133,6 +134,12 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
       body: ['CheckRequest', examples.checkRequest, 'The user to check, by email or by id.'],
       ok: [200, 'Step-by-step report', 'CheckReport', examples.checkReport], errors: [...NAMED_TENANT, ...BODY_ERRORS],
     }),
+    createOnboardingLink: operation({
+      id: 'createOnboardingLink', tag: 'Tenants', admin: true, tenant: true, summary: 'Create a self-service onboarding link',
+      description: 'A signed, expiring link for the customer\'s administrator. It opens a page where they enter the five details from the data accessor\'s "Information for data accessor" tab and run the live check; the tenant turns active when it passes. Links work only while the tenant is `pending` (409 `tenant_not_pending` otherwise). The body is optional.',
+      body: ['OnboardingLinkRequest', examples.onboardingLinkRequest, 'How long the link works (optional).', false],
+      ok: [201, 'The link', 'OnboardingLink', examples.onboardingLink], errors: [...NAMED_TENANT, ...BODY_ERRORS, 'tenant_not_pending'],
+    }),
     listAudit: operation({
       id: 'listAudit', tag: 'Support', admin: true, summary: 'List audit events',
       description: 'Exchanges, searches and setup checks, newest first, for the caller\'s tenants only (events with no tenant only for global admins). Pass `nextCursor` as `before` for older events.',
@@ -157,6 +164,7 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
       '/api/v1/admin/tenants/{tenantId}/disable': { post: ops.disableTenant },
       '/api/v1/admin/tenants/{tenantId}/enable': { post: ops.enableTenant },
       '/api/v1/admin/tenants/{tenantId}/check': { post: ops.checkTenant },
+      '/api/v1/admin/tenants/{tenantId}/onboarding-link': { post: ops.createOnboardingLink },
       '/api/v1/admin/audit': { get: ops.listAudit },
     },
     components: {

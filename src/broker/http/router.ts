@@ -10,6 +10,7 @@ import { mountDocs } from './docs-page.js';
 import { buildOpenApi } from './openapi.js';
 import { problemMiddleware } from './problem.js';
 import { mountSearch } from './search-routes.js';
+import type { OnboardingLinks } from '../../tenants/onboarding-link.js';
 
 export interface BrokerRouterDeps {
   broker: Broker;
@@ -17,6 +18,8 @@ export interface BrokerRouterDeps {
   publicUrl?: string;
   /** Renders the API reference page at /api/v1/docs. */
   views: Views;
+  /** Signs tenant self-service links (POST /admin/tenants/{id}/onboarding-link). */
+  onboardingLinks?: OnboardingLinks;
 }
 
 export function createBrokerRouter(deps: BrokerRouterDeps): Router {
@@ -36,7 +39,7 @@ export function createBrokerRouter(deps: BrokerRouterDeps): Router {
   });
   mountDocs(router, deps.views, doc);
   mountSearch(router, deps.broker);
-  mountAdmin(router, deps.broker);
+  mountAdmin(router, deps.broker, deps.onboardingLinks);
   // Last: anything else under /api/v1 is answered here as a problem (404, or 405 naming the
   // allowed methods), instead of falling through to the provider's text/plain 404.
   router.all('{/*rest}', (ctx) => {
