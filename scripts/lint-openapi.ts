@@ -21,7 +21,12 @@ const run = spawnSync(process.execPath, args, { env, encoding: 'utf8', timeout: 
 rmSync(dir, { recursive: true, force: true });
 if (run.error) throw run.error;
 
-interface Problem { ruleId: string; severity: string; message: string; location: { pointer?: string }[] }
+interface Problem {
+  ruleId: string;
+  severity: string;
+  message: string;
+  location: { pointer?: string }[];
+}
 let problems: Problem[];
 try {
   problems = (JSON.parse(run.stdout) as { problems: Problem[] }).problems;

@@ -15,7 +15,8 @@ type Doc = Record<string, any>;
 const doc = buildOpenApi('https://idp.acme.example') as Doc;
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'];
 const operations = Object.entries(doc.paths as Doc).flatMap(([path, item]) =>
-  METHODS.filter((m) => item[m]).map((method) => ({ path, method, op: item[method] as Doc })));
+  METHODS.filter((m) => item[m]).map((method) => ({ path, method, op: item[method] as Doc })),
+);
 
 // JSON Schema → zod (z.fromJSONSchema), with the document's component references as $defs.
 const toDefs = (v: unknown) => JSON.parse(JSON.stringify(v).replaceAll('#/components/schemas/', '#/$defs/'));
@@ -39,7 +40,8 @@ function allExamples(): [string, unknown, unknown][] {
     media(`${at} request`, op.requestBody?.content);
     for (const [status, r] of Object.entries(op.responses as Doc)) {
       media(`${at} ${status}`, r.content);
-      for (const [name, h] of Object.entries((r.headers ?? {}) as Doc)) if (h.example !== undefined) out.push([`${at} ${status} header ${name}`, h.schema, h.example]);
+      for (const [name, h] of Object.entries((r.headers ?? {}) as Doc))
+        if (h.example !== undefined) out.push([`${at} ${status} header ${name}`, h.schema, h.example]);
     }
   }
   return out;
@@ -58,8 +60,14 @@ test('every operation has an operationId, summary, description, a described tag,
     assert.equal(op.tags?.length, 1, `${at} tags`);
     assert.ok(tags.get(op.tags[0]), `${at}: tag ${op.tags[0]} is declared with a description`);
     const statuses = Object.keys(op.responses);
-    assert.ok(statuses.some((s) => s.startsWith('2')), `${at} 2xx`);
-    assert.ok(statuses.some((s) => /^[45]/.test(s)), `${at} error response`);
+    assert.ok(
+      statuses.some((s) => s.startsWith('2')),
+      `${at} 2xx`,
+    );
+    assert.ok(
+      statuses.some((s) => /^[45]/.test(s)),
+      `${at} error response`,
+    );
     for (const p of op.parameters ?? []) assert.ok(p.description && p.schema, `${at} parameter ${p.name} is described`);
     assert.equal(op.security.length, 1, `${at} security`);
     for (const s of ['401', '403', '503']) assert.ok(op.responses[s], `${at} answers ${s}`);
@@ -99,11 +107,12 @@ test('problem responses: the Problem schema, one example per code with the statu
   assert.equal(search['503'].content['application/problem+json'].examples.service_unavailable.value.retryAfter, 5);
 });
 
-test('every example validates against its schema; request examples pass the routes\' own validation', () => {
+test("every example validates against its schema; request examples pass the routes' own validation", () => {
   const examples = allExamples();
   assert.ok(examples.length > 60, `${examples.length} examples`);
   for (const [where, schema, value] of examples) assert.equal(validate(schema, value), undefined, where);
-  const bodies = (path: string, method: string) => Object.values(doc.paths[path][method].requestBody.content['application/json'].examples as Doc).map((e) => e.value);
+  const bodies = (path: string, method: string) =>
+    Object.values(doc.paths[path][method].requestBody.content['application/json'].examples as Doc).map((e) => e.value);
   for (const body of bodies('/api/v1/tenants/{tenantId}/search', 'post')) assert.ok(searchBodySchema.safeParse(body).success, JSON.stringify(body));
   for (const body of bodies('/api/v1/admin/tenants/{tenantId}/check', 'post')) assert.ok(checkBodySchema.safeParse(body).success, JSON.stringify(body));
 });
@@ -119,9 +128,11 @@ test('the validator catches a wrong example (the check above can fail)', () => {
 
 test('the document lists exactly the routes the API router serves', () => {
   const router = createBrokerRouter({ broker: {} as never, views: createViews(), onboardingLinks: {} as never });
-  const served = new Set(router.stack
-    .filter((l) => l.methods.length && !String(l.path).endsWith('{/*rest}'))
-    .flatMap((l) => l.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${String(l.path).replace(/:(\w+)/g, '{$1}')}`)));
+  const served = new Set(
+    router.stack
+      .filter((l) => l.methods.length && !String(l.path).endsWith('{/*rest}'))
+      .flatMap((l) => l.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${String(l.path).replace(/:(\w+)/g, '{$1}')}`)),
+  );
   // The reference itself (described in info.description): the document, its page and the page's stylesheet.
   for (const self of ['/openapi.json', '/docs', '/docs/docs.css']) served.delete(`GET /api/v1${self}`);
   const documented = new Set(operations.map((o) => `${o.method.toUpperCase()} ${o.path}`));

@@ -37,7 +37,11 @@ before(async () => {
   const { clientId, clientSecret } = svc.demo.clients.service;
   env = { ...process.env, TTI_URL: svc.issuer, CLIENT_ID: clientId, CLIENT_SECRET: clientSecret, TENANT: 'demo', USER_ID: alice!.id };
   dir = mkdtempSync(join(tmpdir(), 'ttib-docs-'));
-  for (const [lang, name] of [['sh', 'search.sh'], ['python', 'search.py'], ['ts', 'search.mts']] as const) {
+  for (const [lang, name] of [
+    ['sh', 'search.sh'],
+    ['python', 'search.py'],
+    ['ts', 'search.mts'],
+  ] as const) {
     const code = blocks(lang);
     assert.equal(code.length, 1, `one ${lang} example in docs/broker.md`);
     files[lang] = join(dir, name);
@@ -56,7 +60,8 @@ const commands: Record<string, () => [string, string[]]> = {
   python: () => ['python3', [files.python!]],
   ts: () => [TSX, [files.ts!]],
 };
-const skipOf = (lang: string) => (lang === 'python' && !hasPython ? 'python3 is not installed' : lang === 'sh' && !hasJq ? 'jq is not installed (.ci/run installs it)' : false);
+const skipOf = (lang: string) =>
+  lang === 'python' && !hasPython ? 'python3 is not installed' : lang === 'sh' && !hasJq ? 'jq is not installed (.ci/run installs it)' : false;
 
 async function run(lang: string, extraEnv: Record<string, string> = {}) {
   const [cmd, args] = commands[lang]!();

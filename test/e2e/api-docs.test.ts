@@ -23,8 +23,10 @@ after(async () => {
 });
 
 type Doc = Record<string, any>;
-const operationsOf = (doc: Doc) => Object.entries(doc.paths as Doc).flatMap(([path, item]) =>
-  Object.entries(item as Doc).map(([method, op]) => ({ path, method: method.toUpperCase(), id: op.operationId as string, summary: op.summary as string })));
+const operationsOf = (doc: Doc) =>
+  Object.entries(doc.paths as Doc).flatMap(([path, item]) =>
+    Object.entries(item as Doc).map(([method, op]) => ({ path, method: method.toUpperCase(), id: op.operationId as string, summary: op.summary as string })),
+  );
 
 test('the page and its stylesheet: strict CSP, no script, nothing external; the raw document stays', async () => {
   const page = await fetch(`${idp.issuer}/api/v1/docs`);
@@ -51,11 +53,17 @@ test('in Chromium: every operation with its anchor, styled, no console errors, r
   assert.ok(ops.length >= 9);
   const problems: string[] = [];
   const watch = (page: Page) => {
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+    });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-    page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-    page.on('request', (r) => { if (!r.url().startsWith(idp.issuer)) problems.push(`external request: ${r.url()}`); });
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+    });
+    page.on('request', (r) => {
+      if (!r.url().startsWith(idp.issuer)) problems.push(`external request: ${r.url()}`);
+    });
   };
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -81,12 +89,12 @@ test('in Chromium: every operation with its anchor, styled, no console errors, r
   assert.equal(await page.locator('article#search .method').evaluate((el) => (globalThis as any).getComputedStyle(el).backgroundColor), 'rgb(36, 87, 197)');
   // Request and response examples are there and open.
   const search = page.locator('article#search');
-  assert.match(await search.locator('details[open] pre').first().textContent() ?? '', /"queryText"/);
+  assert.match((await search.locator('details[open] pre').first().textContent()) ?? '', /"queryText"/);
   const example = search.locator('details', { has: page.getByText('Example: One page of results, more to follow') });
   assert.equal(await example.locator('pre').isVisible(), false);
   await example.locator('summary').click();
   assert.ok(await example.locator('pre').isVisible());
-  assert.match(await example.locator('pre').textContent() ?? '', /"documentId": "eng-kestrel-tvac"/);
+  assert.match((await example.locator('pre').textContent()) ?? '', /"documentId": "eng-kestrel-tvac"/);
   await page.screenshot({ path: `${ARTIFACTS}/api-docs.png`, fullPage: false });
 
   // Anchors: a contents link moves to the operation.
@@ -100,7 +108,10 @@ test('in Chromium: every operation with its anchor, styled, no console errors, r
   const small = await phone.newPage();
   watch(small);
   await small.goto(`${idp.issuer}/api/v1/docs#search`);
-  const widths = await small.evaluate(() => ({ doc: (globalThis as any).document.documentElement.scrollWidth as number, view: (globalThis as any).innerWidth as number }));
+  const widths = await small.evaluate(() => ({
+    doc: (globalThis as any).document.documentElement.scrollWidth as number,
+    view: (globalThis as any).innerWidth as number,
+  }));
   assert.ok(widths.doc <= widths.view, `no horizontal scrolling at 390 px (${widths.doc} > ${widths.view})`);
   await small.screenshot({ path: `${ARTIFACTS}/api-docs-390.png`, fullPage: false });
   await phone.close();

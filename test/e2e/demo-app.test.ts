@@ -4,7 +4,7 @@
 // what each may see comes from the fixture's document ACLs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loadFixture, DEMO_FIXTURE_PATH } from '../../src/sandbox/index.js';
 import { DEMO_PASSWORD } from '../../src/demo/seed.js';
 import { startDemoService, type DemoService } from '../helpers/demo.js';

@@ -12,8 +12,13 @@ function chromiumMissing(): string | undefined {
   if (existsSync(CHROMIUM)) return undefined;
   if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
     try {
-      execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium', { stdio: 'ignore', timeout: 600_000 });
-    } catch { /* reported below */ }
+      execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium', {
+        stdio: 'ignore',
+        timeout: 600_000,
+      });
+    } catch {
+      /* reported below */
+    }
   }
   return existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is absent and could not be installed (apt-get install chromium); the browser test needs it`;
 }
@@ -26,6 +31,15 @@ export async function launchChromium(): Promise<Browser> {
   mkdirSync(ARTIFACTS, { recursive: true });
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }

@@ -6,7 +6,7 @@ import { mountAdmin } from './admin-routes.js';
 import { AppError, notFound } from '../../shared/errors.js';
 import { TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
 import type { Views } from '../../http/views.js';
-import { mountDocs } from './docs-page.js';
+import { mountDocs, type OpenApiDoc } from './docs-page.js';
 import { buildOpenApi } from './openapi.js';
 import { problemMiddleware } from './problem.js';
 import { mountSearch } from './search-routes.js';
@@ -37,7 +37,7 @@ export function createBrokerRouter(deps: BrokerRouterDeps): Router {
     ctx.type = 'application/json';
     ctx.body = openapi;
   });
-  mountDocs(router, deps.views, doc);
+  mountDocs(router, deps.views, doc as unknown as OpenApiDoc);
   mountSearch(router, deps.broker);
   mountAdmin(router, deps.broker, deps.onboardingLinks);
   // Last: anything else under /api/v1 is answered here as a problem (404, or 405 naming the
