@@ -41,4 +41,13 @@ export const CLI_CODES = [
 ] as const;
 export type CliCode = (typeof CLI_CODES)[number];
 
-export type ErrorCode = BrokerApiCode | SetupCheckCode | IdpPageCode | CliCode;
+/** Codes on the admin console's error pages (/admin, docs/console.md#errors). */
+export const CONSOLE_PAGE_CODES = [
+  'signin_expired', 'signin_failed', 'signin_unavailable', 'not_an_admin', 'not_signed_in', 'csrf_failed',
+  'tenant_not_allowed', 'admin_not_global', 'tenant_not_found', 'tenant_exists', 'tenant_not_pending', 'user_not_found',
+  'client_not_found', 'client_has_no_secret', 'conflict', 'file_not_found', 'check_in_progress', 'validation_failed',
+  'unsupported_media_type', 'payload_too_large', 'not_found', 'service_unavailable', 'internal_error',
+] as const;
+export type ConsolePageCode = (typeof CONSOLE_PAGE_CODES)[number];
+
+export type ErrorCode = BrokerApiCode | SetupCheckCode | IdpPageCode | CliCode | ConsolePageCode;

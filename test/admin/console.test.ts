@@ -7,7 +7,6 @@
 // administrator on another tenant's pages and actions, a POST without the CSRF token.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createServer } from 'node:http';
@@ -16,25 +15,16 @@ import { startBrokerHarness, type Harness } from '../helpers/broker-harness.js';
 import { startTestIdp } from '../helpers/idp.js';
 import { e2eFixture, IDS, tenantDetails } from '../broker/e2e-fixture.js';
 import { accountKey } from '../../src/accounts/throttle.js';
+import { ARTIFACTS, CHROMIUM, launchChromium, skip } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = 'test-artifacts';
 const PASSWORD = 'operator-password-1';
-const AXE = (() => {
-  try {
-    return process.env.AXE_CORE_PATH ?? createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-  } catch {
-    return undefined;
-  }
-})();
-const skip = !existsSync(CHROMIUM) ? `${CHROMIUM} absent` : !AXE ? 'axe-core is not installed (npm install -D axe-core)' : false;
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let h: Harness;
 let browser: Browser;
 
 before(async () => {
   if (skip) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
   h = await startBrokerHarness({ sandboxFixture: e2eFixture() });
   const { accounts, tenants } = h.app;
   await tenants.add({ id: 'operators', name: 'Operators' });
@@ -49,19 +39,7 @@ before(async () => {
   await h.addUser('e2e-a', 'alice@corp.example', { groups: ['eng'] });
   await h.addUser('e2e-a', 'carol@corp.example');
   await h.addService(['e2e-a'], ['search']);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -89,7 +67,7 @@ async function signIn(context: BrowserContext, tenant: string, email: string): P
 }
 
 async function axe(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE! });
+  await page.addScriptTag({ path: AXE });
   const result = await page.evaluate<{ violations: { id: string; nodes: { target: unknown }[] }[] }>('axe.run()');
   return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
 }
