@@ -160,6 +160,11 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
     assert.equal(await page.locator('table tbody tr').count(), 1);
     const bad = await page.goto(`${h.url}/admin/audit?since=yesterday`);
     assert.equal(bad!.status(), 400);
+    // The trail with events, at both widths.
+    await visit(page, '/admin/audit?tenant=e2e-a', 'audit-events');
+    await page.setViewportSize({ width: 390, height: 900 });
+    await visit(page, '/admin/audit?tenant=e2e-a', 'audit-events');
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   await t.test('self-service link for a pending tenant, shown once', async () => {
