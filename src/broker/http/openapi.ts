@@ -4,12 +4,14 @@ import { z } from 'zod';
 import { TENANT_ID } from '../../tenants/validate.js';
 import { attributeFilterSchema, auditQuerySchema, checkBodySchema, searchBodySchema } from './schemas.js';
 import { responseSchemas } from './openapi-responses.js';
+import { UPSTREAM_ID, upstreamInputSchema } from '../../federation/upstreams.js';
 
 function requestSchemas(): Record<string, unknown> {
   const reg = z.registry<{ id: string }>();
   reg.add(searchBodySchema, { id: 'SearchRequest' });
   reg.add(attributeFilterSchema, { id: 'AttributeFilter' });
   reg.add(checkBodySchema, { id: 'CheckRequest' });
+  reg.add(upstreamInputSchema, { id: 'UpstreamInput' });
   const { schemas } = z.toJSONSchema(reg, { io: 'input', uri: (id) => `#/components/schemas/${id}` });
   return Object.fromEntries(Object.entries(schemas).map(([id, s]) => {
     const { $schema: _s, $id: _i, ...rest } = s as Record<string, unknown>;
@@ -25,6 +27,7 @@ const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [Stri
 const tenantParam = { name: 'tenantId', in: 'path', required: true, schema: { type: 'string', pattern: TENANT_ID.source } };
 const auditParams = Object.keys(auditQuerySchema.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } }));
 const admin = [{ serviceToken: ['admin'] }];
+const upstreamParam = { name: 'upstreamId', in: 'path', required: true, schema: { type: 'string', pattern: UPSTREAM_ID.source } };
 
 export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
   return {
@@ -61,6 +64,15 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
         },
       },
       '/api/v1/admin/audit': { get: { operationId: 'listAudit', security: admin, parameters: auditParams, responses: { 200: { description: 'Events, newest first', ...json('AuditPage') }, ...errors(400, 401, 403) } } },
+      '/api/v1/admin/upstreams': {
+        get: { operationId: 'listUpstreams', summary: 'Upstream identity providers whose tenants are all within the client\'s allowed tenants', security: admin, responses: { 200: { description: 'The upstreams (never their client secrets)', content: { 'application/json': { schema: { type: 'object', properties: { upstreams: { type: 'array', items: { $ref: '#/components/schemas/Upstream' } } } } } } }, ...errors(401, 403) } },
+        post: { operationId: 'createUpstream', summary: 'Add an upstream: federated login (clientId) and/or trusted external issuer (tokenAudience)', security: admin, requestBody: { required: true, ...json('UpstreamInput') }, responses: { 201: { description: 'Created', ...json('Upstream') }, ...errors(400, 401, 403, 409) } },
+      },
+      '/api/v1/admin/upstreams/{upstreamId}': {
+        get: { operationId: 'getUpstream', security: admin, parameters: [upstreamParam], responses: { 200: { description: 'The upstream', ...json('Upstream') }, ...errors(401, 403, 404) } },
+        patch: { operationId: 'updateUpstream', security: admin, parameters: [upstreamParam], requestBody: { required: true, ...json('UpstreamInput') }, responses: { 200: { description: 'Updated', ...json('Upstream') }, ...errors(400, 401, 403, 404) } },
+        delete: { operationId: 'deleteUpstream', summary: 'Remove the upstream and its identity links (the users stay)', security: admin, parameters: [upstreamParam], responses: { 204: { description: 'Removed' }, ...errors(401, 403, 404) } },
+      },
       '/api/v1/openapi.json': { get: { operationId: 'openapi', security: [], responses: { 200: { description: 'This document' } } } },
     },
     components: {

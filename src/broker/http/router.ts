@@ -8,11 +8,15 @@ import { TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
 import { buildOpenApi } from './openapi.js';
 import { problemMiddleware } from './problem.js';
 import { mountSearch } from './search-routes.js';
+import { mountUpstreamAdmin } from './upstream-routes.js';
+import type { UpstreamService } from '../../federation/upstreams.js';
 
 export interface BrokerRouterDeps {
   broker: Broker;
   /** Public base URL for the OpenAPI `servers` entry. */
   publicUrl?: string;
+  /** Upstream identity providers (admin routes under /admin/upstreams); absent = no such routes. */
+  upstreams?: UpstreamService;
 }
 
 export function createBrokerRouter(deps: BrokerRouterDeps): Router {
@@ -31,6 +35,7 @@ export function createBrokerRouter(deps: BrokerRouterDeps): Router {
   });
   mountSearch(router, deps.broker);
   mountAdmin(router, deps.broker);
+  if (deps.upstreams) mountUpstreamAdmin(router, deps.broker, deps.upstreams);
   // Last: anything else under /api/v1 is answered here as a problem (404, or 405 naming the
   // allowed methods), instead of falling through to the provider's text/plain 404.
   router.all('{/*rest}', (ctx) => {
