@@ -92,7 +92,7 @@ export function createFederatedLogin(deps: FederatedLoginDeps) {
       const byDomain = domain ? rows.filter((u) => u.emailDomains.includes(domain)) : [];
       if (byDomain.length === 1) return byDomain[0]!.id;
       if (!byDomain.length && input.tenant && rows.length === 1) return rows[0]!.id;
-      throw fail('upstream_not_found', 400, byDomain.length > 1 || rows.length > 1
+      throw fail('upstream_not_found', 400, byDomain.length > 1 || (input.tenant && rows.length > 1)
         ? 'Several single sign-on options match; enter your workspace and work email, or use the sign-in button of your provider.'
         : 'No single sign-on is set up for this workspace or email domain. Enter your workspace and work email, or sign in with your password.');
     },
@@ -135,6 +135,11 @@ export function createFederatedLogin(deps: FederatedLoginDeps) {
           pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce, idTokenExpected: true,
         });
         claims = { ...tokens.claims() };
+        // Providers that keep ID tokens thin (node-oidc-provider, Okta, Entra ID by default)
+        // give the profile at userinfo; openid-client checks that its sub is the ID token's.
+        if ((claims[u.claim_email] === undefined || claims[u.claim_email_verified] === undefined) && config.serverMetadata().userinfo_endpoint) {
+          claims = { ...(await oidc.fetchUserInfo(config, tokens.access_token, String(claims.sub))), ...claims };
+        }
       } catch (err) {
         setCookie(ctx, null);
         throw explain(u, err);
