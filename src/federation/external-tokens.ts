@@ -73,7 +73,7 @@ export function createExternalTokens(deps: {
 function explain(u: UpstreamRow, err: unknown): AppError {
   if (err instanceof AppError) return err;
   const who = `${u.display_name} (${u.id})`;
-  if (err instanceof joseErrors.JWKSTimeout || err instanceof TypeError || (err instanceof joseErrors.JOSEError && /Expected 200 OK/.test(err.message))) {
+  if (err instanceof joseErrors.JWKSTimeout || (err instanceof TypeError && err.message === 'fetch failed') || (err instanceof joseErrors.JOSEError && /Expected 200 OK/.test(err.message))) {
     return upstreamUnavailable(u, 'its key set could not be fetched');
   }
   if (err instanceof joseErrors.JWTExpired) return new AppError('user_token_expired', 401, `The user token from ${who} has expired; get a new one.`);

@@ -38,7 +38,8 @@ export interface LoginOption {
   displayName: string;
 }
 
-const fail = (code: string, status: number, message: string) => new AppError(code, status, message);
+// Every failure here is the upstream's or the user's, explained on the page (5xx included).
+const fail = (code: string, status: number, message: string) => new AppError(code, status, message, { expose: true });
 
 export function createFederatedLogin(deps: FederatedLoginDeps) {
   const now = deps.now ?? Date.now;

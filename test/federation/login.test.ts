@@ -17,6 +17,7 @@ let rp: oidc.Configuration;
 before(async () => {
   idp = await startTestIdp();
   up = await startUpstreamIdp({
+    thinIdTokens: true, // the bridge then reads the profile at userinfo
     clients: [{ client_id: 'bridge', client_secret: 'bridge-secret', redirect_uris: [`${idp.issuer}/interaction/upstream/callback`] }],
     accounts: {
       'u-alice': { email: 'Alice@Acme.example', email_verified: true, name: 'Alice A', groups: ['eng'] },

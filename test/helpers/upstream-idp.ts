@@ -39,7 +39,12 @@ export interface UpstreamIdp {
   stop(): Promise<void>;
 }
 
-export async function startUpstreamIdp(opts: { clients: UpstreamClientDef[]; accounts: Record<string, UpstreamAccount> }): Promise<UpstreamIdp> {
+export async function startUpstreamIdp(opts: {
+  clients: UpstreamClientDef[];
+  accounts: Record<string, UpstreamAccount>;
+  /** Profile claims at userinfo only, not in the ID token (as Okta and Entra ID do by default). */
+  thinIdTokens?: boolean;
+}): Promise<UpstreamIdp> {
   const server: Server = createServer();
   // Another host name than the bridge's 127.0.0.1, so browsers keep the two sites' cookies apart.
   await new Promise<void>((ok) => server.listen(0, ok));
@@ -57,6 +62,7 @@ export async function startUpstreamIdp(opts: { clients: UpstreamClientDef[]; acc
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'], org: ['org_id'] },
     scopes: ['openid', 'email', 'profile', 'groups', 'org'],
     features: { devInteractions: { enabled: true } },
+    conformIdTokenClaims: opts.thinIdTokens ?? false,
     pkce: { required: () => true },
     cookies: { keys: ['upstream-test-cookie-key'] },
     // Pre-approved: the "existing IdP" asks no consent of its own users.
