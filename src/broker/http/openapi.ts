@@ -69,8 +69,8 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
         post: { operationId: 'createUpstream', summary: 'Add an upstream: federated login (clientId) and/or trusted external issuer (tokenAudience)', security: admin, requestBody: { required: true, ...json('UpstreamInput') }, responses: { 201: { description: 'Created', ...json('Upstream') }, ...errors(400, 401, 403, 409) } },
       },
       '/api/v1/admin/upstreams/{upstreamId}': {
-        get: { operationId: 'getUpstream', security: admin, parameters: [upstreamParam], responses: { 200: { description: 'The upstream', ...json('Upstream') }, ...errors(401, 403, 404) } },
-        patch: { operationId: 'updateUpstream', security: admin, parameters: [upstreamParam], requestBody: { required: true, ...json('UpstreamInput') }, responses: { 200: { description: 'Updated', ...json('Upstream') }, ...errors(400, 401, 403, 404) } },
+        get: { operationId: 'getUpstream', summary: 'Show an upstream (never its client secret)', security: admin, parameters: [upstreamParam], responses: { 200: { description: 'The upstream', ...json('Upstream') }, ...errors(401, 403, 404) } },
+        patch: { operationId: 'updateUpstream', summary: 'Change an upstream (only the fields given)', security: admin, parameters: [upstreamParam], requestBody: { required: true, ...json('UpstreamInput') }, responses: { 200: { description: 'Updated', ...json('Upstream') }, ...errors(400, 401, 403, 404) } },
         delete: { operationId: 'deleteUpstream', summary: 'Remove the upstream and its identity links (the users stay)', security: admin, parameters: [upstreamParam], responses: { 204: { description: 'Removed' }, ...errors(401, 403, 404) } },
       },
       '/api/v1/openapi.json': { get: { operationId: 'openapi', security: [], responses: { 200: { description: 'This document' } } } },
