@@ -24,6 +24,8 @@ before(async () => {
       'u-unverified': { email: 'mallory@acme.example', email_verified: false },
       'u-bob': { email: 'bob@acme.example', email_verified: true, name: 'Bob' },
       'u-noemail': { email: '', email_verified: true },
+      'u-org2': { email: 'dora@other.example', email_verified: true, org_id: 'org-2' },
+      'u-org9': { email: 'erin@nowhere.example', email_verified: true, org_id: 'org-9' },
     },
   });
   await idp.app.tenants.add({ id: 'acme', name: 'Acme' });
@@ -43,8 +45,8 @@ after(async () => {
 });
 
 /** Our login page for an authorization request naming `tenant`, in a per-host browser. */
-async function loginPage(tenant = 'acme') {
-  const auth = await startAuthorization(rp, 'openid email profile tenant groups', { tenant });
+async function loginPage(tenant: string | null = 'acme') {
+  const auth = await startAuthorization(rp, 'openid email profile tenant groups', tenant ? { tenant } : {});
   const browser = new HostBrowser();
   browser.jars.set('127.0.0.1', auth.browser.jar); // the bridge's cookies from the authorization request
   return { ...auth, browser, html: await auth.page.res!.text() };
@@ -52,14 +54,15 @@ async function loginPage(tenant = 'acme') {
 
 /** Presses "Continue with <upstream>" (or posts the SSO form with `form`); returns the response. */
 async function pressUpstream(p: Awaited<ReturnType<typeof loginPage>>, form: Record<string, string> = {}) {
-  const fields = { ...hiddenFields(p.html, '/upstream'), ...form };
-  const url = new URL(formAction(p.html, '/upstream'), idp.issuer).toString();
+  // The first "Continue with" button's form, or (with `form.upstream`) the same action with that upstream.
+  const fields = { ...hiddenFields(p.html, '/login'), ...(/Continue with (?!single)/.test(p.html) ? hiddenFields(p.html, '/upstream') : {}), ...form };
+  const url = new URL(formAction(p.html, '/login').replace(/\/login$/, '/upstream'), idp.issuer).toString();
   return p.browser.fetch(url, { method: 'POST', body: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
 }
 
 /** Full federated sign-in as upstream account `sub`; returns the last response and, when it reached the app, its tokens. */
-async function federatedSignIn(sub: string, form: Record<string, string> = {}) {
-  const p = await loginPage();
+async function federatedSignIn(sub: string, form: Record<string, string> = {}, tenant: string | null = 'acme') {
+  const p = await loginPage(tenant);
   const toUpstream = await pressUpstream(p, form);
   assert.equal(toUpstream.status, 303, await toUpstream.clone().text());
   const location = toUpstream.headers.get('location')!;
@@ -89,6 +92,24 @@ test('"Continue with Acme IdP" signs in through the upstream: ID token with its 
   const second = await federatedSignIn('u-alice');
   assert.equal(second.claims!.sub, first.claims.sub);
   assert.deepEqual(second.claims!.groups, ['eng', 'leads']);
+});
+
+test('the tenant can come from a claim (an organisation id) through the mapping table', async () => {
+  await idp.app.upstreams.add({
+    id: 'org-idp', displayName: 'Org IdP', issuer: up.issuer, clientId: 'bridge', clientSecret: 'bridge-secret',
+    scopes: ['openid', 'email', 'profile', 'org'], tenants: ['acme', 'other'], tenantClaim: 'org_id', tenantMap: { 'org-2': 'other' },
+  });
+  const ok = await federatedSignIn('u-org2', { upstream: 'org-idp' }, null);
+  assert.equal(ok.claims?.tenant_id, 'other', ok.html);
+  assert.equal(ok.claims?.email, 'dora@other.example');
+  const unmapped = await federatedSignIn('u-org9', { upstream: 'org-idp' }, null);
+  assert.equal(unmapped.end.res?.status, 403);
+  assert.match(unmapped.html!, /No workspace for your organisation/);
+  assert.match(unmapped.html!, /org-9/);
+  // The application asked for acme, the claim says other: refused.
+  const mismatch = await federatedSignIn('u-org2', { upstream: 'org-idp' });
+  assert.equal(mismatch.end.res?.status, 403);
+  assert.match(mismatch.html!, /Wrong workspace/);
 });
 
 test('the login page lists only the upstreams of the workspace the application named', async () => {
