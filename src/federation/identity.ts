@@ -9,7 +9,7 @@
 import type { Database } from '../db/database.js';
 import { federatedUserQueries, isUniqueViolation, type UpstreamRow, type UserRow } from '../db/upstreams.js';
 import { normalizeEmail } from '../accounts/validate.js';
-import { AppError } from '../shared/errors.js';
+import { AppError, type ErrorCode } from '../shared/errors.js';
 
 export interface UpstreamIdentity {
   subject: string;
@@ -22,7 +22,7 @@ export interface UpstreamIdentity {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Error codes callers (login page, broker) turn into their own answers. */
-export const identityError = (code: string, message: string, status = 403) => new AppError(code, status, message);
+export const identityError = (code: ErrorCode, message: string, status = 403) => new AppError(code, status, message);
 
 const strings = (v: unknown): string[] =>
   (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []).filter((g): g is string => typeof g === 'string' && g.trim() !== '' && g.length <= 256).slice(0, 500);
@@ -119,7 +119,7 @@ export function createFederatedUsers(database: Database, now: () => Date = () =>
     async byEmail(id: UpstreamIdentity): Promise<UserRow> {
       const existing = await q.byEmail(id.tenantId, id.email);
       if (existing) return existing;
-      await usableTenant(id.tenantId);
+      // The broker checked the tenant (active) before asking.
       try {
         return await q.createByEmail({ tenantId: id.tenantId, email: id.email, name: id.name, groups: id.groups });
       } catch (err) {

@@ -13,7 +13,7 @@ import * as oidc from 'openid-client';
 import type { Context } from 'koa';
 import type { UpstreamRow } from '../db/upstreams.js';
 import type { Envelope } from '../idp/envelope.js';
-import { AppError } from '../shared/errors.js';
+import { AppError, type ErrorCode } from '../shared/errors.js';
 import { mapClaims, type FederatedUsers } from './identity.js';
 import { isUnreachable, upstreamUnavailable, type UpstreamClient } from './upstream-client.js';
 import { upstreamRedirectUri, type UpstreamService } from './upstreams.js';
@@ -22,7 +22,7 @@ const COOKIE = 'tti_upstream';
 const FLOW_SECONDS = 600;
 
 interface Started { stage: 'started'; uid: string; upstream: string; tenant: string | null; state: string; nonce: string; verifier: string; exp: number }
-interface Done { stage: 'done'; uid: string; accountId: string; exp: number }
+interface Done { stage: 'done'; uid: string; accountId: string; tenantId: string; upstream: string; exp: number }
 
 export interface FederatedLoginDeps {
   issuer: string;
@@ -39,7 +39,7 @@ export interface LoginOption {
 }
 
 // Every failure here is the upstream's or the user's, explained on the page (5xx included).
-const fail = (code: string, status: number, message: string) => new AppError(code, status, message, { expose: true });
+const fail = (code: ErrorCode, status: number, message: string) => new AppError(code, status, message, { expose: true });
 
 export function createFederatedLogin(deps: FederatedLoginDeps) {
   const now = deps.now ?? Date.now;
@@ -146,17 +146,17 @@ export function createFederatedLogin(deps: FederatedLoginDeps) {
         throw explain(u, err);
       }
       const user = await deps.users.signIn(u, mapClaims(u, claims, flow.tenant));
-      setCookie(ctx, { stage: 'done', uid: flow.uid, accountId: user.id, exp: Math.floor(now() / 1000) + FLOW_SECONDS });
+      setCookie(ctx, { stage: 'done', uid: flow.uid, accountId: user.id, tenantId: user.tenant_id, upstream: u.id, exp: Math.floor(now() / 1000) + FLOW_SECONDS });
       ctx.status = 303;
       ctx.redirect(`/interaction/${encodeURIComponent(flow.uid)}/upstream/finish`);
     },
 
     /** The account the upstream signed in for this interaction (once); throws when there is none. */
-    result(ctx: Context, uid: string): string {
+    result(ctx: Context, uid: string): { accountId: string; tenantId: string; upstream: string } {
       const done = readCookie<Done>(ctx, 'done');
       if (!done || done.uid !== uid) throw expired();
       setCookie(ctx, null);
-      return done.accountId;
+      return { accountId: done.accountId, tenantId: done.tenantId, upstream: done.upstream };
     },
   };
 }

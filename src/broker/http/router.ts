@@ -8,6 +8,7 @@ import { TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
 import { buildOpenApi } from './openapi.js';
 import { problemMiddleware } from './problem.js';
 import { mountSearch } from './search-routes.js';
+import type { OnboardingLinks } from '../../tenants/onboarding-link.js';
 import { mountUpstreamAdmin } from './upstream-routes.js';
 import type { UpstreamService } from '../../federation/upstreams.js';
 
@@ -15,6 +16,8 @@ export interface BrokerRouterDeps {
   broker: Broker;
   /** Public base URL for the OpenAPI `servers` entry. */
   publicUrl?: string;
+  /** Signs tenant self-service links (POST /admin/tenants/{id}/onboarding-link). */
+  onboardingLinks?: OnboardingLinks;
   /** Upstream identity providers (admin routes under /admin/upstreams); absent = no such routes. */
   upstreams?: UpstreamService;
 }
@@ -34,7 +37,7 @@ export function createBrokerRouter(deps: BrokerRouterDeps): Router {
     ctx.body = openapi;
   });
   mountSearch(router, deps.broker);
-  mountAdmin(router, deps.broker);
+  mountAdmin(router, deps.broker, deps.onboardingLinks);
   if (deps.upstreams) mountUpstreamAdmin(router, deps.broker, deps.upstreams);
   // Last: anything else under /api/v1 is answered here as a problem (404, or 405 naming the
   // allowed methods), instead of falling through to the provider's text/plain 404.
