@@ -131,6 +131,15 @@ test('single sign-on routes by email domain', async () => {
   assert.equal(url.searchParams.get('code_challenge_method'), 'S256');
   for (const p of ['state', 'nonce', 'code_challenge']) assert.ok(url.searchParams.get(p), p);
   assert.equal(url.searchParams.get('redirect_uri'), `${idp.issuer}/interaction/upstream/callback`);
+  // The flow's state travels sealed in a short-lived cookie scripts cannot read.
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('tti_upstream='))!;
+  assert.match(cookie, /; Path=\/interaction\/; HttpOnly; SameSite=Lax; Max-Age=600/);
+  assert.ok(!cookie.includes(url.searchParams.get('state')!), 'state sealed, not readable');
+  // Without the page's CSRF token the form is refused.
+  const forged = await p.browser.fetch(new URL(`/interaction/${/interaction\/([^/"]+)\/login/.exec(login)![1]}/upstream`, idp.issuer).toString(), {
+    method: 'POST', body: new URLSearchParams({ ...fields, csrf: 'x' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  assert.equal(forged.status, 403);
 
   const unknownDomain = await p.browser.fetch(new URL(`/interaction/${/interaction\/([^/"]+)\/login/.exec(login)![1]}/upstream`, idp.issuer).toString(), {
     method: 'POST', body: new URLSearchParams({ ...fields, email: 'x@elsewhere.example' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' },
