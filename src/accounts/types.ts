@@ -20,6 +20,8 @@ export interface ImportRecord {
   name?: string | null;
   groups?: string[];
   password?: string;
+  /** A hash from another system (hash-formats.ts); the user keeps their password. */
+  passwordHash?: string;
 }
 
 export type AuthResult =

@@ -7,6 +7,7 @@ import type { PasswordHasher } from './password.js';
 import { toAccount, type Account, type ImportRecord, type NewUser } from './types.js';
 import { checkEmail, checkGroups, checkName, checkPassword, normalizeEmail, normalizeGroups } from './validate.js';
 import { checkImport, checkImportList } from './import-check.js';
+import { parseHash } from './hash-formats.js';
 
 export interface UserAdmin {
   addUser(input: NewUser): Promise<Account>;
@@ -17,6 +18,13 @@ export interface UserAdmin {
   setPassword(tenantId: string, email: string, password: string): Promise<void>;
   listUsers(tenantId: string): Promise<Account[]>;
   getUser(tenantId: string, email: string): Promise<Account | null>;
+}
+
+/** The canonical form of a hash checkImport accepted (e.g. Django's "argon2$" prefix dropped). */
+function importedHash(hash: string | undefined): string | null {
+  if (!hash) return null;
+  const parsed = parseHash(hash);
+  return 'error' in parsed ? null : parsed.stored;
 }
 
 const userExists = (email: string) =>
@@ -65,7 +73,7 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
     checkImport(records, new Set(existing.map((u) => u.email)));
     const data = await Promise.all(records.map(async (r) => ({
       tenantId, email: normalizeEmail(r.email), name: r.name || null, groups: normalizeGroups(r.groups),
-      passwordHash: r.password ? await hasher.hash(r.password) : null,
+      passwordHash: r.password ? await hasher.hash(r.password) : importedHash(r.passwordHash),
     })));
     try {
       // One statement inside one transaction: a row failing (e.g. a concurrent insert) inserts nothing.

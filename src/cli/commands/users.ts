@@ -37,7 +37,7 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
     return { data: user, text: `added user ${user.email} to tenant ${user.tenantId}${user.hasPassword ? '' : ' (no password yet)'}` };
   });
 
-  act(ctx, tenantOpt(leaf(users, 'import <file>', 'import users from CSV (email,name,groups,password) or JSON; all rows or none'))
+  act(ctx, tenantOpt(leaf(users, 'import <file>', 'import users from CSV (email,name,groups,password,password_hash) or JSON; all rows or none. password_hash keeps a user\'s existing password: bcrypt, argon2id/argon2i, scrypt or PBKDF2-SHA256 (PHC, passlib or Django pbkdf2_sha256), rehashed to argon2id at the next login'))
     .option('--format <format>', 'csv or json (default: from the file extension)'),
   async ({ deps, args, opts }) => {
     const format = opts.format as ImportFormat | undefined;
