@@ -59,8 +59,9 @@ export async function createApp(deps: AppDeps) {
   // Disabling a tenant or user drops the broker's cached credentials at once (the broker is
   // built below; changes can only arrive once the app is running).
   const onChange = (e: ChangeEvent) => broker.onChange(e);
-  const { accounts, tenants, clients, keys, endpoints } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange });
+  const { accounts, tenants, clients, keys, endpoints, mfa: mfaService } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange });
   const keyService = keys();
+  const mfa = mfaService();
   await keyService.ensureKeys();
   const views = createViews();
   const sql = createSql(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'), dbTimeouts(config));
@@ -90,6 +91,7 @@ export async function createApp(deps: AppDeps) {
             const user = await accounts.findById(sub);
             return user ? { sub: user.id, claims: { ...accounts.claimsFor(user) } } : null;
           }),
+          requiresSecondFactor: unavailableAsOidc(mfa.requiresSecondFactor),
         },
         brokerScopesFor: unavailableAsOidc(clients.brokerScopes),
         revocations,
@@ -149,6 +151,12 @@ export async function createApp(deps: AppDeps) {
     authenticate: (input) => accounts.authenticate(input),
     isFirstParty: async (clientId) => (await clients.get(clientId))?.firstParty ?? false,
     clientName: async (clientId) => (await clients.get(clientId))?.name ?? clientId,
+    mfa: {
+      nextStep: mfa.nextStep, enrolment: mfa.enrolment, confirmEnrolment: mfa.confirmEnrolment, verify: mfa.verify,
+      account: (id) => accounts.findById(id),
+      issuerName: async (user) => (await tenants.get(user.tenantId))?.name ?? user.tenantId,
+    },
+    now,
     onLogin: (outcome) => {
       metrics.logins.inc({ outcome });
       if (outcome === 'locked') metrics.lockouts.inc();

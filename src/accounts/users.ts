@@ -18,6 +18,12 @@ export interface UserAdmin {
   setPassword(tenantId: string, email: string, password: string): Promise<void>;
   listUsers(tenantId: string): Promise<Account[]>;
   getUser(tenantId: string, email: string): Promise<Account | null>;
+  /**
+   * Removes the user's authenticator and recovery codes (lost phone): their next sign-in
+   * enrols again if the tenant requires it. With `tenantId`, only a user of that tenant
+   * (callers scoped to tenants pass it). Returns whether an authenticator was set up.
+   */
+  resetMfa(userId: string, opts?: { tenantId?: string }): Promise<{ reset: boolean }>;
 }
 
 /** The canonical form of a hash checkImport accepted (e.g. Django's "argon2$" prefix dropped). */
@@ -114,6 +120,12 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
     async listUsers(tenantId) {
       await requireTenant(tenantId);
       return (await db.user.findMany({ where: { tenantId }, orderBy: { email: 'asc' } })).map(toAccount);
+    },
+    async resetMfa(userId, opts = {}) {
+      const user = typeof userId === 'string' ? await db.user.findUnique({ where: { id: userId }, select: { tenantId: true } }) : null;
+      if (!user || (opts.tenantId !== undefined && user.tenantId !== opts.tenantId)) throw notFound('user', String(userId));
+      const { count } = await db.userMfa.deleteMany({ where: { userId } });
+      return { reset: count > 0 };
     },
     async getUser(tenantId, email) {
       const user = await db.user.findUnique({ where: { tenantId_email: { tenantId, email: normalizeEmail(String(email)) } } });

@@ -70,6 +70,15 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
     return { data: user, text: `enabled user ${user.email}` };
   });
 
+  act(ctx, tenantOpt(leaf(users, 'reset-mfa <email>', 'remove a user\'s authenticator app and recovery codes (lost phone); they set up a new one at their next sign-in when the tenant\'s MFA policy asks for it')),
+    async ({ deps, args, opts }) => {
+      const services = await deps();
+      const user = await services.accounts.getUser(opts.tenant as string, args[0]!);
+      if (!user) throw notFound('user', args[0]!);
+      const { reset } = await services.accounts.resetMfa(user.id, { tenantId: opts.tenant as string });
+      return { data: { email: user.email, tenantId: user.tenantId, reset }, text: reset ? `removed the authenticator of ${user.email}` : `${user.email} had no authenticator set up` };
+    });
+
   act(ctx, passwordOpts(tenantOpt(leaf(users, 'set-password <email>', 'set a user\'s password (asks on the terminal unless --password-stdin)'))),
     async ({ deps, args, opts }) => {
       const password = (await readPassword(ctx.io, opts, true))!;
