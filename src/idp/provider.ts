@@ -47,8 +47,9 @@ export interface ProviderDeps {
 
 const SCOPE_CLAIMS = {
   // `jti` rides with `openid` so every ID token gets a fresh one (Identity Center
-  // refuses to exchange a token whose jti it has seen).
-  openid: ['sub', 'jti'],
+  // refuses to exchange a token whose jti it has seen). `amr` says how the user signed in
+  // (["pwd"], or ["pwd","otp"] with an authenticator code; the provider fills it from the login).
+  openid: ['sub', 'jti', 'amr'],
   email: ['email', 'email_verified'],
   profile: ['name'],
   tenant: ['tenant_id'],
