@@ -11,6 +11,8 @@ import type { Views } from '../http/views.js';
 import { readForm } from '../http/form.js';
 import type { Account, AuthResult } from '../accounts/types.js';
 import type { CodeResult, MfaService, MfaStep } from '../accounts/mfa.js';
+import type { LoginAttempt } from './signin-log.js';
+import { AppError } from '../shared/errors.js';
 
 export interface InteractionDeps {
   holder: ProviderHolder;
@@ -19,7 +21,10 @@ export interface InteractionDeps {
   isFirstParty(clientId: string): Promise<boolean>;
   /** The name people recognise, shown instead of the opaque client id. */
   clientName(clientId: string): Promise<string>;
-  onLogin?: (outcome: string) => void;
+  /** Every login attempt (metrics and the sign-in log). */
+  onLogin?: (attempt: LoginAttempt) => void;
+  /** Consent given (the user confirmed, or a first-party client was granted it). */
+  onConsent?: (e: { userId?: string; clientId: string; scopes: string[]; ip: string }) => void;
   /** Server secret the forms' CSRF tokens are derived from (SECRET_KEY). */
   csrfSecret: string;
   /** The second step after the password; `account` finds the user the first step signed in. */
@@ -131,13 +136,17 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   const pending = (uid: string, user: Account, stage: Pending['stage']) =>
     signPending(deps.csrfSecret, { uid, sub: user.id, stage, exp: now() + PENDING_TTL_MS });
 
-  async function signedIn(ctx: Context, user: Account, amr: string[]): Promise<void> {
-    deps.onLogin?.('success');
+  const attemptOf = (ctx: Context, d: Details, user: Account) =>
+    ({ tenantId: user.tenantId, email: user.email, clientId: d.params.client_id as string, ip: ctx.ip });
+
+  /** Logged once the whole sign-in succeeded (a correct password before a second step is not a sign-in). */
+  async function signedIn(ctx: Context, d: Details, user: Account, amr: string[]): Promise<void> {
+    deps.onLogin?.({ ...attemptOf(ctx, d, user), result: { ok: true, user }, amr });
     await finish(ctx, { login: { accountId: user.id, amr } }, false);
   }
 
   async function renderSecondStep(ctx: Context, d: Details, user: Account, step: Exclude<MfaStep, 'none'> | 'none', token: string, error?: string) {
-    if (step === 'none') return signedIn(ctx, user, ['pwd']);
+    if (step === 'none') return signedIn(ctx, d, user, ['pwd']);
     const common = { uid: d.uid, csrf: csrf(d.uid), pending: token, error, email: user.email };
     if (step === 'verify') return views.render(ctx, 'mfa', common);
     const enrolment = await deps.mfa.enrolment(user, await deps.mfa.issuerName(user));
@@ -149,7 +158,10 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   }
 
   async function codeRefused(ctx: Context, d: Details, user: Account, step: Exclude<MfaStep, 'none'>, token: string, result: Extract<CodeResult, { ok: false }>) {
-    deps.onLogin?.(result.reason === 'locked' ? 'locked' : 'invalid_code');
+    deps.onLogin?.({
+      ...attemptOf(ctx, d, user),
+      result: { ok: false, reason: result.reason === 'locked' ? 'locked' : 'invalid_credentials', cause: result.reason === 'locked' ? 'locked' : 'wrong_code', userId: user.id },
+    });
     ctx.status = result.reason === 'locked' ? 429 : 401;
     if (result.retryAfterSeconds) ctx.set('Retry-After', String(result.retryAfterSeconds));
     const error = result.reason === 'locked'
@@ -165,7 +177,9 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     if (missing.missingOIDCScope) grant!.addOIDCScope(missing.missingOIDCScope.join(' '));
     if (missing.missingOIDCClaims) grant!.addOIDCClaims(missing.missingOIDCClaims);
     for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant!.addResourceScope(resource, scopes.join(' '));
-    await finish(ctx, { consent: { grantId: await grant!.save() } }, true);
+    const grantId = await grant!.save();
+    deps.onConsent?.({ userId: d.session?.accountId, clientId: d.params.client_id as string, scopes: missing.missingOIDCScope ?? [], ip: ctx.ip });
+    await finish(ctx, { consent: { grantId } }, true);
   }
 
   router.get('/interaction/:uid', async (ctx) => {
@@ -188,9 +202,16 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       ctx.status = 400;
       return renderLogin(ctx, d, { error: 'Enter your workspace, email and password.', email, tenant });
     }
-    const result = await deps.authenticate({ tenantId: tenant, email, password: form.password, ip: ctx.ip });
+    const attempt = { tenantId: tenant, email, clientId: d.params.client_id as string, ip: ctx.ip };
+    let result: AuthResult;
+    try {
+      result = await deps.authenticate({ tenantId: tenant, email, password: form.password, ip: ctx.ip });
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'server_busy') deps.onLogin?.({ ...attempt, result: 'server_busy' });
+      throw err;
+    }
     if (!result.ok) {
-      deps.onLogin?.(result.reason);
+      deps.onLogin?.({ ...attempt, result });
       ctx.status = result.reason === 'locked' ? 429 : 401;
       if (result.retryAfterSeconds) ctx.set('Retry-After', String(result.retryAfterSeconds));
       const error = result.reason === 'locked'
@@ -199,7 +220,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       return renderLogin(ctx, d, { error, email, tenant });
     }
     const step = await deps.mfa.nextStep(result.user);
-    if (step === 'none') return signedIn(ctx, result.user, ['pwd']);
+    if (step === 'none') return signedIn(ctx, d, result.user, ['pwd']);
     await renderSecondStep(ctx, d, result.user, step, pending(d.uid, result.user, 'pwd'));
   });
 
@@ -227,11 +248,11 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     if (!s) return;
     // The policy or the enrolment may have changed since the password step (an admin reset).
     const step = await deps.mfa.nextStep(s.user);
-    if (step === 'none') return signedIn(ctx, s.user, ['pwd']);
+    if (step === 'none') return signedIn(ctx, d, s.user, ['pwd']);
     if (step !== 'verify') return renderSecondStep(ctx, d, s.user, step, s.token);
     const result = await deps.mfa.verify(s.user, s.form.code ?? '', ctx.ip);
     if (!result.ok) return codeRefused(ctx, d, s.user, 'verify', s.token, result);
-    await signedIn(ctx, s.user, result.method === 'otp' ? ['pwd', 'otp'] : ['pwd', 'mfa']);
+    await signedIn(ctx, d, s.user, result.method === 'otp' ? ['pwd', 'otp'] : ['pwd', 'mfa']);
   });
 
   router.post('/interaction/:uid/mfa/enrol', async (ctx) => {
@@ -250,7 +271,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const d = await details(ctx);
     const s = d && (await secondStepForm(ctx, d, 'otp'));
     if (!s) return;
-    await signedIn(ctx, s.user, ['pwd', 'otp']);
+    await signedIn(ctx, d, s.user, ['pwd', 'otp']);
   });
 
   router.post('/interaction/:uid/mfa/skip', async (ctx) => {
@@ -259,7 +280,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     if (!s) return;
     const step = await deps.mfa.nextStep(s.user);
     if (step !== 'offer' && step !== 'none') return renderSecondStep(ctx, d, s.user, step, s.token);
-    await signedIn(ctx, s.user, ['pwd']);
+    await signedIn(ctx, d, s.user, ['pwd']);
   });
 
   router.post('/interaction/:uid/confirm', async (ctx) => {

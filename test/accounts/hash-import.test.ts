@@ -33,7 +33,7 @@ const parsed = (hash: string): ParsedHash => {
 test('every supported format verifies its password and refuses another', async () => {
   const argon2i = await argon2.hash(PW, { type: argon2.argon2i, memoryCost: 1024, timeCost: 2 });
   const django = `argon2${await argon2.hash(PW, { type: argon2.argon2id, memoryCost: 1024, timeCost: 2 })}`;
-  const vectors = { ...VECTORS, 'argon2i PHC': [argon2i, PW], "Django argon2$": [django, PW], 'Django bcrypt$': [`bcrypt$${VECTORS['bcrypt $2y$ (PHP)']![0]}`, 'rasmuslerdorf'] };
+  const vectors: Record<string, [string, string]> = { ...VECTORS, 'argon2i PHC': [argon2i, PW], "Django argon2$": [django, PW], 'Django bcrypt$': [`bcrypt$${VECTORS['bcrypt $2y$ (PHP)']![0]}`, 'rasmuslerdorf'] };
   for (const [name, [hash, password]] of Object.entries(vectors)) {
     const p = parsed(hash);
     assert.equal(await verifyParsed(p, password), true, `${name}: right password`);
