@@ -11,6 +11,7 @@ import { totpCode } from '../../src/accounts/totp.js';
 import { signPending } from '../../src/idp/interactions.js';
 
 let idp: TestIdp;
+const logs: string[] = [];
 let config: oidc.Configuration;
 let clientId: string;
 // The services' clock runs ahead in 30 s steps so each sign-in can use a fresh TOTP step.
@@ -20,7 +21,7 @@ const nextStep = () => { offset += 30_000; };
 const PASSWORD = 'correct horse battery';
 
 before(async () => {
-  idp = await startTestIdp({ now: clock, env: { LOGIN_MAX_FAILURES_ACCOUNT: '3' } });
+  idp = await startTestIdp({ now: clock, env: { LOGIN_MAX_FAILURES_ACCOUNT: '3' }, logs });
   for (const [id, mfaPolicy] of [['req', 'required'], ['opt', 'optional'], ['off', 'off']] as const) {
     await idp.app.tenants.add({ id, name: `Tenant ${id}`, mfaPolicy });
   }
@@ -254,4 +255,23 @@ test('invalid policy values are refused with the allowed ones', async () => {
     assert.match(JSON.stringify(err.options?.fields ?? err.message), /off, optional, required/);
     return true;
   });
+});
+
+test('the sign-in log: one success with amr per sign-in, wrong_code with the user id; never a code or secret', async () => {
+  const { secret, codes } = await enrolled('liz@req.test');
+  const user = (await idp.app.accounts.getUser('req', 'liz@req.test'))!;
+  nextStep();
+  const wrong = totpCode(secret, clock()) === '000000' ? '111111' : '000000';
+  let flow = await password('req', 'liz@req.test');
+  flow = await post(flow, '/mfa', { code: wrong });
+  await idToken(await post(flow, '/mfa', { code: totpCode(secret, clock()) }));
+  const mine = logs.map((l) => JSON.parse(l)).filter((l) => l.userId === user.id && String(l.event).startsWith('login.'));
+  assert.deepEqual(mine.map((l) => [l.event, l.reason, l.amr]), [
+    ['login.success', undefined, ['pwd', 'otp']], // enrolment
+    ['login.failure', 'wrong_code', undefined],
+    ['login.success', undefined, ['pwd', 'otp']],
+  ]);
+  const all = logs.join('\n');
+  // (A 6-digit code could occur by chance in a timestamp, so only the secret and recovery codes are searched.)
+  for (const s of [secret, ...codes]) assert.ok(!all.includes(s), 'no secret or code in the logs');
 });
