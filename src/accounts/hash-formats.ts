@@ -36,7 +36,8 @@ export type ParsedHash =
   | { scheme: 'scrypt'; stored: string; N: number; r: number; p: number; salt: Buffer; hash: Buffer }
   | { scheme: 'pbkdf2-sha256'; stored: string; rounds: number; salt: Buffer; hash: Buffer };
 
-export const SUPPORTED_FORMATS = 'bcrypt ($2a$/$2b$/$2y$), argon2id/argon2i PHC ($argon2id$...), scrypt PHC ($scrypt$ln=..,r=..,p=..$salt$hash), PBKDF2-SHA256 ($pbkdf2-sha256$... or Django pbkdf2_sha256$rounds$salt$hash)';
+export const SUPPORTED_FORMATS =
+  'bcrypt ($2a$/$2b$/$2y$), argon2id/argon2i PHC ($argon2id$...), scrypt PHC ($scrypt$ln=..,r=..,p=..$salt$hash), PBKDF2-SHA256 ($pbkdf2-sha256$... or Django pbkdf2_sha256$rounds$salt$hash)';
 
 const B64 = /^[A-Za-z0-9+/.]+={0,2}$/;
 const b64 = (s: string): Buffer | null => (B64.test(s) ? Buffer.from(s.replace(/\./g, '+'), 'base64') : null);
@@ -55,7 +56,7 @@ function parseBcrypt(s: string, limits: boolean): Result {
 function parseArgon2(s: string, limits: boolean): Result {
   // Implementations order the m, t, p parameters differently; the argon2 library reads any order.
   const m = /^\$(argon2(?:id|i|d))\$(?:v=\d+\$)?([a-z]=\d+(?:,[a-z]=\d+)*)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/.exec(s);
-  const params = new Map(m?.[2]!.split(',').map((kv) => [kv[0]!, Number(kv.slice(2))] as const) ?? []);
+  const params = new Map((m?.[2] ?? '').split(',').map((kv) => [kv[0], Number(kv.slice(2))] as const));
   const [memory, time, lanes] = [params.get('m'), params.get('t'), params.get('p')];
   if (!m || memory === undefined || time === undefined || lanes === undefined) {
     return fail('is not a valid argon2 PHC string ($argon2id$v=19$m=..,t=..,p=..$salt$hash)');
@@ -80,7 +81,8 @@ function parseScrypt(s: string, limits: boolean): Result {
 
 function pbkdf2Result(stored: string, rounds: number, salt: Buffer | null, hash: Buffer | null, limits: boolean): Result {
   if (!salt || !hash || hash.length < 16 || hash.length > 64) return fail('has a PBKDF2 salt or hash that is not valid (base64 hash of 16 to 64 bytes)');
-  if (!Number.isSafeInteger(rounds) || rounds < 1 || (limits && rounds > LIMITS.pbkdf2Rounds)) return fail(`has ${rounds} PBKDF2 rounds; accepted are 1 to ${LIMITS.pbkdf2Rounds}`);
+  if (!Number.isSafeInteger(rounds) || rounds < 1 || (limits && rounds > LIMITS.pbkdf2Rounds))
+    return fail(`has ${rounds} PBKDF2 rounds; accepted are 1 to ${LIMITS.pbkdf2Rounds}`);
   return { scheme: 'pbkdf2-sha256', stored, rounds, salt, hash };
 }
 

@@ -26,9 +26,7 @@ const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
  */
 export type MfaStep = 'none' | 'verify' | 'enrol' | 'offer';
 
-export type CodeResult =
-  | { ok: true; method: 'otp' | 'recovery' }
-  | { ok: false; reason: 'invalid_code' | 'locked'; retryAfterSeconds?: number };
+export type CodeResult = { ok: true; method: 'otp' | 'recovery' } | { ok: false; reason: 'invalid_code' | 'locked'; retryAfterSeconds?: number };
 
 export interface Enrolment {
   /** Base32, for typing into an app that cannot scan. */
@@ -70,7 +68,9 @@ export function createMfaService(deps: MfaDeps): MfaService {
   const now = deps.now ?? (() => new Date());
   const recoveryKey = Buffer.from(hkdfSync('sha256', deps.secretKey, 'tti-bridge', 'recovery-code v1', 32));
   const recoveryHash = (userId: string, code: string) =>
-    createHmac('sha256', recoveryKey).update(`${userId}:${normalizeRecovery(code)}`).digest('base64url');
+    createHmac('sha256', recoveryKey)
+      .update(`${userId}:${normalizeRecovery(code)}`)
+      .digest('base64url');
   const context = (userId: string) => `totp:${userId}`;
 
   async function state(user: Pick<Account, 'id' | 'tenantId'>) {
@@ -165,9 +165,7 @@ export function createMfaService(deps: MfaDeps): MfaService {
       return throttled(user, ip, async () => {
         const mfa = await db.userMfa.findUnique({ where: { userId: user.id } });
         if (!mfa?.confirmedAt) return INVALID;
-        return /^\d{6}$/.test(given.replace(/\s/g, ''))
-          ? verifyTotp(user.id, mfa.totpSecretEnc, given.replace(/\s/g, ''))
-          : useRecoveryCode(user.id, given);
+        return /^\d{6}$/.test(given.replace(/\s/g, '')) ? verifyTotp(user.id, mfa.totpSecretEnc, given.replace(/\s/g, '')) : useRecoveryCode(user.id, given);
       });
     },
 

@@ -33,7 +33,12 @@ const parsed = (hash: string): ParsedHash => {
 test('every supported format verifies its password and refuses another', async () => {
   const argon2i = await argon2.hash(PW, { type: argon2.argon2i, memoryCost: 1024, timeCost: 2 });
   const django = `argon2${await argon2.hash(PW, { type: argon2.argon2id, memoryCost: 1024, timeCost: 2 })}`;
-  const vectors: Record<string, [string, string]> = { ...VECTORS, 'argon2i PHC': [argon2i, PW], "Django argon2$": [django, PW], 'Django bcrypt$': [`bcrypt$${VECTORS['bcrypt $2y$ (PHP)']![0]}`, 'rasmuslerdorf'] };
+  const vectors: Record<string, [string, string]> = {
+    ...VECTORS,
+    'argon2i PHC': [argon2i, PW],
+    'Django argon2$': [django, PW],
+    'Django bcrypt$': [`bcrypt$${VECTORS['bcrypt $2y$ (PHP)']![0]}`, 'rasmuslerdorf'],
+  };
   for (const [name, [hash, password]] of Object.entries(vectors)) {
     const p = parsed(hash);
     assert.equal(await verifyParsed(p, password), true, `${name}: right password`);
@@ -46,12 +51,12 @@ test('unknown formats, malformed hashes and excessive costs are refused with a r
   const refused: Record<string, RegExp> = {
     '5f4dcc3b5aa765d61d8327deb882cf99': /not in a supported format; supported are bcrypt/,
     '{SSHA}abcdef': /not in a supported format/,
-    '$2b$10$tooShort': /not a valid bcrypt hash/,
+    $2b$10$tooShort: /not a valid bcrypt hash/,
     '$2b$20$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW': /bcrypt cost 20; accepted are 4 to 14/,
     '$argon2id$v=19$m=4194304,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA': /beyond the accepted limits/,
     '$scrypt$ln=24,r=8,p=1$AAECAw$6W7GuoxjojaYIg83x/wEKSXUMMf+reyc6wSvA8q7ny8': /beyond the accepted limits/,
     'pbkdf2_sha256$50000000$salt$suxfHjIpmiShhwDdoeW40Ukq+fQj790T+BqsZqXZUto=': /50000000 PBKDF2 rounds/,
-    'pbkdf2_sha256$1000$salt$short': /not valid/,
+    pbkdf2_sha256$1000$salt$short: /not valid/,
     '$pbkdf2-sha256$i=1000,l=16$AAECAwQFBgcICQoLDA0ODw$AhaeZ02AwPxykuhhDI8XvhQN8GKvmqM+qF6qvs/98I0': /l= length/,
   };
   for (const [hash, why] of Object.entries(refused)) {
@@ -76,8 +81,7 @@ before(async () => {
 });
 after(() => idp.stop());
 
-const storedHash = async (email: string) =>
-  (await idp.db.user.findUniqueOrThrow({ where: { tenantId_email: { tenantId: 'legacy', email } } })).passwordHash!;
+const storedHash = async (email: string) => (await idp.db.user.findUniqueOrThrow({ where: { tenantId_email: { tenantId: 'legacy', email } } })).passwordHash!;
 
 test('a bad row gets its line, field and reason; nothing is imported, and hashes are not echoed', async () => {
   const [bcryptHash] = VECTORS['bcrypt $2y$ (PHP)']!;
@@ -90,7 +94,10 @@ test('a bad row gets its line, field and reason; nothing is imported, and hashes
   ].join('\n');
   await assert.rejects(idp.app.accounts.importUsers('legacy', parseUsersCsv(csv)), (err: any) => {
     assert.equal(err.code, 'import_invalid');
-    assert.deepEqual(err.options.fields.map((f: any) => f.field), ['row 3.password_hash', 'row 4.password_hash']);
+    assert.deepEqual(
+      err.options.fields.map((f: any) => f.field),
+      ['row 3.password_hash', 'row 4.password_hash'],
+    );
     assert.match(err.message, /row 3\.password_hash: is not in a supported format/);
     assert.match(err.message, /row 4\.password_hash: give either password or password_hash, not both/);
     assert.ok(!err.message.includes('5f4dcc3b') && !err.message.includes(bcryptHash), 'no hash in the error');

@@ -35,14 +35,19 @@ test('enrolment page shows a scannable QR code; the code from it completes the s
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const authUrl = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI, scope: 'openid email', state,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid email',
+    state,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
   });
 
   const context = await browser.newContext();
   const page = await context.newPage();
   const cspViolations: string[] = [];
-  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   // The relying party's callback: answered here, so the browser stops on it.
   await page.route(`${REDIRECT_URI}**`, (route) => route.fulfill({ status: 200, body: 'callback' }));
 
@@ -55,7 +60,11 @@ test('enrolment page shows a scannable QR code; the code from it completes the s
   await page.getByRole('heading', { name: 'Set up two-step sign-in' }).waitFor();
   const qr = page.locator('#totp-qr');
   await qr.waitFor();
-  const size = await qr.evaluate((img: { naturalWidth: number; naturalHeight: number; complete: boolean }) => ({ w: img.naturalWidth, h: img.naturalHeight, complete: img.complete }));
+  const size = await qr.evaluate((img: { naturalWidth: number; naturalHeight: number; complete: boolean }) => ({
+    w: img.naturalWidth,
+    h: img.naturalHeight,
+    complete: img.complete,
+  }));
   assert.ok(size.complete && size.w > 0 && size.h > 0, `the QR code image rendered (${JSON.stringify(size)})`);
   assert.deepEqual(cspViolations, []);
   await page.screenshot({ path: `${ARTIFACTS}/mfa-enrol.png`, fullPage: true });

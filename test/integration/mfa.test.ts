@@ -17,12 +17,18 @@ let clientId: string;
 // The services' clock runs ahead in 30 s steps so each sign-in can use a fresh TOTP step.
 let offset = 0;
 const clock = () => Date.now() + offset;
-const nextStep = () => { offset += 30_000; };
+const nextStep = () => {
+  offset += 30_000;
+};
 const PASSWORD = 'correct horse battery';
 
 before(async () => {
   idp = await startTestIdp({ now: clock, env: { LOGIN_MAX_FAILURES_ACCOUNT: '3' }, logs });
-  for (const [id, mfaPolicy] of [['req', 'required'], ['opt', 'optional'], ['off', 'off']] as const) {
+  for (const [id, mfaPolicy] of [
+    ['req', 'required'],
+    ['opt', 'optional'],
+    ['off', 'off'],
+  ] as const) {
     await idp.app.tenants.add({ id, name: `Tenant ${id}`, mfaPolicy });
   }
   const client = await idp.app.clients.add({ name: 'Web RP', kind: 'web', redirectUris: [REDIRECT_URI] });
@@ -33,7 +39,14 @@ after(() => idp.stop());
 
 const url = (path: string) => new URL(path, idp.issuer).toString();
 
-interface Flow { browser: Browser; verifier: string; state: string; html: string; status: number; done?: string }
+interface Flow {
+  browser: Browser;
+  verifier: string;
+  state: string;
+  html: string;
+  status: number;
+  done?: string;
+}
 
 /** Starts an authorization (optionally in an existing browser, i.e. with its session) and posts the password. */
 async function password(tenant: string, email: string, browser?: Browser): Promise<Flow> {
@@ -43,8 +56,11 @@ async function password(tenant: string, email: string, browser?: Browser): Promi
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const auth = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI, scope: 'openid email', state,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid email',
+      state,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
     });
     start = { browser, verifier, state, page: await browser.follow(auth.toString(), REDIRECT_URI) };
   } else start = await startAuthorization(config);
@@ -266,11 +282,14 @@ test('the sign-in log: one success with amr per sign-in, wrong_code with the use
   flow = await post(flow, '/mfa', { code: wrong });
   await idToken(await post(flow, '/mfa', { code: totpCode(secret, clock()) }));
   const mine = logs.map((l) => JSON.parse(l)).filter((l) => l.userId === user.id && String(l.event).startsWith('login.'));
-  assert.deepEqual(mine.map((l) => [l.event, l.reason, l.amr]), [
-    ['login.success', undefined, ['pwd', 'otp']], // enrolment
-    ['login.failure', 'wrong_code', undefined],
-    ['login.success', undefined, ['pwd', 'otp']],
-  ]);
+  assert.deepEqual(
+    mine.map((l) => [l.event, l.reason, l.amr]),
+    [
+      ['login.success', undefined, ['pwd', 'otp']], // enrolment
+      ['login.failure', 'wrong_code', undefined],
+      ['login.success', undefined, ['pwd', 'otp']],
+    ],
+  );
   const all = logs.join('\n');
   // (A 6-digit code could occur by chance in a timestamp, so only the secret and recovery codes are searched.)
   for (const s of [secret, ...codes]) assert.ok(!all.includes(s), 'no secret or code in the logs');
