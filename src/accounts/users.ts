@@ -24,6 +24,8 @@ export interface UserAdmin {
    * (callers scoped to tenants pass it). Returns whether an authenticator was set up.
    */
   resetMfa(userId: string, opts?: { tenantId?: string }): Promise<{ reset: boolean }>;
+  /** Whether the user has a confirmed authenticator, and how many recovery codes are left. */
+  mfaStatus(userId: string): Promise<{ enrolled: boolean; recoveryCodesLeft: number }>;
 }
 
 /** The canonical form of a hash checkImport accepted (e.g. Django's "argon2$" prefix dropped). */
@@ -126,6 +128,10 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
       if (!user || (opts.tenantId !== undefined && user.tenantId !== opts.tenantId)) throw notFound('user', String(userId));
       const { count } = await db.userMfa.deleteMany({ where: { userId } });
       return { reset: count > 0 };
+    },
+    async mfaStatus(userId) {
+      const mfa = await db.userMfa.findUnique({ where: { userId }, select: { confirmedAt: true, recoveryCodes: true } });
+      return mfa?.confirmedAt ? { enrolled: true, recoveryCodesLeft: mfa.recoveryCodes.length } : { enrolled: false, recoveryCodesLeft: 0 };
     },
     async getUser(tenantId, email) {
       const user = await db.user.findUnique({ where: { tenantId_email: { tenantId, email: normalizeEmail(String(email)) } } });

@@ -55,9 +55,12 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
   });
 
   act(ctx, tenantOpt(leaf(users, 'show <email>', 'show one user')), async ({ deps, args, opts }) => {
-    const user = await (await deps()).accounts.getUser(opts.tenant as string, args[0]!);
+    const { accounts } = await deps();
+    const user = await accounts.getUser(opts.tenant as string, args[0]!);
     if (!user) throw notFound('user', args[0]!);
-    return { data: user, text: table(HEADERS, [rowOf(user)]) };
+    const mfa = await accounts.mfaStatus(user.id);
+    const mfaText = mfa.enrolled ? `authenticator set up, ${mfa.recoveryCodesLeft} recovery code(s) left` : 'no authenticator';
+    return { data: { ...user, mfa }, text: `${table(HEADERS, [rowOf(user)])}\nMFA: ${mfaText}` };
   });
 
   act(ctx, tenantOpt(leaf(users, 'disable <email>', 'disable a user: no logins, no new tokens')), async ({ deps, args, opts }) => {
