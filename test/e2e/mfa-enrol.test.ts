@@ -3,26 +3,22 @@
 // recovery codes are shown once, and the relying party (openid-client) gets amr pwd+otp.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import * as oidc from 'openid-client';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { ARTIFACTS, launchChromium, skip } from '../helpers/chromium.js';
 import { startTestIdp, type TestIdp } from '../helpers/idp.js';
 import { discover, REDIRECT_URI } from '../helpers/rp.js';
-import { totpCode } from '../../src/accounts/totp.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = 'test-artifacts';
-const skip = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is absent; the browser test needs it (apt-get install chromium)`;
+import QRCode from 'qrcode';
+import { totpCode, totpUri } from '../../src/accounts/totp.js';
 
 let idp: TestIdp;
 let browser: Browser;
 before(async () => {
   if (skip) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
   idp = await startTestIdp();
   await idp.app.tenants.add({ id: 'secure', name: 'Secure Co', mfaPolicy: 'required' });
   await idp.app.accounts.addUser({ tenantId: 'secure', email: 'eve@secure.test', password: 'correct horse battery' });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -70,6 +66,11 @@ test('enrolment page shows a scannable QR code; the code from it completes the s
   await page.screenshot({ path: `${ARTIFACTS}/mfa-enrol.png`, fullPage: true });
 
   const secret = (await page.locator('#totp-secret').textContent())!.replace(/\s/g, '');
+  // The QR code is the otpauth URI an app expects: the typed key, the tenant as issuer, the email as account.
+  const uri = totpUri(secret, 'Secure Co', 'eve@secure.test');
+  assert.match(uri, new RegExp(`^otpauth://totp/Secure%20Co:eve%40secure\\.test\\?issuer=Secure%20Co&secret=${secret}&algorithm=SHA1&digits=6&period=30$`));
+  const expectedSvg = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
+  assert.equal(await qr.getAttribute('src'), `data:image/svg+xml;base64,${Buffer.from(expectedSvg).toString('base64')}`);
   await page.getByLabel('Code from the app').fill(totpCode(secret, Date.now()));
   await page.getByRole('button', { name: 'Turn on' }).click();
 
