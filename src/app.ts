@@ -73,8 +73,9 @@ export async function createApp(deps: AppDeps) {
   const onChange = (e: ChangeEvent) => broker.onChange(e);
   const sql = createSql(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'), dbTimeouts(config));
   const database = createDatabase(sql);
-  const { accounts, tenants, clients, keys, endpoints, upstreams } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange, database });
+  const { accounts, tenants, clients, keys, endpoints, upstreams, mfa: mfaService } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange, database });
   const keyService = keys();
+  const mfa = mfaService();
   await keyService.ensureKeys();
   const views = createViews();
   // Bring your own identity: sign-in through upstream providers, and their tokens at the broker.
@@ -109,6 +110,7 @@ export async function createApp(deps: AppDeps) {
             const user = await accounts.findById(sub);
             return user ? { sub: user.id, claims: { ...accounts.claimsFor(user) } } : null;
           }),
+          requiresSecondFactor: unavailableAsOidc(mfa.requiresSecondFactor),
         },
         brokerScopesFor: unavailableAsOidc(clients.brokerScopes),
         revocations,
@@ -170,6 +172,12 @@ export async function createApp(deps: AppDeps) {
     authenticate: (input) => accounts.authenticate(input),
     isFirstParty: async (clientId) => (await clients.get(clientId))?.firstParty ?? false,
     clientName: async (clientId) => (await clients.get(clientId))?.name ?? clientId,
+    mfa: {
+      nextStep: mfa.nextStep, enrolment: mfa.enrolment, confirmEnrolment: mfa.confirmEnrolment, verify: mfa.verify,
+      account: (id) => accounts.findById(id),
+      issuerName: async (user) => (await tenants.get(user.tenantId))?.name ?? user.tenantId,
+    },
+    now,
     onLogin: (attempt) => {
       const outcome = typeof attempt.result === 'string' ? attempt.result : attempt.result.ok ? 'success' : attempt.result.reason;
       metrics.logins.inc({ outcome });

@@ -9,6 +9,7 @@ import { accountKey } from './throttle.js';
 import { toAccount, type Account, type ImportRecord, type NewUser } from './types.js';
 import { checkEmail, checkGroups, checkName, checkPassword, normalizeEmail, normalizeGroups } from './validate.js';
 import { checkImport, checkImportList } from './import-check.js';
+import { parseHash } from './hash-formats.js';
 
 export interface UserAdmin {
   addUser(input: NewUser): Promise<Account>;
@@ -29,6 +30,21 @@ export interface UserAdmin {
   resetPassword(tenantId: string, email: string, password?: string): Promise<{ user: Account; generatedPassword?: string }>;
   /** Whether the account's login is locked now. */
   isLocked(tenantId: string, email: string): Promise<boolean>;
+  /**
+   * Removes the user's authenticator and recovery codes (lost phone): their next sign-in
+   * enrols again if the tenant requires it. With `tenantId`, only a user of that tenant
+   * (callers scoped to tenants pass it). Returns whether an authenticator was set up.
+   */
+  resetMfa(userId: string, opts?: { tenantId?: string }): Promise<{ reset: boolean }>;
+  /** Whether the user has a confirmed authenticator, and how many recovery codes are left. */
+  mfaStatus(userId: string): Promise<{ enrolled: boolean; recoveryCodesLeft: number }>;
+}
+
+/** The canonical form of a hash checkImport accepted (e.g. Django's "argon2$" prefix dropped). */
+function importedHash(hash: string | undefined): string | null {
+  if (!hash) return null;
+  const parsed = parseHash(hash);
+  return 'error' in parsed ? null : parsed.stored;
 }
 
 const userExists = (email: string) =>
@@ -92,7 +108,7 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
     checkImport(records, new Set(existing.map((u) => u.email)));
     const data = await Promise.all(records.map(async (r) => ({
       tenantId, email: normalizeEmail(r.email), name: r.name || null, groups: normalizeGroups(r.groups),
-      passwordHash: r.password ? await hasher.hash(r.password) : null,
+      passwordHash: r.password ? await hasher.hash(r.password) : importedHash(r.passwordHash),
     })));
     try {
       // One statement inside one transaction: a row failing (e.g. a concurrent insert) inserts nothing.
@@ -168,6 +184,16 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
       });
       const page = rows.slice(0, limit).map(toAccount);
       return { users: page, nextCursor: rows.length > limit ? (page[page.length - 1]?.email ?? null) : null };
+    },
+    async resetMfa(userId, opts = {}) {
+      const user = typeof userId === 'string' ? await db.user.findUnique({ where: { id: userId }, select: { tenantId: true } }) : null;
+      if (!user || (opts.tenantId !== undefined && user.tenantId !== opts.tenantId)) throw notFound('user', String(userId));
+      const { count } = await db.userMfa.deleteMany({ where: { userId } });
+      return { reset: count > 0 };
+    },
+    async mfaStatus(userId) {
+      const mfa = await db.userMfa.findUnique({ where: { userId }, select: { confirmedAt: true, recoveryCodes: true } });
+      return mfa?.confirmedAt ? { enrolled: true, recoveryCodesLeft: mfa.recoveryCodes.length } : { enrolled: false, recoveryCodesLeft: 0 };
     },
     async getUser(tenantId, email) {
       const user = await db.user.findUnique({ where: { tenantId_email: { tenantId, email: normalizeEmail(String(email)) } } });

@@ -38,6 +38,8 @@ export const IDP_PAGE_CODES = [
   'upstream_email_missing', 'upstream_email_unverified', 'upstream_tenant_unmapped', 'upstream_tenant_mismatch', 'upstream_tenant_ambiguous',
   'upstream_flow_expired', 'upstream_claims_invalid', 'upstream_not_found', 'account_has_password', 'account_linked_elsewhere', 'email_in_use',
   'user_disabled', 'tenant_unavailable',
+  // two-step sign-in: an authenticator was set up meanwhile (another tab)
+  'mfa_enrolled',
 ] as const;
 export type IdpPageCode = (typeof IDP_PAGE_CODES)[number];
 

@@ -6,12 +6,12 @@ import type { Tenant } from '../db/generated/client.js';
 import { AppError, notFound, validationError, type FieldProblem } from '../shared/errors.js';
 import { createEndpointPolicy, type EndpointPolicy } from './endpoints.js';
 import { notify, type OnChange } from './events.js';
-import { checkDetails, checkTenantId, checkTenantName, REQUIRED_DETAILS, type Flag, type StringDetail } from './validate.js';
+import { checkDetails, checkTenantId, checkTenantName, REQUIRED_DETAILS, type Flag, type MfaPolicy, type StringDetail } from './validate.js';
 
 export type { Tenant };
 export type TenantStatus = Tenant['status'];
 
-export type TenantDetails = { [K in StringDetail]?: string | null } & { [K in Flag]?: boolean };
+export type TenantDetails = { [K in StringDetail]?: string | null } & { [K in Flag]?: boolean } & { mfaPolicy?: MfaPolicy };
 export interface NewTenant extends TenantDetails {
   id: string;
   name: string;

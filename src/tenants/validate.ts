@@ -16,6 +16,9 @@ export const STRING_DETAILS = [...REQUIRED_DETAILS, ...OPTIONAL_URLS] as const;
 
 export type StringDetail = (typeof STRING_DETAILS)[number];
 export type Flag = (typeof FLAGS)[number];
+/** Second factor for the tenant's local accounts (docs/security.md, "Two-step sign-in"). */
+export const MFA_POLICIES = ['off', 'optional', 'required'] as const;
+export type MfaPolicy = (typeof MFA_POLICIES)[number];
 
 const Q_ID = /^[a-zA-Z0-9][a-zA-Z0-9-]{35}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
@@ -69,12 +72,15 @@ export function checkTenantName(name: unknown, problems: FieldProblem[]): void {
  * so a misspelt option is not silently ignored.
  */
 export function checkDetails(input: Record<string, unknown>, allowed: readonly string[], problems: FieldProblem[]) {
-  const out: Partial<Record<StringDetail, string | null>> & Partial<Record<Flag, boolean>> = {};
+  const out: Partial<Record<StringDetail, string | null>> & Partial<Record<Flag, boolean>> & { mfaPolicy?: MfaPolicy } = {};
   for (const [field, raw] of Object.entries(input)) {
     if (raw === undefined) continue;
     if ((FLAGS as readonly string[]).includes(field)) {
       if (typeof raw !== 'boolean') problems.push({ field, message: 'must be true or false' });
       else out[field as Flag] = raw;
+    } else if (field === 'mfaPolicy') {
+      if (!(MFA_POLICIES as readonly unknown[]).includes(raw)) problems.push({ field, message: `must be one of ${MFA_POLICIES.join(', ')}` });
+      else out.mfaPolicy = raw as MfaPolicy;
     } else if (field in RULES) {
       const rule = RULES[field as StringDetail];
       const value = typeof raw === 'string' ? raw.trim() : raw;

@@ -122,6 +122,39 @@ test('users import: CSV file, per-row errors, all or nothing', async () => {
   assert.equal(missing.err, 'error: cannot read nope.csv: no such file\n');
 });
 
+test('users import keeps existing hashes; tenants --mfa-policy; users reset-mfa', async () => {
+  const tenant = uniqueId('hashes');
+  const policy = await cli(['tenants', 'add', tenant, '--name', 'Hash Co', '--mfa-policy', 'required', '--json']);
+  assert.equal(policy.json.mfaPolicy, 'required');
+  const wrongPolicy = await cli(['tenants', 'update', tenant, '--mfa-policy', 'sometimes']);
+  assert.equal(wrongPolicy.code, 1);
+  assert.match(wrongPolicy.err, /mfaPolicy: must be one of off, optional, required/);
+  const files = {
+    // PHP's password_hash() documentation example, and an MD5 that must be refused on line 3.
+    'bad.csv': 'email,password_hash\nphp@example.com,$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a\nmd5@example.com,5f4dcc3b5aa765d61d8327deb882cf99\n',
+    'good.csv': 'email,password_hash\nphp@example.com,$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a\n',
+  };
+  const bad = await cli(['users', 'import', 'bad.csv', '--tenant', tenant], { files });
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /row 3\.password_hash: is not in a supported format/);
+  assert.doesNotMatch(bad.err, /5f4dcc3b/);
+  assert.deepEqual((await cli(['users', 'list', '--tenant', tenant, '--json'])).json, []);
+  assert.deepEqual((await cli(['users', 'import', 'good.csv', '--tenant', tenant, '--json'], { files })).json, { created: 1 });
+
+  const none = await cli(['users', 'reset-mfa', 'php@example.com', '--tenant', tenant]);
+  assert.equal(none.out, 'php@example.com had no authenticator set up\n');
+  const user = await shared.db.user.findUniqueOrThrow({ where: { tenantId_email: { tenantId: tenant, email: 'php@example.com' } } });
+  await shared.db.userMfa.create({ data: { userId: user.id, totpSecretEnc: 'v1.sealed', confirmedAt: new Date() } });
+  const shown = await cli(['users', 'show', 'php@example.com', '--tenant', tenant]);
+  assert.match(shown.out, /\nMFA: authenticator set up, 0 recovery code\(s\) left\n$/);
+  const reset = await cli(['users', 'reset-mfa', 'PHP@example.com', '--tenant', tenant, '--json']);
+  assert.deepEqual(reset.json, { email: 'php@example.com', tenantId: tenant, reset: true });
+  assert.equal(await shared.db.userMfa.count({ where: { userId: user.id } }), 0);
+  assert.deepEqual((await cli(['users', 'show', 'php@example.com', '--tenant', tenant, '--json'])).json.mfa, { enrolled: false, recoveryCodesLeft: 0 });
+  const unknown = await cli(['users', 'reset-mfa', 'nobody@example.com', '--tenant', tenant]);
+  assert.equal(unknown.code, 1);
+});
+
 test('clients, registration-info and keys', async () => {
   const noClient = await cli(['registration-info', '--json']);
   assert.equal(noClient.json.oidcClientId, null);

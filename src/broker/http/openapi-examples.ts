@@ -18,6 +18,7 @@ const tenant = {
   qbusinessEndpoint: null,
   allowBackendAccess: false,
   auditQueryText: false,
+  mfaPolicy: 'off',
   createdAt: '2026-01-05T09:30:00.000Z',
   updatedAt: '2026-01-05T09:42:10.000Z',
   missingDetails: [],

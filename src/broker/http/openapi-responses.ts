@@ -1,6 +1,6 @@
 // Response and admin-input schemas of the OpenAPI document (JSON Schema 2020-12).
 // The tenant input follows the tenant service's own rules (src/tenants/validate.ts).
-import { FLAGS, STRING_DETAILS, TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
+import { FLAGS, MFA_POLICIES, STRING_DETAILS, TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
 import { BROKER_API_CODES, SETUP_CHECK_CODES } from '../../shared/error-codes.js';
 
 const str = { type: 'string' };
@@ -67,6 +67,10 @@ export const responseSchemas: Record<string, unknown> = {
       name: { type: 'string', maxLength: 256, description: 'Display name.' },
       ...Object.fromEntries(STRING_DETAILS.map((field) => [field, { ...nstr, description: DETAIL_TEXT[field] }])),
       ...Object.fromEntries(FLAGS.map((field) => [field, { type: 'boolean', description: DETAIL_TEXT[field] }])),
+      mfaPolicy: {
+        type: 'string', enum: [...MFA_POLICIES],
+        description: 'Two-step sign-in (authenticator app) for the tenant\'s local accounts: off, optional (offered after the password) or required. See docs/accounts.md.',
+      },
     },
   },
   Tenant: {

@@ -21,6 +21,7 @@ const DETAIL_OPTIONS: [flag: string, key: keyof TenantDetails, help: string][] =
   ['--qbusiness-endpoint <url>', 'qbusinessEndpoint', 'Q Business endpoint override ("" clears)'],
   ['--allow-backend-access <bool>', 'allowBackendAccess', 'allow service clients to search for this tenant (true|false)'],
   ['--audit-query-text <bool>', 'auditQueryText', 'keep query text in the audit trail (true|false)'],
+  ['--mfa-policy <policy>', 'mfaPolicy', 'two-step sign-in with an authenticator app for local accounts: off, optional (offered after sign-in) or required'],
 ];
 
 function withDetailOptions(cmd: Command): Command {

@@ -37,7 +37,7 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
     return { data: user, text: `added user ${user.email} to tenant ${user.tenantId}${user.hasPassword ? '' : ' (no password yet)'}` };
   });
 
-  act(ctx, tenantOpt(leaf(users, 'import <file>', 'import users from CSV (email,name,groups,password) or JSON; all rows or none'))
+  act(ctx, tenantOpt(leaf(users, 'import <file>', 'import users from CSV (email,name,groups,password,password_hash) or JSON; all rows or none. password_hash keeps a user\'s existing password: bcrypt, argon2id/argon2i, scrypt or PBKDF2-SHA256 (PHC, passlib or Django pbkdf2_sha256), rehashed to argon2id at the next login'))
     .option('--format <format>', 'csv or json (default: from the file extension)'),
   async ({ deps, args, opts }) => {
     const format = opts.format as ImportFormat | undefined;
@@ -55,9 +55,12 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
   });
 
   act(ctx, tenantOpt(leaf(users, 'show <email>', 'show one user')), async ({ deps, args, opts }) => {
-    const user = await (await deps()).accounts.getUser(opts.tenant as string, args[0]!);
+    const { accounts } = await deps();
+    const user = await accounts.getUser(opts.tenant as string, args[0]!);
     if (!user) throw notFound('user', args[0]!);
-    return { data: user, text: table(HEADERS, [rowOf(user)]) };
+    const mfa = await accounts.mfaStatus(user.id);
+    const mfaText = mfa.enrolled ? `authenticator set up, ${mfa.recoveryCodesLeft} recovery code(s) left` : 'no authenticator';
+    return { data: { ...user, mfa }, text: `${table(HEADERS, [rowOf(user)])}\nMFA: ${mfaText}` };
   });
 
   act(ctx, tenantOpt(leaf(users, 'disable <email>', 'disable a user: no logins, no new tokens')), async ({ deps, args, opts }) => {
@@ -69,6 +72,15 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
     const user = await (await deps()).accounts.enableUser(opts.tenant as string, args[0]!);
     return { data: user, text: `enabled user ${user.email}` };
   });
+
+  act(ctx, tenantOpt(leaf(users, 'reset-mfa <email>', 'remove a user\'s authenticator app and recovery codes (lost phone); they set up a new one at their next sign-in when the tenant\'s MFA policy asks for it')),
+    async ({ deps, args, opts }) => {
+      const services = await deps();
+      const user = await services.accounts.getUser(opts.tenant as string, args[0]!);
+      if (!user) throw notFound('user', args[0]!);
+      const { reset } = await services.accounts.resetMfa(user.id, { tenantId: opts.tenant as string });
+      return { data: { email: user.email, tenantId: user.tenantId, reset }, text: reset ? `removed the authenticator of ${user.email}` : `${user.email} had no authenticator set up` };
+    });
 
   act(ctx, passwordOpts(tenantOpt(leaf(users, 'set-password <email>', 'set a user\'s password (asks on the terminal unless --password-stdin)'))),
     async ({ deps, args, opts }) => {
