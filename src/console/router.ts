@@ -243,6 +243,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
         disabled: u.disabled,
         hasPassword: u.hasPassword,
         locked: await deps.accounts.isLocked(t.id, u.email),
+        mfa: (await deps.accounts.mfaStatus(u.id)).enrolled,
         lastLoginAt: u.lastLoginAt?.toISOString().slice(0, 16).replace('T', ' ') ?? null,
       })),
     );
@@ -269,6 +270,13 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
       case 'unlock': {
         const { wasLocked } = await deps.accounts.unlockUser(t.id, email);
         return done(ctx, wasLocked ? `${email} is unlocked.` : `${email} was not locked; failed-login count cleared.`, back);
+      }
+      case 'reset-mfa': {
+        // A lost phone: the authenticator and recovery codes go; the next sign-in enrols again if required.
+        const user = await deps.accounts.getUser(t.id, email);
+        if (!user) throw new AppError('user_not_found', 404, `user '${email}' does not exist`);
+        const { reset } = await deps.accounts.resetMfa(user.id, { tenantId: t.id });
+        return done(ctx, reset ? `${user.email}'s authenticator is removed; they set up a new one at their next sign-in if the tenant requires it.` : `${user.email} had no authenticator.`, back);
       }
       case 'reset-password': {
         const { user, generatedPassword } = await deps.accounts.resetPassword(t.id, email);

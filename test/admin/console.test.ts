@@ -2,7 +2,7 @@
 // operators sign in through our own login page, every page is walked at 1280 and 390 px
 // (no horizontal scroll, axe-core 0 violations, screenshots in test-artifacts/), the actions
 // run for real (setup check with per-step results, self-service link, kit download, user
-// unlock/reset/disable, client secret rotation, key rotation, audit filters), and the
+// unlock/reset password/reset MFA/disable, client secret rotation, key rotation, audit filters), and the
 // refusals hold: a non-admin operator, a customer's user in group admin, a tenant-limited
 // administrator on another tenant's pages and actions, a POST without the CSRF token.
 import { after, before, test } from 'node:test';
@@ -223,6 +223,16 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
     assert.ok(password.length >= 20);
     const login = await h.app.accounts.authenticate({ tenantId: 'e2e-a', email: 'carol@corp.example', password });
     assert.equal(login.ok, true);
+
+    // A lost phone: the authenticator goes.
+    const carol = await h.app.accounts.getUser('e2e-a', 'carol@corp.example');
+    await h.db.userMfa.create({ data: { userId: carol!.id, totpSecretEnc: 'sealed', confirmedAt: new Date(), recoveryCodes: ['x'] } });
+    await page.goto(`${h.url}/admin/tenants/e2e-a/users`);
+    assert.match(await page.locator('tbody tr', { hasText: 'carol@corp.example' }).innerText(), /authenticator/);
+    await page.getByRole('button', { name: 'Reset MFA of carol@corp.example' }).click();
+    await page.waitForLoadState('domcontentloaded');
+    assert.match(await page.getByRole('status').innerText(), /authenticator is removed/);
+    assert.equal(await h.db.userMfa.findUnique({ where: { userId: carol!.id } }), null);
 
     await page.goto(`${h.url}/admin/tenants/e2e-a/users`);
     await page.locator('tbody tr', { hasText: 'carol@corp.example' }).getByRole('button', { name: 'Disable carol@corp.example' }).click();
