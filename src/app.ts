@@ -30,6 +30,9 @@ import { createMetrics } from './http/metrics.js';
 import { createMetricsApp, createOpsRouter } from './http/ops.js';
 import { createBroker } from './broker/index.js';
 import { createBrokerRouter } from './broker/http/router.js';
+import { createIdcCallbackRouter } from './broker/http/idc-callback.js';
+import { createDatabase } from './db/database.js';
+import { createEnvelope } from './idp/envelope.js';
 import type { AwsGatewayOptions } from './broker/aws/gateway.js';
 import type { AssertionMinter, AwsGateway } from './broker/ports.js';
 
@@ -70,6 +73,7 @@ export async function createApp(deps: AppDeps) {
   // Expired artefacts are ignored on read; the sweep only keeps the table small.
   const sweep = setInterval(() => {
     oidcStore.deleteExpired(new Date(now())).catch((err) => logger.error({ err }, 'expired-record sweep failed'));
+    broker.connect.sweep().catch((err) => logger.error({ err }, 'expired connect-state sweep failed'));
   }, 3_600_000);
   sweep.unref();
   const stopThrottleSweep = startThrottleSweeper({
@@ -113,6 +117,7 @@ export async function createApp(deps: AppDeps) {
   });
   const broker = createBroker({
     db, sql, logger, verifier, tenants, endpoints, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs,
+    database: createDatabase(sql), envelope: createEnvelope(config.SECRET_KEY), publicUrl: config.ISSUER,
     minter: deps.wrapMinter ? deps.wrapMinter(minter) : minter,
     metrics: {
       awsCall: (step, seconds, outcome) => metrics.aws.observe({ operation: step, outcome }, seconds),
@@ -158,6 +163,15 @@ export async function createApp(deps: AppDeps) {
   app.use((ctx, next) => (ctx.path.startsWith('/interaction/') ? interactionErrors(ctx, next) : next()));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+
+  // Identity Center's redirect back for authorization-code tenants. Who is signed in comes
+  // from this provider's own session cookie: only that user may complete their connection.
+  const idcCallback = createIdcCallbackRouter({
+    connect: broker.connect,
+    signedInAccount: async (ctx) => (await holder.current().Session.get(ctx)).accountId,
+    pageErrors: pageErrors(views, logger),
+  });
+  app.use(idcCallback.routes());
 
   // Routes added after start (the demo app once the sandbox is up) go before the provider.
   const late: Middleware[] = [];

@@ -110,7 +110,11 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
     list: () => db.tenant.findMany({ orderBy: { id: 'asc' } }),
     async disable(id) {
       if (typeof id !== 'string') throw notFound('tenant', String(id));
-      const t = await db.tenant.update({ where: { id }, data: { status: 'disabled', updatedAt: now() } }).catch((err: unknown) => {
+      // Its users' Identity Center sessions (authorization-code mode) end with it, in the same transaction.
+      const [t] = await db.$transaction([
+        db.tenant.update({ where: { id }, data: { status: 'disabled', updatedAt: now() } }),
+        db.$executeRaw`DELETE FROM idc_sessions WHERE tenant_id = ${id}`,
+      ]).catch((err: unknown) => {
         throw isNotFound(err) ? notFound('tenant', id) : err;
       });
       notify(deps.onChange, { type: 'tenant_disabled', tenantId: id });

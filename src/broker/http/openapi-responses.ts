@@ -1,6 +1,6 @@
 // Response and admin-input schemas of the OpenAPI document (JSON Schema 2020-12).
 // The tenant input follows the tenant service's own rules (src/tenants/validate.ts).
-import { FLAGS, STRING_DETAILS, TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
+import { AUTH_MODES, FLAGS, STRING_DETAILS, TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
 
 const str = { type: 'string' };
 const nstr = { type: ['string', 'null'] };
@@ -22,6 +22,10 @@ export const responseSchemas: Record<string, unknown> = {
       confidence: { type: ['string', 'null'], enum: ['VERY_HIGH', 'HIGH', 'MEDIUM', 'LOW', 'NOT_AVAILABLE', null] },
     },
   },
+  ConnectResponse: {
+    type: 'object', required: ['authorizeUrl', 'expiresAt'],
+    properties: { authorizeUrl: { ...str, description: 'Identity Center /authorize with response_type=code, client_id, redirect_uri, state and PKCE S256' }, expiresAt: str },
+  },
   Problem: {
     type: 'object', required: ['type', 'title', 'status', 'detail', 'code'],
     properties: {
@@ -30,6 +34,7 @@ export const responseSchemas: Record<string, unknown> = {
       errors: { type: 'array', items: { type: 'object', properties: { field: str, message: str } } },
       step: { ...str, description: 'Exchange step that failed: assume_role, create_token, assume_role_context, search' },
       awsError: str, awsRequestId: str, retryAfter: { type: 'integer' },
+      connectEndpoint: { ...str, description: 'With code connect_required: the API path that returns a connect URL for the user' },
     },
   },
   TenantInput: {
@@ -38,6 +43,8 @@ export const responseSchemas: Record<string, unknown> = {
       id: { type: 'string', pattern: TENANT_ID.source, maxLength: TENANT_ID_MAX }, name: { type: 'string', maxLength: 256 },
       ...Object.fromEntries(STRING_DETAILS.map((field) => [field, nstr])),
       ...Object.fromEntries(FLAGS.map((field) => [field, { type: 'boolean' }])),
+      authMode: { enum: [...AUTH_MODES], description: 'trusted-token-issuer (default): our ID token, no second login. authorization-code: each user connects once through the customer\'s Identity Center (POST /api/v1/tenants/{tenantId}/connect).' },
+      authCodeRedirectUri: { ...nstr, description: 'authorization-code: the redirect URI registered with AWS, <ISSUER>/idc/callback.' },
     },
   },
   Tenant: {

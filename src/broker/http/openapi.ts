@@ -2,7 +2,7 @@
 // Request bodies come from the zod schemas that validate them.
 import { z } from 'zod';
 import { TENANT_ID } from '../../tenants/validate.js';
-import { attributeFilterSchema, auditQuerySchema, checkBodySchema, searchBodySchema } from './schemas.js';
+import { attributeFilterSchema, auditQuerySchema, checkBodySchema, connectBodySchema, searchBodySchema } from './schemas.js';
 import { responseSchemas } from './openapi-responses.js';
 
 function requestSchemas(): Record<string, unknown> {
@@ -10,6 +10,7 @@ function requestSchemas(): Record<string, unknown> {
   reg.add(searchBodySchema, { id: 'SearchRequest' });
   reg.add(attributeFilterSchema, { id: 'AttributeFilter' });
   reg.add(checkBodySchema, { id: 'CheckRequest' });
+  reg.add(connectBodySchema, { id: 'ConnectRequest' });
   const { schemas } = z.toJSONSchema(reg, { io: 'input', uri: (id) => `#/components/schemas/${id}` });
   return Object.fromEntries(Object.entries(schemas).map(([id, s]) => {
     const { $schema: _s, $id: _i, ...rest } = s as Record<string, unknown>;
@@ -42,6 +43,14 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
           operationId: 'search', summary: 'Search as a user of the tenant', parameters: [tenantParam],
           requestBody: { required: true, ...json('SearchRequest') },
           responses: { 200: { description: 'One page of results', ...json('SearchResponse') }, ...errors(...ERROR_STATUSES) },
+        },
+      },
+      '/api/v1/tenants/{tenantId}/connect': {
+        post: {
+          operationId: 'connect', summary: 'Connect URL for a user of an authorization-code tenant (Identity Center sign-in and consent)', parameters: [tenantParam],
+          description: 'Send the user\'s browser to authorizeUrl. After sign-in and consent Identity Center redirects to this service\'s /idc/callback, which must be completed in a browser signed in here as the same user, and then to returnUrl. The URL is single-use and expires at expiresAt.',
+          requestBody: { required: true, ...json('ConnectRequest') },
+          responses: { 200: { description: 'The Identity Center authorize URL', ...json('ConnectResponse') }, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
         },
       },
       '/api/v1/admin/tenants': {
