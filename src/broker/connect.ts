@@ -187,7 +187,12 @@ export function createConnect(deps: ConnectDeps) {
       audit.record({ ...base, outcome: 'success', errorCode: null, awsRequestIds: trace.requestIds, latencyMs: performance.now() - started, detail: { steps: trace.steps, grant: 'authorization_code' } });
       return back(true);
     } catch (err) {
-      const e = fail(toAppError(err, tenant && user ? ctxOf(tenant, user) : { tenantId: row.tenantId }, logger), trace);
+      // A code Identity Center refuses (replayed, expired, another PKCE verifier) is this flow's
+      // own failure, not an assertion or attribute-mapping problem as in the jwt-bearer grant.
+      const refused = isAwsCallError(err) && err.failure.step === 'create_token' && /^InvalidGrant/.test(err.failure.name)
+        ? new AppError('connect_code_rejected', 400, `Identity Center refused the sign-in code: ${err.failure.message} Connect again.`, { detail: { step: 'create_token', awsError: err.failure.name, awsRequestId: err.failure.requestId } })
+        : err;
+      const e = fail(toAppError(refused, tenant && user ? ctxOf(tenant, user) : { tenantId: row.tenantId }, logger), trace);
       if (e.status === 503) throw e; // database down: the page says retry later
       return back(false, { code: e.code });
     }
@@ -208,6 +213,7 @@ export function createConnect(deps: ConnectDeps) {
       await deps.sessions.drop(t.id, user.id, stored.refreshTokenEnc);
       throw connectErrors.connectRequired(t.id, 'The stored Identity Center session cannot be read (SECRET_KEY changed?).');
     }
+    trace.grant = 'refresh_token';
     const name = sessionName(user.id);
     const first = await step(trace, 'assume_role', () => aws.assumeRole(t, { sessionName: name }));
     let idc: Awaited<ReturnType<AwsGateway['createTokenWithIam']>>;

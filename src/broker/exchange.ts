@@ -26,6 +26,8 @@ export interface StepTrace {
 export interface ExchangeTrace {
   steps: StepTrace[];
   requestIds: string[];
+  /** How CreateTokenWithIAM got the identity context, when not from our assertion (audited). */
+  grant?: 'refresh_token' | 'authorization_code';
 }
 
 export interface ExchangeDeps {
