@@ -40,10 +40,11 @@ export function createAccess(deps: { directory: Directory; verifier: TokenVerifi
   /** Admin routes: the same allowed tenants as searches; the refusal never says whether the tenant exists. */
   const authorizeAdmin = (caller: Caller, tenantId: string) => authorizeService(caller, tenantId, brokerErrors.tenantNotAllowed);
 
-  async function activeTenant(tenantId: string): Promise<{ record: TenantRecord; aws: TenantAws }> {
+  /** allowPending: the self-service check runs before the tenant turns active. */
+  async function activeTenant(tenantId: string, opts: { allowPending?: boolean } = {}): Promise<{ record: TenantRecord; aws: TenantAws }> {
     const t = await deps.directory.tenant(tenantId);
     if (!t) throw brokerErrors.tenantNotFound(tenantId);
-    if (t.status !== 'active') throw brokerErrors.tenantNotActive(tenantId, t.status);
+    if (t.status !== 'active' && !(opts.allowPending && t.status === 'pending')) throw brokerErrors.tenantNotActive(tenantId, t.status);
     const aws = tenantAws(t);
     // A row written before the allowlist, or straight into the database, is refused here:
     // nothing (no assertion, no signed request) is ever sent to a host that is not allowed.

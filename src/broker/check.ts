@@ -31,7 +31,8 @@ export function createCheck(deps: { access: Access; directory: Directory; exchan
     return u && u.tenantId === tenantId ? u : null;
   }
 
-  return async function check(callerId: string, tenantId: string, who: { userId?: string; email?: string }): Promise<CheckReport> {
+  /** opts.allowPending: the onboarding page checks a tenant before it turns active. */
+  return async function check(callerId: string, tenantId: string, who: { userId?: string; email?: string }, opts: { allowPending?: boolean } = {}): Promise<CheckReport> {
     const started = performance.now();
     const steps: CheckStep[] = [];
     /** One step checked by a rule of the search path: its refusal (an AppError) is the step's error. */
@@ -46,7 +47,7 @@ export function createCheck(deps: { access: Access; directory: Directory; exchan
         return undefined;
       }
     };
-    const tenant = await attempt('tenant', () => deps.access.activeTenant(tenantId));
+    const tenant = await attempt('tenant', () => deps.access.activeTenant(tenantId, opts));
     const user = tenant ? await findUser(tenantId, who) : null;
     const ready = tenant && (await attempt('user', () => userOfTenant(tenant.record, { user })));
     const requestIds = tenant && ready ? await runExchange(tenant.aws, ready, steps) : [];

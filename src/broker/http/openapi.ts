@@ -2,7 +2,7 @@
 // Request bodies come from the zod schemas that validate them.
 import { z } from 'zod';
 import { TENANT_ID } from '../../tenants/validate.js';
-import { attributeFilterSchema, auditQuerySchema, checkBodySchema, connectBodySchema, searchBodySchema } from './schemas.js';
+import { attributeFilterSchema, auditQuerySchema, checkBodySchema, connectBodySchema, onboardingLinkBodySchema, searchBodySchema } from './schemas.js';
 import { responseSchemas } from './openapi-responses.js';
 
 function requestSchemas(): Record<string, unknown> {
@@ -11,6 +11,7 @@ function requestSchemas(): Record<string, unknown> {
   reg.add(attributeFilterSchema, { id: 'AttributeFilter' });
   reg.add(checkBodySchema, { id: 'CheckRequest' });
   reg.add(connectBodySchema, { id: 'ConnectRequest' });
+  reg.add(onboardingLinkBodySchema, { id: 'OnboardingLinkRequest' });
   const { schemas } = z.toJSONSchema(reg, { io: 'input', uri: (id) => `#/components/schemas/${id}` });
   return Object.fromEntries(Object.entries(schemas).map(([id, s]) => {
     const { $schema: _s, $id: _i, ...rest } = s as Record<string, unknown>;
@@ -67,6 +68,14 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
         post: {
           operationId: 'checkTenant', summary: 'Dry-run exchange and search for a named user; reports the failing step', security: admin, parameters: [tenantParam],
           requestBody: { required: true, ...json('CheckRequest') }, responses: { 200: { description: 'Step-by-step report (ok=false names the failed step)', ...json('CheckReport') }, ...errors(400, 401, 403) },
+        },
+      },
+      '/api/v1/admin/tenants/{tenantId}/onboarding-link': {
+        post: {
+          operationId: 'createOnboardingLink', summary: 'A signed, expiring self-service link for the customer\'s administrator', security: admin, parameters: [tenantParam],
+          description: 'The link opens a page where the customer enters the five details from the data accessor\'s "Information for data accessor" tab and runs the live check; the tenant turns active when it passes. Links work only while the tenant is pending.',
+          requestBody: { required: false, ...json('OnboardingLinkRequest') },
+          responses: { 201: { description: 'The link', content: { 'application/json': { schema: { type: 'object', required: ['tenantId', 'url', 'expiresAt'], properties: { tenantId: { type: 'string' }, url: { type: 'string', format: 'uri' }, expiresAt: { type: 'string', format: 'date-time' } } } } } }, ...errors(400, 401, 403, 404, 409) },
         },
       },
       '/api/v1/admin/audit': { get: { operationId: 'listAudit', security: admin, parameters: auditParams, responses: { 200: { description: 'Events, newest first', ...json('AuditPage') }, ...errors(400, 401, 403) } } },

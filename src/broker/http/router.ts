@@ -8,11 +8,14 @@ import { TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
 import { buildOpenApi } from './openapi.js';
 import { problemMiddleware } from './problem.js';
 import { mountSearch } from './search-routes.js';
+import type { OnboardingLinks } from '../../tenants/onboarding-link.js';
 
 export interface BrokerRouterDeps {
   broker: Broker;
   /** Public base URL for the OpenAPI `servers` entry. */
   publicUrl?: string;
+  /** Signs tenant self-service links (POST /admin/tenants/{id}/onboarding-link). */
+  onboardingLinks?: OnboardingLinks;
 }
 
 export function createBrokerRouter(deps: BrokerRouterDeps): Router {
@@ -30,7 +33,7 @@ export function createBrokerRouter(deps: BrokerRouterDeps): Router {
     ctx.body = openapi;
   });
   mountSearch(router, deps.broker);
-  mountAdmin(router, deps.broker);
+  mountAdmin(router, deps.broker, deps.onboardingLinks);
   // Last: anything else under /api/v1 is answered here as a problem (404, or 405 naming the
   // allowed methods), instead of falling through to the provider's text/plain 404.
   router.all('{/*rest}', (ctx) => {

@@ -17,10 +17,11 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
     .option('--post-logout-redirect-uri <uri>', 'post-logout redirect URI (repeatable)', collect)
     .option('--first-party', 'skip the consent screen (your own apps)')
     .option('--allowed-tenant <id>', 'tenant a service client may search for (repeatable; * for all)', collect)
-    .option('--scope <scope>', 'scope of a service client (repeatable; default search)', collect),
+    .option('--scope <scope>', 'scope of a service client (repeatable; default search)', collect)
+    .option('--client-id <id>', 'use this client ID instead of a generated one (e.g. keep the ID already registered with AWS when migrating)'),
   async ({ deps, opts }) => {
     const created = await (await deps()).clients.add({
-      name: opts.name as string, kind: opts.kind as ClientKind,
+      name: opts.name as string, kind: opts.kind as ClientKind, clientId: opts.clientId as string | undefined,
       redirectUris: opts.redirectUri as string[] | undefined, postLogoutRedirectUris: opts.postLogoutRedirectUri as string[] | undefined,
       firstParty: Boolean(opts.firstParty), allowedTenants: opts.allowedTenant as string[] | undefined, scopes: opts.scope as string[] | undefined,
     });

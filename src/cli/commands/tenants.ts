@@ -1,4 +1,4 @@
-// tti-bridge tenants add|list|show|update|disable|enable|kit
+// tti-bridge tenants add|list|show|update|disable|enable|kit|link
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { act, leaf } from '../action.js';
@@ -7,6 +7,7 @@ import { notFound } from '../../shared/errors.js';
 import { tenantView, type Tenant, type TenantDetails } from '../../tenants/tenants.js';
 import { FLAGS } from '../../tenants/validate.js';
 import { registerKitCommand } from './tenant-kit.js';
+import { registerLinkCommand } from './tenant-link.js';
 
 const DETAIL_OPTIONS: [flag: string, key: keyof TenantDetails, help: string][] = [
   ['--qbusiness-application-id <id>', 'qbusinessApplicationId', 'Q Business application ID (36 characters)'],
@@ -93,4 +94,5 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
   });
 
   registerKitCommand(tenants, ctx);
+  registerLinkCommand(tenants, ctx);
 }
