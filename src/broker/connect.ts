@@ -62,17 +62,24 @@ const sessionAad = (tenantId: string, userId: string) => `idc-session:${tenantId
 const verifierAad = (stateId: string) => `idc-connect:${stateId}`;
 
 export const connectErrors = {
-  notAuthCodeTenant: (id: string) => new AppError('not_authorization_code_tenant', 409,
-    `Tenant '${id}' uses a trusted token issuer: its users need no connect step. Search directly.`),
-  connectRequired: (id: string, why: string) => new AppError('connect_required', 409,
-    `${why} Get a connect URL with POST /api/v1/tenants/${id}/connect and send the user's browser to it; they sign in at their Identity Center and consent once.`,
-    { detail: { connectEndpoint: `/api/v1/tenants/${encodeURIComponent(id)}/connect` } }),
-  stateInvalid: () => new AppError('connect_state_invalid', 400,
-    'This sign-in link is not valid or was already used. Go back to the application and connect again.'),
-  stateExpired: () => new AppError('connect_state_expired', 400,
-    'This sign-in link has expired. Go back to the application and connect again.'),
-  wrongUser: () => new AppError('connect_wrong_user', 403,
-    'This connection was started for another user, or you are not signed in here. Sign in to the application as the user who started it, then connect again.'),
+  notAuthCodeTenant: (id: string) =>
+    new AppError('not_authorization_code_tenant', 409, `Tenant '${id}' uses a trusted token issuer: its users need no connect step. Search directly.`),
+  connectRequired: (id: string, why: string) =>
+    new AppError(
+      'connect_required',
+      409,
+      `${why} Get a connect URL with POST /api/v1/tenants/${id}/connect and send the user's browser to it; they sign in at their Identity Center and consent once.`,
+      { detail: { connectEndpoint: `/api/v1/tenants/${encodeURIComponent(id)}/connect` } },
+    ),
+  stateInvalid: () =>
+    new AppError('connect_state_invalid', 400, 'This sign-in link is not valid or was already used. Go back to the application and connect again.'),
+  stateExpired: () => new AppError('connect_state_expired', 400, 'This sign-in link has expired. Go back to the application and connect again.'),
+  wrongUser: () =>
+    new AppError(
+      'connect_wrong_user',
+      403,
+      'This connection was started for another user, or you are not signed in here. Sign in to the application as the user who started it, then connect again.',
+    ),
 };
 
 /** https, or http on a loopback host (development); absolute, no credentials or fragment. */
@@ -104,7 +111,12 @@ export function createConnect(deps: ConnectDeps) {
     if (t.authMode !== AUTH_CODE) throw connectErrors.notAuthCodeTenant(t.id);
     // The tenant service checks the shape; only here do we know our own public origin.
     if (t.authCodeRedirectUri !== expectedRedirect) {
-      throw new AppError('tenant_misconfigured', 409, `Tenant '${t.id}' has authCodeRedirectUri '${t.authCodeRedirectUri}', but this service receives the callback at ${expectedRedirect}. Register that URI with AWS and set it on the tenant.`, { expose: true });
+      throw new AppError(
+        'tenant_misconfigured',
+        409,
+        `Tenant '${t.id}' has authCodeRedirectUri '${t.authCodeRedirectUri}', but this service receives the callback at ${expectedRedirect}. Register that URI with AWS and set it on the tenant.`,
+        { expose: true },
+      );
     }
     return t.authCodeRedirectUri;
   }
@@ -123,19 +135,46 @@ export function createConnect(deps: ConnectDeps) {
       const at = deps.now();
       const expiresAt = new Date(at + deps.stateTtlSeconds * 1000);
       await deps.states.insert(id, {
-        tenantId: t.id, userId: user.id, serviceClientId: caller.clientId, codeVerifierEnc: deps.envelope.seal(verifier, verifierAad(id)),
-        returnUrl, createdAt: new Date(at), expiresAt,
+        tenantId: t.id,
+        userId: user.id,
+        serviceClientId: caller.clientId,
+        codeVerifierEnc: deps.envelope.seal(verifier, verifierAad(id)),
+        returnUrl,
+        createdAt: new Date(at),
+        expiresAt,
       });
       const base = t.ssoOidcEndpoint ? t.ssoOidcEndpoint.replace(/\/+$/, '') : `https://oidc.${t.idcRegion}.amazonaws.com`;
       const authorizeUrl = withParams(`${base}/authorize`, {
-        response_type: 'code', client_id: t.idcApplicationArn, redirect_uri: redirectUri, state,
-        code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+        response_type: 'code',
+        client_id: t.idcApplicationArn,
+        redirect_uri: redirectUri,
+        state,
+        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+        code_challenge_method: 'S256',
       });
-      audit.record({ kind: 'connect_start', tenantId: t.id, userId, serviceClientId: caller.clientId, outcome: 'success', errorCode: null, awsRequestIds: [], latencyMs: performance.now() - started });
+      audit.record({
+        kind: 'connect_start',
+        tenantId: t.id,
+        userId,
+        serviceClientId: caller.clientId,
+        outcome: 'success',
+        errorCode: null,
+        awsRequestIds: [],
+        latencyMs: performance.now() - started,
+      });
       return { authorizeUrl, expiresAt: expiresAt.toISOString() };
     } catch (err) {
       const e = toAppError(err, { tenantId: req.tenantId }, logger);
-      audit.record({ kind: 'connect_start', tenantId: req.tenantId, userId, serviceClientId: caller.clientId, outcome: 'failure', errorCode: e.code, awsRequestIds: [], latencyMs: performance.now() - started });
+      audit.record({
+        kind: 'connect_start',
+        tenantId: req.tenantId,
+        userId,
+        serviceClientId: caller.clientId,
+        outcome: 'failure',
+        errorCode: e.code,
+        awsRequestIds: [],
+        latencyMs: performance.now() - started,
+      });
       throw e;
     }
   }
@@ -155,12 +194,22 @@ export function createConnect(deps: ConnectDeps) {
     if (!row) throw connectErrors.stateInvalid();
     const base = { kind: 'connect' as const, tenantId: row.tenantId, userId: row.userId, serviceClientId: row.serviceClientId };
     const fail = (e: AppError, trace?: ExchangeTrace) => {
-      audit.record({ ...base, outcome: 'failure', errorCode: e.code, awsRequestIds: trace?.requestIds ?? [], latencyMs: performance.now() - started, detail: trace ? { steps: trace.steps, grant: 'authorization_code' } : undefined });
+      audit.record({
+        ...base,
+        outcome: 'failure',
+        errorCode: e.code,
+        awsRequestIds: trace?.requestIds ?? [],
+        latencyMs: performance.now() - started,
+        detail: trace ? { steps: trace.steps, grant: 'authorization_code' } : undefined,
+      });
       return e;
     };
     if (row.expiresAt.getTime() <= deps.now()) throw fail(connectErrors.stateExpired());
     if (browserUserId !== row.userId) throw fail(connectErrors.wrongUser());
-    const back = (ok: boolean, extra: Record<string, string> = {}) => ({ ok, redirect: withParams(row.returnUrl, { idc_connect: ok ? 'ok' : 'error', ...extra }) });
+    const back = (ok: boolean, extra: Record<string, string> = {}) => ({
+      ok,
+      redirect: withParams(row.returnUrl, { idc_connect: ok ? 'ok' : 'error', ...extra }),
+    });
     if (params.error || !params.code) {
       const code = params.error === 'access_denied' ? 'connect_denied' : 'connect_failed';
       fail(new AppError(code, 403, `Identity Center answered ${params.error ?? 'without a code'}.`));
@@ -176,22 +225,40 @@ export function createConnect(deps: ConnectDeps) {
       const t = tenant;
       const name = sessionName(row.userId);
       const first = await step(trace, 'assume_role', () => aws.assumeRole(t, { sessionName: name }));
-      const idc = await step(trace, 'create_token', () => aws.createTokenWithIam(t, first.credentials, { grantType: 'authorization_code', code: params.code!, redirectUri, codeVerifier: verifier }));
-      if (!idc.refreshToken) throw new AppError('tenant_misconfigured', 502, `Identity Center returned no refresh token for tenant '${t.id}': the data accessor's application must allow the refresh_token grant.`, { expose: true });
+      const idc = await step(trace, 'create_token', () =>
+        aws.createTokenWithIam(t, first.credentials, { grantType: 'authorization_code', code: params.code!, redirectUri, codeVerifier: verifier }),
+      );
+      if (!idc.refreshToken)
+        throw new AppError(
+          'tenant_misconfigured',
+          502,
+          `Identity Center returned no refresh token for tenant '${t.id}': the data accessor's application must allow the refresh_token grant.`,
+          { expose: true },
+        );
       const second = await step(trace, 'assume_role_context', () => aws.assumeRole(t, { sessionName: name, identityContext: idc.identityContext }));
       await deps.sessions.connect(t.id, row.userId, deps.envelope.seal(idc.refreshToken, sessionAad(t.id, row.userId)), new Date(deps.now()));
       const session: Session = { searcher: aws.searcher(t, second.credentials), expiresAt: expiryOf(second.credentials, deps.now) };
       // The new session replaces any cached one (e.g. of an earlier connection).
       cache.evict(t.id, row.userId);
       await cache.get(t.id, row.userId, async () => ({ value: session, expiresAt: session.expiresAt }));
-      audit.record({ ...base, outcome: 'success', errorCode: null, awsRequestIds: trace.requestIds, latencyMs: performance.now() - started, detail: { steps: trace.steps, grant: 'authorization_code' } });
+      audit.record({
+        ...base,
+        outcome: 'success',
+        errorCode: null,
+        awsRequestIds: trace.requestIds,
+        latencyMs: performance.now() - started,
+        detail: { steps: trace.steps, grant: 'authorization_code' },
+      });
       return back(true);
     } catch (err) {
       // A code Identity Center refuses (replayed, expired, another PKCE verifier) is this flow's
       // own failure, not an assertion or attribute-mapping problem as in the jwt-bearer grant.
-      const refused = isAwsCallError(err) && err.failure.step === 'create_token' && /^InvalidGrant/.test(err.failure.name)
-        ? new AppError('connect_code_rejected', 400, `Identity Center refused the sign-in code: ${err.failure.message} Connect again.`, { detail: { step: 'create_token', awsError: err.failure.name, awsRequestId: err.failure.requestId } })
-        : err;
+      const refused =
+        isAwsCallError(err) && err.failure.step === 'create_token' && /^InvalidGrant/.test(err.failure.name)
+          ? new AppError('connect_code_rejected', 400, `Identity Center refused the sign-in code: ${err.failure.message} Connect again.`, {
+              detail: { step: 'create_token', awsError: err.failure.name, awsRequestId: err.failure.requestId },
+            })
+          : err;
       const e = fail(toAppError(refused, tenant && user ? ctxOf(tenant, user) : { tenantId: row.tenantId }, logger), trace);
       if (e.status === 503) throw e; // database down: the page says retry later
       return back(false, { code: e.code });

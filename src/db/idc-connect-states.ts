@@ -17,18 +17,34 @@ export interface ConnectState {
 export function createConnectStateTable(db: Database) {
   return {
     async insert(id: string, s: ConnectState): Promise<void> {
-      await db.insertInto('idc_connect_states').values({
-        id, tenant_id: s.tenantId, user_id: s.userId, service_client_id: s.serviceClientId, code_verifier_enc: s.codeVerifierEnc,
-        return_url: s.returnUrl, created_at: s.createdAt, expires_at: s.expiresAt,
-      }).execute();
+      await db
+        .insertInto('idc_connect_states')
+        .values({
+          id,
+          tenant_id: s.tenantId,
+          user_id: s.userId,
+          service_client_id: s.serviceClientId,
+          code_verifier_enc: s.codeVerifierEnc,
+          return_url: s.returnUrl,
+          created_at: s.createdAt,
+          expires_at: s.expiresAt,
+        })
+        .execute();
     },
     /** Removes and returns the row (expired or not: the caller decides); null if there is none. */
     async consume(id: string): Promise<ConnectState | null> {
       const r = await db.deleteFrom('idc_connect_states').where('id', '=', id).returningAll().executeTakeFirst();
-      return r ? {
-        tenantId: r.tenant_id, userId: r.user_id, serviceClientId: r.service_client_id, codeVerifierEnc: r.code_verifier_enc,
-        returnUrl: r.return_url, createdAt: r.created_at, expiresAt: r.expires_at,
-      } : null;
+      return r
+        ? {
+            tenantId: r.tenant_id,
+            userId: r.user_id,
+            serviceClientId: r.service_client_id,
+            codeVerifierEnc: r.code_verifier_enc,
+            returnUrl: r.return_url,
+            createdAt: r.created_at,
+            expiresAt: r.expires_at,
+          }
+        : null;
     },
     async deleteExpired(now: Date): Promise<number> {
       return Number((await db.deleteFrom('idc_connect_states').where('expires_at', '<=', now).executeTakeFirst()).numDeletedRows);

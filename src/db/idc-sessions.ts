@@ -11,15 +11,18 @@ export interface StoredIdcSession {
 export function createIdcSessionTable(db: Database) {
   return {
     async get(tenantId: string, userId: string): Promise<StoredIdcSession | null> {
-      const row = await db.selectFrom('idc_sessions')
+      const row = await db
+        .selectFrom('idc_sessions')
         .select(['refresh_token_enc', 'connected_at', 'refreshed_at'])
-        .where('tenant_id', '=', tenantId).where('user_id', '=', userId)
+        .where('tenant_id', '=', tenantId)
+        .where('user_id', '=', userId)
         .executeTakeFirst();
       return row ? { refreshTokenEnc: row.refresh_token_enc, connectedAt: row.connected_at, refreshedAt: row.refreshed_at } : null;
     },
     /** A new connection replaces the old one (the user signed in at Identity Center again). */
     async connect(tenantId: string, userId: string, refreshTokenEnc: string, at: Date): Promise<void> {
-      await db.insertInto('idc_sessions')
+      await db
+        .insertInto('idc_sessions')
         .values({ tenant_id: tenantId, user_id: userId, refresh_token_enc: refreshTokenEnc, connected_at: at, refreshed_at: at })
         .onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doUpdateSet({ refresh_token_enc: refreshTokenEnc, connected_at: at, refreshed_at: at }))
         .execute();
@@ -29,8 +32,12 @@ export function createIdcSessionTable(db: Database) {
      * disconnect or a newer connection in the meantime wins over this refresh.
      */
     async rotate(tenantId: string, userId: string, previousEnc: string, refreshTokenEnc: string, at: Date): Promise<boolean> {
-      const r = await db.updateTable('idc_sessions').set({ refresh_token_enc: refreshTokenEnc, refreshed_at: at })
-        .where('tenant_id', '=', tenantId).where('user_id', '=', userId).where('refresh_token_enc', '=', previousEnc)
+      const r = await db
+        .updateTable('idc_sessions')
+        .set({ refresh_token_enc: refreshTokenEnc, refreshed_at: at })
+        .where('tenant_id', '=', tenantId)
+        .where('user_id', '=', userId)
+        .where('refresh_token_enc', '=', previousEnc)
         .executeTakeFirst();
       return r.numUpdatedRows > 0n;
     },

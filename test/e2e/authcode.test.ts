@@ -31,14 +31,33 @@ before(async () => {
   svc = await startDemoService();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const { service } = svc.demo.clients;
-  serviceToken = (await oidc.clientCredentialsGrant(await discover(svc.idp, service.clientId, service.clientSecret), { scope: 'search', resource: svc.idp.config.BROKER_AUDIENCE })).access_token;
+  serviceToken = (
+    await oidc.clientCredentialsGrant(await discover(svc.idp, service.clientId, service.clientSecret), {
+      scope: 'search',
+      resource: svc.idp.config.BROKER_AUDIENCE,
+    })
+  ).access_token;
   const web = await svc.idp.app.clients.add({ name: 'ISV tests', kind: 'web', redirectUris: [REDIRECT_URI] });
   const webConfig = await discover(svc.idp, web.clientId, web.clientSecret);
   for (const name of ['alice', 'bob']) {
-    const { tokens: t } = await rpSignIn(svc.idp, webConfig, { tenant: DEMO_IDC_TENANT_ID, email: `${name}@example.com`, password: DEMO_PASSWORD }, 'openid email tenant');
+    const { tokens: t } = await rpSignIn(
+      svc.idp,
+      webConfig,
+      { tenant: DEMO_IDC_TENANT_ID, email: `${name}@example.com`, password: DEMO_PASSWORD },
+      'openid email tenant',
+    );
     tokens[name] = t.id_token!;
   }
 });
@@ -50,7 +69,9 @@ after(async () => {
 
 async function api(path: string, body: unknown) {
   const res = await fetch(`${svc.issuer}/api/v1${path}`, {
-    method: 'POST', headers: { authorization: `Bearer ${serviceToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    method: 'POST',
+    headers: { authorization: `Bearer ${serviceToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
@@ -62,7 +83,9 @@ const connectUrl = async (user: string) => {
   return r.body.authorizeUrl as string;
 };
 const storedSessions = async (tenant: string, userEmail?: string) => {
-  const rows = await svc.idp.db.$queryRaw<{ email: string }[]>`SELECT u.email FROM idc_sessions s JOIN users u ON u.id = s.user_id WHERE s.tenant_id = ${tenant}`;
+  const rows = await svc.idp.db.$queryRaw<
+    { email: string }[]
+  >`SELECT u.email FROM idc_sessions s JOIN users u ON u.id = s.user_id WHERE s.tenant_id = ${tenant}`;
   return rows.map((r) => r.email).filter((e) => !userEmail || e === userEmail);
 };
 
@@ -96,8 +119,16 @@ async function search(page: Page, q: string) {
   await page.waitForLoadState();
   return {
     titles: await page.locator('ol.results h3 > span:first-child').allTextContents(),
-    mode: (await page.locator('#flow-mode').textContent().catch(() => null)) ?? '',
-    panel: (await page.locator('aside').textContent().catch(() => null)) ?? '',
+    mode:
+      (await page
+        .locator('#flow-mode')
+        .textContent()
+        .catch(() => null)) ?? '',
+    panel:
+      (await page
+        .locator('aside')
+        .textContent()
+        .catch(() => null)) ?? '',
   };
 }
 
@@ -125,7 +156,7 @@ test('authorization-code tenant: connect through Identity Center in the browser,
     alicePage = await demoSignIn(alice, 'alice@example.com');
     const refused = await search(alicePage, 'Kestrel-3 concept study');
     assert.deepEqual(refused.titles, []);
-    assert.match(await alicePage.getByRole('alert').textContent() ?? '', /connect/i);
+    assert.match((await alicePage.getByRole('alert').textContent()) ?? '', /connect/i);
     await alicePage.getByRole('button', { name: 'Connect with Globex Identity Center' }).click();
     await alicePage.waitForURL(`${svc.demo.sandbox.url}/authorize?**`);
     const authorize = new URL(alicePage.url());
@@ -135,7 +166,7 @@ test('authorization-code tenant: connect through Identity Center in the browser,
     await alicePage.screenshot({ path: `${ARTIFACTS}/authcode-idc-login.png`, fullPage: true });
     await idcSignIn(alicePage, 'alice');
     assert.match(alicePage.url(), /\/demo\/search\?idc_connect=ok$/);
-    assert.match(await alicePage.locator('#connect-status').textContent() ?? '', /Connected/);
+    assert.match((await alicePage.locator('#connect-status').textContent()) ?? '', /Connected/);
     assert.deepEqual(await storedSessions(DEMO_IDC_TENANT_ID), ['alice@example.com']);
 
     const found = await search(alicePage, 'Kestrel-3 concept study');
@@ -158,20 +189,25 @@ test('authorization-code tenant: connect through Identity Center in the browser,
     svc.idp.app.broker.cache.clear(); // as after a restart or on another instance
     const refreshed = await searchApi(DEMO_IDC_TENANT_ID, 'alice', 'on-call rotation');
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
-    const calls = svc.demo.sandbox.calls.filter((c) => c.operation === 'CreateTokenWithIAM' && c.detail?.['dataAccessorId'] === '3c1e5a7b-9d2f-4b6e-8a0c-4e6f8a0b2c4d');
-    assert.deepEqual(calls.map((c) => c.detail?.['grantType']), ['authorization_code', 'refresh_token']);
+    const calls = svc.demo.sandbox.calls.filter(
+      (c) => c.operation === 'CreateTokenWithIAM' && c.detail?.['dataAccessorId'] === '3c1e5a7b-9d2f-4b6e-8a0c-4e6f8a0b2c4d',
+    );
+    assert.deepEqual(
+      calls.map((c) => c.detail?.['grantType']),
+      ['authorization_code', 'refresh_token'],
+    );
     const bobTti = await rpSignInTti('bob');
     const tti = await api(`/tenants/${DEMO_TENANT_ID}/search`, { queryText: 'price book', user: { token: bobTti } });
     assert.equal(tti.status, 200, JSON.stringify(tti.body));
   });
 
-  await t.test('a connect URL completed in another user\'s browser is refused, and the state is spent', async () => {
+  await t.test("a connect URL completed in another user's browser is refused, and the state is spent", async () => {
     // alice's browser (signed in here as alice) follows a connect URL made for bob.
     const page = await alice.newPage();
     await page.goto(await connectUrl('bob'));
     await idcSignIn(page, 'bob');
     assert.match(page.url(), /\/idc\/callback\?/);
-    assert.match(await page.locator('body').textContent() ?? '', /connect_wrong_user/);
+    assert.match((await page.locator('body').textContent()) ?? '', /connect_wrong_user/);
     assert.deepEqual(await storedSessions(DEMO_IDC_TENANT_ID, 'bob@example.com'), []);
     const replay = await page.goto(page.url());
     assert.equal(replay?.status(), 400);
@@ -182,7 +218,9 @@ test('authorization-code tenant: connect through Identity Center in the browser,
     const bob = await browser.newContext();
     const page = await demoSignIn(bob, 'bob@example.com');
     let callback = '';
-    page.on('request', (r) => { if (r.url().startsWith(`${svc.issuer}/idc/callback`)) callback = r.url(); });
+    page.on('request', (r) => {
+      if (r.url().startsWith(`${svc.issuer}/idc/callback`)) callback = r.url();
+    });
     await page.goto(await connectUrl('bob'));
     await idcSignIn(page, 'bob');
     assert.match(page.url(), /idc_connect=ok/);
@@ -190,7 +228,7 @@ test('authorization-code tenant: connect through Identity Center in the browser,
     // The same callback again: the state was consumed.
     const again = await page.goto(callback);
     assert.equal(again?.status(), 400);
-    assert.match(await page.locator('body').textContent() ?? '', /connect_state_invalid/);
+    assert.match((await page.locator('body').textContent()) ?? '', /connect_state_invalid/);
     // A fresh state with the old code: Identity Center refuses the code's second use.
     const fresh = new URL(await connectUrl('bob')).searchParams.get('state')!;
     const oldCode = new URL(callback).searchParams.get('code')!;
@@ -222,6 +260,11 @@ async function rpSignInTti(name: string): Promise<string> {
     const web = await svc.idp.app.clients.add({ name: 'ISV tests (demo)', kind: 'web', redirectUris: [REDIRECT_URI] });
     ttiWeb = await discover(svc.idp, web.clientId, web.clientSecret);
   }
-  const { tokens: t } = await rpSignIn(svc.idp, ttiWeb, { tenant: DEMO_TENANT_ID, email: `${name}@example.com`, password: DEMO_PASSWORD }, 'openid email tenant');
+  const { tokens: t } = await rpSignIn(
+    svc.idp,
+    ttiWeb,
+    { tenant: DEMO_TENANT_ID, email: `${name}@example.com`, password: DEMO_PASSWORD },
+    'openid email tenant',
+  );
   return t.id_token!;
 }

@@ -5,7 +5,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  SSOOIDCClient, CreateTokenWithIAMCommand, InvalidGrantException, InvalidRequestException, UnauthorizedClientException, ExpiredTokenException,
+  SSOOIDCClient,
+  CreateTokenWithIAMCommand,
+  InvalidGrantException,
+  InvalidRequestException,
+  UnauthorizedClientException,
+  ExpiredTokenException,
   type CreateTokenWithIAMCommandInput,
 } from '@aws-sdk/client-sso-oidc';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
@@ -24,7 +29,9 @@ before(async () => {
   redirectUri = idc.redirectUris[0]!;
   creds = await h.assume({ tags: [{ Key: TENANT_TAG, Value: 'demo-idc' }] });
 });
-after(async () => { await h.close(); });
+after(async () => {
+  await h.close();
+});
 
 const pkce = () => {
   const verifier = randomBytes(32).toString('base64url');
@@ -38,9 +45,13 @@ function authorizeUrl(params: Record<string, string> = {}): string {
   return url.toString();
 }
 
-const post = (form: Record<string, string>) => fetch(new URL('/authorize', h.sandbox.url), {
-  method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form),
-});
+const post = (form: Record<string, string>) =>
+  fetch(new URL('/authorize', h.sandbox.url), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form),
+  });
 
 /** Signs in and answers the consent page; returns the redirect's URL. */
 async function signIn(username: string, password: string, extra: Record<string, string> = {}, decision = 'allow'): Promise<URL> {
@@ -55,9 +66,14 @@ async function signIn(username: string, password: string, extra: Record<string, 
   return new URL(res.headers.get('location')!);
 }
 
-const token = (input: Partial<CreateTokenWithIAMCommandInput>) => h.oidc(creds).send(new CreateTokenWithIAMCommand({
-  clientId: idc.idcApplicationArn, grantType: 'authorization_code', ...input,
-}));
+const token = (input: Partial<CreateTokenWithIAMCommandInput>) =>
+  h.oidc(creds).send(
+    new CreateTokenWithIAMCommand({
+      clientId: idc.idcApplicationArn,
+      grantType: 'authorization_code',
+      ...input,
+    }),
+  );
 
 async function codeFor(username = 'alice', challenge?: string): Promise<string> {
   const back = await signIn(username, 'globex-password', challenge ? { code_challenge: challenge, code_challenge_method: 'S256' } : {});
@@ -80,9 +96,15 @@ test('sign-in, consent, code with PKCE, token, identity-enhanced search; the cod
   assert.equal(claims['sts:identity_context'], out.awsAdditionalDetails?.identityContext);
   assert.equal(claims['aws:application_arn'], idc.idcApplicationArn);
   assert.equal(claims['act'], undefined, 'no trusted token issuer acted for the user');
-  const user = await h.assume({ tags: [{ Key: TENANT_TAG, Value: 'demo-idc' }], contexts: [{ ProviderArn: IDENTITY_CENTER_PROVIDER_ARN, ContextAssertion: out.awsAdditionalDetails!.identityContext! }] });
+  const user = await h.assume({
+    tags: [{ Key: TENANT_TAG, Value: 'demo-idc' }],
+    contexts: [{ ProviderArn: IDENTITY_CENTER_PROVIDER_ARN, ContextAssertion: out.awsAdditionalDetails!.identityContext! }],
+  });
   const found = await h.search(user, { queryText: 'Kestrel-3 concept' });
-  assert.ok(found.relevantContent?.some((r) => r.documentId === 'eng/kestrel-3-concept'), 'alice sees her own document');
+  assert.ok(
+    found.relevantContent?.some((r) => r.documentId === 'eng/kestrel-3-concept'),
+    'alice sees her own document',
+  );
 
   const replay = await expectError(token({ code, redirectUri, codeVerifier: verifier }), 'InvalidGrantException', 400, InvalidGrantException);
   assert.equal(replay['error'], 'invalid_grant');
@@ -91,11 +113,19 @@ test('sign-in, consent, code with PKCE, token, identity-enhanced search; the cod
 
 test('PKCE verifier, redirect URI and client are checked against the code', async () => {
   const { verifier, challenge } = pkce();
-  const wrongVerifier = await expectError(token({ code: await codeFor('bob', challenge), redirectUri, codeVerifier: pkce().verifier }), 'InvalidGrantException', 400);
+  const wrongVerifier = await expectError(
+    token({ code: await codeFor('bob', challenge), redirectUri, codeVerifier: pkce().verifier }),
+    'InvalidGrantException',
+    400,
+  );
   assert.match(String(wrongVerifier['error_description']), /codeVerifier does not match/);
   const noVerifier = await expectError(token({ code: await codeFor('bob', challenge), redirectUri }), 'InvalidGrantException', 400);
   assert.match(String(noVerifier['error_description']), /codeVerifier is required/);
-  const otherRedirect = await expectError(token({ code: await codeFor('bob', challenge), redirectUri: `${redirectUri}x`, codeVerifier: verifier }), 'InvalidGrantException', 400);
+  const otherRedirect = await expectError(
+    token({ code: await codeFor('bob', challenge), redirectUri: `${redirectUri}x`, codeVerifier: verifier }),
+    'InvalidGrantException',
+    400,
+  );
   assert.match(String(otherRedirect['error_description']), /redirectUri does not match/);
   await expectError(token({ redirectUri }), 'InvalidRequestException', 400, InvalidRequestException);
   await expectError(token({ code: 'made-up', redirectUri }), 'InvalidGrantException', 400);
@@ -113,10 +143,18 @@ test('PKCE verifier, redirect URI and client are checked against the code', asyn
 test('the trusted-token-issuer application refuses authorization codes, and this one refuses jwt-bearer', async () => {
   const code = await codeFor();
   const tti = await h.assume();
-  await expectError(h.oidc(tti).send(new CreateTokenWithIAMCommand({ clientId: h.setup.idcApplicationArn, grantType: 'authorization_code', code, redirectUri })),
-    'UnauthorizedClientException', 400, UnauthorizedClientException);
-  await expectError(token({ grantType: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: await h.issuer.mint({ email: 'alice@example.com' }) }),
-    'UnauthorizedClientException', 400, UnauthorizedClientException);
+  await expectError(
+    h.oidc(tti).send(new CreateTokenWithIAMCommand({ clientId: h.setup.idcApplicationArn, grantType: 'authorization_code', code, redirectUri })),
+    'UnauthorizedClientException',
+    400,
+    UnauthorizedClientException,
+  );
+  await expectError(
+    token({ grantType: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: await h.issuer.mint({ email: 'alice@example.com' }) }),
+    'UnauthorizedClientException',
+    400,
+    UnauthorizedClientException,
+  );
   const page = await fetch(authorizeUrl({ client_id: h.setup.idcApplicationArn }));
   assert.equal(page.status, 400);
 });
@@ -126,21 +164,38 @@ test('refresh_token grant: new identity context and a rotated refresh token; for
   const refreshed = await token({ grantType: 'refresh_token', refreshToken: first.refreshToken });
   assert.ok(refreshed.awsAdditionalDetails?.identityContext);
   assert.ok(refreshed.refreshToken && refreshed.refreshToken !== first.refreshToken);
-  const forged = await expectError(token({ grantType: 'refresh_token', refreshToken: `${first.refreshToken!.slice(0, -4)}AAAA` }), 'InvalidGrantException', 400);
+  const forged = await expectError(
+    token({ grantType: 'refresh_token', refreshToken: `${first.refreshToken!.slice(0, -4)}AAAA` }),
+    'InvalidGrantException',
+    400,
+  );
   assert.equal(forged['error'], 'invalid_grant');
   await expectError(token({ grantType: 'refresh_token' }), 'InvalidRequestException', 400);
   const skew = 91 * 86_400_000;
   h.clock.advance(skew);
   try {
     // The SDK signs with the sandbox's (advanced) time.
-    const later = await h.sts(h.base, { systemClockOffset: skew }).send(new AssumeRoleCommand({
-      RoleArn: idc.roleArn, RoleSessionName: 'later', Tags: [{ Key: TENANT_TAG, Value: 'demo-idc' }],
-    }));
+    const later = await h.sts(h.base, { systemClockOffset: skew }).send(
+      new AssumeRoleCommand({
+        RoleArn: idc.roleArn,
+        RoleSessionName: 'later',
+        Tags: [{ Key: TENANT_TAG, Value: 'demo-idc' }],
+      }),
+    );
     const c = later.Credentials!;
-    const client = new SSOOIDCClient({ endpoint: h.sandbox.url, region: idc.idcRegion, maxAttempts: 1, systemClockOffset: skew,
-      credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! } });
-    const expired = await expectError(client.send(new CreateTokenWithIAMCommand({ clientId: idc.idcApplicationArn, grantType: 'refresh_token', refreshToken: refreshed.refreshToken })),
-      'ExpiredTokenException', 400, ExpiredTokenException);
+    const client = new SSOOIDCClient({
+      endpoint: h.sandbox.url,
+      region: idc.idcRegion,
+      maxAttempts: 1,
+      systemClockOffset: skew,
+      credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! },
+    });
+    const expired = await expectError(
+      client.send(new CreateTokenWithIAMCommand({ clientId: idc.idcApplicationArn, grantType: 'refresh_token', refreshToken: refreshed.refreshToken })),
+      'ExpiredTokenException',
+      400,
+      ExpiredTokenException,
+    );
     assert.equal(expired['error'], 'expired_token');
     client.destroy();
   } finally {
@@ -152,12 +207,16 @@ test('authorize: unregistered redirect URIs get an error page, never a redirect;
   const bad = await fetch(authorizeUrl({ redirect_uri: 'https://evil.example/cb' }), { redirect: 'manual' });
   assert.equal(bad.status, 400);
   assert.equal(bad.headers.get('location'), null);
-  const unknown = await fetch(authorizeUrl({ client_id: 'arn:aws:sso::444455556666:application/ssoins-7223a9d5c8e0b4f1/apl-0000000000000000' }), { redirect: 'manual' });
+  const unknown = await fetch(authorizeUrl({ client_id: 'arn:aws:sso::444455556666:application/ssoins-7223a9d5c8e0b4f1/apl-0000000000000000' }), {
+    redirect: 'manual',
+  });
   assert.equal(unknown.status, 400);
   const type = new URL((await fetch(authorizeUrl({ response_type: 'token' }), { redirect: 'manual' })).headers.get('location')!);
   assert.equal(type.searchParams.get('error'), 'unsupported_response_type');
   assert.equal(type.searchParams.get('state'), 'st-1');
-  const plain = new URL((await fetch(authorizeUrl({ code_challenge: pkce().challenge, code_challenge_method: 'plain' }), { redirect: 'manual' })).headers.get('location')!);
+  const plain = new URL(
+    (await fetch(authorizeUrl({ code_challenge: pkce().challenge, code_challenge_method: 'plain' }), { redirect: 'manual' })).headers.get('location')!,
+  );
   assert.equal(plain.searchParams.get('error'), 'invalid_request');
 
   const params = Object.fromEntries(new URL(authorizeUrl()).searchParams);

@@ -22,10 +22,7 @@ export function createIdcCallbackRouter(deps: CallbackDeps): Router {
   router.get(IDC_CALLBACK_PATH, deps.pageErrors, async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     const q = ctx.query;
-    const outcome = await deps.connect.complete(
-      { state: param(q.state), code: param(q.code), error: param(q.error) },
-      await deps.signedInAccount(ctx),
-    );
+    const outcome = await deps.connect.complete({ state: param(q.state), code: param(q.code), error: param(q.error) }, await deps.signedInAccount(ctx));
     ctx.status = 303;
     ctx.redirect(outcome.redirect);
   });

@@ -27,7 +27,9 @@ export interface AuthCodes {
 
 export function createAuthCodes(now: () => number): AuthCodes {
   const codes = new Map<string, { grant: AuthCodeGrant; expiresAt: number; used: boolean }>();
-  const sweep = (t: number) => { for (const [k, v] of codes) if (v.expiresAt <= t) codes.delete(k); };
+  const sweep = (t: number) => {
+    for (const [k, v] of codes) if (v.expiresAt <= t) codes.delete(k);
+  };
   return {
     issue(grant) {
       const t = now();

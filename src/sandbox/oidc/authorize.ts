@@ -59,11 +59,19 @@ function resolve(ctx: SandboxContext, params: Params): Resolved | { error: Sandb
   const found = findByIdcApplication(ctx.world, clientId);
   if (!found) return { error: page(400, 'Invalid client', `<p>No application <code>${esc(clientId)}</code> exists.</p>`) };
   if (found.da.authenticationType !== 'AWS_IAM_IDC_AUTH_CODE') {
-    return { error: page(400, 'Unauthorized client', `<p>Application <code>${esc(clientId)}</code> has no authorization-code grant (its data accessor uses a trusted token issuer).</p>`) };
+    return {
+      error: page(
+        400,
+        'Unauthorized client',
+        `<p>Application <code>${esc(clientId)}</code> has no authorization-code grant (its data accessor uses a trusted token issuer).</p>`,
+      ),
+    };
   }
   const redirectUri = params.redirect_uri;
   if (!redirectUri || !found.da.redirectUris.includes(redirectUri)) {
-    return { error: page(400, 'Invalid redirect URI', `<p>The redirect URI <code>${esc(redirectUri ?? '(none)')}</code> is not registered for this application.</p>`) };
+    return {
+      error: page(400, 'Invalid redirect URI', `<p>The redirect URI <code>${esc(redirectUri ?? '(none)')}</code> is not registered for this application.</p>`),
+    };
   }
   return { params, app: found.app, da: found.da, redirectUri };
 }
@@ -72,7 +80,8 @@ function checkRequest(r: Resolved): SandboxResponse | undefined {
   if (r.params.response_type !== 'code') return redirectError(r, 'unsupported_response_type', 'response_type must be code.');
   if (r.params.code_challenge !== undefined) {
     if (r.params.code_challenge_method !== 'S256') return redirectError(r, 'invalid_request', 'code_challenge_method must be S256.');
-    if (!/^[A-Za-z0-9_-]{43}$/.test(r.params.code_challenge)) return redirectError(r, 'invalid_request', 'code_challenge must be a base64url SHA-256 digest (43 characters).');
+    if (!/^[A-Za-z0-9_-]{43}$/.test(r.params.code_challenge))
+      return redirectError(r, 'invalid_request', 'code_challenge must be a base64url SHA-256 digest (43 characters).');
   }
   const unknown = scopesOf(r.params).filter((s) => !SCOPES.includes(s));
   if (unknown.length > 0) return redirectError(r, 'invalid_scope', `Unknown scope(s): ${unknown.join(', ')}.`);
@@ -96,9 +105,12 @@ function decide(ctx: SandboxContext, sealed: string, decision: string | null): S
   const user = resolved.app.instance.users.find((u) => u.id === ticket.userId);
   if (!user) return redirectError(resolved, 'access_denied', 'The user no longer exists.');
   const code = ctx.authCodes.issue({
-    clientId: resolved.da.idcApplicationArn, userId: user.id, redirectUri: resolved.redirectUri,
+    clientId: resolved.da.idcApplicationArn,
+    userId: user.id,
+    redirectUri: resolved.redirectUri,
     ...(ticket.params.code_challenge ? { codeChallenge: ticket.params.code_challenge } : {}),
-    authTime: ticket.authTime, scopes: scopesOf(ticket.params),
+    authTime: ticket.authTime,
+    scopes: scopesOf(ticket.params),
   });
   return redirect(resolved, { code });
 }
@@ -118,36 +130,49 @@ function redirect(r: Resolved, values: Record<string, string>): SandboxResponse 
 }
 
 function hidden(params: Params): string {
-  return Object.entries(params).map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v ?? '')}">`).join('');
+  return Object.entries(params)
+    .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v ?? '')}">`)
+    .join('');
 }
 
 function loginPage(r: Resolved, error?: string): SandboxResponse {
-  return page(error ? 401 : 200, 'Sign in', `
+  return page(
+    error ? 401 : 200,
+    'Sign in',
+    `
 <p class="muted">AWS IAM Identity Center · ${esc(r.app.instance.identityStoreId)} (sandbox)</p>
 <p>Sign in to continue to <strong>${esc(r.da.displayName)}</strong>.</p>
 ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
 <form method="post" action="/authorize">${hidden(r.params)}
 <label>Username <input name="username" autocomplete="username" required autofocus></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-<button type="submit">Sign in</button></form>`);
+<button type="submit">Sign in</button></form>`,
+  );
 }
 
 function consentPage(r: Resolved, user: IdcUser, ticket: string): SandboxResponse {
-  return page(200, 'Allow access?', `
+  return page(
+    200,
+    'Allow access?',
+    `
 <p><strong>${esc(r.da.displayName)}</strong> wants to access Amazon Q Business (<code>${esc(r.app.name)}</code>) as
 <strong>${esc(user.displayName)}</strong> (${esc(user.userName)}).</p>
 <p class="muted">It will search content you are allowed to see, until you revoke it or the session ends.</p>
 <form method="post" action="/authorize"><input type="hidden" name="consent" value="${esc(ticket)}">
 <button type="submit" name="decision" value="allow">Allow</button>
-<button type="submit" name="decision" value="deny">Deny</button></form>`);
+<button type="submit" name="decision" value="deny">Deny</button></form>`,
+  );
 }
 
 function page(status: number, title: string, body: string, headers: Record<string, string> = {}): SandboxResponse {
   return {
     status,
     headers: {
-      'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY',
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'", ...headers,
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-frame-options': 'DENY',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+      ...headers,
     },
     body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · IAM Identity Center</title>
 <style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem}label{display:block;margin:.8rem 0}
