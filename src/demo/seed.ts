@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { App } from '../app.js';
 import type { TenantSetup } from '../sandbox/index.js';
+import { IDC_CALLBACK_PATH } from '../tenants/validate.js';
 
 export const DEMO_DATA_ACCESSOR_CLIENT_ID = 'tti-bridge-data-accessor';
 /** The same customer's second data accessor, in authorization-code mode (src/sandbox/fixtures/demo.yaml). */
@@ -69,7 +70,7 @@ export async function seedDemo(app: App, opts: { setup: TenantSetup; idcSetup?: 
   // The same users, in a workspace whose searches need each user's Identity Center sign-in.
   if (idcSetup) {
     await seedTenant(app, idcSetup.tenantId, 'Globex via Identity Center (demo)', {
-      ...demoTenantDetails(idcSetup, opts.sandboxUrl), authMode: 'authorization-code', authCodeRedirectUri: `${opts.issuer}/idc/callback`,
+      ...demoTenantDetails(idcSetup, opts.sandboxUrl), authMode: 'authorization-code', authCodeRedirectUri: `${opts.issuer}${IDC_CALLBACK_PATH}`,
     });
   }
   const tenants = [setup.tenantId, ...(idcSetup ? [idcSetup.tenantId] : [])];

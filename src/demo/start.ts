@@ -3,6 +3,7 @@
 import type { Config } from '../config/load.js';
 import type { App } from '../app.js';
 import { startSandbox, loadFixture, demoSetup, DEMO_FIXTURE_PATH, DEMO_TENANT_ID, type Sandbox } from '../sandbox/index.js';
+import { IDC_CALLBACK_PATH, isRedirectUri } from '../tenants/validate.js';
 import { ensureDataAccessorClient, seedDemo, DEMO_IDC_PASSWORD, DEMO_IDC_TENANT_ID, DEMO_PASSWORD, DEMO_USERS, type DemoClients } from './seed.js';
 
 export interface Demo {
@@ -22,8 +23,10 @@ export async function startDemo(app: App, config: Config): Promise<Demo> {
   // The demo tenant's endpoints point at the sandbox: allowed while it runs in this process.
   const withdrawSandbox = app.endpoints.allowSandbox(sandbox.url);
   const setup = demoSetup(sandbox, DEMO_TENANT_ID);
-  // A custom SANDBOX_FIXTURE may have no authorization-code data accessor: then only 'demo'.
+  // A custom SANDBOX_FIXTURE may have no authorization-code data accessor, and an ISSUER that
+  // is neither https nor loopback cannot be a redirect URI: then only 'demo'.
   const idcSetup = (() => {
+    if (!isRedirectUri(`${config.ISSUER}${IDC_CALLBACK_PATH}`)) return undefined;
     try {
       return demoSetup(sandbox, DEMO_IDC_TENANT_ID);
     } catch {

@@ -40,7 +40,7 @@ function isHttpUrl(v: string): boolean {
 const ENDPOINTS = '(an AWS endpoint, or an origin listed in ENDPOINT_ALLOWLIST)';
 
 /** https (http only on a loopback host, for local runs), no credentials, query or fragment, path /idc/callback. */
-function isRedirectUri(v: string): boolean {
+export function isRedirectUri(v: string): boolean {
   try {
     const u = new URL(v);
     const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
