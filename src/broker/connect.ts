@@ -25,7 +25,7 @@ import { isAwsCallError } from './aws-error.js';
 import type { AuditTrail } from './audit.js';
 import type { SessionCache } from './cache.js';
 import { expiryOf, sessionName, step, type ExchangeTrace, type Session } from './exchange.js';
-import { ctxOf, toAppError } from './failure.js';
+import { failureContext as ctxOf, toAppError } from './errors.js';
 import type { AwsGateway, Clock, TenantAws, UserRecord } from './ports.js';
 
 export interface ConnectDeps {

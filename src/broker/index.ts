@@ -13,6 +13,7 @@ import { createAwsGateway, type AwsGatewayOptions } from './aws/gateway.js';
 import { SessionCache } from './cache.js';
 import { createCheck } from './check.js';
 import { createExchange, type ExchangeTrace, type Session } from './exchange.js';
+import { createPrechecks } from './precheck.js';
 import { createConnect } from './connect.js';
 import type { Database } from '../db/database.js';
 import { createIdcSessionTable } from '../db/idc-sessions.js';
@@ -41,7 +42,8 @@ export interface BrokerDeps {
   tenants: TenantService;
   /** Where tenants' endpoint overrides may point; checked before every use. */
   endpoints: Pick<EndpointPolicy, 'assertUsable'>;
-  config: Pick<Settings, 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS'> & Partial<Pick<Settings, 'AUDIT_BUFFER_MAX'>>;
+  config: Pick<Settings, 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS' | 'NODE_ENV'>
+    & Partial<Pick<Settings, 'AUDIT_BUFFER_MAX'>> & { ISSUER: string };
   /** A ready gateway (tests), or options for the real one (base credentials, retries). */
   aws?: AwsGateway | AwsGatewayOptions;
   now?: Clock;
@@ -86,8 +88,10 @@ export function createBroker(deps: BrokerDeps) {
   const cache = new SessionCache<Session>({ max: deps.config.CREDENTIAL_CACHE_MAX, refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000, now, onLookup: deps.metrics?.cacheLookup });
   const verifier = clientBoundVerifier(deps.verifier, directory);
   const access = createAccess({ directory, verifier, endpoints: deps.endpoints });
-  const ttiExchange = createExchange({
-    aws, minter: deps.minter, audience: () => directory.dataAccessorClientId(), assertionTtlSeconds: deps.config.ASSERTION_TTL, now,
+  const audience = () => directory.dataAccessorClientId();
+  const ttiExchange = createExchange({ aws, minter: deps.minter, audience, assertionTtlSeconds: deps.config.ASSERTION_TTL, now });
+  const prechecks = createPrechecks({
+    issuer: deps.config.ISSUER, production: deps.config.NODE_ENV === 'production', minter: deps.minter, audience, assertionTtlSeconds: deps.config.ASSERTION_TTL,
   });
   const connect = createConnect({
     access, aws, cache, audit, logger, now, envelope: deps.envelope, publicUrl: deps.publicUrl, stateTtlSeconds: CONNECT_STATE_TTL_SECONDS,
@@ -100,7 +104,7 @@ export function createBroker(deps: BrokerDeps) {
   return {
     search: createSearch({ access, exchange, cache, audit, logger }),
     connect,
-    check: createCheck({ access, directory, exchange, audit, logger }),
+    check: createCheck({ access, directory, exchange, prechecks, audit, logger }),
     audit,
     cache,
     access,

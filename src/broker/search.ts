@@ -4,11 +4,10 @@
 import type { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Access, Caller, UserRef } from './access.js';
-import { isStaleCredentials } from './aws-error.js';
 import type { AuditTrail } from './audit.js';
 import type { SessionCache } from './cache.js';
 import type { Exchange, ExchangeTrace, Session } from './exchange.js';
-import { ctxOf, toAppError } from './failure.js';
+import { failureContext, isStaleCredentials, toAppError } from './errors.js';
 import type { Confidence, SearchInput, SearchItem, SearchPage, TenantAws, UserRecord } from './ports.js';
 
 export interface SearchRequest extends SearchInput {
@@ -54,7 +53,7 @@ export function createSearch(deps: SearchDeps) {
       audit.record({ ...base, outcome: 'success', errorCode: null, awsRequestIds: trace.requestIds, latencyMs: performance.now() - started, detail: { steps: trace.steps, ...(trace.grant ? { grant: trace.grant } : {}) } });
       return { value: session, expiresAt: session.expiresAt };
     } catch (err) {
-      const e = toAppError(err, ctxOf(tenant, user), logger);
+      const e = toAppError(err, failureContext(tenant, user, trace.assertion), logger);
       audit.record({ ...base, outcome: 'failure', errorCode: e.code, awsRequestIds: trace.requestIds, latencyMs: performance.now() - started, detail: { steps: trace.steps, ...(trace.grant ? { grant: trace.grant } : {}) } });
       throw e;
     }
@@ -88,7 +87,7 @@ export function createSearch(deps: SearchDeps) {
       page = await searchAs(tenant.aws, user, caller, { queryText: req.queryText, maxResults: req.maxResults, nextToken: req.nextToken, attributeFilter: req.attributeFilter });
       return { results: page.items.filter((i) => meetsConfidence(i, req.minConfidence)), nextToken: page.nextToken };
     } catch (err) {
-      failure = toAppError(err, tenantAws && user ? ctxOf(tenantAws, user) : { tenantId: req.tenantId }, logger);
+      failure = toAppError(err, tenantAws && user ? failureContext(tenantAws, user) : { tenantId: req.tenantId }, logger);
       throw failure;
     } finally {
       const latencyMs = performance.now() - started;

@@ -1,7 +1,7 @@
 // The one place CLI errors become output: `error: <message>` (or a JSON error object
 // with --json) and exit code 1. User mistakes never print a stack trace.
 import { Command, Option } from 'commander';
-import { AppError } from '../shared/errors.js';
+import { AppError, type ErrorCode } from '../shared/errors.js';
 import { ConfigError } from '../config/load.js';
 import type { CliContext, CliDeps } from './context.js';
 
@@ -18,7 +18,7 @@ export class CliExit extends Error {
   }
 }
 
-export function describeError(err: unknown): { code: string; message: string; fields?: { field: string; message: string }[] } {
+export function describeError(err: unknown): { code: ErrorCode; message: string; fields?: { field: string; message: string }[] } {
   if (err instanceof AppError) return { code: err.code, message: err.message, ...(err.options.fields ? { fields: err.options.fields } : {}) };
   if (err instanceof ConfigError) return { code: 'invalid_configuration', message: err.message };
   return { code: 'internal_error', message: err instanceof Error ? err.message : String(err) };

@@ -9,7 +9,7 @@ import { pino, type Logger, type DestinationStream } from 'pino';
 /**
  * Key names whose values are secrets, redacted at any of the first three levels and in
  * request headers. Only names that never mean anything else: `code` is not here, since
- * our error codes (`identity_not_mapped`, ...) are what an operator greps for; an OAuth
+ * our error codes (`assertion_rejected`, ...) are what an operator greps for; an OAuth
  * authorization code is redacted by its exact paths (REDACTED_PATHS).
  */
 export const REDACTED_KEYS = [

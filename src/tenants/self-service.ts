@@ -26,6 +26,9 @@ export const CUSTOMER_DETAILS = [
 const STEP_LABELS: Record<string, string> = {
   tenant: 'Tenant settings complete',
   user: 'Test user known to the provider',
+  discovery: 'The provider\'s discovery document is reachable, with its exact issuer',
+  signing_key: 'The provider publishes the key it signs tokens with',
+  assertion: 'A token the provider signs verifies against its published keys',
   assume_role: 'Provider assumes its data-accessor role (STS AssumeRole)',
   mint_assertion: 'Provider signs a fresh ID token for the test user',
   create_token: 'Your IAM Identity Center accepts the provider\'s token (CreateTokenWithIAM)',

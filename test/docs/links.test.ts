@@ -79,6 +79,7 @@ const OTHERS: Record<string, { file: string } | { external: string }> = {
   CANNOT_PARSE: { file: 'src/sandbox/qbusiness/errors.ts' },
   VERY_HIGH: { file: 'src/broker/search.ts' },
   NOT_AVAILABLE: { file: 'src/broker/search.ts' },
+  BROKER_API_CODES: { file: 'src/shared/error-codes.ts' },
   // fixtures, code names, tests and benchmarks
   DATA_ACCESSOR_CLIENT_ID: { file: 'src/sandbox/fixtures/demo.yaml' },
   DEMO_FIXTURE_PATH: { file: 'src/sandbox/index.ts' },
@@ -86,6 +87,8 @@ const OTHERS: Record<string, { file: string } | { external: string }> = {
   BENCH_ROUNDS: { file: 'bench/idp.bench.ts' },
   BENCH_PROFILE: { file: 'bench/idp.bench.ts' },
   TEST_DATABASE_URL: { file: 'test/helpers/db.ts' },
+  // the environment of docs/broker.md's examples, set by the test that runs them
+  ...Object.fromEntries(['TTI_URL', 'CLIENT_ID', 'CLIENT_SECRET', 'TENANT', 'USER_ID'].map((n) => [n, { file: 'test/docs/docs-examples.test.ts' }])),
   NODE_VERSION: { file: 'Dockerfile' },
   // other programs' settings
   AWS_PROFILE: { external: 'AWS SDK' },

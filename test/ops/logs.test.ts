@@ -148,12 +148,12 @@ test('error codes are visible, secrets at their key names and OAuth codes at the
   const sink = new Writable({ write(chunk, _enc, done) { out += chunk; done(); } });
   const log = createLogger('info', sink);
   log.info({
-    code: 'identity_not_mapped', err: { code: 'ECONNREFUSED' }, password: 'pw-1', body: { client_secret: 'cs-1', token: 'tk-1' },
+    code: 'assertion_rejected', err: { code: 'ECONNREFUSED' }, password: 'pw-1', body: { client_secret: 'cs-1', token: 'tk-1' },
     params: { code: 'authz-code-1', code_verifier: 'cv-1' }, req: { headers: { authorization: 'Bearer ab', cookie: 'c=1' } },
     creds: { SecretAccessKey: 'sak-1', SessionToken: 'st-1' },
   }, 'x');
   const line = JSON.parse(out);
-  assert.equal(line.code, 'identity_not_mapped');
+  assert.equal(line.code, 'assertion_rejected');
   assert.equal(line.err.code, 'ECONNREFUSED');
   for (const secret of ['pw-1', 'cs-1', 'tk-1', 'authz-code-1', 'cv-1', 'Bearer ab', 'c=1', 'sak-1', 'st-1']) assert.ok(!out.includes(secret), `${secret} leaked`);
 });

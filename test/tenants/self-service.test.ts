@@ -96,7 +96,7 @@ test('the customer connects their tenant from the link: bad input, a failing che
   const failed = page.locator('ol.steps li.fail');
   assert.equal(await failed.count(), 1);
   assert.equal(await failed.getAttribute('data-step'), 'create_token');
-  assert.match(await failed.innerText(), /user_not_assigned|assign/i);
+  assert.match(await failed.innerText(), /identity_access_denied|assign/i);
   assert.equal((await h.tenants.get('e2e-a'))!.status, 'pending', 'a failed check does not activate the tenant');
   assert.equal((await h.tenants.get('e2e-a'))!.retrieverId, IDS.retriever, 'the details were saved for the next attempt');
   // The form keeps what was typed.
@@ -106,7 +106,7 @@ test('the customer connects their tenant from the link: bad input, a failing che
   await fill(page, customerValues, 'alice@corp.example');
   assert.match(await page.getByRole('status').first().innerText(), /connected/);
   const steps = await page.locator('ol.steps li').evaluateAll((els) => els.map((e) => [e.getAttribute('data-step'), e.className]));
-  assert.deepEqual(steps.map((s) => s[0]), ['tenant', 'user', 'assume_role', 'mint_assertion', 'create_token', 'assume_role_context', 'search']);
+  assert.deepEqual(steps.map((s) => s[0]), ['tenant', 'user', 'discovery', 'signing_key', 'assertion', 'assume_role', 'mint_assertion', 'create_token', 'assume_role_context', 'search']);
   assert.ok(steps.every((s) => s[1] === 'pass'));
   assert.equal((await h.tenants.get('e2e-a'))!.status, 'active');
   await page.screenshot({ path: `${ARTIFACTS}/self-service-connected.png`, fullPage: true });

@@ -26,7 +26,7 @@ export function registerLinkCommand(tenants: Command, ctx: CliContext): void {
     if (tenant.status !== 'pending') {
       throw new AppError('tenant_not_pending', 409, `tenant '${tenant.id}' is ${tenant.status}; onboarding links are for pending tenants`);
     }
-    if (!config.SECRET_KEY) throw new AppError('config', 400, 'SECRET_KEY is not set: links are signed with the key the server uses');
+    if (!config.SECRET_KEY) throw new AppError('invalid_configuration', 400, 'SECRET_KEY is not set: links are signed with the key the server uses');
     const links = createOnboardingLinks({ secretKey: config.SECRET_KEY, issuer: config.ISSUER });
     const ttl = opts.expiresIn === undefined ? undefined : parseDuration(String(opts.expiresIn));
     const link = links.issue(tenant.id, ttl);
