@@ -20,6 +20,10 @@ export const BROKER_API_CODES = [
   // AWS's answers (src/broker/errors.ts translates them)
   'assertion_rejected', 'identity_access_denied', 'user_not_licensed', 'data_accessor_denied', 'identity_context_rejected',
   'tenant_misconfigured', 'aws_credentials_invalid', 'invalid_search', 'throttled', 'aws_unavailable', 'aws_request_failed',
+  // authorization-code tenants: the connect step (API, the /idc/callback page, and the codes
+  // the callback sends back to the ISV's return URL)
+  'connect_required', 'not_authorization_code_tenant', 'connect_state_invalid', 'connect_state_expired', 'connect_wrong_user',
+  'connect_code_rejected', 'connect_denied', 'connect_failed',
   // this service
   'service_unavailable', 'internal_error',
 ] as const;

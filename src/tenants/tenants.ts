@@ -39,7 +39,10 @@ export interface TenantServiceDeps {
 }
 
 /** Which required details a tenant still lacks (empty when it can be active). */
-export const missingDetails = (t: TenantDetails) => REQUIRED_DETAILS.filter((k) => !t[k]);
+export const missingDetails = (t: TenantDetails): string[] => [
+  ...REQUIRED_DETAILS.filter((k) => !t[k]),
+  ...(t.authMode === 'authorization-code' && !t.authCodeRedirectUri ? ['authCodeRedirectUri'] : []),
+];
 
 /** A tenant as the admin surfaces (CLI, admin API) show it: the row and the details it still lacks. */
 export const tenantView = (t: Tenant) => ({ ...t, missingDetails: missingDetails(t) });
@@ -54,7 +57,9 @@ function checked(input: Record<string, unknown>, isNew: boolean, endpoints: Endp
   endpoints.check(details, problems);
   if (!isNew && input.id !== undefined) problems.push({ field: 'id', message: 'cannot be changed' });
   if (problems.length) throw validationError(problems);
-  return { name: typeof input.name === 'string' ? input.name.trim() : undefined, details };
+  // checkDetails never lets authMode through as null (the column has a default instead).
+  const { authMode, ...rest } = details;
+  return { name: typeof input.name === 'string' ? input.name.trim() : undefined, details: { ...rest, ...(authMode ? { authMode } : {}) } };
 }
 
 export function createTenantService(deps: TenantServiceDeps): TenantService {
@@ -107,7 +112,11 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
     list: () => db.tenant.findMany({ orderBy: { id: 'asc' } }),
     async disable(id) {
       if (typeof id !== 'string') throw notFound('tenant', String(id));
-      const t = await db.tenant.update({ where: { id }, data: { status: 'disabled', updatedAt: now() } }).catch((err: unknown) => {
+      // Its users' Identity Center sessions (authorization-code mode) end with it, in the same transaction.
+      const [t] = await db.$transaction([
+        db.tenant.update({ where: { id }, data: { status: 'disabled', updatedAt: now() } }),
+        db.$executeRaw`DELETE FROM idc_sessions WHERE tenant_id = ${id}`,
+      ]).catch((err: unknown) => {
         throw isNotFound(err) ? notFound('tenant', id) : err;
       });
       notify(deps.onChange, { type: 'tenant_disabled', tenantId: id });
