@@ -38,7 +38,7 @@ const STEP_LABELS: Record<string, string> = {
 
 export interface SelfServiceDeps {
   links: OnboardingLinks;
-  tenants: Pick<TenantService, 'get' | 'update' | 'enable'>;
+  tenants: Pick<TenantService, 'get' | 'update' | 'activate'>;
   /** The dry-run exchange; allowPending lets it run before the tenant is active. */
   check(tenantId: string, who: { email: string }): Promise<CheckReport>;
   dataAccessorClientId(): Promise<string | null>;
@@ -128,10 +128,15 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
           ctx.status = 400;
           return page(ctx, { ...found, values, problems: (err.options.fields ?? []) as FieldProblem[] });
         }
+        // Turned active or disabled since the link was read (e.g. while the form was sent):
+        // nothing was saved; show the tenant as it is now.
+        if (err instanceof AppError && err.code === 'tenant_not_pending') return page(ctx, await pendingTenant(ctx));
         throw err;
       }
       const report = await deps.check(tenant.id, { email: values.testEmail! });
-      if (report.ok) tenant = await deps.tenants.enable(tenant.id);
+      // Only the details just checked, and only from pending: a tenant the ISV disabled during
+      // the check stays disabled.
+      if (report.ok) tenant = await deps.tenants.activate(tenant.id, { ifUpdatedAt: tenant.updatedAt });
       return page(ctx, { ...found, tenant, values, report });
     } finally {
       running.delete(found.tenant.id);
