@@ -29,7 +29,7 @@ export type SetupCheckCode = (typeof SETUP_CHECK_CODES)[number];
 /** Codes shown on the provider's own pages (sign-in, consent, the demo app, tenant self-service). */
 export const IDP_PAGE_CODES = [
   'csrf_failed', 'no_sign_in', 'server_busy', 'payload_too_large', 'unsupported_media_type', 'validation_failed',
-  'link_invalid', 'link_expired', 'forbidden_origin', 'check_in_progress', 'service_unavailable', 'internal_error',
+  'link_invalid', 'link_expired', 'forbidden_origin', 'check_in_progress', 'too_many_checks', 'service_unavailable', 'internal_error',
 ] as const;
 export type IdpPageCode = (typeof IDP_PAGE_CODES)[number];
 

@@ -46,12 +46,32 @@ export interface SelfServiceDeps {
   issuer: string;
   /** The ISV's name as customers know it (page headings). */
   productName?: string;
+  /** Checks a tenant may run in a burst, then one more every `everySeconds` (default 10, then 1 a minute). */
+  checkBudget?: { burst: number; everySeconds: number };
+  now?: () => number;
 }
 
 export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
   const router = new Router();
   // One check per tenant at a time: each one mints an assertion and calls AWS four times.
   const running = new Set<string>();
+  // And a budget per tenant: each check calls AWS with the ISV's own credentials (its STS
+  // quota serves every tenant), so a leaked link must not be able to spend it in a loop. A
+  // person fixing their setup runs a few checks in a row; then one a minute.
+  const budget = deps.checkBudget ?? { burst: 10, everySeconds: 60 };
+  const now = deps.now ?? Date.now;
+  const spent = new Map<string, { tokens: number; at: number }>();
+  /** Takes one check from the tenant's budget; the seconds to wait when none is left. */
+  function takeCheck(tenantId: string): number {
+    const t = now();
+    const b = spent.get(tenantId) ?? { tokens: budget.burst, at: t };
+    b.tokens = Math.min(budget.burst, b.tokens + ((t - b.at) / 1000) / budget.everySeconds);
+    b.at = t;
+    spent.set(tenantId, b);
+    if (b.tokens < 1) return Math.ceil((1 - b.tokens) * budget.everySeconds);
+    b.tokens -= 1;
+    return 0;
+  }
   const issuerOrigin = new URL(deps.issuer).origin;
 
   async function pendingTenant(ctx: Context): Promise<{ tenant: Tenant; token: string; expiresAt: Date }> {
@@ -117,6 +137,11 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
     if (running.has(found.tenant.id)) {
       ctx.set('Retry-After', '5');
       throw new AppError('check_in_progress', 429, 'A check for this tenant is already running. Wait for it to finish, then reload this page.', { retryAfter: 5 });
+    }
+    const wait = takeCheck(found.tenant.id);
+    if (wait) {
+      ctx.set('Retry-After', String(wait));
+      throw new AppError('too_many_checks', 429, `This tenant has run many checks in a short time. Wait ${wait} seconds, then submit the form again.`, { retryAfter: wait });
     }
     running.add(found.tenant.id);
     try {

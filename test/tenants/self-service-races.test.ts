@@ -15,6 +15,8 @@ import { createEndpointPolicy } from '../../src/tenants/endpoints.js';
 import { createOnboardingLinks } from '../../src/tenants/onboarding-link.js';
 import { createSelfServiceRouter } from '../../src/tenants/self-service.js';
 import { createViews } from '../../src/http/views.js';
+import { pageErrors } from '../../src/http/middleware.js';
+import { createLogger } from '../../src/shared/logger.js';
 import type { CheckReport } from '../../src/broker/check.js';
 
 const shared = useTestDatabase();
@@ -28,6 +30,7 @@ let onRead: () => void = () => {};
 /** What the live check does (here: stands in for AWS, and lets a test act during it). */
 let check: (tenantId: string) => Promise<CheckReport> = async () => { throw new Error('no check set'); };
 let checks = 0;
+let clock = Date.now();
 
 const customer = {
   qbusinessApplicationId: DETAILS.qbusinessApplicationId, qbusinessRegion: DETAILS.qbusinessRegion, retrieverId: DETAILS.retrieverId,
@@ -50,12 +53,14 @@ before(async () => {
       },
     },
     dataAccessorClientId: async () => 'isv-client',
+    checkBudget: { burst: 3, everySeconds: 60 }, now: () => clock,
     check: (tenantId) => {
       checks++;
       return check(tenantId);
     },
   });
   const app = new Koa();
+  app.use(pageErrors(createViews(), createLogger('silent'))); // as src/app.ts mounts it for /onboard
   app.use(router.routes());
   server = app.listen(0, '127.0.0.1');
   await new Promise((ok) => server.once('listening', ok));
@@ -144,4 +149,29 @@ test('a passing check activates only the details it checked', async () => {
     body: new URLSearchParams({ ...customer, testEmail: 'a@corp.example' }),
   });
   assert.equal((await tenants.get(id))!.status, 'active');
+});
+
+test('a link cannot run checks in a loop: a burst, then one a minute (429 with Retry-After)', async () => {
+  const { id, path } = await pending();
+  checks = 0;
+  check = async (tenantId) => ({ ...passed(tenantId), ok: false, failedStep: 'search' } as CheckReport);
+  const post = () => fetch(`${base}${path}`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...customer, testEmail: 'a@corp.example' }),
+  });
+  for (let i = 0; i < 3; i++) assert.equal((await post()).status, 200);
+  const refused = await post();
+  assert.equal(refused.status, 429);
+  assert.equal(refused.headers.get('retry-after'), '60');
+  assert.equal(checks, 3, 'the refused request ran no check');
+  // Another tenant's link is not affected.
+  const other = await pending();
+  assert.equal((await fetch(`${base}${other.path}`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...customer, testEmail: 'a@corp.example' }),
+  })).status, 200);
+  clock += 60_000;
+  assert.equal((await post()).status, 200, 'one more a minute later');
+  assert.equal((await post()).status, 429);
+  assert.equal((await tenants.get(id))!.status, 'pending');
 });
