@@ -8,6 +8,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Views } from '../http/views.js';
 import { readForm } from '../http/form.js';
+import { checkEmail } from '../accounts/validate.js';
 import { AppError, type FieldProblem } from '../shared/errors.js';
 import type { CheckReport } from '../broker/check.js';
 import type { OnboardingLinks } from './onboarding-link.js';
@@ -127,7 +128,10 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
     const form = await readForm(ctx);
     const values = Object.fromEntries([...CUSTOMER_DETAILS.map((f) => f.name), 'testEmail'].map((k) => [k, (form[k] ?? '').trim()]));
     const problems: FieldProblem[] = CUSTOMER_DETAILS.filter((f) => !values[f.name]).map((f) => ({ field: f.name, message: `enter the ${f.label}` }));
-    if (!/^[^\s@]+@[^\s@]+$/.test(values.testEmail ?? '') || (values.testEmail ?? '').length > 320) {
+    // The accounts' own rule: an address no user could have is a field problem, not a query.
+    const emailProblems: FieldProblem[] = [];
+    checkEmail(values.testEmail, emailProblems, 'testEmail');
+    if (emailProblems.length) {
       problems.push({ field: 'testEmail', message: 'enter the email of a user who exists in your IAM Identity Center and with us' });
     }
     if (problems.length) {

@@ -218,3 +218,31 @@ test('the CLI makes links the server accepts (tenants link)', async () => {
   assert.notEqual(active.code, 0);
   assert.match(active.err, /pending/);
 });
+
+test('hostile form values and links are client errors or failed checks, never a 500, and are shown escaped', async () => {
+  await pendingTenant('e2e-fuzz');
+  const link = createOnboardingLinks({ secretKey: SECRET_KEY, issuer: h.url }).issue('e2e-fuzz').url;
+  const post = (form: Record<string, string>, headers: Record<string, string> = {}) => fetch(link, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form),
+  });
+  const emails = ['a\u0000b@corp.example', `${'a'.repeat(300)}@corp.example`, 'é\u202e@corp.example', '"><script>x</script>@corp.example'];
+  for (const testEmail of emails) {
+    const r = await post({ ...customerValues, testEmail });
+    const text = await r.text();
+    assert.ok(r.status < 500, `${JSON.stringify(testEmail)}: ${r.status}`);
+    assert.doesNotMatch(text, /<script>x/);
+  }
+  const fields = ['\u0000', 'x'.repeat(5000), '<img src=x onerror=alert(1)>'];
+  for (const v of fields) {
+    const r = await post({ ...customerValues, retrieverId: v, qbusinessRegion: v, testEmail: 'alice@corp.example' });
+    assert.equal(r.status, 400, JSON.stringify(v.slice(0, 20)));
+    assert.doesNotMatch(await r.text(), /<img src=x/);
+  }
+  // Odd query strings and bodies.
+  for (const q of ['', '?link=', `?link=${'v1.'.repeat(1000)}`, '?link=a&link=b', '?link=%00', '?link=%E0%A4%A']) {
+    assert.ok((await fetch(`${h.url}/onboard${q}`)).status < 500, q);
+  }
+  assert.equal((await post({}, { 'content-type': 'application/json' })).status, 415);
+  assert.equal((await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a'.repeat(20_000) })).status, 413);
+  assert.equal((await h.tenants.get('e2e-fuzz'))!.status, 'pending');
+});
