@@ -194,6 +194,14 @@ test('links are made only by admins allowed the tenant, with a bounded lifetime'
   const ok = await linkFor('e2e-other');
   assert.equal(ok.status, 201);
   assert.ok(Math.abs(Date.parse(ok.body.expiresAt) - Date.now() - 7 * 86400_000) < 60_000, 'default 7 days');
+  // A body sent chunked (no Content-Length) is read too: the lifetime asked for is the one given.
+  const chunked = await fetch(`${h.url}/api/v1/admin/tenants/e2e-other/onboarding-link`, {
+    method: 'POST', headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+    body: new Blob([JSON.stringify({ expiresInSeconds: 3600 })]).stream(), duplex: 'half',
+  } as RequestInit);
+  const made = await chunked.json() as { expiresAt: string };
+  assert.equal(chunked.status, 201, JSON.stringify(made));
+  assert.ok(Math.abs(Date.parse(made.expiresAt) - Date.now() - 3600_000) < 60_000, `one hour, not the default: ${made.expiresAt}`);
 });
 
 test('the CLI makes links the server accepts (tenants link)', async () => {
