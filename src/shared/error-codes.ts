@@ -36,7 +36,7 @@ export type SetupCheckCode = (typeof SETUP_CHECK_CODES)[number];
 /** Codes shown on the provider's own pages (sign-in, consent, the demo app, tenant self-service). */
 export const IDP_PAGE_CODES = [
   'csrf_failed', 'no_sign_in', 'server_busy', 'payload_too_large', 'unsupported_media_type', 'validation_failed',
-  'link_invalid', 'link_expired', 'forbidden_origin', 'check_in_progress', 'service_unavailable', 'internal_error',
+  'link_invalid', 'link_expired', 'forbidden_origin', 'check_in_progress', 'too_many_checks', 'service_unavailable', 'internal_error',
   // federated sign-in (src/federation/login.ts, identity.ts)
   'upstream_unavailable', 'upstream_misconfigured', 'upstream_token_error', 'upstream_unknown', 'upstream_refused', 'upstream_id_token_invalid',
   'upstream_email_missing', 'upstream_email_unverified', 'upstream_tenant_unmapped', 'upstream_tenant_mismatch', 'upstream_tenant_ambiguous',

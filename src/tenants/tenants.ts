@@ -22,12 +22,21 @@ export interface TenantUpdate extends TenantDetails {
 
 export interface TenantService {
   add(input: NewTenant): Promise<Tenant>;
-  /** keepPending: a pending tenant stays pending even when complete (self-service activates it after its check). */
+  /**
+   * keepPending (self-service, which activates after its check): changes a tenant only while
+   * it is pending, and it stays pending even when complete; otherwise 409 tenant_not_pending.
+   */
   update(id: string, patch: TenantUpdate, opts?: { keepPending?: boolean }): Promise<Tenant>;
   get(id: string): Promise<Tenant | null>;
   list(): Promise<Tenant[]>;
   disable(id: string): Promise<Tenant>;
   enable(id: string): Promise<Tenant>;
+  /**
+   * Pending → active, and only that: when the tenant is still pending, complete, and (with
+   * ifUpdatedAt) unchanged since then. Otherwise the tenant as it is, unchanged (a disabled
+   * tenant stays disabled). Self-service calls it after a passing check.
+   */
+  activate(id: string, opts?: { ifUpdatedAt?: Date }): Promise<Tenant>;
 }
 
 export interface TenantServiceDeps {
@@ -46,6 +55,9 @@ export const missingDetails = (t: TenantDetails): string[] => [
 
 /** A tenant as the admin surfaces (CLI, admin API) show it: the row and the details it still lacks. */
 export const tenantView = (t: Tenant) => ({ ...t, missingDetails: missingDetails(t) });
+
+const notPending = (id: string, status: string) =>
+  new AppError('tenant_not_pending', 409, `Tenant '${id}' is ${status}; only a pending tenant can be changed this way.`);
 
 const derivedStatus = (t: TenantDetails): TenantStatus => (missingDetails(t).length ? 'pending' : 'active');
 
@@ -96,9 +108,15 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
     const updated = await db.$transaction(async (tx) => {
       const current = await tx.tenant.findUnique({ where: { id } });
       if (!current) throw notFound('tenant', id);
+      if (opts.keepPending) {
+        // Conditional on the status in the same statement: a link held open while the tenant
+        // turns active (or disabled) must not rewrite the connection of a live tenant.
+        const { count } = await tx.tenant.updateMany({ where: { id, status: 'pending' }, data: { ...details, ...(name ? { name } : {}), updatedAt: now() } });
+        if (!count) throw notPending(id, current.status === 'pending' ? 'no longer pending' : current.status);
+        return (await tx.tenant.findUnique({ where: { id } }))!;
+      }
       const merged = { ...current, ...details };
-      const status = current.status === 'disabled' ? 'disabled'
-        : opts.keepPending && current.status === 'pending' ? 'pending' : derivedStatus(merged);
+      const status = current.status === 'disabled' ? 'disabled' : derivedStatus(merged);
       return tx.tenant.update({ where: { id }, data: { ...details, ...(name ? { name } : {}), status, updatedAt: now() } });
     });
     notify(deps.onChange, { type: 'tenant_updated', tenantId: id });
@@ -121,6 +139,16 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
       });
       notify(deps.onChange, { type: 'tenant_disabled', tenantId: id });
       return t;
+    },
+    async activate(id, opts = {}) {
+      const current = await existing(id);
+      if (current.status !== 'pending' || missingDetails(current).length) return current;
+      const { count } = await db.tenant.updateMany({
+        where: { id, status: 'pending', ...(opts.ifUpdatedAt ? { updatedAt: opts.ifUpdatedAt } : {}) },
+        data: { status: 'active', updatedAt: now() },
+      });
+      if (count) notify(deps.onChange, { type: 'tenant_updated', tenantId: id });
+      return existing(id);
     },
     async enable(id) {
       const current = await existing(id);
