@@ -31,6 +31,7 @@ import { createMetrics } from './http/metrics.js';
 import { createMetricsApp, createOpsRouter } from './http/ops.js';
 import { createBroker } from './broker/index.js';
 import { createBrokerRouter } from './broker/http/router.js';
+import { createIdcCallbackRouter } from './broker/http/idc-callback.js';
 import { createOnboardingLinks } from './tenants/onboarding-link.js';
 import { createSelfServiceRouter } from './tenants/self-service.js';
 import { CONSOLE_CLIENT_ID, createConsoleAuth } from './console/auth.js';
@@ -90,6 +91,7 @@ export async function createApp(deps: AppDeps) {
   // Expired artefacts are ignored on read; the sweep only keeps the table small.
   const sweep = setInterval(() => {
     oidcStore.deleteExpired(new Date(now())).catch((err) => logger.error({ err }, 'expired-record sweep failed'));
+    broker.connect.sweep().catch((err) => logger.error({ err }, 'expired connect-state sweep failed'));
   }, 3_600_000);
   sweep.unref();
   const stopThrottleSweep = startThrottleSweeper({
@@ -135,6 +137,7 @@ export async function createApp(deps: AppDeps) {
   });
   const broker = createBroker({
     db, sql, logger, verifier, tenants, endpoints, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs, externalTokens,
+    database, envelope: createEnvelope(config.SECRET_KEY), publicUrl: config.ISSUER,
     minter: deps.wrapMinter ? deps.wrapMinter(minter) : minter,
     metrics: {
       awsCall: (step, seconds, outcome) => metrics.aws.observe({ operation: step, outcome }, seconds),
@@ -195,6 +198,14 @@ export async function createApp(deps: AppDeps) {
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
 
+  // Identity Center's redirect back for authorization-code tenants. Who is signed in comes
+  // from this provider's own session cookie: only that user may complete their connection.
+  const idcCallback = createIdcCallbackRouter({
+    connect: broker.connect,
+    signedInAccount: async (ctx) => (await holder.current().Session.get(ctx)).accountId,
+    pageErrors: pageErrors(views, logger),
+  });
+  app.use(idcCallback.routes());
   const selfService = createSelfServiceRouter({
     links: onboardingLinks, tenants, views, issuer: config.ISSUER,
     dataAccessorClientId: () => clients.dataAccessorClientId(),

@@ -134,6 +134,9 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
     importUsers,
     async disableUser(tenantId, email) {
       const user = await update(tenantId, email, { disabled: true });
+      // Its Identity Center session (authorization-code tenants) ends with it: enabling the
+      // user again needs a new sign-in at Identity Center. Here, not in a listener, so the CLI does it too.
+      await db.$executeRaw`DELETE FROM idc_sessions WHERE tenant_id = ${tenantId} AND user_id = ${user.id}`;
       notify(deps.onChange, { type: 'user_disabled', tenantId, userId: user.id });
       return toAccount(user);
     },

@@ -20,6 +20,10 @@ export const BROKER_API_CODES = [
   // AWS's answers (src/broker/errors.ts translates them)
   'assertion_rejected', 'identity_access_denied', 'user_not_licensed', 'data_accessor_denied', 'identity_context_rejected',
   'tenant_misconfigured', 'aws_credentials_invalid', 'invalid_search', 'throttled', 'aws_unavailable', 'aws_request_failed',
+  // authorization-code tenants: the connect step (API, the /idc/callback page, and the codes
+  // the callback sends back to the ISV's return URL)
+  'connect_required', 'not_authorization_code_tenant', 'connect_state_invalid', 'connect_state_expired', 'connect_wrong_user',
+  'connect_code_rejected', 'connect_denied', 'connect_failed',
   // this service
   'service_unavailable', 'internal_error',
 ] as const;
@@ -32,7 +36,7 @@ export type SetupCheckCode = (typeof SETUP_CHECK_CODES)[number];
 /** Codes shown on the provider's own pages (sign-in, consent, the demo app, tenant self-service). */
 export const IDP_PAGE_CODES = [
   'csrf_failed', 'no_sign_in', 'server_busy', 'payload_too_large', 'unsupported_media_type', 'validation_failed',
-  'link_invalid', 'link_expired', 'forbidden_origin', 'check_in_progress', 'service_unavailable', 'internal_error',
+  'link_invalid', 'link_expired', 'forbidden_origin', 'check_in_progress', 'too_many_checks', 'service_unavailable', 'internal_error',
   // federated sign-in (src/federation/login.ts, identity.ts)
   'upstream_unavailable', 'upstream_misconfigured', 'upstream_token_error', 'upstream_unknown', 'upstream_refused', 'upstream_id_token_invalid',
   'upstream_email_missing', 'upstream_email_unverified', 'upstream_tenant_unmapped', 'upstream_tenant_mismatch', 'upstream_tenant_ambiguous',

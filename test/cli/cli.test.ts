@@ -53,6 +53,12 @@ test('tenants: add, update to active, show, list, disable, enable with --json', 
   assert.equal((await cli(['tenants', 'enable', id, '--json'])).json.status, 'active');
   const human = await cli(['tenants', 'list']);
   assert.match(human.out, new RegExp(`^ID\\s+NAME\\s+STATUS.*\\n(.*\\n)*${id}\\s+Acme\\s+active`, 'm'));
+  // authorization-code mode: pending until the registered redirect URI is set.
+  const idc = await cli(['tenants', 'update', id, '--auth-mode', 'authorization-code', '--json']);
+  assert.deepEqual([idc.json.authMode, idc.json.status], ['authorization-code', 'pending']);
+  const ready = await cli(['tenants', 'update', id, '--auth-code-redirect-uri', 'https://isv.example.com/idc/callback', '--json']);
+  assert.equal(ready.json.status, 'active');
+  assert.match((await cli(['tenants', 'show', id])).out, /authCodeRedirectUri:\s+https:\/\/isv\.example\.com\/idc\/callback/);
 });
 
 test('errors: validation fields as JSON or as lines, exit code 1, no stack', async () => {

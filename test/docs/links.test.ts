@@ -74,6 +74,7 @@ const OTHERS: Record<string, { file: string } | { external: string }> = {
   OIDC_JWT: { file: 'src/sandbox/ssoadmin/operations.ts' },
   OPEN_ID_DISCOVERY: { file: 'src/sandbox/ssoadmin/operations.ts' },
   AWS_IAM_IDC_TTI: { file: 'src/sandbox/qbusiness/data-accessors.ts' },
+  AWS_IAM_IDC_AUTH_CODE: { file: 'src/sandbox/qbusiness/validate-da.ts' },
   FIELD_VALIDATION_FAILED: { file: 'src/sandbox/qbusiness/errors.ts' },
   CANNOT_PARSE: { file: 'src/sandbox/qbusiness/errors.ts' },
   VERY_HIGH: { file: 'src/broker/search.ts' },

@@ -4,6 +4,7 @@
 import { AppError, notFound, validationError } from '../../shared/errors.js';
 import { serviceUnavailable, DB_RETRY_AFTER_SECONDS } from '../../db/unavailable.js';
 import { brokerErrors, translateAwsFailure } from '../errors.js';
+import { connectErrors } from '../connect.js';
 import type { AwsFailure } from '../aws-error.js';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from './body.js';
 import { toProblem } from './problem.js';
@@ -14,6 +15,7 @@ import type { UpstreamRow } from '../../db/upstreams.js';
 
 const T = 'acme';
 const SEARCH = `/api/v1/tenants/${T}/search`;
+const CONNECT = `/api/v1/tenants/${T}/connect`;
 
 /** An upstream as stored, for the federation examples: made by the same code the API runs. */
 const UP = {
@@ -162,6 +164,12 @@ const ERRORS: Record<string, [AppError, string, string]> = {
     'AWS is unreachable; retry later.',
   ],
   service_unavailable: [serviceUnavailable(), SEARCH, `The database is unreachable; retry after ${DB_RETRY_AFTER_SECONDS} seconds.`],
+  connect_required: [
+    connectErrors.connectRequired(T, `The user has not connected tenant '${T}' (authorization-code mode) yet.`),
+    SEARCH,
+    'Authorization-code tenant: the user must connect through Identity Center first (or again); `connectEndpoint` says where to start.',
+  ],
+  not_authorization_code_tenant: [connectErrors.notAuthCodeTenant(T), CONNECT, 'The tenant uses a trusted token issuer: no connect step.'],
 };
 
 export type ErrorCode = keyof typeof ERRORS;

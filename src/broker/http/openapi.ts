@@ -4,7 +4,7 @@
 // `npm run lint:openapi` holds it to Redocly's recommended-strict ruleset.
 import { z } from 'zod';
 import { TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
-import { attributeFilterSchema, auditQuerySchema, checkBodySchema, onboardingLinkBodySchema, searchBodySchema } from './schemas.js';
+import { attributeFilterSchema, auditQuerySchema, checkBodySchema, connectBodySchema, onboardingLinkBodySchema, searchBodySchema } from './schemas.js';
 import { responseSchemas } from './openapi-responses.js';
 import { examples } from './openapi-examples.js';
 import { AUTH_ERRORS, BODY_ERRORS, problemResponses, type ErrorCode } from './openapi-errors.js';
@@ -16,6 +16,7 @@ function requestSchemas(): Record<string, unknown> {
   reg.add(attributeFilterSchema, { id: 'AttributeFilter' });
   reg.add(checkBodySchema, { id: 'CheckRequest' });
   reg.add(onboardingLinkBodySchema, { id: 'OnboardingLinkRequest' });
+  reg.add(connectBodySchema, { id: 'ConnectRequest' });
   reg.add(upstreamInputSchema, { id: 'UpstreamInput' });
   const { schemas } = z.toJSONSchema(reg, { io: 'input', uri: (id) => `#/components/schemas/${id}` });
   return Object.fromEntries(Object.entries(schemas).map(([id, s]) => {
@@ -55,6 +56,12 @@ const SEARCH_ERRORS: ErrorCode[] = [
   'identity_context_rejected', 'tenant_misconfigured', 'aws_credentials_invalid', 'aws_request_failed', 'aws_unavailable', 'service_unavailable',
   // a user token from a trusted external issuer (docs/identity-providers.md)
   'upstream_email_missing', 'upstream_email_unverified', 'upstream_tenant_mismatch', 'upstream_tenant_unmapped', 'upstream_unavailable', 'upstream_misconfigured',
+  'connect_required',
+];
+const CONNECT_ERRORS: ErrorCode[] = [
+  ...BODY_ERRORS, 'invalid_token', 'invalid_user_token', 'user_token_expired', 'insufficient_scope', 'service_not_allowed', 'tenant_not_active',
+  'user_not_in_tenant', 'user_disabled', 'backend_access_not_allowed', 'tenant_not_found', 'tenant_not_configured', 'endpoint_not_allowed',
+  'not_authorization_code_tenant', 'tenant_misconfigured', 'service_unavailable',
 ];
 const upstreamParam = {
   name: 'upstreamId', in: 'path', required: true, description: 'The upstream\'s id (a slug chosen when it was added).',
@@ -104,6 +111,12 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
       description: 'Runs Q Business SearchRelevantContent as the user, with that user\'s document permissions. The broker exchanges credentials for (tenant, user) on first use (AssumeRole, CreateTokenWithIAM, AssumeRole with the identity context) and caches them until shortly before they expire. Identify the user with `user.token` (an ID or access token this provider issued to them, or one from a trusted external issuer, i.e. the ISV\'s own identity provider: proof they are present) or, when the tenant allows backend access, `user.id` or `user.email`. Follow `nextToken` until it is `null`; with `minConfidence` a page may hold fewer than `maxResults` results.',
       tenant: true, body: ['SearchRequest', examples.searchRequest, 'The query and the user to search as.'],
       ok: [200, 'One page of results', 'SearchResponse', examples.searchResponse], errors: SEARCH_ERRORS,
+    }),
+    connect: operation({
+      id: 'connect', tag: 'Search', summary: 'Connect a user of an authorization-code tenant',
+      description: 'For tenants with `authMode` = `authorization-code` (the customer\'s data accessor uses IAM Identity Center sign-in). Returns the customer\'s Identity Center `/authorize` URL for this user, with a single-use `state` bound to the tenant, the user and this client, and PKCE S256; it works for 10 minutes. Send the user\'s browser there: after sign-in and consent Identity Center redirects to this service\'s `/idc/callback`, which must be reached in a browser signed in here as the same user, and then to `returnUrl` with `idc_connect=ok`, or `idc_connect=error&code=<code>`. Searches for the user then work; `connect_required` means connect (again).',
+      tenant: true, body: ['ConnectRequest', examples.connectRequest, 'The user to connect and where their browser goes afterwards.'],
+      ok: [200, 'The Identity Center sign-in URL', 'ConnectResponse', examples.connectResponse], errors: CONNECT_ERRORS,
     }),
     listTenants: operation({
       id: 'listTenants', tag: 'Tenants', admin: true, summary: 'List tenants',
@@ -191,6 +204,7 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
     tags: TAGS,
     paths: {
       '/api/v1/tenants/{tenantId}/search': { post: ops.search },
+      '/api/v1/tenants/{tenantId}/connect': { post: ops.connect },
       '/api/v1/admin/tenants': { get: ops.listTenants, post: ops.createTenant },
       '/api/v1/admin/tenants/{tenantId}': { get: ops.getTenant, patch: ops.updateTenant },
       '/api/v1/admin/tenants/{tenantId}/disable': { post: ops.disableTenant },

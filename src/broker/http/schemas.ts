@@ -51,6 +51,12 @@ export const searchBodySchema = z.object({
     .describe('Drop results below this confidence (NOT_AVAILABLE counts as below every level).'),
 }).strict();
 
+export const connectBodySchema = z.object({
+  user: userRefSchema,
+  returnUrl: z.string('must be a string').min(1).max(2048, 'must be at most 2048 characters')
+    .describe('Where the browser goes after the callback, with idc_connect=ok, or idc_connect=error and code=<error code>. https (http only on localhost).'),
+}).strict();
+
 export const checkBodySchema = z.object({
   userId: z.string().min(1).max(64).optional(),
   email: z.email('must be an email address').optional(),
@@ -65,7 +71,7 @@ export const auditQuerySchema = z.object({
   tenantId: z.string().min(1).optional(),
   userId: z.string().min(1).optional(),
   serviceClientId: z.string().min(1).optional(),
-  kind: z.enum(['exchange', 'search', 'check'], 'must be exchange, search or check').optional(),
+  kind: z.enum(['exchange', 'search', 'check', 'connect_start', 'connect'], 'must be exchange, search, check, connect_start or connect').optional(),
   outcome: z.enum(['success', 'failure'], 'must be success or failure').optional(),
   errorCode: z.string().min(1).optional(),
   since: isoDate.optional(),

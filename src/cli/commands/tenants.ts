@@ -22,6 +22,8 @@ const DETAIL_OPTIONS: [flag: string, key: keyof TenantDetails, help: string][] =
   ['--allow-backend-access <bool>', 'allowBackendAccess', 'allow service clients to search for this tenant (true|false)'],
   ['--audit-query-text <bool>', 'auditQueryText', 'keep query text in the audit trail (true|false)'],
   ['--mfa-policy <policy>', 'mfaPolicy', 'two-step sign-in with an authenticator app for local accounts: off, optional (offered after sign-in) or required'],
+  ['--auth-mode <mode>', 'authMode', 'trusted-token-issuer (default) or authorization-code (users sign in at the customer\'s Identity Center)'],
+  ['--auth-code-redirect-uri <url>', 'authCodeRedirectUri', 'authorization-code: the redirect URI registered with AWS, <ISSUER>/idc/callback'],
 ];
 
 function withDetailOptions(cmd: Command): Command {
