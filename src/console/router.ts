@@ -18,7 +18,7 @@ import type { KeyService, KeyUse } from '../idp/keys.js';
 import type { CheckReport } from '../broker/check.js';
 import type { AuditFilters, AuditView } from '../broker/audit.js';
 import { missingDetails, type Tenant, type TenantService } from '../tenants/tenants.js';
-import { STRING_DETAILS } from '../tenants/validate.js';
+import { AUTH_MODES, STRING_DETAILS } from '../tenants/validate.js';
 import { STEP_LABELS } from '../tenants/self-service.js';
 import type { OnboardingLinks } from '../tenants/onboarding-link.js';
 import { buildKit } from '../tenants/kit/index.js';
@@ -51,6 +51,8 @@ const DETAIL_LABELS: Record<string, string> = {
   idcApplicationArn: 'Data accessor application ARN',
   idcRegion: 'Identity Center Region',
   roleArn: 'Data-accessor role ARN',
+  authMode: 'How users get their identity context',
+  authCodeRedirectUri: 'Authorization-code redirect URI (authorization-code mode)',
   stsEndpoint: 'STS endpoint (optional)',
   ssoOidcEndpoint: 'SSO OIDC endpoint (optional)',
   qbusinessEndpoint: 'Q Business endpoint (optional)',
@@ -122,7 +124,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     const { scope } = admin(ctx);
     const list = (await deps.tenants.list()).filter((t) => allows(scope, t.id));
     await render(ctx, 'tenants', {
-      tenants: list.map((t) => ({ id: t.id, name: t.name, status: t.status, missing: missingDetails(t).map((k) => DETAIL_LABELS[k]) })),
+      tenants: list.map((t) => ({ id: t.id, name: t.name, status: t.status, missing: missingDetails(t).map((k) => DETAIL_LABELS[k] ?? k) })),
     });
   });
   router.post('/tenants', async (ctx) => {
@@ -136,8 +138,8 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   async function tenantPage(ctx: Context, t: Tenant, extra: Record<string, unknown> = {}) {
     await render(ctx, 'tenant', {
       tenant: { id: t.id, name: t.name, status: t.status, path: tenantPath(t) },
-      missing: missingDetails(t).map((k) => DETAIL_LABELS[k]),
-      fields: STRING_DETAILS.map((k) => ({ name: k, label: DETAIL_LABELS[k], value: t[k] ?? '' })),
+      missing: missingDetails(t).map((k) => DETAIL_LABELS[k] ?? k),
+      fields: STRING_DETAILS.map((k) => ({ name: k, label: DETAIL_LABELS[k] ?? k, value: t[k] ?? '', options: k === 'authMode' ? AUTH_MODES : undefined })),
       ...extra,
       report: extra.report && {
         ok: (extra.report as CheckReport).ok,
