@@ -138,7 +138,7 @@ export async function createApp(deps: AppDeps) {
 
   // The broker API first: it is the latency-sensitive path, and its prefix never overlaps
   // the routes below, so its requests skip their matching.
-  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER });
+  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER, admin: { accounts, clients, keys: keyService } });
   app.use(api.routes());
   app.use(api.allowedMethods());
 

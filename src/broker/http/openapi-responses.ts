@@ -51,6 +51,40 @@ export const responseSchemas: Record<string, unknown> = {
       steps: { type: 'array', items: { type: 'object', properties: { step: str, ok: { type: 'boolean' }, latencyMs: { type: 'number' }, requestId: str, error: { type: 'object', properties: { code: str, message: str } } } } },
     },
   },
+  User: {
+    type: 'object',
+    properties: {
+      id: str, tenantId: str, email: str, emailVerified: { type: 'boolean' }, name: nstr, groups: { type: 'array', items: str },
+      disabled: { type: 'boolean' }, hasPassword: { type: 'boolean' }, lastLoginAt: nstr, createdAt: str, updatedAt: str,
+    },
+  },
+  UserPage: {
+    type: 'object',
+    properties: { users: { type: 'array', items: { $ref: '#/components/schemas/User' } }, nextCursor: { ...nstr, description: 'Pass as `after` for the next page.' } },
+  },
+  UnlockResult: { type: 'object', properties: { user: { $ref: '#/components/schemas/User' }, wasLocked: { type: 'boolean' } } },
+  ResetPasswordResult: {
+    type: 'object',
+    properties: { user: { $ref: '#/components/schemas/User' }, generatedPassword: { ...str, description: 'Present when no password was sent; shown only here.' } },
+  },
+  Client: {
+    type: 'object',
+    properties: {
+      clientId: str, name: str, kind: { enum: ['web', 'native', 'service', 'data-accessor'] }, firstParty: { type: 'boolean' },
+      allowedTenants: { type: 'array', items: str }, scopes: { type: 'array', items: str },
+      redirectUris: { type: 'array', items: str }, postLogoutRedirectUris: { type: 'array', items: str },
+      previousSecretExpiresAt: { ...nstr, description: 'Until when the secret replaced by the last rotation still works.' }, createdAt: str,
+    },
+  },
+  ClientWithSecret: {
+    allOf: [{ $ref: '#/components/schemas/Client' }],
+    properties: { clientSecret: { ...str, description: 'Web and service clients only; shown only here.' } },
+  },
+  RotatedSecret: { type: 'object', properties: { clientId: str, clientSecret: str, previousSecretExpiresAt: nstr } },
+  Key: {
+    type: 'object',
+    properties: { kid: str, use: { enum: ['sig', 'cookie'] }, alg: str, state: { enum: ['pending', 'active', 'retired'] }, activatesAt: str, retiredAt: nstr, expiresAt: nstr },
+  },
   AuditPage: {
     type: 'object',
     properties: {

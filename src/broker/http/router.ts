@@ -3,6 +3,7 @@
 import Router from '@koa/router';
 import type { Broker } from '../index.js';
 import { mountAdmin } from './admin-routes.js';
+import { mountAdminIdentity, type AdminServices } from './admin-identity-routes.js';
 import { AppError, notFound } from '../../shared/errors.js';
 import { TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
 import { buildOpenApi } from './openapi.js';
@@ -13,6 +14,8 @@ export interface BrokerRouterDeps {
   broker: Broker;
   /** Public base URL for the OpenAPI `servers` entry. */
   publicUrl?: string;
+  /** Users, clients and keys for the admin API (the app passes its services; absent in broker-only use). */
+  admin?: AdminServices;
 }
 
 export function createBrokerRouter(deps: BrokerRouterDeps): Router {
@@ -31,6 +34,7 @@ export function createBrokerRouter(deps: BrokerRouterDeps): Router {
   });
   mountSearch(router, deps.broker);
   mountAdmin(router, deps.broker);
+  if (deps.admin) mountAdminIdentity(router, { verifier: deps.broker.verifier, access: deps.broker.access, services: deps.admin });
   // Last: anything else under /api/v1 is answered here as a problem (404, or 405 naming the
   // allowed methods), instead of falling through to the provider's text/plain 404.
   router.all('{/*rest}', (ctx) => {
