@@ -28,8 +28,10 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
     .option('--post-logout-redirect-uri <uri>', 'post-logout redirect URI (repeatable)', collect)
     .option('--first-party', 'skip the consent screen (your own apps)')
     .option('--allowed-tenant <id>', 'tenant a service client may search for and administer (repeatable; * for all)', collect)
-    .option('--scope <scope>', 'scope of a service client: search, admin (repeatable; default search)', collect),
+    .option('--scope <scope>', 'scope of a service client: search, admin (repeatable; default search)', collect)
+    .option('--secret-only', 'print only the secret (to pipe into `tti-bridge login --client-secret-stdin` or a secret store)'),
   async ({ deps, api, opts }) => {
+    if (opts.secretOnly && opts.kind !== 'web' && opts.kind !== 'service') throw usageError('--secret-only: only web and service clients have a secret');
     const input = {
       name: opts.name as string, kind: opts.kind as ClientKind, ...(opts.id ? { clientId: opts.id as string } : {}),
       redirectUris: opts.redirectUri as string[] | undefined, postLogoutRedirectUris: opts.postLogoutRedirectUri as string[] | undefined,
@@ -52,7 +54,8 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
     const lines: [string, string][] = [['Client ID', created.clientId]];
     if (created.clientSecret) lines.push(['Client secret', created.clientSecret]);
     const note = created.clientSecret ? '\nStore the secret now: it is not stored in readable form and cannot be shown again.' : '';
-    return { data: { clientId: created.clientId, ...(created.clientSecret ? { clientSecret: created.clientSecret } : {}) }, text: `${keyValues(lines)}${note}` };
+    const data = { clientId: created.clientId, ...(created.clientSecret ? { clientSecret: created.clientSecret } : {}) };
+    return { data, text: opts.secretOnly ? created.clientSecret! : `${keyValues(lines)}${note}` };
   });
 
   act(ctx, leaf(clients, 'list', 'list clients (never their secrets)'), async ({ deps, api }) => {
@@ -100,7 +103,8 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
   });
 
   act(ctx, leaf(clients, 'rotate-secret <clientId>', 'issue a new secret (shown once); the old one keeps working for --overlap seconds')
-    .option('--overlap <seconds>', 'how long the old secret keeps working (0-604800)', '0'),
+    .option('--overlap <seconds>', 'how long the old secret keeps working (0-604800)', '0')
+    .option('--secret-only', 'print only the new secret'),
   async ({ deps, api, args, opts }) => {
     const overlap = Number(opts.overlap);
     if (!Number.isInteger(overlap) || overlap < 0 || overlap > 604_800) throw usageError('--overlap must be a number of seconds from 0 to 604800 (a week)');
@@ -108,6 +112,7 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
       ? await api.call<{ clientId: string; clientSecret: string; previousSecretExpiresAt: string | null }>('POST', `${path(args[0]!)}/rotate-secret`, { overlapSeconds: overlap })
       : await (await deps()).clients.rotateSecret(args[0]!, overlap);
     const until = r.previousSecretExpiresAt ? `the old secret works until ${new Date(r.previousSecretExpiresAt).toISOString()}` : 'the old secret no longer works';
+    if (opts.secretOnly) return { data: r, text: r.clientSecret };
     return { data: r, text: `${keyValues([['Client ID', r.clientId], ['Client secret', r.clientSecret]])}\nStore the new secret now: it cannot be shown again; ${until}.` };
   });
 
