@@ -180,6 +180,20 @@ test('users unlock and reset-password clear a lock from failed sign-ins', async 
   assert.ok(!listed.out.includes('passwordHash'));
 });
 
+test('tenants check runs on the server and prints each step; local mode points there', async () => {
+  const a = await adminClient('check-admin');
+  const r = await cli(`${a.flags} tenants check gamma --email carol@gamma.example --json`, { env: a.env });
+  assert.equal(r.code, 0, r.err);
+  const report = JSON.parse(r.out);
+  assert.equal(report.ok, false, 'gamma has no AWS details yet');
+  assert.equal(report.failedStep, 'tenant');
+  const human = await cli(`${a.flags} tenants check gamma --email carol@gamma.example`, { env: a.env });
+  assert.match(human.out, /step tenant failed\nSTEP\s+RESULT.*\ntenant\s+FAILED/);
+  const local = await cli('tenants check gamma --email carol@gamma.example');
+  assert.equal(local.code, 1);
+  assert.match(local.err, /runs on the server: add --profile/);
+});
+
 test('a tenant-limited admin is refused outside its tenants, from the CLI too', async () => {
   const a = await adminClient('limited-admin', ['gamma']);
   const other = await cli(`${a.flags} users list --tenant beta`, { env: a.env });

@@ -103,5 +103,20 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     return { data: t, text: `enabled tenant ${t.id} (${t.status})` };
   });
 
+  act(ctx, leaf(tenants, 'check <id>', 'server mode: dry-run the exchange and a search for one user; prints each step\'s result')
+    .option('--email <email>', 'the user, by email')
+    .option('--user-id <id>', 'the user, by id'),
+  async ({ api, args, opts }) => {
+    // The check runs the broker inside the server (its AWS credentials, cache and audit trail).
+    if (!api) throw usageError('tenants check runs on the server: add --profile <name> (tti-bridge login) or --server <url> --client-id <id>');
+    const body = opts.email !== undefined ? { email: opts.email } : opts.userId !== undefined ? { userId: opts.userId } : undefined;
+    if (!body || (opts.email !== undefined && opts.userId !== undefined)) throw usageError('give the user with --email or --user-id (one of them)');
+    const r = await api.call<{ ok: boolean; failedStep: string | null; steps: { step: string; ok: boolean; latencyMs?: number; error?: { code: string; message: string } }[] }>(
+      'POST', `${path(args[0]!)}/check`, body);
+    const rows = r.steps.map((st) => [st.step, st.ok ? 'ok' : 'FAILED', st.latencyMs, st.error ? `${st.error.code}: ${st.error.message}` : '']);
+    const head = r.ok ? `tenant ${args[0]} works end to end` : `tenant ${args[0]}: step ${r.failedStep} failed`;
+    return { data: r, text: `${head}\n${table(['STEP', 'RESULT', 'MS', 'ERROR'], rows)}` };
+  });
+
   registerKitCommand(tenants, ctx);
 }
