@@ -5,7 +5,7 @@ import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
 import type { Config } from './config/load.js';
 import { dbTimeouts, type Db } from './db/client.js';
-import type { Logger } from './shared/logger.js';
+import { currentRequest, type Logger } from './shared/logger.js';
 import { createAdapterFactory } from './idp/adapter.js';
 import { createOidcStore } from './db/oidc-store.js';
 import { createSql } from './db/sql.js';
@@ -16,6 +16,7 @@ import { trackClientGone } from './http/client-gone.js';
 import { createDrain } from './http/shutdown.js';
 import { createProviderHolder } from './idp/provider-holder.js';
 import { createInteractionRouter } from './idp/interactions.js';
+import { createSignInLog } from './idp/signin-log.js';
 import { createAssertionMinter } from './idp/assertion.js';
 import { createTokenVerifier } from './idp/token-verifier.js';
 import { createRevocationList } from './idp/revocation.js';
@@ -30,6 +31,8 @@ import { createMetrics } from './http/metrics.js';
 import { createMetricsApp, createOpsRouter } from './http/ops.js';
 import { createBroker } from './broker/index.js';
 import { createBrokerRouter } from './broker/http/router.js';
+import { createOnboardingLinks } from './tenants/onboarding-link.js';
+import { createSelfServiceRouter } from './tenants/self-service.js';
 import type { AwsGatewayOptions } from './broker/aws/gateway.js';
 import type { AssertionMinter, AwsGateway } from './broker/ports.js';
 
@@ -56,6 +59,7 @@ export async function createApp(deps: AppDeps) {
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL must be resolved before createApp (main.ts starts the embedded database)');
 
   const metrics = createMetrics();
+  const signIn = createSignInLog(logger, config.SECRET_KEY);
   // Disabling a tenant or user drops the broker's cached credentials at once (the broker is
   // built below; changes can only arrive once the app is running).
   const onChange = (e: ChangeEvent) => broker.onChange(e);
@@ -101,6 +105,7 @@ export async function createApp(deps: AppDeps) {
         if (ctx.status === 503) ctx.set('Retry-After', String(DB_RETRY_AFTER_SECONDS));
       });
       provider.on('server_error', (_ctx, err) => logger.error({ err }, 'provider server_error'));
+      provider.on('end_session.success', (ctx) => signIn.logout({ userId: ctx.oidc.session?.accountId, clientId: ctx.oidc.client?.clientId, ip: currentRequest()?.ip ?? '' }));
       provider.on('grant.success', (ctx) => metrics.grants.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown'), outcome: 'success' }));
       provider.on('grant.error', (ctx, err) => metrics.grants.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown'), outcome: (err as { error?: string }).error ?? 'error' }));
       return provider;
@@ -138,7 +143,8 @@ export async function createApp(deps: AppDeps) {
 
   // The broker API first: it is the latency-sensitive path, and its prefix never overlaps
   // the routes below, so its requests skip their matching.
-  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER, admin: { accounts, clients, keys: keyService } });
+  const onboardingLinks = createOnboardingLinks({ secretKey: config.SECRET_KEY, issuer: config.ISSUER, now });
+  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER, onboardingLinks, admin: { accounts, clients, keys: keyService } });
   app.use(api.routes());
   app.use(api.allowedMethods());
 
@@ -149,15 +155,27 @@ export async function createApp(deps: AppDeps) {
     authenticate: (input) => accounts.authenticate(input),
     isFirstParty: async (clientId) => (await clients.get(clientId))?.firstParty ?? false,
     clientName: async (clientId) => (await clients.get(clientId))?.name ?? clientId,
-    onLogin: (outcome) => {
+    onLogin: (attempt) => {
+      const outcome = typeof attempt.result === 'string' ? attempt.result : attempt.result.ok ? 'success' : attempt.result.reason;
       metrics.logins.inc({ outcome });
       if (outcome === 'locked') metrics.lockouts.inc();
+      signIn.login(attempt);
     },
+    onConsent: (e) => signIn.consent(e),
   });
   const interactionErrors = pageErrors(views, logger);
-  app.use((ctx, next) => (ctx.path.startsWith('/interaction/') ? interactionErrors(ctx, next) : next()));
+  app.use((ctx, next) => (ctx.path.startsWith('/interaction/') || ctx.path === '/onboard' ? interactionErrors(ctx, next) : next()));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+
+  const selfService = createSelfServiceRouter({
+    links: onboardingLinks, tenants, views, issuer: config.ISSUER,
+    dataAccessorClientId: () => clients.dataAccessorClientId(),
+    // Audited like an admin's setup check, with the link as the caller.
+    check: (tenantId, who) => broker.check('onboarding-link', tenantId, who, { allowPending: true }),
+  });
+  app.use(selfService.routes());
+  app.use(selfService.allowedMethods());
 
   // Routes added after start (the demo app once the sandbox is up) go before the provider.
   const late: Middleware[] = [];
@@ -170,7 +188,7 @@ export async function createApp(deps: AppDeps) {
   });
 
   return {
-    app, holder, keyService, clients, accounts, tenants, endpoints, minter, verifier, broker,
+    app, holder, keyService, clients, accounts, tenants, endpoints, minter, verifier, broker, onboardingLinks,
     mount: (mw: Middleware) => {
       late.push(mw);
       lateChain = compose(late);

@@ -2,13 +2,13 @@
 // app, listen, and shut down gracefully on SIGINT/SIGTERM (in-flight requests finish, up to
 // SHUTDOWN_TIMEOUT; then their connections are cut, the audit trail flushed, exit 0).
 // Outside production with no AWS settings, the AWS sandbox and the demo start too.
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Middleware } from 'koa';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig, ConfigError, type Config } from './config/load.js';
-import { createLogger, bufferedStdout } from './shared/logger.js';
-import { prepareRuntime } from './runtime.js';
+import { createLogger, stdoutDestination, type Logger } from './shared/logger.js';
+import { prepareRuntime, type Runtime } from './runtime.js';
 import { createDb, dbTimeouts } from './db/client.js';
 import { closeGracefully } from './http/shutdown.js';
 import { createApp } from './app.js';
@@ -22,8 +22,28 @@ function readConfig(): Config {
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message}\n`);
-    process.exit(2);
+    process.exit(1);
   }
+}
+
+/** A start-up failure the operator can fix: printed as its message alone, no stack. */
+class StartupError extends Error {}
+
+/** Listens, or fails with one line that names the setting to change. */
+function listen(server: Server, port: number, host: string, setting: 'PORT' | 'METRICS_PORT'): Promise<void> {
+  return new Promise((ok, fail) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') fail(new StartupError(`port ${port} is already in use (${setting}=${port}): stop the other process or set ${setting}`));
+      else if (err.code === 'EACCES') fail(new StartupError(`port ${port} needs privileges this process does not have (${setting}=${port}): use a port above 1023 or set ${setting}`));
+      else if (err.code === 'EADDRNOTAVAIL') fail(new StartupError(`cannot listen on ${host} (HOST=${host}): it is not an address of this machine; set HOST (0.0.0.0 listens on all)`));
+      else fail(err);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      ok();
+    });
+  });
 }
 
 /** The sandbox runs unless switched off, or unless this looks like a real deployment. */
@@ -32,13 +52,22 @@ const sandboxWanted = (config: Config) =>
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const log = createLogger(config.LOG_LEVEL, bufferedStdout());
+  const log = createLogger(config.LOG_LEVEL, stdoutDestination());
   if (process.argv.includes('--reset')) {
     if (config.DATABASE_URL) throw new Error('--reset only clears the embedded database in DATA_DIR; DATABASE_URL is set');
     rmSync(resolve(config.DATA_DIR), { recursive: true, force: true });
     log.warn({ dir: resolve(config.DATA_DIR) }, '--reset: removed the data directory');
   }
   const runtime = await prepareRuntime(config, log);
+  try {
+    await serve(config, runtime, log);
+  } catch (err) {
+    await runtime.stop(); // the embedded PostgreSQL must not outlive a failed start
+    throw err;
+  }
+}
+
+async function serve(config: Config, runtime: Runtime, log: Logger): Promise<void> {
   const db = createDb(runtime.config.DATABASE_URL, dbTimeouts(runtime.config));
   // With the sandbox, the broker's base credentials are the fixture's ISV principal,
   // known only once the sandbox has started; otherwise the standard AWS credential chain.
@@ -47,9 +76,16 @@ async function main(): Promise<void> {
   const aws = useSandbox ? { baseCredentials: async () => sandboxCredentials ?? Promise.reject(new Error('sandbox not started')) } : {};
   const app = await createApp({ config: runtime.config, db, logger: log, aws });
   const server = createServer(app.app.callback());
-  await new Promise<void>((ok) => server.listen(config.PORT, config.HOST, ok));
   const metricsServer = app.metricsApp && createServer(app.metricsApp.callback());
-  if (metricsServer) await new Promise<void>((ok) => metricsServer.listen(config.METRICS_PORT, config.HOST, ok));
+  try {
+    await listen(server, config.PORT, config.HOST, 'PORT');
+    if (metricsServer) await listen(metricsServer, config.METRICS_PORT!, config.HOST, 'METRICS_PORT');
+  } catch (err) {
+    server.close();
+    await app.close();
+    await db.$disconnect();
+    throw err;
+  }
   let demo: Demo | undefined;
   if (useSandbox) {
     demo = await startDemo(app, runtime.config);
@@ -94,6 +130,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`tti-bridge failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  // One line: a StartupError's message says what to change; anything else is reported by
+  // its message too (the stack helps no operator), with the error's code when it has one.
+  const code = !(err instanceof StartupError) && (err as NodeJS.ErrnoException)?.code;
+  process.stderr.write(`tti-bridge failed to start: ${err instanceof Error ? err.message : String(err)}${code ? ` (${code})` : ''}\n`);
   process.exit(1);
 });

@@ -6,9 +6,9 @@ import type { PasswordHasher } from './password.js';
 import type { LoginThrottle } from './throttle.js';
 import { normalizeEmail } from './validate.js';
 import { createUserAdmin, type UserAdmin } from './users.js';
-import { toAccount, type Account, type AccountClaims, type AuthResult } from './types.js';
+import { toAccount, type Account, type AccountClaims, type AuthResult, type LoginFailureCause } from './types.js';
 
-export type { Account, AccountClaims, AuthResult, NewUser, ImportRecord } from './types.js';
+export type { Account, AccountClaims, AuthResult, LoginFailureCause, NewUser, ImportRecord } from './types.js';
 
 export interface AccountServiceDeps {
   db: Db;
@@ -32,18 +32,19 @@ export interface AccountService extends UserAdmin {
   claimsFor(user: Account): AccountClaims;
 }
 
-const INVALID: AuthResult = { ok: false, reason: 'invalid_credentials' };
+const invalid = (cause: LoginFailureCause, userId?: string): AuthResult =>
+  ({ ok: false, reason: 'invalid_credentials', cause, ...(userId ? { userId } : {}) });
 
 export function createAccountService(deps: AccountServiceDeps): AccountService {
   const { db, hasher, throttle } = deps;
   const now = deps.now ?? (() => new Date());
 
   async function authenticate(input: AuthenticateInput): Promise<AuthResult> {
-    if (typeof input.email !== 'string' || typeof input.password !== 'string') return INVALID;
+    if (typeof input.email !== 'string' || typeof input.password !== 'string') return invalid('unknown_user');
     const email = normalizeEmail(input.email);
     const attempt = { tenantId: input.tenantId, email, ip: input.ip };
     const gate = await throttle.guard(attempt);
-    if (gate.locked) return { ok: false, reason: 'locked', retryAfterSeconds: gate.retryAfterSeconds };
+    if (gate.locked) return { ok: false, reason: 'locked', cause: gate.lockedBy === 'ip' ? 'throttled' : 'locked', retryAfterSeconds: gate.retryAfterSeconds };
 
     const user = await db.user.findUnique({
       where: { tenantId_email: { tenantId: input.tenantId, email } },
@@ -56,7 +57,9 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       : await hasher.verifyDecoy(input.password);
     if (!result.ok || !user || user.disabled || user.tenant.status === 'disabled') {
       await throttle.recordFailure(attempt);
-      return INVALID;
+      if (!user) return invalid('unknown_user');
+      if (!user.passwordHash) return invalid('no_password', user.id);
+      return invalid(result.ok ? 'disabled' : 'wrong_password', user.id);
     }
     // No counter when the gate was read: nothing to clear, so the usual login skips the write.
     await throttle.recordSuccess(attempt, gate);

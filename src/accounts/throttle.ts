@@ -29,8 +29,11 @@ export interface LoginAttempt {
 
 export type ThrottleState = { locked: true; retryAfterSeconds: number } | { locked: false; delayMs: number };
 
-/** guard()'s answer: the state, and whether the account had a counter row when it was read. */
-export type GuardResult = ThrottleState & { accountCounter: boolean };
+/**
+ * guard()'s answer: the state, whether the account had a counter row when it was read, and
+ * when locked, which counter holds the lock (for the sign-in log; never shown to the user).
+ */
+export type GuardResult = ThrottleState & { accountCounter: boolean; lockedBy?: 'account' | 'ip' };
 
 export interface LoginThrottle {
   /** Reads both counters: locked, or the delay to impose before checking the password. */
@@ -85,18 +88,22 @@ export function createLoginThrottle(opts: ThrottleOptions): LoginThrottle {
     const t = now().getTime();
     let retryMs = 0;
     let delayMs = 0;
+    let lockedBy: GuardResult['lockedBy'];
     for (const row of rows) {
-      if (row.lockedUntil && row.lockedUntil.getTime() > t) retryMs = Math.max(retryMs, row.lockedUntil.getTime() - t);
+      if (row.lockedUntil && row.lockedUntil.getTime() > t) {
+        retryMs = Math.max(retryMs, row.lockedUntil.getTime() - t);
+        if (lockedBy !== 'account') lockedBy = row.key === keys[0]!.key ? 'account' : 'ip';
+      }
       const fresh = row.lastFailure.getTime() > t - lockSeconds * 1000;
       const k = keys.find((x) => x.key === row.key)!;
       if (fresh && !row.lockedUntil) delayMs = Math.max(delayMs, delayFor(row.failures, k.free));
     }
-    if (retryMs > 0) return { locked: true, retryAfterSeconds: Math.ceil(retryMs / 1000), accountCounter };
+    if (retryMs > 0) return { locked: true, retryAfterSeconds: Math.ceil(retryMs / 1000), accountCounter, lockedBy };
     return { locked: false, delayMs, accountCounter };
   }
 
   async function check(attempt: LoginAttempt): Promise<ThrottleState> {
-    const { accountCounter: _, ...state } = await read(attempt);
+    const { accountCounter: _, lockedBy: _by, ...state } = await read(attempt);
     return state;
   }
 

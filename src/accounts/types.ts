@@ -22,9 +22,16 @@ export interface ImportRecord {
   password?: string;
 }
 
+/**
+ * Why a login failed, for the operator's sign-in log only: the user is told no more than
+ * `reason` (one message for every credential problem, so the page does not reveal which
+ * accounts exist). `locked`: the account's counter is locked; `throttled`: the client IP's.
+ */
+export type LoginFailureCause = 'wrong_password' | 'unknown_user' | 'no_password' | 'disabled' | 'locked' | 'throttled';
+
 export type AuthResult =
   | { ok: true; user: Account }
-  | { ok: false; reason: 'invalid_credentials' | 'locked'; retryAfterSeconds?: number };
+  | { ok: false; reason: 'invalid_credentials' | 'locked'; cause: LoginFailureCause; retryAfterSeconds?: number; userId?: string };
 
 /** Standard and custom claims for ID tokens and userinfo. */
 export interface AccountClaims {

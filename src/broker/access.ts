@@ -5,7 +5,6 @@ import { missingDetails } from '../tenants/tenants.js';
 import type { Directory, TenantAws, TenantRecord, TokenVerifier, UserRecord } from './ports.js';
 import { brokerErrors } from './errors.js';
 import type { EndpointPolicy } from '../tenants/endpoints.js';
-import { AppError } from '../shared/errors.js';
 
 export type UserRef = { token: string } | { id: string };
 
@@ -28,8 +27,8 @@ export function createAccess(deps: { directory: Directory; verifier: TokenVerifi
       deps.directory.allowedTenants(caller.clientId),
       caller.tokenId ? deps.verifier.isRevoked(caller.tokenId) : false,
     ]);
-    if (revoked) throw new AppError('invalid_token', 401, 'The access token has been revoked; get a new one.');
-    if (!allowed) throw clientRemoved();
+    if (revoked) throw brokerErrors.tokenRevoked();
+    if (!allowed) throw brokerErrors.clientRemoved();
     return allowed.includes('*') ? { all: true } : { all: false, tenants: allowed };
   }
 
@@ -40,10 +39,11 @@ export function createAccess(deps: { directory: Directory; verifier: TokenVerifi
   /** Admin routes: the same allowed tenants as searches; the refusal never says whether the tenant exists. */
   const authorizeAdmin = (caller: Caller, tenantId: string) => authorizeService(caller, tenantId, brokerErrors.tenantNotAllowed);
 
-  async function activeTenant(tenantId: string): Promise<{ record: TenantRecord; aws: TenantAws }> {
+  /** allowPending: the self-service check runs before the tenant turns active. */
+  async function activeTenant(tenantId: string, opts: { allowPending?: boolean } = {}): Promise<{ record: TenantRecord; aws: TenantAws }> {
     const t = await deps.directory.tenant(tenantId);
     if (!t) throw brokerErrors.tenantNotFound(tenantId);
-    if (t.status !== 'active') throw brokerErrors.tenantNotActive(tenantId, t.status);
+    if (t.status !== 'active' && !(opts.allowPending && t.status === 'pending')) throw brokerErrors.tenantNotActive(tenantId, t.status);
     const aws = tenantAws(t);
     // A row written before the allowlist, or straight into the database, is refused here:
     // nothing (no assertion, no signed request) is ever sent to a host that is not allowed.
@@ -105,18 +105,16 @@ export function clientBoundVerifier(verifier: TokenVerifier, directory: Pick<Dir
     isRevoked: (tokenId) => verifier.isRevoked(tokenId),
     async verifyServiceToken(token, options) {
       const caller = await verifier.verifyServiceToken(token, options);
-      if (!(await exists(caller.clientId))) throw clientRemoved();
+      if (!(await exists(caller.clientId))) throw brokerErrors.clientRemoved();
       return caller;
     },
     async verifyUserToken(token) {
       const claims = await verifier.verifyUserToken(token);
-      if (!(await exists(claims.clientId))) throw new AppError('invalid_user_token', 401, 'The user token was issued to a client that no longer exists.');
+      if (!(await exists(claims.clientId))) throw brokerErrors.userClientRemoved();
       return claims;
     },
   };
 }
-
-const clientRemoved = () => new AppError('invalid_token', 401, 'The access token belongs to a client that no longer exists.');
 
 export function requireScope(caller: Caller, scope: string): void {
   if (!caller.scopes.includes(scope)) throw brokerErrors.insufficientScope(scope);

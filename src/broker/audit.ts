@@ -3,7 +3,7 @@
 // While the database is unavailable the events wait in a bounded buffer and are retried.
 import type { Db } from '../db/client.js';
 import type { Sql } from '../db/sql.js';
-import type { Logger } from '../shared/logger.js';
+import { outsideRequest, type Logger } from '../shared/logger.js';
 import type { Clock } from './ports.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { deleteAuditBefore, insertAudit, listAudit, type AuditFilters, type AuditRecord } from './storage/audit-store.js';
@@ -107,7 +107,8 @@ export function createAuditTrail(deps: AuditTrailDeps) {
     // A short delay batches the rows of many requests into one INSERT (each write costs
     // the event loop a round trip's worth of work, whatever its size).
     if (timer || writing) return;
-    timer = setTimeout(() => void write(), retrying ? RETRY_DELAY_MS : BATCH_DELAY_MS);
+    // The batch holds many requests' events: its log lines belong to none of them.
+    timer = outsideRequest(() => setTimeout(() => void write(), retrying ? RETRY_DELAY_MS : BATCH_DELAY_MS));
     timer.unref();
   }
 

@@ -16,6 +16,8 @@ export interface AwsFailure {
   retryAfterSeconds?: number;
   /** Q Business validation fields. */
   fields?: { name: string; message: string }[];
+  /** A modelled reason code, e.g. SSO-OIDC's KMS_AccessDeniedException. */
+  reason?: string;
 }
 
 export class AwsCallError extends Error {
@@ -26,9 +28,3 @@ export class AwsCallError extends Error {
 }
 
 export const isAwsCallError = (e: unknown): e is AwsCallError => e instanceof AwsCallError;
-
-/** Errors after which a fresh exchange may succeed: the cached credentials went stale. */
-export function isStaleCredentials(e: unknown): boolean {
-  if (!isAwsCallError(e) || e.failure.step !== 'search') return false;
-  return /^(AccessDenied|ExpiredToken|InvalidClientTokenId|UnrecognizedClient)/.test(e.failure.name);
-}

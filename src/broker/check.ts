@@ -1,11 +1,14 @@
-// A dry-run exchange for support staff: runs every step of the exchange and one search
-// for a named user, bypassing the cache, and reports which step failed and why.
+// A dry-run exchange for support staff: checks our own side first, as Identity Center
+// will see it (precheck.ts: discovery, published key, a verifying assertion), then runs
+// every step of the exchange and one search for a named user, bypassing the cache, and
+// reports which step failed and why (with the candidate causes when AWS is unspecific).
 import type { Logger } from '../shared/logger.js';
-import { AppError } from '../shared/errors.js';
+import { AppError, type ErrorCode } from '../shared/errors.js';
 import { userOfTenant, type Access } from './access.js';
 import type { AuditTrail } from './audit.js';
+import { failureContext, toAppError, type Cause } from './errors.js';
 import type { Exchange, ExchangeTrace } from './exchange.js';
-import { ctxOf, toAppError } from './failure.js';
+import type { Prechecks } from './precheck.js';
 import type { Directory, TenantAws, UserRecord } from './ports.js';
 
 export interface CheckStep {
@@ -13,7 +16,8 @@ export interface CheckStep {
   ok: boolean;
   latencyMs?: number;
   requestId?: string;
-  error?: { code: string; message: string };
+  /** `hint` says how to fix a pre-check; `causes` lists what AWS's unspecific refusal may mean. */
+  error?: { code: ErrorCode; message: string; hint?: string; causes?: Cause[] };
 }
 
 export interface CheckReport {
@@ -24,14 +28,15 @@ export interface CheckReport {
   steps: CheckStep[];
 }
 
-export function createCheck(deps: { access: Access; directory: Directory; exchange: Exchange; audit: AuditTrail; logger: Logger }) {
+export function createCheck(deps: { access: Access; directory: Directory; exchange: Exchange; prechecks: Prechecks; audit: AuditTrail; logger: Logger }) {
   /** The named user, if they belong to the tenant (the lookup by email is already per tenant). */
   async function findUser(tenantId: string, who: { userId?: string; email?: string }): Promise<UserRecord | null> {
     const u = who.userId ? await deps.directory.user(who.userId) : await deps.directory.userByEmail(tenantId, who.email ?? '');
     return u && u.tenantId === tenantId ? u : null;
   }
 
-  return async function check(callerId: string, tenantId: string, who: { userId?: string; email?: string }): Promise<CheckReport> {
+  /** opts.allowPending: the onboarding page checks a tenant before it turns active. */
+  return async function check(callerId: string, tenantId: string, who: { userId?: string; email?: string }, opts: { allowPending?: boolean } = {}): Promise<CheckReport> {
     const started = performance.now();
     const steps: CheckStep[] = [];
     /** One step checked by a rule of the search path: its refusal (an AppError) is the step's error. */
@@ -46,10 +51,13 @@ export function createCheck(deps: { access: Access; directory: Directory; exchan
         return undefined;
       }
     };
-    const tenant = await attempt('tenant', () => deps.access.activeTenant(tenantId));
+    const tenant = await attempt('tenant', () => deps.access.activeTenant(tenantId, opts));
     const user = tenant ? await findUser(tenantId, who) : null;
     const ready = tenant && (await attempt('user', () => userOfTenant(tenant.record, { user })));
-    const requestIds = tenant && ready ? await runExchange(tenant.aws, ready, steps) : [];
+    // Our side first: with a broken issuer every AWS answer would only be a vaguer "invalid grant".
+    const local = tenant && ready ? await deps.prechecks(ready) : [];
+    steps.push(...local);
+    const requestIds = tenant && ready && local.every((s) => s.ok) ? await runExchange(tenant.aws, ready, steps) : [];
     const failed = steps.find((s) => !s.ok);
     const report = { tenantId, userId: user?.id ?? null, ok: !failed, failedStep: failed?.step ?? null, steps };
     deps.audit.record({
@@ -69,10 +77,11 @@ export function createCheck(deps: { access: Access; directory: Directory; exchan
       steps.push({ step: 'search', ok: true, latencyMs: Math.round(performance.now() - started), requestId: page.requestId });
       return page.requestId ? [...trace.requestIds, page.requestId] : trace.requestIds;
     } catch (err) {
-      const e = toAppError(err, ctxOf(aws, user), deps.logger);
+      const e = toAppError(err, failureContext(aws, user, trace.assertion), deps.logger);
       const done = trace.steps.filter((s) => s.ok);
       const failedStep = trace.steps.find((s) => !s.ok) ?? { step: String(e.options.detail?.step ?? 'search'), ok: false };
-      steps.push(...done, { ...failedStep, error: { code: e.code, message: e.expose ? e.message : 'Internal error' } });
+      const causes = e.expose ? (e.options.detail?.causes as Cause[] | undefined) : undefined;
+      steps.push(...done, { ...failedStep, error: { code: e.code, message: e.expose ? e.message : 'Internal error', ...(causes ? { causes } : {}) } });
       return trace.requestIds;
     }
   }

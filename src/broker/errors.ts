@@ -1,7 +1,18 @@
-// Broker error codes (stable, documented in docs/broker.md) and the translation of
-// AWS failures into them. This is the one place an AWS failure becomes an AppError.
+// Broker errors: the refusals the broker makes itself, and the one place where anything
+// else (an AWS failure, an HTTP library error, the database down, a bug) becomes the
+// AppError the API answers with. Codes are listed in src/shared/error-codes.ts and
+// documented in docs/broker.md.
+//
+// AWS failures are classified only by what is certain: the step (which call) and the
+// exception name (and a modelled `reason`). The message text is never parsed into a cause:
+// AWS documents none of it, and Identity Center often says only "Invalid grant provided".
+// Where one exception has several possible causes, the answer says so and lists each with
+// the value we sent and what the customer's side must hold.
 import { AppError } from '../shared/errors.js';
-import type { AwsFailure } from './aws-error.js';
+import type { Logger } from '../shared/logger.js';
+import { isDatabaseUnavailable, serviceUnavailable } from '../db/unavailable.js';
+import { isAwsCallError, type AwsFailure } from './aws-error.js';
+import type { TenantAws, UserRecord } from './ports.js';
 
 export const brokerErrors = {
   tenantNotFound: (id: string) => new AppError('tenant_not_found', 404, `Tenant '${id}' does not exist.`),
@@ -12,6 +23,7 @@ export const brokerErrors = {
   userNotInTenant: (tenantId: string) =>
     new AppError('user_not_in_tenant', 403, `The user does not exist in tenant '${tenantId}'.`),
   userDisabled: (tenantId: string) => new AppError('user_disabled', 403, `The user is disabled in tenant '${tenantId}'.`),
+  userClientRemoved: () => new AppError('invalid_user_token', 401, 'The user token was issued to a client that no longer exists.'),
   backendAccessNotAllowed: (tenantId: string) =>
     new AppError('backend_access_not_allowed', 403, `Tenant '${tenantId}' does not allow searches by user id; send a user token issued by this provider, or set allowBackendAccess on the tenant.`),
   serviceNotAllowed: (clientId: string, tenantId: string) =>
@@ -22,18 +34,74 @@ export const brokerErrors = {
     new AppError('insufficient_scope', 403, `The access token lacks the '${scope}' scope.`, { detail: { requiredScope: scope } }),
   missingToken: () =>
     new AppError('invalid_token', 401, 'Send a client-credentials access token as "Authorization: Bearer <token>".'),
+  tokenRevoked: () => new AppError('invalid_token', 401, 'The access token has been revoked; get a new one.'),
+  clientRemoved: () => new AppError('invalid_token', 401, 'The access token belongs to a client that no longer exists.'),
 };
 
-const detailOf = (f: AwsFailure) => ({ step: f.step, awsError: f.name, awsRequestId: f.requestId, awsMessage: f.message });
-
-export interface MappingContext {
-  tenantId: string;
-  roleArn?: string;
-  /** The claim and value sent in the assertion, so support can find the directory entry. */
-  claim?: { name: string; value: string };
+/** What the minted assertion said, read back from the token we sent (never the token itself). */
+export interface AssertionSent {
+  iss: string;
+  aud: string;
+  kid: string;
+  /** Expiry, ISO 8601. */
+  exp: string;
+  email: string;
 }
 
-export function translateAwsFailure(f: AwsFailure, ctx: MappingContext): AppError {
+/** What an AWS failure is explained with: the tenant's settings and what we sent. */
+export interface FailureContext {
+  tenantId: string;
+  roleArn?: string;
+  idcApplicationArn?: string;
+  /** The claim the customer's trusted token issuer maps, and its value for this user. */
+  claim?: { name: string; value: string };
+  /** The assertion of the failed exchange, when one was minted. */
+  assertion?: AssertionSent;
+}
+
+/** One possible cause of an unspecific refusal: the value we sent and what must hold for it. */
+export interface Cause {
+  check: 'issuer' | 'audience' | 'user_mapping' | 'signing_key' | 'lifetime_and_replay' | 'assignment' | 'caller_permission';
+  sent: string;
+  mustHold: string;
+}
+
+export const failureContext = (t: TenantAws, u: UserRecord, assertion?: AssertionSent): FailureContext => ({
+  tenantId: t.id, roleArn: t.roleArn, idcApplicationArn: t.idcApplicationArn, claim: { name: 'email', value: u.email }, assertion,
+});
+
+/** Any error from a broker use case or route → the AppError the API answers with. */
+export function toAppError(err: unknown, ctx: FailureContext | undefined, logger: Logger): AppError {
+  if (err instanceof AppError) return err;
+  if (isAwsCallError(err)) return translateAwsFailure(err.failure, ctx ?? { tenantId: '(unknown)' });
+  if (isDatabaseUnavailable(err)) return serviceUnavailable();
+  // Koa / http-errors thrown by middleware with a client status are safe to show.
+  const status = (err as { status?: number } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) return new AppError('bad_request', status, (err as Error).message);
+  return internalError(err, logger, 'broker internal error', ctx ? { tenantId: ctx.tenantId } : {});
+}
+
+/** Logs an unexpected error (name and message only) and returns the generic 500. */
+export function internalError(err: unknown, logger: Logger, msg: string, fields: Record<string, unknown> = {}): AppError {
+  logger.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message }, ...fields }, msg);
+  return new AppError('internal_error', 500, 'Internal error', { expose: false });
+}
+
+/** Errors after which a fresh exchange may succeed: the cached credentials went stale. */
+export function isStaleCredentials(e: unknown): boolean {
+  if (!isAwsCallError(e) || e.failure.step !== 'search') return false;
+  return /^(AccessDenied|ExpiredToken|InvalidClientTokenId|UnrecognizedClient)/.test(e.failure.name);
+}
+
+const THROTTLE_NAMES = /^(Throttling|ThrottlingException|TooManyRequestsException|RequestLimitExceeded|SlowDownException|ProvisionedThroughputExceeded)/;
+
+/** Throttled: by exception name or HTTP 429. */
+export const isThrottled = (name: string, status?: number) => THROTTLE_NAMES.test(name) || status === 429;
+
+const detailOf = (f: AwsFailure) => ({ step: f.step, awsError: f.name, awsRequestId: f.requestId, awsMessage: f.message, reason: f.reason });
+type Detail = ReturnType<typeof detailOf>;
+
+export function translateAwsFailure(f: AwsFailure, ctx: FailureContext): AppError {
   const detail = detailOf(f);
   if (f.throttled) {
     return new AppError('throttled', 429, `AWS throttled the ${f.step} call for tenant '${ctx.tenantId}'; retry after ${f.retryAfterSeconds ?? 1} s.`,
@@ -47,9 +115,7 @@ export function translateAwsFailure(f: AwsFailure, ctx: MappingContext): AppErro
     ?? new AppError('aws_request_failed', 502, `AWS rejected the ${f.step} call: ${f.name}: ${f.message}`, { expose: true, detail });
 }
 
-type Detail = ReturnType<typeof detailOf>;
-
-function fromSts(f: AwsFailure, ctx: MappingContext, detail: Detail): AppError | undefined {
+function fromSts(f: AwsFailure, ctx: FailureContext, detail: Detail): AppError | undefined {
   if (/^(InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken$|UnrecognizedClient)/.test(f.name)) {
     return new AppError('aws_credentials_invalid', 502, `AWS rejected the broker's base credentials (${f.name}); check the AWS credential chain of this service.`, { expose: true, detail });
   }
@@ -65,25 +131,63 @@ function fromSts(f: AwsFailure, ctx: MappingContext, detail: Detail): AppError |
   return undefined;
 }
 
-const ASSERTION_CHECKS = /claim '(iss|aud|exp|nbf|jti)'|'(aud|exp|jti|kid)' claim|signature|alg '|'kid'|not a signed JWT|issuer key|IssuerUrl|JWKS|discovery|already used|replay/i;
+// Texts that say nothing beyond the exception name: AWS's usual one, the OAuth error code,
+// and what the SDK reports when the body has no message.
+const BARE = new Set(['invalid grant provided', 'invalid_grant', 'access_denied', 'access denied', 'unknownerror', 'invalidgrantexception', 'accessdeniedexception']);
+const isBare = (message: string) => BARE.has(message.trim().replace(/\.$/, '').toLowerCase());
 
-function fromCreateToken(f: AwsFailure, ctx: MappingContext, detail: Detail): AppError | undefined {
+/** How AWS's own words are quoted: said plainly when they name no check. */
+const awsSaid = (f: AwsFailure) => (isBare(f.message)
+  ? `Identity Center did not say which check failed (AWS said only "${f.message}").`
+  : `AWS said: "${f.message}" (its wording is not documented, so it is quoted, not relied on).`);
+
+const listed = (causes: Cause[]) => causes.map((c, i) => `(${i + 1}) ${c.check}: we sent ${c.sent}; ${c.mustHold}`).join(' ');
+
+/** Every check Identity Center makes of our assertion, with the value we sent for it. */
+export function assertionCauses(ctx: FailureContext): Cause[] {
+  const a = ctx.assertion;
+  const value = (v: string | undefined) => (v === undefined ? '(no assertion was minted)' : `'${v}'`);
+  const claim = ctx.claim ?? { name: 'email', value: a?.email ?? '' };
+  return [
+    { check: 'issuer', sent: `iss = ${value(a?.iss)}`,
+      mustHold: "the customer's trusted token issuer, attached to the data accessor, must have exactly this IssuerUrl (same scheme and host, no trailing slash, no /.well-known suffix)." },
+    { check: 'audience', sent: `aud = ${value(a?.aud)}`,
+      mustHold: `this must be an authorized audience of that trusted token issuer for the data accessor's Identity Center application${ctx.idcApplicationArn ? ` (${ctx.idcApplicationArn})` : ''}: our data-accessor client id as registered with AWS.` },
+    { check: 'user_mapping', sent: `${claim.name} = '${claim.value}'`,
+      mustHold: `exactly one Identity Center user must have this value in the attribute the trusted token issuer maps the '${claim.name}' claim to (usually emails.value); fix the user's entry in the customer's directory, or the mapping.` },
+    { check: 'signing_key', sent: `kid = ${value(a?.kid)}`,
+      mustHold: `this key must be in the JWKS at the jwks_uri of ${a ? `${a.iss}/.well-known/openid-configuration` : 'our discovery document'}, which Identity Center fetches over https on port 443.` },
+    { check: 'lifetime_and_replay', sent: `exp = ${value(a?.exp)} and a fresh jti`,
+      mustHold: 'the assertion must be unexpired when Identity Center checks it (clocks in sync) and its jti unused (we mint a new one for every exchange; a replayed assertion is refused).' },
+  ];
+}
+
+function fromCreateToken(f: AwsFailure, ctx: FailureContext, detail: Detail): AppError | undefined {
   if (f.name === 'InvalidGrantException') {
-    // Identity Center says which check failed (our issuer, audience, signature, expiry,
-    // replay): a setup problem on either side, not the user's. Anything else, including
-    // AWS's bare "Invalid grant provided", is most often the attribute mapping (§6.4).
-    if (ASSERTION_CHECKS.test(f.message)) {
-      return new AppError('assertion_rejected', 502, `Identity Center rejected the broker's assertion for tenant '${ctx.tenantId}': ${f.message} Check the customer's trusted token issuer (issuer URL, authorized audience = our data accessor client id).`, { expose: true, detail });
-    }
-    const sent = ctx.claim ? `claim '${ctx.claim.name}' = '${ctx.claim.value}'` : 'the assertion';
-    const mapped = /(?:attribute|on) '([\w.:-]+)'/i.exec(f.message)?.[1] ?? /attribute[^A-Za-z0-9]*([\w.:]+)/i.exec(f.message)?.[1]
-      ?? 'the attribute configured on the trusted token issuer (usually emails.value)';
-    return new AppError('identity_not_mapped', 403,
-      `Identity Center could not map the user of tenant '${ctx.tenantId}': we sent ${sent}, and no Identity Center user has that value in ${mapped}. The customer must fix the user's attribute in their directory or the trusted token issuer's attribute mapping. AWS said: ${f.message}`,
-      { detail: { ...detail, claim: ctx.claim?.name, claimValue: ctx.claim?.value, mappedAttribute: mapped } });
+    // Certain: Identity Center refused the assertion. Not certain: which of its checks
+    // failed (issuer, audience, user mapping, key, expiry, replay); AWS's text does not say
+    // reliably, and sending the customer to fix an email when the audience is wrong is worse
+    // than listing every candidate with the value we sent.
+    const causes = assertionCauses(ctx);
+    return new AppError('assertion_rejected', 502,
+      `Identity Center refused the assertion for a user of tenant '${ctx.tenantId}' (InvalidGrantException). ${awsSaid(f)} Candidate causes, with what we sent: ${listed(causes)} The setup check (POST /api/v1/admin/tenants/${ctx.tenantId}/check) rules out this service's side (discovery, keys, assertion).`,
+      { expose: true, detail: { ...detail, causes } });
   }
   if (f.name === 'AccessDeniedException') {
-    return new AppError('user_not_assigned', 403, `Identity Center denied the user of tenant '${ctx.tenantId}' (usually: not assigned to the data accessor's application, which requires assignment). Ask the customer to assign the user or their group. AWS said: ${f.message}`, { detail });
+    // A modelled reason is certain; without one, the usual cause is assignment, but a role
+    // not allowed to call CreateTokenWithIAM on the application gets the same answer.
+    if (f.reason?.startsWith('KMS_')) {
+      return new AppError('tenant_misconfigured', 502, `Identity Center could not use the customer's KMS key for tenant '${ctx.tenantId}' (${f.reason}): ${f.message} The customer must allow the Identity Center instance to use its KMS key.`, { expose: true, detail });
+    }
+    const causes: Cause[] = [
+      { check: 'assignment', sent: `${ctx.claim?.name ?? 'email'} = '${ctx.claim?.value ?? ''}'`,
+        mustHold: "when the data accessor's Identity Center application requires assignment, the user this maps to (or one of their groups) must be assigned to it." },
+      { check: 'caller_permission', sent: `role = '${ctx.roleArn ?? '(unknown)'}'`,
+        mustHold: `the call was signed with a session of this role, which must be allowed sso-oauth:CreateTokenWithIAM on ${ctx.idcApplicationArn ?? "the data accessor's application"} (the data accessor's principal).` },
+    ];
+    return new AppError('identity_access_denied', 403,
+      `Identity Center denied the exchange for a user of tenant '${ctx.tenantId}' (AccessDeniedException). ${awsSaid(f)} Candidate causes: ${listed(causes)}`,
+      { detail: { ...detail, causes } });
   }
   if (/InvalidClient|InvalidRequestRegion|UnauthorizedClient|InvalidRequest|UnsupportedGrantType|InvalidScope/.test(f.name)) {
     return new AppError('tenant_misconfigured', 502, `Identity Center rejected tenant '${ctx.tenantId}' settings (${f.name}): ${f.message} Check idcApplicationArn and idcRegion.`, { expose: true, detail });
@@ -91,7 +195,7 @@ function fromCreateToken(f: AwsFailure, ctx: MappingContext, detail: Detail): Ap
   return undefined;
 }
 
-function fromSearch(f: AwsFailure, ctx: MappingContext, detail: Detail): AppError | undefined {
+function fromSearch(f: AwsFailure, ctx: FailureContext, detail: Detail): AppError | undefined {
   if (f.name === 'ValidationException') {
     const fields = (f.fields ?? []).map((x) => ({ field: x.name, message: x.message }));
     return new AppError('invalid_search', 400, `Q Business rejected the search: ${f.message}`, { fields, detail });

@@ -5,7 +5,9 @@
 //   3. AssumeRole(base creds, tenant tag, identity context) → identity-enhanced creds #2
 //   4. a Q Business client bound to creds #2
 // Both AssumeRole calls use the base credentials: AWS discourages a role assuming itself.
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { isAwsCallError, type ExchangeStep } from './aws-error.js';
+import type { AssertionSent } from './errors.js';
 import type { AssertionMinter, AwsCredentials, AwsGateway, Clock, Searcher, TenantAws, UserRecord } from './ports.js';
 
 export type Claims = Parameters<AssertionMinter['mint']>[0];
@@ -26,6 +28,8 @@ export interface StepTrace {
 export interface ExchangeTrace {
   steps: StepTrace[];
   requestIds: string[];
+  /** What the assertion said (read back from it), to explain Identity Center's refusal. */
+  assertion?: AssertionSent;
 }
 
 export interface ExchangeDeps {
@@ -64,10 +68,22 @@ export function createExchange(deps: ExchangeDeps) {
     const assertion = await step(trace, 'mint_assertion', async () => ({
       token: await deps.minter.mint(claimsOf(user), await deps.audience(), deps.assertionTtlSeconds),
     }));
+    trace.assertion = assertionSent(assertion.token);
     const idc = await step(trace, 'create_token', () => deps.aws.createTokenWithIam(tenant, first.credentials, assertion.token));
     const second = await step(trace, 'assume_role_context', () => deps.aws.assumeRole(tenant, { sessionName: name, identityContext: idc.identityContext }));
     return { searcher: deps.aws.searcher(tenant, second.credentials), expiresAt: expiryOf(second.credentials, deps.now) };
   };
+}
+
+/** The claims Identity Center checks, read from the token itself: exactly what was sent. */
+export function assertionSent(token: string): AssertionSent | undefined {
+  try {
+    const p = decodeJwt(token);
+    const exp = typeof p.exp === 'number' ? new Date(p.exp * 1000).toISOString() : '(none)';
+    return { iss: String(p.iss), aud: [p.aud ?? ''].flat().join(' '), kid: String(decodeProtectedHeader(token).kid), exp, email: String(p.email) };
+  } catch {
+    return undefined; // not a JWT: nothing to explain with
+  }
 }
 
 function record(trace: ExchangeTrace, s: StepTrace): void {

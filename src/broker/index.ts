@@ -13,6 +13,7 @@ import { createAwsGateway, type AwsGatewayOptions } from './aws/gateway.js';
 import { SessionCache } from './cache.js';
 import { createCheck } from './check.js';
 import { createExchange, type Session } from './exchange.js';
+import { createPrechecks } from './precheck.js';
 import type { AssertionMinter, AwsGateway, Clock, TokenVerifier } from './ports.js';
 import { createSearch } from './search.js';
 import { createDbDirectory } from './storage/directory.js';
@@ -30,7 +31,8 @@ export interface BrokerDeps {
   tenants: TenantService;
   /** Where tenants' endpoint overrides may point; checked before every use. */
   endpoints: Pick<EndpointPolicy, 'assertUsable'>;
-  config: Pick<Settings, 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS'> & Partial<Pick<Settings, 'AUDIT_BUFFER_MAX'>>;
+  config: Pick<Settings, 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS' | 'NODE_ENV'>
+    & Partial<Pick<Settings, 'AUDIT_BUFFER_MAX'>> & { ISSUER: string };
   /** A ready gateway (tests), or options for the real one (base credentials, retries). */
   aws?: AwsGateway | AwsGatewayOptions;
   now?: Clock;
@@ -72,12 +74,14 @@ export function createBroker(deps: BrokerDeps) {
   const cache = new SessionCache<Session>({ max: deps.config.CREDENTIAL_CACHE_MAX, refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000, now, onLookup: deps.metrics?.cacheLookup });
   const verifier = clientBoundVerifier(deps.verifier, directory);
   const access = createAccess({ directory, verifier, endpoints: deps.endpoints });
-  const exchange = createExchange({
-    aws, minter: deps.minter, audience: () => directory.dataAccessorClientId(), assertionTtlSeconds: deps.config.ASSERTION_TTL, now,
+  const audience = () => directory.dataAccessorClientId();
+  const exchange = createExchange({ aws, minter: deps.minter, audience, assertionTtlSeconds: deps.config.ASSERTION_TTL, now });
+  const prechecks = createPrechecks({
+    issuer: deps.config.ISSUER, production: deps.config.NODE_ENV === 'production', minter: deps.minter, audience, assertionTtlSeconds: deps.config.ASSERTION_TTL,
   });
   return {
     search: createSearch({ access, exchange, cache, audit, logger }),
-    check: createCheck({ access, directory, exchange, audit, logger }),
+    check: createCheck({ access, directory, exchange, prechecks, audit, logger }),
     audit,
     cache,
     access,

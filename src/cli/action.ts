@@ -1,7 +1,7 @@
 // The one place CLI errors become output: `error: <message>` (or a JSON error object
 // with --json) and exit code 1. User mistakes never print a stack trace.
 import { Command, Option } from 'commander';
-import { AppError } from '../shared/errors.js';
+import { AppError, type ErrorCode } from '../shared/errors.js';
 import { ConfigError } from '../config/load.js';
 import type { CliContext, CliDeps } from './context.js';
 import { resolveRemote, type GlobalOptions } from './mode.js';
@@ -24,7 +24,7 @@ export class CliExit extends Error {
   }
 }
 
-export function describeError(err: unknown): { code: string; message: string; fields?: { field: string; message: string }[] } {
+export function describeError(err: unknown): { code: ErrorCode; message: string; fields?: { field: string; message: string }[] } {
   if (err instanceof AppError) return { code: err.code, message: err.message, ...(err.options.fields ? { fields: err.options.fields } : {}) };
   if (err instanceof ConfigError) return { code: 'invalid_configuration', message: err.message };
   return { code: 'internal_error', message: err instanceof Error ? err.message : String(err) };
@@ -50,7 +50,10 @@ export function act(ctx: CliContext, cmd: Command, handler: Handler, options: { 
     const command = params[params.length - 1] as Command;
     const opts = command.opts();
     try {
-      const globals = command.optsWithGlobals() as GlobalOptions;
+      // The program's own options only: a command's option of the same name (clients add --client-id) is not a global one.
+      let root = command;
+      while (root.parent) root = root.parent;
+      const globals = root.opts() as GlobalOptions;
       ctx.globals = globals;
       const api = options.connect === false ? null : await resolveRemote(globals, ctx.env ?? {});
       const out = await handler({ deps: ctx.deps, api, args: command.args, opts });

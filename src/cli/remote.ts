@@ -96,7 +96,7 @@ export function createRemote(opts: RemoteOptions): Remote {
     }
     if (!res.ok) {
       const p = parsed ?? {};
-      throw new AppError(p.code ?? 'server_error', res.status, p.detail ?? `${method} ${path} answered ${res.status}`, p.errors ? { fields: p.errors } : {});
+      throw new AppError(p.code ?? 'internal_error', res.status, p.detail ?? `${method} ${path} answered ${res.status}`, p.errors ? { fields: p.errors } : {});
     }
     return parsed as T;
   }

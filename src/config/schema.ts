@@ -1,5 +1,6 @@
-// Every setting tti-bridge reads, with its default and a description. The README's
-// configuration table is checked against this list (test/unit/config.test.ts).
+// Every setting tti-bridge reads, with its default and a description. docs/configuration.md
+// is generated from it (npm run docs:config, checked by test/unit/config-docs.test.ts), and
+// every setting the README and docs name is checked against it (test/docs/links.test.ts).
 import { z } from 'zod';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -15,7 +16,7 @@ export const settingsSchema = z.object({
   ISSUER: z.url().optional()
     .describe('Public base URL of the OpenID Provider, byte-equal to every token\'s `iss`. Default `http://localhost:$PORT`.'),
   TRUST_PROXY: bool.default(false)
-    .describe('Trust `X-Forwarded-*` headers from a TLS-terminating proxy.'),
+    .describe('Behind a reverse proxy: take the client IP from `X-Forwarded-For` (see `TRUST_PROXY_HOPS`). Published URLs always come from `ISSUER`.'),
   TRUST_PROXY_HOPS: int(1, 10).default(1)
     .describe('With `TRUST_PROXY`: how many proxies in front of the service append to `X-Forwarded-For`; the client IP is that many entries from the right (entries further left are client-chosen).'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()

@@ -2,7 +2,7 @@
 // last-resort error handler for our own routes (the provider has its own).
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
-import type { Logger } from '../shared/logger.js';
+import { withRequestContext, type Logger } from '../shared/logger.js';
 import { AppError } from '../shared/errors.js';
 import type { Views } from './views.js';
 import { DB_RETRY_AFTER_SECONDS, TRY_AGAIN_MESSAGE as TRY_AGAIN, isDatabaseUnavailable } from '../db/unavailable.js';
@@ -27,12 +27,21 @@ export function unavailableErrors(): Middleware {
   };
 }
 
+/**
+ * An incoming X-Request-Id (a proxy's or the caller's) is kept when it is sane: 8 to 128
+ * characters of letters, digits, `_`, `.` and `-` (nothing that could forge a log line or
+ * a header). Otherwise a new UUID. Echoed in the response, and bound to every log line
+ * written while the request is handled (the provider's events and the broker's included).
+ */
+export const REQUEST_ID = /^[\w.-]{8,128}$/;
+
 export function requestId(): Middleware {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     const incoming = ctx.get('x-request-id');
-    ctx.state.requestId = /^[\w.-]{8,128}$/.test(incoming) ? incoming : randomUUID();
-    ctx.set('X-Request-Id', ctx.state.requestId);
-    await next();
+    const id = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = id;
+    ctx.set('X-Request-Id', id);
+    return withRequestContext({ reqId: id, ip: ctx.ip }, next);
   };
 }
 

@@ -8,6 +8,8 @@ import type { ProviderHolder } from './provider-holder.js';
 import type { Views } from '../http/views.js';
 import { readForm } from '../http/form.js';
 import type { AuthResult } from '../accounts/types.js';
+import type { LoginAttempt } from './signin-log.js';
+import { AppError } from '../shared/errors.js';
 
 export interface InteractionDeps {
   holder: ProviderHolder;
@@ -16,7 +18,10 @@ export interface InteractionDeps {
   isFirstParty(clientId: string): Promise<boolean>;
   /** The name people recognise, shown instead of the opaque client id. */
   clientName(clientId: string): Promise<string>;
-  onLogin?: (outcome: string) => void;
+  /** Every login attempt (metrics and the sign-in log). */
+  onLogin?: (attempt: LoginAttempt) => void;
+  /** Consent given (the user confirmed, or a first-party client was granted it). */
+  onConsent?: (e: { userId?: string; clientId: string; scopes: string[]; ip: string }) => void;
   /** Server secret the forms' CSRF tokens are derived from (SECRET_KEY). */
   csrfSecret: string;
 }
@@ -95,7 +100,9 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     if (missing.missingOIDCScope) grant!.addOIDCScope(missing.missingOIDCScope.join(' '));
     if (missing.missingOIDCClaims) grant!.addOIDCClaims(missing.missingOIDCClaims);
     for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant!.addResourceScope(resource, scopes.join(' '));
-    await finish(ctx, { consent: { grantId: await grant!.save() } }, true);
+    const grantId = await grant!.save();
+    deps.onConsent?.({ userId: d.session?.accountId, clientId: d.params.client_id as string, scopes: missing.missingOIDCScope ?? [], ip: ctx.ip });
+    await finish(ctx, { consent: { grantId } }, true);
   }
 
   router.get('/interaction/:uid', async (ctx) => {
@@ -118,9 +125,16 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       ctx.status = 400;
       return renderLogin(ctx, d, { error: 'Enter your workspace, email and password.', email, tenant });
     }
-    const result = await deps.authenticate({ tenantId: tenant, email, password: form.password, ip: ctx.ip });
+    const attempt = { tenantId: tenant, email, clientId: d.params.client_id as string, ip: ctx.ip };
+    let result: AuthResult;
+    try {
+      result = await deps.authenticate({ tenantId: tenant, email, password: form.password, ip: ctx.ip });
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'server_busy') deps.onLogin?.({ ...attempt, result: 'server_busy' });
+      throw err;
+    }
+    deps.onLogin?.({ ...attempt, result });
     if (!result.ok) {
-      deps.onLogin?.(result.reason);
       ctx.status = result.reason === 'locked' ? 429 : 401;
       if (result.retryAfterSeconds) ctx.set('Retry-After', String(result.retryAfterSeconds));
       const error = result.reason === 'locked'
@@ -128,7 +142,6 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
         : 'The workspace, email or password is not correct.';
       return renderLogin(ctx, d, { error, email, tenant });
     }
-    deps.onLogin?.('success');
     await finish(ctx, { login: { accountId: result.user.id } }, false);
   });
 

@@ -6,10 +6,11 @@
 // token of either kind is token_expired. Both kinds must carry exp and iat, live no longer
 // than the provider issues them, and not be revoked (jti on the shared denylist).
 import { createLocalJWKSet, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
-import { AppError } from '../shared/errors.js';
+import { AppError, type ErrorCode } from '../shared/errors.js';
 import type { ProviderHolder } from './provider-holder.js';
 
-const invalid = (message: string, code = 'invalid_token') => new AppError(code, 401, message);
+type TokenCode = Extract<ErrorCode, 'invalid_token' | 'invalid_user_token'>;
+const invalid = (message: string, code: ErrorCode = 'invalid_token') => new AppError(code, 401, message);
 
 /** Verified tokens remembered per kind (service, user); the least recently used goes first. */
 const VERIFIED_CACHE_MAX = 10_000;
@@ -57,13 +58,13 @@ export function createTokenVerifier(opts: TokenVerifierOptions) {
     return cached.jwks;
   };
 
-  async function verify(token: string, kind: 'service' | 'user', what: string, code: string): Promise<JWTPayload> {
+  async function verify(token: string, kind: 'service' | 'user', what: string, code: TokenCode): Promise<JWTPayload> {
     const payload = await verifySignatureAndClaims(token, kind, what, code);
     if (typeof payload.jti === 'string' && opts.isRevoked && (await opts.isRevoked(payload.jti))) throw invalid(`${what} has been revoked`, code);
     return payload;
   }
 
-  async function verifySignatureAndClaims(token: string, kind: 'service' | 'user', what: string, code: string): Promise<JWTPayload> {
+  async function verifySignatureAndClaims(token: string, kind: 'service' | 'user', what: string, code: TokenCode): Promise<JWTPayload> {
     const memo = verified[kind];
     const audience = kind === 'service' ? opts.brokerAudience : undefined;
     if (typeof token !== 'string' || token.split('.').length !== 3) throw invalid(`${what} is not a JWT issued by this provider`, code);
@@ -125,7 +126,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions) {
 }
 
 /** A token must not claim to be issued in the future, nor to live longer than the provider ever issues. */
-function checkLifetime(p: { exp: number; iat: number }, maxSeconds: number, now: number, what: string, code: string): void {
+function checkLifetime(p: { exp: number; iat: number }, maxSeconds: number, now: number, what: string, code: TokenCode): void {
   if (p.iat * 1000 > now + 5_000) throw invalid(`${what} was not issued for this use (iat check failed: issued in the future)`, code);
   if (p.exp - p.iat > maxSeconds) throw invalid(`${what} was not issued for this use (exp check failed: lifetime over ${maxSeconds} s)`, code);
 }

@@ -22,7 +22,8 @@ export interface TenantUpdate extends TenantDetails {
 
 export interface TenantService {
   add(input: NewTenant): Promise<Tenant>;
-  update(id: string, patch: TenantUpdate): Promise<Tenant>;
+  /** keepPending: a pending tenant stays pending even when complete (self-service activates it after its check). */
+  update(id: string, patch: TenantUpdate, opts?: { keepPending?: boolean }): Promise<Tenant>;
   get(id: string): Promise<Tenant | null>;
   list(): Promise<Tenant[]>;
   disable(id: string): Promise<Tenant>;
@@ -85,13 +86,14 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
     }
   }
 
-  async function update(id: string, patch: TenantUpdate): Promise<Tenant> {
+  async function update(id: string, patch: TenantUpdate, opts: { keepPending?: boolean } = {}): Promise<Tenant> {
     const { name, details } = checked({ ...patch }, false, endpoints);
     const updated = await db.$transaction(async (tx) => {
       const current = await tx.tenant.findUnique({ where: { id } });
       if (!current) throw notFound('tenant', id);
       const merged = { ...current, ...details };
-      const status = current.status === 'disabled' ? 'disabled' : derivedStatus(merged);
+      const status = current.status === 'disabled' ? 'disabled'
+        : opts.keepPending && current.status === 'pending' ? 'pending' : derivedStatus(merged);
       return tx.tenant.update({ where: { id }, data: { ...details, ...(name ? { name } : {}), status, updatedAt: now() } });
     });
     notify(deps.onChange, { type: 'tenant_updated', tenantId: id });

@@ -57,7 +57,10 @@ test('wrong password, unknown user, unknown tenant and no password look identica
     { tenantId: 'no-such-tenant', email, password: 'correct-horse' },
     { tenantId, email: 'nopass@example.com', password: 'whatever-pw' },
   ];
-  for (const a of attempts) assert.deepEqual(await accounts.authenticate(a), { ok: false, reason: 'invalid_credentials' });
+  const nopass = await shared.db.user.findFirstOrThrow({ where: { tenantId, email: 'nopass@example.com' } });
+  // What the user is told (`reason`) is the same; `cause` is for the operator's sign-in log only.
+  const causes = [{ cause: 'wrong_password', userId: user.id }, { cause: 'unknown_user' }, { cause: 'unknown_user' }, { cause: 'no_password', userId: nopass.id }];
+  for (const [i, a] of attempts.entries()) assert.deepEqual(await accounts.authenticate(a), { ok: false, reason: 'invalid_credentials', ...causes[i] });
   assert.deepEqual(calls, ['verify', 'decoy', 'decoy', 'decoy']);
   assert.equal((await shared.db.user.findUniqueOrThrow({ where: { id: user.id } })).lastLoginAt, null);
 });
@@ -66,7 +69,7 @@ test('a disabled user is refused after the password check, like a wrong password
   const { accounts, tenantId, email, calls, events, user } = await setup();
   await accounts.disableUser(tenantId, email);
   assert.deepEqual(events, [{ type: 'user_disabled', tenantId, userId: user.id }]);
-  assert.deepEqual(await accounts.authenticate({ tenantId, email, password: 'correct-horse' }), { ok: false, reason: 'invalid_credentials' });
+  assert.deepEqual(await accounts.authenticate({ tenantId, email, password: 'correct-horse' }), { ok: false, reason: 'invalid_credentials', cause: 'disabled', userId: user.id });
   assert.deepEqual(calls, ['verify']);
   assert.equal(await accounts.findById(user.id), null, 'tokens stop resolving the account');
   await accounts.enableUser(tenantId, email);
@@ -77,7 +80,7 @@ test('a disabled user is refused after the password check, like a wrong password
 test('users of a disabled tenant cannot log in', async () => {
   const { accounts, tenantId, email, user } = await setup();
   await shared.db.tenant.update({ where: { id: tenantId }, data: { status: 'disabled' } });
-  assert.deepEqual(await accounts.authenticate({ tenantId, email, password: 'correct-horse' }), { ok: false, reason: 'invalid_credentials' });
+  assert.deepEqual(await accounts.authenticate({ tenantId, email, password: 'correct-horse' }), { ok: false, reason: 'invalid_credentials', cause: 'disabled', userId: user.id });
   assert.equal(await accounts.findById(user.id), null);
 });
 
@@ -85,7 +88,7 @@ test('repeated failures lock the account, even for the right password, until the
   const { accounts, tenantId, email, clock } = await setup();
   for (let i = 0; i < 3; i++) await accounts.authenticate({ tenantId, email, password: 'wrong-password' });
   assert.deepEqual(await accounts.authenticate({ tenantId, email, password: 'correct-horse' }),
-    { ok: false, reason: 'locked', retryAfterSeconds: 60 });
+    { ok: false, reason: 'locked', cause: 'locked', retryAfterSeconds: 60 });
   clock.advance(61);
   assert.equal((await accounts.authenticate({ tenantId, email, password: 'correct-horse' })).ok, true);
 });

@@ -135,8 +135,8 @@ test('AWS failures become problem+json with stable codes', async (t) => {
     ['throttled', { search: { name: 'ThrottlingException', status: 429, throttled: true, retryAfterSeconds: 3 } }, 429, 'throttled'],
     ['unavailable', { assume_role: { name: 'NetworkError', unavailable: true } }, 503, 'aws_unavailable'],
     ['server error', { create_token: { name: 'InternalServerException', status: 500, unavailable: true } }, 502, 'aws_unavailable'],
-    ['unmapped', { create_token: { name: 'InvalidGrantException', status: 400, message: 'Invalid grant provided' } }, 403, 'identity_not_mapped'],
-    ['unassigned', { create_token: { name: 'AccessDeniedException', status: 400, message: 'access_denied' } }, 403, 'user_not_assigned'],
+    ['invalid grant', { create_token: { name: 'InvalidGrantException', status: 400, message: 'Invalid grant provided' } }, 502, 'assertion_rejected'],
+    ['identity denied', { create_token: { name: 'AccessDeniedException', status: 400, message: 'access_denied' } }, 403, 'identity_access_denied'],
     ['sts denied', { assume_role: { name: 'AccessDenied', status: 403, message: 'not authorized' } }, 403, 'data_accessor_denied'],
     ['search denied', { search: { name: 'AccessDeniedException', status: 403, message: 'denied' } }, 403, 'data_accessor_denied'],
     ['bad search', { search: { name: 'ValidationException', status: 400, fields: [{ name: 'nextToken', message: 'invalid' }] } }, 400, 'invalid_search'],
@@ -153,7 +153,9 @@ async function expectFailure(fail: FakeAws['fail'], status: number, code: string
     assert.equal(r.body.code, code);
     assert.equal(r.body.status, status);
     if (status === 429) assert.equal(r.headers.get('retry-after'), '3');
-    if (code === 'identity_not_mapped') assert.match(r.body.detail, new RegExp(`claim 'email' = '${s.user.email}'`));
+    if (code === 'assertion_rejected') {
+      assert.ok(r.body.causes.some((c: { check: string; sent: string }) => c.check === 'user_mapping' && c.sent === `email = '${s.user.email}'`), JSON.stringify(r.body.causes));
+    }
   } finally {
     aws.fail = {};
   }
@@ -216,13 +218,14 @@ test('admin API: tenants with field validation, check, OpenAPI document', async 
     assert.equal(report.status, 200);
     assert.equal(report.body.ok, false);
     assert.equal(report.body.failedStep, 'create_token');
-    assert.equal(report.body.steps.at(-1).error.code, 'user_not_assigned');
+    assert.equal(report.body.steps.at(-1).error.code, 'identity_access_denied');
+    assert.deepEqual(report.body.steps.at(-1).error.causes.map((c: { check: string }) => c.check), ['assignment', 'caller_permission']);
   } finally {
     aws.fail = {};
   }
   const ok = await h.api('POST', `/api/v1/admin/tenants/${s.tenantId}/check`, { token: admin.token, body: { userId: s.user.id } });
   assert.equal(ok.body.ok, true, JSON.stringify(ok.body));
-  assert.deepEqual(ok.body.steps.map((x: { step: string }) => x.step), ['tenant', 'user', 'assume_role', 'mint_assertion', 'create_token', 'assume_role_context', 'search']);
+  assert.deepEqual(ok.body.steps.map((x: { step: string }) => x.step), ['tenant', 'user', 'discovery', 'signing_key', 'assertion', 'assume_role', 'mint_assertion', 'create_token', 'assume_role_context', 'search']);
   const doc = await h.api('GET', '/api/v1/openapi.json');
   assert.equal(doc.body.openapi, '3.1.0');
   assert.ok(doc.body.paths['/api/v1/tenants/{tenantId}/search'].post);

@@ -97,18 +97,20 @@ test('each sandbox condition maps to its problem code', async (t) => {
     return r.body;
   };
   await t.test('unmapped email', async () => {
-    const p = await expect(await search('dave'), 403, 'identity_not_mapped');
-    assert.match(p.detail, /claim 'email' = 'dave@corp.example'/);
-    assert.equal(p.mappedAttribute, 'emails.value');
+    // Identity Center's refusal does not say which check failed: every candidate is listed.
+    const p = await expect(await search('dave'), 502, 'assertion_rejected');
+    assert.ok(p.causes.some((c: { check: string; sent: string }) => c.check === 'user_mapping' && c.sent === "email = 'dave@corp.example'"));
+    assert.ok(p.causes.some((c: { check: string; sent: string }) => c.check === 'issuer' && c.sent === `iss = '${h.url}'`));
   });
-  await t.test('unassigned user', async () => { await expect(await search('carol'), 403, 'user_not_assigned'); });
+  await t.test('unassigned user', async () => { await expect(await search('carol'), 403, 'identity_access_denied'); });
   await t.test('wrong tenant tag', async () => { await expect(await search('wAlice', {}, { token: (await h.addService(['*'])).token }), 403, 'data_accessor_denied'); });
   await t.test('replayed assertion', async () => {
-    assert.equal((await search('erin')).status, 403, 'erin is unmapped; this mints an assertion to replay');
+    assert.equal((await search('erin')).status, 502, 'erin is unmapped; this mints an assertion to replay');
     replay = true;
     try {
       const p = await expect(await search('frank'), 502, 'assertion_rejected');
       assert.match(p.detail, /jti/);
+      assert.ok(p.causes.some((c: { check: string }) => c.check === 'lifetime_and_replay'));
     } finally {
       replay = false;
     }
@@ -171,7 +173,8 @@ test('the setup check reports the failing step', async () => {
   assert.equal(ok.body.ok, true, JSON.stringify(ok.body));
   const bad = await h.api('POST', '/api/v1/admin/tenants/e2e-a/check', { token: admin.token, body: { email: 'carol@corp.example' } });
   assert.equal(bad.body.failedStep, 'create_token');
-  assert.equal(bad.body.steps.at(-1).error.code, 'user_not_assigned');
+  assert.equal(bad.body.steps.at(-1).error.code, 'identity_access_denied');
+  assert.deepEqual(bad.body.steps.slice(2, 5).map((x: { step: string; ok: boolean }) => [x.step, x.ok]), [['discovery', true], ['signing_key', true], ['assertion', true]]);
 });
 
 test('nothing secret appears in captured logs or audit rows', async () => {

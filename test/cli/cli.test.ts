@@ -143,6 +143,10 @@ test('clients, registration-info and keys', async () => {
     tenantIdHelp: 'Each customer enters their Tenant ID (the ID column of `tti-bridge tenants list`) when adding the data accessor in their Q Business application.',
   });
   assert.match(info.json.tenantIdHelp, /tenants list/);
+  // A migration keeps the client ID already registered with AWS (docs/migrating-from-cognito.md).
+  const kept = await cli(['clients', 'add', '--name', 'Web', '--kind', 'web', '--redirect-uri', 'https://app.example/cb', '--client-id', '4example0cognito0app0client', '--json']);
+  assert.equal(kept.json.clientId, '4example0cognito0app0client', kept.err);
+  assert.equal((await cli(['clients', 'add', '--name', 'Web', '--kind', 'web', '--redirect-uri', 'https://app.example/cb', '--client-id', '4example0cognito0app0client'])).code, 1, 'an ID in use is refused');
   const removed = await cli(['clients', 'remove', accessor.json.clientId, '--json']);
   assert.equal(removed.json.removed, true);
   const rotated = await cli(['keys', 'rotate', '--json']);

@@ -79,8 +79,8 @@ after(async () => {
 test('the README walkthrough runs as written against a fresh server', async () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('## Administering a running server'));
-  const block = /```sh tested\n([\s\S]*?)```/.exec(section)?.[1];
-  assert.ok(block, 'the section has a ```sh tested block');
+  const block = /```sh server-walkthrough\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(block, 'the section has a ```sh server-walkthrough block');
   const lines = block.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
   assert.ok(lines.length >= 8);
   let printed = '';
@@ -96,10 +96,10 @@ test('the README walkthrough runs as written against a fresh server', async () =
   assert.equal(saved.clientId, 'admin-cli');
   assert.ok(!printed.includes(saved.clientSecret), 'the admin secret went through the pipe, never to the terminal');
   assert.match(printed, /local mode: database postgres.*\(DATABASE_URL\)/, 'local mode says which database');
-  assert.match(printed, /new password for alice@acme.example: \S{20,}/);
-  assert.equal((await idp.app.tenants.get('acme'))?.name, 'Acme Corp');
+  assert.match(printed, /new password for alice@globex.example: \S{20,}/);
+  assert.equal((await idp.app.tenants.get('globex'))?.name, 'Globex');
   const backend = await idp.app.clients.show('search-backend');
-  assert.deepEqual(backend?.allowedTenants, ['demo', 'acme']);
+  assert.deepEqual(backend?.allowedTenants, ['demo', 'globex']);
   assert.ok(backend?.previousSecretExpiresAt && backend.previousSecretExpiresAt.getTime() > Date.now() + 3500_000, 'an hour of overlap');
 });
 

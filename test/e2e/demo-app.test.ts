@@ -135,11 +135,11 @@ test('demo ISV app: sign-in, per-user search results, exchange panel, sign-out',
     const { titles } = await search(page, 'parental leave');
     assert.deepEqual(titles, []);
     const alert = await page.getByRole('alert').textContent() ?? '';
-    assert.match(alert, /User not assigned/);
+    assert.match(alert, /Identity access denied/);
     // The panel shows the exchange stopping at CreateTokenWithIAM with the broker's error code.
     const failedRow = page.locator('aside tbody tr', { has: page.locator('td.fail') });
     assert.equal(await failedRow.count(), 1);
-    assert.match(await failedRow.textContent() ?? '', /sso-oauth:CreateTokenWithIAM[\s\S]*user_not_assigned/);
+    assert.match(await failedRow.textContent() ?? '', /sso-oauth:CreateTokenWithIAM[\s\S]*identity_access_denied/);
     await page.screenshot({ path: `${ARTIFACTS}/demo-error-carol.png`, fullPage: true });
     await context.close();
   });

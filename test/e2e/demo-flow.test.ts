@@ -126,11 +126,11 @@ test('both see documents open to everyone', async () => {
   }
 });
 
-test('carol (not assigned to the application) gets the "user not assigned" problem', async () => {
+test('carol (not assigned to the application) gets the "identity access denied" problem', async () => {
   const r = await search('carol', 'paid time off holidays PTO');
   assert.equal(r.status, 403, JSON.stringify(r.body));
   assert.equal(r.type, 'application/problem+json');
-  assert.equal(r.body.code, 'user_not_assigned');
+  assert.equal(r.body.code, 'identity_access_denied');
   assert.equal(r.body.results, undefined);
 });
 

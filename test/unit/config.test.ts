@@ -138,3 +138,16 @@ test('an issuer with a path prefix is refused with an explanation', () => {
   assert.throws(() => loadConfig({ ISSUER: 'https://idp.example.com/tti' }), /ISSUER: serve tti-bridge at the root of its host/);
   assert.equal(loadConfig({ ISSUER: 'https://idp.example.com/' }).ISSUER, 'https://idp.example.com');
 });
+
+test('invalid settings and the cross-setting checks are reported together, in one round', () => {
+  const found = problems({
+    NODE_ENV: 'production', PORT: 'eighty', LOG_LEVEL: 'loud', ISSUER: 'http://idp.example.com',
+    METRICS_PORT: '0', ENDPOINT_ALLOWLIST: 'http://vpce.example.com', SANDBOX: 'true', SANDBOX_FIXTURE: join(dir, 'missing.yaml'),
+  });
+  for (const expected of [
+    /^PORT: /, /^LOG_LEVEL: /, /^METRICS_PORT: /, /^ISSUER: must be https:\/\/ in production/, /^SECRET_KEY: required in production/,
+    /^DATABASE_URL: required in production/, /^ENDPOINT_ALLOWLIST: .* must be https/, /^SANDBOX: /, /^SANDBOX_FIXTURE: cannot read/,
+  ]) assert.ok(found.some((p) => expected.test(p)), `${expected} not in ${JSON.stringify(found, null, 1)}`);
+  // A check that reads a setting reported as invalid is skipped (METRICS_PORT is, so "METRICS_TOKEN or METRICS_PORT" is not added).
+  assert.equal(found.length, 9);
+});

@@ -1,5 +1,7 @@
-// SDK exceptions → AwsFailure. The only code that knows the SDK's error shapes.
+// SDK exceptions → AwsFailure: the facts of a failure, read off the SDK's error shapes (the
+// only code that knows them). What they mean for the caller is decided in ../errors.ts.
 import { AwsCallError, type AwsFailure, type ExchangeStep } from '../aws-error.js';
+import { isThrottled } from '../errors.js';
 
 interface SdkErrorLike {
   name?: string;
@@ -10,9 +12,10 @@ interface SdkErrorLike {
   $response?: { headers?: Record<string, string | undefined> };
   error_description?: string;
   fields?: { name: string; message: string }[];
+  /** SSO-OIDC's modelled reason (AccessDeniedException, InvalidRequestException), e.g. KMS_AccessDeniedException. */
+  reason?: string;
 }
 
-const THROTTLE_NAMES = /^(Throttling|ThrottlingException|TooManyRequestsException|RequestLimitExceeded|SlowDownException|ProvisionedThroughputExceeded)/;
 const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|ERR_HTTP2)/;
 
 export function toAwsFailure(step: ExchangeStep, err: unknown): AwsFailure {
@@ -21,7 +24,7 @@ export function toAwsFailure(step: ExchangeStep, err: unknown): AwsFailure {
   const name = status === undefined && (NETWORK_CODES.test(e.code ?? '') || e.name === 'TimeoutError' || !e.$metadata)
     ? 'NetworkError'
     : e.name ?? 'UnknownError';
-  const throttled = THROTTLE_NAMES.test(name) || status === 429;
+  const throttled = isThrottled(name, status);
   const retryAfter = Number(e.$response?.headers?.['retry-after']);
   return {
     step,
@@ -33,6 +36,7 @@ export function toAwsFailure(step: ExchangeStep, err: unknown): AwsFailure {
     unavailable: !throttled && (name === 'NetworkError' || e.$fault === 'server' || (status ?? 0) >= 500),
     throttled,
     retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? Math.ceil(retryAfter) : undefined,
+    reason: typeof e.reason === 'string' ? e.reason : undefined,
     fields: Array.isArray(e.fields) ? e.fields.map((f) => ({ name: String(f.name), message: String(f.message) })) : undefined,
   };
 }

@@ -6,13 +6,14 @@
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import compose from 'koa-compose';
-import { notFound, validationError } from '../../shared/errors.js';
+import { AppError, notFound, validationError } from '../../shared/errors.js';
 import { tenantView } from '../../tenants/tenants.js';
 import { inScope } from '../access.js';
 import type { Broker } from '../index.js';
 import { callerOf, requireService } from './auth.js';
 import { readJson } from './body.js';
-import { auditQuerySchema, checkBodySchema, parse } from './schemas.js';
+import { auditQuerySchema, checkBodySchema, onboardingLinkBodySchema, parse } from './schemas.js';
+import type { OnboardingLinks } from '../../tenants/onboarding-link.js';
 
 async function objectBody(ctx: Context): Promise<Record<string, unknown>> {
   const body = await readJson(ctx);
@@ -20,7 +21,7 @@ async function objectBody(ctx: Context): Promise<Record<string, unknown>> {
   return body as Record<string, unknown>;
 }
 
-export function mountAdmin(router: Router, broker: Broker): void {
+export function mountAdmin(router: Router, broker: Broker, links?: OnboardingLinks): void {
   const admin = requireService(broker.verifier, 'admin');
   const { tenants, access } = broker;
   const id = (ctx: Context) => (ctx.params as Record<string, string>).tenantId!;
@@ -61,6 +62,18 @@ export function mountAdmin(router: Router, broker: Broker): void {
     const body = parse(checkBodySchema, await readJson(ctx));
     ctx.body = await broker.check(callerOf(ctx).clientId, id(ctx), body);
   });
+  if (links) {
+    router.post('/admin/tenants/:tenantId/onboarding-link', auth, async (ctx) => {
+      const body = parse(onboardingLinkBodySchema, ctx.request.length ? await readJson(ctx) : {});
+      const t = await tenants.get(id(ctx));
+      if (!t) throw notFound('tenant', id(ctx));
+      if (t.status !== 'pending') {
+        throw new AppError('tenant_not_pending', 409, `Tenant '${t.id}' is ${t.status}; onboarding links are for pending tenants (a link never changes a connected or disabled tenant).`);
+      }
+      ctx.status = 201;
+      ctx.body = { tenantId: t.id, ...links.issue(t.id, body.expiresInSeconds) };
+    });
+  }
   router.get('/admin/audit', admin, async (ctx) => {
     const q = parse(auditQuerySchema, ctx.query, 'query.');
     const scope = await access.tenantScope(callerOf(ctx));

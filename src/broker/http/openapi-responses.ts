@@ -1,9 +1,14 @@
 // Response and admin-input schemas of the OpenAPI document (JSON Schema 2020-12).
 // The tenant input follows the tenant service's own rules (src/tenants/validate.ts).
 import { FLAGS, STRING_DETAILS, TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
+import { BROKER_API_CODES, SETUP_CHECK_CODES } from '../../shared/error-codes.js';
 
 const str = { type: 'string' };
 const nstr = { type: ['string', 'null'] };
+const cause = {
+  type: 'object', description: 'A candidate cause of an AWS refusal that does not say which check failed.',
+  properties: { check: str, sent: { ...str, description: 'The value we sent' }, mustHold: { ...str, description: 'What the customer\'s side must hold for it' } },
+};
 const attribute = { type: 'object', properties: { name: str, value: { type: 'object', description: 'One of stringValue, stringListValue, longValue, dateValue (ISO 8601)' } } };
 
 export const responseSchemas: Record<string, unknown> = {
@@ -26,10 +31,11 @@ export const responseSchemas: Record<string, unknown> = {
     type: 'object', required: ['type', 'title', 'status', 'detail', 'code'],
     properties: {
       type: str, title: str, status: { type: 'integer' }, detail: str, instance: str,
-      code: { ...str, description: 'Stable error code (docs/broker.md)' },
+      code: { ...str, enum: [...BROKER_API_CODES], description: 'Stable error code (docs/broker.md)' },
       errors: { type: 'array', items: { type: 'object', properties: { field: str, message: str } } },
       step: { ...str, description: 'Exchange step that failed: assume_role, create_token, assume_role_context, search' },
-      awsError: str, awsRequestId: str, retryAfter: { type: 'integer' },
+      awsError: str, awsRequestId: str, reason: str, retryAfter: { type: 'integer' },
+      causes: { type: 'array', items: cause },
     },
   },
   TenantInput: {
@@ -48,7 +54,12 @@ export const responseSchemas: Record<string, unknown> = {
     type: 'object',
     properties: {
       tenantId: str, userId: nstr, ok: { type: 'boolean' }, failedStep: nstr,
-      steps: { type: 'array', items: { type: 'object', properties: { step: str, ok: { type: 'boolean' }, latencyMs: { type: 'number' }, requestId: str, error: { type: 'object', properties: { code: str, message: str } } } } },
+      steps: { type: 'array', items: { type: 'object', properties: { step: str, ok: { type: 'boolean' }, latencyMs: { type: 'number' }, requestId: str, error: {
+        type: 'object', properties: {
+          code: { ...str, enum: [...BROKER_API_CODES, ...SETUP_CHECK_CODES] }, message: str,
+          hint: { ...str, description: 'How to fix a failed pre-check' }, causes: { type: 'array', items: cause },
+        },
+      } } } },
     },
   },
   User: {

@@ -3,8 +3,8 @@
 import { z } from 'zod';
 import { TENANT_ID } from '../../tenants/validate.js';
 import {
-  attributeFilterSchema, auditQuerySchema, checkBodySchema, clientCreateSchema, clientPatchSchema, keyRotateSchema, resetPasswordSchema,
-  rotateSecretSchema, searchBodySchema, userCreateSchema, userListQuerySchema,
+  attributeFilterSchema, auditQuerySchema, checkBodySchema, clientCreateSchema, clientPatchSchema, keyRotateSchema, onboardingLinkBodySchema,
+  resetPasswordSchema, rotateSecretSchema, searchBodySchema, userCreateSchema, userListQuerySchema,
 } from './schemas.js';
 import { responseSchemas } from './openapi-responses.js';
 
@@ -13,6 +13,7 @@ function requestSchemas(): Record<string, unknown> {
   reg.add(searchBodySchema, { id: 'SearchRequest' });
   reg.add(attributeFilterSchema, { id: 'AttributeFilter' });
   reg.add(checkBodySchema, { id: 'CheckRequest' });
+  reg.add(onboardingLinkBodySchema, { id: 'OnboardingLinkRequest' });
   reg.add(userCreateSchema, { id: 'UserInput' });
   reg.add(resetPasswordSchema, { id: 'ResetPasswordRequest' });
   reg.add(clientCreateSchema, { id: 'ClientInput' });
@@ -78,6 +79,14 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
         post: {
           operationId: 'checkTenant', summary: 'Dry-run exchange and search for a named user; reports the failing step', security: admin, parameters: [tenantParam],
           requestBody: { required: true, ...json('CheckRequest') }, responses: { 200: { description: 'Step-by-step report (ok=false names the failed step)', ...json('CheckReport') }, ...errors(400, 401, 403) },
+        },
+      },
+      '/api/v1/admin/tenants/{tenantId}/onboarding-link': {
+        post: {
+          operationId: 'createOnboardingLink', summary: 'A signed, expiring self-service link for the customer\'s administrator', security: admin, parameters: [tenantParam],
+          description: 'The link opens a page where the customer enters the five details from the data accessor\'s "Information for data accessor" tab and runs the live check; the tenant turns active when it passes. Links work only while the tenant is pending.',
+          requestBody: { required: false, ...json('OnboardingLinkRequest') },
+          responses: { 201: { description: 'The link', content: { 'application/json': { schema: { type: 'object', required: ['tenantId', 'url', 'expiresAt'], properties: { tenantId: { type: 'string' }, url: { type: 'string', format: 'uri' }, expiresAt: { type: 'string', format: 'date-time' } } } } } }, ...errors(400, 401, 403, 404, 409) },
         },
       },
       '/api/v1/admin/audit': { get: { operationId: 'listAudit', security: admin, parameters: auditParams, responses: { 200: { description: 'Events, newest first', ...json('AuditPage') }, ...errors(400, 401, 403) } } },

@@ -3,8 +3,8 @@
 import type { Context, Next } from 'koa';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { internalError } from '../failure.js';
-import { isDatabaseUnavailable, serviceUnavailable } from '../../db/unavailable.js';
+import type { ErrorCode } from '../../shared/error-codes.js';
+import { toAppError } from '../errors.js';
 
 export const PROBLEM_TYPE_BASE = 'urn:tti-bridge:problem:';
 
@@ -13,16 +13,16 @@ export interface Problem {
   title: string;
   status: number;
   detail: string;
-  code: string;
+  code: ErrorCode;
   instance?: string;
   errors?: { field: string; message: string }[];
   [extra: string]: unknown;
 }
 
 // Only these detail members are safe and useful to callers (never tokens or credentials).
-const EXPOSED_DETAIL = ['step', 'awsError', 'awsRequestId', 'missing', 'requiredScope', 'claim', 'claimValue', 'mappedAttribute'];
+const EXPOSED_DETAIL = ['step', 'awsError', 'awsRequestId', 'reason', 'missing', 'requiredScope', 'causes'];
 
-const SERVICE_TOKEN_ERRORS = new Set(['invalid_token', 'token_expired']);
+const SERVICE_TOKEN_ERRORS = new Set<ErrorCode>(['invalid_token', 'token_expired']);
 
 export function toProblem(err: AppError, instance?: string): Problem {
   const expose = err.expose;
@@ -49,7 +49,7 @@ export function problemMiddleware(logger: Logger) {
       if (ctx.status === 404 && ctx.body === undefined) throw new AppError('not_found', 404, `No API route ${ctx.method} ${ctx.path}.`);
       if (ctx.status === 405 && !ctx.body) throw new AppError('method_not_allowed', 405, `Method ${ctx.method} is not allowed on ${ctx.path}.`);
     } catch (err) {
-      const appErr = err instanceof AppError ? err : fromUnknown(err, logger);
+      const appErr = toAppError(err, undefined, logger);
       ctx.status = appErr.status;
       ctx.type = 'application/problem+json';
       if (appErr.options.retryAfter) ctx.set('Retry-After', String(appErr.options.retryAfter));
@@ -60,14 +60,4 @@ export function problemMiddleware(logger: Logger) {
       ctx.body = toProblem(appErr, ctx.path);
     }
   };
-}
-
-function fromUnknown(err: unknown, logger: Logger): AppError {
-  const status = (err as { status?: number })?.status;
-  // Koa/http-errors thrown by middleware with a client status are safe to show.
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new AppError('bad_request', status, (err as Error).message);
-  }
-  if (isDatabaseUnavailable(err)) return serviceUnavailable();
-  return internalError(err, logger, 'broker api internal error');
 }

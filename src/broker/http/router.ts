@@ -9,6 +9,7 @@ import { TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
 import { buildOpenApi } from './openapi.js';
 import { problemMiddleware } from './problem.js';
 import { mountSearch } from './search-routes.js';
+import type { OnboardingLinks } from '../../tenants/onboarding-link.js';
 
 export interface BrokerRouterDeps {
   broker: Broker;
@@ -16,6 +17,8 @@ export interface BrokerRouterDeps {
   publicUrl?: string;
   /** Users, clients and keys for the admin API (the app passes its services; absent in broker-only use). */
   admin?: AdminServices;
+  /** Signs tenant self-service links (POST /admin/tenants/{id}/onboarding-link). */
+  onboardingLinks?: OnboardingLinks;
 }
 
 export function createBrokerRouter(deps: BrokerRouterDeps): Router {
@@ -33,7 +36,7 @@ export function createBrokerRouter(deps: BrokerRouterDeps): Router {
     ctx.body = openapi;
   });
   mountSearch(router, deps.broker);
-  mountAdmin(router, deps.broker);
+  mountAdmin(router, deps.broker, deps.onboardingLinks);
   if (deps.admin) mountAdminIdentity(router, { verifier: deps.broker.verifier, access: deps.broker.access, services: deps.admin });
   // Last: anything else under /api/v1 is answered here as a problem (404, or 405 naming the
   // allowed methods), instead of falling through to the provider's text/plain 404.

@@ -54,6 +54,11 @@ export const checkBodySchema = z.object({
   email: z.email('must be an email address').optional(),
 }).strict().refine((b) => (b.userId === undefined) !== (b.email === undefined), 'must have exactly one of userId or email');
 
+export const onboardingLinkBodySchema = z.object({
+  expiresInSeconds: z.int('must be an integer').min(60, 'must be from 60 to 2592000 (30 days)').max(2_592_000, 'must be from 60 to 2592000 (30 days)').optional()
+    .describe('How long the link works; default 604800 (7 days).'),
+}).strict();
+
 export const auditQuerySchema = z.object({
   tenantId: z.string().min(1).optional(),
   userId: z.string().min(1).optional(),

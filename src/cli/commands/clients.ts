@@ -23,7 +23,7 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
   act(ctx, leaf(clients, 'add', 'register a client; a secret, if any, is shown once')
     .requiredOption('--name <name>', 'display name')
     .requiredOption('--kind <kind>', 'web | native | service | data-accessor')
-    .option('--id <id>', 'choose the client id (default: random)')
+    .option('--client-id <id>', 'use this client ID instead of a generated one (e.g. keep the ID already registered with AWS when migrating)')
     .option('--redirect-uri <uri>', 'redirect URI (repeatable)', collect)
     .option('--post-logout-redirect-uri <uri>', 'post-logout redirect URI (repeatable)', collect)
     .option('--first-party', 'skip the consent screen (your own apps)')
@@ -33,7 +33,7 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
   async ({ deps, api, opts }) => {
     if (opts.secretOnly && opts.kind !== 'web' && opts.kind !== 'service') throw usageError('--secret-only: only web and service clients have a secret');
     const input = {
-      name: opts.name as string, kind: opts.kind as ClientKind, ...(opts.id ? { clientId: opts.id as string } : {}),
+      name: opts.name as string, kind: opts.kind as ClientKind, ...(opts.clientId ? { clientId: opts.clientId as string } : {}),
       redirectUris: opts.redirectUri as string[] | undefined, postLogoutRedirectUris: opts.postLogoutRedirectUri as string[] | undefined,
       firstParty: Boolean(opts.firstParty), allowedTenants: opts.allowedTenant as string[] | undefined, scopes: opts.scope as string[] | undefined,
     };

@@ -9,11 +9,13 @@ import { createRemote, serverUrl } from '../remote.js';
 
 export function registerLoginCommand(program: Command, ctx: CliContext): void {
   act(ctx, leaf(program, 'login', 'sign in to a running server as an admin service client and save it as a profile')
+    .option('--server <url>', 'the server\'s URL (its ISSUER, or an address that reaches it)')
+    .option('--client-id <id>', 'the admin service client')
     .option('--client-secret-stdin', 'read the client secret from standard input (default: TTI_CLIENT_SECRET, else a prompt)')
     .option('--save-as <name>', 'profile name to save', 'default'),
   async ({ opts }) => {
     const env = ctx.env ?? {};
-    const g = ctx.globals ?? {};
+    const g = { server: (opts.server as string | undefined) ?? ctx.globals?.server, clientId: (opts.clientId as string | undefined) ?? ctx.globals?.clientId };
     if (!g.server || !g.clientId) throw usageError('login needs --server <url> and --client-id <id>');
     const clientSecret = opts.clientSecretStdin
       ? (await ctx.io.readStdin()).replace(/\r?\n$/, '')

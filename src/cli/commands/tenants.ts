@@ -1,4 +1,4 @@
-// tti-bridge tenants add|list|show|update|disable|enable|kit
+// tti-bridge tenants add|list|show|update|disable|enable|kit|link
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { act, leaf, usageError } from '../action.js';
@@ -9,6 +9,7 @@ import { tenantView, type TenantDetails } from '../../tenants/tenants.js';
 type TenantView = ReturnType<typeof tenantView>;
 import { FLAGS } from '../../tenants/validate.js';
 import { registerKitCommand } from './tenant-kit.js';
+import { registerLinkCommand } from './tenant-link.js';
 
 const DETAIL_OPTIONS: [flag: string, key: keyof TenantDetails, help: string][] = [
   ['--qbusiness-application-id <id>', 'qbusinessApplicationId', 'Q Business application ID (36 characters)'],
@@ -119,4 +120,5 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
   });
 
   registerKitCommand(tenants, ctx);
+  registerLinkCommand(tenants, ctx);
 }
