@@ -131,7 +131,7 @@ test('server mode: every command is an API call; errors read like local ones', a
 
 test('rotate-secret: the old secret works during the overlap, not after; no overlap revokes at once', async () => {
   const a = await adminClient('rot-admin');
-  const made = await cli(`${a.flags} clients add --kind service --name Rotated --id rotated --allowed-tenant beta --json`, { env: a.env });
+  const made = await cli(`${a.flags} clients add --kind service --name Rotated --client-id rotated --allowed-tenant beta --json`, { env: a.env });
   const first = JSON.parse(made.out).clientSecret as string;
   assert.equal(await clientToken('rotated', first), 200);
 
