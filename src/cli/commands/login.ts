@@ -19,7 +19,9 @@ export function registerLoginCommand(program: Command, ctx: CliContext): void {
     if (!g.server || !g.clientId) throw usageError('login needs --server <url> and --client-id <id>');
     const clientSecret = opts.clientSecretStdin
       ? (await ctx.io.readStdin()).replace(/\r?\n$/, '')
-      : env.TTI_CLIENT_SECRET ?? (await ctx.io.promptHidden('Client secret: '));
+      : env.TTI_CLIENT_SECRET ?? (await ctx.io.promptHidden('Client secret: ').catch(() => {
+        throw usageError('no terminal to ask for the client secret: set TTI_CLIENT_SECRET or pipe it with --client-secret-stdin');
+      }));
     if (!clientSecret) throw usageError('no client secret given (TTI_CLIENT_SECRET, --client-secret-stdin or the prompt)');
     const server = serverUrl(g.server);
     const remote = createRemote({ server, clientId: g.clientId, clientSecret });
