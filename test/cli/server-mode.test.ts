@@ -189,6 +189,9 @@ test('tenants check runs on the server and prints each step; local mode points t
   assert.equal(report.failedStep, 'tenant');
   const human = await cli(`${a.flags} tenants check gamma --email carol@gamma.example`, { env: a.env });
   assert.match(human.out, /step tenant failed\nSTEP\s+RESULT.*\ntenant\s+FAILED/);
+  const link = await cli(`${a.flags} tenants link gamma --expires-in 1h --json`, { env: a.env });
+  assert.equal(link.code, 0, link.err);
+  assert.ok(JSON.parse(link.out).url.startsWith(`${idp.issuer}/`), 'signed by the server, at its issuer');
   const local = await cli('tenants check gamma --email carol@gamma.example');
   assert.equal(local.code, 1);
   assert.match(local.err, /runs on the server: add --profile/);
