@@ -35,6 +35,12 @@ import { createOnboardingLinks } from './tenants/onboarding-link.js';
 import { createSelfServiceRouter } from './tenants/self-service.js';
 import type { AwsGatewayOptions } from './broker/aws/gateway.js';
 import type { AssertionMinter, AwsGateway } from './broker/ports.js';
+import { createDatabase } from './db/database.js';
+import { createEnvelope } from './idp/envelope.js';
+import { createUpstreamClient } from './federation/upstream-client.js';
+import { createFederatedUsers } from './federation/identity.js';
+import { createFederatedLogin } from './federation/login.js';
+import { createExternalTokens } from './federation/external-tokens.js';
 
 export interface AppDeps {
   config: Config;
@@ -63,11 +69,18 @@ export async function createApp(deps: AppDeps) {
   // Disabling a tenant or user drops the broker's cached credentials at once (the broker is
   // built below; changes can only arrive once the app is running).
   const onChange = (e: ChangeEvent) => broker.onChange(e);
-  const { accounts, tenants, clients, keys, endpoints } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange });
+  const sql = createSql(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'), dbTimeouts(config));
+  const database = createDatabase(sql);
+  const { accounts, tenants, clients, keys, endpoints, upstreams } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange, database });
   const keyService = keys();
   await keyService.ensureKeys();
   const views = createViews();
-  const sql = createSql(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'), dbTimeouts(config));
+  // Bring your own identity: sign-in through upstream providers, and their tokens at the broker.
+  const upstreamService = upstreams();
+  const upstreamClient = createUpstreamClient({ secret: upstreamService.clientSecret, now });
+  const federatedUsers = createFederatedUsers(database, () => new Date(now()));
+  const federation = createFederatedLogin({ issuer: config.ISSUER, upstreams: upstreamService, client: upstreamClient, users: federatedUsers, envelope: createEnvelope(config.SECRET_KEY), now });
+  const externalTokens = createExternalTokens({ issuer: config.ISSUER, upstreams: upstreamService, client: upstreamClient, users: federatedUsers, now });
   const oidcStore = createOidcStore(sql);
   const revocations = createRevocationList(sql);
   const Adapter = guardAdapter(createAdapterFactory(oidcStore, clients, { now, refreshReuseGraceSeconds: config.REFRESH_TOKEN_REUSE_GRACE }));
@@ -117,7 +130,7 @@ export async function createApp(deps: AppDeps) {
     maxLifetimeSeconds: { service: config.ACCESS_TOKEN_TTL, user: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL) },
   });
   const broker = createBroker({
-    db, sql, logger, verifier, tenants, endpoints, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs,
+    db, sql, logger, verifier, tenants, endpoints, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs, externalTokens,
     minter: deps.wrapMinter ? deps.wrapMinter(minter) : minter,
     metrics: {
       awsCall: (step, seconds, outcome) => metrics.aws.observe({ operation: step, outcome }, seconds),
@@ -144,14 +157,14 @@ export async function createApp(deps: AppDeps) {
   // The broker API first: it is the latency-sensitive path, and its prefix never overlaps
   // the routes below, so its requests skip their matching.
   const onboardingLinks = createOnboardingLinks({ secretKey: config.SECRET_KEY, issuer: config.ISSUER, now });
-  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER, views, onboardingLinks, admin: { accounts, clients, keys: keyService } });
+  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER, views, onboardingLinks, upstreams: upstreamService, admin: { accounts, clients, keys: keyService } });
   app.use(api.routes());
   app.use(api.allowedMethods());
 
   app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), pingDb: () => db.$queryRaw`SELECT 1`, draining: drain.draining }).routes());
 
   const interactions = createInteractionRouter({
-    holder, views, csrfSecret: config.SECRET_KEY,
+    holder, views, csrfSecret: config.SECRET_KEY, federation,
     authenticate: (input) => accounts.authenticate(input),
     isFirstParty: async (clientId) => (await clients.get(clientId))?.firstParty ?? false,
     clientName: async (clientId) => (await clients.get(clientId))?.name ?? clientId,
@@ -162,6 +175,10 @@ export async function createApp(deps: AppDeps) {
       signIn.login(attempt);
     },
     onConsent: (e) => signIn.consent(e),
+    onFederatedLogin: (e) => {
+      metrics.logins.inc({ outcome: 'success' });
+      logger.info({ event: 'login.success', via: 'upstream', upstream: e.upstream, tenantId: e.tenantId, clientId: e.clientId, ip: e.ip, userId: e.accountId }, 'sign-in succeeded through an upstream');
+    },
   });
   const interactionErrors = pageErrors(views, logger);
   app.use((ctx, next) => (ctx.path.startsWith('/interaction/') || ctx.path === '/onboard' ? interactionErrors(ctx, next) : next()));
@@ -188,7 +205,7 @@ export async function createApp(deps: AppDeps) {
   });
 
   return {
-    app, holder, keyService, clients, accounts, tenants, endpoints, minter, verifier, broker, onboardingLinks,
+    app, holder, keyService, clients, accounts, tenants, endpoints, minter, verifier, broker, onboardingLinks, upstreams: upstreamService,
     mount: (mw: Middleware) => {
       late.push(mw);
       lateChain = compose(late);

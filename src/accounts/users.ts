@@ -17,6 +17,8 @@ export interface UserAdmin {
   disableUser(tenantId: string, email: string): Promise<Account>;
   enableUser(tenantId: string, email: string): Promise<Account>;
   setPassword(tenantId: string, email: string, password: string): Promise<void>;
+  /** The user can then sign in only through an upstream (whose next sign-in links to it). */
+  removePassword(tenantId: string, email: string): Promise<Account>;
   listUsers(tenantId: string): Promise<Account[]>;
   /** One page of a tenant's users by email; `email` filters by substring; `after` is the last email of the previous page. */
   pageUsers(tenantId: string, opts?: { email?: string; after?: string; limit?: number }): Promise<{ users: Account[]; nextCursor: string | null }>;
@@ -100,7 +102,7 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
     }
   }
 
-  async function update(tenantId: string, email: string, data: { disabled?: boolean; passwordHash?: string }) {
+  async function update(tenantId: string, email: string, data: { disabled?: boolean; passwordHash?: string | null }) {
     try {
       return await db.user.update({ where: { tenantId_email: { tenantId, email: normalizeEmail(String(email)) } }, data });
     } catch (err) {
@@ -139,6 +141,9 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
       const user = await db.user.findUnique({ where: { tenantId_email: { tenantId, email: normalizeEmail(String(email)) } } });
       if (!user) throw notFound('user', String(email));
       return { user: toAccount(user), wasLocked: await clearLock(tenantId, user.email) };
+    },
+    async removePassword(tenantId, email) {
+      return toAccount(await update(tenantId, email, { passwordHash: null }));
     },
     async listUsers(tenantId) {
       await requireTenant(tenantId);

@@ -12,10 +12,11 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerLoginCommand } from './commands/login.js';
+import { registerUpstreamCommands } from './commands/upstreams.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('tti-bridge')
-    .description('Administer tti-bridge: tenants, users, OAuth clients, signing keys, data-accessor registration')
+    .description('Administer tti-bridge: tenants, users, OAuth clients, upstream identity providers, signing keys, data-accessor registration')
     .showHelpAfterError('(add --help for usage)')
     // Global options go before the command, so a command may have an option of the same name.
     .enablePositionalOptions()
@@ -28,6 +29,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerTenantCommands(program, ctx);
   registerUserCommands(program, ctx);
   registerClientCommands(program, ctx);
+  registerUpstreamCommands(program, ctx);
   registerKeyCommands(program, ctx);
   registerRegistrationInfo(program, ctx);
   registerAuditCommands(program, ctx);

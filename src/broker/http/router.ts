@@ -12,6 +12,8 @@ import { buildOpenApi } from './openapi.js';
 import { problemMiddleware } from './problem.js';
 import { mountSearch } from './search-routes.js';
 import type { OnboardingLinks } from '../../tenants/onboarding-link.js';
+import { mountUpstreamAdmin } from './upstream-routes.js';
+import type { UpstreamService } from '../../federation/upstreams.js';
 
 export interface BrokerRouterDeps {
   broker: Broker;
@@ -23,6 +25,8 @@ export interface BrokerRouterDeps {
   views: Views;
   /** Signs tenant self-service links (POST /admin/tenants/{id}/onboarding-link). */
   onboardingLinks?: OnboardingLinks;
+  /** Upstream identity providers (admin routes under /admin/upstreams); absent = no such routes. */
+  upstreams?: UpstreamService;
 }
 
 export function createBrokerRouter(deps: BrokerRouterDeps): Router {
@@ -44,6 +48,7 @@ export function createBrokerRouter(deps: BrokerRouterDeps): Router {
   mountSearch(router, deps.broker);
   mountAdmin(router, deps.broker, deps.onboardingLinks);
   if (deps.admin) mountAdminIdentity(router, { verifier: deps.broker.verifier, access: deps.broker.access, services: deps.admin });
+  if (deps.upstreams) mountUpstreamAdmin(router, deps.broker, deps.upstreams);
   // Last: anything else under /api/v1 is answered here as a problem (404, or 405 naming the
   // allowed methods), instead of falling through to the provider's text/plain 404.
   router.all('{/*rest}', (ctx) => {

@@ -1,4 +1,4 @@
-// tti-bridge users add|import|list|disable|enable|set-password
+// tti-bridge users add|import|list|disable|enable|set-password|remove-password
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { act, leaf, localOnly, usageError } from '../action.js';
@@ -120,5 +120,11 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
         ? `new password for ${r.user.email}: ${r.generatedPassword}\nHand it to the user over a safe channel; it is not shown again.`
         : `password set for ${r.user.email}`;
       return { data: r, text };
+    });
+
+  act(ctx, tenantOpt(leaf(users, 'remove-password <email>', 'remove a user\'s password: they then sign in only through an upstream identity provider, whose next sign-in links to the account')),
+    async ({ deps, args, opts }) => {
+      const user = await (await deps()).accounts.removePassword(opts.tenant as string, args[0]!);
+      return { data: user, text: `password removed for ${user.email}` };
     });
 }
