@@ -88,5 +88,5 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
     groups: user.groups,
   });
 
-  return { authenticate, findById, claimsFor, ...createUserAdmin({ db, hasher, onChange: deps.onChange }) };
+  return { authenticate, findById, claimsFor, ...createUserAdmin({ db, hasher, onChange: deps.onChange, now }) };
 }
