@@ -152,7 +152,7 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
     async resetPassword(tenantId, email, password) {
       // 24 random bytes: far above the minimum length, typeable, shown once.
       const generated = password === undefined ? randomBytes(18).toString('base64url') : undefined;
-      const chosen = password ?? generated ?? '';
+      const chosen = password ?? generated!;
       passwordProblems(chosen);
       const user = await update(tenantId, email, { passwordHash: await hasher.hash(chosen) });
       await clearLock(tenantId, user.email);
@@ -174,6 +174,16 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
       await requireTenant(tenantId);
       return (await db.user.findMany({ where: { tenantId }, orderBy: { email: 'asc' } })).map(toAccount);
     },
+    async resetMfa(userId, opts = {}) {
+      const user = typeof userId === 'string' ? await db.user.findUnique({ where: { id: userId }, select: { tenantId: true } }) : null;
+      if (!user || (opts.tenantId !== undefined && user.tenantId !== opts.tenantId)) throw notFound('user', String(userId));
+      const { count } = await db.userMfa.deleteMany({ where: { userId } });
+      return { reset: count > 0 };
+    },
+    async mfaStatus(userId) {
+      const mfa = await db.userMfa.findUnique({ where: { userId }, select: { confirmedAt: true, recoveryCodes: true } });
+      return mfa?.confirmedAt ? { enrolled: true, recoveryCodesLeft: mfa.recoveryCodes.length } : { enrolled: false, recoveryCodesLeft: 0 };
+    },
     async pageUsers(tenantId, opts = {}) {
       await requireTenant(tenantId);
       const limit = opts.limit ?? 100;
@@ -186,17 +196,7 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
         orderBy: { email: 'asc' }, take: limit + 1,
       });
       const page = rows.slice(0, limit).map(toAccount);
-      return { users: page, nextCursor: rows.length > limit ? (page[page.length - 1]?.email ?? null) : null };
-    },
-    async resetMfa(userId, opts = {}) {
-      const user = typeof userId === 'string' ? await db.user.findUnique({ where: { id: userId }, select: { tenantId: true } }) : null;
-      if (!user || (opts.tenantId !== undefined && user.tenantId !== opts.tenantId)) throw notFound('user', String(userId));
-      const { count } = await db.userMfa.deleteMany({ where: { userId } });
-      return { reset: count > 0 };
-    },
-    async mfaStatus(userId) {
-      const mfa = await db.userMfa.findUnique({ where: { userId }, select: { confirmedAt: true, recoveryCodes: true } });
-      return mfa?.confirmedAt ? { enrolled: true, recoveryCodesLeft: mfa.recoveryCodes.length } : { enrolled: false, recoveryCodesLeft: 0 };
+      return { users: page, nextCursor: rows.length > limit ? page[page.length - 1]!.email : null };
     },
     async getUser(tenantId, email) {
       const user = await db.user.findUnique({ where: { tenantId_email: { tenantId, email: normalizeEmail(String(email)) } } });

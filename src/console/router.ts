@@ -58,6 +58,8 @@ const DETAIL_LABELS: Record<string, string> = {
   qbusinessEndpoint: 'Q Business endpoint (optional)',
 };
 const PAGE_SIZE = 50;
+/** How long a rotated client secret keeps working, offered on the clients page (0 = revoked at once). */
+const OVERLAP_HOURS = [0, 1, 24, 168];
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 /** A path parameter, already decoded by the router. */
 const param = (ctx: Context, name: string) => str((ctx.params as Record<string, string>)[name]);
@@ -350,12 +352,14 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     const list = str((ctx.state.form as Record<string, string>).allowedTenants)
       .split(/[\s,]+/)
       .filter(Boolean);
-    await deps.clients.setAllowedTenants(id, list);
+    await deps.clients.update(id, { allowedTenants: list });
     await done(ctx, `Client ${id} may now act for: ${list.join(', ') || '(no tenants)'}.`, '/admin/clients');
   });
   router.post('/clients/:clientId/rotate-secret', async (ctx) => {
     requireGlobal(admin(ctx).scope);
-    const rotated = await deps.clients.rotateSecret(param(ctx, 'clientId'));
+    const hours = Number(str((ctx.state.form as Record<string, string>).overlapHours) || '0');
+    if (!OVERLAP_HOURS.includes(hours)) throw validationError([{ field: 'overlapHours', message: `must be one of ${OVERLAP_HOURS.join(', ')}` }]);
+    const rotated = await deps.clients.rotateSecret(param(ctx, 'clientId'), hours * 3600);
     ctx.set('Cache-Control', 'no-store');
     await clientsPage(ctx, { rotated });
   });

@@ -24,6 +24,9 @@ export const BROKER_API_CODES = [
   // the callback sends back to the ISV's return URL)
   'connect_required', 'not_authorization_code_tenant', 'connect_state_invalid', 'connect_state_expired', 'connect_wrong_user',
   'connect_code_rejected', 'connect_denied', 'connect_failed',
+  // the admin API's users, clients and keys
+  'global_admin_required', 'user_not_found', 'user_exists', 'client_not_found', 'client_exists', 'data_accessor_client_exists',
+  'client_has_no_secret', 'conflict', 'cannot_remove_self',
   // this service
   'service_unavailable', 'internal_error',
 ] as const;
@@ -53,6 +56,8 @@ export const CLI_CODES = [
   'tenant_not_found', 'tenant_exists', 'tenant_not_pending', 'user_not_found', 'user_exists', 'client_not_found', 'client_exists',
   'data_accessor_client_exists', 'endpoint_not_allowed', 'service_unavailable', 'internal_error',
   'upstream_not_found', 'upstream_exists',
+  // local mode's database, and server mode's profiles and connection (a server's own codes pass through)
+  'no_database', 'profile_insecure', 'profile_unreadable', 'profile_not_found', 'server_unreachable', 'server_not_tti_bridge', 'login_failed',
 ] as const;
 export type CliCode = (typeof CLI_CODES)[number];
 

@@ -259,6 +259,14 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
       }).then((r) => r.status);
     assert.equal(await token(secret), 200);
     assert.equal(await token(svc.clientSecret!), 401);
+    // With an overlap the secret it replaces keeps working for that long.
+    await page.getByRole('combobox', { name: `Old secret of ${svc.clientId} keeps working for` }).selectOption({ label: 'old works 1 h' });
+    await page.getByRole('button', { name: `Rotate secret of ${svc.clientId}` }).click();
+    await page.waitForLoadState('domcontentloaded');
+    assert.match(await page.locator('.secret').innerText(), /the old secret works until/);
+    const third = await page.locator('.secret code').innerText();
+    assert.equal(await token(third), 200);
+    assert.equal(await token(secret), 200);
     // Reloading the page does not show the secret again.
     await page.goto(`${h.url}/admin/clients`);
     assert.equal(await page.locator('.secret').count(), 0);

@@ -121,7 +121,7 @@ test('users import: CSV file, per-row errors, all or nothing', async () => {
   const bad = await cli(['users', 'import', 'bad.csv', '--tenant', tenant, '--json'], { files });
   assert.equal(bad.code, 1);
   assert.deepEqual(bad.json.error.fields.map((f: any) => f.field), ['row 3.email', 'row 3.password']);
-  assert.deepEqual((await cli(['users', 'list', '--tenant', tenant, '--json'])).json, []);
+  assert.deepEqual((await cli(['users', 'list', '--tenant', tenant, '--json'])).json, { users: [], nextCursor: null });
   const good = await cli(['users', 'import', 'good.json', '--tenant', tenant, '--json'], { files });
   assert.deepEqual(good.json, { created: 2 });
   const missing = await cli(['users', 'import', 'nope.csv', '--tenant', tenant]);
@@ -144,7 +144,7 @@ test('users import keeps existing hashes; tenants --mfa-policy; users reset-mfa'
   assert.equal(bad.code, 1);
   assert.match(bad.err, /row 3\.password_hash: is not in a supported format/);
   assert.doesNotMatch(bad.err, /5f4dcc3b/);
-  assert.deepEqual((await cli(['users', 'list', '--tenant', tenant, '--json'])).json, []);
+  assert.deepEqual((await cli(['users', 'list', '--tenant', tenant, '--json'])).json.users, []);
   assert.deepEqual((await cli(['users', 'import', 'good.csv', '--tenant', tenant, '--json'], { files })).json, { created: 1 });
 
   const none = await cli(['users', 'reset-mfa', 'php@example.com', '--tenant', tenant]);
@@ -166,11 +166,15 @@ test('clients, registration-info and keys', async () => {
   assert.equal(noClient.json.oidcClientId, null);
   const accessor = await cli(['clients', 'add', '--name', 'Data accessor', '--kind', 'data-accessor', '--json']);
   assert.equal(accessor.code, 0, accessor.err);
+  const again = await cli(['clients', 'add', '--name', 'Another', '--kind', 'data-accessor']);
+  assert.equal(again.code, 1);
+  assert.match(again.err, new RegExp(`already exists: '${accessor.json.clientId}'.*registration-info`), 'names the one to use');
   const service = await cli(['clients', 'add', '--name', 'Svc', '--kind', 'service', '--allowed-tenant', 'a', '--allowed-tenant', 'b']);
   assert.match(service.out, /Client secret: +\S{20,}/);
   const listed = await cli(['clients', 'list', '--json']);
   assert.deepEqual(listed.json.map((c: any) => c.kind).sort(), ['data-accessor', 'service']);
-  assert.doesNotMatch(listed.out, /secret/i);
+  assert.ok(!listed.out.includes(/Client secret: +(\S+)/.exec(service.out)![1]!), 'no secret in the list');
+  assert.doesNotMatch(listed.out, /secretHash|clientSecret/);
   const info = await cli(['registration-info', '--display-name', 'Acme Search', '--logo-url', 'https://acme.example/logo.png', '--json']);
   assert.deepEqual(info.json, {
     displayName: 'Acme Search', logoUrl: 'https://acme.example/logo.png', oidcClientId: accessor.json.clientId,
@@ -198,4 +202,24 @@ test('audit list reads the audit trail with filters', async () => {
   assert.equal(r.json.events.length, 1);
   assert.equal(r.json.events[0].tenantId, tenant);
   assert.equal((await cli(['audit', 'list', '--since', 'not-a-date'])).code, 1);
+});
+
+test('local mode: tenants add --id, clients update and rotate-secret', async () => {
+  const id = uniqueId('alias');
+  assert.equal((await cli(['tenants', 'add', '--id', id, '--name', 'Alias', '--json'])).json.id, id);
+  const clash = await cli(['tenants', 'add', 'one', '--id', 'two', '--name', 'X']);
+  assert.equal(clash.code, 1);
+  assert.match(clash.err, /two different tenant ids/);
+  const svc = await cli(['clients', 'add', '--name', 'Backend', '--kind', 'service', '--allowed-tenant', 'a', '--json']);
+  const updated = await cli(['clients', 'update', svc.json.clientId, '--add-tenant', id, '--remove-tenant', 'a', '--scope', 'search', '--scope', 'admin', '--json']);
+  assert.equal(updated.code, 0, updated.err);
+  assert.deepEqual(updated.json.allowedTenants, [id]);
+  assert.deepEqual(updated.json.scopes, ['search', 'admin']);
+  const bad = await cli(['clients', 'update', svc.json.clientId, '--redirect-uri', 'https://x.example/cb']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /redirectUris: a service client has no redirect URIs/);
+  const rotated = await cli(['clients', 'rotate-secret', svc.json.clientId, '--overlap', '600', '--json']);
+  assert.notEqual(rotated.json.clientSecret, svc.json.clientSecret);
+  assert.ok(new Date(rotated.json.previousSecretExpiresAt).getTime() > Date.now() + 590_000);
+  assert.equal((await cli(['clients', 'rotate-secret', svc.json.clientId, '--overlap', '-1'])).code, 1);
 });

@@ -90,6 +90,11 @@ const OTHERS: Record<string, { file: string } | { external: string }> = {
   // the environment of docs/broker.md's examples, set by the test that runs them
   ...Object.fromEntries(['TTI_URL', 'CLIENT_ID', 'CLIENT_SECRET', 'TENANT', 'USER_ID'].map((n) => [n, { file: 'test/docs/docs-examples.test.ts' }])),
   NODE_VERSION: { file: 'Dockerfile' },
+  // the admin CLI's server mode (not server settings)
+  TTI_SERVER: { file: 'src/cli/mode.ts' },
+  TTI_PROFILE: { file: 'src/cli/mode.ts' },
+  TTI_CLIENT_ID: { file: 'src/cli/mode.ts' },
+  TTI_CLIENT_SECRET: { file: 'src/cli/mode.ts' },
   // other programs' settings
   AWS_PROFILE: { external: 'AWS SDK' },
   AWS_SHARED_CREDENTIALS_FILE: { external: 'AWS SDK' },

@@ -163,6 +163,21 @@ const ERRORS: Record<string, [AppError, string, string]> = {
     SEARCH,
     'AWS is unreachable; retry later.',
   ],
+  global_admin_required: [
+    new AppError('global_admin_required', 403, 'Clients and signing keys are shared by every tenant: this needs a service client whose allowed tenants are "*".'),
+    '/api/v1/admin/clients', 'Clients and keys are changed only by a global admin (allowed tenants `*`).',
+  ],
+  user_not_found: [notFound('user', 'alice@acme.example'), `/api/v1/admin/tenants/${T}/users/alice@acme.example`, 'No such user in the tenant.'],
+  user_exists: [new AppError('user_exists', 409, "a user with email 'alice@acme.example' already exists in this tenant"), `/api/v1/admin/tenants/${T}/users`, 'A user with this email is in the tenant.'],
+  client_not_found: [new AppError('client_not_found', 404, "client 'svc-reporting' does not exist"), '/api/v1/admin/clients/svc-reporting', 'No such client, or one a tenant-limited admin may not see.'],
+  client_exists: [new AppError('client_exists', 409, "A client with id 'svc-reporting' already exists"), '/api/v1/admin/clients', 'A client with this id exists.'],
+  data_accessor_client_exists: [
+    new AppError('data_accessor_client_exists', 409, 'A data accessor client already exists: AWS knows exactly one client ID per ISV. Remove it first to replace it.'),
+    '/api/v1/admin/clients', 'There is already a data-accessor client.',
+  ],
+  client_has_no_secret: [new AppError('client_has_no_secret', 409, "client 'mobile-app' is public (native): it has no secret to rotate"), '/api/v1/admin/clients/mobile-app/rotate-secret', 'A public client has no secret.'],
+  conflict: [new AppError('conflict', 409, "The client's secret was rotated at the same moment by someone else; look at the client and try again."), '/api/v1/admin/clients/svc-reporting/rotate-secret', 'A concurrent rotation won.'],
+  cannot_remove_self: [new AppError('cannot_remove_self', 409, 'A client cannot remove itself; remove it with another global admin client.'), '/api/v1/admin/clients/svc-admin', 'The calling client cannot remove itself.'],
   service_unavailable: [serviceUnavailable(), SEARCH, `The database is unreachable; retry after ${DB_RETRY_AFTER_SECONDS} seconds.`],
   connect_required: [
     connectErrors.connectRequired(T, `The user has not connected tenant '${T}' (authorization-code mode) yet.`),

@@ -128,6 +128,50 @@ export const responseSchemas: Record<string, unknown> = {
       } } } },
     },
   },
+  User: {
+    type: 'object',
+    properties: {
+      id: str, tenantId: str, email: str, emailVerified: { type: 'boolean' }, name: nstr, groups: { type: 'array', items: str },
+      disabled: { type: 'boolean' }, hasPassword: { type: 'boolean' }, lastLoginAt: nstr, createdAt: str, updatedAt: str,
+    },
+  },
+  UserPage: {
+    type: 'object',
+    properties: { users: { type: 'array', items: { $ref: '#/components/schemas/User' } }, nextCursor: { ...nstr, description: 'Pass as `after` for the next page.' } },
+  },
+  MfaStatus: {
+    type: 'object', description: 'A user\'s second factor.', required: ['enrolled', 'recoveryCodesLeft'],
+    properties: { enrolled: { type: 'boolean', description: 'A confirmed authenticator app is set up.' }, recoveryCodesLeft: { type: 'integer', description: 'Unused recovery codes.' } },
+  },
+  MfaResetResult: {
+    type: 'object', description: 'The outcome of a second-factor reset.', required: ['email', 'tenantId', 'reset'],
+    properties: { email: { type: 'string' }, tenantId: { type: 'string' }, reset: { type: 'boolean', description: 'An authenticator was set up and is now removed.' } },
+  },
+  UnlockResult: { type: 'object', properties: { user: { $ref: '#/components/schemas/User' }, wasLocked: { type: 'boolean' } } },
+  ResetPasswordResult: {
+    type: 'object',
+    properties: { user: { $ref: '#/components/schemas/User' }, generatedPassword: { ...str, description: 'Present when no password was sent; shown only here.' } },
+  },
+  Client: {
+    type: 'object',
+    properties: {
+      clientId: str, name: str, kind: { enum: ['web', 'native', 'service', 'data-accessor'] }, firstParty: { type: 'boolean' },
+      allowedTenants: { type: 'array', items: str }, scopes: { type: 'array', items: str },
+      redirectUris: { type: 'array', items: str }, postLogoutRedirectUris: { type: 'array', items: str },
+      previousSecretExpiresAt: { ...nstr, description: 'Until when the secret replaced by the last rotation still works.' }, createdAt: str,
+    },
+  },
+  ClientWithSecret: {
+    allOf: [{ $ref: '#/components/schemas/Client' }],
+    properties: { clientSecret: { ...str, description: 'Web and service clients only; shown only here.' } },
+  },
+  ClientList: { type: 'object', properties: { clients: { type: 'array', items: { $ref: '#/components/schemas/Client' } } } },
+  KeyList: { type: 'object', properties: { keys: { type: 'array', items: { $ref: '#/components/schemas/Key' } } } },
+  RotatedSecret: { type: 'object', properties: { clientId: str, clientSecret: str, previousSecretExpiresAt: nstr } },
+  Key: {
+    type: 'object',
+    properties: { kid: str, use: { enum: ['sig', 'cookie'] }, alg: str, state: { enum: ['pending', 'active', 'retired'] }, activatesAt: str, retiredAt: nstr, expiresAt: nstr },
+  },
   AuditPage: {
     type: 'object', description: 'Audit events, newest first.',
     properties: {
