@@ -336,6 +336,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     requireGlobal(admin(ctx).scope);
     const list = await deps.clients.list();
     await render(ctx, 'clients', {
+      overlapHours: OVERLAP_HOURS,
       clients: list.map((c) => ({
         ...c,
         allowed: c.allowedTenants.join(', '),
