@@ -33,6 +33,10 @@ import { createBroker } from './broker/index.js';
 import { createBrokerRouter } from './broker/http/router.js';
 import { createOnboardingLinks } from './tenants/onboarding-link.js';
 import { createSelfServiceRouter } from './tenants/self-service.js';
+import { createDatabase } from './db/database.js';
+import { createScimRouter } from './scim/router.js';
+import { createScimUsers } from './scim/users.js';
+import { createScimGroups } from './scim/groups.js';
 import type { AwsGatewayOptions } from './broker/aws/gateway.js';
 import type { AssertionMinter, AwsGateway } from './broker/ports.js';
 
@@ -63,7 +67,7 @@ export async function createApp(deps: AppDeps) {
   // Disabling a tenant or user drops the broker's cached credentials at once (the broker is
   // built below; changes can only arrive once the app is running).
   const onChange = (e: ChangeEvent) => broker.onChange(e);
-  const { accounts, tenants, clients, keys, endpoints } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange });
+  const { accounts, tenants, clients, keys, endpoints, hasher } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange });
   const keyService = keys();
   await keyService.ensureKeys();
   const views = createViews();
@@ -147,6 +151,12 @@ export async function createApp(deps: AppDeps) {
   const api = createBrokerRouter({ broker, publicUrl: config.ISSUER, onboardingLinks });
   app.use(api.routes());
   app.use(api.allowedMethods());
+
+  // SCIM provisioning (src/scim): same service tokens and allowed tenants as the broker.
+  const kysely = createDatabase(sql);
+  const scimDeps = { db: kysely, hasher, now: () => new Date(now()), onChange };
+  const scim = createScimRouter({ issuer: config.ISSUER, db: kysely, broker, users: createScimUsers(scimDeps), groups: createScimGroups(scimDeps) });
+  app.use(scim.routes());
 
   app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), pingDb: () => db.$queryRaw`SELECT 1`, draining: drain.draining }).routes());
 

@@ -31,6 +31,8 @@ export interface ClientSummary {
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('base64url');
 
 const USER_SCOPES = 'openid offline_access email profile tenant groups';
+/** What a service client's tokens may carry: broker searches, broker admin, SCIM provisioning. */
+export const SERVICE_SCOPES = ['search', 'admin', 'scim'] as const;
 
 function metadataFor(input: ClientInput): Record<string, unknown> {
   const redirect = { redirect_uris: input.redirectUris ?? [], post_logout_redirect_uris: input.postLogoutRedirectUris ?? [] };
@@ -56,6 +58,9 @@ function validate(input: ClientInput): void {
   }
   for (const uri of [...(input.redirectUris ?? []), ...(input.postLogoutRedirectUris ?? [])]) {
     if (!URL.canParse(uri) || uri.includes('#')) problems.push({ field: 'redirectUris', message: `'${uri}' is not an absolute URL without fragment` });
+  }
+  for (const s of input.scopes ?? []) {
+    if (!(SERVICE_SCOPES as readonly string[]).includes(s)) problems.push({ field: 'scopes', message: `'${s}' is not a service scope (${SERVICE_SCOPES.join(', ')})` });
   }
   if (input.clientId !== undefined && !/^[A-Za-z0-9._~-]{3,128}$/.test(input.clientId)) {
     problems.push({ field: 'clientId', message: '3-128 characters of A-Z a-z 0-9 . _ ~ -' });

@@ -17,7 +17,7 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
     .option('--post-logout-redirect-uri <uri>', 'post-logout redirect URI (repeatable)', collect)
     .option('--first-party', 'skip the consent screen (your own apps)')
     .option('--allowed-tenant <id>', 'tenant a service client may search for (repeatable; * for all)', collect)
-    .option('--scope <scope>', 'scope of a service client (repeatable; default search)', collect)
+    .option('--scope <scope>', 'scope of a service client: search, admin or scim (repeatable; default search)', collect)
     .option('--client-id <id>', 'use this client ID instead of a generated one (e.g. keep the ID already registered with AWS when migrating)'),
   async ({ deps, opts }) => {
     const created = await (await deps()).clients.add({
