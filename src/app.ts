@@ -34,7 +34,7 @@ import { createBrokerRouter } from './broker/http/router.js';
 import { createOnboardingLinks } from './tenants/onboarding-link.js';
 import { createSelfServiceRouter } from './tenants/self-service.js';
 import { createDatabase } from './db/database.js';
-import { createScimRouter } from './scim/router.js';
+import { createScimRouter, scimFallback } from './scim/router.js';
 import { createScimUsers } from './scim/users.js';
 import { createScimGroups } from './scim/groups.js';
 import type { AwsGatewayOptions } from './broker/aws/gateway.js';
@@ -157,6 +157,7 @@ export async function createApp(deps: AppDeps) {
   const scimDeps = { db: kysely, hasher, now: () => new Date(now()), onChange };
   const scim = createScimRouter({ issuer: config.ISSUER, db: kysely, broker, users: createScimUsers(scimDeps), groups: createScimGroups(scimDeps) });
   app.use(scim.routes());
+  app.use(scimFallback(config.ISSUER, logger));
 
   app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), pingDb: () => db.$queryRaw`SELECT 1`, draining: drain.draining }).routes());
 

@@ -36,6 +36,7 @@ export interface GroupInput {
 }
 
 const MAX_TEXT = 256;
+const MAX_MEMBERS = 10_000;
 
 export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -132,6 +133,8 @@ export function readGroupInput(body: unknown): GroupInput {
   if (raw !== undefined && raw !== null) {
     if (!Array.isArray(raw) || !raw.every((m) => isObject(m) && typeof attr(m, 'value') === 'string')) {
       problems.push({ field: 'members', message: 'must be a list of {"value": "<user id>"} objects' });
+    } else if (raw.length > MAX_MEMBERS) {
+      problems.push({ field: 'members', message: `at most ${MAX_MEMBERS} per request; add more with PATCH` });
     } else members = [...new Set(raw.map((m) => attr(m as Json, 'value') as string))];
   }
   fail(problems);

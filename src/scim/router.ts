@@ -4,7 +4,7 @@
 // scope, whose client is allowed the tenant (`*` = all): the broker's allowed-tenant rule,
 // so a service client's SCIM reach is exactly its search reach.
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Broker } from '../broker/index.js';
 import { inScope, requireScope } from '../broker/access.js';
 import { bearer } from '../broker/http/auth.js';
@@ -63,6 +63,18 @@ function send(ctx: Context, status: number, body: Json): void {
   ctx.type = SCIM_MEDIA_TYPE;
   ctx.set('Cache-Control', 'no-store');
   ctx.body = body;
+}
+
+/**
+ * After the tenant router: any other /scim path gets a SCIM 404 naming the per-tenant base
+ * URL (a directory configured with ${ISSUER}/scim/v2 would otherwise see the provider's
+ * text/plain 404 and report nothing useful).
+ */
+export function scimFallback(issuer: string, logger: ScimRouterDeps['broker']['logger']): Middleware {
+  const errors = scimErrorMiddleware(logger);
+  return (ctx, next) => (ctx.path === '/scim' || ctx.path.startsWith('/scim/')
+    ? errors(ctx, async () => { throw new ScimError(404, `SCIM is served per tenant: use ${issuer}/scim/v2/tenants/{tenantId} as the base URL.`); })
+    : next());
 }
 
 export function createScimRouter(deps: ScimRouterDeps): Router {

@@ -242,7 +242,11 @@ test('Groups: membership reaches the user and the ID token; rename, PATCH add/re
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.deepEqual(r.body.members.map((m: { value: string }) => m.value), [u2.id]);
   assert.deepEqual((await scim('GET', `/Users/${u1.id}`)).body.groups ?? [], []);
-  r = await scim('PATCH', `/Groups/${g.id}`, { body: patch({ op: 'Add', path: 'members', value: [{ value: u1.id }] }, { op: 'Remove', path: 'members', value: [{ value: u2.id }] }) });
+  r = await scim('PATCH', `/Groups/${g.id}`, { body: patch({ op: 'Add', path: 'members', value: [{ value: u1.id }] }, { op: 'Remove', path: 'members', value: [{ value: u2.id, display: 'g2@corp.example' }] }) });
+  assert.deepEqual(r.body.members.map((m: { value: string }) => m.value), [u1.id]);
+  // Removing someone who is not a member changes nothing and is no error.
+  r = await scim('PATCH', `/Groups/${g.id}`, { body: patch({ op: 'Remove', path: 'members', value: [{ value: u2.id }, { value: 'x" or value pr or value eq "y' }] }) });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.deepEqual(r.body.members.map((m: { value: string }) => m.value), [u1.id]);
 
   // Rename: the members' groups follow.
@@ -297,6 +301,9 @@ test('authentication: no token 401, wrong scope 403, wrong tenant 403, unknown t
   assert.equal((await search({ id: '00000000-0000-4000-8000-000000000000' }, scimA)).status, 403);
   assertScimError(await scim('GET', '/Nope'), 404);
   assertScimError(await scim('POST', '/ServiceProviderConfig', { body: {} }), 405);
+  const root = await fetch(`${h.url}/scim/v2/Users`, { headers: { authorization: `Bearer ${scimA}` } });
+  assert.equal(root.status, 404);
+  assert.match(((await root.json()) as { detail: string }).detail, /scim\/v2\/tenants\/\{tenantId\}/);
 });
 
 test('service clients: scim tokens come from the token endpoint with scope=scim; scopes are checked when the client is added', async () => {
