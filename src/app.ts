@@ -148,7 +148,7 @@ export async function createApp(deps: AppDeps) {
   // The broker API first: it is the latency-sensitive path, and its prefix never overlaps
   // the routes below, so its requests skip their matching.
   const onboardingLinks = createOnboardingLinks({ secretKey: config.SECRET_KEY, issuer: config.ISSUER, now });
-  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER, onboardingLinks });
+  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER, views, onboardingLinks });
   app.use(api.routes());
   app.use(api.allowedMethods());
 

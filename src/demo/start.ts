@@ -34,7 +34,7 @@ export async function startDemo(app: App, config: Config): Promise<Demo> {
         '',
         `  Issuer / discovery   ${i}  ${i}/.well-known/openid-configuration`,
         `  Demo app             ${i}/demo`,
-        `  Broker API           ${i}/api/v1   (OpenAPI: ${i}/api/v1/openapi.json)`,
+        `  Broker API           ${i}/api/v1   (reference: ${i}/api/v1/docs, OpenAPI: ${i}/api/v1/openapi.json)`,
         `  AWS sandbox          ${sandbox.url}`,
         '',
         `  Demo users (workspace "${DEMO_TENANT_ID}", password "${DEMO_PASSWORD}"):`,

@@ -86,6 +86,8 @@ const OTHERS: Record<string, { file: string } | { external: string }> = {
   BENCH_ROUNDS: { file: 'bench/idp.bench.ts' },
   BENCH_PROFILE: { file: 'bench/idp.bench.ts' },
   TEST_DATABASE_URL: { file: 'test/helpers/db.ts' },
+  // the environment of docs/broker.md's examples, set by the test that runs them
+  ...Object.fromEntries(['TTI_URL', 'CLIENT_ID', 'CLIENT_SECRET', 'TENANT', 'USER_ID'].map((n) => [n, { file: 'test/docs/docs-examples.test.ts' }])),
   NODE_VERSION: { file: 'Dockerfile' },
   // other programs' settings
   AWS_PROFILE: { external: 'AWS SDK' },

@@ -4,27 +4,11 @@
 // what each may see comes from the fixture's document ACLs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loadFixture, DEMO_FIXTURE_PATH } from '../../src/sandbox/index.js';
 import { DEMO_PASSWORD } from '../../src/demo/seed.js';
 import { startDemoService, type DemoService } from '../helpers/demo.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = 'test-artifacts';
-
-/** Installs Debian's chromium once when missing (root with apt only); returns why not otherwise. */
-function chromiumMissing(): string | undefined {
-  if (existsSync(CHROMIUM)) return undefined;
-  if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
-    try {
-      execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium', { stdio: 'ignore', timeout: 600_000 });
-    } catch { /* reported below */ }
-  }
-  return existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is absent and could not be installed (apt-get install chromium); the browser test needs it`;
-}
-const skip = chromiumMissing();
+import { ARTIFACTS, launchChromium, skip } from '../helpers/chromium.js';
 
 // Titles by audience, from the fixture itself so the test follows the corpus.
 const docs = loadFixture(DEMO_FIXTURE_PATH, { ISSUER: 'http://x', DATA_ACCESSOR_CLIENT_ID: 'x' }).applications[0]!.documents;
@@ -37,12 +21,8 @@ let browser: Browser;
 
 before(async () => {
   if (skip) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
   svc = await startDemoService();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -51,7 +51,13 @@ for (const trustProxy of ['false', 'true']) {
 
         const openapi = await get(idp, '/api/v1/openapi.json', headers);
         assert.ok(!openapi.body.includes('evil.example'));
-        assert.deepEqual((JSON.parse(openapi.body) as { servers: unknown }).servers, [{ url: 'https://idp.example.com' }]);
+        const api = JSON.parse(openapi.body) as { servers: { url: string }[]; components: { securitySchemes: { serviceToken: { flows: { clientCredentials: { tokenUrl: string } } } } } };
+        assert.deepEqual(api.servers.map((s) => s.url), ['https://idp.example.com']);
+        assert.equal(api.components.securitySchemes.serviceToken.flows.clientCredentials.tokenUrl, 'https://idp.example.com/token');
+        const page = await get(idp, '/api/v1/docs', headers);
+        assert.equal(page.status, 200);
+        assert.ok(!page.body.includes('evil.example'));
+        assert.ok(page.body.includes('https://idp.example.com/token'));
       }
     } finally {
       await idp.stop();

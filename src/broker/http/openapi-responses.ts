@@ -9,18 +9,34 @@ const cause = {
   type: 'object', description: 'A candidate cause of an AWS refusal that does not say which check failed.',
   properties: { check: str, sent: { ...str, description: 'The value we sent' }, mustHold: { ...str, description: 'What the customer\'s side must hold for it' } },
 };
-const attribute = { type: 'object', properties: { name: str, value: { type: 'object', description: 'One of stringValue, stringListValue, longValue, dateValue (ISO 8601)' } } };
+const attribute = {
+  type: 'object', description: 'A document attribute.',
+  properties: { name: str, value: { type: 'object', description: 'One of stringValue, stringListValue, longValue, dateValue (ISO 8601)' } },
+};
+const DETAIL_TEXT: Record<(typeof STRING_DETAILS)[number] | (typeof FLAGS)[number], string> = {
+  qbusinessApplicationId: 'The customer\'s Q Business application ID.',
+  qbusinessRegion: 'AWS region of the Q Business application.',
+  retrieverId: 'The application\'s retriever ID.',
+  idcApplicationArn: 'ARN of the customer\'s IAM Identity Center application for the data accessor.',
+  idcRegion: 'AWS region of the customer\'s IAM Identity Center.',
+  roleArn: 'The ISV\'s data-accessor IAM role.',
+  stsEndpoint: 'Override of the STS endpoint (origin of an AWS endpoint, or listed in ENDPOINT_ALLOWLIST).',
+  ssoOidcEndpoint: 'Override of the Identity Center OIDC endpoint.',
+  qbusinessEndpoint: 'Override of the Q Business endpoint.',
+  allowBackendAccess: 'Accept searches by `user.id` (without a user token).',
+  auditQueryText: 'Store search query text in the audit trail.',
+};
 
 export const responseSchemas: Record<string, unknown> = {
   SearchResponse: {
-    type: 'object', required: ['results', 'nextToken'],
+    type: 'object', description: 'One page of search results.', required: ['results', 'nextToken'],
     properties: {
       results: { type: 'array', items: { $ref: '#/components/schemas/SearchResult' } },
       nextToken: { ...nstr, description: 'Pass as nextToken for the next page; null on the last page.' },
     },
   },
   SearchResult: {
-    type: 'object',
+    type: 'object', description: 'A passage of a document the user may see.',
     properties: {
       content: nstr, documentId: nstr, title: nstr, uri: nstr,
       attributes: { type: 'array', items: attribute },
@@ -28,30 +44,53 @@ export const responseSchemas: Record<string, unknown> = {
     },
   },
   Problem: {
-    type: 'object', required: ['type', 'title', 'status', 'detail', 'code'],
+    type: 'object', description: 'RFC 9457 problem details; `code` is stable (docs/broker.md lists them).',
+    required: ['type', 'title', 'status', 'detail', 'code'],
     properties: {
-      type: str, title: str, status: { type: 'integer' }, detail: str, instance: str,
+      type: { ...str, description: '`urn:tti-bridge:problem:<code>`' }, title: str, status: { type: 'integer' },
+      detail: { ...str, description: 'What went wrong and how to fix it.' }, instance: { ...str, description: 'The request path.' },
       code: { ...str, enum: [...BROKER_API_CODES], description: 'Stable error code (docs/broker.md)' },
-      errors: { type: 'array', items: { type: 'object', properties: { field: str, message: str } } },
+      errors: { type: 'array', description: 'Each bad field (validation_failed, invalid_search).', items: { type: 'object', properties: { field: str, message: str } } },
       step: { ...str, description: 'Exchange step that failed: assume_role, create_token, assume_role_context, search' },
-      awsError: str, awsRequestId: str, reason: str, retryAfter: { type: 'integer' },
-      causes: { type: 'array', items: cause },
+      awsError: { ...str, description: 'The AWS error name.' }, awsRequestId: { ...str, description: 'The AWS request id, for AWS support.' },
+      reason: { ...str, description: 'The reason AWS gave with its error, when it gave one.' },
+      retryAfter: { type: 'integer', description: 'Seconds to wait before retrying (also the Retry-After header).' },
+      missing: { type: 'array', items: str, description: 'The missing tenant details (tenant_not_configured).' },
+      requiredScope: { ...str, description: 'The scope the route needs (insufficient_scope).' },
+      causes: { type: 'array', items: cause, description: 'assertion_rejected, identity_access_denied: the candidate causes, each with the value we sent.' },
     },
   },
   TenantInput: {
     type: 'object', description: 'id and name are required on create; id cannot change. Empty string or null clears a detail.',
     properties: {
-      id: { type: 'string', pattern: TENANT_ID.source, maxLength: TENANT_ID_MAX }, name: { type: 'string', maxLength: 256 },
-      ...Object.fromEntries(STRING_DETAILS.map((field) => [field, nstr])),
-      ...Object.fromEntries(FLAGS.map((field) => [field, { type: 'boolean' }])),
+      id: { type: 'string', pattern: TENANT_ID.source, maxLength: TENANT_ID_MAX, description: 'The Tenant ID the customer enters in AWS.' },
+      name: { type: 'string', maxLength: 256, description: 'Display name.' },
+      ...Object.fromEntries(STRING_DETAILS.map((field) => [field, { ...nstr, description: DETAIL_TEXT[field] }])),
+      ...Object.fromEntries(FLAGS.map((field) => [field, { type: 'boolean', description: DETAIL_TEXT[field] }])),
     },
   },
   Tenant: {
-    allOf: [{ $ref: '#/components/schemas/TenantInput' }],
-    properties: { status: { enum: ['pending', 'active', 'disabled'] }, missingDetails: { type: 'array', items: str }, createdAt: str, updatedAt: str },
+    description: 'A tenant as stored, with its status.',
+    allOf: [{ $ref: '#/components/schemas/TenantInput' }, {
+      type: 'object', required: ['id', 'name', 'status', 'missingDetails'],
+      properties: {
+        status: { enum: ['pending', 'active', 'disabled'], description: '`pending` while details are missing.' },
+        missingDetails: { type: 'array', items: str, description: 'Details still needed before the tenant can be active.' },
+        createdAt: { ...str, format: 'date-time' }, updatedAt: { ...str, format: 'date-time' },
+      },
+    }],
+  },
+  TenantList: {
+    type: 'object', description: 'The tenants the client may administer.', required: ['tenants'],
+    properties: { tenants: { type: 'array', items: { $ref: '#/components/schemas/Tenant' } } },
+  },
+  OnboardingLink: {
+    type: 'object', description: 'A signed self-service link; anyone holding it can set the tenant\'s details until it expires, so send it to the customer\'s administrator only.',
+    required: ['tenantId', 'url', 'expiresAt'],
+    properties: { tenantId: str, url: { ...str, format: 'uri' }, expiresAt: { ...str, format: 'date-time' } },
   },
   CheckReport: {
-    type: 'object',
+    type: 'object', description: 'The setup check\'s report; `failedStep` names the first failing step.',
     properties: {
       tenantId: str, userId: nstr, ok: { type: 'boolean' }, failedStep: nstr,
       steps: { type: 'array', items: { type: 'object', properties: { step: str, ok: { type: 'boolean' }, latencyMs: { type: 'number' }, requestId: str, error: {
@@ -63,9 +102,9 @@ export const responseSchemas: Record<string, unknown> = {
     },
   },
   AuditPage: {
-    type: 'object',
+    type: 'object', description: 'Audit events, newest first.',
     properties: {
-      events: { type: 'array', items: { type: 'object', properties: { id: str, at: str, kind: str, tenantId: nstr, userId: nstr, serviceClientId: nstr, outcome: str, errorCode: nstr, awsRequestIds: { type: 'array', items: str }, latencyMs: { type: 'integer' }, queryText: nstr, detail: {} } } },
+      events: { type: 'array', items: { type: 'object', properties: { id: str, at: { ...str, format: 'date-time' }, kind: { enum: ['exchange', 'search', 'check'] }, tenantId: nstr, userId: nstr, serviceClientId: nstr, outcome: { enum: ['success', 'failure'] }, errorCode: nstr, awsRequestIds: { type: 'array', items: str }, latencyMs: { type: 'integer' }, queryText: nstr, detail: {} } } },
       nextCursor: { ...nstr, description: 'Pass as `before` for older events.' },
     },
   },

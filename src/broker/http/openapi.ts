@@ -1,9 +1,13 @@
-// The OpenAPI 3.1 description of the broker API, served at /api/v1/openapi.json.
-// Request bodies come from the zod schemas that validate them.
+// The OpenAPI 3.1 description of the broker API, served at /api/v1/openapi.json and
+// rendered at /api/v1/docs. Request bodies come from the zod schemas that validate them;
+// examples live in openapi-examples.ts, problem responses in openapi-errors.ts.
+// `npm run lint:openapi` holds it to Redocly's recommended-strict ruleset.
 import { z } from 'zod';
-import { TENANT_ID } from '../../tenants/validate.js';
+import { TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
 import { attributeFilterSchema, auditQuerySchema, checkBodySchema, onboardingLinkBodySchema, searchBodySchema } from './schemas.js';
 import { responseSchemas } from './openapi-responses.js';
+import { examples } from './openapi-examples.js';
+import { AUTH_ERRORS, BODY_ERRORS, problemResponses, type ErrorCode } from './openapi-errors.js';
 
 function requestSchemas(): Record<string, unknown> {
   const reg = z.registry<{ id: string }>();
@@ -18,66 +22,160 @@ function requestSchemas(): Record<string, unknown> {
   }));
 }
 
-const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
-/** Every status the API answers with a problem document. */
-const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 415, 429, 502, 503];
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { $ref: `#/components/responses/E${c}` }]));
-const tenantParam = { name: 'tenantId', in: 'path', required: true, schema: { type: 'string', pattern: TENANT_ID.source } };
-const auditParams = Object.keys(auditQuerySchema.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } }));
-const admin = [{ serviceToken: ['admin'] }];
+type Examples = Record<string, { summary: string; value: unknown }>;
+const json = (ref: string, ex: Examples) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` }, examples: ex } } });
+
+const tenantParam = {
+  name: 'tenantId', in: 'path', required: true, description: 'The Tenant ID (the data accessor\'s tenant id in the customer\'s AWS account).',
+  schema: { type: 'string', pattern: TENANT_ID.source, maxLength: TENANT_ID_MAX }, example: 'acme',
+};
+const AUDIT_PARAM_TEXT: Record<keyof typeof auditQuerySchema.shape, [string, string]> = {
+  tenantId: ['Only events of this tenant (it must be one of the caller\'s tenants).', 'acme'],
+  userId: ['Only events of this user.', '3f0c9d7e-2b1a-4c5d-8e9f-0a1b2c3d4e5f'],
+  serviceClientId: ['Only events caused by this service client.', 'svc-reporting'],
+  kind: ['Only this kind of event.', 'search'],
+  outcome: ['Only successes or only failures.', 'failure'],
+  errorCode: ['Only failures with this error code.', 'identity_access_denied'],
+  since: ['Events at or after this time (ISO 8601).', '2026-01-05T00:00:00Z'],
+  until: ['Events before this time (ISO 8601).', '2026-01-06T00:00:00Z'],
+  before: ['The `nextCursor` of the previous page: older events.', '1042'],
+  limit: ['Events per page, 1-500 (default 50).', '100'],
+};
+function auditParams(): unknown[] {
+  const { properties } = z.toJSONSchema(auditQuerySchema, { io: 'input' }) as { properties: Record<string, Record<string, unknown>> };
+  return Object.entries(AUDIT_PARAM_TEXT).map(([name, [description, example]]) => ({ name, in: 'query', required: false, description, schema: properties[name], example }));
+}
+
+const SEARCH_ERRORS: ErrorCode[] = [
+  ...BODY_ERRORS, 'invalid_search', 'invalid_token', 'invalid_user_token', 'user_token_expired', 'insufficient_scope', 'service_not_allowed',
+  'tenant_not_active', 'user_not_in_tenant', 'user_disabled', 'backend_access_not_allowed', 'identity_access_denied', 'user_not_licensed',
+  'data_accessor_denied', 'tenant_not_found', 'tenant_not_configured', 'endpoint_not_allowed', 'throttled', 'assertion_rejected',
+  'identity_context_rejected', 'tenant_misconfigured', 'aws_credentials_invalid', 'aws_request_failed', 'aws_unavailable', 'service_unavailable',
+];
+const ADMIN_ERRORS: ErrorCode[] = [...AUTH_ERRORS, 'tenant_not_allowed'];
+const NAMED_TENANT: ErrorCode[] = [...ADMIN_ERRORS, 'tenant_not_found_admin'];
+
+interface Op {
+  id: string;
+  tag: string;
+  summary: string;
+  description: string;
+  admin?: boolean;
+  tenant?: boolean;
+  params?: unknown[];
+  body?: [schema: string, examples: Examples, description: string, required?: boolean];
+  ok: [status: number, description: string, schema: string, examples: Examples, headers?: Record<string, unknown>];
+  errors: ErrorCode[];
+}
+
+function operation(o: Op): Record<string, unknown> {
+  const [status, description, schema, ex, headers] = o.ok;
+  const params = [...(o.tenant ? [tenantParam] : []), ...(o.params ?? [])];
+  return {
+    operationId: o.id, tags: [o.tag], summary: o.summary, description: o.description,
+    security: [{ serviceToken: [o.admin ? 'admin' : 'search'] }],
+    ...(params.length ? { parameters: params } : {}),
+    ...(o.body ? { requestBody: { required: o.body[3] ?? true, description: o.body[2], ...json(o.body[0], o.body[1]) } } : {}),
+    responses: { [status]: { description, ...(headers ? { headers } : {}), ...json(schema, ex) }, ...problemResponses(o.errors) },
+  };
+}
+
+const TAGS = [
+  { name: 'Search', description: 'Search a customer\'s Amazon Q Business index as one of the customer\'s users, through their data accessor. Scope `search`.' },
+  { name: 'Tenants', description: 'Register and configure customers (tenants) and their data-accessor details. Scope `admin`; a client sees only its allowed tenants (all with `*`).' },
+  { name: 'Support', description: 'Diagnose a tenant\'s setup and read the audit trail of exchanges, searches and checks. Scope `admin`.' },
+];
 
 export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
+  const tokenUrl = serverUrl ? `${serverUrl.replace(/\/$/, '')}/token` : '/token';
+  const tenantBody = (ex: Examples, what: string): Op['body'] => ['TenantInput', ex, what];
+  const ops = {
+    search: operation({
+      id: 'search', tag: 'Search', summary: 'Search as a user of the tenant',
+      description: 'Runs Q Business SearchRelevantContent as the user, with that user\'s document permissions. The broker exchanges credentials for (tenant, user) on first use (AssumeRole, CreateTokenWithIAM, AssumeRole with the identity context) and caches them until shortly before they expire. Identify the user with `user.token` (an ID or access token this provider issued to them: proof they are present) or, when the tenant allows backend access, `user.id`. Follow `nextToken` until it is `null`; with `minConfidence` a page may hold fewer than `maxResults` results.',
+      tenant: true, body: ['SearchRequest', examples.searchRequest, 'The query and the user to search as.'],
+      ok: [200, 'One page of results', 'SearchResponse', examples.searchResponse], errors: SEARCH_ERRORS,
+    }),
+    listTenants: operation({
+      id: 'listTenants', tag: 'Tenants', admin: true, summary: 'List tenants',
+      description: 'Every tenant the calling client may administer, with its status and the data-accessor details still missing.',
+      ok: [200, 'The tenants the client may administer', 'TenantList', examples.tenantList], errors: AUTH_ERRORS,
+    }),
+    createTenant: operation({
+      id: 'createTenant', tag: 'Tenants', admin: true, summary: 'Create a tenant',
+      description: 'Registers a customer. `id` and `name` are required; the tenant stays `pending` until every data-accessor detail is set, then becomes `active`. The id must be one of the client\'s allowed tenants (or the client global, `*`).',
+      body: tenantBody(examples.tenantCreate, 'The new tenant; field errors name each bad field and the expected format.'),
+      ok: [201, 'Created', 'Tenant', examples.tenant, { Location: { description: 'URL of the new tenant.', schema: { type: 'string' }, example: '/api/v1/admin/tenants/acme' } }],
+      errors: [...ADMIN_ERRORS, ...BODY_ERRORS, 'tenant_exists'],
+    }),
+    getTenant: operation({
+      id: 'getTenant', tag: 'Tenants', admin: true, tenant: true, summary: 'Show a tenant',
+      description: 'The tenant with its status and `missingDetails`.', ok: [200, 'The tenant', 'Tenant', examples.tenant], errors: NAMED_TENANT,
+    }),
+    updateTenant: operation({
+      id: 'updateTenant', tag: 'Tenants', admin: true, tenant: true, summary: 'Update a tenant',
+      description: 'Sets the fields sent and leaves the others. An empty string or `null` clears a detail; `id` cannot change. The status follows: `active` once every detail is set, `pending` while one is missing (a disabled tenant stays disabled). Cached sessions of the tenant are dropped.',
+      body: tenantBody(examples.tenantUpdate, 'The fields to change.'),
+      ok: [200, 'Updated', 'Tenant', examples.tenant], errors: [...NAMED_TENANT, ...BODY_ERRORS],
+    }),
+    disableTenant: operation({
+      id: 'disableTenant', tag: 'Tenants', admin: true, tenant: true, summary: 'Disable a tenant',
+      description: 'Refuses further searches for the tenant (403 `tenant_not_active`) and drops its cached sessions at once.',
+      ok: [200, 'Disabled', 'Tenant', examples.disabledTenant], errors: NAMED_TENANT,
+    }),
+    enableTenant: operation({
+      id: 'enableTenant', tag: 'Tenants', admin: true, tenant: true, summary: 'Enable a tenant',
+      description: 'Re-enables a disabled tenant: `active`, or `pending` while details are missing.',
+      ok: [200, 'Enabled', 'Tenant', examples.tenant], errors: NAMED_TENANT,
+    }),
+    checkTenant: operation({
+      id: 'checkTenant', tag: 'Support', admin: true, tenant: true, summary: 'Check a tenant\'s setup for a user',
+      description: 'A dry run for support: runs every step of the exchange and a one-result search for the named user, bypassing the credential cache, and reports each step (`tenant`, `user`, `assume_role`, `mint_assertion`, `create_token`, `assume_role_context`, `search`) with its latency, AWS request id and, for the failing step, the error code and text. A failing step is a 200 with `ok: false`.',
+      body: ['CheckRequest', examples.checkRequest, 'The user to check, by email or by id.'],
+      ok: [200, 'Step-by-step report', 'CheckReport', examples.checkReport], errors: [...NAMED_TENANT, ...BODY_ERRORS],
+    }),
+    createOnboardingLink: operation({
+      id: 'createOnboardingLink', tag: 'Tenants', admin: true, tenant: true, summary: 'Create a self-service onboarding link',
+      description: 'A signed, expiring link for the customer\'s administrator. It opens a page where they enter the five details from the data accessor\'s "Information for data accessor" tab and run the live check; the tenant turns active when it passes. Links work only while the tenant is `pending` (409 `tenant_not_pending` otherwise). The body is optional.',
+      body: ['OnboardingLinkRequest', examples.onboardingLinkRequest, 'How long the link works (optional).', false],
+      ok: [201, 'The link', 'OnboardingLink', examples.onboardingLink], errors: [...NAMED_TENANT, ...BODY_ERRORS, 'tenant_not_pending'],
+    }),
+    listAudit: operation({
+      id: 'listAudit', tag: 'Support', admin: true, summary: 'List audit events',
+      description: 'Exchanges, searches and setup checks, newest first, for the caller\'s tenants only (events with no tenant only for global admins). Pass `nextCursor` as `before` for older events.',
+      params: auditParams(), ok: [200, 'One page of events', 'AuditPage', examples.auditPage], errors: [...ADMIN_ERRORS, 'validation_failed'],
+    }),
+  };
   return {
     openapi: '3.1.0',
     info: {
       title: 'tti-bridge broker API',
       version: '1.0.0',
-      description: 'Search a customer\'s Amazon Q Business index as one of their users, through the customer\'s data accessor. Errors are RFC 9457 problem+json with a stable `code`; see docs/broker.md.',
+      summary: 'Search customers\' Amazon Q Business indexes as their users (data accessor with a trusted token issuer).',
+      description: 'Search a customer\'s Amazon Q Business index as one of their users, through the customer\'s data accessor, and administer tenants. Authenticate with a client-credentials access token from this provider (`serviceToken`). Errors are RFC 9457 `application/problem+json` with a stable `code`; docs/broker.md lists them all. This document is served, without authentication, at `/api/v1/openapi.json` and rendered at `/api/v1/docs`.',
+      license: { name: 'Apache 2.0', identifier: 'Apache-2.0' },
     },
-    servers: serverUrl ? [{ url: serverUrl }] : undefined,
-    security: [{ serviceToken: ['search'] }],
+    servers: serverUrl ? [{ url: serverUrl, description: 'This service (its issuer URL)' }] : undefined,
+    tags: TAGS,
     paths: {
-      '/api/v1/tenants/{tenantId}/search': {
-        post: {
-          operationId: 'search', summary: 'Search as a user of the tenant', parameters: [tenantParam],
-          requestBody: { required: true, ...json('SearchRequest') },
-          responses: { 200: { description: 'One page of results', ...json('SearchResponse') }, ...errors(...ERROR_STATUSES) },
-        },
-      },
-      '/api/v1/admin/tenants': {
-        get: { operationId: 'listTenants', security: admin, responses: { 200: { description: 'The tenants the client may administer (all with `*`)', content: { 'application/json': { schema: { type: 'object', properties: { tenants: { type: 'array', items: { $ref: '#/components/schemas/Tenant' } } } } } } }, ...errors(401, 403) } },
-        post: { operationId: 'createTenant', security: admin, requestBody: { required: true, ...json('TenantInput') }, responses: { 201: { description: 'Created', ...json('Tenant') }, ...errors(400, 401, 403, 409) } },
-      },
-      '/api/v1/admin/tenants/{tenantId}': {
-        get: { operationId: 'getTenant', security: admin, parameters: [tenantParam], responses: { 200: { description: 'The tenant', ...json('Tenant') }, ...errors(401, 403, 404) } },
-        patch: { operationId: 'updateTenant', security: admin, parameters: [tenantParam], requestBody: { required: true, ...json('TenantInput') }, responses: { 200: { description: 'Updated', ...json('Tenant') }, ...errors(400, 401, 403, 404) } },
-      },
-      '/api/v1/admin/tenants/{tenantId}/disable': { post: { operationId: 'disableTenant', security: admin, parameters: [tenantParam], responses: { 200: { description: 'Disabled; cached sessions dropped', ...json('Tenant') }, ...errors(401, 403, 404) } } },
-      '/api/v1/admin/tenants/{tenantId}/enable': { post: { operationId: 'enableTenant', security: admin, parameters: [tenantParam], responses: { 200: { description: 'Enabled (active, or pending while details are missing)', ...json('Tenant') }, ...errors(401, 403, 404) } } },
-      '/api/v1/admin/tenants/{tenantId}/check': {
-        post: {
-          operationId: 'checkTenant', summary: 'Dry-run exchange and search for a named user; reports the failing step', security: admin, parameters: [tenantParam],
-          requestBody: { required: true, ...json('CheckRequest') }, responses: { 200: { description: 'Step-by-step report (ok=false names the failed step)', ...json('CheckReport') }, ...errors(400, 401, 403) },
-        },
-      },
-      '/api/v1/admin/tenants/{tenantId}/onboarding-link': {
-        post: {
-          operationId: 'createOnboardingLink', summary: 'A signed, expiring self-service link for the customer\'s administrator', security: admin, parameters: [tenantParam],
-          description: 'The link opens a page where the customer enters the five details from the data accessor\'s "Information for data accessor" tab and runs the live check; the tenant turns active when it passes. Links work only while the tenant is pending.',
-          requestBody: { required: false, ...json('OnboardingLinkRequest') },
-          responses: { 201: { description: 'The link', content: { 'application/json': { schema: { type: 'object', required: ['tenantId', 'url', 'expiresAt'], properties: { tenantId: { type: 'string' }, url: { type: 'string', format: 'uri' }, expiresAt: { type: 'string', format: 'date-time' } } } } } }, ...errors(400, 401, 403, 404, 409) },
-        },
-      },
-      '/api/v1/admin/audit': { get: { operationId: 'listAudit', security: admin, parameters: auditParams, responses: { 200: { description: 'Events, newest first', ...json('AuditPage') }, ...errors(400, 401, 403) } } },
-      '/api/v1/openapi.json': { get: { operationId: 'openapi', security: [], responses: { 200: { description: 'This document' } } } },
+      '/api/v1/tenants/{tenantId}/search': { post: ops.search },
+      '/api/v1/admin/tenants': { get: ops.listTenants, post: ops.createTenant },
+      '/api/v1/admin/tenants/{tenantId}': { get: ops.getTenant, patch: ops.updateTenant },
+      '/api/v1/admin/tenants/{tenantId}/disable': { post: ops.disableTenant },
+      '/api/v1/admin/tenants/{tenantId}/enable': { post: ops.enableTenant },
+      '/api/v1/admin/tenants/{tenantId}/check': { post: ops.checkTenant },
+      '/api/v1/admin/tenants/{tenantId}/onboarding-link': { post: ops.createOnboardingLink },
+      '/api/v1/admin/audit': { get: ops.listAudit },
     },
     components: {
       securitySchemes: {
-        serviceToken: { type: 'oauth2', description: 'Client-credentials access token from this provider for the broker audience.', flows: { clientCredentials: { tokenUrl: '/token', scopes: { search: 'Search for allowed tenants', admin: 'Administer tenants, read the audit trail, run setup checks' } } } },
+        serviceToken: {
+          type: 'oauth2',
+          description: `An access token from this provider's token endpoint (client credentials grant, \`resource\` = the broker audience, BROKER_AUDIENCE, default \`<issuer>/api\`), sent as \`Authorization: Bearer <token>\`. Create the service client with \`tti-bridge clients add --kind service --name <name> --allowed-tenant <tenant> --scope search\`; its allowed tenants limit every call, admin included.`,
+          flows: { clientCredentials: { tokenUrl, scopes: { search: 'Search for the client\'s allowed tenants', admin: 'Administer the client\'s allowed tenants, run setup checks, read their audit trail' } } },
+        },
       },
       schemas: { ...requestSchemas(), ...responseSchemas },
-      responses: Object.fromEntries(ERROR_STATUSES.map((c) => [`E${c}`, problem(`See docs/broker.md for the codes with status ${c}`)])),
     },
   };
 }

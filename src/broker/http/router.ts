@@ -5,6 +5,8 @@ import type { Broker } from '../index.js';
 import { mountAdmin } from './admin-routes.js';
 import { AppError, notFound } from '../../shared/errors.js';
 import { TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
+import type { Views } from '../../http/views.js';
+import { mountDocs, type OpenApiDoc } from './docs-page.js';
 import { buildOpenApi } from './openapi.js';
 import { problemMiddleware } from './problem.js';
 import { mountSearch } from './search-routes.js';
@@ -14,13 +16,16 @@ export interface BrokerRouterDeps {
   broker: Broker;
   /** Public base URL for the OpenAPI `servers` entry. */
   publicUrl?: string;
+  /** Renders the API reference page at /api/v1/docs. */
+  views: Views;
   /** Signs tenant self-service links (POST /admin/tenants/{id}/onboarding-link). */
   onboardingLinks?: OnboardingLinks;
 }
 
 export function createBrokerRouter(deps: BrokerRouterDeps): Router {
   const router = new Router({ prefix: '/api/v1' });
-  const openapi = JSON.stringify(buildOpenApi(deps.publicUrl));
+  const doc = buildOpenApi(deps.publicUrl);
+  const openapi = JSON.stringify(doc);
   router.use(problemMiddleware(deps.broker.logger));
   // No tenant can have an id outside the tenant id syntax: answer 404 before such a value
   // (NUL, traversal, overlong) reaches a lookup or the database.
@@ -32,6 +37,7 @@ export function createBrokerRouter(deps: BrokerRouterDeps): Router {
     ctx.type = 'application/json';
     ctx.body = openapi;
   });
+  mountDocs(router, deps.views, doc as unknown as OpenApiDoc);
   mountSearch(router, deps.broker);
   mountAdmin(router, deps.broker, deps.onboardingLinks);
   // Last: anything else under /api/v1 is answered here as a problem (404, or 405 naming the
@@ -40,7 +46,7 @@ export function createBrokerRouter(deps: BrokerRouterDeps): Router {
     const allowed = new Set(router.match(ctx.path, ctx.method).path
       .filter((layer) => !String(layer.path).endsWith('{/*rest}'))
       .flatMap((layer) => layer.methods));
-    if (!allowed.size) throw new AppError('not_found', 404, `No API route ${ctx.method} ${ctx.path}; see /api/v1/openapi.json.`);
+    if (!allowed.size) throw new AppError('not_found', 404, `No API route ${ctx.method} ${ctx.path}; see /api/v1/docs.`);
     if (allowed.has('GET')) allowed.add('HEAD');
     const allow = [...allowed].sort().join(', ');
     ctx.set('Allow', allow);
