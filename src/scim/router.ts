@@ -93,6 +93,11 @@ export function createScimRouter(deps: ScimRouterDeps): Router {
     if (!inScope(await deps.broker.access.tenantScope(caller), tenantId)) throw brokerErrors.tenantNotAllowed(caller.clientId, tenantId);
     if (!(await tenantExists(deps.db, tenantId))) throw new ScimError(404, `Tenant '${tenantId}' does not exist.`);
     await next();
+    // Who changed which user or group: for the operator (ids only, never names, emails or passwords).
+    if (ctx.method !== 'GET' && ctx.status < 400) {
+      const id = ctx.params.id ?? (ctx.body as Json | undefined)?.id;
+      deps.broker.logger.info({ event: 'scim.change', tenantId, clientId: caller.clientId, method: ctx.method, resource: ctx.path.includes('/Groups') ? 'Group' : 'User', id, status: ctx.status }, 'scim change');
+    }
   });
 
   const body = (ctx: Context) => readJson(ctx, MAX_SCIM_BODY);

@@ -106,6 +106,12 @@ test('SCIM create → search works; active=false → the next search is refused 
   const on = await scim('PATCH', `/Users/${alice.id}`, { body: patch({ op: 'replace', path: 'active', value: true }) });
   assert.equal(on.body.active, true);
   assert.equal((await search({ id: alice.id })).status, 200);
+
+  // The operator's log says which client changed which user, and never the password or email.
+  const changes = h.logs.filter((l) => l.includes('"scim.change"') && l.includes(alice.id));
+  assert.equal(changes.length, 3, 'create, deactivate, re-enable');
+  assert.match(changes[0]!, /"method":"POST"/);
+  assert.ok(h.logs.every((l) => !l.includes(password) && !(l.includes('scim.change') && l.includes('alice@'))));
 });
 
 test('filters: userName (any case), externalId, emails.value, value paths, and/or; others are 400 invalidFilter', async () => {
