@@ -40,6 +40,7 @@ export function readPatch(body: unknown): ScimPatchOperation[] {
     const lower = op.toLowerCase() as 'add' | 'remove' | 'replace';
     if (lower === 'remove' && path === undefined) throw new ScimError(400, `Operations[${i}]: remove needs a path.`, 'noTarget');
     if (lower !== 'remove' && value === undefined) throw scimErrors.invalidValue(`Operations[${i}]: ${lower} needs a value.`);
+    if (lower !== 'remove' && path === undefined && !isObject(value)) throw scimErrors.invalidValue(`Operations[${i}]: ${lower} without a path needs an object of attributes as its value.`);
     checkKeys(value);
     return { op: lower, ...(path !== undefined ? { path: stripCoreSchema(path as string) } : {}), ...(value !== undefined ? { value } : {}) } as ScimPatchOperation;
   });
@@ -48,7 +49,11 @@ export function readPatch(body: unknown): ScimPatchOperation[] {
 // "urn:ietf:params:scim:schemas:core:2.0:User:name.givenName" → "name.givenName"
 const stripCoreSchema = (path: string) => path.replace(/^urn:ietf:params:scim:schemas:core:2\.0:(User|Group):/i, '');
 
-/** Applies the operations to a copy of the resource; scim-patch's refusals become SCIM 400s. */
+/**
+ * Applies the operations to a copy of the resource; scim-patch's refusals become SCIM 400s.
+ * So does anything else it throws (a path into a string, `name.givenName.x`, ends in a
+ * TypeError there): it works on a copy of our own document, so only the request can be at fault.
+ */
 export function applyPatch(resource: Json, ops: ScimPatchOperation[]): Json {
   try {
     const meta = { created: new Date(0), lastModified: new Date(0) };
@@ -60,6 +65,6 @@ export function applyPatch(resource: Json, ops: ScimPatchOperation[]): Json {
       const scimType = (err.scimCode ?? 'invalidValue') as ScimType;
       throw new ScimError(400, `The PATCH cannot be applied: ${err.message}`, scimType);
     }
-    throw err;
+    throw scimErrors.invalidPath(`The PATCH cannot be applied: ${(err as Error)?.message ?? 'invalid path'}.`);
   }
 }

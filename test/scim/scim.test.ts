@@ -189,6 +189,9 @@ test('PATCH: paths, value objects, remove, read-only groups, and no prototype po
   assertScimError(await p({ op: 'replace', path: 'userName', value: 'not an email' }), 400, 'invalidValue');
   assertScimError(await p({ op: 'replace', path: 'password', value: 'short' }), 400, 'invalidValue');
   assertScimError(await p({ op: 'move', path: 'userName', value: 'x' }), 400, 'invalidSyntax');
+  // Paths scim-patch cannot walk (into a string) are the request's fault: 400, not 500.
+  assertScimError(await p({ op: 'replace', path: 'name.givenName.x', value: 'y' }), 400, 'invalidPath');
+  assertScimError(await p({ op: 'replace', value: null }), 400, 'invalidValue');
   assertScimError(await scim('PATCH', `/Users/${u.id}`, { body: { Operations: [] } }), 400, 'invalidSyntax');
   for (const op of [{ op: 'add', path: '__proto__.polluted', value: 1 }, { op: 'add', path: 'constructor.prototype.polluted', value: 1 },
     { op: 'add', value: JSON.parse('{"__proto__": {"polluted": 1}}') }]) {
