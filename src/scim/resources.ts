@@ -36,6 +36,8 @@ export interface GroupInput {
 }
 
 const MAX_TEXT = 256;
+/** C0 controls and DEL: never part of a name or id, and PostgreSQL refuses NUL in text. */
+export const CONTROL = /[\u0000-\u001f\u007f]/;
 const MAX_MEMBERS = 10_000;
 
 export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -51,8 +53,8 @@ export function attr(obj: Json, name: string): unknown {
 function text(obj: Json, name: string, problems: FieldProblem[], field = name): string | null {
   const v = attr(obj, name);
   if (v === undefined || v === null || v === '') return null;
-  if (typeof v !== 'string' || v.length > MAX_TEXT) {
-    problems.push({ field, message: `must be a string of at most ${MAX_TEXT} characters` });
+  if (typeof v !== 'string' || v.length > MAX_TEXT || CONTROL.test(v)) {
+    problems.push({ field, message: `must be a string of at most ${MAX_TEXT} characters, without control characters` });
     return null;
   }
   return v.trim() || null;
@@ -86,6 +88,7 @@ export function readUserInput(body: unknown): UserInput {
   const problems: FieldProblem[] = [];
   const userName = attr(doc, 'userName');
   checkEmail(userName, problems, 'userName');
+  if (typeof userName === 'string' && CONTROL.test(userName)) problems.push({ field: 'userName', message: 'must not contain control characters' });
   if (problems.length) {
     problems[0]!.message += ' (tti-bridge identifies a user by the email Identity Center maps: send it as userName)';
     fail(problems);

@@ -343,3 +343,49 @@ test('discovery: ServiceProviderConfig, ResourceTypes and Schemas say what is su
   const user = await scim('GET', `/Schemas/${USER}`);
   assert.equal(user.body.attributes.find((x: { name: string }) => x.name === 'password').returned, 'never');
 });
+
+test('hostile input never gets a 500: odd types, control characters, malformed bodies, filters and ids', async () => {
+  const failures: string[] = [];
+  const call = async (method: string, path: string, body?: unknown, raw?: string) => {
+    const res = await fetch(`${h.url}/scim/v2/tenants/${other}${path}`, {
+      method, headers: { authorization: `Bearer ${scimAll}`, 'content-type': 'application/scim+json' },
+      body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
+    const text = await res.text();
+    if (res.status >= 500) failures.push(`${method} ${path} ${raw ?? JSON.stringify(body)} → ${res.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+  const u = await call('POST', '/Users', newUser('fuzz@corp.example'));
+  const g = await call('POST', '/Groups', { schemas: [GROUP], displayName: 'Fuzz' });
+  // Each odd value in each attribute, created (POST; PUT reads bodies the same way) and patched.
+  const odd: unknown[] = ['a\u0000@x.co', null, 1, [{ value: 'x' }]];
+  const keys = ['userName', 'name', 'emails', 'active', 'externalId', 'password', 'displayName', 'members', 'groups'];
+  let n = 0;
+  for (const key of keys) {
+    for (const value of odd) {
+      for (const [path, schema, id] of [['/Users', USER, u.id], ['/Groups', GROUP, g.id]] as const) {
+        n += 1;
+        const doc = { schemas: [schema], ...(path === '/Users' ? { userName: `fuzz${n}@corp.example` } : { displayName: `fuzz${n}` }), [key]: value };
+        await Promise.all([
+          call('POST', path, doc),
+          call('PATCH', `${path}/${id}`, patch({ op: 'replace', path: key, value })),
+          ...(key === 'userName' ? [call('PUT', `${path}/${id}`, doc), call('PATCH', `${path}/${id}`, { schemas: [PATCH], Operations: value })] : []),
+        ]);
+      }
+    }
+  }
+  for (const q of ['filter=', 'filter=%00', 'filter=externalId%20eq%20%22%00%22', 'count=1e3', 'startIndex=99999999999', 'filter=a&filter=b',
+    `filter=${'('.repeat(50)}`, 'excludedAttributes=%00', 'filter=members.value%20eq%20%22x%22']) {
+    await call('GET', `/Users?${q}`);
+    await call('GET', `/Groups?${q}`);
+  }
+  for (const raw of ['', '{', 'null', '[]', '"x"', '{"schemas":null}']) {
+    await call('POST', '/Users', undefined, raw);
+    await call('PATCH', `/Groups/${g.id}`, undefined, raw);
+  }
+  for (const id of ['x', '%00', '..', 'a'.repeat(500), '00000000-0000-0000-0000-000000000000']) {
+    await call('GET', `/Users/${id}`);
+    await call('DELETE', `/Groups/${id}`);
+  }
+  assert.deepEqual(failures, []);
+});
