@@ -33,12 +33,17 @@ import { createBroker } from './broker/index.js';
 import { createBrokerRouter } from './broker/http/router.js';
 import { createOnboardingLinks } from './tenants/onboarding-link.js';
 import { createSelfServiceRouter } from './tenants/self-service.js';
-import { createDatabase } from './db/database.js';
 import { createScimRouter, scimFallback } from './scim/router.js';
 import { createScimUsers } from './scim/users.js';
 import { createScimGroups } from './scim/groups.js';
 import type { AwsGatewayOptions } from './broker/aws/gateway.js';
 import type { AssertionMinter, AwsGateway } from './broker/ports.js';
+import { createDatabase } from './db/database.js';
+import { createEnvelope } from './idp/envelope.js';
+import { createUpstreamClient } from './federation/upstream-client.js';
+import { createFederatedUsers } from './federation/identity.js';
+import { createFederatedLogin } from './federation/login.js';
+import { createExternalTokens } from './federation/external-tokens.js';
 
 export interface AppDeps {
   config: Config;
@@ -67,11 +72,18 @@ export async function createApp(deps: AppDeps) {
   // Disabling a tenant or user drops the broker's cached credentials at once (the broker is
   // built below; changes can only arrive once the app is running).
   const onChange = (e: ChangeEvent) => broker.onChange(e);
-  const { accounts, tenants, clients, keys, endpoints, hasher } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange });
+  const sql = createSql(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'), dbTimeouts(config));
+  const database = createDatabase(sql);
+  const { accounts, tenants, clients, keys, endpoints, upstreams, hasher } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange, database });
   const keyService = keys();
   await keyService.ensureKeys();
   const views = createViews();
-  const sql = createSql(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'), dbTimeouts(config));
+  // Bring your own identity: sign-in through upstream providers, and their tokens at the broker.
+  const upstreamService = upstreams();
+  const upstreamClient = createUpstreamClient({ secret: upstreamService.clientSecret, now });
+  const federatedUsers = createFederatedUsers(database, () => new Date(now()));
+  const federation = createFederatedLogin({ issuer: config.ISSUER, upstreams: upstreamService, client: upstreamClient, users: federatedUsers, envelope: createEnvelope(config.SECRET_KEY), now });
+  const externalTokens = createExternalTokens({ issuer: config.ISSUER, upstreams: upstreamService, client: upstreamClient, users: federatedUsers, now });
   const oidcStore = createOidcStore(sql);
   const revocations = createRevocationList(sql);
   const Adapter = guardAdapter(createAdapterFactory(oidcStore, clients, { now, refreshReuseGraceSeconds: config.REFRESH_TOKEN_REUSE_GRACE }));
@@ -121,7 +133,7 @@ export async function createApp(deps: AppDeps) {
     maxLifetimeSeconds: { service: config.ACCESS_TOKEN_TTL, user: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL) },
   });
   const broker = createBroker({
-    db, sql, logger, verifier, tenants, endpoints, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs,
+    db, sql, logger, verifier, tenants, endpoints, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs, externalTokens,
     minter: deps.wrapMinter ? deps.wrapMinter(minter) : minter,
     metrics: {
       awsCall: (step, seconds, outcome) => metrics.aws.observe({ operation: step, outcome }, seconds),
@@ -148,21 +160,20 @@ export async function createApp(deps: AppDeps) {
   // The broker API first: it is the latency-sensitive path, and its prefix never overlaps
   // the routes below, so its requests skip their matching.
   const onboardingLinks = createOnboardingLinks({ secretKey: config.SECRET_KEY, issuer: config.ISSUER, now });
-  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER, views, onboardingLinks });
+  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER, views, onboardingLinks, upstreams: upstreamService });
   app.use(api.routes());
   app.use(api.allowedMethods());
 
   // SCIM provisioning (src/scim): same service tokens and allowed tenants as the broker.
-  const kysely = createDatabase(sql);
-  const scimDeps = { db: kysely, hasher, now: () => new Date(now()), onChange };
-  const scim = createScimRouter({ issuer: config.ISSUER, db: kysely, broker, users: createScimUsers(scimDeps), groups: createScimGroups(scimDeps) });
+  const scimDeps = { db: database, hasher, now: () => new Date(now()), onChange };
+  const scim = createScimRouter({ issuer: config.ISSUER, db: database, broker, users: createScimUsers(scimDeps), groups: createScimGroups(scimDeps) });
   app.use(scim.routes());
   app.use(scimFallback(config.ISSUER, logger));
 
   app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), pingDb: () => db.$queryRaw`SELECT 1`, draining: drain.draining }).routes());
 
   const interactions = createInteractionRouter({
-    holder, views, csrfSecret: config.SECRET_KEY,
+    holder, views, csrfSecret: config.SECRET_KEY, federation,
     authenticate: (input) => accounts.authenticate(input),
     isFirstParty: async (clientId) => (await clients.get(clientId))?.firstParty ?? false,
     clientName: async (clientId) => (await clients.get(clientId))?.name ?? clientId,
@@ -173,6 +184,10 @@ export async function createApp(deps: AppDeps) {
       signIn.login(attempt);
     },
     onConsent: (e) => signIn.consent(e),
+    onFederatedLogin: (e) => {
+      metrics.logins.inc({ outcome: 'success' });
+      logger.info({ event: 'login.success', via: 'upstream', upstream: e.upstream, tenantId: e.tenantId, clientId: e.clientId, ip: e.ip, userId: e.accountId }, 'sign-in succeeded through an upstream');
+    },
   });
   const interactionErrors = pageErrors(views, logger);
   app.use((ctx, next) => (ctx.path.startsWith('/interaction/') || ctx.path === '/onboard' ? interactionErrors(ctx, next) : next()));
@@ -199,7 +214,7 @@ export async function createApp(deps: AppDeps) {
   });
 
   return {
-    app, holder, keyService, clients, accounts, tenants, endpoints, minter, verifier, broker, onboardingLinks,
+    app, holder, keyService, clients, accounts, tenants, endpoints, minter, verifier, broker, onboardingLinks, upstreams: upstreamService,
     mount: (mw: Middleware) => {
       late.push(mw);
       lateChain = compose(late);

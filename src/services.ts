@@ -11,6 +11,8 @@ import { createEndpointPolicy, type EndpointPolicy } from './tenants/endpoints.j
 import { createClientService, type ClientService } from './idp/clients.js';
 import { createKeyService, type KeyService } from './idp/keys.js';
 import { createEnvelope } from './idp/envelope.js';
+import type { Database } from './db/database.js';
+import { createUpstreamService, type UpstreamService } from './federation/upstreams.js';
 
 export interface ServiceOptions {
   /** Clock in epoch milliseconds; default Date.now. */
@@ -21,6 +23,8 @@ export interface ServiceOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Told when a tenant or user changes (the server's broker drops cached credentials). */
   onChange?: OnChange;
+  /** Kysely over the process's pg pool: the upstreams (federation) need it. */
+  database?: Database;
 }
 
 export interface Services {
@@ -33,6 +37,8 @@ export interface Services {
   endpoints: EndpointPolicy;
   /** Built on first use: needs SECRET_KEY. */
   keys(): KeyService;
+  /** Upstream identity providers; built on first use: needs SECRET_KEY (their client secrets) and the database. */
+  upstreams(): UpstreamService;
 }
 
 export function createServices(config: Config, db: Db, options: ServiceOptions = {}): Services {
@@ -41,6 +47,7 @@ export function createServices(config: Config, db: Db, options: ServiceOptions =
   const hasher = createPasswordHasher({ ...hasherOptionsFromConfig(config), ...options.hasherOptions });
   const throttle = createLoginThrottle({ db, ...throttleOptionsFromConfig(config), now: date, sleep: options.sleep });
   let keys: KeyService | undefined;
+  let upstreams: UpstreamService | undefined;
   const endpoints = createEndpointPolicy({ allowlist: config.ENDPOINT_ALLOWLIST, production: config.NODE_ENV === 'production' });
   return {
     endpoints,
@@ -55,6 +62,12 @@ export function createServices(config: Config, db: Db, options: ServiceOptions =
         maxTokenTtlSeconds: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL, config.SESSION_TTL),
       });
       return keys;
+    },
+    upstreams() {
+      if (!config.SECRET_KEY) throw new Error('SECRET_KEY is not set: upstream client secrets are encrypted with the key the server uses');
+      if (!options.database) throw new Error('upstreams need the Kysely database (ServiceOptions.database)');
+      upstreams ??= createUpstreamService({ database: options.database, envelope: createEnvelope(config.SECRET_KEY), production: config.NODE_ENV === 'production' });
+      return upstreams;
     },
   };
 }

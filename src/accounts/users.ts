@@ -15,6 +15,8 @@ export interface UserAdmin {
   disableUser(tenantId: string, email: string): Promise<Account>;
   enableUser(tenantId: string, email: string): Promise<Account>;
   setPassword(tenantId: string, email: string, password: string): Promise<void>;
+  /** The user can then sign in only through an upstream (whose next sign-in links to it). */
+  removePassword(tenantId: string, email: string): Promise<Account>;
   listUsers(tenantId: string): Promise<Account[]>;
   getUser(tenantId: string, email: string): Promise<Account | null>;
 }
@@ -77,7 +79,7 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
     }
   }
 
-  async function update(tenantId: string, email: string, data: { disabled?: boolean; passwordHash?: string }) {
+  async function update(tenantId: string, email: string, data: { disabled?: boolean; passwordHash?: string | null }) {
     try {
       return await db.user.update({ where: { tenantId_email: { tenantId, email: normalizeEmail(String(email)) } }, data });
     } catch (err) {
@@ -102,6 +104,9 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
       checkPassword(password, problems);
       if (problems.length) throw validationError(problems);
       await update(tenantId, email, { passwordHash: await hasher.hash(password) });
+    },
+    async removePassword(tenantId, email) {
+      return toAccount(await update(tenantId, email, { passwordHash: null }));
     },
     async listUsers(tenantId) {
       await requireTenant(tenantId);

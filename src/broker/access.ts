@@ -1,12 +1,20 @@
 // Who may search as whom: the service client must be allowed for the tenant, the tenant
 // must be active and configured, and the user must be proven (a token we issued to them)
-// or, where the tenant allows backend access, named by id. Checked on every request.
+// or, where the tenant allows backend access, named by id or email. A token from a trusted
+// external issuer (src/federation/external-tokens.ts) proves the user too. Checked on every request.
 import { missingDetails } from '../tenants/tenants.js';
 import type { Directory, TenantAws, TenantRecord, TokenVerifier, UserRecord } from './ports.js';
 import { brokerErrors } from './errors.js';
 import type { EndpointPolicy } from '../tenants/endpoints.js';
 
-export type UserRef = { token: string } | { id: string };
+export type UserRef = { token: string } | { id: string } | { email: string };
+
+/** Tokens from the ISV's own identity provider (trusted external issuers). */
+export interface ExternalUserTokens {
+  isExternal(token: string): boolean;
+  /** Verified, mapped to the tenant, the user resolved (or provisioned) by email. */
+  resolve(token: string, tenantId: string): Promise<UserRecord>;
+}
 
 export interface Caller {
   clientId: string;
@@ -20,7 +28,7 @@ export type TenantScope = { all: true } | { all: false; tenants: string[] };
 
 export const inScope = (scope: TenantScope, tenantId: string) => scope.all || scope.tenants.includes(tenantId);
 
-export function createAccess(deps: { directory: Directory; verifier: TokenVerifier; endpoints: Pick<EndpointPolicy, 'assertUsable'> }) {
+export function createAccess(deps: { directory: Directory; verifier: TokenVerifier; endpoints: Pick<EndpointPolicy, 'assertUsable'>; external?: ExternalUserTokens }) {
   /** The caller's allowed tenants; a client removed since its token was issued is refused here too. */
   async function tenantScope(caller: Caller): Promise<TenantScope> {
     const [allowed, revoked] = await Promise.all([
@@ -52,8 +60,9 @@ export function createAccess(deps: { directory: Directory; verifier: TokenVerifi
   }
 
   /** Verifies the user reference and loads the user; tenant rules are applied by userOfTenant. */
-  async function loadUser(ref: UserRef): Promise<{ user: UserRecord | null; tokenTenant?: string }> {
-    if (!('token' in ref)) return { user: await deps.directory.user(ref.id) };
+  async function loadUser(ref: UserRef, tenantId: string): Promise<{ user: UserRecord | null; tokenTenant?: string }> {
+    if ('email' in ref) return { user: await deps.directory.userByEmail(tenantId, ref.email) };
+    if ('id' in ref) return { user: await deps.directory.user(ref.id) };
     const claims = await deps.verifier.verifyUserToken(ref.token);
     return { user: await deps.directory.user(claims.sub), tokenTenant: claims.tenantId };
   }
@@ -63,12 +72,17 @@ export function createAccess(deps: { directory: Directory; verifier: TokenVerifi
    * trip of latency instead of three); errors are still reported in a fixed order.
    */
   async function authorize(caller: Caller, tenantId: string, ref: UserRef) {
-    const [svc, tenant, loaded] = await Promise.allSettled([authorizeService(caller, tenantId), activeTenant(tenantId), loadUser(ref)]);
+    // An external token may create a user: it is resolved only once the caller and tenant passed.
+    const external = 'token' in ref && deps.external?.isExternal(ref.token) ? deps.external : undefined;
+    const [svc, tenant, loaded] = await Promise.allSettled([
+      authorizeService(caller, tenantId), activeTenant(tenantId), external ? Promise.resolve({ user: null }) : loadUser(ref, tenantId),
+    ]);
     if (svc.status === 'rejected') throw svc.reason;
     if (tenant.status === 'rejected') throw tenant.reason;
     if (!('token' in ref) && !tenant.value.record.allowBackendAccess) throw brokerErrors.backendAccessNotAllowed(tenantId);
     if (loaded.status === 'rejected') throw loaded.reason;
-    return { ...tenant.value, user: userOfTenant(tenant.value.record, loaded.value) };
+    const user = external ? { user: await external.resolve((ref as { token: string }).token, tenantId), tokenTenant: tenantId } : loaded.value;
+    return { ...tenant.value, user: userOfTenant(tenant.value.record, user) };
   }
 
   return { activeTenant, authorize, authorizeAdmin, tenantScope };

@@ -7,7 +7,7 @@ import type { Logger } from '../shared/logger.js';
 import type { ChangeEvent } from '../tenants/events.js';
 import type { TenantService } from '../tenants/tenants.js';
 import type { EndpointPolicy } from '../tenants/endpoints.js';
-import { clientBoundVerifier, createAccess } from './access.js';
+import { clientBoundVerifier, createAccess, type ExternalUserTokens } from './access.js';
 import { createAuditTrail } from './audit.js';
 import { createAwsGateway, type AwsGatewayOptions } from './aws/gateway.js';
 import { SessionCache } from './cache.js';
@@ -43,6 +43,8 @@ export interface BrokerDeps {
    * every request). In-process changes apply at once; another process's within this time.
    */
   directoryCacheMs?: number;
+  /** Trusted external issuers' user tokens (src/federation/external-tokens.ts); absent = only ours. */
+  externalTokens?: ExternalUserTokens;
 }
 
 export interface BrokerMetrics {
@@ -73,7 +75,7 @@ export function createBroker(deps: BrokerDeps) {
   }) });
   const cache = new SessionCache<Session>({ max: deps.config.CREDENTIAL_CACHE_MAX, refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000, now, onLookup: deps.metrics?.cacheLookup });
   const verifier = clientBoundVerifier(deps.verifier, directory);
-  const access = createAccess({ directory, verifier, endpoints: deps.endpoints });
+  const access = createAccess({ directory, verifier, endpoints: deps.endpoints, external: deps.externalTokens });
   const audience = () => directory.dataAccessorClientId();
   const exchange = createExchange({ aws, minter: deps.minter, audience, assertionTtlSeconds: deps.config.ASSERTION_TTL, now });
   const prechecks = createPrechecks({

@@ -2,13 +2,15 @@
 // embedded PostgreSQL, migrations and the development SECRET_KEY resolved exactly as the
 // server does); tests call buildDeps() with a test database.
 import type { Config } from '../config/load.js';
-import { createDb, type Db } from '../db/client.js';
+import { createDb, dbTimeouts, type Db } from '../db/client.js';
+import { createDatabase, type Database } from '../db/database.js';
+import { createSql } from '../db/sql.js';
 import { prepareRuntime } from '../runtime.js';
 import { createLogger } from '../shared/logger.js';
 import { createServices, type ServiceOptions } from '../services.js';
 import type { CliDeps, CliIo } from './context.js';
 
-export interface BuildOptions extends Pick<ServiceOptions, 'now' | 'hasherOptions'> {
+export interface BuildOptions extends Pick<ServiceOptions, 'now' | 'hasherOptions' | 'database'> {
   /** What opening the database migrated (see CliDeps.appliedMigrations); default none. */
   appliedMigrations?: string[];
 }
@@ -20,7 +22,7 @@ export function buildDeps(config: Config, db: Db, options: BuildOptions = {}): C
     appliedMigrations: options.appliedMigrations ?? [],
     // No change listener here: the CLI is another process. Servers see the new state on
     // their next read; cached broker credentials expire on their own schedule.
-    ...createServices(config, db, { now: options.now, hasherOptions: options.hasherOptions }),
+    ...createServices(config, db, { now: options.now, hasherOptions: options.hasherOptions, database: options.database }),
   };
 }
 
@@ -42,9 +44,12 @@ export interface OpenedDeps {
 export async function openDeps(config: Config, io: CliIo): Promise<OpenedDeps> {
   const runtime = await prepareRuntime(config, cliLogger(io));
   const db = createDb(runtime.config.DATABASE_URL);
+  const pool = createSql(runtime.config.DATABASE_URL, () => {}, dbTimeouts(runtime.config));
+  const database: Database = createDatabase(pool);
   return {
-    deps: buildDeps(runtime.config, db, { appliedMigrations: runtime.applied }),
+    deps: buildDeps(runtime.config, db, { appliedMigrations: runtime.applied, database }),
     async close() {
+      await pool.end();
       await db.$disconnect();
       await runtime.stop();
     },

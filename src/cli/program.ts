@@ -11,14 +11,16 @@ import { registerRegistrationInfo } from './commands/registration.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
+import { registerUpstreamCommands } from './commands/upstreams.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('tti-bridge')
-    .description('Administer tti-bridge: tenants, users, OAuth clients, signing keys, data-accessor registration')
+    .description('Administer tti-bridge: tenants, users, OAuth clients, upstream identity providers, signing keys, data-accessor registration')
     .showHelpAfterError('(add --help for usage)');
   registerTenantCommands(program, ctx);
   registerUserCommands(program, ctx);
   registerClientCommands(program, ctx);
+  registerUpstreamCommands(program, ctx);
   registerKeyCommands(program, ctx);
   registerRegistrationInfo(program, ctx);
   registerAuditCommands(program, ctx);

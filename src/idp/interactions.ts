@@ -9,6 +9,7 @@ import type { Views } from '../http/views.js';
 import { readForm } from '../http/form.js';
 import type { AuthResult } from '../accounts/types.js';
 import type { LoginAttempt } from './signin-log.js';
+import type { FederatedLogin } from '../federation/login.js';
 import { AppError } from '../shared/errors.js';
 
 export interface InteractionDeps {
@@ -24,6 +25,10 @@ export interface InteractionDeps {
   onConsent?: (e: { userId?: string; clientId: string; scopes: string[]; ip: string }) => void;
   /** Server secret the forms' CSRF tokens are derived from (SECRET_KEY). */
   csrfSecret: string;
+  /** Sign-in through upstream identity providers (src/federation/login.ts); absent = passwords only. */
+  federation?: FederatedLogin;
+  /** A federated sign-in succeeded (sign-in log and metrics). */
+  onFederatedLogin?: (e: { accountId: string; tenantId: string; upstream: string; clientId: string; ip: string }) => void;
 }
 
 const SCOPE_TEXT: Record<string, string> = {
@@ -33,6 +38,27 @@ const SCOPE_TEXT: Record<string, string> = {
   tenant: 'See which workspace you belong to',
   groups: 'See your groups',
   offline_access: 'Stay signed in to this app (refresh tokens)',
+};
+
+const FEDERATION_TITLES: Record<string, string> = {
+  upstream_unavailable: 'Sign-in provider unavailable',
+  upstream_misconfigured: 'Sign-in provider misconfigured',
+  upstream_token_error: 'Sign-in provider refused',
+  upstream_unknown: 'Unknown sign-in option',
+  upstream_refused: 'Sign-in cancelled or refused',
+  upstream_id_token_invalid: 'Sign-in could not be verified',
+  upstream_email_missing: 'No email address',
+  upstream_email_unverified: 'Email address not verified',
+  upstream_tenant_unmapped: 'No workspace for your organisation',
+  upstream_tenant_mismatch: 'Wrong workspace',
+  upstream_tenant_ambiguous: 'Choose your workspace',
+  upstream_flow_expired: 'Sign-in expired',
+  upstream_claims_invalid: 'Sign-in could not be verified',
+  account_has_password: 'Account already exists',
+  account_linked_elsewhere: 'Account already linked',
+  email_in_use: 'Email address in use',
+  user_disabled: 'Account disabled',
+  tenant_unavailable: 'Workspace unavailable',
 };
 
 type Details = Awaited<ReturnType<ReturnType<ProviderHolder['current']>['interactionDetails']>>;
@@ -87,10 +113,21 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
 
   async function renderLogin(ctx: Context, d: Details, extra: { error?: string; email?: string; tenant?: string }) {
     const params = d.params as Record<string, string | undefined>;
+    const fed = deps.federation;
     views.render(ctx, 'login', {
       uid: d.uid, csrf: csrf(d.uid), client: await deps.clientName(d.params.client_id as string), error: extra.error,
       email: extra.email ?? params.login_hint ?? '', tenant: extra.tenant ?? params.tenant ?? '',
+      // Buttons only for the workspace the application named: the page never lists other customers' providers.
+      upstreams: fed ? await fed.options(params.tenant ?? null) : [], sso: fed ? await fed.hasAny() : false,
     });
+  }
+
+  /** A federated sign-in failure as a page: what went wrong and what to do (503 + Retry-After when the upstream is down). */
+  function federationError(ctx: Context, err: unknown): void {
+    if (!(err instanceof AppError) || err.status >= 500 && err.code !== 'upstream_unavailable' && err.code !== 'upstream_misconfigured' && err.code !== 'upstream_token_error') throw err;
+    ctx.status = err.status;
+    if (err.options.retryAfter) ctx.set('Retry-After', String(err.options.retryAfter));
+    views.render(ctx, 'error', { error: FEDERATION_TITLES[err.code] ?? 'Sign-in failed', description: err.message, status: err.status });
   }
 
   async function grantAll(ctx: Context, d: Details): Promise<void> {
@@ -144,6 +181,50 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     }
     await finish(ctx, { login: { accountId: result.user.id } }, false);
   });
+
+  if (deps.federation) {
+    const fed = deps.federation;
+    // Starts a sign-in at an upstream: the button pressed (`upstream`), or routed by email domain / workspace.
+    router.post('/interaction/:uid/upstream', async (ctx) => {
+      const d = await details(ctx);
+      if (!d) return;
+      const form = await checkedForm(ctx, d);
+      if (!form) return;
+      if (d.prompt.name !== 'login') return ctx.redirect(`/interaction/${d.uid}`);
+      const [tenant, email] = [(form.tenant ?? '').trim(), (form.email ?? '').trim()];
+      try {
+        const id = await fed.route({ upstream: form.upstream, tenant, email });
+        await fed.start(ctx, d.uid, id, tenant || (d.params as Record<string, string | undefined>).tenant || null);
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'upstream_not_found') {
+          ctx.status = 400;
+          return renderLogin(ctx, d, { error: err.message, email, tenant });
+        }
+        federationError(ctx, err);
+      }
+    });
+    // The fixed redirect URI registered at every upstream (src/federation/upstreams.ts).
+    router.get('/interaction/upstream/callback', async (ctx) => {
+      try {
+        await fed.callback(ctx);
+      } catch (err) {
+        federationError(ctx, err);
+      }
+    });
+    router.get('/interaction/:uid/upstream/finish', async (ctx) => {
+      const d = await details(ctx);
+      if (!d) return;
+      if (d.prompt.name !== 'login') return ctx.redirect(`/interaction/${d.uid}`);
+      let done: ReturnType<FederatedLogin['result']>;
+      try {
+        done = fed.result(ctx, d.uid);
+      } catch (err) {
+        return federationError(ctx, err);
+      }
+      deps.onFederatedLogin?.({ ...done, clientId: d.params.client_id as string, ip: ctx.ip });
+      await finish(ctx, { login: { accountId: done.accountId } }, false);
+    });
+  }
 
   router.post('/interaction/:uid/confirm', async (ctx) => {
     const d = await details(ctx);

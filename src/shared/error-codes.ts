@@ -11,6 +11,9 @@ export const BROKER_API_CODES = [
   'invalid_user_token', 'user_token_expired', 'user_not_in_tenant', 'user_disabled', 'backend_access_not_allowed',
   // the tenant
   'tenant_not_found', 'tenant_exists', 'tenant_not_active', 'tenant_not_configured', 'tenant_not_pending', 'endpoint_not_allowed',
+  // trusted external issuers' user tokens (src/federation/external-tokens.ts) and the upstreams admin routes
+  'upstream_email_missing', 'upstream_claims_invalid', 'upstream_email_unverified', 'upstream_tenant_mismatch', 'upstream_tenant_unmapped',
+  'upstream_unavailable', 'upstream_misconfigured', 'upstream_not_found', 'upstream_exists',
   // the request itself
   'validation_failed', 'invalid_json', 'payload_too_large', 'unsupported_media_type', 'body_too_complex', 'bad_request',
   'not_found', 'method_not_allowed',
@@ -30,6 +33,11 @@ export type SetupCheckCode = (typeof SETUP_CHECK_CODES)[number];
 export const IDP_PAGE_CODES = [
   'csrf_failed', 'no_sign_in', 'server_busy', 'payload_too_large', 'unsupported_media_type', 'validation_failed',
   'link_invalid', 'link_expired', 'forbidden_origin', 'check_in_progress', 'service_unavailable', 'internal_error',
+  // federated sign-in (src/federation/login.ts, identity.ts)
+  'upstream_unavailable', 'upstream_misconfigured', 'upstream_token_error', 'upstream_unknown', 'upstream_refused', 'upstream_id_token_invalid',
+  'upstream_email_missing', 'upstream_email_unverified', 'upstream_tenant_unmapped', 'upstream_tenant_mismatch', 'upstream_tenant_ambiguous',
+  'upstream_flow_expired', 'upstream_claims_invalid', 'upstream_not_found', 'account_has_password', 'account_linked_elsewhere', 'email_in_use',
+  'user_disabled', 'tenant_unavailable',
 ] as const;
 export type IdpPageCode = (typeof IDP_PAGE_CODES)[number];
 
@@ -38,6 +46,7 @@ export const CLI_CODES = [
   'usage', 'file_unreadable', 'invalid_configuration', 'validation_failed', 'import_invalid',
   'tenant_not_found', 'tenant_exists', 'tenant_not_pending', 'user_not_found', 'user_exists', 'client_not_found', 'client_exists',
   'data_accessor_client_exists', 'endpoint_not_allowed', 'service_unavailable', 'internal_error',
+  'upstream_not_found', 'upstream_exists',
 ] as const;
 export type CliCode = (typeof CLI_CODES)[number];
 

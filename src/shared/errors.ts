@@ -29,5 +29,5 @@ export class AppError extends Error {
 export const validationError = (fields: FieldProblem[]) =>
   new AppError('validation_failed', 400, `Invalid request: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, { fields });
 
-export const notFound = (what: 'tenant' | 'user' | 'client', id: string) =>
+export const notFound = (what: 'tenant' | 'user' | 'client' | 'upstream', id: string) =>
   new AppError(`${what}_not_found`, 404, `${what} '${id}' does not exist`);

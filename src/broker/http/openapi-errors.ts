@@ -7,9 +7,28 @@ import { brokerErrors, translateAwsFailure } from '../errors.js';
 import type { AwsFailure } from '../aws-error.js';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from './body.js';
 import { toProblem } from './problem.js';
+import { upstreamUnavailable } from '../../federation/upstream-client.js';
+import { mapClaims } from '../../federation/identity.js';
+import type { UpstreamRow } from '../../db/upstreams.js';
+
 
 const T = 'acme';
 const SEARCH = `/api/v1/tenants/${T}/search`;
+
+/** An upstream as stored, for the federation examples: made by the same code the API runs. */
+const UP = {
+  id: 'acme-okta', display_name: 'Acme Okta', issuer: 'https://acme.okta.example/oauth2/default', tenants: [T], claim_email: 'email',
+  claim_email_verified: 'email_verified', claim_name: 'name', claim_groups: null, tenant_claim: 'org_id', tenant_map: { 'org-1': T },
+} as unknown as UpstreamRow;
+const claimError = (claims: Record<string, unknown>, wanted = T): AppError => {
+  try {
+    mapClaims(UP, claims, wanted);
+  } catch (err) {
+    return err as AppError;
+  }
+  throw new Error('the example claims were accepted');
+};
+const ALICE = { sub: '00u1a2b3c4', email: 'alice@acme.example', email_verified: true, org_id: 'org-1' };
 const aws = (f: Partial<AwsFailure> & Pick<AwsFailure, 'step' | 'name' | 'message'>) =>
   translateAwsFailure(
     { unavailable: false, throttled: false, requestId: 'b7a1c2d3-0000-4e5f-8a9b-123456789abc', ...f },
@@ -92,6 +111,18 @@ const ERRORS: Record<string, [AppError, string, string]> = {
     `/api/v1/admin/tenants/${T}/onboarding-link`,
     'The tenant is not pending: links are only for tenants being set up.',
   ],
+  upstream_email_missing: [claimError({ ...ALICE, email: undefined }), SEARCH, 'A trusted external issuer\'s token carries no email in the configured claim.'],
+  upstream_email_unverified: [claimError({ ...ALICE, email_verified: false }), SEARCH, 'Its email-verified claim is not true (Identity Center maps users by email).'],
+  upstream_tenant_mismatch: [claimError(ALICE, 'globex'), SEARCH, 'The issuer does not serve this tenant (or its tenant claim names another).'],
+  upstream_tenant_unmapped: [claimError({ ...ALICE, org_id: 'org-9' }), SEARCH, 'The issuer\'s tenant claim maps to no tenant.'],
+  upstream_unavailable: [upstreamUnavailable(UP, 'its key set could not be fetched'), SEARCH, 'The trusted issuer\'s discovery or keys could not be fetched; retry later.'],
+  upstream_misconfigured: [
+    new AppError('upstream_misconfigured', 502, 'Acme Okta (acme-okta) publishes no jwks_uri in its discovery document.', { expose: true }),
+    SEARCH,
+    'The trusted issuer\'s discovery document is unusable.',
+  ],
+  upstream_not_found: [notFound('upstream', 'acme-okta'), '/api/v1/admin/upstreams/acme-okta', 'No such upstream, or one serving a tenant outside the client\'s allowed tenants.'],
+  upstream_exists: [new AppError('upstream_exists', 409, "an upstream with id 'acme-okta' already exists"), '/api/v1/admin/upstreams', 'An upstream with this id exists.'],
   tenant_exists: [new AppError('tenant_exists', 409, `a tenant with id '${T}' already exists`), '/api/v1/admin/tenants', 'A tenant with this id exists.'],
   payload_too_large: [new AppError('payload_too_large', 413, `Request body is larger than ${MAX_BODY_BYTES} bytes`), SEARCH, 'The body is larger than 64 KiB.'],
   unsupported_media_type: [

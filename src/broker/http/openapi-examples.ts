@@ -32,6 +32,13 @@ const pendingTenant = {
 
 type Examples = Record<string, { summary: string; value: unknown }>;
 
+const upstream = {
+  id: 'acme-okta', displayName: 'Acme Okta', issuer: 'https://acme.okta.example/oauth2/default', clientId: '0oa1bcdefgHIJKLmn2x7', hasClientSecret: true,
+  scopes: ['openid', 'email', 'profile'], tenants: ['acme'], emailDomains: ['acme.example'], claimEmail: 'email', claimEmailVerified: 'email_verified',
+  claimName: 'name', claimGroups: 'groups', tenantClaim: null, tenantMap: {}, tokenAudience: '0oa1bcdefgHIJKLmn2x7', clockSkewSeconds: 30, enabled: true,
+  login: true, trustedIssuer: true, createdAt: '2026-01-05T09:30:00.000Z', updatedAt: '2026-01-05T09:30:00.000Z',
+};
+
 export const examples = {
   searchRequest: {
     userToken: {
@@ -169,4 +176,16 @@ export const examples = {
       },
     },
   } satisfies Examples,
+  upstreamList: { upstreams: { summary: 'One upstream in both roles', value: { upstreams: [upstream] } } } satisfies Examples,
+  upstreamCreate: {
+    okta: {
+      summary: 'Okta for sign-in and as a trusted issuer of its ID tokens',
+      value: {
+        id: 'acme-okta', displayName: 'Acme Okta', issuer: 'https://acme.okta.example/oauth2/default', clientId: '0oa1bcdefgHIJKLmn2x7',
+        clientSecret: 'the-client-secret-from-okta', tenants: ['acme'], emailDomains: ['acme.example'], claimGroups: 'groups', tokenAudience: '0oa1bcdefgHIJKLmn2x7',
+      },
+    },
+  } satisfies Examples,
+  upstreamUpdate: { disable: { summary: 'Stop offering it, keep the settings', value: { enabled: false } } } satisfies Examples,
+  upstream: { upstream: { summary: 'The upstream (never its secret)', value: upstream } } satisfies Examples,
 };

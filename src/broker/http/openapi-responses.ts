@@ -89,6 +89,18 @@ export const responseSchemas: Record<string, unknown> = {
     required: ['tenantId', 'url', 'expiresAt'],
     properties: { tenantId: str, url: { ...str, format: 'uri' }, expiresAt: { ...str, format: 'date-time' } },
   },
+  Upstream: {
+    type: 'object', description: 'An upstream identity provider. The client secret is never returned: hasClientSecret says whether one is set.',
+    properties: {
+      id: str, displayName: str, issuer: str, clientId: nstr, hasClientSecret: { type: 'boolean' },
+      scopes: { type: 'array', items: str }, tenants: { type: 'array', items: str }, emailDomains: { type: 'array', items: str },
+      claimEmail: str, claimEmailVerified: str, claimName: str, claimGroups: nstr, tenantClaim: nstr,
+      tenantMap: { type: 'object', additionalProperties: str }, tokenAudience: nstr, clockSkewSeconds: { type: 'integer' }, enabled: { type: 'boolean' },
+      login: { type: 'boolean', description: 'Offers federated sign-in (clientId set)' }, trustedIssuer: { type: 'boolean', description: 'The broker accepts its tokens (tokenAudience set)' },
+      createdAt: str, updatedAt: str,
+    },
+  },
+  UpstreamList: { type: 'object', required: ['upstreams'], properties: { upstreams: { type: 'array', items: { $ref: '#/components/schemas/Upstream' } } } },
   CheckReport: {
     type: 'object', description: 'The setup check\'s report; `failedStep` names the first failing step.',
     properties: {

@@ -8,6 +8,7 @@ import { attributeFilterSchema, auditQuerySchema, checkBodySchema, onboardingLin
 import { responseSchemas } from './openapi-responses.js';
 import { examples } from './openapi-examples.js';
 import { AUTH_ERRORS, BODY_ERRORS, problemResponses, type ErrorCode } from './openapi-errors.js';
+import { UPSTREAM_ID, upstreamInputSchema } from '../../federation/upstreams.js';
 
 function requestSchemas(): Record<string, unknown> {
   const reg = z.registry<{ id: string }>();
@@ -15,6 +16,7 @@ function requestSchemas(): Record<string, unknown> {
   reg.add(attributeFilterSchema, { id: 'AttributeFilter' });
   reg.add(checkBodySchema, { id: 'CheckRequest' });
   reg.add(onboardingLinkBodySchema, { id: 'OnboardingLinkRequest' });
+  reg.add(upstreamInputSchema, { id: 'UpstreamInput' });
   const { schemas } = z.toJSONSchema(reg, { io: 'input', uri: (id) => `#/components/schemas/${id}` });
   return Object.fromEntries(Object.entries(schemas).map(([id, s]) => {
     const { $schema: _s, $id: _i, ...rest } = s as Record<string, unknown>;
@@ -51,7 +53,13 @@ const SEARCH_ERRORS: ErrorCode[] = [
   'tenant_not_active', 'user_not_in_tenant', 'user_disabled', 'backend_access_not_allowed', 'identity_access_denied', 'user_not_licensed',
   'data_accessor_denied', 'tenant_not_found', 'tenant_not_configured', 'endpoint_not_allowed', 'throttled', 'assertion_rejected',
   'identity_context_rejected', 'tenant_misconfigured', 'aws_credentials_invalid', 'aws_request_failed', 'aws_unavailable', 'service_unavailable',
+  // a user token from a trusted external issuer (docs/identity-providers.md)
+  'upstream_email_missing', 'upstream_email_unverified', 'upstream_tenant_mismatch', 'upstream_tenant_unmapped', 'upstream_unavailable', 'upstream_misconfigured',
 ];
+const upstreamParam = {
+  name: 'upstreamId', in: 'path', required: true, description: 'The upstream\'s id (a slug chosen when it was added).',
+  schema: { type: 'string', pattern: UPSTREAM_ID.source, maxLength: 63 }, example: 'acme-okta',
+};
 const ADMIN_ERRORS: ErrorCode[] = [...AUTH_ERRORS, 'tenant_not_allowed'];
 const NAMED_TENANT: ErrorCode[] = [...ADMIN_ERRORS, 'tenant_not_found_admin'];
 
@@ -83,6 +91,7 @@ function operation(o: Op): Record<string, unknown> {
 const TAGS = [
   { name: 'Search', description: 'Search a customer\'s Amazon Q Business index as one of the customer\'s users, through their data accessor. Scope `search`.' },
   { name: 'Tenants', description: 'Register and configure customers (tenants) and their data-accessor details. Scope `admin`; a client sees only its allowed tenants (all with `*`).' },
+  { name: 'Identity providers', description: 'The ISV\'s own identity providers (upstreams): federated sign-in on the login page and/or trusted external issuers whose tokens the search accepts as `user.token`. Scope `admin`; an upstream is visible only when all its tenants are among the client\'s allowed tenants. Client secrets are write-only.' },
   { name: 'Support', description: 'Diagnose a tenant\'s setup and read the audit trail of exchanges, searches and checks. Scope `admin`.' },
 ];
 
@@ -92,7 +101,7 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
   const ops = {
     search: operation({
       id: 'search', tag: 'Search', summary: 'Search as a user of the tenant',
-      description: 'Runs Q Business SearchRelevantContent as the user, with that user\'s document permissions. The broker exchanges credentials for (tenant, user) on first use (AssumeRole, CreateTokenWithIAM, AssumeRole with the identity context) and caches them until shortly before they expire. Identify the user with `user.token` (an ID or access token this provider issued to them: proof they are present) or, when the tenant allows backend access, `user.id`. Follow `nextToken` until it is `null`; with `minConfidence` a page may hold fewer than `maxResults` results.',
+      description: 'Runs Q Business SearchRelevantContent as the user, with that user\'s document permissions. The broker exchanges credentials for (tenant, user) on first use (AssumeRole, CreateTokenWithIAM, AssumeRole with the identity context) and caches them until shortly before they expire. Identify the user with `user.token` (an ID or access token this provider issued to them, or one from a trusted external issuer, i.e. the ISV\'s own identity provider: proof they are present) or, when the tenant allows backend access, `user.id` or `user.email`. Follow `nextToken` until it is `null`; with `minConfidence` a page may hold fewer than `maxResults` results.',
       tenant: true, body: ['SearchRequest', examples.searchRequest, 'The query and the user to search as.'],
       ok: [200, 'One page of results', 'SearchResponse', examples.searchResponse], errors: SEARCH_ERRORS,
     }),
@@ -140,6 +149,29 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
       body: ['OnboardingLinkRequest', examples.onboardingLinkRequest, 'How long the link works (optional).', false],
       ok: [201, 'The link', 'OnboardingLink', examples.onboardingLink], errors: [...NAMED_TENANT, ...BODY_ERRORS, 'tenant_not_pending'],
     }),
+    listUpstreams: operation({
+      id: 'listUpstreams', tag: 'Identity providers', admin: true, summary: 'List upstream identity providers',
+      description: 'The upstreams whose tenants are all among the caller\'s allowed tenants (all with `*`), never their client secrets (`hasClientSecret` says whether one is set).',
+      ok: [200, 'The upstreams', 'UpstreamList', examples.upstreamList], errors: ADMIN_ERRORS,
+    }),
+    createUpstream: operation({
+      id: 'createUpstream', tag: 'Identity providers', admin: true, summary: 'Add an upstream identity provider',
+      description: 'Connects an OpenID Provider: `id`, `displayName`, `issuer` and `tenants` are required, and `clientId` (federated sign-in; register `<issuer of this service>/interaction/upstream/callback` as its redirect URI) and/or `tokenAudience` (trusted external issuer). Every tenant must be among the caller\'s allowed tenants. The client secret is stored encrypted and never returned.',
+      body: ['UpstreamInput', examples.upstreamCreate, 'The new upstream; field errors name each bad field.'],
+      ok: [201, 'Created', 'Upstream', examples.upstream, { Location: { description: 'URL of the new upstream.', schema: { type: 'string' }, example: '/api/v1/admin/upstreams/acme-okta' } }],
+      errors: [...ADMIN_ERRORS, ...BODY_ERRORS, 'upstream_exists'],
+    }),
+    getUpstream: operation({
+      id: 'getUpstream', tag: 'Identity providers', admin: true, summary: 'Show an upstream identity provider',
+      description: 'The upstream\'s settings, without its client secret. One serving a tenant outside the caller\'s allowed tenants answers 404, as if missing.',
+      params: [upstreamParam], ok: [200, 'The upstream', 'Upstream', examples.upstream], errors: [...ADMIN_ERRORS, 'upstream_not_found'],
+    }),
+    updateUpstream: operation({
+      id: 'updateUpstream', tag: 'Identity providers', admin: true, summary: 'Update an upstream identity provider',
+      description: 'Sets the fields sent and leaves the others; `null` clears a nullable field (`clientSecret: null` makes it a public client). `id` cannot change; new tenants must be among the caller\'s allowed tenants.',
+      params: [upstreamParam], body: ['UpstreamInput', examples.upstreamUpdate, 'The fields to change.'],
+      ok: [200, 'Updated', 'Upstream', examples.upstream], errors: [...ADMIN_ERRORS, ...BODY_ERRORS, 'upstream_not_found'],
+    }),
     listAudit: operation({
       id: 'listAudit', tag: 'Support', admin: true, summary: 'List audit events',
       description: 'Exchanges, searches and setup checks, newest first, for the caller\'s tenants only (events with no tenant only for global admins). Pass `nextCursor` as `before` for older events.',
@@ -166,6 +198,16 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
       '/api/v1/admin/tenants/{tenantId}/check': { post: ops.checkTenant },
       '/api/v1/admin/tenants/{tenantId}/onboarding-link': { post: ops.createOnboardingLink },
       '/api/v1/admin/audit': { get: ops.listAudit },
+      '/api/v1/admin/upstreams': { get: ops.listUpstreams, post: ops.createUpstream },
+      '/api/v1/admin/upstreams/{upstreamId}': {
+        get: ops.getUpstream, patch: ops.updateUpstream,
+        delete: {
+          operationId: 'deleteUpstream', tags: ['Identity providers'], summary: 'Remove an upstream identity provider',
+          description: 'Deletes the upstream and its identity links; the users it created stay (without that sign-in). Its tokens are refused from then on.',
+          security: [{ serviceToken: ['admin'] }], parameters: [upstreamParam],
+          responses: { 204: { description: 'Removed' }, ...problemResponses([...ADMIN_ERRORS, 'upstream_not_found']) },
+        },
+      },
     },
     components: {
       securitySchemes: {

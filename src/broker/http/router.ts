@@ -11,6 +11,8 @@ import { buildOpenApi } from './openapi.js';
 import { problemMiddleware } from './problem.js';
 import { mountSearch } from './search-routes.js';
 import type { OnboardingLinks } from '../../tenants/onboarding-link.js';
+import { mountUpstreamAdmin } from './upstream-routes.js';
+import type { UpstreamService } from '../../federation/upstreams.js';
 
 export interface BrokerRouterDeps {
   broker: Broker;
@@ -20,6 +22,8 @@ export interface BrokerRouterDeps {
   views: Views;
   /** Signs tenant self-service links (POST /admin/tenants/{id}/onboarding-link). */
   onboardingLinks?: OnboardingLinks;
+  /** Upstream identity providers (admin routes under /admin/upstreams); absent = no such routes. */
+  upstreams?: UpstreamService;
 }
 
 export function createBrokerRouter(deps: BrokerRouterDeps): Router {
@@ -40,6 +44,7 @@ export function createBrokerRouter(deps: BrokerRouterDeps): Router {
   mountDocs(router, deps.views, doc as unknown as OpenApiDoc);
   mountSearch(router, deps.broker);
   mountAdmin(router, deps.broker, deps.onboardingLinks);
+  if (deps.upstreams) mountUpstreamAdmin(router, deps.broker, deps.upstreams);
   // Last: anything else under /api/v1 is answered here as a problem (404, or 405 naming the
   // allowed methods), instead of falling through to the provider's text/plain 404.
   router.all('{/*rest}', (ctx) => {

@@ -34,10 +34,12 @@ export const attributeFilterSchema = z.object({
 
 export const userRefSchema = z.object({
   token: z.string().min(1, 'must be a non-empty token').max(16384).optional()
-    .describe('An ID token or access token this provider issued to the user (proof the user is present).'),
+    .describe('An ID token or access token this provider issued to the user, or one from a trusted external issuer (an upstream with tokenAudience; RS256/ES256, iss, aud, exp and sub required): proof the user is present.'),
   id: z.string().min(1, 'must be a non-empty user id').max(64).optional()
     .describe("The user's id; accepted only when the tenant allows backend access."),
-}).strict().refine((u) => (u.token === undefined) !== (u.id === undefined), 'must have exactly one of token or id');
+  email: z.email('must be an email address').max(254).optional()
+    .describe("The user's email in the tenant; accepted only when the tenant allows backend access."),
+}).strict().refine((u) => [u.token, u.id, u.email].filter((v) => v !== undefined).length === 1, 'must have exactly one of token, id or email');
 
 export const searchBodySchema = z.object({
   queryText: z.string('must be a string').min(1, 'must not be empty').max(10_000, 'must be at most 10000 characters'),

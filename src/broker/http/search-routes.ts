@@ -11,7 +11,7 @@ export function mountSearch(router: Router, broker: Broker): void {
     const body = parse(searchBodySchema, await readJson(ctx));
     const res = await broker.search(callerOf(ctx), {
       tenantId: ctx.params.tenantId!,
-      user: body.user.token !== undefined ? { token: body.user.token } : { id: body.user.id! },
+      user: body.user.token !== undefined ? { token: body.user.token } : body.user.email !== undefined ? { email: body.user.email } : { id: body.user.id! },
       queryText: body.queryText,
       maxResults: body.maxResults,
       nextToken: body.nextToken,

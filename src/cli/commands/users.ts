@@ -1,4 +1,4 @@
-// tti-bridge users add|import|list|disable|enable|set-password
+// tti-bridge users add|import|list|disable|enable|set-password|remove-password
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { act, leaf } from '../action.js';
@@ -75,5 +75,11 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
       const password = (await readPassword(ctx.io, opts, true))!;
       await (await deps()).accounts.setPassword(opts.tenant as string, args[0]!, password);
       return { data: { email: normalizeEmail(args[0]!), tenantId: opts.tenant, passwordSet: true }, text: `password set for ${args[0]}` };
+    });
+
+  act(ctx, tenantOpt(leaf(users, 'remove-password <email>', 'remove a user\'s password: they then sign in only through an upstream identity provider, whose next sign-in links to the account')),
+    async ({ deps, args, opts }) => {
+      const user = await (await deps()).accounts.removePassword(opts.tenant as string, args[0]!);
+      return { data: user, text: `password removed for ${user.email}` };
     });
 }
