@@ -42,6 +42,20 @@ function removeByValue(op: ScimPatchOperation): ScimPatchOperation | ScimPatchOp
   });
 }
 
+/**
+ * Two groups changing overlapping members at once can each hold a user row the other needs;
+ * PostgreSQL then aborts one (40P01). The change is re-run, which cannot conflict the same way.
+ */
+async function retryDeadlock<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i += 1) {
+    try {
+      return await run();
+    } catch (err) {
+      if (i >= attempts || (err as { code?: unknown } | null)?.code !== '40P01') throw err;
+    }
+  }
+}
+
 export function createScimGroups(deps: Pick<ScimDeps, 'db' | 'now'>) {
   const { db } = deps;
   const taken = (name: string) => scimErrors.uniqueness(`A group named '${name}' already exists in this tenant.`);
@@ -63,7 +77,7 @@ export function createScimGroups(deps: Pick<ScimDeps, 'db' | 'now'>) {
   async function write(tenantId: string, id: string, make: (g: ScimGroupRow, members: string[]) => GroupInput, base: string): Promise<Json> {
     let input: GroupInput | undefined;
     try {
-      await db.transaction().execute(async (trx) => {
+      await retryDeadlock(() => db.transaction().execute(async (trx) => {
         const g = await findScimGroup(trx, tenantId, id, { forUpdate: true });
         if (!g) throw scimErrors.notFound('Group', id);
         const current = ((await membersOf(trx, tenantId, [g.displayName])).get(g.displayName) ?? []).map((m) => m.id);
@@ -77,7 +91,7 @@ export function createScimGroups(deps: Pick<ScimDeps, 'db' | 'now'>) {
           await checkMembers(trx, tenantId, add);
           await changeMembers(trx, { ...g, displayName: input.displayName }, add, current.filter((m) => !want.has(m)), now);
         }
-      });
+      }));
     } catch (err) {
       if (isUniqueViolation(err) && input) throw taken(input.displayName);
       throw err;
@@ -99,7 +113,7 @@ export function createScimGroups(deps: Pick<ScimDeps, 'db' | 'now'>) {
       const input = readGroupInput(body);
       let id: string;
       try {
-        id = await db.transaction().execute(async (trx) => {
+        id = await retryDeadlock(() => db.transaction().execute(async (trx) => {
           const now = deps.now();
           const gid = await insertScimGroup(trx, tenantId, input, now);
           if (input.members?.length) {
@@ -107,7 +121,7 @@ export function createScimGroups(deps: Pick<ScimDeps, 'db' | 'now'>) {
             await changeMembers(trx, { id: gid, tenantId, displayName: input.displayName, externalId: input.externalId, createdAt: now, updatedAt: now }, input.members, [], now);
           }
           return gid;
-        });
+        }));
       } catch (err) {
         if (isUniqueViolation(err)) throw taken(input.displayName);
         throw err;
@@ -125,7 +139,7 @@ export function createScimGroups(deps: Pick<ScimDeps, 'db' | 'now'>) {
     }, base),
 
     async remove(tenantId: string, id: string): Promise<void> {
-      if (!(await deleteScimGroup(db, tenantId, id, deps.now()))) throw scimErrors.notFound('Group', id);
+      if (!(await retryDeadlock(() => deleteScimGroup(db, tenantId, id, deps.now())))) throw scimErrors.notFound('Group', id);
     },
   };
 }

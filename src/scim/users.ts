@@ -136,12 +136,11 @@ export function createScimUsers(deps: ScimDeps) {
     replace: (tenantId: string, id: string, body: unknown, base: string) => write(tenantId, id, () => readUserInput(body), base),
 
     patch: (tenantId: string, id: string, ops: ScimPatchOperation[], base: string) => write(tenantId, id, async (current) => {
-      const { groups, ...doc } = userResource(current, [], base);
+      const { groups: _readOnly, ...doc } = userResource(current, [], base);
       const patched = applyPatch(doc, ops);
       if ('groups' in patched) throw scimErrors.mutability('groups is read-only on a User (RFC 7643 §4.1.2): change membership through /Groups.');
       // Our emails mirror userName: when only userName changed, the old mirror is dropped.
       if (JSON.stringify(patched.emails) === JSON.stringify(doc.emails) && patched.userName !== doc.userName) delete patched.emails;
-      void groups;
       return readUserInput(followName(doc, patched));
     }, base),
 
