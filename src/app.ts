@@ -31,6 +31,7 @@ import { createMetrics } from './http/metrics.js';
 import { createMetricsApp, createOpsRouter } from './http/ops.js';
 import { createBroker } from './broker/index.js';
 import { createBrokerRouter } from './broker/http/router.js';
+import { createIdcCallbackRouter } from './broker/http/idc-callback.js';
 import { createOnboardingLinks } from './tenants/onboarding-link.js';
 import { createSelfServiceRouter } from './tenants/self-service.js';
 import { createScimRouter, scimFallback } from './scim/router.js';
@@ -74,8 +75,9 @@ export async function createApp(deps: AppDeps) {
   const onChange = (e: ChangeEvent) => broker.onChange(e);
   const sql = createSql(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'), dbTimeouts(config));
   const database = createDatabase(sql);
-  const { accounts, tenants, clients, keys, endpoints, upstreams, hasher } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange, database });
+  const { accounts, tenants, clients, keys, endpoints, upstreams, mfa: mfaService, hasher } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange, database });
   const keyService = keys();
+  const mfa = mfaService();
   await keyService.ensureKeys();
   const views = createViews();
   // Bring your own identity: sign-in through upstream providers, and their tokens at the broker.
@@ -90,6 +92,7 @@ export async function createApp(deps: AppDeps) {
   // Expired artefacts are ignored on read; the sweep only keeps the table small.
   const sweep = setInterval(() => {
     oidcStore.deleteExpired(new Date(now())).catch((err) => logger.error({ err }, 'expired-record sweep failed'));
+    broker.connect.sweep().catch((err) => logger.error({ err }, 'expired connect-state sweep failed'));
   }, 3_600_000);
   sweep.unref();
   const stopThrottleSweep = startThrottleSweeper({
@@ -110,6 +113,7 @@ export async function createApp(deps: AppDeps) {
             const user = await accounts.findById(sub);
             return user ? { sub: user.id, claims: { ...accounts.claimsFor(user) } } : null;
           }),
+          requiresSecondFactor: unavailableAsOidc(mfa.requiresSecondFactor),
         },
         brokerScopesFor: unavailableAsOidc(clients.brokerScopes),
         revocations,
@@ -134,6 +138,7 @@ export async function createApp(deps: AppDeps) {
   });
   const broker = createBroker({
     db, sql, logger, verifier, tenants, endpoints, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs, externalTokens,
+    database, envelope: createEnvelope(config.SECRET_KEY), publicUrl: config.ISSUER,
     minter: deps.wrapMinter ? deps.wrapMinter(minter) : minter,
     metrics: {
       awsCall: (step, seconds, outcome) => metrics.aws.observe({ operation: step, outcome }, seconds),
@@ -160,7 +165,7 @@ export async function createApp(deps: AppDeps) {
   // The broker API first: it is the latency-sensitive path, and its prefix never overlaps
   // the routes below, so its requests skip their matching.
   const onboardingLinks = createOnboardingLinks({ secretKey: config.SECRET_KEY, issuer: config.ISSUER, now });
-  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER, views, onboardingLinks, upstreams: upstreamService });
+  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER, views, onboardingLinks, upstreams: upstreamService, admin: { accounts, clients, keys: keyService } });
   app.use(api.routes());
   app.use(api.allowedMethods());
 
@@ -177,6 +182,12 @@ export async function createApp(deps: AppDeps) {
     authenticate: (input) => accounts.authenticate(input),
     isFirstParty: async (clientId) => (await clients.get(clientId))?.firstParty ?? false,
     clientName: async (clientId) => (await clients.get(clientId))?.name ?? clientId,
+    mfa: {
+      nextStep: mfa.nextStep, enrolment: mfa.enrolment, confirmEnrolment: mfa.confirmEnrolment, verify: mfa.verify,
+      account: (id) => accounts.findById(id),
+      issuerName: async (user) => (await tenants.get(user.tenantId))?.name ?? user.tenantId,
+    },
+    now,
     onLogin: (attempt) => {
       const outcome = typeof attempt.result === 'string' ? attempt.result : attempt.result.ok ? 'success' : attempt.result.reason;
       metrics.logins.inc({ outcome });
@@ -194,6 +205,14 @@ export async function createApp(deps: AppDeps) {
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
 
+  // Identity Center's redirect back for authorization-code tenants. Who is signed in comes
+  // from this provider's own session cookie: only that user may complete their connection.
+  const idcCallback = createIdcCallbackRouter({
+    connect: broker.connect,
+    signedInAccount: async (ctx) => (await holder.current().Session.get(ctx)).accountId,
+    pageErrors: pageErrors(views, logger),
+  });
+  app.use(idcCallback.routes());
   const selfService = createSelfServiceRouter({
     links: onboardingLinks, tenants, views, issuer: config.ISSUER,
     dataAccessorClientId: () => clients.dataAccessorClientId(),

@@ -90,7 +90,7 @@ async function serve(config: Config, runtime: Runtime, log: Logger): Promise<voi
   if (useSandbox) {
     demo = await startDemo(app, runtime.config);
     sandboxCredentials = demo.credentials;
-    app.mount(createDemoRouter({ app, config: runtime.config, clients: demo.clients, sandbox: demo.sandbox }).routes() as Middleware);
+    app.mount(createDemoRouter({ app, config: runtime.config, clients: demo.clients, sandbox: demo.sandbox, idcTenant: demo.idcTenant }).routes() as Middleware);
   }
   log.info({ issuer: config.ISSUER, discovery: `${config.ISSUER}/.well-known/openid-configuration`, port: config.PORT, sandbox: demo?.sandbox.url }, 'tti-bridge listening');
   if (demo) process.stdout.write(`${await demo.banner()}\n`);

@@ -13,6 +13,7 @@ import { createKeyService, type KeyService } from './idp/keys.js';
 import { createEnvelope } from './idp/envelope.js';
 import type { Database } from './db/database.js';
 import { createUpstreamService, type UpstreamService } from './federation/upstreams.js';
+import { createMfaService, type MfaService } from './accounts/mfa.js';
 
 export interface ServiceOptions {
   /** Clock in epoch milliseconds; default Date.now. */
@@ -39,6 +40,8 @@ export interface Services {
   keys(): KeyService;
   /** Upstream identity providers; built on first use: needs SECRET_KEY (their client secrets) and the database. */
   upstreams(): UpstreamService;
+  /** Second factor for local accounts; built on first use: needs SECRET_KEY (sealed secrets, recovery-code key). */
+  mfa(): MfaService;
 }
 
 export function createServices(config: Config, db: Db, options: ServiceOptions = {}): Services {
@@ -48,6 +51,11 @@ export function createServices(config: Config, db: Db, options: ServiceOptions =
   const throttle = createLoginThrottle({ db, ...throttleOptionsFromConfig(config), now: date, sleep: options.sleep });
   let keys: KeyService | undefined;
   let upstreams: UpstreamService | undefined;
+  let mfa: MfaService | undefined;
+  const secretKey = (what: string) => {
+    if (!config.SECRET_KEY) throw new Error(`SECRET_KEY is not set: ${what} need the key the server uses`);
+    return config.SECRET_KEY;
+  };
   const endpoints = createEndpointPolicy({ allowlist: config.ENDPOINT_ALLOWLIST, production: config.NODE_ENV === 'production' });
   return {
     endpoints,
@@ -55,10 +63,15 @@ export function createServices(config: Config, db: Db, options: ServiceOptions =
     accounts: createAccountService({ db, hasher, throttle, now: date, onChange: options.onChange }),
     tenants: createTenantService({ db, now: date, onChange: options.onChange, endpoints }),
     clients: createClientService({ db }),
+    mfa() {
+      const key = secretKey('second-factor checks');
+      mfa ??= createMfaService({ db, envelope: createEnvelope(key), secretKey: key, throttle, now: date });
+      return mfa;
+    },
     keys() {
-      if (!config.SECRET_KEY) throw new Error('SECRET_KEY is not set: key commands need the key the server uses');
+      const key = secretKey('key commands');
       keys ??= createKeyService({
-        db, envelope: createEnvelope(config.SECRET_KEY), now, activationDelaySeconds: config.KEY_ACTIVATION_DELAY,
+        db, envelope: createEnvelope(key), now, activationDelaySeconds: config.KEY_ACTIVATION_DELAY,
         maxTokenTtlSeconds: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL, config.SESSION_TTL),
       });
       return keys;

@@ -63,11 +63,12 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
     }
     // No counter when the gate was read: nothing to clear, so the usual login skips the write.
     await throttle.recordSuccess(attempt, gate);
-    const rehashed = result.needsRehash ? await hasher.hash(input.password) : undefined;
-    const updated = await db.user.update({
-      where: { id: user.id },
-      data: { lastLoginAt: now(), ...(rehashed ? { passwordHash: rehashed } : {}) },
-    });
+    if (result.needsRehash) {
+      // Imported or older hashes become argon2id under our settings. Only if the hash is still the
+      // one just verified: a password set meanwhile (or a concurrent login's rehash) wins.
+      await db.user.updateMany({ where: { id: user.id, passwordHash: user.passwordHash }, data: { passwordHash: await hasher.hash(input.password) } });
+    }
+    const updated = await db.user.update({ where: { id: user.id }, data: { lastLoginAt: now() } });
     return { ok: true, user: toAccount(updated) };
   }
 
@@ -87,5 +88,5 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
     groups: user.groups,
   });
 
-  return { authenticate, findById, claimsFor, ...createUserAdmin({ db, hasher, onChange: deps.onChange }) };
+  return { authenticate, findById, claimsFor, ...createUserAdmin({ db, hasher, onChange: deps.onChange, now }) };
 }

@@ -2,7 +2,17 @@
 // problem with its row number in one go.
 import { AppError, type FieldProblem } from '../shared/errors.js';
 import type { ImportRecord } from './types.js';
+import { parseHash } from './hash-formats.js';
 import { checkEmail, checkGroups, checkName, checkPassword, normalizeEmail } from './validate.js';
+
+/** An imported hash must be one we can verify (never echoed back: it is a secret). */
+function checkHash(r: ImportRecord, problems: FieldProblem[], prefix: string): void {
+  const field = `${prefix}.password_hash`;
+  if (typeof r.passwordHash !== 'string' || r.passwordHash.trim() === '') return void problems.push({ field, message: 'must be a non-empty string' });
+  if (r.password) return void problems.push({ field, message: 'give either password or password_hash, not both' });
+  const parsed = parseHash(r.passwordHash);
+  if ('error' in parsed) problems.push({ field, message: parsed.error });
+}
 
 function checkRow(r: ImportRecord, row: number, seen: Map<string, number>, existing: Set<string>): FieldProblem[] {
   const problems: FieldProblem[] = [];
@@ -10,6 +20,7 @@ function checkRow(r: ImportRecord, row: number, seen: Map<string, number>, exist
   if (typeof r !== 'object' || r === null) return [{ field: prefix, message: 'must be an object with an email' }];
   checkEmail(r.email, problems, `${prefix}.email`);
   if (r.password !== undefined && r.password !== '') checkPassword(r.password, problems, `${prefix}.password`);
+  if (r.passwordHash !== undefined) checkHash(r, problems, prefix);
   checkName(r.name, problems, `${prefix}.name`);
   checkGroups(r.groups, problems, `${prefix}.groups`);
   if (typeof r.email === 'string' && !problems.some((p) => p.field === `${prefix}.email`)) {

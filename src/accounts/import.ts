@@ -6,7 +6,7 @@ import { AppError, type FieldProblem } from '../shared/errors.js';
 import type { ImportRecord } from './types.js';
 
 export type ImportFormat = 'csv' | 'json';
-const COLUMNS = ['email', 'name', 'groups', 'password'] as const;
+const COLUMNS = ['email', 'name', 'groups', 'password', 'password_hash'] as const;
 
 const invalid = (message: string, fields: FieldProblem[] = []) =>
   new AppError('import_invalid', 400, fields.length ? `${message}: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}` : message, { fields });
@@ -54,7 +54,7 @@ export function parseCsv(text: string): { line: number; fields: string[] }[] {
 
 export function parseUsersCsv(text: string): ImportRecord[] {
   const [header, ...rows] = parseCsv(text);
-  if (!header) throw invalid('the file is empty; expected a header row: email,name,groups,password');
+  if (!header) throw invalid('the file is empty; expected a header row: email,name,groups,password (or password_hash)');
   const columns = header.fields.map((h) => h.trim().toLowerCase());
   const unknown = columns.filter((c) => !(COLUMNS as readonly string[]).includes(c));
   if (unknown.length || !columns.includes('email')) {
@@ -70,6 +70,7 @@ export function parseUsersCsv(text: string): ImportRecord[] {
     // Passwords are taken verbatim: leading or trailing spaces may be intended.
     const pw = fields[columns.indexOf('password')];
     if (columns.includes('password') && pw) record.password = pw;
+    if (get('password_hash')) record.passwordHash = get('password_hash');
     return record;
   });
   if (problems.length) throw invalid('the file has malformed rows; nothing was imported', problems);
@@ -86,7 +87,9 @@ function jsonRecord(item: unknown, row: number, problems: FieldProblem[]): Impor
     if (!(COLUMNS as readonly string[]).includes(key)) problems.push({ field: `row ${row}.${key}`, message: 'is not a user field' });
   }
   const groups = typeof o.groups === 'string' ? splitGroups(o.groups) : o.groups;
-  return { row, email: o.email as string, name: o.name as string | undefined, groups: groups as string[] | undefined, password: o.password as string | undefined };
+  const record: ImportRecord = { row, email: o.email as string, name: o.name as string | undefined, groups: groups as string[] | undefined, password: o.password as string | undefined };
+  if (o.password_hash !== undefined) record.passwordHash = o.password_hash as string;
+  return record;
 }
 
 export function parseUsersJson(text: string): ImportRecord[] {

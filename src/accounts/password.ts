@@ -1,9 +1,12 @@
 // argon2id password hashing. Parameters travel inside each PHC string
 // ($argon2id$v=19$m=..,t=..,p=..$salt$hash), so a hash made under older settings still
 // verifies and is reported as needing a rehash, which the login path then performs.
+// Hashes imported from other systems (bcrypt, scrypt, PBKDF2, argon2i; hash-formats.ts)
+// verify the same way and always need a rehash.
 import { randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
 import { createLimiter } from './limiter.js';
+import { parseHash, verifyParsed } from './hash-formats.js';
 
 export interface PasswordHasherOptions {
   memoryKib: number;
@@ -62,9 +65,11 @@ export function createPasswordHasher(opts: PasswordHasherOptions): PasswordHashe
   const stale = (stored: string): boolean => !stored.startsWith('$argon2id$') || argon2.needsRehash(stored, params);
 
   const verify = async (stored: string, password: string): Promise<VerifyResult> => {
+    const parsed = parseHash(stored, false);
+    if ('error' in parsed) return { ok: false, needsRehash: false };
     try {
-      const ok = await limiter.run(() => argon2.verify(stored, password));
-      return { ok, needsRehash: ok && stale(stored) };
+      const ok = await limiter.run(() => verifyParsed(parsed, password));
+      return { ok, needsRehash: ok && stale(parsed.stored) };
     } catch {
       // A malformed stored hash is a failed login, not a server error.
       return { ok: false, needsRehash: false };

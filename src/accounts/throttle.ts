@@ -3,7 +3,8 @@
 // account does not exist, so probing unknown emails costs the same) and the client IP
 // (`ip:<addr>`). Reaching a limit locks the key for LOGIN_LOCK_SECONDS; before that,
 // repeated failures add a growing delay. A counter goes stale (restarts) once the lock
-// window has passed since its last failure.
+// window has passed since its last failure. Second-factor codes (kind 'mfa') count on
+// their own account key (`mfa:<tenant>:<email>`) and the same IP key.
 import type { Db } from '../db/client.js';
 import { normalizeEmail } from './validate.js';
 
@@ -25,6 +26,8 @@ export interface LoginAttempt {
   tenantId: string;
   email: string;
   ip?: string;
+  /** What was guessed: the password (default) or a second-factor code. */
+  kind?: 'password' | 'mfa';
 }
 
 export type ThrottleState = { locked: true; retryAfterSeconds: number } | { locked: false; delayMs: number };
@@ -49,6 +52,7 @@ export interface LoginThrottle {
 }
 
 export const accountKey = (tenantId: string, email: string) => `acct:${tenantId}:${normalizeEmail(email)}`;
+const keyOf = (a: LoginAttempt) => (a.kind === 'mfa' ? `mfa:${a.tenantId}:${normalizeEmail(a.email)}` : accountKey(a.tenantId, a.email));
 export const ipKey = (ip: string) => `ip:${ip}`;
 
 export function throttleOptionsFromConfig(config: {
@@ -76,7 +80,7 @@ export function createLoginThrottle(opts: ThrottleOptions): LoginThrottle {
     failures <= freeCount ? 0 : Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (failures - freeCount - 1));
 
   const keysOf = (a: LoginAttempt) => {
-    const keys = [{ key: accountKey(a.tenantId, a.email), max: opts.maxFailuresAccount, free: FREE_FAILURES }];
+    const keys = [{ key: keyOf(a), max: opts.maxFailuresAccount, free: FREE_FAILURES }];
     if (a.ip) keys.push({ key: ipKey(a.ip), max: opts.maxFailuresIp, free: ipFree });
     return keys;
   };
@@ -143,7 +147,7 @@ export function createLoginThrottle(opts: ThrottleOptions): LoginThrottle {
     },
     async recordSuccess(attempt, gate) {
       if (gate && !gate.accountCounter) return;
-      await db.loginThrottle.deleteMany({ where: { key: accountKey(attempt.tenantId, attempt.email) } });
+      await db.loginThrottle.deleteMany({ where: { key: keyOf(attempt) } });
     },
   };
 }

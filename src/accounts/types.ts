@@ -20,14 +20,17 @@ export interface ImportRecord {
   name?: string | null;
   groups?: string[];
   password?: string;
+  /** A hash from another system (hash-formats.ts); the user keeps their password. */
+  passwordHash?: string;
 }
 
 /**
  * Why a login failed, for the operator's sign-in log only: the user is told no more than
  * `reason` (one message for every credential problem, so the page does not reveal which
- * accounts exist). `locked`: the account's counter is locked; `throttled`: the client IP's.
+ * accounts exist). `locked`: the account's counter is locked; `throttled`: the client IP's;
+ * `wrong_code`: the password was right but the second-factor code was not (or was used before).
  */
-export type LoginFailureCause = 'wrong_password' | 'unknown_user' | 'no_password' | 'disabled' | 'locked' | 'throttled';
+export type LoginFailureCause = 'wrong_password' | 'unknown_user' | 'no_password' | 'disabled' | 'locked' | 'throttled' | 'wrong_code';
 
 export type AuthResult =
   | { ok: true; user: Account }

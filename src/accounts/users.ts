@@ -3,10 +3,13 @@
 import { isNotFound, isUniqueViolation, type Db } from '../db/client.js';
 import { AppError, notFound, validationError, type FieldProblem } from '../shared/errors.js';
 import { notify, type OnChange } from '../tenants/events.js';
+import { randomBytes } from 'node:crypto';
 import type { PasswordHasher } from './password.js';
+import { accountKey } from './throttle.js';
 import { toAccount, type Account, type ImportRecord, type NewUser } from './types.js';
 import { checkEmail, checkGroups, checkName, checkPassword, normalizeEmail, normalizeGroups } from './validate.js';
 import { checkImport, checkImportList } from './import-check.js';
+import { parseHash } from './hash-formats.js';
 
 export interface UserAdmin {
   addUser(input: NewUser): Promise<Account>;
@@ -18,14 +21,50 @@ export interface UserAdmin {
   /** The user can then sign in only through an upstream (whose next sign-in links to it). */
   removePassword(tenantId: string, email: string): Promise<Account>;
   listUsers(tenantId: string): Promise<Account[]>;
+  /** One page of a tenant's users by email; `email` filters by substring; `after` is the last email of the previous page. */
+  pageUsers(tenantId: string, opts?: { email?: string; after?: string; limit?: number }): Promise<{ users: Account[]; nextCursor: string | null }>;
   getUser(tenantId: string, email: string): Promise<Account | null>;
+  /**
+   * Removes the user's authenticator and recovery codes (lost phone): their next sign-in
+   * enrols again if the tenant requires it. With `tenantId`, only a user of that tenant
+   * (callers scoped to tenants pass it). Returns whether an authenticator was set up.
+   */
+  resetMfa(userId: string, opts?: { tenantId?: string }): Promise<{ reset: boolean }>;
+  /** Whether the user has a confirmed authenticator, and how many recovery codes are left. */
+  mfaStatus(userId: string): Promise<{ enrolled: boolean; recoveryCodesLeft: number }>;
+  /** Clears the account's login lock and failure count (the per-IP counters stay). */
+  unlockUser(tenantId: string, email: string): Promise<{ user: Account; wasLocked: boolean }>;
+  /** Sets the given password, or a generated one returned once; clears the account's lock. */
+  resetPassword(tenantId: string, email: string, password?: string): Promise<{ user: Account; generatedPassword?: string }>;
+}
+
+/** The canonical form of a hash checkImport accepted (e.g. Django's "argon2$" prefix dropped). */
+function importedHash(hash: string | undefined): string | null {
+  if (!hash) return null;
+  const parsed = parseHash(hash);
+  return 'error' in parsed ? null : parsed.stored;
 }
 
 const userExists = (email: string) =>
   new AppError('user_exists', 409, `a user with email '${email}' already exists in this tenant`);
 
-export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange?: OnChange }): UserAdmin {
+export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange?: OnChange; now?: () => Date }): UserAdmin {
   const { db, hasher } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  /** Deletes the account's throttle counter; says whether a lock was in force. */
+  async function clearLock(tenantId: string, email: string): Promise<boolean> {
+    const key = accountKey(tenantId, email);
+    const row = await db.loginThrottle.findUnique({ where: { key } });
+    await db.loginThrottle.deleteMany({ where: { key } });
+    return Boolean(row?.lockedUntil && row.lockedUntil.getTime() > now().getTime());
+  }
+
+  function passwordProblems(password: unknown): void {
+    const problems: FieldProblem[] = [];
+    checkPassword(password, problems);
+    if (problems.length) throw validationError(problems);
+  }
 
   async function requireTenant(tenantId: string): Promise<void> {
     if (typeof tenantId !== 'string' || !(await db.tenant.findUnique({ where: { id: tenantId }, select: { id: true } }))) {
@@ -67,7 +106,7 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
     checkImport(records, new Set(existing.map((u) => u.email)));
     const data = await Promise.all(records.map(async (r) => ({
       tenantId, email: normalizeEmail(r.email), name: r.name || null, groups: normalizeGroups(r.groups),
-      passwordHash: r.password ? await hasher.hash(r.password) : null,
+      passwordHash: r.password ? await hasher.hash(r.password) : importedHash(r.passwordHash),
     })));
     try {
       // One statement inside one transaction: a row failing (e.g. a concurrent insert) inserts nothing.
@@ -93,6 +132,9 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
     importUsers,
     async disableUser(tenantId, email) {
       const user = await update(tenantId, email, { disabled: true });
+      // Its Identity Center session (authorization-code tenants) ends with it: enabling the
+      // user again needs a new sign-in at Identity Center. Here, not in a listener, so the CLI does it too.
+      await db.$executeRaw`DELETE FROM idc_sessions WHERE tenant_id = ${tenantId} AND user_id = ${user.id}`;
       notify(deps.onChange, { type: 'user_disabled', tenantId, userId: user.id });
       return toAccount(user);
     },
@@ -100,10 +142,24 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
       return toAccount(await update(tenantId, email, { disabled: false }));
     },
     async setPassword(tenantId, email, password) {
-      const problems: FieldProblem[] = [];
-      checkPassword(password, problems);
-      if (problems.length) throw validationError(problems);
-      await update(tenantId, email, { passwordHash: await hasher.hash(password) });
+      passwordProblems(password);
+      const user = await update(tenantId, email, { passwordHash: await hasher.hash(password) });
+      // A new password is an administrator's answer to a locked-out user: the lock goes too.
+      await clearLock(tenantId, user.email);
+    },
+    async resetPassword(tenantId, email, password) {
+      // 24 random bytes: far above the minimum length, typeable, shown once.
+      const generated = password === undefined ? randomBytes(18).toString('base64url') : undefined;
+      const chosen = password ?? generated!;
+      passwordProblems(chosen);
+      const user = await update(tenantId, email, { passwordHash: await hasher.hash(chosen) });
+      await clearLock(tenantId, user.email);
+      return { user: toAccount(user), ...(generated ? { generatedPassword: generated } : {}) };
+    },
+    async unlockUser(tenantId, email) {
+      const user = await db.user.findUnique({ where: { tenantId_email: { tenantId, email: normalizeEmail(String(email)) } } });
+      if (!user) throw notFound('user', String(email));
+      return { user: toAccount(user), wasLocked: await clearLock(tenantId, user.email) };
     },
     async removePassword(tenantId, email) {
       return toAccount(await update(tenantId, email, { passwordHash: null }));
@@ -111,6 +167,30 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
     async listUsers(tenantId) {
       await requireTenant(tenantId);
       return (await db.user.findMany({ where: { tenantId }, orderBy: { email: 'asc' } })).map(toAccount);
+    },
+    async resetMfa(userId, opts = {}) {
+      const user = typeof userId === 'string' ? await db.user.findUnique({ where: { id: userId }, select: { tenantId: true } }) : null;
+      if (!user || (opts.tenantId !== undefined && user.tenantId !== opts.tenantId)) throw notFound('user', String(userId));
+      const { count } = await db.userMfa.deleteMany({ where: { userId } });
+      return { reset: count > 0 };
+    },
+    async mfaStatus(userId) {
+      const mfa = await db.userMfa.findUnique({ where: { userId }, select: { confirmedAt: true, recoveryCodes: true } });
+      return mfa?.confirmedAt ? { enrolled: true, recoveryCodesLeft: mfa.recoveryCodes.length } : { enrolled: false, recoveryCodesLeft: 0 };
+    },
+    async pageUsers(tenantId, opts = {}) {
+      await requireTenant(tenantId);
+      const limit = opts.limit ?? 100;
+      const rows = await db.user.findMany({
+        where: {
+          tenantId,
+          ...(opts.email ? { email: { contains: opts.email.toLowerCase() } } : {}),
+          ...(opts.after ? { AND: [{ email: { gt: opts.after } }] } : {}),
+        },
+        orderBy: { email: 'asc' }, take: limit + 1,
+      });
+      const page = rows.slice(0, limit).map(toAccount);
+      return { users: page, nextCursor: rows.length > limit ? page[page.length - 1]!.email : null };
     },
     async getUser(tenantId, email) {
       const user = await db.user.findUnique({ where: { tenantId_email: { tenantId, email: normalizeEmail(String(email)) } } });

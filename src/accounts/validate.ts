@@ -1,8 +1,9 @@
 // Field checks for user input, returning every problem at once (field names as the API uses them).
 import type { FieldProblem } from '../shared/errors.js';
 
-// Deliberately loose (RFC 5322 is not worth matching): one @, no spaces, a dot in the domain.
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// Deliberately loose (RFC 5322 is not worth matching): one @, no spaces, a dot in the domain;
+// no control characters (PostgreSQL refuses NUL in text, and none belongs in an address).
+const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
 export const PASSWORD_MIN = 8; // NIST SP 800-63B §5.1.1.2
 export const PASSWORD_MAX = 1024; // generous; only guards against absurd inputs
 

@@ -85,7 +85,16 @@ export function createAccess(deps: { directory: Directory; verifier: TokenVerifi
     return { ...tenant.value, user: userOfTenant(tenant.value.record, user) };
   }
 
-  return { activeTenant, authorize, authorizeAdmin, tenantScope };
+  /**
+   * The connect callback: the user named by a consumed connect state, re-checked now (the
+   * tenant still active, the user still enabled and in it); the service was checked at start.
+   */
+  async function tenantUser(tenantId: string, userId: string) {
+    const [tenant, user] = await Promise.all([activeTenant(tenantId), deps.directory.user(userId)]);
+    return { ...tenant, user: userOfTenant(tenant.record, { user }) };
+  }
+
+  return { activeTenant, authorize, authorizeAdmin, tenantScope, tenantUser };
 }
 
 /** The user, if it belongs to the tenant and is enabled; a token's tenant must match too. */
@@ -105,6 +114,7 @@ export function tenantAws(t: TenantRecord): TenantAws {
     id: t.id, roleArn: t.roleArn!, idcApplicationArn: t.idcApplicationArn!, idcRegion: t.idcRegion!,
     qbusinessApplicationId: t.qbusinessApplicationId!, qbusinessRegion: t.qbusinessRegion!, retrieverId: t.retrieverId!,
     stsEndpoint: t.stsEndpoint, ssoOidcEndpoint: t.ssoOidcEndpoint, qbusinessEndpoint: t.qbusinessEndpoint,
+    authMode: t.authMode ?? 'trusted-token-issuer', authCodeRedirectUri: t.authCodeRedirectUri ?? null,
   };
 }
 

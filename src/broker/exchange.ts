@@ -30,6 +30,8 @@ export interface ExchangeTrace {
   requestIds: string[];
   /** What the assertion said (read back from it), to explain Identity Center's refusal. */
   assertion?: AssertionSent;
+  /** How CreateTokenWithIAM got the identity context, when not from our assertion (audited). */
+  grant?: 'refresh_token' | 'authorization_code';
 }
 
 export interface ExchangeDeps {
@@ -48,20 +50,21 @@ export const claimsOf = (u: UserRecord): Claims => ({
 /** RoleSessionName shows in the customer's CloudTrail: make it name the user. Limits: 2..64, [\w+=,.@-]. */
 export const sessionName = (userId: string) => `ttib-${userId.replace(/[^\w+=,.@-]/g, '_')}`.slice(0, 64);
 
-export function createExchange(deps: ExchangeDeps) {
-  async function step<T extends object>(trace: ExchangeTrace, name: StepTrace['step'], fn: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    try {
-      const out = await fn();
-      record(trace, { step: name, ok: true, latencyMs: performance.now() - started, requestId: (out as { requestId?: string }).requestId });
-      return out;
-    } catch (err) {
-      const requestId = isAwsCallError(err) ? err.failure.requestId : undefined;
-      record(trace, { step: name, ok: false, latencyMs: performance.now() - started, requestId });
-      throw err;
-    }
+/** Runs one named step of an exchange, recording its outcome, latency and AWS request id in `trace`. */
+export async function step<T extends object>(trace: ExchangeTrace, name: StepTrace['step'], fn: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    const out = await fn();
+    record(trace, { step: name, ok: true, latencyMs: performance.now() - started, requestId: (out as { requestId?: string }).requestId });
+    return out;
+  } catch (err) {
+    const requestId = isAwsCallError(err) ? err.failure.requestId : undefined;
+    record(trace, { step: name, ok: false, latencyMs: performance.now() - started, requestId });
+    throw err;
   }
+}
 
+export function createExchange(deps: ExchangeDeps) {
   return async function exchange(tenant: TenantAws, user: UserRecord, trace: ExchangeTrace = { steps: [], requestIds: [] }): Promise<Session> {
     const name = sessionName(user.id);
     const first = await step(trace, 'assume_role', () => deps.aws.assumeRole(tenant, { sessionName: name }));
@@ -92,6 +95,6 @@ function record(trace: ExchangeTrace, s: StepTrace): void {
 }
 
 // STS always returns Expiration; the fallback only guards a malformed response.
-const expiryOf = (c: AwsCredentials, now: Clock) => c.expiration?.getTime() ?? now() + 15 * 60_000;
+export const expiryOf = (c: AwsCredentials, now: Clock) => c.expiration?.getTime() ?? now() + 15 * 60_000;
 
 export type Exchange = ReturnType<typeof createExchange>;

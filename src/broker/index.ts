@@ -12,9 +12,14 @@ import { createAuditTrail } from './audit.js';
 import { createAwsGateway, type AwsGatewayOptions } from './aws/gateway.js';
 import { SessionCache } from './cache.js';
 import { createCheck } from './check.js';
-import { createExchange, type Session } from './exchange.js';
+import { createExchange, type ExchangeTrace, type Session } from './exchange.js';
 import { createPrechecks } from './precheck.js';
-import type { AssertionMinter, AwsGateway, Clock, TokenVerifier } from './ports.js';
+import { createConnect } from './connect.js';
+import type { Database } from '../db/database.js';
+import { createIdcSessionTable } from '../db/idc-sessions.js';
+import { createConnectStateTable } from '../db/idc-connect-states.js';
+import type { Envelope } from '../idp/envelope.js';
+import type { AssertionMinter, AwsGateway, Clock, TenantAws, TokenVerifier, UserRecord } from './ports.js';
 import { createSearch } from './search.js';
 import { createDbDirectory } from './storage/directory.js';
 import { memoDirectory } from './storage/memo-directory.js';
@@ -24,6 +29,12 @@ export interface BrokerDeps {
   db: Db;
   /** Hot paths: directory reads and audit batches. */
   sql: Sql;
+  /** Kysely over `sql`: Identity Center sessions and connect states (authorization-code tenants). */
+  database: Database;
+  /** Encrypts Identity Center refresh tokens and PKCE verifiers at rest (SECRET_KEY). */
+  envelope: Envelope;
+  /** ISSUER: where Identity Center sends users back (/idc/callback). */
+  publicUrl: string;
   logger: Logger;
   minter: AssertionMinter;
   verifier: TokenVerifier;
@@ -57,6 +68,9 @@ export interface BrokerMetrics {
 /** A ready gateway, as opposed to options for the real one. */
 export const isGateway = (a: unknown): a is AwsGateway => typeof (a as AwsGateway | undefined)?.assumeRole === 'function';
 
+/** How long a connect URL (its state) can be used: sign-in and consent at Identity Center. */
+const CONNECT_STATE_TTL_SECONDS = 600;
+
 export function createBroker(deps: BrokerDeps) {
   const now = deps.now ?? Date.now;
   const { logger } = deps;
@@ -77,12 +91,21 @@ export function createBroker(deps: BrokerDeps) {
   const verifier = clientBoundVerifier(deps.verifier, directory);
   const access = createAccess({ directory, verifier, endpoints: deps.endpoints, external: deps.externalTokens });
   const audience = () => directory.dataAccessorClientId();
-  const exchange = createExchange({ aws, minter: deps.minter, audience, assertionTtlSeconds: deps.config.ASSERTION_TTL, now });
+  const ttiExchange = createExchange({ aws, minter: deps.minter, audience, assertionTtlSeconds: deps.config.ASSERTION_TTL, now });
   const prechecks = createPrechecks({
     issuer: deps.config.ISSUER, production: deps.config.NODE_ENV === 'production', minter: deps.minter, audience, assertionTtlSeconds: deps.config.ASSERTION_TTL,
   });
+  const connect = createConnect({
+    access, aws, cache, audit, logger, now, envelope: deps.envelope, publicUrl: deps.publicUrl, stateTtlSeconds: CONNECT_STATE_TTL_SECONDS,
+    sessions: createIdcSessionTable(deps.database), states: createConnectStateTable(deps.database),
+  });
+  // The identity context comes from our own assertion or, for authorization-code tenants,
+  // from the user's stored Identity Center session; everything after it is the same.
+  const exchange = (t: TenantAws, u: UserRecord, trace?: ExchangeTrace) =>
+    (t.authMode === 'authorization-code' ? connect.refresh(t, u, trace) : ttiExchange(t, u, trace));
   return {
     search: createSearch({ access, exchange, cache, audit, logger }),
+    connect,
     check: createCheck({ access, directory, exchange, prechecks, audit, logger }),
     audit,
     cache,

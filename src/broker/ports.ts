@@ -30,7 +30,17 @@ export interface TenantAws {
   stsEndpoint?: string | null;
   ssoOidcEndpoint?: string | null;
   qbusinessEndpoint?: string | null;
+  /** How the user's identity context is obtained; absent = trusted-token-issuer. */
+  authMode?: 'trusted-token-issuer' | 'authorization-code' | string;
+  /** authorization-code: the redirect URI registered with AWS (our /idc/callback). */
+  authCodeRedirectUri?: string | null;
 }
+
+/** What CreateTokenWithIAM is asked to exchange. */
+export type IdcGrant =
+  | { grantType: 'jwt-bearer'; assertion: string }
+  | { grantType: 'authorization_code'; code: string; redirectUri: string; codeVerifier: string }
+  | { grantType: 'refresh_token'; refreshToken: string };
 
 export interface TenantRecord extends Partial<Omit<TenantAws, 'id'>> {
   id: string;
@@ -121,8 +131,9 @@ export interface Searcher {
 export interface AwsGateway {
   assumeRole(tenant: TenantAws, opts: { sessionName: string; identityContext?: string }):
     Promise<{ credentials: AwsCredentials; requestId?: string }>;
-  createTokenWithIam(tenant: TenantAws, credentials: AwsCredentials, assertion: string):
-    Promise<{ identityContext: string; requestId?: string }>;
+  /** A string is a jwt-bearer assertion. `refreshToken` only when Identity Center returned one. */
+  createTokenWithIam(tenant: TenantAws, credentials: AwsCredentials, grant: string | IdcGrant):
+    Promise<{ identityContext: string; refreshToken?: string; requestId?: string }>;
   searcher(tenant: TenantAws, credentials: AwsCredentials): Searcher;
   close(): void;
 }

@@ -25,6 +25,8 @@ export interface PrecheckDeps {
   assertionTtlSeconds: number;
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** Largest discovery document or JWKS read (bytes); default 256 KiB. */
+  maxBytes?: number;
 }
 
 /** A failed pre-check: what is wrong and how to fix it. */
@@ -36,9 +38,37 @@ class Failed extends Error {
 
 const HTTPS_HINT = 'Serve tti-bridge at a public https ISSUER on port 443: Identity Center fetches the discovery document and JWKS only over https on 443.';
 
+const originOf = (url: string) => {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+};
+
+/** The body as text, or undefined when it is larger than `limit` bytes (reading stops there). */
+async function readLimited(res: Response, limit: number): Promise<string | undefined> {
+  const declared = Number(res.headers.get('content-length'));
+  if (declared > limit) {
+    await res.body?.cancel().catch(() => {});
+    return undefined;
+  }
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += chunk.byteLength;
+    if (size > limit) return undefined; // leaving the loop cancels the stream
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 export function createPrechecks(deps: PrecheckDeps) {
   const fetchImpl = deps.fetch ?? fetch;
   const timeoutMs = deps.timeoutMs ?? 5000;
+  const maxBytes = deps.maxBytes ?? 256 * 1024;
+  const issuerOrigin = new URL(deps.issuer).origin;
 
   /** In production, a URL Identity Center can fetch: https on the default port. */
   function fetchable(url: string, code: SetupCheckCode, what: string): void {
@@ -51,15 +81,29 @@ export function createPrechecks(deps: PrecheckDeps) {
 
   async function getJson(url: string, code: SetupCheckCode, what: string, hint: string): Promise<unknown> {
     let res: Response;
-    try {
-      res = await fetchImpl(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
-    } catch (err) {
+    // One timeout for the whole exchange (headers and body); redirects are not followed
+    // (Identity Center must reach these URLs directly, and a redirect could point anywhere).
+    const signal = AbortSignal.timeout(timeoutMs);
+    const failed = (err: unknown) => {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new Failed(code, `Could not fetch ${what.replace(/^The /, 'the ')} at ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}.`, hint);
-    }
-    if (res.status !== 200) throw new Failed(code, `${what} at ${url} answered HTTP ${res.status}, not 200.`, hint);
+      return new Failed(code, `Could not fetch ${what.replace(/^The /, 'the ')} at ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}.`, hint);
+    };
     try {
-      return await res.json();
+      res = await fetchImpl(url, { headers: { accept: 'application/json' }, signal, redirect: 'manual' });
+    } catch (err) {
+      throw failed(err);
+    }
+    if (res.status !== 200) {
+      await res.body?.cancel().catch(() => {});
+      const redirected = res.status >= 300 && res.status < 400 ? ' (a redirect; it must be served at this URL itself)' : '';
+      throw new Failed(code, `${what} at ${url} answered HTTP ${res.status}${redirected}, not 200.`, hint);
+    }
+    const text = await readLimited(res, maxBytes).catch((err: unknown) => {
+      throw err instanceof Failed ? err : failed(err);
+    });
+    if (text === undefined) throw new Failed(code, `${what} at ${url} is larger than ${maxBytes} bytes.`, hint);
+    try {
+      return JSON.parse(text);
     } catch {
       throw new Failed(code, `${what} at ${url} is not JSON.`, hint);
     }
@@ -75,6 +119,11 @@ export function createPrechecks(deps: PrecheckDeps) {
         `Set ISSUER to exactly the URL this service is reached at (no trailing slash), and make sure ${url} is served by this service, not something else at that host.`);
     }
     if (typeof doc.jwks_uri !== 'string') throw new Failed('discovery_invalid', `The discovery document at ${url} has no jwks_uri.`, reach);
+    // This service publishes its JWKS under ISSUER; a jwks_uri elsewhere means the document is
+    // not ours, and following it would let that document make this server fetch any URL.
+    if (originOf(doc.jwks_uri) !== issuerOrigin) {
+      throw new Failed('discovery_invalid', `The discovery document at ${url} names a jwks_uri outside ${issuerOrigin}; this service publishes its keys under ISSUER.`, reach);
+    }
     return doc.jwks_uri;
   }
 

@@ -50,11 +50,11 @@ export function createSearch(deps: SearchDeps) {
     const base = { kind: 'exchange' as const, tenantId: tenant.id, userId: user.id, serviceClientId: caller.clientId };
     try {
       const session = await deps.exchange(tenant, user, trace);
-      audit.record({ ...base, outcome: 'success', errorCode: null, awsRequestIds: trace.requestIds, latencyMs: performance.now() - started, detail: { steps: trace.steps } });
+      audit.record({ ...base, outcome: 'success', errorCode: null, awsRequestIds: trace.requestIds, latencyMs: performance.now() - started, detail: { steps: trace.steps, ...(trace.grant ? { grant: trace.grant } : {}) } });
       return { value: session, expiresAt: session.expiresAt };
     } catch (err) {
       const e = toAppError(err, failureContext(tenant, user, trace.assertion), logger);
-      audit.record({ ...base, outcome: 'failure', errorCode: e.code, awsRequestIds: trace.requestIds, latencyMs: performance.now() - started, detail: { steps: trace.steps } });
+      audit.record({ ...base, outcome: 'failure', errorCode: e.code, awsRequestIds: trace.requestIds, latencyMs: performance.now() - started, detail: { steps: trace.steps, ...(trace.grant ? { grant: trace.grant } : {}) } });
       throw e;
     }
   }

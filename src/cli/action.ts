@@ -4,13 +4,19 @@ import { Command, Option } from 'commander';
 import { AppError, type ErrorCode } from '../shared/errors.js';
 import { ConfigError } from '../config/load.js';
 import type { CliContext, CliDeps } from './context.js';
+import { resolveRemote, type GlobalOptions } from './mode.js';
+import type { Remote } from './remote.js';
 
 export interface Outcome {
   data: unknown;
   text: string;
 }
 
-export type Handler = (input: { deps: () => Promise<CliDeps>; args: string[]; opts: Record<string, unknown> }) => Promise<Outcome>;
+/**
+ * `api` is the running server in server mode (--server/--profile), null in local mode,
+ * where `deps` opens the database.
+ */
+export type Handler = (input: { deps: () => Promise<CliDeps>; api: Remote | null; args: string[]; opts: Record<string, unknown> }) => Promise<Outcome>;
 
 export class CliExit extends Error {
   constructor(readonly exitCode: number) {
@@ -39,12 +45,18 @@ export function leaf(parent: Command, spec: string, description: string): Comman
 }
 
 /** Runs the handler with the shared output and error handling. */
-export function act(ctx: CliContext, cmd: Command, handler: Handler): Command {
+export function act(ctx: CliContext, cmd: Command, handler: Handler, options: { connect?: boolean } = {}): Command {
   return cmd.action(async (...params: unknown[]) => {
     const command = params[params.length - 1] as Command;
     const opts = command.opts();
     try {
-      const out = await handler({ deps: ctx.deps, args: command.args, opts });
+      // The program's own options only: a command's option of the same name (clients add --client-id) is not a global one.
+      let root = command;
+      while (root.parent) root = root.parent;
+      const globals = root.opts() as GlobalOptions;
+      ctx.globals = globals;
+      const api = options.connect === false ? null : await resolveRemote(globals, ctx.env ?? {});
+      const out = await handler({ deps: ctx.deps, api, args: command.args, opts });
       ctx.io.stdout(opts.json ? `${JSON.stringify(out.data, null, 2)}\n` : `${out.text}\n`);
     } catch (err) {
       report(ctx, Boolean(opts.json), err);
@@ -54,3 +66,8 @@ export function act(ctx: CliContext, cmd: Command, handler: Handler): Command {
 }
 
 export const usageError = (message: string) => new AppError('usage', 400, message);
+
+/** For commands that only make sense next to the database (migrations, files the server cannot write). */
+export function localOnly(api: Remote | null, what: string): void {
+  if (api) throw usageError(`${what} runs in local mode only (it works on the database directly): run it without --server/--profile where DATABASE_URL reaches the server's database`);
+}

@@ -3,6 +3,7 @@
 import type { Config } from '../config/load.js';
 import type { Db } from '../db/client.js';
 import type { Services } from '../services.js';
+import type { GlobalOptions } from './mode.js';
 
 /** The server's services (keys() built on first use: only key commands need SECRET_KEY), plus the database. */
 export interface CliDeps extends Services {
@@ -28,4 +29,8 @@ export interface CliContext {
   deps(): Promise<CliDeps>;
   /** NODE_ENV of the process (commands that need no config, like `sandbox`, still check it). */
   nodeEnv?: string;
+  /** Environment for server mode (TTI_SERVER, TTI_PROFILE, TTI_CLIENT_ID, TTI_CLIENT_SECRET, HOME); none = local mode only. */
+  env?: NodeJS.ProcessEnv;
+  /** The global options of the command being run (set before its handler; the local opener reads --init). */
+  globals?: GlobalOptions;
 }

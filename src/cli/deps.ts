@@ -1,7 +1,10 @@
 // Builds the services commands use. The process entry opens them lazily (database,
 // embedded PostgreSQL, migrations and the development SECRET_KEY resolved exactly as the
 // server does); tests call buildDeps() with a test database.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
+import { AppError } from '../shared/errors.js';
 import { createDb, dbTimeouts, type Db } from '../db/client.js';
 import { createDatabase, type Database } from '../db/database.js';
 import { createSql } from '../db/sql.js';
@@ -41,7 +44,46 @@ export interface OpenedDeps {
   close(): Promise<void>;
 }
 
-export async function openDeps(config: Config, io: CliIo): Promise<OpenedDeps> {
+/** A connection URL with its password replaced by ****, for printing. */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '****';
+    return u.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}
+
+export interface LocalOptions {
+  /** --init: create a new embedded database when DATA_DIR holds none. */
+  init?: boolean;
+  /** ISSUER was set explicitly (else it is derived from PORT, which may not be the server's). */
+  issuerSet?: boolean;
+}
+
+/**
+ * Local mode says which database and issuer it works on (stderr, so --json output stays
+ * clean), and refuses to create an embedded database nobody asked for: a CLI started with
+ * another DATA_DIR than the server's would otherwise work on a new, empty database.
+ */
+function announceLocal(config: Config, io: CliIo, options: LocalOptions): void {
+  let database: string;
+  if (config.DATABASE_URL) database = `${maskUrl(config.DATABASE_URL)} (DATABASE_URL)`;
+  else {
+    const dir = resolve(config.DATA_DIR, 'pg');
+    if (!existsSync(join(dir, 'PG_VERSION')) && !options.init) {
+      throw new AppError('no_database', 400, `no database here: DATABASE_URL is not set and DATA_DIR=${config.DATA_DIR} holds no embedded database (${dir}). ` +
+        'Set DATABASE_URL or DATA_DIR as the server has them, or use --server/--profile to talk to the running server; --init creates a new, empty embedded database here.');
+    }
+    database = `embedded PostgreSQL in ${dir}${existsSync(join(dir, 'PG_VERSION')) ? '' : ' (new: --init)'}`;
+  }
+  const issuer = options.issuerSet ? config.ISSUER : `${config.ISSUER} (ISSUER not set: derived from PORT=${config.PORT}; set ISSUER as the server has it)`;
+  io.stderr(`local mode: database ${database}\nlocal mode: issuer ${issuer}\n`);
+}
+
+export async function openDeps(config: Config, io: CliIo, options: LocalOptions = {}): Promise<OpenedDeps> {
+  announceLocal(config, io, options);
   const runtime = await prepareRuntime(config, cliLogger(io));
   const db = createDb(runtime.config.DATABASE_URL);
   const pool = createSql(runtime.config.DATABASE_URL, () => {}, dbTimeouts(runtime.config));

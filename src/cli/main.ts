@@ -3,11 +3,13 @@ import { loadConfig } from '../config/load.js';
 import { lazyDeps, openDeps } from './deps.js';
 import { processIo } from './io.js';
 import { runCli } from './program.js';
+import type { CliContext } from './context.js';
 
 async function main(): Promise<number> {
-  const deps = lazyDeps(() => openDeps(loadConfig(process.env), processIo));
+  const ctx: CliContext = { io: processIo, deps: () => deps.deps(), nodeEnv: process.env.NODE_ENV, env: process.env };
+  const deps = lazyDeps(() => openDeps(loadConfig(process.env), processIo, { init: ctx.globals?.init, issuerSet: Boolean(process.env.ISSUER || process.env.ISSUER_FILE) }));
   try {
-    return await runCli(process.argv.slice(2), { io: processIo, deps: deps.deps, nodeEnv: process.env.NODE_ENV });
+    return await runCli(process.argv.slice(2), ctx);
   } finally {
     await deps.close();
   }

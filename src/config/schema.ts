@@ -32,7 +32,7 @@ export const settingsSchema = z.object({
   DATA_DIR: z.string().min(1).default('./.data')
     .describe('Directory for the embedded database and the generated development secret.'),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional()
-    .describe('Key-encryption key for signing and cookie keys at rest. Required in production.'),
+    .describe('Key-encryption key for signing and cookie keys, TOTP secrets and recovery codes at rest. Required in production.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
     .describe('pino log level.'),
   ARGON2_MEMORY_KIB: int(19456, 4194304).default(19456)

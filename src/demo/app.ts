@@ -13,7 +13,7 @@ import { readForm } from '../http/form.js';
 import { AppError } from '../shared/errors.js';
 import { ApiProblem, createBackend, type Backend, type Problem } from './backend.js';
 import { createSessionStore, type DemoSession } from './session.js';
-import { DEMO_USERS, DEMO_PASSWORD, type DemoClients } from './seed.js';
+import { DEMO_USERS, DEMO_PASSWORD, DEMO_IDC_PASSWORD, DEMO_IDC_TENANT_ID, type DemoClients } from './seed.js';
 import { explainView } from './explain.js';
 
 export interface DemoRouterDeps {
@@ -21,6 +21,8 @@ export interface DemoRouterDeps {
   config: Config;
   clients: DemoClients;
   sandbox?: Pick<Sandbox, 'url'>;
+  /** The authorization-code workspace (demo-idc) is seeded. */
+  idcTenant?: boolean;
 }
 
 const SCOPE = 'openid email profile tenant';
@@ -53,17 +55,22 @@ export function createDemoRouter(deps: DemoRouterDeps): Router {
   router.get('/', (ctx) => {
     const s = sessions.ensure(ctx);
     if (s.user) return ctx.redirect('/demo/search');
-    page(ctx, 'home', { csrf: s.csrf, users: DEMO_USERS, password: DEMO_PASSWORD, tenant: DEMO_TENANT_ID, sandboxUrl: deps.sandbox?.url });
+    page(ctx, 'home', {
+      csrf: s.csrf, users: DEMO_USERS, password: DEMO_PASSWORD, tenant: DEMO_TENANT_ID, idcTenant: deps.idcTenant ? DEMO_IDC_TENANT_ID : undefined,
+      idcPassword: DEMO_IDC_PASSWORD, sandboxUrl: deps.sandbox?.url,
+    });
   });
 
   router.post('/login', async (ctx) => {
-    const { s } = await postedForm(ctx);
+    const { s, form } = await postedForm(ctx);
+    // Two workspaces of the same customer: trusted token issuer, or authorization code.
+    const tenant = deps.idcTenant && form.tenant === DEMO_IDC_TENANT_ID ? DEMO_IDC_TENANT_ID : DEMO_TENANT_ID;
     const pending = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier() };
     s.pending = pending;
     const url = oidc.buildAuthorizationUrl(await backend.web(), {
       redirect_uri: redirectUri, scope: SCOPE, state: pending.state, nonce: pending.nonce,
       code_challenge: await oidc.calculatePKCECodeChallenge(pending.verifier), code_challenge_method: 'S256',
-      tenant: DEMO_TENANT_ID, // extra parameter: prefills the workspace on the login page
+      tenant, // extra parameter: prefills the workspace on the login page
     });
     ctx.status = 303;
     ctx.redirect(url.href);
@@ -97,13 +104,27 @@ export function createDemoRouter(deps: DemoRouterDeps): Router {
 
   router.get('/search', signedIn, (ctx) => {
     const s = ctx.state.demo as DemoSession;
-    page(ctx, 'search', { user: s.user, csrf: s.csrf });
+    // Back from Identity Center (authorization-code workspace): the callback sends idc_connect.
+    const connect = ctx.query.idc_connect;
+    const connected = connect === 'ok' ? { ok: true } : connect === 'error' ? { ok: false, code: String(ctx.query.code ?? 'connect_failed') } : undefined;
+    page(ctx, 'search', { user: s.user, csrf: s.csrf, connected, q: connected ? s.lastQuery : undefined, prefill: Boolean(connected) });
+  });
+
+  // authorization-code workspace: get a connect URL for this user from the broker and send
+  // the browser to the customer's Identity Center; it comes back through /idc/callback.
+  router.post('/connect', async (ctx) => {
+    const { s } = await postedForm(ctx);
+    if (!s.user) return ctx.redirect('/demo');
+    const { authorizeUrl } = await backend.connect(s.user.tenant, s.user.idToken, `${config.ISSUER}/demo/search`);
+    ctx.status = 303;
+    ctx.redirect(authorizeUrl);
   });
 
   router.post('/search', async (ctx) => {
     const { s, form } = await postedForm(ctx);
     if (!s.user) return ctx.redirect('/demo');
     const q = (form.q ?? '').trim().slice(0, MAX_QUERY);
+    s.lastQuery = q;
     const data: Record<string, unknown> = { user: s.user, csrf: s.csrf, q };
     if (!q) return page(ctx, 'search', { ...data, problem: { title: 'Empty question', detail: 'Type a question or a few keywords to search for.' } }, 400);
     const { tenant, sub, idToken } = s.user;
@@ -119,7 +140,9 @@ export function createDemoRouter(deps: DemoRouterDeps): Router {
     const explained = baseline === undefined ? undefined : await backend.explain(tenant, sub, baseline).catch(() => undefined);
     // The user's ID token is the proof of presence: once refused, only a new sign-in helps.
     const expired = problem?.code === 'user_token_expired' || problem?.code === 'invalid_user_token';
-    page(ctx, 'search', { ...data, problem, expired, explain: explainView(explained) }, problem ? problem.status : 200);
+    // authorization-code workspace, user not connected yet: offer the Identity Center sign-in.
+    const connectRequired = problem?.code === 'connect_required';
+    page(ctx, 'search', { ...data, problem, expired, connectRequired, explain: explainView(explained) }, problem ? problem.status : 200);
   });
 
   router.post('/logout', async (ctx) => {

@@ -75,6 +75,9 @@ export function createBackend(deps: { config: Config; clients: DemoClients }) {
     web,
     search: (tenantId: string, idToken: string, queryText: string) =>
       api<{ results: SearchResult[] }>('POST', `/tenants/${encodeURIComponent(tenantId)}/search`, { queryText, user: { token: idToken }, maxResults: 10 }),
+    /** authorization-code tenants: the Identity Center URL that connects this user. */
+    connect: (tenantId: string, idToken: string, returnUrl: string) =>
+      api<{ authorizeUrl: string }>('POST', `/tenants/${encodeURIComponent(tenantId)}/connect`, { user: { token: idToken }, returnUrl }),
     /** Id of the newest audit event for this user, the baseline to tell what a search added. */
     latestEventId: async (tenantId: string, userId: string) => (await audit(tenantId, userId, { limit: '1' }))[0]?.id ?? '0',
     /**
@@ -90,7 +93,9 @@ export function createBackend(deps: { config: Config; clients: DemoClients }) {
         const search = recent.find((e) => e.kind === 'search');
         if (search) {
           const fresh = recent.find((e) => e.kind === 'exchange');
-          const exchange = fresh ?? (await audit(tenantId, userId, { kind: 'exchange', limit: '1' }))[0];
+          // Reused credentials come from the last exchange or, in authorization-code mode, the connection.
+          const [lastExchange, lastConnect] = fresh ? [] : await Promise.all(['exchange', 'connect'].map(async (kind) => (await audit(tenantId, userId, { kind, limit: '1' }))[0]));
+          const exchange = fresh ?? [lastExchange, lastConnect].filter((e) => e !== undefined).sort((a, b) => Number(BigInt(b.id) - BigInt(a.id)))[0];
           return { fresh: Boolean(fresh), search, exchange };
         }
         await new Promise((ok) => setTimeout(ok, 60 + i * 20));

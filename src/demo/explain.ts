@@ -16,14 +16,25 @@ export interface ExplainRow { call: string; what: string; latency: string; ok: b
 const ms = (n: number) => `${n < 10 ? n.toFixed(1) : Math.round(n)} ms`;
 const clock = (iso: string) => `${iso.slice(11, 19)} UTC`;
 
-const rowsOf = (exchange: AuditEvent | undefined): ExplainRow[] =>
-  ((exchange?.detail as { steps?: StepTrace[] } | null)?.steps ?? []).map((s) => ({
-    ...(STEPS[s.step] ?? { call: s.step, what: '' }),
+/** create_token as the authorization-code tenant's grants do it. */
+const GRANT_STEPS: Record<string, { call: string; what: string }> = {
+  authorization_code: { call: 'sso-oauth:CreateTokenWithIAM', what: 'Exchange the code from your Identity Center sign-in (PKCE) for your identity context and a refresh token, stored encrypted' },
+  refresh_token: { call: 'sso-oauth:CreateTokenWithIAM', what: 'Refresh your stored Identity Center session (refresh token) for a new identity context' },
+};
+const REDIRECT_ROW = { call: 'browser → Identity Center /authorize', what: 'You signed in at Globex\'s Identity Center and consented; it redirected back to /idc/callback with a code', latency: '—', ok: true };
+
+const rowsOf = (exchange: AuditEvent | undefined): ExplainRow[] => {
+  const detail = exchange?.detail as { steps?: StepTrace[]; grant?: string } | null;
+  const grant = detail?.grant;
+  const rows = (detail?.steps ?? []).map((s) => ({
+    ...((s.step === 'create_token' && grant && GRANT_STEPS[grant]) || STEPS[s.step] || { call: s.step, what: '' }),
     latency: ms(s.latencyMs),
     ok: s.ok,
     // The failing step is the one the exchange's error code belongs to.
     code: s.ok ? undefined : (exchange?.errorCode ?? undefined),
   }));
+  return grant === 'authorization_code' ? [REDIRECT_ROW, ...rows] : rows;
+};
 
 export function explainView(x: { fresh: boolean; search: AuditEvent; exchange?: AuditEvent } | undefined) {
   if (!x) return undefined;

@@ -1,15 +1,20 @@
 // Sets up the demo tenant on both sides for the zero-config start: the customer side lives
 // in the sandbox fixture (Identity Center users and groups, trusted token issuer pointing
-// at our issuer, Q application, data accessor for tenant 'demo'); this fills in the ISV
-// side: the data-accessor client, the tenant's details, demo users and two clients.
+// at our issuer, Q application, data accessors for tenants 'demo' and 'demo-idc'); this fills
+// in the ISV side: the data-accessor client, the tenants' details, demo users and two clients.
 // Client secrets are shown once by design, so the demo keeps its own in DATA_DIR
 // (development only) to print them on every start.
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { App } from '../app.js';
 import type { TenantSetup } from '../sandbox/index.js';
+import { IDC_CALLBACK_PATH } from '../tenants/validate.js';
 
 export const DEMO_DATA_ACCESSOR_CLIENT_ID = 'tti-bridge-data-accessor';
+/** The same customer's second data accessor, in authorization-code mode (src/sandbox/fixtures/demo.yaml). */
+export const DEMO_IDC_TENANT_ID = 'demo-idc';
+/** The sandbox Identity Center users' password (fixture), for the authorization-code sign-in. */
+export const DEMO_IDC_PASSWORD = 'globex-password';
 export const DEMO_PASSWORD = 'demo-password';
 export const DEMO_USERS = [
   { email: 'alice@example.com', name: 'Alice Anders', groups: ['engineering'] },
@@ -31,10 +36,13 @@ export async function ensureDataAccessorClient(app: Pick<App, 'clients'>): Promi
   return DEMO_DATA_ACCESSOR_CLIENT_ID;
 }
 
-async function ensureClient(app: App, saved: DemoClients | undefined, key: keyof DemoClients, create: () => Promise<{ clientId: string; clientSecret?: string }>, redirectUri?: string) {
+async function ensureClient(app: App, saved: DemoClients | undefined, key: keyof DemoClients, create: () => Promise<{ clientId: string; clientSecret?: string }>,
+  redirectUri?: string, tenants: string[] = []) {
   const row = saved?.[key] ? await app.clients.get(saved[key].clientId) : null;
   const uris = (row?.metadata as { redirect_uris?: string[] } | undefined)?.redirect_uris ?? [];
-  if (row && (!redirectUri || uris.includes(redirectUri))) return saved![key];
+  // A client saved by an older demo may lack a tenant added since (demo-idc).
+  const current = row && (!redirectUri || uris.includes(redirectUri)) && tenants.every((t) => row.allowedTenants.includes(t));
+  if (current) return saved![key];
   if (row) await app.clients.remove(row.clientId); // the issuer changed since the last start
   const c = await create();
   return { clientId: c.clientId, clientSecret: c.clientSecret! };
@@ -47,21 +55,29 @@ export const demoTenantDetails = (setup: TenantSetup, sandboxUrl: string) => ({
   stsEndpoint: sandboxUrl, ssoOidcEndpoint: sandboxUrl, qbusinessEndpoint: sandboxUrl,
 });
 
-export async function seedDemo(app: App, opts: { setup: TenantSetup; sandboxUrl: string; dataDir: string; issuer: string }): Promise<DemoClients> {
-  const { setup } = opts;
-  // The sandbox port can change between starts, so the endpoints are refreshed every time.
-  const details = { ...demoTenantDetails(setup, opts.sandboxUrl), allowBackendAccess: true };
-  if (await app.tenants.get(setup.tenantId)) await app.tenants.update(setup.tenantId, details);
-  else await app.tenants.add({ id: setup.tenantId, name: 'Globex (demo)', ...details });
+async function seedTenant(app: App, id: string, name: string, details: Record<string, unknown>): Promise<void> {
+  if (await app.tenants.get(id)) await app.tenants.update(id, details);
+  else await app.tenants.add({ id, name, ...details });
   for (const u of DEMO_USERS) {
-    if (!(await app.accounts.getUser(setup.tenantId, u.email))) {
-      await app.accounts.addUser({ tenantId: setup.tenantId, ...u, password: DEMO_PASSWORD });
-    }
+    if (!(await app.accounts.getUser(id, u.email))) await app.accounts.addUser({ tenantId: id, ...u, password: DEMO_PASSWORD });
   }
+}
+
+export async function seedDemo(app: App, opts: { setup: TenantSetup; idcSetup?: TenantSetup; sandboxUrl: string; dataDir: string; issuer: string }): Promise<DemoClients> {
+  const { setup, idcSetup } = opts;
+  // The sandbox port can change between starts, so the endpoints are refreshed every time.
+  await seedTenant(app, setup.tenantId, 'Globex (demo)', { ...demoTenantDetails(setup, opts.sandboxUrl), allowBackendAccess: true });
+  // The same users, in a workspace whose searches need each user's Identity Center sign-in.
+  if (idcSetup) {
+    await seedTenant(app, idcSetup.tenantId, 'Globex via Identity Center (demo)', {
+      ...demoTenantDetails(idcSetup, opts.sandboxUrl), authMode: 'authorization-code', authCodeRedirectUri: `${opts.issuer}${IDC_CALLBACK_PATH}`,
+    });
+  }
+  const tenants = [setup.tenantId, ...(idcSetup ? [idcSetup.tenantId] : [])];
   const file = join(resolve(opts.dataDir), 'demo-clients.json');
   const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoClients) : undefined;
   const clients: DemoClients = {
-    service: await ensureClient(app, saved, 'service', () => app.clients.add({ name: 'Demo ISV backend', kind: 'service', scopes: ['search', 'admin'], allowedTenants: [setup.tenantId] })),
+    service: await ensureClient(app, saved, 'service', () => app.clients.add({ name: 'Demo ISV backend', kind: 'service', scopes: ['search', 'admin'], allowedTenants: tenants }), undefined, tenants),
     web: await ensureClient(app, saved, 'web', () => app.clients.add({
       name: 'Demo ISV app', kind: 'web', firstParty: true,
       redirectUris: [`${opts.issuer}/demo/callback`], postLogoutRedirectUris: [`${opts.issuer}/demo`],

@@ -25,6 +25,8 @@ export interface DemoSession {
   /** Set between /demo/login and /demo/callback (authorization code + PKCE checks). */
   pending?: { state: string; nonce: string; verifier: string };
   user?: SignedIn;
+  /** The last question, shown again when the user comes back from Identity Center. */
+  lastQuery?: string;
 }
 
 const random = () => randomBytes(32).toString('base64url');

@@ -3,11 +3,14 @@
 import type { Config } from '../config/load.js';
 import type { App } from '../app.js';
 import { startSandbox, loadFixture, demoSetup, DEMO_FIXTURE_PATH, DEMO_TENANT_ID, type Sandbox } from '../sandbox/index.js';
-import { ensureDataAccessorClient, seedDemo, DEMO_PASSWORD, DEMO_USERS, type DemoClients } from './seed.js';
+import { IDC_CALLBACK_PATH, isRedirectUri } from '../tenants/validate.js';
+import { ensureDataAccessorClient, seedDemo, DEMO_IDC_PASSWORD, DEMO_IDC_TENANT_ID, DEMO_PASSWORD, DEMO_USERS, type DemoClients } from './seed.js';
 
 export interface Demo {
   sandbox: Sandbox;
   clients: DemoClients;
+  /** The authorization-code workspace (demo-idc) was seeded (the fixture has its data accessor). */
+  idcTenant: boolean;
   credentials: { accessKeyId: string; secretAccessKey: string };
   banner(): Promise<string>;
   stop(): Promise<void>;
@@ -20,9 +23,19 @@ export async function startDemo(app: App, config: Config): Promise<Demo> {
   // The demo tenant's endpoints point at the sandbox: allowed while it runs in this process.
   const withdrawSandbox = app.endpoints.allowSandbox(sandbox.url);
   const setup = demoSetup(sandbox, DEMO_TENANT_ID);
-  const clients = await seedDemo(app, { setup, sandboxUrl: sandbox.url, dataDir: config.DATA_DIR, issuer: config.ISSUER });
+  // A custom SANDBOX_FIXTURE may have no authorization-code data accessor, and an ISSUER that
+  // is neither https nor loopback cannot be a redirect URI: then only 'demo'.
+  const idcSetup = (() => {
+    if (!isRedirectUri(`${config.ISSUER}${IDC_CALLBACK_PATH}`)) return undefined;
+    try {
+      return demoSetup(sandbox, DEMO_IDC_TENANT_ID);
+    } catch {
+      return undefined;
+    }
+  })();
+  const clients = await seedDemo(app, { setup, idcSetup, sandboxUrl: sandbox.url, dataDir: config.DATA_DIR, issuer: config.ISSUER });
   return {
-    sandbox, clients,
+    sandbox, clients, idcTenant: idcSetup !== undefined,
     credentials: { accessKeyId: setup.accessKeyId, secretAccessKey: setup.secretAccessKey },
     banner: async () => {
       const alice = await app.accounts.getUser(DEMO_TENANT_ID, 'alice@example.com');
@@ -39,6 +52,8 @@ export async function startDemo(app: App, config: Config): Promise<Demo> {
         '',
         `  Demo users (workspace "${DEMO_TENANT_ID}", password "${DEMO_PASSWORD}"):`,
         ...DEMO_USERS.map((u) => `    ${u.email.padEnd(20)} ${u.groups.join(', ')}${u.unassigned ? '  (not assigned to the data accessor)' : ''}`),
+        ...(idcSetup ? [`  The same users in workspace "${DEMO_IDC_TENANT_ID}" (authorization-code mode) then connect at the sandbox's`,
+          `  Identity Center as alice / bob / carol, password "${DEMO_IDC_PASSWORD}".`] : []),
         '',
         '  Try the broker API (demo-only credentials):',
         `    TOKEN=$(curl -s -u '${service.clientId}:${service.clientSecret}' -d grant_type=client_credentials -d scope=search -d resource=${i}/api ${i}/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,

@@ -17,11 +17,29 @@ import { hashSecret } from './clients.js';
 /** Confidential kinds (web, service) use a secret by either method; public kinds use none. */
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 
-export function secretMatchesHash(presented: unknown, storedHash: unknown): boolean {
-  if (typeof presented !== 'string' || typeof storedHash !== 'string' || !presented || !storedHash) return false;
-  const a = Buffer.from(hashSecret(presented));
+function equalHash(presentedHash: string, storedHash: string): boolean {
+  const a = Buffer.from(presentedHash);
   const b = Buffer.from(storedHash);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * `stored` is the provider's client_secret (clients.ts encodeSecretHashes): the current hash,
+ * optionally followed by the previous one and its expiry while a rotation's overlap lasts.
+ */
+export function secretMatchesHash(presented: unknown, stored: unknown, now = Date.now()): boolean {
+  if (typeof presented !== 'string' || typeof stored !== 'string' || !presented || !stored) return false;
+  const hash = hashSecret(presented);
+  const [current, previous] = stored.split(' ');
+  // Both comparisons always run, so timing does not tell which secret matched.
+  const okCurrent = equalHash(hash, current!);
+  let okPrevious = false;
+  if (previous) {
+    const at = previous.lastIndexOf('@');
+    const live = Number(previous.slice(at + 1)) > now;
+    okPrevious = equalHash(hash, previous.slice(0, at)) && live;
+  }
+  return okCurrent || okPrevious;
 }
 
 /** Installs the hashed comparison on this provider's Client class. */

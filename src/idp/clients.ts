@@ -24,15 +24,54 @@ export interface ClientSummary {
   kind: ClientKind;
   firstParty: boolean;
   allowedTenants: string[];
+  /** Scopes of a service client (search, admin, scim); empty for other kinds. */
+  scopes: string[];
   redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  /** Until when the secret replaced by the last rotation still works; null when none does. */
+  previousSecretExpiresAt: Date | null;
   createdAt: Date;
 }
 
+/** What `update` may change; absent fields stay as they are. */
+export interface ClientPatch {
+  name?: string;
+  allowedTenants?: string[];
+  scopes?: string[];
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+}
+
+/** Scopes a service client may hold: broker searches, broker admin, SCIM provisioning. */
+export const SERVICE_SCOPES = ['search', 'admin', 'scim'] as const;
+/** Longest overlap a rotation may give the old secret: a week. */
+export const MAX_OVERLAP_SECONDS = 7 * 24 * 3600;
+
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('base64url');
 
+type ClientRow = NonNullable<Awaited<ReturnType<Db['oidcClient']['findUnique']>>>;
+
+function summaryOf(r: ClientRow): ClientSummary {
+  const m = r.metadata as { kind: ClientKind; redirect_uris?: string[]; post_logout_redirect_uris?: string[]; scope?: string };
+  const overlapping = r.previousSecretHash && r.previousSecretExpiresAt && r.previousSecretExpiresAt.getTime() > Date.now();
+  return {
+    clientId: r.clientId, name: r.name, kind: m.kind, firstParty: r.firstParty, allowedTenants: r.allowedTenants,
+    scopes: m.kind === 'service' ? (m.scope ?? '').split(' ').filter(Boolean) : [],
+    redirectUris: m.redirect_uris ?? [], postLogoutRedirectUris: m.post_logout_redirect_uris ?? [],
+    previousSecretExpiresAt: overlapping ? r.previousSecretExpiresAt : null, createdAt: r.createdAt,
+  };
+}
+
+/**
+ * The provider's `client_secret` value: the current hash, and during a rotation's overlap
+ * also the previous hash with its expiry (`current prev@epochMs`); client-auth.ts accepts a
+ * presented secret matching either while the previous one has not expired.
+ */
+export function encodeSecretHashes(current: string, previous?: string | null, previousExpiresAt?: Date | null): string {
+  return previous && previousExpiresAt ? `${current} ${previous}@${previousExpiresAt.getTime()}` : current;
+}
+
 const USER_SCOPES = 'openid offline_access email profile tenant groups';
-/** What a service client's tokens may carry: broker searches, broker admin, SCIM provisioning. */
-export const SERVICE_SCOPES = ['search', 'admin', 'scim'] as const;
 
 function metadataFor(input: ClientInput): Record<string, unknown> {
   const redirect = { redirect_uris: input.redirectUris ?? [], post_logout_redirect_uris: input.postLogoutRedirectUris ?? [] };
@@ -49,18 +88,25 @@ function metadataFor(input: ClientInput): Record<string, unknown> {
   }
 }
 
+function checkTenantsAndScopes(input: { allowedTenants?: string[]; scopes?: string[] }, problems: FieldProblem[]): void {
+  for (const t of input.allowedTenants ?? []) {
+    if (typeof t !== 'string' || (t !== '*' && !/^[A-Za-z0-9_-]{1,256}$/.test(t))) problems.push({ field: 'allowedTenants', message: `'${String(t)}' is not a tenant id or *` });
+  }
+  for (const s of input.scopes ?? []) {
+    if (!(SERVICE_SCOPES as readonly string[]).includes(s)) problems.push({ field: 'scopes', message: `'${String(s)}' is not one of ${SERVICE_SCOPES.join(', ')}` });
+  }
+}
+
 function validate(input: ClientInput): void {
   const problems: FieldProblem[] = [];
   if (!input.name?.trim()) problems.push({ field: 'name', message: 'is required' });
+  checkTenantsAndScopes(input, problems);
   if (!['web', 'native', 'service', 'data-accessor'].includes(input.kind)) problems.push({ field: 'kind', message: 'must be web, native, service or data-accessor' });
   if ((input.kind === 'web' || input.kind === 'native') && !input.redirectUris?.length) {
     problems.push({ field: 'redirectUris', message: 'at least one redirect URI is required for web and native clients' });
   }
   for (const uri of [...(input.redirectUris ?? []), ...(input.postLogoutRedirectUris ?? [])]) {
     if (!URL.canParse(uri) || uri.includes('#')) problems.push({ field: 'redirectUris', message: `'${uri}' is not an absolute URL without fragment` });
-  }
-  for (const s of input.scopes ?? []) {
-    if (!(SERVICE_SCOPES as readonly string[]).includes(s)) problems.push({ field: 'scopes', message: `'${s}' is not a service scope (${SERVICE_SCOPES.join(', ')})` });
   }
   if (input.clientId !== undefined && !/^[A-Za-z0-9._~-]{3,128}$/.test(input.clientId)) {
     problems.push({ field: 'clientId', message: '3-128 characters of A-Z a-z 0-9 . _ ~ -' });
@@ -106,10 +152,82 @@ export function createClientService({ db }: { db: Db }) {
 
   async function list(): Promise<ClientSummary[]> {
     const rows = await db.oidcClient.findMany({ orderBy: { createdAt: 'asc' } });
-    return rows.map((r) => {
-      const m = r.metadata as { kind: ClientKind; redirect_uris?: string[] };
-      return { clientId: r.clientId, name: r.name, kind: m.kind, firstParty: r.firstParty, allowedTenants: r.allowedTenants, redirectUris: m.redirect_uris ?? [], createdAt: r.createdAt };
+    return rows.map(summaryOf);
+  }
+
+  /** One client as an administrator sees it (never its secret or hash); null when missing. */
+  async function show(clientId: string): Promise<ClientSummary | null> {
+    const row = await db.oidcClient.findUnique({ where: { clientId: String(clientId) } });
+    return row ? summaryOf(row) : null;
+  }
+
+  async function requireRow(clientId: string) {
+    const row = await db.oidcClient.findUnique({ where: { clientId: String(clientId) } });
+    if (!row) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
+    return row;
+  }
+
+  /**
+   * Changes a client's name, allowed tenants, scopes or redirect URIs, keeping its id and
+   * secret. Redirect URIs only for web and native clients, tenants and scopes only for
+   * service clients: anything else would be stored but never used, which hides mistakes.
+   */
+  async function update(clientId: string, patch: ClientPatch): Promise<ClientSummary> {
+    const row = await requireRow(clientId);
+    const meta = { ...(row.metadata as Record<string, unknown>) };
+    const kind = meta.kind as ClientKind;
+    const problems: FieldProblem[] = [];
+    if (patch.name !== undefined && !String(patch.name).trim()) problems.push({ field: 'name', message: 'must not be empty' });
+    checkTenantsAndScopes(patch, problems);
+    const userFacing = kind === 'web' || kind === 'native';
+    if (!userFacing && (patch.redirectUris !== undefined || patch.postLogoutRedirectUris !== undefined)) {
+      problems.push({ field: 'redirectUris', message: `a ${kind} client has no redirect URIs (only web and native clients do)` });
+    }
+    if (kind !== 'service' && (patch.allowedTenants !== undefined || patch.scopes !== undefined)) {
+      problems.push({ field: patch.scopes !== undefined ? 'scopes' : 'allowedTenants', message: `only service clients have allowed tenants and scopes (this one is ${kind})` });
+    }
+    if (userFacing && patch.redirectUris !== undefined && !patch.redirectUris.length) problems.push({ field: 'redirectUris', message: 'at least one redirect URI is required for web and native clients' });
+    if (kind === 'service' && patch.scopes !== undefined && !patch.scopes.length) problems.push({ field: 'scopes', message: 'give at least one scope (search, admin)' });
+    for (const uri of [...(patch.redirectUris ?? []), ...(patch.postLogoutRedirectUris ?? [])]) {
+      if (typeof uri !== 'string' || !URL.canParse(uri) || uri.includes('#')) problems.push({ field: 'redirectUris', message: `'${String(uri)}' is not an absolute URL without fragment` });
+    }
+    if (problems.length) throw validationError(problems);
+    if (patch.redirectUris !== undefined) meta.redirect_uris = patch.redirectUris;
+    if (patch.postLogoutRedirectUris !== undefined) meta.post_logout_redirect_uris = patch.postLogoutRedirectUris;
+    if (patch.scopes !== undefined) meta.scope = [...new Set(patch.scopes)].join(' ');
+    cache.delete(row.clientId);
+    const updated = await db.oidcClient.update({
+      where: { clientId: row.clientId },
+      data: {
+        metadata: meta as Prisma.InputJsonValue,
+        ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+        ...(patch.allowedTenants !== undefined ? { allowedTenants: [...new Set(patch.allowedTenants)] } : {}),
+      },
     });
+    return summaryOf(updated);
+  }
+
+  /**
+   * A new secret, shown once. The old one keeps working for `overlapSeconds` (0 = revoked at
+   * once) so the client's deployments can switch without an outage; a second rotation during
+   * an overlap ends the first one (only the secret it replaces overlaps).
+   */
+  async function rotateSecret(clientId: string, overlapSeconds: number, at = new Date()): Promise<{ clientId: string; clientSecret: string; previousSecretExpiresAt: Date | null }> {
+    if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0 || overlapSeconds > MAX_OVERLAP_SECONDS) {
+      throw validationError([{ field: 'overlapSeconds', message: `must be an integer from 0 to ${MAX_OVERLAP_SECONDS} (a week)` }]);
+    }
+    const row = await requireRow(clientId);
+    if (!row.secretHash) throw new AppError('client_has_no_secret', 409, `client '${row.clientId}' is public (${(row.metadata as { kind: string }).kind}): it has no secret to rotate`);
+    const clientSecret = randomBytes(32).toString('base64url');
+    const expires = overlapSeconds > 0 ? new Date(at.getTime() + overlapSeconds * 1000) : null;
+    cache.delete(row.clientId);
+    // Conditional on the hash read above: two concurrent rotations cannot both win and leave a secret nobody was shown.
+    const { count } = await db.oidcClient.updateMany({
+      where: { clientId: row.clientId, secretHash: row.secretHash },
+      data: { secretHash: hashSecret(clientSecret), previousSecretHash: expires ? row.secretHash : null, previousSecretExpiresAt: expires },
+    });
+    if (!count) throw new AppError('conflict', 409, 'The client\'s secret was rotated at the same moment by someone else; look at the client and try again.');
+    return { clientId: row.clientId, clientSecret, previousSecretExpiresAt: expires };
   }
 
   async function remove(clientId: string): Promise<void> {
@@ -132,7 +250,8 @@ export function createClientService({ db }: { db: Db }) {
     const row = await get(clientId);
     if (!row) return null;
     const { kind: _kind, ...meta } = row.metadata as Record<string, unknown>;
-    return { ...meta, client_id: row.clientId, client_name: row.name, ...(row.secretHash ? { client_secret: row.secretHash } : {}) };
+    const secret = row.secretHash ? encodeSecretHashes(row.secretHash, row.previousSecretHash, row.previousSecretExpiresAt) : undefined;
+    return { ...meta, client_id: row.clientId, client_name: row.name, ...(secret ? { client_secret: secret } : {}) };
   }
 
   /** Scopes a service client may get broker API tokens for; none for other kinds. */
@@ -145,7 +264,7 @@ export function createClientService({ db }: { db: Db }) {
     return (await db.oidcClient.findFirst({ where: { isDataAccessor: true } }))?.clientId ?? null;
   }
 
-  return { add, list, remove, get, providerMetadata, brokerScopes, dataAccessorClientId };
+  return { add, list, show, update, rotateSecret, remove, get, providerMetadata, brokerScopes, dataAccessorClientId };
 }
 
 export type ClientService = ReturnType<typeof createClientService>;

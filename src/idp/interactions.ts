@@ -1,5 +1,7 @@
 // Login, consent and abort pages for node-oidc-provider's interactions. Mounted before
 // the provider. Every failure the user can cause renders a page with a clear message.
+// After a correct password the tenant's MFA policy may ask for an authenticator code (or
+// enrolment); the login result's `amr` says what was used (["pwd"] or ["pwd","otp"]).
 import Router from '@koa/router';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
@@ -7,7 +9,8 @@ import { errors } from 'oidc-provider';
 import type { ProviderHolder } from './provider-holder.js';
 import type { Views } from '../http/views.js';
 import { readForm } from '../http/form.js';
-import type { AuthResult } from '../accounts/types.js';
+import type { Account, AuthResult } from '../accounts/types.js';
+import type { CodeResult, MfaService, MfaStep } from '../accounts/mfa.js';
 import type { LoginAttempt } from './signin-log.js';
 import type { FederatedLogin } from '../federation/login.js';
 import { AppError } from '../shared/errors.js';
@@ -29,6 +32,42 @@ export interface InteractionDeps {
   federation?: FederatedLogin;
   /** A federated sign-in succeeded (sign-in log and metrics). */
   onFederatedLogin?: (e: { accountId: string; tenantId: string; upstream: string; clientId: string; ip: string }) => void;
+  /** The second step after the password; `account` finds the user the first step signed in. */
+  mfa: Pick<MfaService, 'nextStep' | 'enrolment' | 'confirmEnrolment' | 'verify'> & {
+    account(id: string): Promise<Account | null>;
+    /** Shown as the account's heading in authenticator apps. */
+    issuerName(user: Account): Promise<string>;
+  };
+  now?: () => number;
+}
+
+/** How long the second step may take after the password was accepted. */
+const PENDING_TTL_MS = 10 * 60_000;
+
+/**
+ * "Password accepted for user U in interaction I" (stage `pwd`), or after enrolment "and a
+ * first code too" (stage `otp`): carried by the second-step forms, HMAC-signed and bound to
+ * the interaction, so it cannot be forged, moved to another sign-in, or kept past its expiry.
+ */
+interface Pending { uid: string; sub: string; stage: 'pwd' | 'otp'; exp: number }
+
+export function signPending(secret: string, p: Pending): string {
+  const body = Buffer.from(JSON.stringify(p)).toString('base64url');
+  return `${body}.${createHmac('sha256', secret).update(`mfa-pending:${body}`).digest('base64url')}`;
+}
+
+function readPending(secret: string, token: string | undefined, uid: string, nowMs: number): Pending | null {
+  const [body, mac] = (token ?? '').split('.');
+  if (!body || !mac) return null;
+  const expected = Buffer.from(createHmac('sha256', secret).update(`mfa-pending:${body}`).digest('base64url'));
+  const given = Buffer.from(mac);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  try {
+    const p = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Pending;
+    return p.uid === uid && p.exp > nowMs ? p : null;
+  } catch {
+    return null;
+  }
 }
 
 const SCOPE_TEXT: Record<string, string> = {
@@ -130,6 +169,44 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     views.render(ctx, 'error', { error: FEDERATION_TITLES[err.code] ?? 'Sign-in failed', description: err.message, status: err.status });
   }
 
+  const now = deps.now ?? Date.now;
+  const pending = (uid: string, user: Account, stage: Pending['stage']) =>
+    signPending(deps.csrfSecret, { uid, sub: user.id, stage, exp: now() + PENDING_TTL_MS });
+
+  const attemptOf = (ctx: Context, d: Details, user: Account) =>
+    ({ tenantId: user.tenantId, email: user.email, clientId: d.params.client_id as string, ip: ctx.ip });
+
+  /** Logged once the whole sign-in succeeded (a correct password before a second step is not a sign-in). */
+  async function signedIn(ctx: Context, d: Details, user: Account, amr: string[]): Promise<void> {
+    deps.onLogin?.({ ...attemptOf(ctx, d, user), result: { ok: true, user }, amr });
+    await finish(ctx, { login: { accountId: user.id, amr } }, false);
+  }
+
+  async function renderSecondStep(ctx: Context, d: Details, user: Account, step: Exclude<MfaStep, 'none'> | 'none', token: string, error?: string) {
+    if (step === 'none') return signedIn(ctx, d, user, ['pwd']);
+    const common = { uid: d.uid, csrf: csrf(d.uid), pending: token, error, email: user.email };
+    if (step === 'verify') return views.render(ctx, 'mfa', common);
+    const enrolment = await deps.mfa.enrolment(user, await deps.mfa.issuerName(user));
+    views.render(ctx, 'mfa-enrol', {
+      ...common, qr: enrolment.qrDataUri, optional: step === 'offer',
+      // Groups of four, as authenticator apps show them, for typing in by hand.
+      secret: enrolment.secret.replace(/(.{4})/g, '$1 ').trim(),
+    });
+  }
+
+  async function codeRefused(ctx: Context, d: Details, user: Account, step: Exclude<MfaStep, 'none'>, token: string, result: Extract<CodeResult, { ok: false }>) {
+    deps.onLogin?.({
+      ...attemptOf(ctx, d, user),
+      result: { ok: false, reason: result.reason === 'locked' ? 'locked' : 'invalid_credentials', cause: result.reason === 'locked' ? 'locked' : 'wrong_code', userId: user.id },
+    });
+    ctx.status = result.reason === 'locked' ? 429 : 401;
+    if (result.retryAfterSeconds) ctx.set('Retry-After', String(result.retryAfterSeconds));
+    const error = result.reason === 'locked'
+      ? `Too many wrong codes. Try again in ${Math.ceil((result.retryAfterSeconds ?? 60) / 60)} minute(s).`
+      : 'That code is not correct or was already used. Enter the current code from your authenticator app, or a recovery code.';
+    await renderSecondStep(ctx, d, user, step, token, error);
+  }
+
   async function grantAll(ctx: Context, d: Details): Promise<void> {
     const provider = holder.current();
     const grant = d.grantId ? await provider.Grant.find(d.grantId) : new provider.Grant({ accountId: d.session!.accountId, clientId: d.params.client_id as string });
@@ -170,8 +247,8 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       if (err instanceof AppError && err.code === 'server_busy') deps.onLogin?.({ ...attempt, result: 'server_busy' });
       throw err;
     }
-    deps.onLogin?.({ ...attempt, result });
     if (!result.ok) {
+      deps.onLogin?.({ ...attempt, result });
       ctx.status = result.reason === 'locked' ? 429 : 401;
       if (result.retryAfterSeconds) ctx.set('Retry-After', String(result.retryAfterSeconds));
       const error = result.reason === 'locked'
@@ -179,7 +256,68 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
         : 'The workspace, email or password is not correct.';
       return renderLogin(ctx, d, { error, email, tenant });
     }
-    await finish(ctx, { login: { accountId: result.user.id } }, false);
+    const step = await deps.mfa.nextStep(result.user);
+    if (step === 'none') return signedIn(ctx, d, result.user, ['pwd']);
+    await renderSecondStep(ctx, d, result.user, step, pending(d.uid, result.user, 'pwd'));
+  });
+
+  /** The forms of the second step: the posted form and the user the password step signed in, or null (page rendered). */
+  async function secondStepForm(ctx: Context, d: Details, stage: Pending['stage']) {
+    const form = await checkedForm(ctx, d);
+    if (!form) return null;
+    if (d.prompt.name !== 'login') {
+      ctx.redirect(`/interaction/${d.uid}`);
+      return null;
+    }
+    const p = readPending(deps.csrfSecret, form.pending, d.uid, now());
+    const user = p && p.stage === stage ? await deps.mfa.account(p.sub) : null;
+    if (!user) {
+      ctx.status = 400;
+      await renderLogin(ctx, d, { error: 'Your sign-in took too long or the user is no longer active. Sign in again.' });
+      return null;
+    }
+    return { form, user, token: form.pending! };
+  }
+
+  router.post('/interaction/:uid/mfa', async (ctx) => {
+    const d = await details(ctx);
+    const s = d && (await secondStepForm(ctx, d, 'pwd'));
+    if (!s) return;
+    // The policy or the enrolment may have changed since the password step (an admin reset).
+    const step = await deps.mfa.nextStep(s.user);
+    if (step === 'none') return signedIn(ctx, d, s.user, ['pwd']);
+    if (step !== 'verify') return renderSecondStep(ctx, d, s.user, step, s.token);
+    const result = await deps.mfa.verify(s.user, s.form.code ?? '', ctx.ip);
+    if (!result.ok) return codeRefused(ctx, d, s.user, 'verify', s.token, result);
+    await signedIn(ctx, d, s.user, result.method === 'otp' ? ['pwd', 'otp'] : ['pwd', 'mfa']);
+  });
+
+  router.post('/interaction/:uid/mfa/enrol', async (ctx) => {
+    const d = await details(ctx);
+    const s = d && (await secondStepForm(ctx, d, 'pwd'));
+    if (!s) return;
+    const step = await deps.mfa.nextStep(s.user);
+    if (step !== 'enrol' && step !== 'offer') return renderSecondStep(ctx, d, s.user, step, s.token);
+    const result = await deps.mfa.confirmEnrolment(s.user, s.form.code ?? '', ctx.ip);
+    if (!result.ok || !result.recoveryCodes) return codeRefused(ctx, d, s.user, step, s.token, result.ok ? { ok: false, reason: 'invalid_code' } : result);
+    views.render(ctx, 'mfa-recovery', { uid: d.uid, csrf: csrf(d.uid), pending: pending(d.uid, s.user, 'otp'), codes: result.recoveryCodes });
+  });
+
+  // After the recovery codes were shown: enrolment proved a code, so the sign-in counts as two-step.
+  router.post('/interaction/:uid/mfa/done', async (ctx) => {
+    const d = await details(ctx);
+    const s = d && (await secondStepForm(ctx, d, 'otp'));
+    if (!s) return;
+    await signedIn(ctx, d, s.user, ['pwd', 'otp']);
+  });
+
+  router.post('/interaction/:uid/mfa/skip', async (ctx) => {
+    const d = await details(ctx);
+    const s = d && (await secondStepForm(ctx, d, 'pwd'));
+    if (!s) return;
+    const step = await deps.mfa.nextStep(s.user);
+    if (step !== 'offer' && step !== 'none') return renderSecondStep(ctx, d, s.user, step, s.token);
+    await signedIn(ctx, d, s.user, ['pwd']);
   });
 
   if (deps.federation) {

@@ -1,6 +1,6 @@
 // node-oidc-provider configuration as a pure function of settings, keys and storage.
 // Rebuilt by ProviderHolder whenever the key set changes (rotation without restart).
-import Provider, { errors, type Configuration } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Configuration } from 'oidc-provider';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import type { KeySnapshot } from './keys.js';
@@ -11,6 +11,26 @@ import { revokeJwtAccessTokens, type RevocationList } from './revocation.js';
 export interface AccountLookup {
   /** Active users only: a disabled user's tokens stop working at the next lookup. */
   findActive(sub: string): Promise<{ sub: string; claims: Record<string, unknown> } | null>;
+  /** Whether the account's tenant policy (or its enrolment) asks for a second factor at sign-in. */
+  requiresSecondFactor?(sub: string): Promise<boolean>;
+}
+
+/**
+ * The login prompt plus one check: a session signed in with the password alone is asked to
+ * sign in again once a second factor is required (the tenant's policy turned to "required",
+ * or the user set up an authenticator), so single sign-on cannot step around it.
+ */
+function interactionPolicyWith(accounts: AccountLookup) {
+  const policy = interactionPolicy.base();
+  if (!accounts.requiresSecondFactor) return policy;
+  policy.get('login')!.checks.add(new interactionPolicy.Check('second_factor', 'A second factor is required', 'login_required', async (ctx) => {
+    const { session, result } = ctx.oidc;
+    if (!session?.accountId || result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    const amr = (session.amr ?? []) as string[];
+    if (amr.includes('otp') || amr.includes('mfa')) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    return (await accounts.requiresSecondFactor!(session.accountId)) ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+  }));
+  return policy;
 }
 
 export interface ProviderDeps {
@@ -27,8 +47,9 @@ export interface ProviderDeps {
 
 const SCOPE_CLAIMS = {
   // `jti` rides with `openid` so every ID token gets a fresh one (Identity Center
-  // refuses to exchange a token whose jti it has seen).
-  openid: ['sub', 'jti'],
+  // refuses to exchange a token whose jti it has seen). `amr` says how the user signed in
+  // (["pwd"], or ["pwd","otp"] with an authenticator code; the provider fills it from the login).
+  openid: ['sub', 'jti', 'amr'],
   email: ['email', 'email_verified'],
   profile: ['name'],
   tenant: ['tenant_id'],
@@ -99,7 +120,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
         claims: async (use) => ({ ...account.claims, sub: account.sub, ...(use === 'id_token' ? { jti: randomUUID() } : {}) }),
       };
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: interactionPolicyWith(deps.accounts) },
     renderError: async (ctx, out, error) => {
       views.render(ctx, 'error', {
         error: out.error,

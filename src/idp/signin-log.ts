@@ -20,6 +20,8 @@ export interface LoginAttempt {
   ip: string;
   /** The authentication's result, or `server_busy` when too many logins were in progress. */
   result: AuthResult | 'server_busy';
+  /** On success: how the user signed in (["pwd"], ["pwd","otp"], ["pwd","mfa"]), as in the ID token. */
+  amr?: string[];
 }
 
 export interface SignInLog {
@@ -38,14 +40,14 @@ export function loginHash(secret: string, tenantId: string, email: string): stri
 
 export function createSignInLog(logger: Logger, secret: string): SignInLog {
   return {
-    login({ tenantId, email, clientId, ip, result }) {
+    login({ tenantId, email, clientId, ip, result, amr }) {
       const base = { tenantId: bounded(tenantId), clientId, ip };
       if (result === 'server_busy') {
         logger.warn({ event: 'login.failure', reason: 'server_busy', ...base, loginHash: loginHash(secret, tenantId, email) }, 'sign-in refused: too many logins in progress');
         return;
       }
       if (result.ok) {
-        logger.info({ event: 'login.success', ...base, userId: result.user.id }, 'sign-in succeeded');
+        logger.info({ event: 'login.success', ...base, userId: result.user.id, ...(amr ? { amr } : {}) }, 'sign-in succeeded');
         return;
       }
       const who = result.userId ? { userId: result.userId } : { loginHash: loginHash(secret, tenantId, email) };

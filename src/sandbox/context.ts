@@ -8,6 +8,7 @@ import type { SandboxRequest } from './http/request.js';
 import type { IssuerKeys } from './oidc/issuer-keys.js';
 import type { JtiCache } from './oidc/jti-cache.js';
 import type { Throttles } from './qbusiness/throttle.js';
+import type { AuthCodes } from './oidc/auth-codes.js';
 
 export interface SandboxContext {
   world: World;
@@ -19,6 +20,8 @@ export interface SandboxContext {
   issuerKeys: IssuerKeys;
   jtis: JtiCache;
   throttles: Throttles;
+  /** Codes issued by the authorize endpoint (authorization-code data accessors). */
+  authCodes: AuthCodes;
   /** HS256 key for the Identity Center idToken (ISVs decode it without verifying). */
   idTokenKey: Uint8Array;
 }

@@ -30,7 +30,11 @@ export interface TenantSetup {
   idcApplicationArn: string;
   idcRegion: string;
   dataAccessorId: string;
+  authenticationType: 'AWS_IAM_IDC_TTI' | 'AWS_IAM_IDC_AUTH_CODE';
+  /** Empty for an authorization-code data accessor. */
   trustedTokenIssuerArn: string;
+  /** The ISV's registered redirect URIs (authorization-code data accessors). */
+  redirectUris: string[];
   issuerUrl: string;
   audiences: string[];
 }
@@ -51,7 +55,7 @@ export function demoSetup(source: { world: World } | SandboxFixture, tenantId: s
         return trustedActions(role, caller).has('sts:AssumeRole');
       });
       if (!principal) throw new Error(`no principal with keys is trusted by ${da.principal}`);
-      const tti = app.instance.trustedTokenIssuers.get(da.trustedTokenIssuerArn);
+      const tti = da.trustedTokenIssuerArn ? app.instance.trustedTokenIssuers.get(da.trustedTokenIssuerArn) : undefined;
       return {
         tenantId,
         principalArn: principal.arn,
@@ -64,7 +68,9 @@ export function demoSetup(source: { world: World } | SandboxFixture, tenantId: s
         idcApplicationArn: da.idcApplicationArn,
         idcRegion: app.instance.region,
         dataAccessorId: da.id,
-        trustedTokenIssuerArn: da.trustedTokenIssuerArn,
+        authenticationType: da.authenticationType,
+        trustedTokenIssuerArn: da.trustedTokenIssuerArn ?? '',
+        redirectUris: da.redirectUris,
         issuerUrl: tti?.issuerUrl ?? '',
         audiences: da.audiences,
       };

@@ -10,6 +10,7 @@ import { createVerifier } from './sigv4/verify.js';
 import { createRecorder, type CapturedResponse, type RecordedCall } from './calls.js';
 import { createIssuerKeys } from './oidc/issuer-keys.js';
 import { createJtiCache } from './oidc/jti-cache.js';
+import { createAuthCodes } from './oidc/auth-codes.js';
 import { createThrottles } from './qbusiness/throttle.js';
 import { listenDual, type RequestListener } from './http/server.js';
 import { readRequest } from './http/request.js';
@@ -55,6 +56,7 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
     issuerKeys: createIssuerKeys(opts.fetch ?? globalThis.fetch, now),
     jtis: createJtiCache(now),
     throttles: createThrottles(now),
+    authCodes: createAuthCodes(now),
     idTokenKey: randomBytes(32),
   };
   for (const app of opts.fixture.applications) {

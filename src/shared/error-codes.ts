@@ -20,6 +20,13 @@ export const BROKER_API_CODES = [
   // AWS's answers (src/broker/errors.ts translates them)
   'assertion_rejected', 'identity_access_denied', 'user_not_licensed', 'data_accessor_denied', 'identity_context_rejected',
   'tenant_misconfigured', 'aws_credentials_invalid', 'invalid_search', 'throttled', 'aws_unavailable', 'aws_request_failed',
+  // authorization-code tenants: the connect step (API, the /idc/callback page, and the codes
+  // the callback sends back to the ISV's return URL)
+  'connect_required', 'not_authorization_code_tenant', 'connect_state_invalid', 'connect_state_expired', 'connect_wrong_user',
+  'connect_code_rejected', 'connect_denied', 'connect_failed',
+  // the admin API's users, clients and keys
+  'global_admin_required', 'user_not_found', 'user_exists', 'client_not_found', 'client_exists', 'data_accessor_client_exists',
+  'client_has_no_secret', 'conflict', 'cannot_remove_self',
   // this service
   'service_unavailable', 'internal_error',
 ] as const;
@@ -32,12 +39,14 @@ export type SetupCheckCode = (typeof SETUP_CHECK_CODES)[number];
 /** Codes shown on the provider's own pages (sign-in, consent, the demo app, tenant self-service). */
 export const IDP_PAGE_CODES = [
   'csrf_failed', 'no_sign_in', 'server_busy', 'payload_too_large', 'unsupported_media_type', 'validation_failed',
-  'link_invalid', 'link_expired', 'forbidden_origin', 'check_in_progress', 'service_unavailable', 'internal_error',
+  'link_invalid', 'link_expired', 'forbidden_origin', 'check_in_progress', 'too_many_checks', 'service_unavailable', 'internal_error',
   // federated sign-in (src/federation/login.ts, identity.ts)
   'upstream_unavailable', 'upstream_misconfigured', 'upstream_token_error', 'upstream_unknown', 'upstream_refused', 'upstream_id_token_invalid',
   'upstream_email_missing', 'upstream_email_unverified', 'upstream_tenant_unmapped', 'upstream_tenant_mismatch', 'upstream_tenant_ambiguous',
   'upstream_flow_expired', 'upstream_claims_invalid', 'upstream_not_found', 'account_has_password', 'account_linked_elsewhere', 'email_in_use',
   'user_disabled', 'tenant_unavailable',
+  // two-step sign-in: an authenticator was set up meanwhile (another tab)
+  'mfa_enrolled',
 ] as const;
 export type IdpPageCode = (typeof IDP_PAGE_CODES)[number];
 
@@ -47,6 +56,8 @@ export const CLI_CODES = [
   'tenant_not_found', 'tenant_exists', 'tenant_not_pending', 'user_not_found', 'user_exists', 'client_not_found', 'client_exists',
   'data_accessor_client_exists', 'endpoint_not_allowed', 'service_unavailable', 'internal_error',
   'upstream_not_found', 'upstream_exists',
+  // local mode's database, and server mode's profiles and connection (a server's own codes pass through)
+  'no_database', 'profile_insecure', 'profile_unreadable', 'profile_not_found', 'server_unreachable', 'server_not_tti_bridge', 'login_failed',
 ] as const;
 export type CliCode = (typeof CLI_CODES)[number];
 

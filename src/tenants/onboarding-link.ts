@@ -45,6 +45,9 @@ export function createOnboardingLinks(opts: { secretKey: string; issuer: string;
       const expected = mac(payload);
       const given = Buffer.from(sig, 'base64url');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
+      // Node's decoder skips characters outside the alphabet and ignores the last character's
+      // spare bits: only the canonical spelling is the link (one link, one string).
+      if (b64(given) !== sig) throw invalid();
       let claims: { t?: unknown; exp?: unknown };
       try {
         claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));

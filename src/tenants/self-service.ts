@@ -8,6 +8,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Views } from '../http/views.js';
 import { readForm } from '../http/form.js';
+import { checkEmail } from '../accounts/validate.js';
 import { AppError, type FieldProblem } from '../shared/errors.js';
 import type { CheckReport } from '../broker/check.js';
 import type { OnboardingLinks } from './onboarding-link.js';
@@ -38,7 +39,7 @@ const STEP_LABELS: Record<string, string> = {
 
 export interface SelfServiceDeps {
   links: OnboardingLinks;
-  tenants: Pick<TenantService, 'get' | 'update' | 'enable'>;
+  tenants: Pick<TenantService, 'get' | 'update' | 'activate'>;
   /** The dry-run exchange; allowPending lets it run before the tenant is active. */
   check(tenantId: string, who: { email: string }): Promise<CheckReport>;
   dataAccessorClientId(): Promise<string | null>;
@@ -46,12 +47,32 @@ export interface SelfServiceDeps {
   issuer: string;
   /** The ISV's name as customers know it (page headings). */
   productName?: string;
+  /** Checks a tenant may run in a burst, then one more every `everySeconds` (default 10, then 1 a minute). */
+  checkBudget?: { burst: number; everySeconds: number };
+  now?: () => number;
 }
 
 export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
   const router = new Router();
   // One check per tenant at a time: each one mints an assertion and calls AWS four times.
   const running = new Set<string>();
+  // And a budget per tenant: each check calls AWS with the ISV's own credentials (its STS
+  // quota serves every tenant), so a leaked link must not be able to spend it in a loop. A
+  // person fixing their setup runs a few checks in a row; then one a minute.
+  const budget = deps.checkBudget ?? { burst: 10, everySeconds: 60 };
+  const now = deps.now ?? Date.now;
+  const spent = new Map<string, { tokens: number; at: number }>();
+  /** Takes one check from the tenant's budget; the seconds to wait when none is left. */
+  function takeCheck(tenantId: string): number {
+    const t = now();
+    const b = spent.get(tenantId) ?? { tokens: budget.burst, at: t };
+    b.tokens = Math.min(budget.burst, b.tokens + ((t - b.at) / 1000) / budget.everySeconds);
+    b.at = t;
+    spent.set(tenantId, b);
+    if (b.tokens < 1) return Math.ceil((1 - b.tokens) * budget.everySeconds);
+    b.tokens -= 1;
+    return 0;
+  }
   const issuerOrigin = new URL(deps.issuer).origin;
 
   async function pendingTenant(ctx: Context): Promise<{ tenant: Tenant; token: string; expiresAt: Date }> {
@@ -107,7 +128,10 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
     const form = await readForm(ctx);
     const values = Object.fromEntries([...CUSTOMER_DETAILS.map((f) => f.name), 'testEmail'].map((k) => [k, (form[k] ?? '').trim()]));
     const problems: FieldProblem[] = CUSTOMER_DETAILS.filter((f) => !values[f.name]).map((f) => ({ field: f.name, message: `enter the ${f.label}` }));
-    if (!/^[^\s@]+@[^\s@]+$/.test(values.testEmail ?? '') || (values.testEmail ?? '').length > 320) {
+    // The accounts' own rule: an address no user could have is a field problem, not a query.
+    const emailProblems: FieldProblem[] = [];
+    checkEmail(values.testEmail, emailProblems, 'testEmail');
+    if (emailProblems.length) {
       problems.push({ field: 'testEmail', message: 'enter the email of a user who exists in your IAM Identity Center and with us' });
     }
     if (problems.length) {
@@ -117,6 +141,11 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
     if (running.has(found.tenant.id)) {
       ctx.set('Retry-After', '5');
       throw new AppError('check_in_progress', 429, 'A check for this tenant is already running. Wait for it to finish, then reload this page.', { retryAfter: 5 });
+    }
+    const wait = takeCheck(found.tenant.id);
+    if (wait) {
+      ctx.set('Retry-After', String(wait));
+      throw new AppError('too_many_checks', 429, `This tenant has run many checks in a short time. Wait ${wait} seconds, then submit the form again.`, { retryAfter: wait });
     }
     running.add(found.tenant.id);
     try {
@@ -128,10 +157,15 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
           ctx.status = 400;
           return page(ctx, { ...found, values, problems: (err.options.fields ?? []) as FieldProblem[] });
         }
+        // Turned active or disabled since the link was read (e.g. while the form was sent):
+        // nothing was saved; show the tenant as it is now.
+        if (err instanceof AppError && err.code === 'tenant_not_pending') return page(ctx, await pendingTenant(ctx));
         throw err;
       }
       const report = await deps.check(tenant.id, { email: values.testEmail! });
-      if (report.ok) tenant = await deps.tenants.enable(tenant.id);
+      // Only the details just checked, and only from pending: a tenant the ISV disabled during
+      // the check stays disabled.
+      if (report.ok) tenant = await deps.tenants.activate(tenant.id, { ifUpdatedAt: tenant.updatedAt });
       return page(ctx, { ...found, tenant, values, report });
     } finally {
       running.delete(found.tenant.id);

@@ -6,12 +6,12 @@ import type { Tenant } from '../db/generated/client.js';
 import { AppError, notFound, validationError, type FieldProblem } from '../shared/errors.js';
 import { createEndpointPolicy, type EndpointPolicy } from './endpoints.js';
 import { notify, type OnChange } from './events.js';
-import { checkDetails, checkTenantId, checkTenantName, REQUIRED_DETAILS, type Flag, type StringDetail } from './validate.js';
+import { checkDetails, checkTenantId, checkTenantName, REQUIRED_DETAILS, type Flag, type MfaPolicy, type StringDetail } from './validate.js';
 
 export type { Tenant };
 export type TenantStatus = Tenant['status'];
 
-export type TenantDetails = { [K in StringDetail]?: string | null } & { [K in Flag]?: boolean };
+export type TenantDetails = { [K in StringDetail]?: string | null } & { [K in Flag]?: boolean } & { mfaPolicy?: MfaPolicy };
 export interface NewTenant extends TenantDetails {
   id: string;
   name: string;
@@ -22,12 +22,21 @@ export interface TenantUpdate extends TenantDetails {
 
 export interface TenantService {
   add(input: NewTenant): Promise<Tenant>;
-  /** keepPending: a pending tenant stays pending even when complete (self-service activates it after its check). */
+  /**
+   * keepPending (self-service, which activates after its check): changes a tenant only while
+   * it is pending, and it stays pending even when complete; otherwise 409 tenant_not_pending.
+   */
   update(id: string, patch: TenantUpdate, opts?: { keepPending?: boolean }): Promise<Tenant>;
   get(id: string): Promise<Tenant | null>;
   list(): Promise<Tenant[]>;
   disable(id: string): Promise<Tenant>;
   enable(id: string): Promise<Tenant>;
+  /**
+   * Pending → active, and only that: when the tenant is still pending, complete, and (with
+   * ifUpdatedAt) unchanged since then. Otherwise the tenant as it is, unchanged (a disabled
+   * tenant stays disabled). Self-service calls it after a passing check.
+   */
+  activate(id: string, opts?: { ifUpdatedAt?: Date }): Promise<Tenant>;
 }
 
 export interface TenantServiceDeps {
@@ -39,10 +48,16 @@ export interface TenantServiceDeps {
 }
 
 /** Which required details a tenant still lacks (empty when it can be active). */
-export const missingDetails = (t: TenantDetails) => REQUIRED_DETAILS.filter((k) => !t[k]);
+export const missingDetails = (t: TenantDetails): string[] => [
+  ...REQUIRED_DETAILS.filter((k) => !t[k]),
+  ...(t.authMode === 'authorization-code' && !t.authCodeRedirectUri ? ['authCodeRedirectUri'] : []),
+];
 
 /** A tenant as the admin surfaces (CLI, admin API) show it: the row and the details it still lacks. */
 export const tenantView = (t: Tenant) => ({ ...t, missingDetails: missingDetails(t) });
+
+const notPending = (id: string, status: string) =>
+  new AppError('tenant_not_pending', 409, `Tenant '${id}' is ${status}; only a pending tenant can be changed this way.`);
 
 const derivedStatus = (t: TenantDetails): TenantStatus => (missingDetails(t).length ? 'pending' : 'active');
 
@@ -54,7 +69,9 @@ function checked(input: Record<string, unknown>, isNew: boolean, endpoints: Endp
   endpoints.check(details, problems);
   if (!isNew && input.id !== undefined) problems.push({ field: 'id', message: 'cannot be changed' });
   if (problems.length) throw validationError(problems);
-  return { name: typeof input.name === 'string' ? input.name.trim() : undefined, details };
+  // checkDetails never lets authMode through as null (the column has a default instead).
+  const { authMode, ...rest } = details;
+  return { name: typeof input.name === 'string' ? input.name.trim() : undefined, details: { ...rest, ...(authMode ? { authMode } : {}) } };
 }
 
 export function createTenantService(deps: TenantServiceDeps): TenantService {
@@ -91,9 +108,15 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
     const updated = await db.$transaction(async (tx) => {
       const current = await tx.tenant.findUnique({ where: { id } });
       if (!current) throw notFound('tenant', id);
+      if (opts.keepPending) {
+        // Conditional on the status in the same statement: a link held open while the tenant
+        // turns active (or disabled) must not rewrite the connection of a live tenant.
+        const { count } = await tx.tenant.updateMany({ where: { id, status: 'pending' }, data: { ...details, ...(name ? { name } : {}), updatedAt: now() } });
+        if (!count) throw notPending(id, current.status === 'pending' ? 'no longer pending' : current.status);
+        return (await tx.tenant.findUnique({ where: { id } }))!;
+      }
       const merged = { ...current, ...details };
-      const status = current.status === 'disabled' ? 'disabled'
-        : opts.keepPending && current.status === 'pending' ? 'pending' : derivedStatus(merged);
+      const status = current.status === 'disabled' ? 'disabled' : derivedStatus(merged);
       return tx.tenant.update({ where: { id }, data: { ...details, ...(name ? { name } : {}), status, updatedAt: now() } });
     });
     notify(deps.onChange, { type: 'tenant_updated', tenantId: id });
@@ -107,11 +130,25 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
     list: () => db.tenant.findMany({ orderBy: { id: 'asc' } }),
     async disable(id) {
       if (typeof id !== 'string') throw notFound('tenant', String(id));
-      const t = await db.tenant.update({ where: { id }, data: { status: 'disabled', updatedAt: now() } }).catch((err: unknown) => {
+      // Its users' Identity Center sessions (authorization-code mode) end with it, in the same transaction.
+      const [t] = await db.$transaction([
+        db.tenant.update({ where: { id }, data: { status: 'disabled', updatedAt: now() } }),
+        db.$executeRaw`DELETE FROM idc_sessions WHERE tenant_id = ${id}`,
+      ]).catch((err: unknown) => {
         throw isNotFound(err) ? notFound('tenant', id) : err;
       });
       notify(deps.onChange, { type: 'tenant_disabled', tenantId: id });
       return t;
+    },
+    async activate(id, opts = {}) {
+      const current = await existing(id);
+      if (current.status !== 'pending' || missingDetails(current).length) return current;
+      const { count } = await db.tenant.updateMany({
+        where: { id, status: 'pending', ...(opts.ifUpdatedAt ? { updatedAt: opts.ifUpdatedAt } : {}) },
+        data: { status: 'active', updatedAt: now() },
+      });
+      if (count) notify(deps.onChange, { type: 'tenant_updated', tenantId: id });
+      return existing(id);
     },
     async enable(id) {
       const current = await existing(id);

@@ -30,7 +30,7 @@ export function createFakeAws(now: () => number = Date.now): FakeAws {
     },
     async createTokenWithIam(t, _c, assertion) {
       await call('create_token', t.id);
-      fake.assertions.push(assertion);
+      fake.assertions.push(typeof assertion === 'string' ? assertion : JSON.stringify(assertion));
       return { identityContext: 'AQoJ-context', requestId: randomUUID() };
     },
     searcher(t, c) {

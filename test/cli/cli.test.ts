@@ -53,6 +53,12 @@ test('tenants: add, update to active, show, list, disable, enable with --json', 
   assert.equal((await cli(['tenants', 'enable', id, '--json'])).json.status, 'active');
   const human = await cli(['tenants', 'list']);
   assert.match(human.out, new RegExp(`^ID\\s+NAME\\s+STATUS.*\\n(.*\\n)*${id}\\s+Acme\\s+active`, 'm'));
+  // authorization-code mode: pending until the registered redirect URI is set.
+  const idc = await cli(['tenants', 'update', id, '--auth-mode', 'authorization-code', '--json']);
+  assert.deepEqual([idc.json.authMode, idc.json.status], ['authorization-code', 'pending']);
+  const ready = await cli(['tenants', 'update', id, '--auth-code-redirect-uri', 'https://isv.example.com/idc/callback', '--json']);
+  assert.equal(ready.json.status, 'active');
+  assert.match((await cli(['tenants', 'show', id])).out, /authCodeRedirectUri:\s+https:\/\/isv\.example\.com\/idc\/callback/);
 });
 
 test('errors: validation fields as JSON or as lines, exit code 1, no stack', async () => {
@@ -115,11 +121,44 @@ test('users import: CSV file, per-row errors, all or nothing', async () => {
   const bad = await cli(['users', 'import', 'bad.csv', '--tenant', tenant, '--json'], { files });
   assert.equal(bad.code, 1);
   assert.deepEqual(bad.json.error.fields.map((f: any) => f.field), ['row 3.email', 'row 3.password']);
-  assert.deepEqual((await cli(['users', 'list', '--tenant', tenant, '--json'])).json, []);
+  assert.deepEqual((await cli(['users', 'list', '--tenant', tenant, '--json'])).json, { users: [], nextCursor: null });
   const good = await cli(['users', 'import', 'good.json', '--tenant', tenant, '--json'], { files });
   assert.deepEqual(good.json, { created: 2 });
   const missing = await cli(['users', 'import', 'nope.csv', '--tenant', tenant]);
   assert.equal(missing.err, 'error: cannot read nope.csv: no such file\n');
+});
+
+test('users import keeps existing hashes; tenants --mfa-policy; users reset-mfa', async () => {
+  const tenant = uniqueId('hashes');
+  const policy = await cli(['tenants', 'add', tenant, '--name', 'Hash Co', '--mfa-policy', 'required', '--json']);
+  assert.equal(policy.json.mfaPolicy, 'required');
+  const wrongPolicy = await cli(['tenants', 'update', tenant, '--mfa-policy', 'sometimes']);
+  assert.equal(wrongPolicy.code, 1);
+  assert.match(wrongPolicy.err, /mfaPolicy: must be one of off, optional, required/);
+  const files = {
+    // PHP's password_hash() documentation example, and an MD5 that must be refused on line 3.
+    'bad.csv': 'email,password_hash\nphp@example.com,$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a\nmd5@example.com,5f4dcc3b5aa765d61d8327deb882cf99\n',
+    'good.csv': 'email,password_hash\nphp@example.com,$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a\n',
+  };
+  const bad = await cli(['users', 'import', 'bad.csv', '--tenant', tenant], { files });
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /row 3\.password_hash: is not in a supported format/);
+  assert.doesNotMatch(bad.err, /5f4dcc3b/);
+  assert.deepEqual((await cli(['users', 'list', '--tenant', tenant, '--json'])).json.users, []);
+  assert.deepEqual((await cli(['users', 'import', 'good.csv', '--tenant', tenant, '--json'], { files })).json, { created: 1 });
+
+  const none = await cli(['users', 'reset-mfa', 'php@example.com', '--tenant', tenant]);
+  assert.equal(none.out, 'php@example.com had no authenticator set up\n');
+  const user = await shared.db.user.findUniqueOrThrow({ where: { tenantId_email: { tenantId: tenant, email: 'php@example.com' } } });
+  await shared.db.userMfa.create({ data: { userId: user.id, totpSecretEnc: 'v1.sealed', confirmedAt: new Date() } });
+  const shown = await cli(['users', 'show', 'php@example.com', '--tenant', tenant]);
+  assert.match(shown.out, /\nMFA: authenticator set up, 0 recovery code\(s\) left\n$/);
+  const reset = await cli(['users', 'reset-mfa', 'PHP@example.com', '--tenant', tenant, '--json']);
+  assert.deepEqual(reset.json, { email: 'php@example.com', tenantId: tenant, reset: true });
+  assert.equal(await shared.db.userMfa.count({ where: { userId: user.id } }), 0);
+  assert.deepEqual((await cli(['users', 'show', 'php@example.com', '--tenant', tenant, '--json'])).json.mfa, { enrolled: false, recoveryCodesLeft: 0 });
+  const unknown = await cli(['users', 'reset-mfa', 'nobody@example.com', '--tenant', tenant]);
+  assert.equal(unknown.code, 1);
 });
 
 test('clients, registration-info and keys', async () => {
@@ -127,11 +166,15 @@ test('clients, registration-info and keys', async () => {
   assert.equal(noClient.json.oidcClientId, null);
   const accessor = await cli(['clients', 'add', '--name', 'Data accessor', '--kind', 'data-accessor', '--json']);
   assert.equal(accessor.code, 0, accessor.err);
+  const again = await cli(['clients', 'add', '--name', 'Another', '--kind', 'data-accessor']);
+  assert.equal(again.code, 1);
+  assert.match(again.err, new RegExp(`already exists: '${accessor.json.clientId}'.*registration-info`), 'names the one to use');
   const service = await cli(['clients', 'add', '--name', 'Svc', '--kind', 'service', '--allowed-tenant', 'a', '--allowed-tenant', 'b']);
   assert.match(service.out, /Client secret: +\S{20,}/);
   const listed = await cli(['clients', 'list', '--json']);
   assert.deepEqual(listed.json.map((c: any) => c.kind).sort(), ['data-accessor', 'service']);
-  assert.doesNotMatch(listed.out, /secret/i);
+  assert.ok(!listed.out.includes(/Client secret: +(\S+)/.exec(service.out)![1]!), 'no secret in the list');
+  assert.doesNotMatch(listed.out, /secretHash|clientSecret/);
   const info = await cli(['registration-info', '--display-name', 'Acme Search', '--logo-url', 'https://acme.example/logo.png', '--json']);
   assert.deepEqual(info.json, {
     displayName: 'Acme Search', logoUrl: 'https://acme.example/logo.png', oidcClientId: accessor.json.clientId,
@@ -159,4 +202,24 @@ test('audit list reads the audit trail with filters', async () => {
   assert.equal(r.json.events.length, 1);
   assert.equal(r.json.events[0].tenantId, tenant);
   assert.equal((await cli(['audit', 'list', '--since', 'not-a-date'])).code, 1);
+});
+
+test('local mode: tenants add --id, clients update and rotate-secret', async () => {
+  const id = uniqueId('alias');
+  assert.equal((await cli(['tenants', 'add', '--id', id, '--name', 'Alias', '--json'])).json.id, id);
+  const clash = await cli(['tenants', 'add', 'one', '--id', 'two', '--name', 'X']);
+  assert.equal(clash.code, 1);
+  assert.match(clash.err, /two different tenant ids/);
+  const svc = await cli(['clients', 'add', '--name', 'Backend', '--kind', 'service', '--allowed-tenant', 'a', '--json']);
+  const updated = await cli(['clients', 'update', svc.json.clientId, '--add-tenant', id, '--remove-tenant', 'a', '--scope', 'search', '--scope', 'admin', '--json']);
+  assert.equal(updated.code, 0, updated.err);
+  assert.deepEqual(updated.json.allowedTenants, [id]);
+  assert.deepEqual(updated.json.scopes, ['search', 'admin']);
+  const bad = await cli(['clients', 'update', svc.json.clientId, '--redirect-uri', 'https://x.example/cb']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /redirectUris: a service client has no redirect URIs/);
+  const rotated = await cli(['clients', 'rotate-secret', svc.json.clientId, '--overlap', '600', '--json']);
+  assert.notEqual(rotated.json.clientSecret, svc.json.clientSecret);
+  assert.ok(new Date(rotated.json.previousSecretExpiresAt).getTime() > Date.now() + 590_000);
+  assert.equal((await cli(['clients', 'rotate-secret', svc.json.clientId, '--overlap', '-1'])).code, 1);
 });

@@ -23,14 +23,14 @@ after(async () => {
   await database.drop();
 });
 
-async function migrate(json: boolean): Promise<{ code: number; out: string }> {
+async function migrate(json: boolean): Promise<{ code: number; out: string; err: string }> {
   const config = loadConfig({ DATABASE_URL: database.url, SECRET_KEY: 'test-secret-key-0123456789abcdef0123' });
   const { io, printed } = fakeIo();
   // Opened as the CLI entry (src/cli/main.ts) opens them.
   const deps = lazyDeps(() => openDeps(config, io));
   try {
     const code = await runCli(json ? ['migrate', '--json'] : ['migrate'], { io, deps: deps.deps });
-    return { code, out: printed.out + printed.err };
+    return { code, out: printed.out, err: printed.err };
   } finally {
     await deps.close();
   }
@@ -41,7 +41,9 @@ test('migrate applies every pending migration once, then reports the schema up t
   assert.ok(all.length > 0);
 
   const first = await migrate(true);
-  assert.equal(first.code, 0, first.out);
+  assert.equal(first.code, 0, first.out + first.err);
+  // Local mode names its database (password masked) and issuer on stderr; stdout stays JSON.
+  assert.match(first.err, /^local mode: database postgres:\/\/.*\(DATABASE_URL\)\nlocal mode: issuer http:\/\/localhost:3000 /);
   const data = JSON.parse(first.out) as { applied: string[]; migrations: { name: string; appliedAt: string }[] };
   assert.deepEqual(data.applied, all);
   assert.deepEqual(data.migrations.map((m) => m.name), all);
@@ -50,7 +52,7 @@ test('migrate applies every pending migration once, then reports the schema up t
   assert.equal(await db.tenant.count(), 0);
 
   const second = await migrate(false);
-  assert.equal(second.code, 0, second.out);
+  assert.equal(second.code, 0, second.out + second.err);
   assert.match(second.out, new RegExp(`^database schema is up to date \\(${all.length} migration\\(s\\) applied\\)`));
   for (const m of all) assert.ok(second.out.includes(m));
 });

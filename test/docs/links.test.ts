@@ -74,6 +74,7 @@ const OTHERS: Record<string, { file: string } | { external: string }> = {
   OIDC_JWT: { file: 'src/sandbox/ssoadmin/operations.ts' },
   OPEN_ID_DISCOVERY: { file: 'src/sandbox/ssoadmin/operations.ts' },
   AWS_IAM_IDC_TTI: { file: 'src/sandbox/qbusiness/data-accessors.ts' },
+  AWS_IAM_IDC_AUTH_CODE: { file: 'src/sandbox/qbusiness/validate-da.ts' },
   FIELD_VALIDATION_FAILED: { file: 'src/sandbox/qbusiness/errors.ts' },
   CANNOT_PARSE: { file: 'src/sandbox/qbusiness/errors.ts' },
   VERY_HIGH: { file: 'src/broker/search.ts' },
@@ -89,6 +90,11 @@ const OTHERS: Record<string, { file: string } | { external: string }> = {
   // the environment of docs/broker.md's examples, set by the test that runs them
   ...Object.fromEntries(['TTI_URL', 'CLIENT_ID', 'CLIENT_SECRET', 'TENANT', 'USER_ID'].map((n) => [n, { file: 'test/docs/docs-examples.test.ts' }])),
   NODE_VERSION: { file: 'Dockerfile' },
+  // the admin CLI's server mode (not server settings)
+  TTI_SERVER: { file: 'src/cli/mode.ts' },
+  TTI_PROFILE: { file: 'src/cli/mode.ts' },
+  TTI_CLIENT_ID: { file: 'src/cli/mode.ts' },
+  TTI_CLIENT_SECRET: { file: 'src/cli/mode.ts' },
   // other programs' settings
   AWS_PROFILE: { external: 'AWS SDK' },
   AWS_SHARED_CREDENTIALS_FILE: { external: 'AWS SDK' },

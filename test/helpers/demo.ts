@@ -35,7 +35,7 @@ export async function startDemoService(opts: Pick<TestIdpOptions, 'logs' | 'env'
     throw err;
   }
   credentials = demo.credentials;
-  idp.app.mount(createDemoRouter({ app: idp.app, config: idp.config, clients: demo.clients, sandbox: demo.sandbox }).routes() as Middleware);
+  idp.app.mount(createDemoRouter({ app: idp.app, config: idp.config, clients: demo.clients, sandbox: demo.sandbox, idcTenant: demo.idcTenant }).routes() as Middleware);
   return {
     idp, demo, issuer: idp.issuer,
     async stop() {

@@ -46,6 +46,7 @@ before(async () => {
   web = await discover({ issuer: h.url } as TestIdp, w.clientId, w.clientSecret);
   serviceToken = (await h.addService([tenantId])).token;
   scimToken = (await h.addService([tenantId], ['scim'])).token;
+  onboardUrl = h.app.onboardingLinks.issue(tenantId).url;
   const password = 'pw-outage-test-1';
   const added = await h.app.accounts.addUser({ tenantId, email: `rp-${tenantId}@example.com`, groups: [], password });
   user = { tenant: tenantId, email: added.email, password };
@@ -90,6 +91,8 @@ function probes(opts: { login?: boolean } = {}): Promise<Outcome>[] {
       signal, redirect: 'manual', headers: { accept: 'text/html' },
     })),
     timed('login page', (signal) => pending.browser.fetch(pending.interactionUrl, { signal, headers: { accept: 'text/html' } })),
+    // The self-service page reads the link's tenant.
+    timed('onboard page', (signal) => fetch(onboardUrl, { signal, headers: { accept: 'text/html' } })),
     ...(opts.login === false ? [] : [login()]),
     timed('search', (signal) => fetch(`${h.url}/api/v1/tenants/${tenantId}/search`, {
       method: 'POST', signal, headers: { authorization: `Bearer ${serviceToken}`, 'content-type': 'application/json' },
@@ -102,6 +105,7 @@ function probes(opts: { login?: boolean } = {}): Promise<Outcome>[] {
 }
 let serviceToken = '';
 let scimToken = '';
+let onboardUrl = '';
 
 function assertUnavailable(o: Outcome): void {
   // RFC 6749 §4.1.2.1: once client and redirect_uri are known, the authorization endpoint
@@ -173,6 +177,7 @@ test('a stopped database: every route answers 503 with Retry-After, and all reco
   assert.equal(JSON.parse(after.find((o) => o.name === 'scim')!.text).totalResults, 1, 'SCIM recovers');
   assert.equal(after.find((o) => o.name === 'token')!.status, 400, 'the token endpoint recovers (invalid_grant for the unknown code)');
   assert.equal(after.find((o) => o.name === 'login page')!.status, 200, 'the login page recovers');
+  assert.equal(after.find((o) => o.name === 'onboard page')!.status, 200, 'the self-service page recovers');
   const login = after.find((o) => o.name === 'login')!;
   assert.ok([200, 303].includes(login.status), `the sign-in left during the outage completes (${login.status})`);
   await h.broker.audit.flush();

@@ -1,6 +1,7 @@
 // Every URL we publish comes from ISSUER, whatever Host or X-Forwarded-Host a request
 // carries: discovery (whose jwks_uri Identity Center follows), the authorization
-// redirect to the login page, the login form and the OpenAPI servers list.
+// redirect to the login page, the login form, the OpenAPI servers list and the tenant
+// self-service page (its issuer URL is what the customer configures in AWS).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -33,6 +34,7 @@ for (const trustProxy of ['false', 'true']) {
     const idp = await startTestIdp({ env: { ISSUER: 'https://idp.example.com', TRUST_PROXY: trustProxy } });
     try {
       const web = await idp.app.clients.add({ name: 'Web', kind: 'web', redirectUris: [REDIRECT_URI] });
+      await idp.app.tenants.add({ id: 'host-check', name: 'Host check' });
       for (const headers of HOSTILE) {
         const disco = await get(idp, '/.well-known/openid-configuration', headers);
         assert.equal(disco.status, 200);
@@ -58,6 +60,16 @@ for (const trustProxy of ['false', 'true']) {
         assert.equal(page.status, 200);
         assert.ok(!page.body.includes('evil.example'));
         assert.ok(page.body.includes('https://idp.example.com/token'));
+
+        // The self-service page tells the customer which issuer URL to trust: ISSUER's, and
+        // its form posts back to this host (a relative URL).
+        const link = new URL(idp.app.onboardingLinks.issue('host-check').url);
+        assert.equal(link.origin, 'https://idp.example.com');
+        const onboard = await get(idp, link.pathname + link.search, headers);
+        assert.equal(onboard.status, 200, onboard.body);
+        assert.ok(!onboard.body.includes('evil.example'));
+        assert.ok(onboard.body.includes('<code>https://idp.example.com</code>'));
+        assert.match(onboard.body, /<form method="post" action="\/onboard\?link=/);
       }
     } finally {
       await idp.stop();

@@ -183,7 +183,7 @@ function describeScriptRun() {
   test('a rerun with both ARNs set only opens the application to every user; a bad request stops the script', async () => {
     const da = sandbox.world.applications.get(APPLICATION_ID)!.dataAccessors.values().next().value!;
     await rm(join(dir, 'calls.jsonl'));
-    await script({ INSTANCE_ARN, APPLICATION_ID, QBUSINESS_REGION: REGION, TRUSTED_TOKEN_ISSUER_ARN: da.trustedTokenIssuerArn, IDC_APPLICATION_ARN: da.idcApplicationArn });
+    await script({ INSTANCE_ARN, APPLICATION_ID, QBUSINESS_REGION: REGION, TRUSTED_TOKEN_ISSUER_ARN: da.trustedTokenIssuerArn!, IDC_APPLICATION_ARN: da.idcApplicationArn });
     const calls = (await readFile(join(dir, 'calls.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(calls.map((c) => [c.operation, c.input.AssignmentRequired]), [['PutApplicationAssignmentConfiguration', false]]);
     assert.equal(da.assignmentRequired, false);

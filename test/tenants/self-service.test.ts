@@ -194,6 +194,14 @@ test('links are made only by admins allowed the tenant, with a bounded lifetime'
   const ok = await linkFor('e2e-other');
   assert.equal(ok.status, 201);
   assert.ok(Math.abs(Date.parse(ok.body.expiresAt) - Date.now() - 7 * 86400_000) < 60_000, 'default 7 days');
+  // A body sent chunked (no Content-Length) is read too: the lifetime asked for is the one given.
+  const chunked = await fetch(`${h.url}/api/v1/admin/tenants/e2e-other/onboarding-link`, {
+    method: 'POST', headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+    body: new Blob([JSON.stringify({ expiresInSeconds: 3600 })]).stream(), duplex: 'half',
+  } as RequestInit);
+  const made = await chunked.json() as { expiresAt: string };
+  assert.equal(chunked.status, 201, JSON.stringify(made));
+  assert.ok(Math.abs(Date.parse(made.expiresAt) - Date.now() - 3600_000) < 60_000, `one hour, not the default: ${made.expiresAt}`);
 });
 
 test('the CLI makes links the server accepts (tenants link)', async () => {
@@ -217,4 +225,32 @@ test('the CLI makes links the server accepts (tenants link)', async () => {
   const active = await run(['tenants', 'link', 'e2e-a']);
   assert.notEqual(active.code, 0);
   assert.match(active.err, /pending/);
+});
+
+test('hostile form values and links are client errors or failed checks, never a 500, and are shown escaped', async () => {
+  await pendingTenant('e2e-fuzz');
+  const link = createOnboardingLinks({ secretKey: SECRET_KEY, issuer: h.url }).issue('e2e-fuzz').url;
+  const post = (form: Record<string, string>, headers: Record<string, string> = {}) => fetch(link, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form),
+  });
+  const emails = ['a\u0000b@corp.example', `${'a'.repeat(300)}@corp.example`, 'é\u202e@corp.example', '"><script>x</script>@corp.example'];
+  for (const testEmail of emails) {
+    const r = await post({ ...customerValues, testEmail });
+    const text = await r.text();
+    assert.ok(r.status < 500, `${JSON.stringify(testEmail)}: ${r.status}`);
+    assert.doesNotMatch(text, /<script>x/);
+  }
+  const fields = ['\u0000', 'x'.repeat(5000), '<img src=x onerror=alert(1)>'];
+  for (const v of fields) {
+    const r = await post({ ...customerValues, retrieverId: v, qbusinessRegion: v, testEmail: 'alice@corp.example' });
+    assert.equal(r.status, 400, JSON.stringify(v.slice(0, 20)));
+    assert.doesNotMatch(await r.text(), /<img src=x/);
+  }
+  // Odd query strings and bodies.
+  for (const q of ['', '?link=', `?link=${'v1.'.repeat(1000)}`, '?link=a&link=b', '?link=%00', '?link=%E0%A4%A']) {
+    assert.ok((await fetch(`${h.url}/onboard${q}`)).status < 500, q);
+  }
+  assert.equal((await post({}, { 'content-type': 'application/json' })).status, 415);
+  assert.equal((await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a'.repeat(20_000) })).status, 413);
+  assert.equal((await h.tenants.get('e2e-fuzz'))!.status, 'pending');
 });

@@ -116,3 +116,28 @@ test('get and list', async () => {
   assert.ok(ids.indexOf(a) < ids.indexOf(b));
   assert.equal(await tenants.get('missing'), null);
 });
+
+test('authMode: authorization-code needs the registered redirect URI (<ISSUER>/idc/callback) to be active', async () => {
+  const { tenants } = setup();
+  const id = uniqueId('idc');
+  const t = await tenants.add({ id, name: 'Initech', ...DETAILS });
+  assert.equal(t.authMode, 'trusted-token-issuer');
+  const pending = await tenants.update(id, { authMode: 'authorization-code' });
+  assert.equal(pending.status, 'pending');
+  assert.deepEqual((await import('../../src/tenants/tenants.js')).missingDetails(pending), ['authCodeRedirectUri']);
+  const active = await tenants.update(id, { authCodeRedirectUri: 'https://isv.example.com/idc/callback' });
+  assert.equal(active.status, 'active');
+  assert.deepEqual(await problems(tenants.update(id, {
+    authMode: 'sso' as never, authCodeRedirectUri: 'http://isv.example.com/idc/callback',
+  })), {
+    authMode: 'must be one of trusted-token-issuer, authorization-code',
+    authCodeRedirectUri: 'must be the redirect URI registered with AWS for this service: <ISSUER>/idc/callback (https; http only on localhost)',
+  });
+  for (const bad of ['https://isv.example.com/other', 'https://isv.example.com/idc/callback?x=1', 'https://u:p@isv.example.com/idc/callback', 'javascript:alert(1)']) {
+    assert.ok((await problems(tenants.update(id, { authCodeRedirectUri: bad }))).authCodeRedirectUri, bad);
+  }
+  assert.ok((await problems(tenants.update(id, { authMode: '' }))).authMode, 'authMode cannot be cleared');
+  const back = await tenants.update(id, { authMode: 'trusted-token-issuer', authCodeRedirectUri: 'http://localhost:3000/idc/callback' });
+  assert.equal(back.status, 'active');
+  assert.equal(back.authCodeRedirectUri, 'http://localhost:3000/idc/callback');
+});

@@ -73,14 +73,16 @@ export function createAwsGateway(opts: AwsGatewayOptions = {}): AwsGateway {
       };
     },
 
-    async createTokenWithIam(t, credentials, assertion) {
+    async createTokenWithIam(t, credentials, grant) {
       const client = new SSOOIDCClient({ ...common, region: t.idcRegion, endpoint: t.ssoOidcEndpoint ?? undefined, credentials, requestHandler: http1 });
-      const out = await awsCall('create_token', () => client.send(new CreateTokenWithIAMCommand({
-        clientId: t.idcApplicationArn, grantType: JWT_BEARER, assertion,
-      })), opts.onCall);
+      const g = typeof grant === 'string' ? { grantType: 'jwt-bearer' as const, assertion: grant } : grant;
+      const input = g.grantType === 'jwt-bearer' ? { grantType: JWT_BEARER, assertion: g.assertion }
+        : g.grantType === 'authorization_code' ? { grantType: g.grantType, code: g.code, redirectUri: g.redirectUri, codeVerifier: g.codeVerifier }
+          : { grantType: g.grantType, refreshToken: g.refreshToken };
+      const out = await awsCall('create_token', () => client.send(new CreateTokenWithIAMCommand({ clientId: t.idcApplicationArn, ...input })), opts.onCall);
       const identityContext = out.awsAdditionalDetails?.identityContext ?? identityContextClaim(out.idToken);
       if (!identityContext) throw new Error('CreateTokenWithIAM returned no identity context');
-      return { identityContext, requestId: out.$metadata.requestId };
+      return { identityContext, requestId: out.$metadata.requestId, ...(out.refreshToken ? { refreshToken: out.refreshToken } : {}) };
     },
 
     searcher(t, credentials) {

@@ -64,7 +64,9 @@ export function mountAdmin(router: Router, broker: Broker, links?: OnboardingLin
   });
   if (links) {
     router.post('/admin/tenants/:tenantId/onboarding-link', auth, async (ctx) => {
-      const body = parse(onboardingLinkBodySchema, ctx.request.length ? await readJson(ctx) : {});
+      // A body sent chunked has no length but must still be read: a lifetime asked for and
+      // silently ignored would hand out a 7-day credential instead.
+      const body = parse(onboardingLinkBodySchema, ctx.request.length || ctx.get('transfer-encoding') ? await readJson(ctx) : {});
       const t = await tenants.get(id(ctx));
       if (!t) throw notFound('tenant', id(ctx));
       if (t.status !== 'pending') {

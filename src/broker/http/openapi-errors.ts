@@ -4,6 +4,7 @@
 import { AppError, notFound, validationError } from '../../shared/errors.js';
 import { serviceUnavailable, DB_RETRY_AFTER_SECONDS } from '../../db/unavailable.js';
 import { brokerErrors, translateAwsFailure } from '../errors.js';
+import { connectErrors } from '../connect.js';
 import type { AwsFailure } from '../aws-error.js';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from './body.js';
 import { toProblem } from './problem.js';
@@ -14,6 +15,7 @@ import type { UpstreamRow } from '../../db/upstreams.js';
 
 const T = 'acme';
 const SEARCH = `/api/v1/tenants/${T}/search`;
+const CONNECT = `/api/v1/tenants/${T}/connect`;
 
 /** An upstream as stored, for the federation examples: made by the same code the API runs. */
 const UP = {
@@ -161,7 +163,28 @@ const ERRORS: Record<string, [AppError, string, string]> = {
     SEARCH,
     'AWS is unreachable; retry later.',
   ],
+  global_admin_required: [
+    new AppError('global_admin_required', 403, 'Clients and signing keys are shared by every tenant: this needs a service client whose allowed tenants are "*".'),
+    '/api/v1/admin/clients', 'Clients and keys are changed only by a global admin (allowed tenants `*`).',
+  ],
+  user_not_found: [notFound('user', 'alice@acme.example'), `/api/v1/admin/tenants/${T}/users/alice@acme.example`, 'No such user in the tenant.'],
+  user_exists: [new AppError('user_exists', 409, "a user with email 'alice@acme.example' already exists in this tenant"), `/api/v1/admin/tenants/${T}/users`, 'A user with this email is in the tenant.'],
+  client_not_found: [new AppError('client_not_found', 404, "client 'svc-reporting' does not exist"), '/api/v1/admin/clients/svc-reporting', 'No such client, or one a tenant-limited admin may not see.'],
+  client_exists: [new AppError('client_exists', 409, "A client with id 'svc-reporting' already exists"), '/api/v1/admin/clients', 'A client with this id exists.'],
+  data_accessor_client_exists: [
+    new AppError('data_accessor_client_exists', 409, 'A data accessor client already exists: AWS knows exactly one client ID per ISV. Remove it first to replace it.'),
+    '/api/v1/admin/clients', 'There is already a data-accessor client.',
+  ],
+  client_has_no_secret: [new AppError('client_has_no_secret', 409, "client 'mobile-app' is public (native): it has no secret to rotate"), '/api/v1/admin/clients/mobile-app/rotate-secret', 'A public client has no secret.'],
+  conflict: [new AppError('conflict', 409, "The client's secret was rotated at the same moment by someone else; look at the client and try again."), '/api/v1/admin/clients/svc-reporting/rotate-secret', 'A concurrent rotation won.'],
+  cannot_remove_self: [new AppError('cannot_remove_self', 409, 'A client cannot remove itself; remove it with another global admin client.'), '/api/v1/admin/clients/svc-admin', 'The calling client cannot remove itself.'],
   service_unavailable: [serviceUnavailable(), SEARCH, `The database is unreachable; retry after ${DB_RETRY_AFTER_SECONDS} seconds.`],
+  connect_required: [
+    connectErrors.connectRequired(T, `The user has not connected tenant '${T}' (authorization-code mode) yet.`),
+    SEARCH,
+    'Authorization-code tenant: the user must connect through Identity Center first (or again); `connectEndpoint` says where to start.',
+  ],
+  not_authorization_code_tenant: [connectErrors.notAuthCodeTenant(T), CONNECT, 'The tenant uses a trusted token issuer: no connect step.'],
 };
 
 export type ErrorCode = keyof typeof ERRORS;

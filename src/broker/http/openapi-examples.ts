@@ -18,6 +18,7 @@ const tenant = {
   qbusinessEndpoint: null,
   allowBackendAccess: false,
   auditQueryText: false,
+  mfaPolicy: 'off',
   createdAt: '2026-01-05T09:30:00.000Z',
   updatedAt: '2026-01-05T09:42:10.000Z',
   missingDetails: [],
@@ -106,6 +107,21 @@ export const examples = {
     pending: { summary: 'A new tenant, details missing', value: pendingTenant },
   } satisfies Examples,
   disabledTenant: { disabled: { summary: 'Disabled', value: { ...tenant, status: 'disabled' } } } satisfies Examples,
+  connectRequest: {
+    token: {
+      summary: 'Connect the signed-in user; come back to the ISV\'s settings page',
+      value: { user: { token: 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjIwMjYtMDEifQ.eyJzdWIiOiIzZjBjOWQ3ZSJ9.c2lnbmF0dXJl' }, returnUrl: 'https://app.isv.example/settings/q' },
+    },
+  } satisfies Examples,
+  connectResponse: {
+    url: {
+      summary: 'The Identity Center sign-in for this user',
+      value: {
+        authorizeUrl: 'https://oidc.us-east-1.amazonaws.com/authorize?response_type=code&client_id=arn%3Aaws%3Asso%3A%3A444455556666%3Aapplication%2Fssoins-1111111111111111%2Fapl-2222222222222222&redirect_uri=https%3A%2F%2Fidp.isv.example%2Fidc%2Fcallback&state=q8Yb0dW2&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
+        expiresAt: '2026-01-05T09:40:00.000Z',
+      },
+    },
+  } satisfies Examples,
   onboardingLinkRequest: {
     default: { summary: 'The default lifetime (7 days)', value: {} },
     day: { summary: 'A link for one day', value: { expiresInSeconds: 86400 } },

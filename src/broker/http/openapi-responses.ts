@@ -1,6 +1,6 @@
 // Response and admin-input schemas of the OpenAPI document (JSON Schema 2020-12).
 // The tenant input follows the tenant service's own rules (src/tenants/validate.ts).
-import { FLAGS, STRING_DETAILS, TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
+import { AUTH_MODES, FLAGS, MFA_POLICIES, STRING_DETAILS, TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
 import { BROKER_API_CODES, SETUP_CHECK_CODES } from '../../shared/error-codes.js';
 
 const str = { type: 'string' };
@@ -25,6 +25,8 @@ const DETAIL_TEXT: Record<(typeof STRING_DETAILS)[number] | (typeof FLAGS)[numbe
   qbusinessEndpoint: 'Override of the Q Business endpoint.',
   allowBackendAccess: 'Accept searches by `user.id` (without a user token).',
   auditQueryText: 'Store search query text in the audit trail.',
+  authMode: '`trusted-token-issuer` (default: our ID token, no second login) or `authorization-code` (each user connects once through the customer\'s Identity Center: `POST /api/v1/tenants/{tenantId}/connect`). Cannot be cleared.',
+  authCodeRedirectUri: '`authorization-code` only: the redirect URI registered with AWS, `<ISSUER>/idc/callback` (https; http only on localhost).',
 };
 
 export const responseSchemas: Record<string, unknown> = {
@@ -58,6 +60,14 @@ export const responseSchemas: Record<string, unknown> = {
       missing: { type: 'array', items: str, description: 'The missing tenant details (tenant_not_configured).' },
       requiredScope: { ...str, description: 'The scope the route needs (insufficient_scope).' },
       causes: { type: 'array', items: cause, description: 'assertion_rejected, identity_access_denied: the candidate causes, each with the value we sent.' },
+      connectEndpoint: { ...str, description: 'connect_required: the API path that returns a connect URL for the user.' },
+    },
+  },
+  ConnectResponse: {
+    type: 'object', description: 'Where to send the user\'s browser to connect (authorization-code tenants).', required: ['authorizeUrl', 'expiresAt'],
+    properties: {
+      authorizeUrl: { ...str, format: 'uri', description: 'Identity Center `/authorize` with `response_type=code`, `client_id`, `redirect_uri`, a single-use `state` and PKCE S256.' },
+      expiresAt: { ...str, format: 'date-time', description: 'The URL works until then (10 minutes).' },
     },
   },
   TenantInput: {
@@ -67,6 +77,11 @@ export const responseSchemas: Record<string, unknown> = {
       name: { type: 'string', maxLength: 256, description: 'Display name.' },
       ...Object.fromEntries(STRING_DETAILS.map((field) => [field, { ...nstr, description: DETAIL_TEXT[field] }])),
       ...Object.fromEntries(FLAGS.map((field) => [field, { type: 'boolean', description: DETAIL_TEXT[field] }])),
+      mfaPolicy: {
+        type: 'string', enum: [...MFA_POLICIES],
+        description: 'Two-step sign-in (authenticator app) for the tenant\'s local accounts: off, optional (offered after the password) or required. See docs/accounts.md.',
+      },
+      authMode: { enum: [...AUTH_MODES], description: DETAIL_TEXT.authMode },
     },
   },
   Tenant: {
@@ -112,6 +127,50 @@ export const responseSchemas: Record<string, unknown> = {
         },
       } } } },
     },
+  },
+  User: {
+    type: 'object',
+    properties: {
+      id: str, tenantId: str, email: str, emailVerified: { type: 'boolean' }, name: nstr, groups: { type: 'array', items: str },
+      disabled: { type: 'boolean' }, hasPassword: { type: 'boolean' }, lastLoginAt: nstr, createdAt: str, updatedAt: str,
+    },
+  },
+  UserPage: {
+    type: 'object',
+    properties: { users: { type: 'array', items: { $ref: '#/components/schemas/User' } }, nextCursor: { ...nstr, description: 'Pass as `after` for the next page.' } },
+  },
+  MfaStatus: {
+    type: 'object', description: 'A user\'s second factor.', required: ['enrolled', 'recoveryCodesLeft'],
+    properties: { enrolled: { type: 'boolean', description: 'A confirmed authenticator app is set up.' }, recoveryCodesLeft: { type: 'integer', description: 'Unused recovery codes.' } },
+  },
+  MfaResetResult: {
+    type: 'object', description: 'The outcome of a second-factor reset.', required: ['email', 'tenantId', 'reset'],
+    properties: { email: { type: 'string' }, tenantId: { type: 'string' }, reset: { type: 'boolean', description: 'An authenticator was set up and is now removed.' } },
+  },
+  UnlockResult: { type: 'object', properties: { user: { $ref: '#/components/schemas/User' }, wasLocked: { type: 'boolean' } } },
+  ResetPasswordResult: {
+    type: 'object',
+    properties: { user: { $ref: '#/components/schemas/User' }, generatedPassword: { ...str, description: 'Present when no password was sent; shown only here.' } },
+  },
+  Client: {
+    type: 'object',
+    properties: {
+      clientId: str, name: str, kind: { enum: ['web', 'native', 'service', 'data-accessor'] }, firstParty: { type: 'boolean' },
+      allowedTenants: { type: 'array', items: str }, scopes: { type: 'array', items: str },
+      redirectUris: { type: 'array', items: str }, postLogoutRedirectUris: { type: 'array', items: str },
+      previousSecretExpiresAt: { ...nstr, description: 'Until when the secret replaced by the last rotation still works.' }, createdAt: str,
+    },
+  },
+  ClientWithSecret: {
+    allOf: [{ $ref: '#/components/schemas/Client' }],
+    properties: { clientSecret: { ...str, description: 'Web and service clients only; shown only here.' } },
+  },
+  ClientList: { type: 'object', properties: { clients: { type: 'array', items: { $ref: '#/components/schemas/Client' } } } },
+  KeyList: { type: 'object', properties: { keys: { type: 'array', items: { $ref: '#/components/schemas/Key' } } } },
+  RotatedSecret: { type: 'object', properties: { clientId: str, clientSecret: str, previousSecretExpiresAt: nstr } },
+  Key: {
+    type: 'object',
+    properties: { kid: str, use: { enum: ['sig', 'cookie'] }, alg: str, state: { enum: ['pending', 'active', 'retired'] }, activatesAt: str, retiredAt: nstr, expiresAt: nstr },
   },
   AuditPage: {
     type: 'object', description: 'Audit events, newest first.',

@@ -4,7 +4,10 @@
 // `npm run lint:openapi` holds it to Redocly's recommended-strict ruleset.
 import { z } from 'zod';
 import { TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
-import { attributeFilterSchema, auditQuerySchema, checkBodySchema, onboardingLinkBodySchema, searchBodySchema } from './schemas.js';
+import {
+  attributeFilterSchema, auditQuerySchema, checkBodySchema, clientCreateSchema, clientPatchSchema, connectBodySchema, keyRotateSchema,
+  onboardingLinkBodySchema, resetPasswordSchema, rotateSecretSchema, searchBodySchema, userCreateSchema,
+} from './schemas.js';
 import { responseSchemas } from './openapi-responses.js';
 import { examples } from './openapi-examples.js';
 import { AUTH_ERRORS, BODY_ERRORS, problemResponses, type ErrorCode } from './openapi-errors.js';
@@ -16,6 +19,13 @@ function requestSchemas(): Record<string, unknown> {
   reg.add(attributeFilterSchema, { id: 'AttributeFilter' });
   reg.add(checkBodySchema, { id: 'CheckRequest' });
   reg.add(onboardingLinkBodySchema, { id: 'OnboardingLinkRequest' });
+  reg.add(connectBodySchema, { id: 'ConnectRequest' });
+  reg.add(userCreateSchema, { id: 'UserInput' });
+  reg.add(resetPasswordSchema, { id: 'ResetPasswordRequest' });
+  reg.add(clientCreateSchema, { id: 'ClientInput' });
+  reg.add(clientPatchSchema, { id: 'ClientPatch' });
+  reg.add(rotateSecretSchema, { id: 'RotateSecretRequest' });
+  reg.add(keyRotateSchema, { id: 'KeyRotateRequest' });
   reg.add(upstreamInputSchema, { id: 'UpstreamInput' });
   const { schemas } = z.toJSONSchema(reg, { io: 'input', uri: (id) => `#/components/schemas/${id}` });
   return Object.fromEntries(Object.entries(schemas).map(([id, s]) => {
@@ -55,6 +65,12 @@ const SEARCH_ERRORS: ErrorCode[] = [
   'identity_context_rejected', 'tenant_misconfigured', 'aws_credentials_invalid', 'aws_request_failed', 'aws_unavailable', 'service_unavailable',
   // a user token from a trusted external issuer (docs/identity-providers.md)
   'upstream_email_missing', 'upstream_email_unverified', 'upstream_tenant_mismatch', 'upstream_tenant_unmapped', 'upstream_unavailable', 'upstream_misconfigured',
+  'connect_required',
+];
+const CONNECT_ERRORS: ErrorCode[] = [
+  ...BODY_ERRORS, 'invalid_token', 'invalid_user_token', 'user_token_expired', 'insufficient_scope', 'service_not_allowed', 'tenant_not_active',
+  'user_not_in_tenant', 'user_disabled', 'backend_access_not_allowed', 'tenant_not_found', 'tenant_not_configured', 'endpoint_not_allowed',
+  'not_authorization_code_tenant', 'tenant_misconfigured', 'service_unavailable',
 ];
 const upstreamParam = {
   name: 'upstreamId', in: 'path', required: true, description: 'The upstream\'s id (a slug chosen when it was added).',
@@ -91,6 +107,9 @@ function operation(o: Op): Record<string, unknown> {
 const TAGS = [
   { name: 'Search', description: 'Search a customer\'s Amazon Q Business index as one of the customer\'s users, through their data accessor. Scope `search`.' },
   { name: 'Tenants', description: 'Register and configure customers (tenants) and their data-accessor details. Scope `admin`; a client sees only its allowed tenants (all with `*`).' },
+  { name: 'Users', description: 'A tenant\'s users: list, add, disable, unlock, reset password. Scope `admin`, for the client\'s allowed tenants.' },
+  { name: 'Clients', description: 'OAuth clients. Scope `admin`; changes need a global admin (`*`); a tenant-limited admin reads only clients confined to its tenants.' },
+  { name: 'Keys', description: 'Signing and cookie keys (public parts only). Scope `admin`, global admin only.' },
   { name: 'Identity providers', description: 'The ISV\'s own identity providers (upstreams): federated sign-in on the login page and/or trusted external issuers whose tokens the search accepts as `user.token`. Scope `admin`; an upstream is visible only when all its tenants are among the client\'s allowed tenants. Client secrets are write-only.' },
   { name: 'Support', description: 'Diagnose a tenant\'s setup and read the audit trail of exchanges, searches and checks. Scope `admin`.' },
 ];
@@ -104,6 +123,12 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
       description: 'Runs Q Business SearchRelevantContent as the user, with that user\'s document permissions. The broker exchanges credentials for (tenant, user) on first use (AssumeRole, CreateTokenWithIAM, AssumeRole with the identity context) and caches them until shortly before they expire. Identify the user with `user.token` (an ID or access token this provider issued to them, or one from a trusted external issuer, i.e. the ISV\'s own identity provider: proof they are present) or, when the tenant allows backend access, `user.id` or `user.email`. Follow `nextToken` until it is `null`; with `minConfidence` a page may hold fewer than `maxResults` results.',
       tenant: true, body: ['SearchRequest', examples.searchRequest, 'The query and the user to search as.'],
       ok: [200, 'One page of results', 'SearchResponse', examples.searchResponse], errors: SEARCH_ERRORS,
+    }),
+    connect: operation({
+      id: 'connect', tag: 'Search', summary: 'Connect a user of an authorization-code tenant',
+      description: 'For tenants with `authMode` = `authorization-code` (the customer\'s data accessor uses IAM Identity Center sign-in). Returns the customer\'s Identity Center `/authorize` URL for this user, with a single-use `state` bound to the tenant, the user and this client, and PKCE S256; it works for 10 minutes. Send the user\'s browser there: after sign-in and consent Identity Center redirects to this service\'s `/idc/callback`, which must be reached in a browser signed in here as the same user, and then to `returnUrl` with `idc_connect=ok`, or `idc_connect=error&code=<code>`. Searches for the user then work; `connect_required` means connect (again).',
+      tenant: true, body: ['ConnectRequest', examples.connectRequest, 'The user to connect and where their browser goes afterwards.'],
+      ok: [200, 'The Identity Center sign-in URL', 'ConnectResponse', examples.connectResponse], errors: CONNECT_ERRORS,
     }),
     listTenants: operation({
       id: 'listTenants', tag: 'Tenants', admin: true, summary: 'List tenants',
@@ -178,6 +203,96 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
       params: auditParams(), ok: [200, 'One page of events', 'AuditPage', examples.auditPage], errors: [...ADMIN_ERRORS, 'validation_failed'],
     }),
   };
+  const emailParam = { name: 'email', in: 'path', required: true, description: 'The user\'s email address (case-insensitive).', schema: { type: 'string', maxLength: 320 }, example: 'alice@acme.example' };
+  const clientParam = { name: 'clientId', in: 'path', required: true, description: 'The client\'s id.', schema: { type: 'string', maxLength: 128 }, example: 'svc-reporting' };
+  const userParams = [
+    { name: 'email', in: 'query', required: false, description: 'Only users whose email contains this text.', schema: { type: 'string' }, example: 'acme.example' },
+    { name: 'after', in: 'query', required: false, description: 'The `nextCursor` of the previous page.', schema: { type: 'string' }, example: 'alice@acme.example' },
+    { name: 'limit', in: 'query', required: false, description: 'Users per page, 1-500 (default 100).', schema: { type: 'string', pattern: '^\\d+$' }, example: '100' },
+  ];
+  const user = { id: '3f0c9d7e-2b1a-4c5d-8e9f-0a1b2c3d4e5f', tenantId: 'acme', email: 'alice@acme.example', emailVerified: true, name: 'Alice', groups: ['engineering'], disabled: false, hasPassword: true, lastLoginAt: null, createdAt: '2026-01-05T09:30:00.000Z', updatedAt: '2026-01-05T09:30:00.000Z' };
+  const client = { clientId: 'svc-reporting', name: 'Reporting backend', kind: 'service', firstParty: false, allowedTenants: ['acme'], scopes: ['search'], redirectUris: [], postLogoutRedirectUris: [], previousSecretExpiresAt: null, createdAt: '2026-01-05T09:30:00.000Z' };
+  const key = { kid: 'k-2026-01', use: 'sig', alg: 'RS256', state: 'pending', activatesAt: '2026-01-05T10:30:00.000Z', retiredAt: null, expiresAt: null };
+  const ex = (summary: string, value: unknown): Examples => ({ example: { summary, value } });
+  const USER_ERRORS: ErrorCode[] = [...NAMED_TENANT, 'user_not_found'];
+  const GLOBAL: ErrorCode[] = [...AUTH_ERRORS, 'global_admin_required'];
+  const userAction = (id: string, summary: string, description: string, schema = 'User', value: unknown = user, body?: Op['body']) => operation({
+    id, tag: 'Users', admin: true, tenant: true, params: [emailParam], summary, description, body,
+    ok: [200, summary, schema, ex(summary, value)], errors: [...USER_ERRORS, ...(body ? BODY_ERRORS : [])],
+  });
+  const identity = {
+    listUsers: operation({
+      id: 'listUsers', tag: 'Users', admin: true, tenant: true, params: userParams, summary: 'List a tenant\'s users',
+      description: 'The tenant\'s users by email, one page at a time (never password hashes). Pass `nextCursor` as `after` for the next page.',
+      ok: [200, 'One page of users', 'UserPage', ex('A page', { users: [user], nextCursor: null })], errors: [...NAMED_TENANT, 'validation_failed'],
+    }),
+    createUser: operation({
+      id: 'createUser', tag: 'Users', admin: true, tenant: true, summary: 'Add a user',
+      description: 'Adds a user to the tenant. Without a password the user cannot sign in until one is set (reset-password).',
+      body: ['UserInput', ex('A user', { email: 'alice@acme.example', name: 'Alice', groups: ['engineering'] }), 'The new user.'],
+      ok: [201, 'Created', 'User', ex('The user', user)], errors: [...NAMED_TENANT, ...BODY_ERRORS, 'user_exists'],
+    }),
+    getUser: userAction('getUser', 'Show a user', 'The user with its status (never the password hash).'),
+    disableUser: userAction('disableUser', 'Disable a user', 'No more sign-ins or new tokens; the broker drops the user\'s cached sessions.', 'User', { ...user, disabled: true }),
+    enableUser: userAction('enableUser', 'Enable a user', 'Re-enables a disabled user.'),
+    unlockUser: userAction('unlockUser', 'Unlock a user', 'Clears the account\'s login lock and failure count after too many failed sign-ins (per-IP counters stay). `wasLocked` says whether a lock was in force.', 'UnlockResult', { user, wasLocked: true }),
+    resetUserPassword: userAction('resetUserPassword', 'Reset a user\'s password', 'Sets the password sent, or generates one returned once as `generatedPassword` when the body is `{}`; clears the account\'s lock.', 'ResetPasswordResult', { user, generatedPassword: 'Xq3v9r2LkP0sT7wY1zB4nM6c' },
+      ['ResetPasswordRequest', ex('Generate one', {}), 'The new password, or none to generate one.']),
+    getUserMfa: userAction('getUserMfa', 'Show a user\'s second factor', 'Whether the user has a confirmed authenticator app, and how many recovery codes are left.', 'MfaStatus', { enrolled: true, recoveryCodesLeft: 9 }),
+    resetUserMfa: userAction('resetUserMfa', 'Reset a user\'s second factor', 'Removes the user\'s authenticator and recovery codes (lost phone); they enrol again at their next sign-in when the tenant\'s MFA policy asks for it. `reset` says whether one was set up.', 'MfaResetResult', { email: 'alice@acme.example', tenantId: 'acme', reset: true }),
+    listClients: operation({
+      id: 'listClients', tag: 'Clients', admin: true, summary: 'List clients',
+      description: 'OAuth clients with kind, allowed tenants, scopes and redirect URIs, never secrets. A tenant-limited admin sees only clients whose allowed tenants are all among its own.',
+      ok: [200, 'The clients', 'ClientList', ex('Clients', { clients: [client] })], errors: AUTH_ERRORS,
+    }),
+    createClient: operation({
+      id: 'createClient', tag: 'Clients', admin: true, summary: 'Register a client',
+      description: 'Registers a web, native, service or data-accessor client. The secret of a web or service client is in this response only. Needs a global admin.',
+      body: ['ClientInput', ex('A service client', { name: 'Reporting backend', kind: 'service', allowedTenants: ['acme'], scopes: ['search'] }), 'The new client.'],
+      ok: [201, 'Created', 'ClientWithSecret', ex('The client and its secret', { ...client, clientSecret: 'kQ3f8Zp1vW6yT2nR9sL4xC7bM0aE5dH8jG1uI3oY6tQ' })],
+      errors: [...GLOBAL, ...BODY_ERRORS, 'client_exists', 'data_accessor_client_exists'],
+    }),
+    getClient: operation({
+      id: 'getClient', tag: 'Clients', admin: true, params: [clientParam], summary: 'Show a client',
+      description: 'One client, never its secret. A client a tenant-limited admin may not see answers 404 like a missing one.',
+      ok: [200, 'The client', 'Client', ex('A client', client)], errors: [...AUTH_ERRORS, 'client_not_found'],
+    }),
+    updateClient: operation({
+      id: 'updateClient', tag: 'Clients', admin: true, params: [clientParam], summary: 'Update a client',
+      description: 'Changes the name, allowed tenants and scopes (service clients) or redirect URIs (web and native clients); the id and secret stay. Needs a global admin.',
+      body: ['ClientPatch', ex('Give it another tenant', { allowedTenants: ['acme', 'globex'] }), 'The fields to change.'],
+      ok: [200, 'Updated', 'Client', ex('The client', { ...client, allowedTenants: ['acme', 'globex'] })], errors: [...GLOBAL, ...BODY_ERRORS, 'client_not_found'],
+    }),
+    deleteClient: {
+      ...operation({
+        id: 'deleteClient', tag: 'Clients', admin: true, params: [clientParam], summary: 'Remove a client',
+        description: 'Deletes the client; its tokens stop working. A client cannot remove itself. Needs a global admin.',
+        ok: [200, 'unused', 'Client', {}], errors: [...GLOBAL, 'client_not_found', 'cannot_remove_self'],
+      }),
+    },
+    rotateClientSecret: operation({
+      id: 'rotateClientSecret', tag: 'Clients', admin: true, params: [clientParam], summary: 'Rotate a client\'s secret',
+      description: 'Issues a new secret, returned once. The old one keeps working until `previousSecretExpiresAt` (`overlapSeconds`, at most a week; 0 ends it at once, as does a later rotation). Needs a global admin.',
+      body: ['RotateSecretRequest', ex('An hour of overlap', { overlapSeconds: 3600 }), 'How long the old secret keeps working.'],
+      ok: [200, 'The new secret', 'RotatedSecret', ex('The new secret', { clientId: 'svc-reporting', clientSecret: 'kQ3f8Zp1vW6yT2nR9sL4xC7bM0aE5dH8jG1uI3oY6tQ', previousSecretExpiresAt: '2026-01-05T10:30:00.000Z' })],
+      errors: [...GLOBAL, ...BODY_ERRORS, 'client_not_found', 'client_has_no_secret', 'conflict'],
+    }),
+    listKeys: operation({
+      id: 'listKeys', tag: 'Keys', admin: true, summary: 'List keys',
+      description: 'Signing and cookie keys with their state and dates (public parts only). Needs a global admin.',
+      ok: [200, 'The keys', 'KeyList', ex('Keys', { keys: [key] })], errors: GLOBAL,
+    }),
+    rotateKey: operation({
+      id: 'rotateKey', tag: 'Keys', admin: true, summary: 'Rotate a key',
+      description: 'Creates a new key: published at once, signing after KEY_ACTIVATION_DELAY; the old one stays published until what it signed has expired. Needs a global admin.',
+      body: ['KeyRotateRequest', ex('A signing key', { use: 'sig' }), 'Which key to rotate.'],
+      ok: [201, 'The new key', 'Key', ex('The new key', key)], errors: [...GLOBAL, ...BODY_ERRORS],
+    }),
+  };
+  // DELETE answers 204 without a body.
+  const del = identity.deleteClient as { responses: Record<string, unknown> };
+  const { 200: _unused, ...deleteErrors } = del.responses;
+  del.responses = { 204: { description: 'Removed' }, ...deleteErrors };
   return {
     openapi: '3.1.0',
     info: {
@@ -191,6 +306,7 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
     tags: TAGS,
     paths: {
       '/api/v1/tenants/{tenantId}/search': { post: ops.search },
+      '/api/v1/tenants/{tenantId}/connect': { post: ops.connect },
       '/api/v1/admin/tenants': { get: ops.listTenants, post: ops.createTenant },
       '/api/v1/admin/tenants/{tenantId}': { get: ops.getTenant, patch: ops.updateTenant },
       '/api/v1/admin/tenants/{tenantId}/disable': { post: ops.disableTenant },
@@ -198,6 +314,19 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
       '/api/v1/admin/tenants/{tenantId}/check': { post: ops.checkTenant },
       '/api/v1/admin/tenants/{tenantId}/onboarding-link': { post: ops.createOnboardingLink },
       '/api/v1/admin/audit': { get: ops.listAudit },
+      '/api/v1/admin/tenants/{tenantId}/users': { get: identity.listUsers, post: identity.createUser },
+      '/api/v1/admin/tenants/{tenantId}/users/{email}': { get: identity.getUser },
+      '/api/v1/admin/tenants/{tenantId}/users/{email}/disable': { post: identity.disableUser },
+      '/api/v1/admin/tenants/{tenantId}/users/{email}/enable': { post: identity.enableUser },
+      '/api/v1/admin/tenants/{tenantId}/users/{email}/unlock': { post: identity.unlockUser },
+      '/api/v1/admin/tenants/{tenantId}/users/{email}/reset-password': { post: identity.resetUserPassword },
+      '/api/v1/admin/tenants/{tenantId}/users/{email}/mfa': { get: identity.getUserMfa },
+      '/api/v1/admin/tenants/{tenantId}/users/{email}/reset-mfa': { post: identity.resetUserMfa },
+      '/api/v1/admin/clients': { get: identity.listClients, post: identity.createClient },
+      '/api/v1/admin/clients/{clientId}': { get: identity.getClient, patch: identity.updateClient, delete: identity.deleteClient },
+      '/api/v1/admin/clients/{clientId}/rotate-secret': { post: identity.rotateClientSecret },
+      '/api/v1/admin/keys': { get: identity.listKeys },
+      '/api/v1/admin/keys/rotate': { post: identity.rotateKey },
       '/api/v1/admin/upstreams': { get: ops.listUpstreams, post: ops.createUpstream },
       '/api/v1/admin/upstreams/{upstreamId}': {
         get: ops.getUpstream, patch: ops.updateUpstream,

@@ -20,7 +20,7 @@ export interface Problem {
 }
 
 // Only these detail members are safe and useful to callers (never tokens or credentials).
-const EXPOSED_DETAIL = ['step', 'awsError', 'awsRequestId', 'reason', 'missing', 'requiredScope', 'causes'];
+const EXPOSED_DETAIL = ['step', 'awsError', 'awsRequestId', 'reason', 'missing', 'requiredScope', 'causes', 'connectEndpoint'];
 
 const SERVICE_TOKEN_ERRORS = new Set<ErrorCode>(['invalid_token', 'token_expired']);
 

@@ -3,6 +3,7 @@
 import Router from '@koa/router';
 import type { Broker } from '../index.js';
 import { mountAdmin } from './admin-routes.js';
+import { mountAdminIdentity, type AdminServices } from './admin-identity-routes.js';
 import { AppError, notFound } from '../../shared/errors.js';
 import { TENANT_ID, TENANT_ID_MAX } from '../../tenants/validate.js';
 import type { Views } from '../../http/views.js';
@@ -18,6 +19,8 @@ export interface BrokerRouterDeps {
   broker: Broker;
   /** Public base URL for the OpenAPI `servers` entry. */
   publicUrl?: string;
+  /** Users, clients and keys for the admin API (the app passes its services; absent in broker-only use). */
+  admin?: AdminServices;
   /** Renders the API reference page at /api/v1/docs. */
   views: Views;
   /** Signs tenant self-service links (POST /admin/tenants/{id}/onboarding-link). */
@@ -44,6 +47,7 @@ export function createBrokerRouter(deps: BrokerRouterDeps): Router {
   mountDocs(router, deps.views, doc as unknown as OpenApiDoc);
   mountSearch(router, deps.broker);
   mountAdmin(router, deps.broker, deps.onboardingLinks);
+  if (deps.admin) mountAdminIdentity(router, { verifier: deps.broker.verifier, access: deps.broker.access, services: deps.admin });
   if (deps.upstreams) mountUpstreamAdmin(router, deps.broker, deps.upstreams);
   // Last: anything else under /api/v1 is answered here as a problem (404, or 405 naming the
   // allowed methods), instead of falling through to the provider's text/plain 404.

@@ -51,6 +51,12 @@ export const searchBodySchema = z.object({
     .describe('Drop results below this confidence (NOT_AVAILABLE counts as below every level).'),
 }).strict();
 
+export const connectBodySchema = z.object({
+  user: userRefSchema,
+  returnUrl: z.string('must be a string').min(1).max(2048, 'must be at most 2048 characters')
+    .describe('Where the browser goes after the callback, with idc_connect=ok, or idc_connect=error and code=<error code>. https (http only on localhost).'),
+}).strict();
+
 export const checkBodySchema = z.object({
   userId: z.string().min(1).max(64).optional(),
   email: z.email('must be an email address').optional(),
@@ -65,7 +71,7 @@ export const auditQuerySchema = z.object({
   tenantId: z.string().min(1).optional(),
   userId: z.string().min(1).optional(),
   serviceClientId: z.string().min(1).optional(),
-  kind: z.enum(['exchange', 'search', 'check'], 'must be exchange, search or check').optional(),
+  kind: z.enum(['exchange', 'search', 'check', 'connect_start', 'connect'], 'must be exchange, search, check, connect_start or connect').optional(),
   outcome: z.enum(['success', 'failure'], 'must be success or failure').optional(),
   errorCode: z.string().min(1).optional(),
   since: isoDate.optional(),
@@ -119,3 +125,57 @@ export function toAttributeFilter(f: FilterIn, depth = 1): AttributeFilter {
   }
   return out;
 }
+
+// Admin API: users, clients, keys. The services validate field contents (email syntax,
+// password length, URIs) with messages naming each field; these schemas fix the shapes.
+const limitParam = z.string().regex(/^\d+$/, 'must be an integer from 1 to 500').refine((v) => +v >= 1 && +v <= 500, 'must be an integer from 1 to 500');
+
+export const userListQuerySchema = z.object({
+  email: z.string().min(1).max(320).optional().describe('Only users whose email contains this text (case-insensitive).'),
+  after: z.string().min(1).max(320).optional().describe('The nextCursor of the previous page.'),
+  limit: limitParam.optional(),
+}).strict();
+
+export const userCreateSchema = z.object({
+  email: z.string().max(320),
+  name: z.string().max(256).nullable().optional(),
+  groups: z.array(z.string().max(256)).max(100).optional(),
+  password: z.string().max(1024).optional().describe('Without one, the user cannot log in until a password is set.'),
+  emailVerified: z.boolean().optional(),
+}).strict();
+
+export const resetPasswordSchema = z.object({
+  password: z.string().max(1024).optional().describe('The new password; omit it to have one generated and returned once.'),
+}).strict();
+
+const uriList = z.array(z.string().max(2048)).max(50, 'must have at most 50 URIs');
+const tenantList = z.array(z.string().max(256)).max(1000, 'must have at most 1000 tenants');
+const scopeList = z.array(z.enum(['search', 'admin', 'scim'], 'must be search, admin or scim')).max(3);
+
+export const clientCreateSchema = z.object({
+  name: z.string().max(256),
+  kind: z.enum(['web', 'native', 'service', 'data-accessor'], 'must be web, native, service or data-accessor'),
+  clientId: z.string().max(128).optional(),
+  redirectUris: uriList.optional(),
+  postLogoutRedirectUris: uriList.optional(),
+  firstParty: z.boolean().optional(),
+  allowedTenants: tenantList.optional().describe('Tenants a service client may search for and administer; ["*"] for all.'),
+  scopes: scopeList.optional(),
+}).strict();
+
+export const clientPatchSchema = z.object({
+  name: z.string().max(256).optional(),
+  allowedTenants: tenantList.optional(),
+  scopes: scopeList.optional(),
+  redirectUris: uriList.optional(),
+  postLogoutRedirectUris: uriList.optional(),
+}).strict();
+
+export const rotateSecretSchema = z.object({
+  overlapSeconds: z.int('must be an integer').min(0).max(604_800, 'must be at most 604800 (a week)').default(0)
+    .describe('How long the replaced secret keeps working (0 = not at all).'),
+}).strict();
+
+export const keyRotateSchema = z.object({
+  use: z.enum(['sig', 'cookie'], 'must be sig or cookie').default('sig'),
+}).strict();

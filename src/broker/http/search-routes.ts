@@ -1,10 +1,10 @@
-// POST /api/v1/tenants/{tenantId}/search
+// POST /api/v1/tenants/{tenantId}/search and, for authorization-code tenants, .../connect
 import type Router from '@koa/router';
 import type { Broker } from '../index.js';
 import type { SearchItem } from '../ports.js';
 import { callerOf, requireService } from './auth.js';
 import { readJson } from './body.js';
-import { parse, searchBodySchema, toAttributeFilter } from './schemas.js';
+import { connectBodySchema, parse, searchBodySchema, toAttributeFilter } from './schemas.js';
 
 export function mountSearch(router: Router, broker: Broker): void {
   router.post('/tenants/:tenantId/search', requireService(broker.searchVerifier, 'search'), async (ctx) => {
@@ -19,6 +19,17 @@ export function mountSearch(router: Router, broker: Broker): void {
       minConfidence: body.minConfidence,
     });
     ctx.body = { results: res.results.map(toResult), nextToken: res.nextToken };
+  });
+  // The connect URL for a user of an authorization-code tenant: the ISV sends the user's
+  // browser there (Identity Center sign-in and consent, then our /idc/callback).
+  router.post('/tenants/:tenantId/connect', requireService(broker.verifier, 'search'), async (ctx) => {
+    const body = parse(connectBodySchema, await readJson(ctx));
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await broker.connect.start(callerOf(ctx), {
+      tenantId: ctx.params.tenantId!,
+      user: body.user.token !== undefined ? { token: body.user.token } : { id: body.user.id! },
+      returnUrl: body.returnUrl,
+    });
   });
 }
 

@@ -4,7 +4,7 @@ import type { Sql } from '../../db/sql.js';
 
 export interface AuditRecord {
   at: Date;
-  kind: 'exchange' | 'search' | 'check';
+  kind: 'exchange' | 'search' | 'check' | 'connect_start' | 'connect';
   tenantId: string | null;
   userId: string | null;
   serviceClientId: string | null;

@@ -10,7 +10,8 @@ const TENANT = `SELECT id, name, status,
   qbusiness_application_id AS "qbusinessApplicationId", qbusiness_region AS "qbusinessRegion", retriever_id AS "retrieverId",
   idc_application_arn AS "idcApplicationArn", idc_region AS "idcRegion", role_arn AS "roleArn",
   sts_endpoint AS "stsEndpoint", sso_oidc_endpoint AS "ssoOidcEndpoint", qbusiness_endpoint AS "qbusinessEndpoint",
-  allow_backend_access AS "allowBackendAccess", audit_query_text AS "auditQueryText"
+  allow_backend_access AS "allowBackendAccess", audit_query_text AS "auditQueryText",
+  auth_mode AS "authMode", auth_code_redirect_uri AS "authCodeRedirectUri"
 FROM tenants WHERE id = $1`;
 const USER = `SELECT id, tenant_id AS "tenantId", email, email_verified AS "emailVerified", name, groups, disabled FROM users`;
 

@@ -3,7 +3,7 @@
 // separate step for operators who migrate before rolling out new instances.
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { act, leaf } from '../action.js';
+import { act, leaf, localOnly } from '../action.js';
 import { table } from '../format.js';
 
 interface MigrationRow {
@@ -13,7 +13,8 @@ interface MigrationRow {
 
 export function registerMigrateCommand(program: Command, ctx: CliContext): void {
   act(ctx, leaf(program, 'migrate', 'apply pending database migrations and list the applied ones'),
-  async ({ deps }) => {
+  async ({ deps, api }) => {
+    localOnly(api, 'migrate');
     // Opening the dependencies migrates (as the server does at start) and tells what it applied.
     const { db, appliedMigrations: applied } = await deps();
     const rows = await db.$queryRaw<MigrationRow[]>`

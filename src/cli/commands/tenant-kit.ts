@@ -7,7 +7,7 @@ import type { CliContext } from '../context.js';
 import { act, leaf } from '../action.js';
 import { keyValues } from '../format.js';
 import { notFound } from '../../shared/errors.js';
-import { buildKit } from '../../tenants/kit/index.js';
+import { buildKit, type KitTenant } from '../../tenants/kit/index.js';
 
 const EXECUTABLE = new Set(['customer-setup.sh']);
 
@@ -17,15 +17,27 @@ export function registerKitCommand(tenants: Command, ctx: CliContext): void {
     .option('--role-arn <arn>', 'the ISV\'s data-accessor role (default: the tenant\'s role ARN)')
     .option('--application-principal <arn>', 'the IAM role or user tti-bridge runs as, trusted by the data-accessor role')
     .option('--display-name <name>', 'data accessor name shown to the customer (default tti-bridge-<id>)'),
-  async ({ deps, args, opts }) => {
-    const { tenants: service, clients, config } = await deps();
-    const tenant = await service.get(args[0]!);
-    if (!tenant) throw notFound('tenant', args[0]!);
+  async ({ deps, api, args, opts }) => {
+    // Server mode: the tenant, the data-accessor client (visible to a global admin) and the issuer from the server.
+    const source = api
+      ? {
+          tenant: await api.call<KitTenant>('GET', `/admin/tenants/${encodeURIComponent(args[0]!)}`),
+          issuer: (await api.discovery()).issuer,
+          dataAccessorClientId: (await api.call<{ clients: { clientId: string; kind: string }[] }>('GET', '/admin/clients')).clients.find((c) => c.kind === 'data-accessor')?.clientId ?? null,
+          production: !(await api.discovery()).issuer.startsWith('http:'),
+        }
+      : await (async () => {
+          const { tenants: service, clients, config } = await deps();
+          const t = await service.get(args[0]!);
+          if (!t) throw notFound('tenant', args[0]!);
+          return { tenant: t as KitTenant, issuer: config.ISSUER, dataAccessorClientId: await clients.dataAccessorClientId(), production: config.NODE_ENV === 'production' };
+        })();
+    const { tenant } = source;
     const kit = buildKit({
-      tenant, issuer: config.ISSUER, dataAccessorClientId: await clients.dataAccessorClientId(),
+      tenant, issuer: source.issuer, dataAccessorClientId: source.dataAccessorClientId,
       roleArn: opts.roleArn as string | undefined, applicationPrincipal: opts.applicationPrincipal as string | undefined,
       displayName: opts.displayName as string | undefined,
-    }, { allowHttpIssuer: config.NODE_ENV !== 'production' });
+    }, { allowHttpIssuer: !source.production });
     const dir = resolve((opts.out as string | undefined) ?? `kit-${tenant.id}`);
     await mkdir(dir, { recursive: true });
     for (const [name, content] of Object.entries(kit.files)) {

@@ -26,7 +26,8 @@ export function mintIdToken(key: Uint8Array, i: IdTokenInput): Promise<string> {
     'aws:identity_store_arn': `arn:aws:identitystore::${i.instance.accountId}:identitystore/${i.instance.identityStoreId}`,
     'aws:instance_arn': i.instance.instanceArn,
     'aws:credential_id': randomBytes(12).toString('base64url'),
-    act: { sub: i.da.trustedTokenIssuerArn },
+    // Only a jwt-bearer exchange has an actor: the trusted token issuer that vouched for the user.
+    ...(i.da.trustedTokenIssuerArn ? { act: { sub: i.da.trustedTokenIssuerArn } } : {}),
     'aws:application_arn': i.da.idcApplicationArn,
     auth_time: isoSeconds(i.authTimeSeconds * 1000),
   })

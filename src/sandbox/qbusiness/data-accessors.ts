@@ -28,12 +28,12 @@ export function createDataAccessor(ctx: SandboxContext, app: Application, body: 
     throw new ServiceError('ServiceQuotaExceededException', 402, `Application ${app.id} already has ${MAX_PER_APPLICATION} data accessors.`,
       { resourceId: app.id, resourceType: 'DataAccessor' });
   }
-  const tti = app.instance.trustedTokenIssuers.get(input.trustedTokenIssuerArn);
-  if (!tti) throw notFound('TrustedTokenIssuer', input.trustedTokenIssuerArn);
+  const tti = input.trustedTokenIssuerArn === undefined ? undefined : app.instance.trustedTokenIssuers.get(input.trustedTokenIssuerArn);
+  if (input.authenticationType === 'AWS_IAM_IDC_TTI' && !tti) throw notFound('TrustedTokenIssuer', String(input.trustedTokenIssuerArn));
   const id = newUuid();
   const da = newDataAccessor(ctx.world, app, {
     id, displayName: input.displayName, principal: input.principal, externalId: input.externalId,
-    trustedTokenIssuerArn: tti.arn, actionConfigurations: input.actionConfigurations, at: ctx.now(), clientToken: input.clientToken,
+    authenticationType: input.authenticationType, ...(tti ? { trustedTokenIssuerArn: tti.arn } : {}), actionConfigurations: input.actionConfigurations, at: ctx.now(), clientToken: input.clientToken,
   });
   app.dataAccessors.set(id, da);
   return { output: createOutput(da), detail: { dataAccessorId: id, principal: da.principal, externalId: da.externalId } };
@@ -45,11 +45,13 @@ function summary(da: DataAccessor) {
   return {
     displayName: da.displayName, dataAccessorId: da.id, dataAccessorArn: da.arn, idcApplicationArn: da.idcApplicationArn,
     principal: da.principal,
-    authenticationDetail: {
-      authenticationType: 'AWS_IAM_IDC_TTI',
-      authenticationConfiguration: { idcTrustedTokenIssuerConfiguration: { idcTrustedTokenIssuerArn: da.trustedTokenIssuerArn } },
-      externalIds: [da.externalId],
-    },
+    authenticationDetail: da.authenticationType === 'AWS_IAM_IDC_TTI'
+      ? {
+        authenticationType: da.authenticationType,
+        authenticationConfiguration: { idcTrustedTokenIssuerConfiguration: { idcTrustedTokenIssuerArn: da.trustedTokenIssuerArn } },
+        externalIds: [da.externalId],
+      }
+      : { authenticationType: da.authenticationType, externalIds: [da.externalId] },
     createdAt: epochSeconds(da.createdAt), updatedAt: epochSeconds(da.updatedAt),
   };
 }

@@ -12,7 +12,9 @@ export interface CreateInput {
   principal: string;
   displayName: string;
   actionConfigurations: ActionConfiguration[];
-  trustedTokenIssuerArn: string;
+  authenticationType: 'AWS_IAM_IDC_TTI' | 'AWS_IAM_IDC_AUTH_CODE';
+  /** AWS_IAM_IDC_TTI only. */
+  trustedTokenIssuerArn?: string;
   externalId: string;
   clientToken?: string;
 }
@@ -35,10 +37,14 @@ export function validateCreate(body: Record<string, unknown>): CreateInput {
   const detail = authenticationDetail as { authenticationType?: unknown; authenticationConfiguration?: { idcTrustedTokenIssuerConfiguration?: { idcTrustedTokenIssuerArn?: unknown } }; externalIds?: unknown } | undefined;
   const ttiArn = detail?.authenticationConfiguration?.idcTrustedTokenIssuerConfiguration?.idcTrustedTokenIssuerArn;
   const externalIds = detail?.externalIds;
-  if (detail?.authenticationType !== 'AWS_IAM_IDC_TTI') {
-    p.push({ name: 'authenticationDetail.authenticationType', message: 'must be AWS_IAM_IDC_TTI (the sandbox does not emulate the authorization-code flow)' });
+  const type = detail?.authenticationType;
+  if (type !== 'AWS_IAM_IDC_TTI' && type !== 'AWS_IAM_IDC_AUTH_CODE') {
+    p.push({ name: 'authenticationDetail.authenticationType', message: 'must be AWS_IAM_IDC_TTI or AWS_IAM_IDC_AUTH_CODE' });
   }
-  if (typeof ttiArn !== 'string' || !TTI_ARN.test(ttiArn)) p.push({ name: 'authenticationDetail.authenticationConfiguration.idcTrustedTokenIssuerConfiguration.idcTrustedTokenIssuerArn', message: 'must be a trusted token issuer ARN' });
+  if (type === 'AWS_IAM_IDC_AUTH_CODE' && detail?.authenticationConfiguration !== undefined) {
+    p.push({ name: 'authenticationDetail.authenticationConfiguration', message: 'must be absent for AWS_IAM_IDC_AUTH_CODE' });
+  }
+  if (type !== 'AWS_IAM_IDC_AUTH_CODE' && (typeof ttiArn !== 'string' || !TTI_ARN.test(ttiArn))) p.push({ name: 'authenticationDetail.authenticationConfiguration.idcTrustedTokenIssuerConfiguration.idcTrustedTokenIssuerArn', message: 'must be a trusted token issuer ARN' });
   if (!Array.isArray(externalIds) || externalIds.length !== 1 || typeof externalIds[0] !== 'string' || !NAME.test(externalIds[0]) || externalIds[0].length > 1000) {
     p.push({ name: 'authenticationDetail.externalIds', message: 'must hold exactly one id of 1-1000 characters matching [a-zA-Z0-9][a-zA-Z0-9_-]*' });
   }
@@ -49,7 +55,9 @@ export function validateCreate(body: Record<string, unknown>): CreateInput {
   return {
     principal: principal as string, displayName: displayName as string,
     actionConfigurations: actionConfigurations as ActionConfiguration[],
-    trustedTokenIssuerArn: ttiArn as string, externalId: (externalIds as string[])[0] as string,
+    authenticationType: type as CreateInput['authenticationType'],
+    ...(type === 'AWS_IAM_IDC_TTI' ? { trustedTokenIssuerArn: ttiArn as string } : {}),
+    externalId: (externalIds as string[])[0] as string,
     ...(typeof clientToken === 'string' ? { clientToken } : {}),
   };
 }

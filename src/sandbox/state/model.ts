@@ -27,6 +27,8 @@ export interface IdcUser {
   emails: string[];
   groups: string[];
   licensed: boolean;
+  /** Sandbox sign-in password (authorization-code flow); absent = cannot sign in. */
+  password?: string;
 }
 
 export interface TrustedTokenIssuer {
@@ -61,7 +63,11 @@ export interface DataAccessor {
   displayName: string;
   principal: string;
   externalId: string;
-  trustedTokenIssuerArn: string;
+  authenticationType: 'AWS_IAM_IDC_TTI' | 'AWS_IAM_IDC_AUTH_CODE';
+  /** The trusted token issuer of an AWS_IAM_IDC_TTI data accessor. */
+  trustedTokenIssuerArn?: string;
+  /** Redirect URIs of an AWS_IAM_IDC_AUTH_CODE data accessor: those its ISV registered with AWS. */
+  redirectUris: string[];
   idcApplicationArn: string;
   audiences: string[];
   assignmentRequired: boolean;
@@ -111,7 +117,8 @@ export interface IdentityContext {
   identityStoreId: string;
   instanceArn: string;
   applicationArn: string;
-  trustedTokenIssuerArn: string;
+  /** Absent when the user signed in at Identity Center (authorization-code grant). */
+  trustedTokenIssuerArn?: string;
   exp: number;
 }
 

@@ -17,6 +17,8 @@ export interface World {
   instances: Map<string, IdcInstance>;
   applications: Map<string, Application>;
   isvAudiences: Map<string, string>;
+  /** ISV principal → the redirect URIs it registered for authorization-code data accessors. */
+  isvRedirectUris: Map<string, string[]>;
 }
 
 export function buildWorld(fixture: SandboxFixture, now: () => number = Date.now): World {
@@ -34,6 +36,7 @@ export function buildWorld(fixture: SandboxFixture, now: () => number = Date.now
     instances: new Map(fixture.identityCenters.map((i) => [i.instanceArn, buildInstance(i)])),
     applications: new Map(),
     isvAudiences: new Map((fixture.isvs ?? []).map((i) => [i.principal, i.oidcClientId])),
+    isvRedirectUris: new Map((fixture.isvs ?? []).map((i) => [i.principal, i.redirectUris ?? []])),
   };
   for (const app of fixture.applications) world.applications.set(app.applicationId, buildApplication(world, app, now()));
   return world;
@@ -55,6 +58,7 @@ function buildInstance(i: IdentityCenterFixture): IdcInstance {
       emails: u.emails,
       groups: u.groups ?? [],
       licensed: u.licensed ?? true,
+      ...(u.password !== undefined ? { password: u.password } : {}),
     })),
     trustedTokenIssuers: new Map(),
   };
@@ -96,8 +100,9 @@ function buildApplication(world: World, a: ApplicationFixture, createdAt: number
 }
 
 function buildDataAccessor(world: World, app: Application, d: DataAccessorFixture, createdAt: number): DataAccessor {
+  const authCode = d.authenticationType === 'AWS_IAM_IDC_AUTH_CODE';
   const tti = [...app.instance.trustedTokenIssuers.values()].find((t) => t.arn === d.trustedTokenIssuer || t.name === d.trustedTokenIssuer);
-  if (!tti) throw new Error(`data accessor ${d.dataAccessorId}: unknown trusted token issuer ${d.trustedTokenIssuer}`);
+  if (!tti && !authCode) throw new Error(`data accessor ${d.dataAccessorId}: unknown trusted token issuer ${d.trustedTokenIssuer}`);
   let filter: AttributeFilter | undefined;
   if (d.filter !== undefined) {
     const problems = validateFilter(d.filter, 'filter');
@@ -109,7 +114,7 @@ function buildDataAccessor(world: World, app: Application, d: DataAccessorFixtur
     displayName: d.displayName,
     principal: d.principal,
     externalId: d.externalId,
-    trustedTokenIssuerArn: tti.arn,
+    ...(authCode ? { authenticationType: 'AWS_IAM_IDC_AUTH_CODE' as const } : { trustedTokenIssuerArn: tti!.arn }),
     actionConfigurations: [{
       action: 'qbusiness:SearchRelevantContent',
       ...(filter ? { filterConfiguration: { documentAttributeFilter: filter } } : {}),
@@ -128,7 +133,9 @@ interface NewDataAccessor {
   displayName: string;
   principal: string;
   externalId: string;
-  trustedTokenIssuerArn: string;
+  /** Default AWS_IAM_IDC_TTI, which needs trustedTokenIssuerArn. */
+  authenticationType?: DataAccessor['authenticationType'];
+  trustedTokenIssuerArn?: string;
   actionConfigurations: ActionConfiguration[];
   /** Creation time (ms). */
   at: number;
@@ -151,7 +158,9 @@ export function newDataAccessor(world: World, app: Application, d: NewDataAccess
     displayName: d.displayName,
     principal: d.principal,
     externalId: d.externalId,
-    trustedTokenIssuerArn: d.trustedTokenIssuerArn,
+    authenticationType: d.authenticationType ?? 'AWS_IAM_IDC_TTI',
+    ...(d.trustedTokenIssuerArn ? { trustedTokenIssuerArn: d.trustedTokenIssuerArn } : {}),
+    redirectUris: d.authenticationType === 'AWS_IAM_IDC_AUTH_CODE' ? world.isvRedirectUris.get(d.principal) ?? [] : [],
     idcApplicationArn: d.idcApplicationArn ?? idcApplicationArn(app.instance, `${app.id}/${d.id}`),
     audiences: d.audiences ?? (audience ? [audience] : []),
     assignmentRequired: d.assignmentRequired ?? false,
