@@ -36,6 +36,9 @@ import { createOnboardingLinks } from './tenants/onboarding-link.js';
 import { createSelfServiceRouter } from './tenants/self-service.js';
 import { CONSOLE_CLIENT_ID, createConsoleAuth } from './console/auth.js';
 import { createConsoleRouter } from './console/router.js';
+import { createScimRouter, scimFallback } from './scim/router.js';
+import { createScimUsers } from './scim/users.js';
+import { createScimGroups } from './scim/groups.js';
 import type { AwsGatewayOptions } from './broker/aws/gateway.js';
 import type { AssertionMinter, AwsGateway } from './broker/ports.js';
 import { createDatabase } from './db/database.js';
@@ -74,7 +77,7 @@ export async function createApp(deps: AppDeps) {
   const onChange = (e: ChangeEvent) => broker.onChange(e);
   const sql = createSql(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'), dbTimeouts(config));
   const database = createDatabase(sql);
-  const { accounts, tenants, clients, keys, endpoints, upstreams, mfa: mfaService } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange, database });
+  const { accounts, tenants, clients, keys, endpoints, upstreams, mfa: mfaService, hasher } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange, database });
   const keyService = keys();
   const mfa = mfaService();
   await keyService.ensureKeys();
@@ -167,6 +170,12 @@ export async function createApp(deps: AppDeps) {
   const api = createBrokerRouter({ broker, publicUrl: config.ISSUER, views, onboardingLinks, upstreams: upstreamService, admin: { accounts, clients, keys: keyService } });
   app.use(api.routes());
   app.use(api.allowedMethods());
+
+  // SCIM provisioning (src/scim): same service tokens and allowed tenants as the broker.
+  const scimDeps = { db: database, hasher, now: () => new Date(now()), onChange };
+  const scim = createScimRouter({ issuer: config.ISSUER, db: database, broker, users: createScimUsers(scimDeps), groups: createScimGroups(scimDeps) });
+  app.use(scim.routes());
+  app.use(scimFallback(config.ISSUER, logger));
 
   app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), pingDb: () => db.$queryRaw`SELECT 1`, draining: drain.draining }).routes());
 

@@ -3,7 +3,7 @@
 import type { Config } from './config/load.js';
 import type { Db } from './db/client.js';
 import type { OnChange } from './tenants/events.js';
-import { createPasswordHasher, hasherOptionsFromConfig, type PasswordHasherOptions } from './accounts/password.js';
+import { createPasswordHasher, hasherOptionsFromConfig, type PasswordHasher, type PasswordHasherOptions } from './accounts/password.js';
 import { createLoginThrottle, throttleOptionsFromConfig } from './accounts/throttle.js';
 import { createAccountService, type AccountService } from './accounts/accounts.js';
 import { createTenantService, type TenantService } from './tenants/tenants.js';
@@ -32,6 +32,8 @@ export interface Services {
   accounts: AccountService;
   tenants: TenantService;
   clients: ClientService;
+  /** argon2id with the configured parameters (SCIM hashes provisioned passwords with it). */
+  hasher: PasswordHasher;
   /** Where tenants' AWS endpoint overrides may point (the broker checks again before each use). */
   endpoints: EndpointPolicy;
   /** Built on first use: needs SECRET_KEY. */
@@ -57,6 +59,7 @@ export function createServices(config: Config, db: Db, options: ServiceOptions =
   const endpoints = createEndpointPolicy({ allowlist: config.ENDPOINT_ALLOWLIST, production: config.NODE_ENV === 'production' });
   return {
     endpoints,
+    hasher,
     accounts: createAccountService({ db, hasher, throttle, now: date, onChange: options.onChange }),
     tenants: createTenantService({ db, now: date, onChange: options.onChange, endpoints }),
     clients: createClientService({ db }),

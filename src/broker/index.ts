@@ -125,7 +125,7 @@ export function createBroker(deps: BrokerDeps) {
     logger,
     /** Pass as the tenant and account services' onChange: drops cached sessions at once. */
     onChange(event: ChangeEvent): void {
-      if (event.type === 'user_disabled') {
+      if (event.type === 'user_disabled' || event.type === 'user_updated' || event.type === 'user_deleted') {
         memo?.invalidateUser(event.userId);
         cache.evict(event.tenantId, event.userId);
       } else {

@@ -24,7 +24,7 @@ export interface ClientSummary {
   kind: ClientKind;
   firstParty: boolean;
   allowedTenants: string[];
-  /** Broker API scopes of a service client (search, admin); empty for other kinds. */
+  /** Scopes of a service client (search, admin, scim); empty for other kinds. */
   scopes: string[];
   redirectUris: string[];
   postLogoutRedirectUris: string[];
@@ -42,8 +42,8 @@ export interface ClientPatch {
   postLogoutRedirectUris?: string[];
 }
 
-/** Scopes a service client may hold (broker API). */
-export const SERVICE_SCOPES = ['search', 'admin'] as const;
+/** Scopes a service client may hold: broker searches, broker admin, SCIM provisioning. */
+export const SERVICE_SCOPES = ['search', 'admin', 'scim'] as const;
 /** Longest overlap a rotation may give the old secret: a week. */
 export const MAX_OVERLAP_SECONDS = 7 * 24 * 3600;
 

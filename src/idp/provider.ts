@@ -65,7 +65,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
     jwks: { keys: keys.providerJwks as never },
     cookies: { keys: keys.cookieKeys, long: { signed: true }, short: { signed: true } },
     claims: SCOPE_CLAIMS,
-    scopes: ['openid', 'offline_access', 'email', 'profile', 'tenant', 'groups', 'search', 'admin'],
+    scopes: ['openid', 'offline_access', 'email', 'profile', 'tenant', 'groups', 'search', 'admin', 'scim'],
     conformIdTokenClaims: false,
     extraParams: ['tenant'],
     clientDefaults: { id_token_signed_response_alg: 'RS256', grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },

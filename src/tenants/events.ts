@@ -1,8 +1,9 @@
 // Change notifications for caches elsewhere (the broker drops cached AWS credentials at
-// once when a tenant or user is disabled, instead of waiting for them to expire).
+// once when a tenant or user is disabled, instead of waiting for them to expire). A user
+// whose email changes or who is re-enabled or deleted (SCIM) is forgotten the same way.
 export type ChangeEvent =
   | { type: 'tenant_disabled' | 'tenant_updated'; tenantId: string }
-  | { type: 'user_disabled'; tenantId: string; userId: string };
+  | { type: 'user_disabled' | 'user_updated' | 'user_deleted'; tenantId: string; userId: string };
 
 export type OnChange = (event: ChangeEvent) => void;
 

@@ -52,6 +52,8 @@ export interface HarnessIssuer {
    * ID_TOKEN_TTL (for an expired token, get one and move the app's clock past its `exp`).
    */
   userToken(user: { id: string }, opts?: { fresh?: boolean }): Promise<string>;
+  /** The ID token of a real sign-in with these credentials (a user made any other way, e.g. SCIM). */
+  signIn(credentials: { tenant: string; email: string; password: string }): Promise<string>;
 }
 
 export interface HarnessUser {
@@ -119,20 +121,25 @@ export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Har
     .add({ name: 'Test web app', kind: 'web', redirectUris: [REDIRECT_URI] })
     .then((c) => discover(idp, c.clientId, c.clientSecret)));
 
+  async function passwordSignIn(credentials: { tenant: string; email: string; password: string }): Promise<string> {
+    const { tokens: t } = await signIn(idp, await signInConfig(), credentials);
+    if (!t.id_token) throw new Error('the sign-in returned no ID token');
+    return t.id_token;
+  }
+
   async function userToken(user: { id: string }, o: { fresh?: boolean } = {}): Promise<string> {
     const cached = tokens.get(user.id);
     if (cached && !o.fresh && decodeJwt(cached).exp! * 1000 - now() > 60_000) return cached;
     const credentials = passwords.get(user.id);
     if (!credentials) throw new Error(`no password for user ${user.id}: create users with h.addUser`);
-    const { tokens: t } = await signIn(idp, await signInConfig(), credentials);
-    if (!t.id_token) throw new Error('the sign-in returned no ID token');
-    tokens.set(user.id, t.id_token);
-    return t.id_token;
+    const token = await passwordSignIn(credentials);
+    tokens.set(user.id, token);
+    return token;
   }
 
   return {
     app, url: idp.issuer, db: idp.db, sandbox, broker: app.broker, tenants: app.tenants, logs,
-    issuer: { verifier: app.verifier, userToken },
+    issuer: { verifier: app.verifier, userToken, signIn: passwordSignIn },
     async api(method, path, o = {}) {
       const headers: Record<string, string> = { ...o.headers };
       if (o.token) headers.authorization = `Bearer ${o.token}`;

@@ -1,7 +1,7 @@
 // The real app on a PostgreSQL server of this test's own, which is stopped and then frozen
 // (SIGSTOP: TCP still accepted, nothing answers) under traffic. Every route must answer 503
 // with Retry-After (OAuth JSON `temporarily_unavailable`, broker problem+json
-// `service_unavailable`, a readable page for the login pages) within bounded time, recover
+// `service_unavailable`, SCIM's error schema, a readable page for the login pages) within bounded time, recover
 // by itself, keep refresh chains intact and lose no audit rows.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,6 +47,7 @@ before(async () => {
   webClient = { clientId: w.clientId, clientSecret: w.clientSecret! };
   web = await discover({ issuer: h.url } as TestIdp, w.clientId, w.clientSecret);
   serviceToken = (await h.addService([tenantId])).token;
+  scimToken = (await h.addService([tenantId], ['scim'])).token;
   onboardUrl = h.app.onboardingLinks.issue(tenantId).url;
   const password = 'pw-outage-test-1';
   const added = await h.app.accounts.addUser({ tenantId, email: `rp-${tenantId}@example.com`, groups: [], password });
@@ -108,9 +109,13 @@ function probes(opts: { login?: boolean } = {}): Promise<Outcome>[] {
       method: 'POST', signal, headers: { authorization: `Bearer ${serviceToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ queryText: 'status', user: { token: userToken } }),
     })),
+    timed('scim', (signal) => fetch(`${h.url}/scim/v2/tenants/${tenantId}/Users?filter=${encodeURIComponent(`userName eq "${user.email}"`)}`, {
+      signal, headers: { authorization: `Bearer ${scimToken}` },
+    })),
   ];
 }
 let serviceToken = '';
+let scimToken = '';
 let onboardUrl = '';
 
 function assertUnavailable(o: Outcome): void {
@@ -131,6 +136,10 @@ function assertUnavailable(o: Outcome): void {
   if (o.name === 'search') {
     assert.match(o.headers.get('content-type') ?? '', /application\/problem\+json/);
     assert.equal(JSON.parse(o.text).code, 'service_unavailable');
+  }
+  if (o.name === 'scim') {
+    assert.match(o.headers.get('content-type') ?? '', /application\/scim\+json/);
+    assert.equal(JSON.parse(o.text).status, '503');
   }
   if (o.name.startsWith('login') || o.name.endsWith('page')) {
     assert.match(o.headers.get('content-type') ?? '', /text\/html/, o.name);
@@ -164,6 +173,7 @@ test('a stopped database: every route answers 503 with Retry-After, and all reco
   const healthy = await Promise.all(probes({ login: false }));
   assert.equal(healthy.find((o) => o.name === 'search')!.status, 200, 'search works before the outage');
   assert.equal(healthy.find((o) => o.name === 'console page')!.status, 200, 'the console works before the outage');
+  assert.equal(healthy.find((o) => o.name === 'scim')!.status, 200, 'SCIM works before the outage');
   assert.equal(healthy.find((o) => o.name === 'token')!.status, 400, 'an unknown code is invalid_grant before the outage');
 
   await db.stop();
@@ -176,6 +186,7 @@ test('a stopped database: every route answers 503 with Retry-After, and all reco
   await waitUntilReady();
   const after = await Promise.all(probes());
   assert.equal(after.find((o) => o.name === 'search')!.status, 200, 'search recovers');
+  assert.equal(JSON.parse(after.find((o) => o.name === 'scim')!.text).totalResults, 1, 'SCIM recovers');
   assert.equal(after.find((o) => o.name === 'token')!.status, 400, 'the token endpoint recovers (invalid_grant for the unknown code)');
   assert.equal(after.find((o) => o.name === 'login page')!.status, 200, 'the login page recovers');
   assert.equal(after.find((o) => o.name === 'console page')!.status, 200, 'the admin console recovers, still signed in');

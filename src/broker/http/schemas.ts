@@ -150,7 +150,7 @@ export const resetPasswordSchema = z.object({
 
 const uriList = z.array(z.string().max(2048)).max(50, 'must have at most 50 URIs');
 const tenantList = z.array(z.string().max(256)).max(1000, 'must have at most 1000 tenants');
-const scopeList = z.array(z.enum(['search', 'admin'], 'must be search or admin')).max(2);
+const scopeList = z.array(z.enum(['search', 'admin', 'scim'], 'must be search, admin or scim')).max(3);
 
 export const clientCreateSchema = z.object({
   name: z.string().max(256),

@@ -28,7 +28,7 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
     .option('--post-logout-redirect-uri <uri>', 'post-logout redirect URI (repeatable)', collect)
     .option('--first-party', 'skip the consent screen (your own apps)')
     .option('--allowed-tenant <id>', 'tenant a service client may search for and administer (repeatable; * for all)', collect)
-    .option('--scope <scope>', 'scope of a service client: search, admin (repeatable; default search)', collect)
+    .option('--scope <scope>', 'scope of a service client: search, admin or scim (repeatable; default search)', collect)
     .option('--secret-only', 'print only the secret (to pipe into `tti-bridge login --client-secret-stdin` or a secret store)'),
   async ({ deps, api, opts }) => {
     if (opts.secretOnly && opts.kind !== 'web' && opts.kind !== 'service') throw usageError('--secret-only: only web and service clients have a secret');
