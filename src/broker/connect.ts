@@ -43,6 +43,11 @@ export interface ConnectDeps {
   publicUrl: string;
   /** How long a connect URL can be used (seconds). */
   stateTtlSeconds: number;
+  /**
+   * Origins of the redirect URIs registered on web and native clients (the ISV's apps): with
+   * this service's own origin, the only places a return URL may point (no open redirect).
+   */
+  appOrigins(): Promise<string[]>;
 }
 
 export interface ConnectStart {
@@ -129,6 +134,13 @@ export function createConnect(deps: ConnectDeps) {
       userId = user.id;
       const redirectUri = redirectUriOf(t);
       const returnUrl = checkReturnUrl(req.returnUrl);
+      const origin = new URL(returnUrl).origin;
+      if (origin !== new URL(deps.publicUrl).origin && !(await deps.appOrigins()).includes(origin)) {
+        throw validationError([{
+          field: 'returnUrl',
+          message: `must be on this service's origin or the origin of a redirect URI registered on a web or native client (${origin} is neither)`,
+        }]);
+      }
       const state = randomBytes(32).toString('base64url');
       const verifier = randomBytes(32).toString('base64url');
       const id = hashState(state);

@@ -18,6 +18,7 @@ import { createConnect } from './connect.js';
 import type { Database } from '../db/database.js';
 import { createIdcSessionTable } from '../db/idc-sessions.js';
 import { createConnectStateTable } from '../db/idc-connect-states.js';
+import { registeredAppOrigins } from '../db/app-origins.js';
 import type { Envelope } from '../idp/envelope.js';
 import type { AssertionMinter, AwsGateway, Clock, TenantAws, TokenVerifier, UserRecord } from './ports.js';
 import { createSearch } from './search.js';
@@ -98,6 +99,7 @@ export function createBroker(deps: BrokerDeps) {
   const connect = createConnect({
     access, aws, cache, audit, logger, now, envelope: deps.envelope, publicUrl: deps.publicUrl, stateTtlSeconds: CONNECT_STATE_TTL_SECONDS,
     sessions: createIdcSessionTable(deps.database), states: createConnectStateTable(deps.database),
+    appOrigins: () => registeredAppOrigins(deps.database),
   });
   // The identity context comes from our own assertion or, for authorization-code tenants,
   // from the user's stored Identity Center session; everything after it is the same.

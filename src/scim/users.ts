@@ -12,6 +12,7 @@ import {
   type ScimUserRow, type ScimUserWrite, type UsersEb,
 } from '../db/scim-users.js';
 import { groupsNamed } from '../db/scim-groups.js';
+import { createIdcSessionTable } from '../db/idc-sessions.js';
 import { normalizeEmail } from '../accounts/validate.js';
 import { scimErrors } from './errors.js';
 import { compileFilter, parseFilter, type FilterSpec } from './filter.js';
@@ -95,6 +96,9 @@ export function createScimUsers(deps: ScimDeps) {
         before = current;
         w = await toWrite(await make(current), current);
         await updateScimUser(trx, tenantId, id, w, deps.now());
+        // Its Identity Center session (authorization-code tenants) ends with it, as when an
+        // administrator disables the user: active again needs a new sign-in at Identity Center.
+        if (w.disabled && !current.disabled) await createIdcSessionTable(trx).drop(tenantId, id);
       });
     } catch (err) {
       if (isUniqueViolation(err) && w) throw taken(w.email);
@@ -145,7 +149,12 @@ export function createScimUsers(deps: ScimDeps) {
     }, base),
 
     async remove(tenantId: string, id: string): Promise<void> {
-      if (!(await deleteScimUser(db, tenantId, id))) throw scimErrors.notFound('User', id);
+      const deleted = await db.transaction().execute(async (trx) => {
+        const gone = await deleteScimUser(trx, tenantId, id);
+        if (gone) await createIdcSessionTable(trx).drop(tenantId, id); // no foreign key would do it
+        return gone;
+      });
+      if (!deleted) throw scimErrors.notFound('User', id);
       notify(deps.onChange, { type: 'user_deleted', tenantId, userId: id });
     },
   };

@@ -1,0 +1,74 @@
+// The connect flow's start and the stored Identity Center sessions, through the real
+// application (no browser, no AWS call: starting a connect touches only the database).
+// The return URL must not make this service an open redirect, and SCIM taking a user's
+// access away drops their Identity Center session like an administrator's disable does.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fakeTenantDetails, startBrokerHarness, type Harness, type HarnessUser } from '../helpers/broker-harness.js';
+import { REDIRECT_URI } from '../helpers/rp.js';
+
+let h: Harness;
+let tenant: string;
+let svc: string;
+let scim: string;
+let alice: HarnessUser;
+
+before(async () => {
+  h = await startBrokerHarness();
+  tenant = await h.addTenant({ ...fakeTenantDetails(), authMode: 'authorization-code', authCodeRedirectUri: `${h.url}/idc/callback` });
+  svc = (await h.addService([tenant])).token;
+  scim = (await h.addService([tenant], ['scim'])).token;
+  alice = await h.addUser(tenant, 'alice@example.com');
+});
+after(() => h?.close());
+
+const start = async (returnUrl: string) =>
+  h.api('POST', `/api/v1/tenants/${tenant}/connect`, { token: svc, body: { user: { token: await h.issuer.userToken(alice) }, returnUrl } });
+
+test('connect: the return URL must be this service or a registered app origin (no open redirect)', async () => {
+  for (const evil of ['https://evil.example/phish', 'https://evil.example', `https://${new URL(h.url).hostname}.evil.example/`, 'http://localhost:1/x']) {
+    const r = await start(evil);
+    assert.equal(r.status, 400, `${evil}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.code, 'validation_failed');
+    assert.equal(r.body.errors?.[0]?.field, 'returnUrl');
+  }
+  const states = await h.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM idc_connect_states`;
+  assert.equal(states[0]?.n, 0, 'a refused start stores no state');
+
+  // This service's own origin, and the origin of a web client's registered redirect URI.
+  for (const ok of [`${h.url}/settings`, `${new URL(REDIRECT_URI).origin}/back?x=1`]) {
+    const r = await start(ok);
+    assert.equal(r.status, 200, `${ok}: ${JSON.stringify(r.body)}`);
+    assert.match(r.body.authorizeUrl, /\/authorize\?/);
+  }
+});
+
+async function storeSession(userId: string) {
+  await h.db.$executeRaw`INSERT INTO idc_sessions (tenant_id, user_id, refresh_token_enc, connected_at, refreshed_at)
+    VALUES (${tenant}, ${userId}, 'sealed', now(), now()) ON CONFLICT DO NOTHING`;
+}
+const stored = async (userId: string) =>
+  (await h.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM idc_sessions WHERE tenant_id = ${tenant} AND user_id = ${userId}::text`)[0]?.n;
+
+async function scimCall(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${h.url}/scim/v2/tenants/${tenant}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${scim}`, 'content-type': 'application/scim+json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return res.status;
+}
+
+test('SCIM active=false and DELETE drop the user\'s stored Identity Center session', async () => {
+  const bob = await h.addUser(tenant, 'bob@example.com');
+  await storeSession(bob.id);
+  assert.equal(await stored(bob.id), 1);
+  const patch = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] };
+  assert.equal(await scimCall('PATCH', `/Users/${bob.id}`, patch), 200);
+  assert.equal(await stored(bob.id), 0, 'deactivated: the session is gone, reactivating needs a new Identity Center sign-in');
+
+  const carol = await h.addUser(tenant, 'carol@example.com');
+  await storeSession(carol.id);
+  assert.equal(await scimCall('DELETE', `/Users/${carol.id}`), 204);
+  assert.equal(await stored(carol.id), 0, 'deleted: no encrypted refresh token is left behind');
+});
