@@ -54,7 +54,7 @@ export const searchBodySchema = z.object({
 export const connectBodySchema = z.object({
   user: userRefSchema,
   returnUrl: z.string('must be a string').min(1).max(2048, 'must be at most 2048 characters')
-    .describe('Where the browser goes after the callback, with idc_connect=ok, or idc_connect=error and code=<error code>. https (http only on localhost).'),
+    .describe('Where the browser goes after the callback, with idc_connect=ok, or idc_connect=error and code=<error code>. https (http only on localhost), on this service\'s origin or the origin of a redirect URI registered on a web or native client.'),
 }).strict();
 
 export const checkBodySchema = z.object({
