@@ -55,7 +55,9 @@ export function createCheck(deps: { access: Access; directory: Directory; exchan
     const user = tenant ? await findUser(tenantId, who) : null;
     const ready = tenant && (await attempt('user', () => userOfTenant(tenant.record, { user })));
     // Our side first: with a broken issuer every AWS answer would only be a vaguer "invalid grant".
-    const local = tenant && ready ? await deps.prechecks(ready) : [];
+    // Authorization-code tenants never see our issuer (Identity Center signs the user in
+    // itself): those checks would only fail them for something they do not use.
+    const local = tenant && ready && tenant.aws.authMode !== 'authorization-code' ? await deps.prechecks(ready) : [];
     steps.push(...local);
     const requestIds = tenant && ready && local.every((s) => s.ok) ? await runExchange(tenant.aws, ready, steps) : [];
     const failed = steps.find((s) => !s.ok);

@@ -72,3 +72,20 @@ test('SCIM active=false and DELETE drop the user\'s stored Identity Center sessi
   assert.equal(await scimCall('DELETE', `/Users/${carol.id}`), 204);
   assert.equal(await stored(carol.id), 0, 'deleted: no encrypted refresh token is left behind');
 });
+
+test('setup check of an authorization-code tenant: no trusted-token-issuer pre-checks (in production an http issuer fails only those)', async () => {
+  const prod = await startBrokerHarness({ env: { NODE_ENV: 'production', METRICS_TOKEN: 'metrics-token-for-test', SANDBOX: 'false' } });
+  try {
+    const id = await prod.addTenant({ ...fakeTenantDetails(), authMode: 'authorization-code', authCodeRedirectUri: `${prod.url}/idc/callback` });
+    const u = await prod.addUser(id, 'prod@corp.example');
+    const a = await prod.addService([id], ['admin']);
+    const r = await prod.api('POST', `/api/v1/admin/tenants/${id}/check`, { token: a.token, body: { userId: u.id } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const steps = r.body.steps.map((s: { step: string }) => s.step);
+    assert.ok(!steps.includes('discovery') && !steps.includes('signing_key') && !steps.includes('assertion'), JSON.stringify(steps));
+    // The user has not connected: that, not our issuer, is what the check reports.
+    assert.equal(r.body.steps.at(-1).error?.code, 'connect_required');
+  } finally {
+    await prod.close();
+  }
+});
