@@ -20,12 +20,12 @@ import type { Envelope } from '../idp/envelope.js';
 import { AppError, validationError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { IDC_CALLBACK_PATH } from '../tenants/validate.js';
-import type { Access, Caller, UserRef } from './access.js';
+import { inScope, type Access, type Caller, type UserRef } from './access.js';
 import { isAwsCallError } from './aws-error.js';
 import type { AuditTrail } from './audit.js';
 import type { SessionCache } from './cache.js';
 import { expiryOf, sessionName, step, type ExchangeTrace, type Session } from './exchange.js';
-import { failureContext as ctxOf, toAppError } from './errors.js';
+import { brokerErrors, failureContext as ctxOf, toAppError } from './errors.js';
 import type { AwsGateway, Clock, TenantAws, UserRecord } from './ports.js';
 
 export interface ConnectDeps {
@@ -232,6 +232,11 @@ export function createConnect(deps: ConnectDeps) {
     let user: UserRecord | undefined;
     try {
       ({ aws: tenant, user } = await access.tenantUser(row.tenantId, row.userId));
+      // The service client that asked must still exist and be allowed for the tenant: one
+      // removed or narrowed since the start does not get its connection made.
+      if (!inScope(await access.tenantScope({ clientId: row.serviceClientId, scopes: [] }), row.tenantId)) {
+        throw brokerErrors.serviceNotAllowed(row.serviceClientId, row.tenantId);
+      }
       const redirectUri = redirectUriOf(tenant);
       const verifier = deps.envelope.open(row.codeVerifierEnc, verifierAad(id));
       const t = tenant;

@@ -10,13 +10,14 @@ import { REDIRECT_URI } from '../helpers/rp.js';
 let h: Harness;
 let tenant: string;
 let svc: string;
+let svcId: string;
 let scim: string;
 let alice: HarnessUser;
 
 before(async () => {
-  h = await startBrokerHarness();
+  h = await startBrokerHarness({ directoryCacheMs: 0 }); // a client change applies at once
   tenant = await h.addTenant({ ...fakeTenantDetails(), authMode: 'authorization-code', authCodeRedirectUri: `${h.url}/idc/callback` });
-  svc = (await h.addService([tenant])).token;
+  ({ token: svc, clientId: svcId } = await h.addService([tenant]));
   scim = (await h.addService([tenant], ['scim'])).token;
   alice = await h.addUser(tenant, 'alice@example.com');
 });
@@ -87,5 +88,20 @@ test('setup check of an authorization-code tenant: no trusted-token-issuer pre-c
     assert.equal(r.body.steps.at(-1).error?.code, 'connect_required');
   } finally {
     await prod.close();
+  }
+});
+
+test('the callback refuses a connection whose service client lost the tenant since the start', async () => {
+  const r = await start(`${h.url}/settings`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const state = new URL(r.body.authorizeUrl).searchParams.get('state')!;
+  await h.app.clients.update(svcId, { allowedTenants: [] });
+  try {
+    const outcome = await h.broker.connect.complete({ state, code: 'a-code' }, alice.id);
+    assert.equal(outcome.ok, false);
+    assert.equal(new URL(outcome.redirect).searchParams.get('code'), 'service_not_allowed', outcome.redirect);
+    assert.equal(await stored(alice.id), 0);
+  } finally {
+    await h.app.clients.update(svcId, { allowedTenants: [tenant] });
   }
 });
