@@ -253,7 +253,10 @@ export function createConnect(deps: ConnectDeps) {
           { expose: true },
         );
       const second = await step(trace, 'assume_role_context', () => aws.assumeRole(t, { sessionName: name, identityContext: idc.identityContext }));
-      await deps.sessions.connect(t.id, row.userId, deps.envelope.seal(idc.refreshToken, sessionAad(t.id, row.userId)), new Date(deps.now()));
+      if (!(await deps.sessions.connect(t.id, row.userId, deps.envelope.seal(idc.refreshToken, sessionAad(t.id, row.userId)), new Date(deps.now())))) {
+        // Disabled while Identity Center answered: nothing stored, nothing cached.
+        throw new AppError('connect_failed', 403, `The user or tenant '${t.id}' was disabled while connecting: nothing was stored.`);
+      }
       const session: Session = { searcher: aws.searcher(t, second.credentials), expiresAt: expiryOf(second.credentials, deps.now) };
       // The new session replaces any cached one (e.g. of an earlier connection).
       cache.evict(t.id, row.userId);

@@ -19,13 +19,29 @@ export function createIdcSessionTable(db: Database) {
         .executeTakeFirst();
       return row ? { refreshTokenEnc: row.refresh_token_enc, connectedAt: row.connected_at, refreshedAt: row.refreshed_at } : null;
     },
-    /** A new connection replaces the old one (the user signed in at Identity Center again). */
-    async connect(tenantId: string, userId: string, refreshTokenEnc: string, at: Date): Promise<void> {
-      await db
+    /**
+     * A new connection replaces the old one (the user signed in at Identity Center again).
+     * Stored only while the user is enabled and the tenant active, checked in the same
+     * statement: a disable that lands during the callback's AWS calls (it deletes the
+     * sessions after committing the flag) is never undone by this write. False if not stored.
+     */
+    async connect(tenantId: string, userId: string, refreshTokenEnc: string, at: Date): Promise<boolean> {
+      const r = await db
         .insertInto('idc_sessions')
-        .values({ tenant_id: tenantId, user_id: userId, refresh_token_enc: refreshTokenEnc, connected_at: at, refreshed_at: at })
+        .columns(['tenant_id', 'user_id', 'refresh_token_enc', 'connected_at', 'refreshed_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('users')
+            .innerJoin('tenants', 'tenants.id', 'users.tenant_id')
+            .select([eb.val(tenantId).as('tenant_id'), eb.val(userId).as('user_id'), eb.val(refreshTokenEnc).as('refresh_token_enc'), eb.val(at).as('connected_at'), eb.val(at).as('refreshed_at')])
+            .where('users.id', '=', userId)
+            .where('users.tenant_id', '=', tenantId)
+            .where('users.disabled', '=', false)
+            .where('tenants.status', '=', 'active'),
+        )
         .onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doUpdateSet({ refresh_token_enc: refreshTokenEnc, connected_at: at, refreshed_at: at }))
-        .execute();
+        .executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
     },
     /**
      * Stores a rotated refresh token, only if the row still holds the one it replaces: a

@@ -6,8 +6,15 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fakeTenantDetails, startBrokerHarness, type Harness, type HarnessUser } from '../helpers/broker-harness.js';
 import { REDIRECT_URI } from '../helpers/rp.js';
+import pg from 'pg';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createDatabase, type Database } from '../../src/db/database.js';
+import { createIdcSessionTable } from '../../src/db/idc-sessions.js';
 
 let h: Harness;
+let testDb: TestDatabase;
+let pool: pg.Pool;
+let database: Database;
 let tenant: string;
 let svc: string;
 let svcId: string;
@@ -15,13 +22,20 @@ let scim: string;
 let alice: HarnessUser;
 
 before(async () => {
-  h = await startBrokerHarness({ directoryCacheMs: 0 }); // a client change applies at once
+  testDb = await createTestDatabase();
+  pool = new pg.Pool({ connectionString: testDb.url, max: 2 });
+  database = createDatabase(pool);
+  h = await startBrokerHarness({ directoryCacheMs: 0, database: testDb }); // a client change applies at once
   tenant = await h.addTenant({ ...fakeTenantDetails(), authMode: 'authorization-code', authCodeRedirectUri: `${h.url}/idc/callback` });
   ({ token: svc, clientId: svcId } = await h.addService([tenant]));
   scim = (await h.addService([tenant], ['scim'])).token;
   alice = await h.addUser(tenant, 'alice@example.com');
 });
-after(() => h?.close());
+after(async () => {
+  await h?.close();
+  await pool?.end();
+  await testDb?.drop();
+});
 
 const start = async (returnUrl: string) =>
   h.api('POST', `/api/v1/tenants/${tenant}/connect`, { token: svc, body: { user: { token: await h.issuer.userToken(alice) }, returnUrl } });
@@ -104,4 +118,16 @@ test('the callback refuses a connection whose service client lost the tenant sin
   } finally {
     await h.app.clients.update(svcId, { allowedTenants: [tenant] });
   }
+});
+
+test('a connection completed while the user is being disabled is not stored (the disable wins)', async () => {
+  const dave = await h.addUser(tenant, 'dave@example.com');
+  const table = createIdcSessionTable(database);
+  // The callback's write lands after the disable committed (and deleted the sessions).
+  await h.app.accounts.disableUser(tenant, 'dave@example.com');
+  assert.equal(await table.connect(tenant, dave.id, 'sealed', new Date()), false);
+  assert.equal(await stored(dave.id), 0, 'enabling the user again must need a new Identity Center sign-in');
+  await h.app.accounts.enableUser(tenant, 'dave@example.com');
+  assert.equal(await table.connect(tenant, dave.id, 'sealed', new Date()), true);
+  assert.equal(await stored(dave.id), 1);
 });
