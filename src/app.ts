@@ -61,8 +61,10 @@ export interface AppDeps {
   aws?: AwsGateway | AwsGatewayOptions;
   /** Test seam: wraps the assertion minter (e.g. to replay an assertion against the sandbox). */
   wrapMinter?: (minter: AssertionMinter) => AssertionMinter;
-  /** How long the broker reuses tenant/user/client records (ms); default 1000. */
+  /** How long the broker reuses tenant/user/client records while change notifications are down (ms); default 1000. */
   directoryCacheMs?: number;
+  /** Test seam: first delay before the change listener reconnects (ms; default 100, doubling up to 5 s). */
+  listenRetryMs?: number;
 }
 
 export async function createApp(deps: AppDeps) {
@@ -84,6 +86,7 @@ export async function createApp(deps: AppDeps) {
     databaseUrl: config.DATABASE_URL, timeouts: dbTimeouts(config),
     onError: (err, context) => logger.warn({ err: { message: err.message } }, context),
     onConnected: () => logger.debug('listening for database changes'),
+    ...(deps.listenRetryMs ? { minDelayMs: deps.listenRetryMs, maxDelayMs: Math.max(5_000, deps.listenRetryMs) } : {}),
   });
   await changes.start();
   const { accounts, tenants, clients, keys, endpoints, upstreams, mfa: mfaService, hasher } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange, database });
@@ -265,7 +268,7 @@ export async function createApp(deps: AppDeps) {
   });
 
   return {
-    app, holder, keyService, clients, accounts, tenants, endpoints, minter, verifier, broker, onboardingLinks, upstreams: upstreamService,
+    app, holder, keyService, clients, accounts, tenants, endpoints, minter, verifier, broker, onboardingLinks, upstreams: upstreamService, changes,
     mount: (mw: Middleware) => {
       late.push(mw);
       lateChain = compose(late);
