@@ -140,6 +140,4 @@ export interface AwsGateway {
   close(): void;
 }
 
-export interface Clock {
-  (): number;
-}
+export type Clock = () => number
