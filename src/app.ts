@@ -9,6 +9,7 @@ import { currentRequest, type Logger } from './shared/logger.js';
 import { createAdapterFactory } from './idp/adapter.js';
 import { createOidcStore } from './db/oidc-store.js';
 import { createSql } from './db/sql.js';
+import { createChangeListener } from './db/changes.js';
 import { buildProvider } from './idp/provider.js';
 import { guardAdapter, unavailableAsOidc } from './idp/unavailable.js';
 import { DB_RETRY_AFTER_SECONDS } from './db/unavailable.js';
@@ -60,8 +61,10 @@ export interface AppDeps {
   aws?: AwsGateway | AwsGatewayOptions;
   /** Test seam: wraps the assertion minter (e.g. to replay an assertion against the sandbox). */
   wrapMinter?: (minter: AssertionMinter) => AssertionMinter;
-  /** How long the broker reuses tenant/user/client records (ms); default 1000. */
+  /** How long the broker reuses tenant/user/client records while change notifications are down (ms); default 1000. */
   directoryCacheMs?: number;
+  /** Test seam: first delay before the change listener reconnects (ms; default 100, doubling up to 5 s). */
+  listenRetryMs?: number;
 }
 
 export async function createApp(deps: AppDeps) {
@@ -77,6 +80,15 @@ export async function createApp(deps: AppDeps) {
   const onChange = (e: ChangeEvent) => broker.onChange(e);
   const sql = createSql(config.DATABASE_URL, (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'), dbTimeouts(config));
   const database = createDatabase(sql);
+  // One LISTEN connection per server process: changes any process commits to tenants,
+  // users, clients and keys reach this one within milliseconds (src/db/changes.ts).
+  const changes = createChangeListener({
+    databaseUrl: config.DATABASE_URL, timeouts: dbTimeouts(config),
+    onError: (err, context) => logger.warn({ err: { message: err.message } }, context),
+    onConnected: () => logger.debug('listening for database changes'),
+    ...(deps.listenRetryMs ? { minDelayMs: deps.listenRetryMs, maxDelayMs: Math.max(5_000, deps.listenRetryMs) } : {}),
+  });
+  await changes.start();
   const { accounts, tenants, clients, keys, endpoints, upstreams, mfa: mfaService, hasher } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange, database });
   const keyService = keys();
   const mfa = mfaService();
@@ -139,7 +151,7 @@ export async function createApp(deps: AppDeps) {
     maxLifetimeSeconds: { service: config.ACCESS_TOKEN_TTL, user: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL) },
   });
   const broker = createBroker({
-    db, sql, logger, verifier, tenants, endpoints, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs, externalTokens,
+    db, sql, logger, verifier, tenants, endpoints, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs, externalTokens, changes,
     database, envelope: createEnvelope(config.SECRET_KEY), publicUrl: config.ISSUER,
     minter: deps.wrapMinter ? deps.wrapMinter(minter) : minter,
     metrics: {
@@ -150,6 +162,10 @@ export async function createApp(deps: AppDeps) {
     },
   });
   const stopAuditSweep = broker.audit.startSweeper();
+  // A key added, activated or retired by any process is published (and used) at once, not
+  // at the next KEY_REFRESH_INTERVAL; after a reconnect too, as one may have been missed.
+  const reloadKeys = () => void holder.refresh().catch((err) => logger.error({ err }, 'key refresh failed'));
+  const stopKeyChanges = changes.subscribe({ change: (c) => { if (c.table === 'signing_keys') reloadKeys(); }, reset: reloadKeys });
 
   const app = new Koa();
   app.proxy = config.TRUST_PROXY;
@@ -252,7 +268,7 @@ export async function createApp(deps: AppDeps) {
   });
 
   return {
-    app, holder, keyService, clients, accounts, tenants, endpoints, minter, verifier, broker, onboardingLinks, upstreams: upstreamService,
+    app, holder, keyService, clients, accounts, tenants, endpoints, minter, verifier, broker, onboardingLinks, upstreams: upstreamService, changes,
     mount: (mw: Middleware) => {
       late.push(mw);
       lateChain = compose(late);
@@ -264,6 +280,8 @@ export async function createApp(deps: AppDeps) {
     drain: drain.begin,
     close: async () => {
       holder.stop();
+      stopKeyChanges();
+      await changes.close();
       clearInterval(sweep);
       await stopThrottleSweep();
       stopAuditSweep();

@@ -9,7 +9,7 @@ import type { AuditTrail } from './audit.js';
 import { failureContext, toAppError, type Cause } from './errors.js';
 import type { Exchange, ExchangeTrace } from './exchange.js';
 import type { Prechecks } from './precheck.js';
-import type { Directory, TenantAws, UserRecord } from './ports.js';
+import type { Directory, TenantAws, TenantRecord, UserRecord } from './ports.js';
 
 export interface CheckStep {
   step: string;
@@ -20,14 +20,39 @@ export interface CheckStep {
   error?: { code: ErrorCode; message: string; hint?: string; causes?: Cause[] };
 }
 
+/** The tenant settings a check used, read fresh from the database (null: no such tenant). */
+export interface CheckSettings {
+  status: TenantRecord['status'];
+  roleArn: string | null;
+  idcApplicationArn: string | null;
+  idcRegion: string | null;
+  qbusinessApplicationId: string | null;
+  qbusinessRegion: string | null;
+  retrieverId: string | null;
+  endpoints: { sts: string | null; ssoOidc: string | null; qbusiness: string | null };
+  /** When the row was last written: which edit this check saw. */
+  updatedAt: string | null;
+}
+
 export interface CheckReport {
   tenantId: string;
   userId: string | null;
   ok: boolean;
   failedStep: string | null;
+  settings: CheckSettings | null;
   steps: CheckStep[];
 }
 
+function settingsOf(t: TenantRecord): CheckSettings {
+  return {
+    status: t.status, roleArn: t.roleArn ?? null, idcApplicationArn: t.idcApplicationArn ?? null, idcRegion: t.idcRegion ?? null,
+    qbusinessApplicationId: t.qbusinessApplicationId ?? null, qbusinessRegion: t.qbusinessRegion ?? null, retrieverId: t.retrieverId ?? null,
+    endpoints: { sts: t.stsEndpoint ?? null, ssoOidc: t.ssoOidcEndpoint ?? null, qbusiness: t.qbusinessEndpoint ?? null },
+    updatedAt: t.updatedAt ? new Date(t.updatedAt).toISOString() : null,
+  };
+}
+
+/** `access` and `directory` must read the database, not a cache: a check reports the rows as they are now. */
 export function createCheck(deps: { access: Access; directory: Directory; exchange: Exchange; prechecks: Prechecks; audit: AuditTrail; logger: Logger }) {
   /** The named user, if they belong to the tenant (the lookup by email is already per tenant). */
   async function findUser(tenantId: string, who: { userId?: string; email?: string }): Promise<UserRecord | null> {
@@ -51,7 +76,16 @@ export function createCheck(deps: { access: Access; directory: Directory; exchan
         return undefined;
       }
     };
-    const tenant = await attempt('tenant', () => deps.access.activeTenant(tenantId, opts));
+    // The row is read once, whatever its status, so the report says which settings were used.
+    let record: TenantRecord | null = null;
+    const tenant = await attempt('tenant', async () => {
+      const found = await deps.access.activeTenant(tenantId, opts).catch(async (err: unknown) => {
+        record = await deps.directory.tenant(tenantId).catch(() => null);
+        throw err;
+      });
+      record = found.record;
+      return found;
+    });
     const user = tenant ? await findUser(tenantId, who) : null;
     const ready = tenant && (await attempt('user', () => userOfTenant(tenant.record, { user })));
     // Our side first: with a broken issuer every AWS answer would only be a vaguer "invalid grant".
@@ -61,7 +95,8 @@ export function createCheck(deps: { access: Access; directory: Directory; exchan
     steps.push(...local);
     const requestIds = tenant && ready && local.every((s) => s.ok) ? await runExchange(tenant.aws, ready, steps) : [];
     const failed = steps.find((s) => !s.ok);
-    const report = { tenantId, userId: user?.id ?? null, ok: !failed, failedStep: failed?.step ?? null, steps };
+    const used = record as TenantRecord | null;
+    const report = { tenantId, userId: user?.id ?? null, ok: !failed, failedStep: failed?.step ?? null, settings: used ? settingsOf(used) : null, steps };
     deps.audit.record({
       kind: 'check', tenantId, userId: user?.id ?? null, serviceClientId: callerId, outcome: failed ? 'failure' : 'success',
       errorCode: failed?.error?.code ?? null, awsRequestIds: requestIds, latencyMs: performance.now() - started, detail: { failedStep: report.failedStep },

@@ -24,6 +24,7 @@ import type { AssertionMinter, AwsGateway, Clock, TenantAws, TokenVerifier, User
 import { createSearch } from './search.js';
 import { createDbDirectory } from './storage/directory.js';
 import { memoDirectory } from './storage/memo-directory.js';
+import type { Change, ChangeFeed } from '../db/changes.js';
 
 export interface BrokerDeps {
   /** Admin paths (audit listing and retention). */
@@ -57,7 +58,15 @@ export interface BrokerDeps {
   directoryCacheMs?: number;
   /** Trusted external issuers' user tokens (src/federation/external-tokens.ts); absent = only ours. */
   externalTokens?: ExternalUserTokens;
+  /**
+   * Changes committed by any process (src/db/changes.ts). While it is connected, records are
+   * kept up to CONNECTED_CACHE_MS (a change drops them at once); while not, directoryCacheMs.
+   */
+  changes?: ChangeFeed;
 }
+
+/** How long directory records live while change notifications flow (they drop them sooner). */
+export const CONNECTED_CACHE_MS = 60_000;
 
 export interface BrokerMetrics {
   awsCall?: (step: string, seconds: number, outcome: string) => void;
@@ -78,7 +87,9 @@ export function createBroker(deps: BrokerDeps) {
   const aws = isGateway(deps.aws) ? deps.aws : createAwsGateway({ onCall: deps.metrics?.awsCall, ...deps.aws });
   const memoMs = deps.directoryCacheMs ?? 1000;
   const source = createDbDirectory(deps.sql);
-  const memo = memoMs > 0 ? memoDirectory(source, { ttlMs: memoMs, now }) : undefined;
+  const changes = deps.changes;
+  const ttlMs = changes ? () => (changes.connected ? Math.max(memoMs, CONNECTED_CACHE_MS) : memoMs) : memoMs;
+  const memo = memoMs > 0 ? memoDirectory(source, { ttlMs, now }) : undefined;
   const directory = memo ?? source;
   const recorded = deps.metrics?.recorded;
   // Metric labels name only tenants that exist: a made-up id in a request path must not mint
@@ -91,6 +102,28 @@ export function createBroker(deps: BrokerDeps) {
   const cache = new SessionCache<Session>({ max: deps.config.CREDENTIAL_CACHE_MAX, refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000, now, onLookup: deps.metrics?.cacheLookup });
   const verifier = clientBoundVerifier(deps.verifier, directory);
   const access = createAccess({ directory, verifier, endpoints: deps.endpoints, external: deps.externalTokens });
+  // The setup check reads rows as they are now (never the memo): right after an edit it
+  // must check, and report, the settings just written.
+  const freshAccess = createAccess({ directory: source, verifier, endpoints: deps.endpoints, external: deps.externalTokens });
+  // Another process's writes (the CLI, other instances): the same effect as our own onChange.
+  const unsubscribe = changes?.subscribe({
+    change(c: Change) {
+      if (c.table === 'tenants') {
+        memo?.invalidateTenant(c.id);
+        cache.evictTenant(c.id);
+      } else if (c.table === 'users') {
+        memo?.invalidateUser(c.id);
+        if (c.tenantId) cache.evict(c.tenantId, c.id);
+      } else if (c.table === 'oidc_clients') {
+        memo?.invalidateClient(c.id);
+      }
+    },
+    // Changes may have been missed while the listener was down: start over.
+    reset() {
+      memo?.clear();
+      cache.clear();
+    },
+  });
   const audience = () => directory.dataAccessorClientId();
   const ttiExchange = createExchange({ aws, minter: deps.minter, audience, assertionTtlSeconds: deps.config.ASSERTION_TTL, now });
   const prechecks = createPrechecks({
@@ -108,7 +141,7 @@ export function createBroker(deps: BrokerDeps) {
   return {
     search: createSearch({ access, exchange, cache, audit, logger }),
     connect,
-    check: createCheck({ access, directory, exchange, prechecks, audit, logger }),
+    check: createCheck({ access: freshAccess, directory: source, exchange, prechecks, audit, logger }),
     audit,
     cache,
     access,
@@ -136,6 +169,7 @@ export function createBroker(deps: BrokerDeps) {
       }
     },
     async close(): Promise<void> {
+      unsubscribe?.();
       cache.clear();
       await audit.flush();
       aws.close();

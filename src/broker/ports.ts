@@ -48,6 +48,8 @@ export interface TenantRecord extends Partial<Omit<TenantAws, 'id'>> {
   status: 'pending' | 'active' | 'disabled';
   allowBackendAccess: boolean;
   auditQueryText: boolean;
+  /** When the row was last written (the setup check reports which edit it used). */
+  updatedAt?: Date;
 }
 
 export interface UserRecord {

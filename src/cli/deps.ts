@@ -23,8 +23,8 @@ export function buildDeps(config: Config, db: Db, options: BuildOptions = {}): C
     config,
     db,
     appliedMigrations: options.appliedMigrations ?? [],
-    // No change listener here: the CLI is another process. Servers see the new state on
-    // their next read; cached broker credentials expire on their own schedule.
+    // No change listener here (a CLI run only writes): the database's triggers announce its
+    // changes to every server process, which drop cached rows and credentials at once.
     ...createServices(config, db, { now: options.now, hasherOptions: options.hasherOptions, database: options.database }),
   };
 }

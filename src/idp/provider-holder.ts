@@ -24,7 +24,16 @@ export async function createProviderHolder(opts: {
   let provider = opts.build(keys);
   opts.onRebuild?.(provider);
 
-  async function refresh(): Promise<boolean> {
+  // One refresh at a time (timer and change notifications may overlap): an older snapshot
+  // must never replace a newer one.
+  let running: Promise<unknown> = Promise.resolve();
+  function refresh(): Promise<boolean> {
+    const next = running.then(reload, reload);
+    running = next.catch(() => {});
+    return next;
+  }
+
+  async function reload(): Promise<boolean> {
     const next = await opts.keyService.snapshot();
     if (next.fingerprint === keys.fingerprint) return false;
     const rebuilt = opts.build(next);

@@ -83,3 +83,26 @@ test('a background re-read that finds the record gone drops it', async () => {
   assert.equal(await memo.tenant('t1'), null, 'the re-read found nothing and was not kept');
   assert.equal(src.reads(), 3, 'so the next lookup read again');
 });
+
+test('the data-accessor client id is kept until a client changes; the ttl is asked at every lookup', async () => {
+  let accessor = 'first';
+  let reads = 0;
+  const inner: Directory = { ...source().inner, dataAccessorClientId: async () => { reads += 1; return accessor; } };
+  let now = 0;
+  let ttl = 60_000; // notifications flow: kept long
+  const memo = memoDirectory(inner, { ttlMs: () => ttl, now: () => now });
+  assert.equal(await memo.dataAccessorClientId(), 'first');
+  accessor = 'second';
+  now = 5_000;
+  assert.equal(await memo.dataAccessorClientId(), 'first', 'cached');
+  memo.invalidateClient('any-client'); // a change notification for oidc_clients
+  assert.equal(await memo.dataAccessorClientId(), 'second', 'read again after a client changed');
+  assert.equal(reads, 2);
+
+  ttl = 1000; // notifications down: the short fallback applies to what is already cached
+  accessor = 'third';
+  now = 6_500;
+  assert.equal(await memo.dataAccessorClientId(), 'third');
+  memo.clear();
+  assert.equal(reads, 3);
+});

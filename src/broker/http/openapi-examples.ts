@@ -148,6 +148,12 @@ export const examples = {
         userId: '3f0c9d7e-2b1a-4c5d-8e9f-0a1b2c3d4e5f',
         ok: false,
         failedStep: 'create_token',
+        settings: {
+          status: 'active', roleArn: 'arn:aws:iam::111122223333:role/QBusinessDataAccessorRole',
+          idcApplicationArn: 'arn:aws:sso::111122223333:application/ssoins-1234567890abcdef/apl-1234567890abcdef', idcRegion: 'us-east-1',
+          qbusinessApplicationId: 'a1b2c3d4-5678-90ab-cdef-111122223333', qbusinessRegion: 'us-east-1', retrieverId: 'r1b2c3d4-5678-90ab-cdef-111122223333',
+          endpoints: { sts: null, ssoOidc: null, qbusiness: null }, updatedAt: '2026-01-05T10:14:40.000Z',
+        },
         steps: [
           { step: 'tenant', ok: true },
           { step: 'user', ok: true },

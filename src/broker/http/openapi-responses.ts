@@ -120,6 +120,15 @@ export const responseSchemas: Record<string, unknown> = {
     type: 'object', description: 'The setup check\'s report; `failedStep` names the first failing step.',
     properties: {
       tenantId: str, userId: nstr, ok: { type: 'boolean' }, failedStep: nstr,
+      settings: {
+        type: ['object', 'null'], description: 'The tenant settings the check used, read from the database as the check ran (null: no such tenant).',
+        properties: {
+          status: { ...str, enum: ['pending', 'active', 'disabled'] }, roleArn: nstr, idcApplicationArn: nstr, idcRegion: nstr,
+          qbusinessApplicationId: nstr, qbusinessRegion: nstr, retrieverId: nstr,
+          endpoints: { type: 'object', description: 'Endpoint overrides (null: the AWS default).', properties: { sts: nstr, ssoOidc: nstr, qbusiness: nstr } },
+          updatedAt: { ...nstr, format: 'date-time', description: 'When the tenant was last changed: which edit the check saw.' },
+        },
+      },
       steps: { type: 'array', items: { type: 'object', properties: { step: str, ok: { type: 'boolean' }, latencyMs: { type: 'number' }, requestId: str, error: {
         type: 'object', properties: {
           code: { ...str, enum: [...BROKER_API_CODES, ...SETUP_CHECK_CODES] }, message: str,

@@ -11,12 +11,11 @@ const TENANT = `SELECT id, name, status,
   idc_application_arn AS "idcApplicationArn", idc_region AS "idcRegion", role_arn AS "roleArn",
   sts_endpoint AS "stsEndpoint", sso_oidc_endpoint AS "ssoOidcEndpoint", qbusiness_endpoint AS "qbusinessEndpoint",
   allow_backend_access AS "allowBackendAccess", audit_query_text AS "auditQueryText",
-  auth_mode AS "authMode", auth_code_redirect_uri AS "authCodeRedirectUri"
+  auth_mode AS "authMode", auth_code_redirect_uri AS "authCodeRedirectUri", updated_at AS "updatedAt"
 FROM tenants WHERE id = $1`;
 const USER = `SELECT id, tenant_id AS "tenantId", email, email_verified AS "emailVerified", name, groups, disabled FROM users`;
 
 export function createDbDirectory(sql: Sql): Directory {
-  let accessorId: Promise<string> | undefined;
   const one = async <T extends object>(text: string, values: unknown[]) => (await sql.query<T>(text, values)).rows[0] ?? null;
   return {
     tenant: (id) => one<TenantRecord>(TENANT, [id]),
@@ -30,15 +29,11 @@ export function createDbDirectory(sql: Sql): Directory {
       const c = await one<{ allowed: string[] }>('SELECT allowed_tenants AS allowed FROM oidc_clients WHERE client_id = $1', [clientId]);
       return c?.allowed ?? null;
     },
-    dataAccessorClientId() {
-      accessorId ??= one<{ id: string }>('SELECT client_id AS id FROM oidc_clients WHERE is_data_accessor LIMIT 1', []).then((c) => {
-        if (!c) {
-          accessorId = undefined;
-          throw new Error('No OIDC client is marked as the data accessor client (isDataAccessor)');
-        }
-        return c.id;
-      });
-      return accessorId;
+    // Not kept here: the memo (memo-directory.ts) caches it and drops it when a client changes.
+    async dataAccessorClientId() {
+      const c = await one<{ id: string }>('SELECT client_id AS id FROM oidc_clients WHERE is_data_accessor LIMIT 1', []);
+      if (!c) throw new Error('No OIDC client is marked as the data accessor client (isDataAccessor)');
+      return c.id;
     },
   };
 }
