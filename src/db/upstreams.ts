@@ -61,9 +61,10 @@ export function federatedUserQueries(db: Database) {
     link: (upstreamId: string, subject: string, userId: string) =>
       db.insertInto('federated_identities').values({ upstream_id: upstreamId, subject, user_id: userId }).execute(),
     /** Refreshes what the upstream says about the user; `lastLogin` for sign-ins (not broker tokens). */
-    refresh: (userId: string, p: Omit<FederatedProfile, 'tenantId'>, lastLogin?: Date) =>
+    /** Groups only when given: an upstream without a groups claim leaves those set by SCIM or the CLI. */
+    refresh: (userId: string, p: Omit<FederatedProfile, 'tenantId' | 'groups'> & { groups?: string[] }, lastLogin?: Date) =>
       db.updateTable('users').set({
-        email: p.email, email_verified: true, name: p.name, groups: p.groups, updated_at: new Date(), ...(lastLogin ? { last_login_at: lastLogin } : {}),
+        email: p.email, email_verified: true, name: p.name, ...(p.groups ? { groups: p.groups } : {}), updated_at: new Date(), ...(lastLogin ? { last_login_at: lastLogin } : {}),
       }).where('id', '=', userId).returningAll().executeTakeFirstOrThrow(),
     /** A password-less user found by email (broker tokens), created if missing. */
     createByEmail: (p: FederatedProfile) => {

@@ -75,7 +75,8 @@ export function createFederatedUsers(database: Database, now: () => Date = () =>
   }
 
   async function signInOnce(u: UpstreamRow, id: UpstreamIdentity): Promise<UserRow> {
-    const profile = { email: id.email, name: id.name, groups: id.groups };
+    // Without a mapped groups claim the upstream says nothing about groups: keep the user's.
+    const profile = { email: id.email, name: id.name, ...(u.claim_groups ? { groups: id.groups } : {}) };
     const linked = await q.linked(u.id, id.subject);
     if (linked) {
       if (linked.tenant_id !== id.tenantId) throw identityError('upstream_tenant_mismatch', `This ${u.display_name} account is linked to another workspace than '${id.tenantId}'.`);
@@ -88,7 +89,7 @@ export function createFederatedUsers(database: Database, now: () => Date = () =>
       }
     }
     const existing = await q.byEmail(id.tenantId, id.email);
-    if (!existing) return q.createLinked(u.id, id.subject, { ...profile, tenantId: id.tenantId });
+    if (!existing) return q.createLinked(u.id, id.subject, { ...profile, groups: id.groups, tenantId: id.tenantId });
     if (existing.password_hash !== null) {
       throw identityError('account_has_password',
         `An account for ${id.email} already exists in the workspace '${id.tenantId}' with a password, so a ${u.display_name} sign-in cannot take it over. ` +

@@ -235,3 +235,15 @@ test('a callback without the flow cookie, or with a forged state, does not sign 
   assert.equal(cb.status, 401);
   assert.match(await cb.text(), /state/);
 });
+
+test('an upstream without a groups claim keeps the groups SCIM or the CLI gave the user', async () => {
+  await idp.app.upstreams.add({ id: 'plain-idp', displayName: 'Plain IdP', issuer: up.issuer, clientId: 'bridge', clientSecret: 'bridge-secret', tenants: ['other'] });
+  up.accounts.set('u-carol', { email: 'carol@other.example', email_verified: true, name: 'Carol', groups: ['ignored'] });
+  await idp.app.accounts.addUser({ tenantId: 'other', email: 'carol@other.example', groups: ['finance'], password: 'local-password-1' });
+  await idp.app.accounts.removePassword('other', 'carol@other.example');
+  for (let i = 0; i < 2; i += 1) { // linking, then a linked sign-in
+    const r = await federatedSignIn('u-carol', { upstream: 'plain-idp' }, 'other');
+    assert.equal(r.claims?.tenant_id, 'other', r.html);
+    assert.deepEqual((await idp.app.accounts.getUser('other', 'carol@other.example'))?.groups, ['finance']);
+  }
+});
