@@ -103,6 +103,20 @@ test('admin API: an upstream serving a tenant outside the caller\'s allowed tena
   assert.ok(doc.body.components.schemas.UpstreamInput.properties.clockSkewSeconds);
 });
 
+test('admin API: a database outage while reading an upstream is 503 with Retry-After, not 404', async () => {
+  const service = h.app.upstreams;
+  const get = service.get;
+  service.get = async () => { throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }); };
+  try {
+    const r = await h.api('GET', '/api/v1/admin/upstreams/globex-only', { token: root.token });
+    assert.equal(r.status, 503, JSON.stringify(r.body));
+    assert.ok(r.headers.get('retry-after'));
+  } finally {
+    service.get = get;
+  }
+  assert.equal((await h.api('GET', '/api/v1/admin/upstreams/no-such', { token: root.token })).status, 404);
+});
+
 // The CLI against its own database, as `tti-bridge` runs it.
 const shared = useTestDatabase();
 

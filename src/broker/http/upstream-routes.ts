@@ -5,7 +5,7 @@
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import compose from 'koa-compose';
-import { notFound } from '../../shared/errors.js';
+import { AppError, notFound } from '../../shared/errors.js';
 import { inScope, type TenantScope } from '../access.js';
 import type { Broker } from '../index.js';
 import type { UpstreamService, UpstreamView } from '../../federation/upstreams.js';
@@ -21,7 +21,12 @@ export function mountUpstreamAdmin(router: Router, broker: Broker, upstreams: Up
   const id = (ctx: Context) => (ctx.params as Record<string, string>).upstreamId!;
   /** Loads the upstream into ctx.state.upstream if the caller may see it; 404 otherwise. */
   const visible = compose([admin, async (ctx: Context, next: Next) => {
-    const [scope, u] = await Promise.all([scopeOf(ctx), upstreams.get(id(ctx)).catch(() => null)]);
+    // Only "no such upstream" is a 404; a database outage stays an error (503 + Retry-After):
+    // answering 404 would tell automation the upstream is gone.
+    const [scope, u] = await Promise.all([scopeOf(ctx), upstreams.get(id(ctx)).catch((err: unknown) => {
+      if (err instanceof AppError && err.status === 404) return null;
+      throw err;
+    })]);
     if (!u || !covers(scope, u.tenants)) throw notFound('upstream', id(ctx).slice(0, 64));
     (ctx.state as { upstream: UpstreamView }).upstream = u;
     await next();
