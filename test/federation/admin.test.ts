@@ -96,6 +96,14 @@ test('admin API: an upstream serving a tenant outside the caller\'s allowed tena
   const widen = await h.api('PATCH', '/api/v1/admin/upstreams/globex-only', { token: narrow.token, body: { tenants: ['globex', 'acme'] } });
   assert.equal(widen.status, 403);
   assert.equal((await h.api('PATCH', '/api/v1/admin/upstreams/globex-only', { token: narrow.token, body: { displayName: 'Globex SSO' } })).body.displayName, 'Globex SSO');
+  // Domain routing spans tenants: a tenant-limited client cannot claim a domain (e.g. another customer's).
+  for (const [method, path, b] of [['POST', '/api/v1/admin/upstreams', body({ id: 'grab', tenants: ['globex'], emailDomains: ['acme.example'] })], ['PATCH', '/api/v1/admin/upstreams/globex-only', { emailDomains: ['acme.example'] }]] as const) {
+    const r = await h.api(method, path, { token: narrow.token, body: b });
+    assert.equal(r.status, 403, JSON.stringify(r.body));
+    assert.equal(r.body.code, 'global_admin_required');
+  }
+  assert.deepEqual((await h.api('GET', '/api/v1/admin/upstreams/globex-only', { token: narrow.token })).body.emailDomains, []);
+  assert.equal((await h.api('PATCH', '/api/v1/admin/upstreams/globex-only', { token: root.token, body: { emailDomains: ['globex.example'] } })).status, 200);
   const search = await h.addService(['*'], ['search']);
   assert.equal((await h.api('GET', '/api/v1/admin/upstreams', { token: search.token })).status, 403);
   const doc = await h.api('GET', '/api/v1/openapi.json');

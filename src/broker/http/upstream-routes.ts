@@ -13,6 +13,9 @@ import { brokerErrors } from '../errors.js';
 import { callerOf, requireService } from './auth.js';
 import { readJson } from './body.js';
 
+const emailDomainsNeedGlobalAdmin = () => new AppError('global_admin_required', 403,
+  'Email domains route sign-ins across every tenant (single sign-on without a workspace): setting them needs a service client whose allowed tenants are "*", or the CLI.');
+
 const covers = (scope: TenantScope, tenants: string[]) => tenants.every((t) => inScope(scope, t));
 
 export function mountUpstreamAdmin(router: Router, broker: Broker, upstreams: UpstreamService): void {
@@ -31,14 +34,20 @@ export function mountUpstreamAdmin(router: Router, broker: Broker, upstreams: Up
     (ctx.state as { upstream: UpstreamView }).upstream = u;
     await next();
   }]);
-  /** A body naming tenants outside the caller's scope is refused before anything is written. */
+  /**
+   * A body naming tenants outside the caller's scope is refused before anything is written.
+   * So are email domains from a tenant-limited client: "Continue with single sign-on" routes
+   * an email without a workspace by domain across every tenant, so a client of tenant A
+   * claiming globex.com would send Globex's users to A's identity provider.
+   */
   async function allowedBody(ctx: Context): Promise<unknown> {
     const body = await readJson(ctx);
-    const tenants = (body as { tenants?: unknown } | null)?.tenants;
-    if (Array.isArray(tenants)) {
+    const { tenants, emailDomains } = (body ?? {}) as { tenants?: unknown; emailDomains?: unknown };
+    if (Array.isArray(tenants) || (Array.isArray(emailDomains) && emailDomains.length)) {
       const scope = await scopeOf(ctx);
-      const outside = tenants.find((t) => typeof t === 'string' && !inScope(scope, t));
+      const outside = Array.isArray(tenants) ? tenants.find((t) => typeof t === 'string' && !inScope(scope, t)) : undefined;
       if (outside !== undefined) throw brokerErrors.tenantNotAllowed(callerOf(ctx).clientId, outside as string);
+      if (Array.isArray(emailDomains) && emailDomains.length && !scope.all) throw emailDomainsNeedGlobalAdmin();
     }
     return body;
   }
