@@ -57,6 +57,17 @@ export function federatedUserQueries(db: Database) {
       await tx.insertInto('federated_identities').values({ upstream_id: upstreamId, subject, user_id: user.id }).execute();
       return user;
     }),
+    /**
+     * Links an existing user unless it has a link already (false then). The user's row lock
+     * serialises two first sign-ins through different upstreams: at most one links.
+     */
+    linkIfUnlinked: (upstreamId: string, subject: string, userId: string) => db.transaction().execute(async (tx) => {
+      await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+      const { n } = await tx.selectFrom('federated_identities').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
+      if (Number(n) > 0) return false;
+      await tx.insertInto('federated_identities').values({ upstream_id: upstreamId, subject, user_id: userId }).execute();
+      return true;
+    }),
     /** Links an existing user (the caller checked the linking rules). */
     link: (upstreamId: string, subject: string, userId: string) =>
       db.insertInto('federated_identities').values({ upstream_id: upstreamId, subject, user_id: userId }).execute(),

@@ -96,11 +96,11 @@ export function createFederatedUsers(database: Database, now: () => Date = () =>
         `Sign in with your password instead, or ask your administrator to remove that account's password ` +
         `(tti-bridge users remove-password ${id.email} --tenant ${id.tenantId}); your next ${u.display_name} sign-in then links to it.`, 409);
     }
-    if ((await q.linkCount(existing.id)) > 0) {
-      throw identityError('account_linked_elsewhere', `The account for ${id.email} in '${id.tenantId}' is already linked to another sign-in; contact your administrator.`, 409);
-    }
+    const linkedElsewhere = () => identityError('account_linked_elsewhere', `The account for ${id.email} in '${id.tenantId}' is already linked to another sign-in; contact your administrator.`, 409);
+    if ((await q.linkCount(existing.id)) > 0) throw linkedElsewhere();
     if (existing.disabled) throw identityError('user_disabled', 'Your account is disabled; contact your administrator.');
-    await q.link(u.id, id.subject, existing.id);
+    // Checked again under the user's row lock: a concurrent first sign-in elsewhere may have linked it.
+    if (!(await q.linkIfUnlinked(u.id, id.subject, existing.id))) throw linkedElsewhere();
     return q.refresh(existing.id, profile, now());
   }
 
