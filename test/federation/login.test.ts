@@ -272,6 +272,13 @@ test('two first sign-ins at once through different upstreams link an existing ac
       assert.equal((ok[0] as PromiseFulfilledResult<{ id: string }>).value.id, local.id);
       assert.equal(((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as { code: string }).code, 'account_linked_elsewhere');
     }
+    // The same identity twice at once (two tabs) is one link, and both sign in.
+    const email = 'twin-tabs@acme.example';
+    const local = await idp.app.accounts.addUser({ tenantId: 'acme', email, password: 'local-password-1' });
+    await idp.app.accounts.removePassword('acme', email);
+    const same = { subject: 'tabs', email, name: null, groups: [], tenantId: 'acme' };
+    const both = await Promise.all([users.signIn(one!, same), users.signIn(one!, same)]);
+    assert.deepEqual(both.map((u) => u.id), [local.id, local.id]);
   } finally {
     await pool.end();
   }
