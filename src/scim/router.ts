@@ -98,7 +98,7 @@ export function createScimRouter(deps: ScimRouterDeps): Router {
     // Refused the same way whether or not the tenant exists.
     const scope = await deps.broker.access.tenantScope(caller);
     if (!inScope(scope, tenantId)) throw brokerErrors.tenantNotAllowed(caller.clientId, tenantId);
-    if (tenantId === deps.adminTenant && scope.all) {
+    if (tenantId === deps.adminTenant && scope.all && !scope.named?.includes(tenantId)) {
       throw new ScimError(403, `'${tenantId}' is the operators' tenant (ADMIN_TENANT): a SCIM client reaches it only when its allowed tenants name it, not through '*'.`);
     }
     if (!(await tenantExists(deps.db, tenantId))) throw new ScimError(404, `Tenant '${tenantId}' does not exist.`);

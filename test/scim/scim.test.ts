@@ -330,6 +330,8 @@ test('the operators\' tenant (ADMIN_TENANT) is out of reach through \'*\': no SC
   const scimOps = (await h.addService(['operators'], ['scim'])).token;
   const u = await scim('POST', '/Users', { tenant: 'operators', token: scimOps, body: newUser('ops@corp.example') });
   assert.equal(u.status, 201, JSON.stringify(u.body));
+  const named = (await h.addService(['*', 'operators'], ['scim'])).token;
+  assert.equal((await scim('GET', '/Users', { tenant: 'operators', token: named })).status, 200);
 });
 
 test('service clients: scim tokens come from the token endpoint with scope=scim; scopes are checked when the client is added', async () => {
