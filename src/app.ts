@@ -189,7 +189,7 @@ export async function createApp(deps: AppDeps) {
 
   // SCIM provisioning (src/scim): same service tokens and allowed tenants as the broker.
   const scimDeps = { db: database, hasher, now: () => new Date(now()), onChange };
-  const scim = createScimRouter({ issuer: config.ISSUER, db: database, broker, users: createScimUsers(scimDeps), groups: createScimGroups(scimDeps) });
+  const scim = createScimRouter({ issuer: config.ISSUER, adminTenant: config.ADMIN_TENANT, db: database, broker, users: createScimUsers(scimDeps), groups: createScimGroups(scimDeps) });
   app.use(scim.routes());
   app.use(scimFallback(config.ISSUER, logger));
 

@@ -24,7 +24,8 @@ export interface Caller {
 }
 
 /** What a service client may see: every tenant (`*`) or the listed ones. */
-export type TenantScope = { all: true } | { all: false; tenants: string[] };
+/** `named`: the tenants listed beside `*` (SCIM reaches ADMIN_TENANT only when it is named). */
+export type TenantScope = { all: true; named?: string[] } | { all: false; tenants: string[] };
 
 export const inScope = (scope: TenantScope, tenantId: string) => scope.all || scope.tenants.includes(tenantId);
 
@@ -37,7 +38,7 @@ export function createAccess(deps: { directory: Directory; verifier: TokenVerifi
     ]);
     if (revoked) throw brokerErrors.tokenRevoked();
     if (!allowed) throw brokerErrors.clientRemoved();
-    return allowed.includes('*') ? { all: true } : { all: false, tenants: allowed };
+    return allowed.includes('*') ? { all: true, named: allowed.filter((t) => t !== '*') } : { all: false, tenants: allowed };
   }
 
   async function authorizeService(caller: Caller, tenantId: string, refuse = brokerErrors.serviceNotAllowed): Promise<void> {

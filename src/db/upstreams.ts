@@ -57,13 +57,23 @@ export function federatedUserQueries(db: Database) {
       await tx.insertInto('federated_identities').values({ upstream_id: upstreamId, subject, user_id: user.id }).execute();
       return user;
     }),
-    /** Links an existing user (the caller checked the linking rules). */
-    link: (upstreamId: string, subject: string, userId: string) =>
-      db.insertInto('federated_identities').values({ upstream_id: upstreamId, subject, user_id: userId }).execute(),
+    /**
+     * Links an existing user unless it has another link already (false then). The user's row lock
+     * serialises two first sign-ins through different upstreams: at most one links.
+     */
+    linkIfUnlinked: (upstreamId: string, subject: string, userId: string) => db.transaction().execute(async (tx) => {
+      await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+      const links = await tx.selectFrom('federated_identities').select(['upstream_id', 'subject']).where('user_id', '=', userId).execute();
+      // The same identity twice at once (two tabs): the first linked it, which is this link.
+      if (links.length) return links.some((l) => l.upstream_id === upstreamId && l.subject === subject);
+      await tx.insertInto('federated_identities').values({ upstream_id: upstreamId, subject, user_id: userId }).execute();
+      return true;
+    }),
     /** Refreshes what the upstream says about the user; `lastLogin` for sign-ins (not broker tokens). */
-    refresh: (userId: string, p: Omit<FederatedProfile, 'tenantId'>, lastLogin?: Date) =>
+    /** Groups only when given: an upstream without a groups claim leaves those set by SCIM or the CLI. */
+    refresh: (userId: string, p: Omit<FederatedProfile, 'tenantId' | 'groups'> & { groups?: string[] }, lastLogin?: Date) =>
       db.updateTable('users').set({
-        email: p.email, email_verified: true, name: p.name, groups: p.groups, updated_at: new Date(), ...(lastLogin ? { last_login_at: lastLogin } : {}),
+        email: p.email, email_verified: true, name: p.name, ...(p.groups ? { groups: p.groups } : {}), updated_at: new Date(), ...(lastLogin ? { last_login_at: lastLogin } : {}),
       }).where('id', '=', userId).returningAll().executeTakeFirstOrThrow(),
     /** A password-less user found by email (broker tokens), created if missing. */
     createByEmail: (p: FederatedProfile) => {

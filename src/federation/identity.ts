@@ -75,7 +75,8 @@ export function createFederatedUsers(database: Database, now: () => Date = () =>
   }
 
   async function signInOnce(u: UpstreamRow, id: UpstreamIdentity): Promise<UserRow> {
-    const profile = { email: id.email, name: id.name, groups: id.groups };
+    // Without a mapped groups claim the upstream says nothing about groups: keep the user's.
+    const profile = { email: id.email, name: id.name, ...(u.claim_groups ? { groups: id.groups } : {}) };
     const linked = await q.linked(u.id, id.subject);
     if (linked) {
       if (linked.tenant_id !== id.tenantId) throw identityError('upstream_tenant_mismatch', `This ${u.display_name} account is linked to another workspace than '${id.tenantId}'.`);
@@ -88,18 +89,18 @@ export function createFederatedUsers(database: Database, now: () => Date = () =>
       }
     }
     const existing = await q.byEmail(id.tenantId, id.email);
-    if (!existing) return q.createLinked(u.id, id.subject, { ...profile, tenantId: id.tenantId });
+    if (!existing) return q.createLinked(u.id, id.subject, { ...profile, groups: id.groups, tenantId: id.tenantId });
     if (existing.password_hash !== null) {
       throw identityError('account_has_password',
         `An account for ${id.email} already exists in the workspace '${id.tenantId}' with a password, so a ${u.display_name} sign-in cannot take it over. ` +
         `Sign in with your password instead, or ask your administrator to remove that account's password ` +
         `(tti-bridge users remove-password ${id.email} --tenant ${id.tenantId}); your next ${u.display_name} sign-in then links to it.`, 409);
     }
-    if ((await q.linkCount(existing.id)) > 0) {
-      throw identityError('account_linked_elsewhere', `The account for ${id.email} in '${id.tenantId}' is already linked to another sign-in; contact your administrator.`, 409);
-    }
+    const linkedElsewhere = () => identityError('account_linked_elsewhere', `The account for ${id.email} in '${id.tenantId}' is already linked to another sign-in; contact your administrator.`, 409);
+    if ((await q.linkCount(existing.id)) > 0) throw linkedElsewhere();
     if (existing.disabled) throw identityError('user_disabled', 'Your account is disabled; contact your administrator.');
-    await q.link(u.id, id.subject, existing.id);
+    // Checked again under the user's row lock: a concurrent first sign-in elsewhere may have linked it.
+    if (!(await q.linkIfUnlinked(u.id, id.subject, existing.id))) throw linkedElsewhere();
     return q.refresh(existing.id, profile, now());
   }
 

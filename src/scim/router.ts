@@ -26,6 +26,12 @@ const MAX_SCIM_BODY = 1024 * 1024;
 
 export interface ScimRouterDeps {
   issuer: string;
+  /**
+   * The operators' tenant (ADMIN_TENANT): its users in group `admin` run the console for every
+   * tenant, so SCIM there is privilege over all tenants. Only a client whose allowed tenants
+   * name it explicitly reaches it; `*` (every customer tenant) does not.
+   */
+  adminTenant?: string;
   db: Database;
   broker: Pick<Broker, 'verifier' | 'access' | 'logger'>;
   users: ScimUsers;
@@ -90,7 +96,11 @@ export function createScimRouter(deps: ScimRouterDeps): Router {
     const caller = await deps.broker.verifier.verifyServiceToken(bearer(ctx));
     requireScope(caller, SCIM_SCOPE);
     // Refused the same way whether or not the tenant exists.
-    if (!inScope(await deps.broker.access.tenantScope(caller), tenantId)) throw brokerErrors.tenantNotAllowed(caller.clientId, tenantId);
+    const scope = await deps.broker.access.tenantScope(caller);
+    if (!inScope(scope, tenantId)) throw brokerErrors.tenantNotAllowed(caller.clientId, tenantId);
+    if (tenantId === deps.adminTenant && scope.all && !scope.named?.includes(tenantId)) {
+      throw new ScimError(403, `'${tenantId}' is the operators' tenant (ADMIN_TENANT): a SCIM client reaches it only when its allowed tenants name it, not through '*'.`);
+    }
     if (!(await tenantExists(deps.db, tenantId))) throw new ScimError(404, `Tenant '${tenantId}' does not exist.`);
     await next();
     // Who changed which user or group: for the operator (ids only, never names, emails or passwords).

@@ -96,11 +96,33 @@ test('admin API: an upstream serving a tenant outside the caller\'s allowed tena
   const widen = await h.api('PATCH', '/api/v1/admin/upstreams/globex-only', { token: narrow.token, body: { tenants: ['globex', 'acme'] } });
   assert.equal(widen.status, 403);
   assert.equal((await h.api('PATCH', '/api/v1/admin/upstreams/globex-only', { token: narrow.token, body: { displayName: 'Globex SSO' } })).body.displayName, 'Globex SSO');
+  // Domain routing spans tenants: a tenant-limited client cannot claim a domain (e.g. another customer's).
+  for (const [method, path, b] of [['POST', '/api/v1/admin/upstreams', body({ id: 'grab', tenants: ['globex'], emailDomains: ['acme.example'] })], ['PATCH', '/api/v1/admin/upstreams/globex-only', { emailDomains: ['acme.example'] }]] as const) {
+    const r = await h.api(method, path, { token: narrow.token, body: b });
+    assert.equal(r.status, 403, JSON.stringify(r.body));
+    assert.equal(r.body.code, 'global_admin_required');
+  }
+  assert.deepEqual((await h.api('GET', '/api/v1/admin/upstreams/globex-only', { token: narrow.token })).body.emailDomains, []);
+  assert.equal((await h.api('PATCH', '/api/v1/admin/upstreams/globex-only', { token: root.token, body: { emailDomains: ['globex.example'] } })).status, 200);
   const search = await h.addService(['*'], ['search']);
   assert.equal((await h.api('GET', '/api/v1/admin/upstreams', { token: search.token })).status, 403);
   const doc = await h.api('GET', '/api/v1/openapi.json');
   assert.ok(doc.body.paths['/api/v1/admin/upstreams/{upstreamId}'].patch);
   assert.ok(doc.body.components.schemas.UpstreamInput.properties.clockSkewSeconds);
+});
+
+test('admin API: a database outage while reading an upstream is 503 with Retry-After, not 404', async () => {
+  const service = h.app.upstreams;
+  const get = service.get;
+  service.get = async () => { throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }); };
+  try {
+    const r = await h.api('GET', '/api/v1/admin/upstreams/globex-only', { token: root.token });
+    assert.equal(r.status, 503, JSON.stringify(r.body));
+    assert.ok(r.headers.get('retry-after'));
+  } finally {
+    service.get = get;
+  }
+  assert.equal((await h.api('GET', '/api/v1/admin/upstreams/no-such', { token: root.token })).status, 404);
 });
 
 // The CLI against its own database, as `tti-bridge` runs it.

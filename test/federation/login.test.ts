@@ -9,6 +9,10 @@ import * as oidc from 'openid-client';
 import { startTestIdp, formAction, hiddenFields, type TestIdp } from '../helpers/idp.js';
 import { discover, startAuthorization, REDIRECT_URI } from '../helpers/rp.js';
 import { startUpstreamIdp, HostBrowser, type UpstreamIdp } from '../helpers/upstream-idp.js';
+import pg from 'pg';
+import { createDatabase } from '../../src/db/database.js';
+import { poolConfig } from '../../src/db/client.js';
+import { createFederatedUsers } from '../../src/federation/identity.js';
 
 let idp: TestIdp;
 let up: UpstreamIdp;
@@ -234,4 +238,48 @@ test('a callback without the flow cookie, or with a forged state, does not sign 
   const cb = await p.browser.fetch(forged.toString());
   assert.equal(cb.status, 401);
   assert.match(await cb.text(), /state/);
+});
+
+test('an upstream without a groups claim keeps the groups SCIM or the CLI gave the user', async () => {
+  await idp.app.upstreams.add({ id: 'plain-idp', displayName: 'Plain IdP', issuer: up.issuer, clientId: 'bridge', clientSecret: 'bridge-secret', tenants: ['other'] });
+  up.accounts.set('u-carol', { email: 'carol@other.example', email_verified: true, name: 'Carol', groups: ['ignored'] });
+  await idp.app.accounts.addUser({ tenantId: 'other', email: 'carol@other.example', groups: ['finance'], password: 'local-password-1' });
+  await idp.app.accounts.removePassword('other', 'carol@other.example');
+  for (let i = 0; i < 2; i += 1) { // linking, then a linked sign-in
+    const r = await federatedSignIn('u-carol', { upstream: 'plain-idp' }, 'other');
+    assert.equal(r.claims?.tenant_id, 'other', r.html);
+    assert.deepEqual((await idp.app.accounts.getUser('other', 'carol@other.example'))?.groups, ['finance']);
+  }
+});
+
+test('two first sign-ins at once through different upstreams link an existing account at most once', async () => {
+  assert.ok(idp.config.DATABASE_URL);
+  const pool = new pg.Pool(poolConfig(idp.config.DATABASE_URL));
+  try {
+    const users = createFederatedUsers(createDatabase(pool));
+    for (const id of ['twin-1', 'twin-2']) {
+      await idp.app.upstreams.add({ id, displayName: id, issuer: up.issuer, clientId: 'bridge', clientSecret: 'bridge-secret', tenants: ['acme'] });
+    }
+    const [one, two] = await Promise.all(['twin-1', 'twin-2'].map((id) => idp.app.upstreams.row(id)));
+    for (let round = 0; round < 3; round += 1) {
+      const email = `twin${round}@acme.example`;
+      const local = await idp.app.accounts.addUser({ tenantId: 'acme', email, password: 'local-password-1' });
+      await idp.app.accounts.removePassword('acme', email);
+      const identity = (subject: string) => ({ subject, email, name: null, groups: [], tenantId: 'acme' });
+      const results = await Promise.allSettled([users.signIn(one!, identity(`a${round}`)), users.signIn(two!, identity(`b${round}`))]);
+      const ok = results.filter((r) => r.status === 'fulfilled');
+      assert.equal(ok.length, 1, JSON.stringify(results.map((r) => (r.status === 'rejected' ? String(r.reason?.code) : 'linked'))));
+      assert.equal((ok[0] as PromiseFulfilledResult<{ id: string }>).value.id, local.id);
+      assert.equal(((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as { code: string }).code, 'account_linked_elsewhere');
+    }
+    // The same identity twice at once (two tabs) is one link, and both sign in.
+    const email = 'twin-tabs@acme.example';
+    const local = await idp.app.accounts.addUser({ tenantId: 'acme', email, password: 'local-password-1' });
+    await idp.app.accounts.removePassword('acme', email);
+    const same = { subject: 'tabs', email, name: null, groups: [], tenantId: 'acme' };
+    const both = await Promise.all([users.signIn(one!, same), users.signIn(one!, same)]);
+    assert.deepEqual(both.map((u) => u.id), [local.id, local.id]);
+  } finally {
+    await pool.end();
+  }
 });

@@ -315,6 +315,25 @@ test('authentication: no token 401, wrong scope 403, wrong tenant 403, unknown t
   assert.match(((await root.json()) as { detail: string }).detail, /scim\/v2\/tenants\/\{tenantId\}/);
 });
 
+test('the operators\' tenant (ADMIN_TENANT) is out of reach through \'*\': no SCIM-made console admins', async () => {
+  const ops = await h.addTenant({ id: 'operators', name: 'Operators' });
+  assert.equal(ops, 'operators');
+  const admin = { schemas: [GROUP], displayName: 'admin' };
+  // A '*' SCIM client (one per directory, for every customer) could otherwise create a user
+  // with a password and put it in group admin: a console administrator of every tenant.
+  for (const [method, path, body] of [['GET', '/Users', undefined], ['POST', '/Users', newUser('mallory@corp.example', { password: 'mallory-password-1' })], ['POST', '/Groups', admin]] as const) {
+    const r = await scim(method, path, { tenant: 'operators', token: scimAll, body });
+    assertScimError(r, 403);
+    assert.match(r.body.detail, /ADMIN_TENANT/);
+  }
+  // Named explicitly, it is the operator's decision.
+  const scimOps = (await h.addService(['operators'], ['scim'])).token;
+  const u = await scim('POST', '/Users', { tenant: 'operators', token: scimOps, body: newUser('ops@corp.example') });
+  assert.equal(u.status, 201, JSON.stringify(u.body));
+  const named = (await h.addService(['*', 'operators'], ['scim'])).token;
+  assert.equal((await scim('GET', '/Users', { tenant: 'operators', token: named })).status, 200);
+});
+
 test('service clients: scim tokens come from the token endpoint with scope=scim; scopes are checked when the client is added', async () => {
   const c = await h.app.clients.add({ name: 'Directory sync', kind: 'service', scopes: ['scim'], allowedTenants: ['e2e-a'] });
   const config = await oidc.discovery(new URL(h.url), c.clientId, c.clientSecret, oidc.ClientSecretBasic(c.clientSecret!), { execute: [oidc.allowInsecureRequests] });

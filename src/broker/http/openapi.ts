@@ -184,7 +184,7 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
       description: 'Connects an OpenID Provider: `id`, `displayName`, `issuer` and `tenants` are required, and `clientId` (federated sign-in; register `<issuer of this service>/interaction/upstream/callback` as its redirect URI) and/or `tokenAudience` (trusted external issuer). Every tenant must be among the caller\'s allowed tenants. The client secret is stored encrypted and never returned.',
       body: ['UpstreamInput', examples.upstreamCreate, 'The new upstream; field errors name each bad field.'],
       ok: [201, 'Created', 'Upstream', examples.upstream, { Location: { description: 'URL of the new upstream.', schema: { type: 'string' }, example: '/api/v1/admin/upstreams/acme-okta' } }],
-      errors: [...ADMIN_ERRORS, ...BODY_ERRORS, 'upstream_exists'],
+      errors: [...ADMIN_ERRORS, ...BODY_ERRORS, 'upstream_exists', 'global_admin_required'],
     }),
     getUpstream: operation({
       id: 'getUpstream', tag: 'Identity providers', admin: true, summary: 'Show an upstream identity provider',
@@ -195,7 +195,7 @@ export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
       id: 'updateUpstream', tag: 'Identity providers', admin: true, summary: 'Update an upstream identity provider',
       description: 'Sets the fields sent and leaves the others; `null` clears a nullable field (`clientSecret: null` makes it a public client). `id` cannot change; new tenants must be among the caller\'s allowed tenants.',
       params: [upstreamParam], body: ['UpstreamInput', examples.upstreamUpdate, 'The fields to change.'],
-      ok: [200, 'Updated', 'Upstream', examples.upstream], errors: [...ADMIN_ERRORS, ...BODY_ERRORS, 'upstream_not_found'],
+      ok: [200, 'Updated', 'Upstream', examples.upstream], errors: [...ADMIN_ERRORS, ...BODY_ERRORS, 'upstream_not_found', 'global_admin_required'],
     }),
     listAudit: operation({
       id: 'listAudit', tag: 'Support', admin: true, summary: 'List audit events',

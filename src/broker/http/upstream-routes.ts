@@ -5,13 +5,16 @@
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import compose from 'koa-compose';
-import { notFound } from '../../shared/errors.js';
+import { AppError, notFound } from '../../shared/errors.js';
 import { inScope, type TenantScope } from '../access.js';
 import type { Broker } from '../index.js';
 import type { UpstreamService, UpstreamView } from '../../federation/upstreams.js';
 import { brokerErrors } from '../errors.js';
 import { callerOf, requireService } from './auth.js';
 import { readJson } from './body.js';
+
+const emailDomainsNeedGlobalAdmin = () => new AppError('global_admin_required', 403,
+  'Email domains route sign-ins across every tenant (single sign-on without a workspace): setting them needs a service client whose allowed tenants are "*", or the CLI.');
 
 const covers = (scope: TenantScope, tenants: string[]) => tenants.every((t) => inScope(scope, t));
 
@@ -21,19 +24,30 @@ export function mountUpstreamAdmin(router: Router, broker: Broker, upstreams: Up
   const id = (ctx: Context) => (ctx.params as Record<string, string>).upstreamId!;
   /** Loads the upstream into ctx.state.upstream if the caller may see it; 404 otherwise. */
   const visible = compose([admin, async (ctx: Context, next: Next) => {
-    const [scope, u] = await Promise.all([scopeOf(ctx), upstreams.get(id(ctx)).catch(() => null)]);
+    // Only "no such upstream" is a 404; a database outage stays an error (503 + Retry-After):
+    // answering 404 would tell automation the upstream is gone.
+    const [scope, u] = await Promise.all([scopeOf(ctx), upstreams.get(id(ctx)).catch((err: unknown) => {
+      if (err instanceof AppError && err.status === 404) return null;
+      throw err;
+    })]);
     if (!u || !covers(scope, u.tenants)) throw notFound('upstream', id(ctx).slice(0, 64));
     (ctx.state as { upstream: UpstreamView }).upstream = u;
     await next();
   }]);
-  /** A body naming tenants outside the caller's scope is refused before anything is written. */
+  /**
+   * A body naming tenants outside the caller's scope is refused before anything is written.
+   * So are email domains from a tenant-limited client: "Continue with single sign-on" routes
+   * an email without a workspace by domain across every tenant, so a client of tenant A
+   * claiming globex.com would send Globex's users to A's identity provider.
+   */
   async function allowedBody(ctx: Context): Promise<unknown> {
     const body = await readJson(ctx);
-    const tenants = (body as { tenants?: unknown } | null)?.tenants;
-    if (Array.isArray(tenants)) {
+    const { tenants, emailDomains } = (body ?? {}) as { tenants?: unknown; emailDomains?: unknown };
+    if (Array.isArray(tenants) || (Array.isArray(emailDomains) && emailDomains.length)) {
       const scope = await scopeOf(ctx);
-      const outside = tenants.find((t) => typeof t === 'string' && !inScope(scope, t));
+      const outside = Array.isArray(tenants) ? tenants.find((t) => typeof t === 'string' && !inScope(scope, t)) : undefined;
       if (outside !== undefined) throw brokerErrors.tenantNotAllowed(callerOf(ctx).clientId, outside as string);
+      if (Array.isArray(emailDomains) && emailDomains.length && !scope.all) throw emailDomainsNeedGlobalAdmin();
     }
     return body;
   }
