@@ -42,7 +42,7 @@ export interface BrokerDeps {
   tenants: TenantService;
   /** Where tenants' endpoint overrides may point; checked before every use. */
   endpoints: Pick<EndpointPolicy, 'assertUsable'>;
-  config: Pick<Settings, 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS' | 'NODE_ENV'>
+  config: Pick<Settings, 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS' | 'NODE_ENV'> & Partial<Pick<Settings, 'ADMIN_TENANT'>>
     & Partial<Pick<Settings, 'AUDIT_BUFFER_MAX'>> & { ISSUER: string };
   /** A ready gateway (tests), or options for the real one (base credentials, retries). */
   aws?: AwsGateway | AwsGatewayOptions;
@@ -89,7 +89,7 @@ export function createBroker(deps: BrokerDeps) {
   }) });
   const cache = new SessionCache<Session>({ max: deps.config.CREDENTIAL_CACHE_MAX, refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000, now, onLookup: deps.metrics?.cacheLookup });
   const verifier = clientBoundVerifier(deps.verifier, directory);
-  const access = createAccess({ directory, verifier, endpoints: deps.endpoints, external: deps.externalTokens });
+  const access = createAccess({ directory, verifier, endpoints: deps.endpoints, external: deps.externalTokens, operatorTenant: deps.config.ADMIN_TENANT });
   const audience = () => directory.dataAccessorClientId();
   const ttiExchange = createExchange({ aws, minter: deps.minter, audience, assertionTtlSeconds: deps.config.ASSERTION_TTL, now });
   const prechecks = createPrechecks({
