@@ -161,3 +161,22 @@ test('a tenant-limited client never covers the operator tenant, even when it is 
   assert.equal((await h.api('GET', `/api/v1/admin/tenants/${acme}/users`, { token: opsLimited.token })).status, 200);
   assert.equal((await h.api('GET', `/api/v1/admin/tenants/${ops}/users`, { token: global.token })).status, 200);
 });
+
+// review3: a NUL in a user's email or a client id in the path went to PostgreSQL, which refuses it: 500.
+test('NUL in a path parameter is a 400 naming it, not a 500', async () => {
+  const tries: [string, string, unknown?][] = [
+    ['GET', `/api/v1/admin/tenants/${acme}/users/a%00b`],
+    ['POST', `/api/v1/admin/tenants/${acme}/users/a%00b/disable`],
+    ['POST', `/api/v1/admin/tenants/${acme}/users/a%00b/reset-password`, {}],
+    ['GET', `/api/v1/admin/tenants/${acme}/users/a%00b/mfa`],
+    ['GET', '/api/v1/admin/clients/a%00b'],
+    ['POST', '/api/v1/admin/clients/a%00b/rotate-secret', { overlapSeconds: 0 }],
+    ['PATCH', '/api/v1/admin/clients/a%00b', { name: 'x' }],
+    ['DELETE', '/api/v1/admin/clients/a%00b'],
+  ];
+  for (const [method, path, body] of tries) {
+    const res = await h.api(method, path, { token: global.token, body });
+    assert.equal(res.status, 400, `${method} ${path}`);
+    assert.match(res.body.detail, /must not contain NUL/, `${method} ${path}`);
+  }
+});
