@@ -4,8 +4,8 @@
 // whether the tenant turns active. Links are forged, expired, cross-site and reused here too.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { ARTIFACTS, launchChromium, skip } from '../helpers/chromium.js';
 import { startBrokerHarness, type Harness } from '../helpers/broker-harness.js';
 import { e2eFixture, IDS } from '../broker/e2e-fixture.js';
 import { createOnboardingLinks } from '../../src/tenants/onboarding-link.js';
@@ -14,8 +14,6 @@ import { loadConfig } from '../../src/config/load.js';
 import { buildDeps } from '../../src/cli/deps.js';
 import { runCli } from '../../src/cli/program.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = 'test-artifacts';
 const SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789'; // test/helpers/idp.ts's
 let h: Harness;
 let browser: Browser | undefined;
@@ -43,13 +41,7 @@ before(async () => {
   // e2e-a is the tenant id the sandbox customer gave its data accessor.
   await pendingTenant('e2e-a');
   for (const name of ['alice', 'carol']) await h.addUser('e2e-a', `${name}@corp.example`);
-  if (existsSync(CHROMIUM)) {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
-  }
+  if (!skip) browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -63,7 +55,7 @@ async function fill(page: Page, values: Record<string, string>, email: string) {
   await page.waitForLoadState('domcontentloaded');
 }
 
-test('the customer connects their tenant from the link: bad input, a failing check, then a passing one', { skip: !existsSync(CHROMIUM) && 'chromium absent' }, async () => {
+test('the customer connects their tenant from the link: bad input, a failing check, then a passing one', { skip }, async () => {
   const made = await linkFor('e2e-a', { expiresInSeconds: 3600 });
   assert.equal(made.status, 201, JSON.stringify(made.body));
   assert.match(made.body.url, new RegExp(`^${h.url}/onboard\\?link=v1\\.`));
