@@ -3,6 +3,8 @@
 // compares with Keycloak's published ~15 logins/s per vCPU.
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { createPasswordHasher } from '../src/accounts/password.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { loadConfig } from '../src/config/load.js';
 import { createDb } from '../src/db/client.js';
@@ -29,6 +31,24 @@ for (let i = 0; i < USERS; i++) await seed.accounts.addUser({ tenantId: 'bench',
 const web = await seed.clients.add({ name: 'bench web', kind: 'web', firstParty: true, redirectUris: [REDIRECT] });
 const svc = await seed.clients.add({ name: 'bench svc', kind: 'service', scopes: ['search'], allowedTenants: ['*'] });
 await seedDb.$disconnect();
+
+/**
+ * The argon2id ceiling, measured here before the load (same parameters as the server, one
+ * verify at a time: one core): verifies per second per core, and for the server's two
+ * concurrent hashes (ARGON2_MAX_CONCURRENCY in idp-server.ts) on this machine's cores.
+ */
+async function argon2Ceiling() {
+  const hasher = createPasswordHasher({ ...ARGON, parallelism: 1, maxConcurrency: 1 });
+  const hash = await hasher.hash('ceiling-password');
+  await hasher.verify(hash, 'ceiling-password'); // warm-up
+  const n = 40;
+  const started = performance.now();
+  for (let i = 0; i < n; i++) await hasher.verify(hash, 'ceiling-password');
+  const msPerVerify = (performance.now() - started) / n;
+  const cores = Math.min(2, availableParallelism());
+  return { msPerVerify, perCore: 1000 / msPerVerify, cores, ceiling: (1000 / msPerVerify) * cores };
+}
+const argon2 = await argon2Ceiling();
 
 const child = fork(new URL('./idp-server.ts', import.meta.url).pathname, [], {
   execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])],
@@ -82,6 +102,7 @@ child.kill('SIGINT');
 await new Promise((ok) => child.once('exit', ok));
 await database.drop();
 
+const loginMedian = median(results.logins!);
 const row = (name: string, values: number[], target: number) => `| ${name} | ${Math.round(median(values))} | ${target} | ${values.map(Math.round).join(', ')} |`;
 console.log(`
 Command: npm run bench:idp   (node ${process.version}, ${ROUNDS} rounds x ${SECONDS}s, server in its own process)
@@ -91,6 +112,10 @@ ${row('full password logins (argon2id m=7 MiB t=5 p=1)', results.logins!, 45)}
 ${row('client-credentials grants', results.clientCredentials!, 600)}
 ${row('refresh grants (with rotation)', results.refresh!, 400)}
 ${row('JWKS + discovery requests', results.metadata!, 5000)}
+
+Argon2id ceiling (measured in this run before the load, m=7 MiB t=5 p=1): ${argon2.msPerVerify.toFixed(1)} ms per verify on one core
+= ${argon2.perCore.toFixed(1)} verifies/s per core; ${argon2.ceiling.toFixed(0)} logins/s on ${argon2.cores} core(s) if a login cost nothing else.
+Full logins reached ${Math.round(loginMedian)}/s = ${((loginMedian / argon2.ceiling) * 100).toFixed(0)} % of that ceiling (the rest: HTTP, the provider, the database; BENCH_PROFILE=dir profiles the server, bench/profile-summary.ts summarises it).
 
 | memory | RSS |
 |---|---|

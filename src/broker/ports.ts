@@ -138,6 +138,4 @@ export interface AwsGateway {
   close(): void;
 }
 
-export interface Clock {
-  (): number;
-}
+export type Clock = () => number

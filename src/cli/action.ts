@@ -1,6 +1,6 @@
 // The one place CLI errors become output: `error: <message>` (or a JSON error object
 // with --json) and exit code 1. User mistakes never print a stack trace.
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { AppError, type ErrorCode } from '../shared/errors.js';
 import { ConfigError } from '../config/load.js';
 import type { CliContext, CliDeps } from './context.js';

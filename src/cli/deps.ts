@@ -106,7 +106,10 @@ export function lazyDeps(open: () => Promise<OpenedDeps>): { deps(): Promise<Cli
   let opened: Promise<OpenedDeps> | undefined;
   return {
     // then(): an opener that throws (e.g. loadConfig) rejects like any other failure.
-    deps: async () => (await (opened ??= Promise.resolve().then(open))).deps,
+    deps: async () => {
+      opened ??= Promise.resolve().then(open);
+      return (await opened).deps;
+    },
     close: async () => {
       if (opened) await opened.then((o) => o.close(), () => {});
     },

@@ -2,7 +2,7 @@
 // authenticates as a service client with the `admin` scope (client credentials at our own
 // token endpoint, found through discovery), then every command is one API call. Problems
 // the server answers (problem+json) become the same `error:` output as local failures.
-import { AppError } from '../shared/errors.js';
+import { AppError, type ErrorCode, type FieldProblem } from '../shared/errors.js';
 
 export interface RemoteOptions {
   server: string;
@@ -15,7 +15,7 @@ export interface Remote {
   server: string;
   clientId: string;
   /** One admin API call (path below /api/v1); resolves to the parsed JSON body (undefined for 204). */
-  call<T = any>(method: string, path: string, body?: unknown): Promise<T>;
+  call<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   /** The server's discovery document (issuer, endpoints). */
   discovery(): Promise<{ issuer: string; token_endpoint: string }>;
 }
@@ -88,14 +88,15 @@ export function createRemote(opts: RemoteOptions): Remote {
     }).catch((err) => { throw unreachable(server, err); });
     if (res.status === 204) return undefined as T;
     const text = await res.text();
-    let parsed: any;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
       parsed = undefined;
     }
     if (!res.ok) {
-      const p = parsed ?? {};
+      // The server's problem+json (its code is one of ours; anything else reads as internal_error).
+      const p = (parsed ?? {}) as { code?: ErrorCode; detail?: string; errors?: FieldProblem[] };
       throw new AppError(p.code ?? 'internal_error', res.status, p.detail ?? `${method} ${path} answered ${res.status}`, p.errors ? { fields: p.errors } : {});
     }
     return parsed as T;

@@ -69,7 +69,7 @@ export function createFederatedLogin(deps: FederatedLoginDeps) {
 
   async function usable(id: string): Promise<UpstreamRow> {
     const u = await deps.upstreams.row(id);
-    if (!u || !u.enabled || !u.client_id) throw fail('upstream_unknown', 400, `There is no sign-in option '${id.slice(0, 64)}'. Go back to the application and choose another way to sign in.`);
+    if (!u?.enabled || !u.client_id) throw fail('upstream_unknown', 400, `There is no sign-in option '${id.slice(0, 64)}'. Go back to the application and choose another way to sign in.`);
     return u;
   }
 

@@ -8,8 +8,9 @@
 // working everywhere within about a second, at the cost of one small query per second per
 // instance (the list holds only revoked, unexpired tokens).
 import type { Middleware } from 'koa';
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import Provider, { errors } from 'oidc-provider';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
 import type { Sql } from '../db/sql.js';
 
 const MODEL = 'RevokedAccessToken';
@@ -81,7 +82,7 @@ export function revokeJwtAccessTokens(provider: Provider, opts: { issuer: string
     const client = ctx.oidc?.client;
     const token = ctx.oidc?.params?.token;
     if (!client || typeof token !== 'string' || !isJwt(token)) return;
-    let claims;
+    let claims: JWTPayload | undefined;
     try {
       ({ payload: claims } = await jwtVerify(token, jwks, { issuer: opts.issuer, audience: opts.audience, algorithms: ['RS256'], requiredClaims: ['jti', 'exp'] }));
     } catch {

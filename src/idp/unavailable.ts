@@ -31,14 +31,14 @@ export function assertClientWaiting(): void {
   if (clientGone()) throw new TemporarilyUnavailable('The client disconnected before the request completed; nothing was consumed.');
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript's mixin signature
+// biome-ignore lint/suspicious/noExplicitAny: TypeScript's mixin signature
 type AdapterClass = new (...args: any[]) => object;
 const METHODS = ['upsert', 'find', 'findByUid', 'findByUserCode', 'consume', 'destroy', 'revokeByGrantId'] as const;
 
 /** The provider's adapter with its database errors mapped, and consume() guarded by assertClientWaiting. */
 export function guardAdapter<T extends AdapterClass>(Adapter: T): T {
   return class GuardedAdapter extends Adapter {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript's mixin signature
+    // biome-ignore lint/suspicious/noExplicitAny: TypeScript's mixin signature
     constructor(...args: any[]) {
       super(...args);
       const self = this as unknown as Record<string, unknown>;
@@ -46,7 +46,10 @@ export function guardAdapter<T extends AdapterClass>(Adapter: T): T {
         const inner = self[name];
         if (typeof inner !== 'function') continue;
         const call = unavailableAsOidc((inner as (...a: unknown[]) => Promise<unknown>).bind(this));
-        self[name] = name === 'consume' ? (...a: unknown[]) => (assertClientWaiting(), call(...a)) : call;
+        self[name] = name === 'consume' ? (...a: unknown[]) => {
+          assertClientWaiting();
+          return call(...a);
+        } : call;
       }
     }
   };

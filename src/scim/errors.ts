@@ -3,7 +3,7 @@
 // defines one); the service token's refusals keep their WWW-Authenticate header, a database
 // outage is 503 with Retry-After, and anything unexpected a generic 500 (logged, not shown).
 import type { Context, Next } from 'koa';
-import { AppError } from '../shared/errors.js';
+import type { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { toAppError } from '../broker/errors.js';
 

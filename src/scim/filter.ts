@@ -61,7 +61,7 @@ export function compileFilter<EB extends { and(c: Expression<SqlBool>[]): Expres
         const path = prefix + attr(c.attrPath);
         const cond = spec.eq[path];
         if (!cond) throw scimErrors.invalidFilter(`'${c.attrPath}' cannot be filtered on (${supported})`);
-        if (typeof c.compValue === 'string' && /\u0000/.test(c.compValue)) throw scimErrors.invalidFilter('values cannot contain NUL');
+        if (typeof c.compValue === 'string' && c.compValue.includes('\u0000')) throw scimErrors.invalidFilter('values cannot contain NUL');
         return (eb) => cond(eb, c.compValue);
       }
       default:

@@ -37,6 +37,7 @@ export interface GroupInput {
 
 const MAX_TEXT = 256;
 /** C0 controls and DEL: never part of a name or id, and PostgreSQL refuses NUL in text. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 export const CONTROL = /[\u0000-\u001f\u007f]/;
 const MAX_MEMBERS = 10_000;
 

@@ -49,7 +49,7 @@ test('AccessDeniedException from CreateTokenWithIAM: identity_access_denied with
   const denied = toAwsFailure('create_token', new SsoAccessDenied({ message: 'UnknownError', $metadata: meta(400), error_description: 'access_denied' }));
   const app = translateAwsFailure(denied, ctx);
   assert.equal(app.code, 'identity_access_denied');
-  assert.deepEqual((app.options.detail?.causes as { check: string }[]).map((c) => c.check), ['assignment', 'caller_permission']);
+  assert.deepEqual((app.options.detail!.causes as { check: string }[]).map((c) => c.check), ['assignment', 'caller_permission']);
   assert.match(app.message, /did not say which check failed/);
   const kms = toAwsFailure('create_token', new SsoAccessDenied({ message: 'UnknownError', $metadata: meta(400), error_description: 'denied', reason: 'KMS_AccessDeniedException' }));
   assert.equal(kms.reason, 'KMS_AccessDeniedException');

@@ -102,7 +102,7 @@ const cases: [string, string, RegExp][] = [
   ['npm install', good.replace('npm ci &&', 'npm install &&'), /npm ci/],
   ['root user', good.replace('USER node', 'USER root'), /non-root USER/],
   ['no user', good.replace('USER node\n', ''), /non-root USER/],
-  ['user after CMD', good.replace('USER node\n', '') + 'USER node\n', /before CMD/],
+  ['user after CMD', `${good.replace('USER node\n', '')}USER node\n`, /before CMD/],
   ['no healthcheck', good.replace(/HEALTHCHECK.*\n/, ''), /HEALTHCHECK/],
   ['healthcheck NONE', good.replace(/HEALTHCHECK.*\n/, 'HEALTHCHECK NONE\n'), /HEALTHCHECK/],
   ['secret in ENV', good.replace('USER node', 'ENV SECRET_KEY=abc123 PORT=3000\nUSER node'), /SECRET_KEY has a value/],

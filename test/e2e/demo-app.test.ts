@@ -82,7 +82,7 @@ test('demo ISV app: sign-in, per-user search results, exchange panel, sign-out',
     // Nothing token-like reaches the browser; the session cookie is HttpOnly and Lax.
     assert.doesNotMatch(await page.content(), /eyJ[\w-]+\.[\w-]+\./);
     const sid = (await context.cookies()).find((c) => c.name === 'demo_sid');
-    assert.ok(sid && sid.httpOnly && sid.sameSite === 'Lax' && sid.path === '/demo' && !/^eyJ/.test(sid.value));
+    assert.ok(sid?.httpOnly && sid.sameSite === 'Lax' && sid.path === '/demo' && !/^eyJ/.test(sid.value));
 
     // A POST without the session's CSRF token is refused.
     const forged = await context.request.post(`${svc.issuer}/demo/search`, { form: { q: 'x' }, maxRedirects: 0 });

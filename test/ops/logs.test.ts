@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { startBrokerHarness, type Harness } from '../helpers/broker-harness.js';
 import { formAction, hiddenFields, type TestIdp } from '../helpers/idp.js';
 import { discover, REDIRECT_URI, signIn, startAuthorization } from '../helpers/rp.js';

@@ -72,7 +72,7 @@ test('every call is recorded with operation, caller and outcome, and without sec
   assert.equal(h.sandbox.calls[0]?.caller, h.setup.principalArn);
   assert.match(String(h.sandbox.calls[3]?.caller), /^arn:aws:sts::111122223333:assumed-role\/QBusinessDataAccessorRole\//);
   assert.equal(h.sandbox.calls[2]?.detail?.['externalId'], 'demo');
-  assert.deepEqual((h.sandbox.calls[2]?.detail?.['identityContext'] as { userName: string }).userName, 'alice');
+  assert.deepEqual((h.sandbox.calls[2]!.detail!['identityContext'] as { userName: string }).userName, 'alice');
   assert.equal(h.sandbox.calls[3]?.detail?.['user'], 'alice');
   const text = JSON.stringify(h.sandbox.calls);
   for (const secret of [creds.secretAccessKey, creds.sessionToken as string, h.setup.secretAccessKey]) assert.ok(!text.includes(secret));

@@ -10,7 +10,7 @@ import { startBrokerHarness, fakeTenantDetails, type Harness } from '../helpers/
 import { useTestDatabase } from '../helpers/db.js';
 import { fakeIo } from '../helpers/cli.js';
 import { FAST_ARGON2, uniqueId } from '../helpers/accounts.js';
-import { loadConfig, ConfigError } from '../../src/config/load.js';
+import { loadConfig, type ConfigError } from '../../src/config/load.js';
 import { buildDeps } from '../../src/cli/deps.js';
 import { runCli } from '../../src/cli/program.js';
 import { createEndpointPolicy } from '../../src/tenants/endpoints.js';
@@ -92,7 +92,7 @@ test('a row that bypassed the check is refused at use time; nothing is sent to i
   await h.db.tenant.update({ where: { id: tenantId }, data: { stsEndpoint: captureUrl, ssoOidcEndpoint: captureUrl, qbusinessEndpoint: captureUrl } });
   const user = await h.addUser(tenantId, 'victim@example.com');
   const deadline = Date.now() + 10_000;
-  let res;
+  let res: Awaited<ReturnType<typeof h.api>>;
   // The broker's directory re-reads the row within its refresh window (1 s).
   do {
     res = await h.api('POST', `/api/v1/tenants/${tenantId}/search`, { token: admin.token, body: { queryText: 'x', user: { id: user.id } } });

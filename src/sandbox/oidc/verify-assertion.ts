@@ -29,7 +29,7 @@ export async function verifyAssertion(ctx: SandboxContext, tti: TrustedTokenIssu
   if (claims.iss !== tti.issuerUrl) {
     throw grant(`Invalid grant provided: claim 'iss' ('${String(claims.iss)}') does not exactly match the trusted token issuer's IssuerUrl ('${tti.issuerUrl}').`);
   }
-  let key;
+  let key: Awaited<ReturnType<SandboxContext['issuerKeys']['getKey']>>;
   try {
     key = await ctx.issuerKeys.getKey(tti.issuerUrl, header.kid);
   } catch (e) {

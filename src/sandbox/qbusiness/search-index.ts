@@ -48,7 +48,10 @@ export function buildIndex(app: { docs: Doc[]; chunks: Chunk[] }): SearchIndex {
     for (const t of tokens) tf.set(t, (tf.get(t) ?? 0) + 1);
     for (const [term, count] of tf) {
       let p = building.get(term);
-      if (!p) building.set(term, (p = { chunks: [], tfs: [] }));
+      if (!p) {
+        p = { chunks: [], tfs: [] };
+        building.set(term, p);
+      }
       p.chunks.push(i);
       p.tfs.push(Math.min(count, 65535));
     }
