@@ -42,6 +42,11 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
   async function authenticate(input: AuthenticateInput): Promise<AuthResult> {
     if (typeof input.email !== 'string' || typeof input.password !== 'string') return invalid('unknown_user');
     const email = normalizeEmail(input.email);
+    // PostgreSQL refuses NUL in text (a 500 from the login page); no such account can exist.
+    if (email.includes('\0') || input.tenantId.includes('\0')) {
+      await hasher.verifyDecoy(input.password);
+      return invalid('unknown_user');
+    }
     const attempt = { tenantId: input.tenantId, email, ip: input.ip };
     const gate = await throttle.guard(attempt);
     if (gate.locked) return { ok: false, reason: 'locked', cause: gate.lockedBy === 'ip' ? 'throttled' : 'locked', retryAfterSeconds: gate.retryAfterSeconds };

@@ -17,6 +17,8 @@ import type { Account } from './types.js';
 import { newTotpSecret, totpStep, totpUri } from './totp.js';
 
 export const RECOVERY_CODE_COUNT = 10;
+/** How long an enrolment not yet confirmed keeps its secret (the second step's own time limit). */
+const UNCONFIRMED_TTL_MS = 10 * 60_000;
 // No 0/o, 1/l/i: codes are read off paper.
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 
@@ -129,10 +131,19 @@ export function createMfaService(deps: MfaDeps): MfaService {
     async enrolment(user, issuer) {
       let mfa = await db.userMfa.findUnique({ where: { userId: user.id } });
       if (mfa?.confirmedAt) throw new AppError('mfa_enrolled', 409, 'an authenticator is already set up; an administrator can reset it');
+      // An unconfirmed secret is offered again only within one sign-in's time (retries, a second
+      // tab); after that it is replaced. Otherwise whoever once saw it (a stolen password, a
+      // screen seen over a shoulder) would hold a working second factor once the user confirmed it.
+      if (mfa && mfa.createdAt.getTime() < now().getTime() - UNCONFIRMED_TTL_MS) {
+        const sealed = envelope.seal(newTotpSecret(), context(user.id));
+        await db.userMfa.updateMany({ where: { userId: user.id, confirmedAt: null, totpSecretEnc: mfa.totpSecretEnc }, data: { totpSecretEnc: sealed, createdAt: now() } });
+        mfa = await db.userMfa.findUniqueOrThrow({ where: { userId: user.id } });
+        if (mfa.confirmedAt) throw new AppError('mfa_enrolled', 409, 'an authenticator is already set up; an administrator can reset it');
+      }
       if (!mfa) {
         const sealed = envelope.seal(newTotpSecret(), context(user.id));
         // Two tabs enrolling at once: the first row wins and both show its secret.
-        await db.userMfa.createMany({ data: [{ userId: user.id, totpSecretEnc: sealed }], skipDuplicates: true });
+        await db.userMfa.createMany({ data: [{ userId: user.id, totpSecretEnc: sealed, createdAt: now() }], skipDuplicates: true });
         mfa = await db.userMfa.findUniqueOrThrow({ where: { userId: user.id } });
       }
       const secret = envelope.open(mfa.totpSecretEnc, context(user.id));

@@ -29,8 +29,16 @@ export type TenantScope = { all: true; named?: string[] } | { all: false; tenant
 
 export const inScope = (scope: TenantScope, tenantId: string) => scope.all || scope.tenants.includes(tenantId);
 
-export function createAccess(deps: { directory: Directory; verifier: TokenVerifier; endpoints: Pick<EndpointPolicy, 'assertUsable'>; external?: ExternalUserTokens }) {
-  /** The caller's allowed tenants; a client removed since its token was issued is refused here too. */
+export function createAccess(deps: {
+  directory: Directory; verifier: TokenVerifier; endpoints: Pick<EndpointPolicy, 'assertUsable'>; external?: ExternalUserTokens;
+  /** ADMIN_TENANT: its users are the console's administrators, so only a `*` client may act on it. */
+  operatorTenant?: string;
+}) {
+  /**
+   * The caller's allowed tenants; a client removed since its token was issued is refused here too.
+   * A tenant-limited client never covers the operator tenant, even when listed: writing its users
+   * (groups, passwords, SCIM) would make a global console administrator (privilege escalation).
+   */
   async function tenantScope(caller: Caller): Promise<TenantScope> {
     const [allowed, revoked] = await Promise.all([
       deps.directory.allowedTenants(caller.clientId),
@@ -38,7 +46,7 @@ export function createAccess(deps: { directory: Directory; verifier: TokenVerifi
     ]);
     if (revoked) throw brokerErrors.tokenRevoked();
     if (!allowed) throw brokerErrors.clientRemoved();
-    return allowed.includes('*') ? { all: true, named: allowed.filter((t) => t !== '*') } : { all: false, tenants: allowed };
+    return allowed.includes('*') ? { all: true, named: allowed.filter((t) => t !== '*') } : { all: false, tenants: allowed.filter((t) => t !== deps.operatorTenant) };
   }
 
   async function authorizeService(caller: Caller, tenantId: string, refuse = brokerErrors.serviceNotAllowed): Promise<void> {

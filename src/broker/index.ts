@@ -44,7 +44,7 @@ export interface BrokerDeps {
   tenants: TenantService;
   /** Where tenants' endpoint overrides may point; checked before every use. */
   endpoints: Pick<EndpointPolicy, 'assertUsable'>;
-  config: Pick<Settings, 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS' | 'NODE_ENV'>
+  config: Pick<Settings, 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS' | 'NODE_ENV'> & Partial<Pick<Settings, 'ADMIN_TENANT'>>
     & Partial<Pick<Settings, 'AUDIT_BUFFER_MAX'>> & { ISSUER: string };
   /** A ready gateway (tests), or options for the real one (base credentials, retries). */
   aws?: AwsGateway | AwsGatewayOptions;
@@ -101,10 +101,10 @@ export function createBroker(deps: BrokerDeps) {
   }) });
   const cache = new SessionCache<Session>({ max: deps.config.CREDENTIAL_CACHE_MAX, refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000, now, onLookup: deps.metrics?.cacheLookup });
   const verifier = clientBoundVerifier(deps.verifier, directory);
-  const access = createAccess({ directory, verifier, endpoints: deps.endpoints, external: deps.externalTokens });
+  const access = createAccess({ directory, verifier, endpoints: deps.endpoints, external: deps.externalTokens, operatorTenant: deps.config.ADMIN_TENANT });
   // The setup check reads rows as they are now (never the memo): right after an edit it
   // must check, and report, the settings just written.
-  const freshAccess = createAccess({ directory: source, verifier, endpoints: deps.endpoints, external: deps.externalTokens });
+  const freshAccess = createAccess({ directory: source, verifier, endpoints: deps.endpoints, external: deps.externalTokens, operatorTenant: deps.config.ADMIN_TENANT });
   // Another process's writes (the CLI, other instances): the same effect as our own onChange.
   const unsubscribe = changes?.subscribe({
     change(c: Change) {

@@ -50,7 +50,9 @@ export interface ConsoleSession {
 export function adminScopeOf(user: Pick<Account, 'tenantId' | 'groups'>, adminTenant: string): AdminScope | null {
   if (user.tenantId !== adminTenant) return null;
   if (user.groups.includes('admin')) return { all: true, tenants: [] };
-  const tenants = user.groups.filter((g) => g.startsWith('admin:') && g.length > 6).map((g) => g.slice(6));
+  // `admin:<ADMIN_TENANT>` grants nothing: whoever manages the operators' accounts (passwords,
+  // groups) can make themselves an administrator of all tenants, so that takes group `admin`.
+  const tenants = user.groups.filter((g) => g.startsWith('admin:') && g.length > 6).map((g) => g.slice(6)).filter((t) => t !== adminTenant);
   return tenants.length ? { all: false, tenants: [...new Set(tenants)] } : null;
 }
 

@@ -62,7 +62,11 @@ const PAGE_SIZE = 50;
 const OVERLAP_HOURS = [0, 1, 24, 168];
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 /** A path parameter, already decoded by the router. */
-const param = (ctx: Context, name: string) => str((ctx.params as Record<string, string>)[name]);
+const param = (ctx: Context, name: string) => {
+  const v = str((ctx.params as Record<string, string>)[name]);
+  if (v.includes('\0')) throw validationError([{ field: name, message: 'must not contain NUL (U+0000)' }]);
+  return v;
+};
 
 export function createConsoleRouter(deps: ConsoleDeps): Router {
   const { auth, views } = deps;
@@ -108,7 +112,13 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   router.get('/signed-out', (ctx) => views.render(ctx, 'admin/signed-out', {}));
   // Forms first (requireAdmin checks their CSRF token), then the guard for everything else.
   router.use(async (ctx, next) => {
-    if (ctx.method === 'POST') ctx.state.form = await readForm(ctx);
+    const form = ctx.method === 'POST' ? await readForm(ctx) : {};
+    // PostgreSQL refuses NUL in text: a form or query carrying one is the sender's mistake, not a 500.
+    const bad = [...Object.entries(form), ...Object.entries(ctx.query)]
+      .filter(([, v]) => [v ?? ''].flat().some((x) => x.includes('\0')))
+      .map(([k]) => ({ field: k, message: 'must not contain NUL (U+0000)' }));
+    if (bad.length) throw validationError(bad);
+    if (ctx.method === 'POST') ctx.state.form = form;
     return next();
   });
   router.use((ctx, next) => auth.requireAdmin(ctx, next));

@@ -50,4 +50,8 @@ test('admins add: operator tenant created once, admin and tenant-limited operato
   const bad = await cli(ops, ['admins', 'add', 'y@ops.example', '--tenants', 'no spaces!', '--password-stdin'], { stdin: 'operator-pass-3\n' });
   assert.notEqual(bad.code, 0);
   assert.match(bad.err, /--tenants/);
+  // review3: admin:<ADMIN_TENANT> would have let its holder reset a global admin's password.
+  const ops2 = await cli(ops, ['admins', 'add', 'z@ops.example', '--tenants', `acme,${ops}`, '--password-stdin'], { stdin: 'operator-pass-4\n' });
+  assert.notEqual(ops2.code, 0);
+  assert.match(ops2.err, /operator tenant/);
 });

@@ -290,6 +290,21 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
     assert.equal((await h.app.tenants.get('e2e-a'))?.status, 'active');
   });
 
+  // review3: NUL reached PostgreSQL (which refuses it in text) and answered 500.
+  await t.test('NUL in a form field, a path or a query is a 400 naming the field, not a 500', async () => {
+    const csrf = await csrfOf(page);
+    const tries = [
+      page.request.post(`${h.url}/admin/tenants/e2e-a/users/disable`, { form: { _csrf: csrf, email: 'a\0b@x.example' }, maxRedirects: 0 }),
+      page.request.post(`${h.url}/admin/clients/a%00b/rotate-secret`, { form: { _csrf: csrf, overlapHours: '0' }, maxRedirects: 0 }),
+      page.request.get(`${h.url}/admin/tenants/e2e-a/users?q=a%00b`, { maxRedirects: 0 }),
+      page.request.get(`${h.url}/admin/audit?errorCode=%00`, { maxRedirects: 0 }),
+    ];
+    for (const r of await Promise.all(tries)) {
+      assert.equal(r.status(), 400, r.url());
+      assert.match(await r.text(), /must not contain NUL/);
+    }
+  });
+
   await t.test('disable and enable a tenant', async () => {
     await page.goto(`${h.url}/admin/tenants/e2e-a`);
     await page.getByRole('button', { name: 'Disable tenant' }).click();

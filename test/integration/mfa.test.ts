@@ -294,3 +294,24 @@ test('the sign-in log: one success with amr per sign-in, wrong_code with the use
   // (A 6-digit code could occur by chance in a timestamp, so only the secret and recovery codes are searched.)
   for (const s of [secret, ...codes]) assert.ok(!all.includes(s), 'no secret or code in the logs');
 });
+
+// review3: an unconfirmed secret was offered again at every later sign-in, so whoever saw the
+// enrolment page once (e.g. with a stolen password) held a working factor after the user enrolled.
+test('an enrolment secret not confirmed within a sign-in is replaced; the old one never works', async () => {
+  const email = 'stale@req.test';
+  await idp.app.accounts.addUser({ tenantId: 'req', email, password: PASSWORD });
+  const seen = secretOf((await password('req', email)).html);
+  assert.equal(secretOf((await password('req', email)).html), seen, 'within minutes (a retry, a second tab) the same secret');
+  offset += 11 * 60_000;
+  let flow = await password('req', email);
+  const fresh = secretOf(flow.html);
+  assert.notEqual(fresh, seen, 'a later sign-in gets a new secret');
+  flow = await post(flow, '/mfa/enrol', { code: totpCode(seen, clock()) });
+  assert.equal(flow.status, 401, 'a code from the old secret does not confirm');
+  nextStep();
+  flow = await post(flow, '/mfa/enrol', { code: totpCode(fresh, clock()) });
+  assert.equal(codesOf(flow.html).length, 10);
+  nextStep();
+  const later = await password('req', email);
+  assert.equal((await post(later, '/mfa', { code: totpCode(seen, clock()) })).status, 401, 'the old secret is no factor');
+});

@@ -134,3 +134,49 @@ test('a previous secret matches until its expiry only, and never after a later r
   assert.equal(secretMatchesHash(stored, stored, at), false, 'the stored value is not a secret');
   assert.equal(secretMatchesHash('old', encodeSecretHashes(hashSecret('new')), at), false);
 });
+
+// review3: the operator tenant (ADMIN_TENANT) holds the console's administrators. A client
+// limited to it (or listing it among others) could otherwise add a user in group `admin`,
+// reset a global administrator's password, or SCIM-patch groups: a global admin from a
+// tenant-limited one. Only `*` clients may act on it.
+test('a tenant-limited client never covers the operator tenant, even when it is listed', async () => {
+  const ops = 'operators'; // ADMIN_TENANT's default (the harness does not set it)
+  if (!(await h.app.tenants.get(ops))) await h.addTenant({ id: ops });
+  await h.addUser(ops, 'root@ops.example', { groups: ['admin'] });
+  const opsLimited = await h.addService([ops, acme], ['admin', 'scim']);
+  const tries: [string, string, unknown?][] = [
+    ['POST', `/api/v1/admin/tenants/${ops}/users`, { email: 'evil@ops.example', groups: ['admin'] }],
+    ['POST', `/api/v1/admin/tenants/${ops}/users/root@ops.example/reset-password`, {}],
+    ['GET', `/api/v1/admin/tenants/${ops}/users`],
+  ];
+  for (const [method, path, body] of tries) {
+    const res = await h.api(method, path, { token: opsLimited.token, body });
+    assert.equal(res.status, 403, `${method} ${path}`);
+    assert.equal(res.body.code, 'tenant_not_allowed', `${method} ${path}`);
+  }
+  const scim = await h.api('POST', `/scim/v2/tenants/${ops}/Users`, { token: opsLimited.token, body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'evil2@ops.example' } });
+  assert.equal(scim.status, 403, 'SCIM too');
+  assert.equal(await h.app.accounts.getUser(ops, 'evil@ops.example'), null);
+  // Its other tenants still work, and a `*` client still manages the operators.
+  assert.equal((await h.api('GET', `/api/v1/admin/tenants/${acme}/users`, { token: opsLimited.token })).status, 200);
+  assert.equal((await h.api('GET', `/api/v1/admin/tenants/${ops}/users`, { token: global.token })).status, 200);
+});
+
+// review3: a NUL in a user's email or a client id in the path went to PostgreSQL, which refuses it: 500.
+test('NUL in a path parameter is a 400 naming it, not a 500', async () => {
+  const tries: [string, string, unknown?][] = [
+    ['GET', `/api/v1/admin/tenants/${acme}/users/a%00b`],
+    ['POST', `/api/v1/admin/tenants/${acme}/users/a%00b/disable`],
+    ['POST', `/api/v1/admin/tenants/${acme}/users/a%00b/reset-password`, {}],
+    ['GET', `/api/v1/admin/tenants/${acme}/users/a%00b/mfa`],
+    ['GET', '/api/v1/admin/clients/a%00b'],
+    ['POST', '/api/v1/admin/clients/a%00b/rotate-secret', { overlapSeconds: 0 }],
+    ['PATCH', '/api/v1/admin/clients/a%00b', { name: 'x' }],
+    ['DELETE', '/api/v1/admin/clients/a%00b'],
+  ];
+  for (const [method, path, body] of tries) {
+    const res = await h.api(method, path, { token: global.token, body });
+    assert.equal(res.status, 400, `${method} ${path}`);
+    assert.match(res.body.detail, /must not contain NUL/, `${method} ${path}`);
+  }
+});

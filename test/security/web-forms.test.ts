@@ -78,3 +78,14 @@ test('the logout auto-submit page (no session) has a strict CSP allowing only it
   assert.deepEqual(directives['script-src'], [`'sha256-${createHash('sha256').update(script).digest('base64')}'`], 'only this script may run');
   assert.deepEqual(directives['frame-ancestors'], ["'none'"]);
 });
+
+// review3: PostgreSQL refuses NUL in text; the login page answered 500 for it.
+test('NUL in the workspace or email is a wrong sign-in (401 page), not a 500', async () => {
+  for (const f of [{ tenant: 'acme', email: 'alice\0@acme.test' }, { tenant: 'ac\0me', email: alice.email }]) {
+    const { browser, page } = await startAuthorization(config);
+    const html = await page.res!.text();
+    const res = await post(browser, html, '/login', { ...hiddenFields(html, '/login'), password: alice.password, ...f });
+    assert.equal(res.res?.status, 401, JSON.stringify(f));
+    assert.match(await res.res!.text(), /workspace, email or password is not correct/);
+  }
+});

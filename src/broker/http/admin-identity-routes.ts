@@ -10,7 +10,7 @@
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import compose from 'koa-compose';
-import { AppError, notFound } from '../../shared/errors.js';
+import { AppError, notFound, validationError } from '../../shared/errors.js';
 import type { AccountService, Account } from '../../accounts/accounts.js';
 import type { ClientService, ClientSummary } from '../../idp/clients.js';
 import type { KeyService } from '../../idp/keys.js';
@@ -44,7 +44,12 @@ export function mountAdminIdentity(router: Router, deps: { verifier: TokenVerifi
   const { access, services } = deps;
   const { accounts, clients, keys } = services;
   const admin = requireService(deps.verifier, 'admin');
-  const param = (ctx: Context, name: string) => (ctx.params as Record<string, string>)[name]!;
+  // PostgreSQL refuses NUL in text: refused here as the client's mistake, not a 500 from the query.
+  const param = (ctx: Context, name: string) => {
+    const v = (ctx.params as Record<string, string>)[name] ?? '';
+    if (v.includes('\0')) throw validationError([{ field: `path.${name}`, message: 'must not contain NUL (U+0000)' }]);
+    return v;
+  };
   const tenant = (ctx: Context) => param(ctx, 'tenantId');
   const email = (ctx: Context) => param(ctx, 'email');
   const inTenant = compose([admin, async (ctx: Context, next: Next) => {
