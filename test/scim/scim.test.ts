@@ -326,11 +326,14 @@ test('the operators\' tenant (ADMIN_TENANT) is out of reach through \'*\': no SC
     assertScimError(r, 403);
     assert.match(r.body.detail, /ADMIN_TENANT/);
   }
-  // Named explicitly, it is the operator's decision.
+  // A client limited to tenants never covers it, even when it lists it: writing its users
+  // makes console administrators of every tenant, which only a global ('*') client may do.
   const scimOps = (await h.addService(['operators'], ['scim'])).token;
-  const u = await scim('POST', '/Users', { tenant: 'operators', token: scimOps, body: newUser('ops@corp.example') });
-  assert.equal(u.status, 201, JSON.stringify(u.body));
+  assertScimError(await scim('POST', '/Users', { tenant: 'operators', token: scimOps, body: newUser('ops@corp.example') }), 403);
+  // A global client that also names it explicitly: the operator's decision.
   const named = (await h.addService(['*', 'operators'], ['scim'])).token;
+  const u = await scim('POST', '/Users', { tenant: 'operators', token: named, body: newUser('ops@corp.example') });
+  assert.equal(u.status, 201, JSON.stringify(u.body));
   assert.equal((await scim('GET', '/Users', { tenant: 'operators', token: named })).status, 200);
 });
 
