@@ -89,7 +89,7 @@ export async function createApp(deps: AppDeps) {
     ...(deps.listenRetryMs ? { minDelayMs: deps.listenRetryMs, maxDelayMs: Math.max(5_000, deps.listenRetryMs) } : {}),
   });
   await changes.start();
-  const { accounts, tenants, clients, keys, endpoints, upstreams, mfa: mfaService, hasher } = createServices(config, db, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange, database });
+  const { accounts, tenants, clients, keys, endpoints, upstreams, mfa: mfaService, hasher } = createServices(config, database, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange, db });
   const keyService = keys();
   const mfa = mfaService();
   await keyService.ensureKeys();
@@ -268,7 +268,7 @@ export async function createApp(deps: AppDeps) {
   });
 
   return {
-    app, holder, keyService, clients, accounts, tenants, endpoints, minter, verifier, broker, onboardingLinks, upstreams: upstreamService, changes,
+    app, database, holder, keyService, clients, accounts, tenants, endpoints, minter, verifier, broker, onboardingLinks, upstreams: upstreamService, changes,
     mount: (mw: Middleware) => {
       late.push(mw);
       lateChain = compose(late);

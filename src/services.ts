@@ -24,8 +24,11 @@ export interface ServiceOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Told when a tenant or user changes (the server's broker drops cached credentials). */
   onChange?: OnChange;
-  /** Kysely over the process's pg pool: the upstreams (federation) need it. */
-  database?: Database;
+  /**
+   * The Prisma client, while modules move to the one data layer (`database`). Transitional:
+   * removed once no service reads through it.
+   */
+  db: Db;
 }
 
 export interface Services {
@@ -44,7 +47,8 @@ export interface Services {
   mfa(): MfaService;
 }
 
-export function createServices(config: Config, db: Db, options: ServiceOptions = {}): Services {
+export function createServices(config: Config, database: Database, options: ServiceOptions): Services {
+  const { db } = options;
   const now = options.now ?? Date.now;
   const date = () => new Date(now());
   const hasher = createPasswordHasher({ ...hasherOptionsFromConfig(config), ...options.hasherOptions });
@@ -78,8 +82,7 @@ export function createServices(config: Config, db: Db, options: ServiceOptions =
     },
     upstreams() {
       if (!config.SECRET_KEY) throw new Error('SECRET_KEY is not set: upstream client secrets are encrypted with the key the server uses');
-      if (!options.database) throw new Error('upstreams need the Kysely database (ServiceOptions.database)');
-      upstreams ??= createUpstreamService({ database: options.database, envelope: createEnvelope(config.SECRET_KEY), production: config.NODE_ENV === 'production' });
+      upstreams ??= createUpstreamService({ database, envelope: createEnvelope(config.SECRET_KEY), production: config.NODE_ENV === 'production' });
       return upstreams;
     },
   };

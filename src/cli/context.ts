@@ -2,6 +2,7 @@
 // database and read what they printed.
 import type { Config } from '../config/load.js';
 import type { Db } from '../db/client.js';
+import type { Database } from '../db/database.js';
 import type { Services } from '../services.js';
 import type { GlobalOptions } from './mode.js';
 
@@ -9,6 +10,8 @@ import type { GlobalOptions } from './mode.js';
 export interface CliDeps extends Services {
   config: Config;
   db: Db;
+  /** The one data layer (Kysely over the process's pg pool). */
+  database: Database;
   /** Migrations applied when the database was opened (as the server does at start). */
   appliedMigrations: string[];
 }

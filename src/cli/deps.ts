@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { AppError } from '../shared/errors.js';
-import { createDb, dbTimeouts, type Db } from '../db/client.js';
+import { createDb, dbTimeouts } from '../db/client.js';
 import { createDatabase, type Database } from '../db/database.js';
 import { createSql } from '../db/sql.js';
 import { prepareRuntime } from '../runtime.js';
@@ -13,19 +13,20 @@ import { createLogger } from '../shared/logger.js';
 import { createServices, type ServiceOptions } from '../services.js';
 import type { CliDeps, CliIo } from './context.js';
 
-export interface BuildOptions extends Pick<ServiceOptions, 'now' | 'hasherOptions' | 'database'> {
+export interface BuildOptions extends Pick<ServiceOptions, 'now' | 'hasherOptions' | 'db'> {
   /** What opening the database migrated (see CliDeps.appliedMigrations); default none. */
   appliedMigrations?: string[];
 }
 
-export function buildDeps(config: Config, db: Db, options: BuildOptions = {}): CliDeps {
+export function buildDeps(config: Config, database: Database, options: BuildOptions): CliDeps {
   return {
     config,
-    db,
+    db: options.db,
+    database,
     appliedMigrations: options.appliedMigrations ?? [],
     // No change listener here (a CLI run only writes): the database's triggers announce its
     // changes to every server process, which drop cached rows and credentials at once.
-    ...createServices(config, db, { now: options.now, hasherOptions: options.hasherOptions, database: options.database }),
+    ...createServices(config, database, { now: options.now, hasherOptions: options.hasherOptions, db: options.db }),
   };
 }
 
@@ -89,7 +90,7 @@ export async function openDeps(config: Config, io: CliIo, options: LocalOptions 
   const pool = createSql(runtime.config.DATABASE_URL, () => {}, dbTimeouts(runtime.config));
   const database: Database = createDatabase(pool);
   return {
-    deps: buildDeps(runtime.config, db, { appliedMigrations: runtime.applied, database }),
+    deps: buildDeps(runtime.config, database, { appliedMigrations: runtime.applied, db }),
     async close() {
       await pool.end();
       await db.$disconnect();

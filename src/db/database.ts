@@ -2,7 +2,8 @@
 // prisma/schema.prisma (generator "kysely" → src/db/generated/kysely.ts), so a schema change
 // regenerates them and every query that no longer fits fails to compile.
 import { Kysely, PostgresDialect } from 'kysely';
-import type pg from 'pg';
+import pg from 'pg';
+import { poolConfig, type DbTimeouts } from './client.js';
 import type { DB } from './generated/kysely.js';
 
 export type Database = Kysely<DB>;
@@ -12,3 +13,25 @@ export type { DB } from './generated/kysely.js';
 export function createDatabase(pool: pg.Pool): Database {
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }
+
+export interface OpenedDatabase {
+  database: Database;
+  /** The same pool, for the few hand-written statements on the hottest paths (src/db/oidc-store.ts). */
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** Opens this process's one pool (with the configured timeouts) and Kysely over it. */
+export function openDatabase(databaseUrl: string, options: { timeouts?: DbTimeouts; onIdleError?: (err: Error) => void } = {}): OpenedDatabase {
+  const pool = new pg.Pool(poolConfig(databaseUrl, options.timeouts));
+  // An idle connection that the server closes (restart, failover, pg_terminate_backend)
+  // is reported on the pool; without a listener Node would crash the whole process.
+  pool.on('error', options.onIdleError ?? (() => {}));
+  return { database: createDatabase(pool), pool, close: () => pool.end() };
+}
+
+/** PostgreSQL refused the write: a unique constraint (SQLSTATE 23505). */
+export const isUniqueViolation = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === '23505';
+
+/** PostgreSQL refused the write: a foreign key names a row that does not exist (SQLSTATE 23503). */
+export const isForeignKeyViolation = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === '23503';

@@ -43,7 +43,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (id: unknown): id is string => typeof id === 'string' && UUID.test(id);
 
 /** A unique constraint refused the write (SQLSTATE 23505). */
-export const isUniqueViolation = (err: unknown) => (err as { code?: unknown } | null)?.code === '23505';
+export { isUniqueViolation } from './database.js';
 
 const toRow = (r: Omit<ScimUserRow, 'hasPassword'> & { hasPassword: SqlBool }): ScimUserRow => ({ ...r, hasPassword: Boolean(r.hasPassword) });
 

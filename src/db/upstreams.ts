@@ -10,7 +10,7 @@ export type NewUpstreamRow = Omit<Insertable<Upstream>, 'created_at' | 'updated_
 export type UpstreamPatch = Omit<Updateable<Upstream>, 'id' | 'created_at' | 'updated_at'>;
 
 /** PostgreSQL unique_violation (two first sign-ins at once, an id taken meanwhile). */
-export const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === '23505';
+export { isUniqueViolation } from './database.js';
 
 export function upstreamQueries(db: Database) {
   return {

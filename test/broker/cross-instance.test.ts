@@ -42,7 +42,7 @@ before(async () => {
   const config = loadConfig({ NODE_ENV: 'test', ISSUER: a.url, DATABASE_URL: database.url, SECRET_KEY: b.config.SECRET_KEY, KEY_ACTIVATION_DELAY: '0' });
   cliDb = createDb(database.url);
   cliPool = createSql(database.url, () => {});
-  cli = buildDeps(config, cliDb, { database: createDatabase(cliPool), hasherOptions: FAST_ARGON2 });
+  cli = buildDeps(config, createDatabase(cliPool), { db: cliDb, hasherOptions: FAST_ARGON2 });
   admin = (await a.addService(['*'], ['search', 'admin'])).token;
 });
 after(async () => {

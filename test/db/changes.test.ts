@@ -39,7 +39,7 @@ before(async () => {
   cliDb = createDb(database.url);
   cliPool = createSql(database.url, () => {});
   const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, SECRET_KEY: 'test-secret-key-0123456789abcdef0123456789', KEY_ACTIVATION_DELAY: '0' });
-  cli = buildDeps(config, cliDb, { database: createDatabase(cliPool), hasherOptions: FAST_ARGON2 });
+  cli = buildDeps(config, createDatabase(cliPool), { db: cliDb, hasherOptions: FAST_ARGON2 });
 });
 after(async () => {
   await listener?.close();

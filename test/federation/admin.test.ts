@@ -133,7 +133,7 @@ async function cli(args: string[], input: TerminalInput = {}) {
   const pool = new pg.Pool(poolConfig(shared.url));
   try {
     const { io, printed } = fakeIo(input);
-    const code = await runCli(args, { io, deps: async () => buildDeps(config, shared.db, { hasherOptions: FAST_ARGON2, database: createDatabase(pool) }) });
+    const code = await runCli(args, { io, deps: async () => buildDeps(config, createDatabase(pool), { db: shared.db, hasherOptions: FAST_ARGON2 }) });
     return { code, ...printed };
   } finally {
     await pool.end();

@@ -4,6 +4,7 @@
 // through the login form (authorization code + PKCE), service tokens are client-credentials
 // access tokens from the token endpoint. Optionally the AWS sandbox runs alongside, trusting
 // the app's issuer and its data-accessor client, and the real SDK gateway talks to it.
+import type { Database } from '../../src/db/database.js';
 import { randomUUID } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { decodeJwt } from 'jose';
@@ -67,6 +68,8 @@ export interface Harness {
   /** Base URL of the running app (its issuer). */
   url: string;
   db: Db;
+  /** The app's data layer (Kysely over its pg pool). */
+  database: Database;
   issuer: HarnessIssuer;
   sandbox?: Sandbox;
   broker: App['broker'];
@@ -138,7 +141,7 @@ export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Har
   }
 
   return {
-    app, url: idp.issuer, db: idp.db, sandbox, broker: app.broker, tenants: app.tenants, logs,
+    app, url: idp.issuer, db: idp.db, database: idp.database, sandbox, broker: app.broker, tenants: app.tenants, logs,
     issuer: { verifier: app.verifier, userToken, signIn: passwordSignIn },
     async api(method, path, o = {}) {
       const headers: Record<string, string> = { ...o.headers };

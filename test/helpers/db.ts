@@ -5,6 +5,7 @@ import { before, after } from 'node:test';
 import pg from 'pg';
 import { applyMigrations } from '../../src/db/migrate.js';
 import { createDb, poolConfig, type Db } from '../../src/db/client.js';
+import { createDatabase, type Database } from '../../src/db/database.js';
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -38,21 +39,27 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
 
 /**
  * Registers before/after hooks that give the calling test file its own database and a
- * Prisma client on it, and drop both at the end.
+ * Prisma client and the one data layer (Kysely over a pg pool) on it, and drop them at the end.
  */
-export function useTestDatabase(): { readonly db: Db; readonly url: string } {
+export function useTestDatabase(): { readonly db: Db; readonly database: Database; readonly url: string } {
   let tdb: TestDatabase | undefined;
   let db: Db | undefined;
+  let pool: pg.Pool | undefined;
+  let database: Database | undefined;
   before(async () => {
     tdb = await createTestDatabase();
     db = createDb(tdb.url);
+    pool = new pg.Pool(poolConfig(tdb.url));
+    database = createDatabase(pool);
   });
   after(async () => {
     await db?.$disconnect();
+    await pool?.end();
     await tdb?.drop();
   });
   return {
     get db() { return db!; },
+    get database() { return database!; },
     get url() { return tdb!.url; },
   };
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { createDb, dbTimeouts, type Db } from '../../src/db/client.js';
 import { createApp, type App, type AppDeps } from '../../src/app.js';
+import type { Database } from '../../src/db/database.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { FAST_ARGON2 } from './accounts.js';
@@ -16,6 +17,8 @@ export interface TestIdp {
   issuer: string;
   app: App;
   db: Db;
+  /** The app's own data layer (Kysely over its pg pool). */
+  database: Database;
   config: Config;
   server: Server;
   stop(): Promise<void>;
@@ -49,7 +52,7 @@ export async function startTestIdp(opts: TestIdpOptions = {}): Promise<TestIdp> 
   const app = await createApp({ config, db, logger, now: opts.now, hasherOptions: FAST_ARGON2, sleep: async () => {}, ...opts.appDeps });
   server.on('request', app.app.callback());
   return {
-    issuer: config.ISSUER, app, db, config, server,
+    issuer: config.ISSUER, app, db, database: app.database, config, server,
     /** Stops the app but leaves the HTTP server listening, with no request handler. */
     async stopApp() {
       server.removeAllListeners('request');
