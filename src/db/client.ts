@@ -1,6 +1,7 @@
 // The only module that constructs the Prisma client. The pg driver adapter lets Prisma
 // run with its WASM query compiler: no native engine download.
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { Prisma, PrismaClient } from './generated/client.js';
 
 export type Db = PrismaClient;
@@ -23,6 +24,18 @@ export const dbTimeouts = (c: { DB_CONNECT_TIMEOUT: number; DB_STATEMENT_TIMEOUT
   connectMs: c.DB_CONNECT_TIMEOUT * 1000, statementMs: c.DB_STATEMENT_TIMEOUT * 1000, idleInTransactionMs: c.DB_IDLE_IN_TRANSACTION_TIMEOUT * 1000,
 });
 
+// The schema's DateTime columns are TIMESTAMP(3) without time zone, holding UTC (as Prisma
+// writes them). node-postgres would read and write them in the process's local time zone,
+// so a server started with TZ=Europe/Berlin would shift every expiry by an hour: read them
+// as UTC here, and send Date parameters as UTC (a process-wide pg setting).
+pg.defaults.parseInputDatesAsUTC = true;
+const TIMESTAMP_WITHOUT_TZ = 1114;
+const parseUtcTimestamp = (text: string) => new Date(`${text.replace(' ', 'T')}Z`);
+const UTC_TIMESTAMPS = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === TIMESTAMP_WITHOUT_TZ && format !== 'binary' ? parseUtcTimestamp : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
 /**
  * Settings for every pool and client of this process (Prisma's adapter pool, the plain pg
  * pool, migrations): one place, so a stopped or frozen database fails requests within
@@ -31,6 +44,7 @@ export const dbTimeouts = (c: { DB_CONNECT_TIMEOUT: number; DB_STATEMENT_TIMEOUT
 export function poolConfig(databaseUrl: string, timeouts: DbTimeouts = DEFAULT_DB_TIMEOUTS) {
   const url = new URL(databaseUrl);
   return {
+    types: UTC_TIMESTAMPS,
     connectionTimeoutMillis: timeouts.connectMs,
     ...(timeouts.statementMs ? { statement_timeout: timeouts.statementMs, query_timeout: timeouts.statementMs + 1000 } : {}),
     ...(timeouts.idleInTransactionMs ? { idle_in_transaction_session_timeout: timeouts.idleInTransactionMs } : {}),
