@@ -65,7 +65,7 @@ export function createServices(config: Config, database: Database, options: Serv
     endpoints,
     hasher,
     accounts: createAccountService({ db, hasher, throttle, now: date, onChange: options.onChange }),
-    tenants: createTenantService({ db, now: date, onChange: options.onChange, endpoints }),
+    tenants: createTenantService({ database, now: date, onChange: options.onChange, endpoints }),
     clients: createClientService({ db }),
     mfa() {
       const key = secretKey('second-factor checks');
