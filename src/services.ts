@@ -66,7 +66,7 @@ export function createServices(config: Config, database: Database, options: Serv
     hasher,
     accounts: createAccountService({ db, hasher, throttle, now: date, onChange: options.onChange }),
     tenants: createTenantService({ database, now: date, onChange: options.onChange, endpoints }),
-    clients: createClientService({ db }),
+    clients: createClientService({ database }),
     mfa() {
       const key = secretKey('second-factor checks');
       mfa ??= createMfaService({ db, envelope: createEnvelope(key), secretKey: key, throttle, now: date });
