@@ -75,7 +75,7 @@ export function createServices(config: Config, database: Database, options: Serv
     keys() {
       const key = secretKey('key commands');
       keys ??= createKeyService({
-        db, envelope: createEnvelope(key), now, activationDelaySeconds: config.KEY_ACTIVATION_DELAY,
+        database, envelope: createEnvelope(key), now, activationDelaySeconds: config.KEY_ACTIVATION_DELAY,
         maxTokenTtlSeconds: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL, config.SESSION_TTL),
       });
       return keys;
