@@ -86,7 +86,7 @@ export function createBroker(deps: BrokerDeps) {
   const { logger } = deps;
   const aws = isGateway(deps.aws) ? deps.aws : createAwsGateway({ onCall: deps.metrics?.awsCall, ...deps.aws });
   const memoMs = deps.directoryCacheMs ?? 1000;
-  const source = createDbDirectory(deps.sql);
+  const source = createDbDirectory(deps.database);
   const changes = deps.changes;
   const ttlMs = changes ? () => (changes.connected ? Math.max(memoMs, CONNECTED_CACHE_MS) : memoMs) : memoMs;
   const memo = memoMs > 0 ? memoDirectory(source, { ttlMs, now }) : undefined;
