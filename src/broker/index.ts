@@ -95,7 +95,7 @@ export function createBroker(deps: BrokerDeps) {
   // Metric labels name only tenants that exist: a made-up id in a request path must not mint
   // a new time series. The lookup is the memoised one the request itself just made.
   const knownTenant = async (id: string | null | undefined) => (id && (await directory.tenant(id).catch(() => null)) ? id : null);
-  const audit = createAuditTrail({ db: deps.db, sql: deps.sql, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS,
+  const audit = createAuditTrail({ database: deps.database, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS,
     maxQueue: deps.config.AUDIT_BUFFER_MAX, onDropped: deps.metrics?.auditDropped, onRecord: recorded && ((e) => {
     void knownTenant(e.tenantId).then((tenant) => recorded(e.kind, tenant, e.errorCode ?? e.outcome));
   }) });
