@@ -193,7 +193,7 @@ export async function createApp(deps: AppDeps) {
   app.use(scim.routes());
   app.use(scimFallback(config.ISSUER, logger));
 
-  app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), pingDb: () => db.$queryRaw`SELECT 1`, draining: drain.draining }).routes());
+  app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), database, draining: drain.draining }).routes());
 
   const interactions = createInteractionRouter({
     holder, views, csrfSecret: config.SECRET_KEY, federation,
