@@ -151,7 +151,7 @@ export async function createApp(deps: AppDeps) {
     maxLifetimeSeconds: { service: config.ACCESS_TOKEN_TTL, user: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL) },
   });
   const broker = createBroker({
-    db, sql, logger, verifier, tenants, endpoints, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs, externalTokens, changes,
+    logger, verifier, tenants, endpoints, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs, externalTokens, changes,
     database, envelope: createEnvelope(config.SECRET_KEY), publicUrl: config.ISSUER,
     minter: deps.wrapMinter ? deps.wrapMinter(minter) : minter,
     metrics: {
