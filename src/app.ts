@@ -151,7 +151,7 @@ export async function createApp(deps: AppDeps) {
     maxLifetimeSeconds: { service: config.ACCESS_TOKEN_TTL, user: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL) },
   });
   const broker = createBroker({
-    db, sql, logger, verifier, tenants, endpoints, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs, externalTokens, changes,
+    logger, verifier, tenants, endpoints, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs, externalTokens, changes,
     database, envelope: createEnvelope(config.SECRET_KEY), publicUrl: config.ISSUER,
     minter: deps.wrapMinter ? deps.wrapMinter(minter) : minter,
     metrics: {
@@ -193,7 +193,7 @@ export async function createApp(deps: AppDeps) {
   app.use(scim.routes());
   app.use(scimFallback(config.ISSUER, logger));
 
-  app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), pingDb: () => db.$queryRaw`SELECT 1`, draining: drain.draining }).routes());
+  app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), database, draining: drain.draining }).routes());
 
   const interactions = createInteractionRouter({
     holder, views, csrfSecret: config.SECRET_KEY, federation,

@@ -197,7 +197,7 @@ test('clients, registration-info and keys', async () => {
 
 test('audit list reads the audit trail with filters', async () => {
   const tenant = uniqueId('audit');
-  await shared.db.auditEvent.create({ data: { kind: 'search', tenantId: tenant, outcome: 'ok', latencyMs: 12 } });
+  await shared.database.insertInto('audit_events').values({ kind: 'search', tenant_id: tenant, outcome: 'ok', latency_ms: 12 }).execute();
   const r = await cli(['audit', 'list', '--tenant', tenant, '--json']);
   assert.equal(r.code, 0, r.err);
   assert.equal(r.json.events.length, 1);
