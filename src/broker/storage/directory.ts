@@ -7,7 +7,7 @@ import { normalizeEmail } from '../../accounts/validate.js';
 import type { Database } from '../../db/database.js';
 import { oidcClientQueries } from '../../db/oidc-clients.js';
 import { tenantQueries } from '../../db/tenants.js';
-import type { Directory, TenantRecord, UserRecord } from '../ports.js';
+import type { Directory, UserRecord } from '../ports.js';
 
 export function createDbDirectory(database: Database): Directory {
   const tenants = tenantQueries(database);
@@ -16,8 +16,7 @@ export function createDbDirectory(database: Database): Directory {
     .select(['id', 'tenant_id as tenantId', 'email', 'email_verified as emailVerified', 'name', 'groups', 'disabled']);
   const user = async (q: ReturnType<typeof users>): Promise<UserRecord | null> => (await q.executeTakeFirst()) ?? null;
   return {
-    // The whole row: details not set yet are null, which the broker's checks treat as missing.
-    tenant: async (id) => (await tenants.get(id)) as TenantRecord | null,
+    tenant: (id) => tenants.get(id),
     async user(id) {
       // Ids are uuids: anything else is no user, without a query.
       if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
