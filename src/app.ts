@@ -110,7 +110,7 @@ export async function createApp(deps: AppDeps) {
   }, 3_600_000);
   sweep.unref();
   const stopThrottleSweep = startThrottleSweeper({
-    db, lockSeconds: config.LOGIN_LOCK_SECONDS, now, onError: (err) => logger.error({ err }, 'login-throttle sweep failed'),
+    database, lockSeconds: config.LOGIN_LOCK_SECONDS, now, onError: (err) => logger.error({ err }, 'login-throttle sweep failed'),
   });
 
   let handle: ReturnType<Provider['callback']>;

@@ -48,11 +48,10 @@ export interface Services {
 }
 
 export function createServices(config: Config, database: Database, options: ServiceOptions): Services {
-  const { db } = options;
   const now = options.now ?? Date.now;
   const date = () => new Date(now());
   const hasher = createPasswordHasher({ ...hasherOptionsFromConfig(config), ...options.hasherOptions });
-  const throttle = createLoginThrottle({ db, ...throttleOptionsFromConfig(config), now: date, sleep: options.sleep });
+  const throttle = createLoginThrottle({ database, ...throttleOptionsFromConfig(config), now: date, sleep: options.sleep });
   let keys: KeyService | undefined;
   let upstreams: UpstreamService | undefined;
   let mfa: MfaService | undefined;
@@ -64,12 +63,12 @@ export function createServices(config: Config, database: Database, options: Serv
   return {
     endpoints,
     hasher,
-    accounts: createAccountService({ db, hasher, throttle, now: date, onChange: options.onChange }),
+    accounts: createAccountService({ database, hasher, throttle, now: date, onChange: options.onChange }),
     tenants: createTenantService({ database, now: date, onChange: options.onChange, endpoints }),
     clients: createClientService({ database }),
     mfa() {
       const key = secretKey('second-factor checks');
-      mfa ??= createMfaService({ db, envelope: createEnvelope(key), secretKey: key, throttle, now: date });
+      mfa ??= createMfaService({ database, envelope: createEnvelope(key), secretKey: key, throttle, now: date });
       return mfa;
     },
     keys() {

@@ -1,6 +1,7 @@
 // The account side of the OpenID Provider: login checks for the interaction routes,
 // lookups for the provider's findAccount, and the user administration used by the CLI.
-import type { Db } from '../db/client.js';
+import type { Database } from '../db/database.js';
+import { userQueries } from '../db/users.js';
 import type { OnChange } from '../tenants/events.js';
 import type { PasswordHasher } from './password.js';
 import type { LoginThrottle } from './throttle.js';
@@ -11,7 +12,7 @@ import { toAccount, type Account, type AccountClaims, type AuthResult, type Logi
 export type { Account, AccountClaims, AuthResult, LoginFailureCause, NewUser, ImportRecord } from './types.js';
 
 export interface AccountServiceDeps {
-  db: Db;
+  database: Database;
   hasher: PasswordHasher;
   throttle: LoginThrottle;
   now?: () => Date;
@@ -36,7 +37,8 @@ const invalid = (cause: LoginFailureCause, userId?: string): AuthResult =>
   ({ ok: false, reason: 'invalid_credentials', cause, ...(userId ? { userId } : {}) });
 
 export function createAccountService(deps: AccountServiceDeps): AccountService {
-  const { db, hasher, throttle } = deps;
+  const { database, hasher, throttle } = deps;
+  const users = userQueries(database);
   const now = deps.now ?? (() => new Date());
 
   async function authenticate(input: AuthenticateInput): Promise<AuthResult> {
@@ -51,16 +53,14 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
     const gate = await throttle.guard(attempt);
     if (gate.locked) return { ok: false, reason: 'locked', cause: gate.lockedBy === 'ip' ? 'throttled' : 'locked', retryAfterSeconds: gate.retryAfterSeconds };
 
-    const user = await db.user.findUnique({
-      where: { tenantId_email: { tenantId: input.tenantId, email } },
-      include: { tenant: { select: { status: true } } },
-    });
+    const found = await users.byEmailWithTenantStatus(input.tenantId, email);
+    const user = found?.user;
     // Every path runs exactly one argon2 verification so response time does not reveal
     // whether the tenant or user exists; disabled flags are read only afterwards.
     const result = user?.passwordHash
       ? await hasher.verify(user.passwordHash, input.password)
       : await hasher.verifyDecoy(input.password);
-    if (!result.ok || !user || user.disabled || user.tenant.status === 'disabled') {
+    if (!result.ok || !user || user.disabled || found?.tenantStatus === 'disabled') {
       await throttle.recordFailure(attempt);
       if (!user) return invalid('unknown_user');
       if (!user.passwordHash) return invalid('no_password', user.id);
@@ -68,20 +68,23 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
     }
     // No counter when the gate was read: nothing to clear, so the usual login skips the write.
     await throttle.recordSuccess(attempt, gate);
-    if (result.needsRehash) {
+    if (result.needsRehash && user.passwordHash) {
       // Imported or older hashes become argon2id under our settings. Only if the hash is still the
       // one just verified: a password set meanwhile (or a concurrent login's rehash) wins.
-      await db.user.updateMany({ where: { id: user.id, passwordHash: user.passwordHash }, data: { passwordHash: await hasher.hash(input.password) } });
+      const rehashed = await hasher.hash(input.password);
+      await users.replaceHash(user.id, user.passwordHash, rehashed, now());
     }
-    const updated = await db.user.update({ where: { id: user.id }, data: { lastLoginAt: now() } });
+    const at = now();
+    const updated = await users.updateById(user.id, { lastLoginAt: at }, at);
+    // Deleted between the check and here: as with any vanished row, an error.
+    if (!updated) throw new Error('the user was deleted during sign-in');
     return { ok: true, user: toAccount(updated) };
   }
 
   async function findById(id: string): Promise<Account | null> {
-    const user = await db.user.findUnique({ where: { id }, include: { tenant: { select: { status: true } } } });
-    if (!user || user.disabled || user.tenant.status === 'disabled') return null;
-    const { tenant: _tenant, ...plain } = user;
-    return toAccount(plain);
+    const found = await users.byIdWithTenantStatus(id);
+    if (!found || found.user.disabled || found.tenantStatus === 'disabled') return null;
+    return toAccount(found.user);
   }
 
   const claimsFor = (user: Account): AccountClaims => ({
@@ -93,5 +96,5 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
     groups: user.groups,
   });
 
-  return { authenticate, findById, claimsFor, ...createUserAdmin({ db, hasher, onChange: deps.onChange, now }) };
+  return { authenticate, findById, claimsFor, ...createUserAdmin({ database, hasher, onChange: deps.onChange, now }) };
 }

@@ -9,7 +9,9 @@
 // a code for that step or an earlier one is refused, so a code seen once is worthless.
 import { createHmac, hkdfSync, randomInt } from 'node:crypto';
 import QRCode from 'qrcode';
-import type { Db } from '../db/client.js';
+import type { Database } from '../db/database.js';
+import { userMfaQueries } from '../db/user-mfa.js';
+import { userQueries } from '../db/users.js';
 import type { Envelope } from '../idp/envelope.js';
 import { AppError } from '../shared/errors.js';
 import type { LoginThrottle } from './throttle.js';
@@ -50,7 +52,7 @@ export interface MfaService {
 }
 
 export interface MfaDeps {
-  db: Db;
+  database: Database;
   envelope: Envelope;
   /** SECRET_KEY: the recovery-code HMAC key is derived from it. */
   secretKey: string;
@@ -66,7 +68,9 @@ function newRecoveryCode(): string {
 }
 
 export function createMfaService(deps: MfaDeps): MfaService {
-  const { db, envelope, throttle } = deps;
+  const { envelope, throttle } = deps;
+  const mfaRows = userMfaQueries(deps.database);
+  const users = userQueries(deps.database);
   const now = deps.now ?? (() => new Date());
   const recoveryKey = Buffer.from(hkdfSync('sha256', deps.secretKey, 'tti-bridge', 'recovery-code v1', 32));
   const recoveryHash = (userId: string, code: string) =>
@@ -76,11 +80,8 @@ export function createMfaService(deps: MfaDeps): MfaService {
   const context = (userId: string) => `totp:${userId}`;
 
   async function state(user: Pick<Account, 'id' | 'tenantId'>) {
-    const [tenant, mfa] = await Promise.all([
-      db.tenant.findUnique({ where: { id: user.tenantId }, select: { mfaPolicy: true } }),
-      db.userMfa.findUnique({ where: { userId: user.id } }),
-    ]);
-    return { policy: tenant?.mfaPolicy ?? 'off', mfa };
+    const [policy, mfa] = await Promise.all([mfaRows.tenantPolicy(user.tenantId), mfaRows.get(user.id)]);
+    return { policy: policy ?? 'off', mfa };
   }
 
   async function nextStep(user: Account): Promise<MfaStep> {
@@ -104,47 +105,48 @@ export function createMfaService(deps: MfaDeps): MfaService {
 
   const INVALID: CodeResult = { ok: false, reason: 'invalid_code' };
 
+  /** The row enrolment just wrote or kept; gone only if an administrator reset it meanwhile (an error, as before). */
+  async function enrolmentRow(userId: string) {
+    const mfa = await mfaRows.get(userId);
+    if (!mfa) throw new Error('the enrolment was removed while it was being set up');
+    return mfa;
+  }
+
   async function verifyTotp(userId: string, secretEnc: string, code: string): Promise<CodeResult> {
     const step = totpStep(envelope.open(secretEnc, context(userId)), code, now().getTime());
     if (step === null) return INVALID;
     // Accept only a step later than the last accepted one, in one statement: the same code
     // sent twice at once succeeds once.
-    const { count } = await db.userMfa.updateMany({
-      where: { userId, confirmedAt: { not: null }, OR: [{ lastStep: null }, { lastStep: { lt: BigInt(step) } }] },
-      data: { lastStep: BigInt(step) },
-    });
-    return count === 1 ? { ok: true, method: 'otp' } : INVALID;
+    return (await mfaRows.acceptStep(userId, step)) ? { ok: true, method: 'otp' } : INVALID;
   }
 
   async function useRecoveryCode(userId: string, code: string): Promise<CodeResult> {
     if (normalizeRecovery(code).length !== 10) return INVALID;
     const hash = recoveryHash(userId, code);
-    const count = await db.$executeRaw`
-      UPDATE user_mfa SET recovery_codes = array_remove(recovery_codes, ${hash})
-      WHERE user_id = ${userId} AND confirmed_at IS NOT NULL AND ${hash} = ANY(recovery_codes)`;
-    return count === 1 ? { ok: true, method: 'recovery' } : INVALID;
+    // One conditional UPDATE: the same code sent twice at once succeeds once.
+    return (await mfaRows.consumeRecoveryCode(userId, hash)) ? { ok: true, method: 'recovery' } : INVALID;
   }
 
   return {
     nextStep,
 
     async enrolment(user, issuer) {
-      let mfa = await db.userMfa.findUnique({ where: { userId: user.id } });
+      let mfa = await mfaRows.get(user.id);
       if (mfa?.confirmedAt) throw new AppError('mfa_enrolled', 409, 'an authenticator is already set up; an administrator can reset it');
       // An unconfirmed secret is offered again only within one sign-in's time (retries, a second
       // tab); after that it is replaced. Otherwise whoever once saw it (a stolen password, a
       // screen seen over a shoulder) would hold a working second factor once the user confirmed it.
       if (mfa && mfa.createdAt.getTime() < now().getTime() - UNCONFIRMED_TTL_MS) {
         const sealed = envelope.seal(newTotpSecret(), context(user.id));
-        await db.userMfa.updateMany({ where: { userId: user.id, confirmedAt: null, totpSecretEnc: mfa.totpSecretEnc }, data: { totpSecretEnc: sealed, createdAt: now() } });
-        mfa = await db.userMfa.findUniqueOrThrow({ where: { userId: user.id } });
+        await mfaRows.replaceUnconfirmedSecret(user.id, mfa.totpSecretEnc, sealed, now());
+        mfa = await enrolmentRow(user.id);
         if (mfa.confirmedAt) throw new AppError('mfa_enrolled', 409, 'an authenticator is already set up; an administrator can reset it');
       }
       if (!mfa) {
         const sealed = envelope.seal(newTotpSecret(), context(user.id));
         // Two tabs enrolling at once: the first row wins and both show its secret.
-        await db.userMfa.createMany({ data: [{ userId: user.id, totpSecretEnc: sealed, createdAt: now() }], skipDuplicates: true });
-        mfa = await db.userMfa.findUniqueOrThrow({ where: { userId: user.id } });
+        await mfaRows.createIfAbsent(user.id, sealed, now());
+        mfa = await enrolmentRow(user.id);
       }
       const secret = envelope.open(mfa.totpSecretEnc, context(user.id));
       const uri = totpUri(secret, issuer, user.email);
@@ -155,16 +157,13 @@ export function createMfaService(deps: MfaDeps): MfaService {
     async confirmEnrolment(user, code, ip) {
       let recoveryCodes: string[] | undefined;
       const result = await throttled(user, ip, async () => {
-        const mfa = await db.userMfa.findUnique({ where: { userId: user.id } });
+        const mfa = await mfaRows.get(user.id);
         if (!mfa || mfa.confirmedAt) return INVALID;
         const step = totpStep(envelope.open(mfa.totpSecretEnc, context(user.id)), code.trim(), now().getTime());
         if (step === null) return INVALID;
         const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-        const { count } = await db.userMfa.updateMany({
-          where: { userId: user.id, confirmedAt: null, totpSecretEnc: mfa.totpSecretEnc },
-          data: { confirmedAt: now(), lastStep: BigInt(step), recoveryCodes: codes.map((c) => recoveryHash(user.id, c)) },
-        });
-        if (count !== 1) return INVALID;
+        const confirmed = await mfaRows.confirm(user.id, mfa.totpSecretEnc, { at: now(), step, recoveryCodes: codes.map((c) => recoveryHash(user.id, c)) });
+        if (!confirmed) return INVALID;
         recoveryCodes = codes;
         return { ok: true, method: 'otp' };
       });
@@ -174,14 +173,14 @@ export function createMfaService(deps: MfaDeps): MfaService {
     async verify(user, code, ip) {
       const given = String(code ?? '').trim();
       return throttled(user, ip, async () => {
-        const mfa = await db.userMfa.findUnique({ where: { userId: user.id } });
+        const mfa = await mfaRows.get(user.id);
         if (!mfa?.confirmedAt) return INVALID;
         return /^\d{6}$/.test(given.replace(/\s/g, '')) ? verifyTotp(user.id, mfa.totpSecretEnc, given.replace(/\s/g, '')) : useRecoveryCode(user.id, given);
       });
     },
 
     async requiresSecondFactor(userId) {
-      const user = await db.user.findUnique({ where: { id: userId }, select: { id: true, tenantId: true } });
+      const user = await users.byId(userId);
       if (!user) return false;
       const { policy, mfa } = await state(user);
       return policy === 'required' || (policy === 'optional' && Boolean(mfa?.confirmedAt));

@@ -5,11 +5,12 @@
 // repeated failures add a growing delay. A counter goes stale (restarts) once the lock
 // window has passed since its last failure. Second-factor codes (kind 'mfa') count on
 // their own account key (`mfa:<tenant>:<email>`) and the same IP key.
-import type { Db } from '../db/client.js';
+import type { Database } from '../db/database.js';
+import { loginThrottleQueries } from '../db/login-throttle.js';
 import { normalizeEmail } from './validate.js';
 
 export interface ThrottleOptions {
-  db: Db;
+  database: Database;
   maxFailuresAccount: number;
   maxFailuresIp: number;
   lockSeconds: number;
@@ -70,7 +71,8 @@ export function throttleOptionsFromConfig(config: {
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createLoginThrottle(opts: ThrottleOptions): LoginThrottle {
-  const { db, lockSeconds } = opts;
+  const { lockSeconds } = opts;
+  const counters = loginThrottleQueries(opts.database);
   const now = opts.now ?? (() => new Date());
   const sleep = opts.sleep ?? realSleep;
   // A shared NAT address sees many users' typos, so IP delays start only halfway to its lock.
@@ -87,7 +89,7 @@ export function createLoginThrottle(opts: ThrottleOptions): LoginThrottle {
 
   async function read(attempt: LoginAttempt): Promise<GuardResult> {
     const keys = keysOf(attempt);
-    const rows = await db.loginThrottle.findMany({ where: { key: { in: keys.map((k) => k.key) } } });
+    const rows = await counters.find(keys.map((k) => k.key));
     const accountCounter = rows.some((row) => row.key === keys[0]!.key);
     const t = now().getTime();
     let retryMs = 0;
@@ -113,26 +115,10 @@ export function createLoginThrottle(opts: ThrottleOptions): LoginThrottle {
 
   async function bump(key: string, max: number): Promise<void> {
     const t = now().getTime();
-    // Timestamps go in as UTC ISO strings: the columns are `timestamp` holding UTC (Prisma's convention).
-    const at = new Date(t).toISOString();
-    const staleBefore = new Date(t - lockSeconds * 1000).toISOString();
-    const lockUntil = new Date(t + lockSeconds * 1000).toISOString();
-    const firstLock = max <= 1 ? lockUntil : null;
     // One statement, so concurrent failures on several instances all count.
-    await db.$executeRaw`
-      INSERT INTO login_throttle AS l (key, failures, last_failure, locked_until)
-      VALUES (${key}, 1, ${at}::timestamptz AT TIME ZONE 'UTC', ${firstLock}::timestamptz AT TIME ZONE 'UTC')
-      ON CONFLICT (key) DO UPDATE SET
-        failures = CASE WHEN l.last_failure <= ${staleBefore}::timestamptz AT TIME ZONE 'UTC'
-                          OR l.locked_until <= ${at}::timestamptz AT TIME ZONE 'UTC'
-                        THEN 1 ELSE l.failures + 1 END,
-        locked_until = CASE
-          WHEN l.last_failure <= ${staleBefore}::timestamptz AT TIME ZONE 'UTC'
-            OR l.locked_until <= ${at}::timestamptz AT TIME ZONE 'UTC'
-            THEN ${firstLock}::timestamptz AT TIME ZONE 'UTC'
-          WHEN l.failures + 1 >= ${max} THEN ${lockUntil}::timestamptz AT TIME ZONE 'UTC'
-          ELSE l.locked_until END,
-        last_failure = ${at}::timestamptz AT TIME ZONE 'UTC'`;
+    await counters.recordFailure(key, {
+      at: new Date(t), staleBefore: new Date(t - lockSeconds * 1000), lockUntil: new Date(t + lockSeconds * 1000), max,
+    });
   }
 
   return {
@@ -147,7 +133,7 @@ export function createLoginThrottle(opts: ThrottleOptions): LoginThrottle {
     },
     async recordSuccess(attempt, gate) {
       if (gate && !gate.accountCounter) return;
-      await db.loginThrottle.deleteMany({ where: { key: keyOf(attempt) } });
+      await counters.remove(keyOf(attempt));
     },
   };
 }
@@ -156,18 +142,14 @@ export function createLoginThrottle(opts: ThrottleOptions): LoginThrottle {
  * Deletes counters that can no longer lock or delay anyone (last failure older than the lock
  * window, no lock in force); read() and bump() already treat them as absent. Returns the count.
  */
-export async function sweepStaleThrottles(db: Db, lockSeconds: number, now: Date): Promise<number> {
-  const staleBefore = new Date(now.getTime() - lockSeconds * 1000);
-  const { count } = await db.loginThrottle.deleteMany({
-    where: { lastFailure: { lte: staleBefore }, OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] },
-  });
-  return count;
+export async function sweepStaleThrottles(database: Database, lockSeconds: number, now: Date): Promise<number> {
+  return loginThrottleQueries(database).sweep(new Date(now.getTime() - lockSeconds * 1000), now);
 }
 
 /** Sweeps at start (restarts must not postpone it forever) and then every `intervalMs`; stop() waits for a running sweep. */
-export function startThrottleSweeper(opts: { db: Db; lockSeconds: number; now: () => number; onError: (err: unknown) => void; intervalMs?: number }): () => Promise<void> {
+export function startThrottleSweeper(opts: { database: Database; lockSeconds: number; now: () => number; onError: (err: unknown) => void; intervalMs?: number }): () => Promise<void> {
   let running: Promise<unknown> = Promise.resolve();
-  const sweep = () => { running = sweepStaleThrottles(opts.db, opts.lockSeconds, new Date(opts.now())).catch(opts.onError); };
+  const sweep = () => { running = sweepStaleThrottles(opts.database, opts.lockSeconds, new Date(opts.now())).catch(opts.onError); };
   sweep();
   const timer = setInterval(sweep, opts.intervalMs ?? 3_600_000);
   timer.unref();

@@ -1,7 +1,41 @@
-import type { User } from '../db/generated/client.js';
+/** A user as stored (src/db/users.ts maps the row); the hash stays inside the accounts module. */
+export interface UserRecord {
+  id: string;
+  tenantId: string;
+  email: string;
+  emailVerified: boolean;
+  name: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  externalId: string | null;
+  groups: string[];
+  passwordHash: string | null;
+  disabled: boolean;
+  lastLoginAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
 
 /** A user as the rest of the application sees it: never the password hash. */
-export type Account = Omit<User, 'passwordHash'> & { hasPassword: boolean };
+export type Account = Omit<UserRecord, 'passwordHash'> & { hasPassword: boolean };
+
+/** A user's authenticator (src/db/user-mfa.ts maps the row): sealed secret, last accepted step, hashed recovery codes. */
+export interface UserMfaRecord {
+  userId: string;
+  totpSecretEnc: string;
+  confirmedAt: Date | null;
+  lastStep: bigint | null;
+  recoveryCodes: string[];
+  createdAt: Date;
+}
+
+/** One login_throttle counter (src/db/login-throttle.ts maps the row). */
+export interface ThrottleCounter {
+  key: string;
+  failures: number;
+  lastFailure: Date;
+  lockedUntil: Date | null;
+}
 
 export interface NewUser {
   tenantId: string;
@@ -46,7 +80,7 @@ export interface AccountClaims {
   groups: string[];
 }
 
-export function toAccount(user: User): Account {
+export function toAccount(user: UserRecord): Account {
   const { passwordHash, ...rest } = user;
   return { ...rest, hasPassword: passwordHash !== null };
 }

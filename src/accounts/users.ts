@@ -1,6 +1,11 @@
 // User administration (CLI, later an admin API). Emails are stored lower-cased so the
 // (tenant, email) uniqueness is case-insensitive.
-import { isNotFound, isUniqueViolation, type Db } from '../db/client.js';
+import { isUniqueViolation, type Database } from '../db/database.js';
+import { createIdcSessionTable } from '../db/idc-sessions.js';
+import { loginThrottleQueries } from '../db/login-throttle.js';
+import { tenantExists } from '../db/scim-users.js';
+import { userMfaQueries } from '../db/user-mfa.js';
+import { userQueries, type UserPatch } from '../db/users.js';
 import { AppError, notFound, validationError, type FieldProblem } from '../shared/errors.js';
 import { notify, type OnChange } from '../tenants/events.js';
 import { randomBytes } from 'node:crypto';
@@ -50,15 +55,15 @@ function importedHash(hash: string | undefined): string | null {
 const userExists = (email: string) =>
   new AppError('user_exists', 409, `a user with email '${email}' already exists in this tenant`);
 
-export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange?: OnChange; now?: () => Date }): UserAdmin {
-  const { db, hasher } = deps;
+export function createUserAdmin(deps: { database: Database; hasher: PasswordHasher; onChange?: OnChange; now?: () => Date }): UserAdmin {
+  const { database, hasher } = deps;
   const now = deps.now ?? (() => new Date());
+  const users = userQueries(database);
+  const mfaRows = userMfaQueries(database);
 
-  /** Deletes the account's throttle counter; says whether a lock was in force. */
-  async function clearLock(tenantId: string, email: string): Promise<boolean> {
-    const key = accountKey(tenantId, email);
-    const row = await db.loginThrottle.findUnique({ where: { key } });
-    await db.loginThrottle.deleteMany({ where: { key } });
+  /** Deletes the account's throttle counter (on `db`: a transaction's, or the pool); says whether a lock was in force. */
+  async function clearLock(tenantId: string, email: string, db: Database = database): Promise<boolean> {
+    const row = await loginThrottleQueries(db).remove(accountKey(tenantId, email));
     return Boolean(row?.lockedUntil && row.lockedUntil.getTime() > now().getTime());
   }
 
@@ -69,7 +74,7 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
   }
 
   async function requireTenant(tenantId: string): Promise<void> {
-    if (typeof tenantId !== 'string' || !(await db.tenant.findUnique({ where: { id: tenantId }, select: { id: true } }))) {
+    if (typeof tenantId !== 'string' || !(await tenantExists(database, tenantId))) {
       throw notFound('tenant', String(tenantId));
     }
   }
@@ -85,12 +90,10 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
     const email = normalizeEmail(input.email);
     const passwordHash = input.password === undefined ? null : await hasher.hash(input.password);
     try {
-      const user = await db.user.create({
-        data: {
-          tenantId: input.tenantId, email, passwordHash, name: input.name || null,
-          groups: normalizeGroups(input.groups), emailVerified: input.emailVerified ?? true,
-        },
-      });
+      const user = await users.insert({
+        tenantId: input.tenantId, email, passwordHash, name: input.name || null,
+        groups: normalizeGroups(input.groups), emailVerified: input.emailVerified ?? true,
+      }, now());
       return toAccount(user);
     } catch (err) {
       if (isUniqueViolation(err)) throw userExists(email);
@@ -101,33 +104,36 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
   async function importUsers(tenantId: string, records: ImportRecord[]): Promise<{ created: number }> {
     checkImportList(records);
     await requireTenant(tenantId);
-    const existing = await db.user.findMany({
-      where: { tenantId, email: { in: records.map((r) => (typeof r?.email === 'string' ? normalizeEmail(r.email) : '')) } },
-      select: { email: true },
-    });
-    checkImport(records, new Set(existing.map((u) => u.email)));
-    const data = await Promise.all(records.map(async (r) => ({
-      tenantId, email: normalizeEmail(r.email), name: r.name || null, groups: normalizeGroups(r.groups),
+    const existing = await users.emailsTaken(tenantId, records.map((r) => (typeof r?.email === 'string' ? normalizeEmail(r.email) : '')));
+    checkImport(records, new Set(existing));
+    const rows = await Promise.all(records.map(async (r) => ({
+      tenantId, email: normalizeEmail(r.email), emailVerified: true, name: r.name || null, groups: normalizeGroups(r.groups),
       passwordHash: r.password ? await hasher.hash(r.password) : importedHash(r.passwordHash),
     })));
     try {
-      // One statement inside one transaction: a row failing (e.g. a concurrent insert) inserts nothing.
-      const { count } = await db.$transaction((tx) => tx.user.createMany({ data }));
-      return { created: count };
+      // One transaction: a row failing (e.g. a concurrent insert) inserts nothing.
+      const at = now();
+      const created = await database.transaction().execute((trx) => userQueries(trx).insertMany(rows, at));
+      return { created };
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppError('user_exists', 409, 'some users were created meanwhile; nothing was imported');
       throw err;
     }
   }
 
-  async function update(tenantId: string, email: string, data: { disabled?: boolean; passwordHash?: string | null }) {
-    try {
-      return await db.user.update({ where: { tenantId_email: { tenantId, email: normalizeEmail(String(email)) } }, data });
-    } catch (err) {
-      if (isNotFound(err)) throw notFound('user', String(email));
-      throw err;
-    }
+  /** Changes the user (on `db`: a transaction's, or the pool); user_not_found when there is none. */
+  async function update(tenantId: string, email: string, patch: UserPatch, db: Database = database) {
+    const user = await userQueries(db).updateByEmail(tenantId, normalizeEmail(String(email)), patch, now());
+    if (!user) throw notFound('user', String(email));
+    return user;
   }
+
+  /** A new password and the end of the account's lock, together (the hash is computed before). */
+  const changePassword = (tenantId: string, email: string, passwordHash: string) => database.transaction().execute(async (trx) => {
+    const user = await update(tenantId, email, { passwordHash }, trx);
+    await clearLock(tenantId, user.email, trx);
+    return user;
+  });
 
   return {
     addUser,
@@ -136,7 +142,7 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
       const user = await update(tenantId, email, { disabled: true });
       // Its Identity Center session (authorization-code tenants) ends with it: enabling the
       // user again needs a new sign-in at Identity Center. Here, not in a listener, so the CLI does it too.
-      await db.$executeRaw`DELETE FROM idc_sessions WHERE tenant_id = ${tenantId} AND user_id = ${user.id}`;
+      await createIdcSessionTable(database).drop(tenantId, user.id);
       notify(deps.onChange, { type: 'user_disabled', tenantId, userId: user.id });
       return toAccount(user);
     },
@@ -145,26 +151,24 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
     },
     async setPassword(tenantId, email, password) {
       passwordProblems(password);
-      const user = await update(tenantId, email, { passwordHash: await hasher.hash(password) });
       // A new password is an administrator's answer to a locked-out user: the lock goes too.
-      await clearLock(tenantId, user.email);
+      await changePassword(tenantId, email, await hasher.hash(password));
     },
     async resetPassword(tenantId, email, password) {
       // 24 random bytes: far above the minimum length, typeable, shown once.
       const generated = password === undefined ? randomBytes(18).toString('base64url') : undefined;
       const chosen = password ?? generated!;
       passwordProblems(chosen);
-      const user = await update(tenantId, email, { passwordHash: await hasher.hash(chosen) });
-      await clearLock(tenantId, user.email);
+      const user = await changePassword(tenantId, email, await hasher.hash(chosen));
       return { user: toAccount(user), ...(generated ? { generatedPassword: generated } : {}) };
     },
     async unlockUser(tenantId, email) {
-      const user = await db.user.findUnique({ where: { tenantId_email: { tenantId, email: normalizeEmail(String(email)) } } });
+      const user = await users.byEmail(tenantId, normalizeEmail(String(email)));
       if (!user) throw notFound('user', String(email));
       return { user: toAccount(user), wasLocked: await clearLock(tenantId, user.email) };
     },
     async isLocked(tenantId, email) {
-      const row = await db.loginThrottle.findUnique({ where: { key: accountKey(tenantId, email) } });
+      const row = await loginThrottleQueries(database).get(accountKey(tenantId, email));
       return Boolean(row?.lockedUntil && row.lockedUntil.getTime() > now().getTime());
     },
     async removePassword(tenantId, email) {
@@ -172,34 +176,26 @@ export function createUserAdmin(deps: { db: Db; hasher: PasswordHasher; onChange
     },
     async listUsers(tenantId) {
       await requireTenant(tenantId);
-      return (await db.user.findMany({ where: { tenantId }, orderBy: { email: 'asc' } })).map(toAccount);
+      return (await users.list(tenantId)).map(toAccount);
     },
     async resetMfa(userId, opts = {}) {
-      const user = typeof userId === 'string' ? await db.user.findUnique({ where: { id: userId }, select: { tenantId: true } }) : null;
+      const user = typeof userId === 'string' ? await users.byId(userId) : null;
       if (!user || (opts.tenantId !== undefined && user.tenantId !== opts.tenantId)) throw notFound('user', String(userId));
-      const { count } = await db.userMfa.deleteMany({ where: { userId } });
-      return { reset: count > 0 };
+      return { reset: await mfaRows.remove(userId) };
     },
     async mfaStatus(userId) {
-      const mfa = await db.userMfa.findUnique({ where: { userId }, select: { confirmedAt: true, recoveryCodes: true } });
+      const mfa = await mfaRows.get(userId);
       return mfa?.confirmedAt ? { enrolled: true, recoveryCodesLeft: mfa.recoveryCodes.length } : { enrolled: false, recoveryCodesLeft: 0 };
     },
     async pageUsers(tenantId, opts = {}) {
       await requireTenant(tenantId);
       const limit = opts.limit ?? 100;
-      const rows = await db.user.findMany({
-        where: {
-          tenantId,
-          ...(opts.email ? { email: { contains: opts.email.toLowerCase() } } : {}),
-          ...(opts.after ? { AND: [{ email: { gt: opts.after } }] } : {}),
-        },
-        orderBy: { email: 'asc' }, take: limit + 1,
-      });
+      const rows = await users.page(tenantId, { contains: opts.email ? opts.email.toLowerCase() : undefined, after: opts.after, take: limit + 1 });
       const page = rows.slice(0, limit).map(toAccount);
       return { users: page, nextCursor: rows.length > limit ? page[page.length - 1]!.email : null };
     },
     async getUser(tenantId, email) {
-      const user = await db.user.findUnique({ where: { tenantId_email: { tenantId, email: normalizeEmail(String(email)) } } });
+      const user = await users.byEmail(tenantId, normalizeEmail(String(email)));
       return user ? toAccount(user) : null;
     },
   };

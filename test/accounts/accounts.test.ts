@@ -25,11 +25,11 @@ async function setup(hasherOverride?: PasswordHasher) {
   const spy = spyHasher(hasherOverride ?? fastHasher());
   const events: ChangeEvent[] = [];
   const throttle = createLoginThrottle({
-    db: shared.db, maxFailuresAccount: 3, maxFailuresIp: 1000, lockSeconds: 60, now: clock.now, sleep: clock.sleep,
+    database: shared.database, maxFailuresAccount: 3, maxFailuresIp: 1000, lockSeconds: 60, now: clock.now, sleep: clock.sleep,
   });
-  const accounts = createAccountService({ db: shared.db, hasher: spy.hasher, throttle, now: clock.now, onChange: (e) => events.push(e) });
+  const accounts = createAccountService({ database: shared.database, hasher: spy.hasher, throttle, now: clock.now, onChange: (e) => events.push(e) });
   const tenantId = uniqueId('acme');
-  await shared.db.tenant.create({ data: { id: tenantId, name: 'Acme' } });
+  await shared.database.insertInto('tenants').values({ id: tenantId, name: 'Acme', updated_at: new Date() }).execute();
   const email = `${uniqueId('alice')}@example.com`;
   const user = await accounts.addUser({ tenantId, email, name: 'Alice', groups: ['eng', 'eng', ' ops '], password: 'correct-horse' });
   spy.calls.length = 0;
@@ -57,12 +57,12 @@ test('wrong password, unknown user, unknown tenant and no password look identica
     { tenantId: 'no-such-tenant', email, password: 'correct-horse' },
     { tenantId, email: 'nopass@example.com', password: 'whatever-pw' },
   ];
-  const nopass = await shared.db.user.findFirstOrThrow({ where: { tenantId, email: 'nopass@example.com' } });
+  const nopass = await shared.database.selectFrom('users').select('id').where('tenant_id', '=', tenantId).where('email', '=', 'nopass@example.com').executeTakeFirstOrThrow();
   // What the user is told (`reason`) is the same; `cause` is for the operator's sign-in log only.
   const causes = [{ cause: 'wrong_password', userId: user.id }, { cause: 'unknown_user' }, { cause: 'unknown_user' }, { cause: 'no_password', userId: nopass.id }];
   for (const [i, a] of attempts.entries()) assert.deepEqual(await accounts.authenticate(a), { ok: false, reason: 'invalid_credentials', ...causes[i] });
   assert.deepEqual(calls, ['verify', 'decoy', 'decoy', 'decoy']);
-  assert.equal((await shared.db.user.findUniqueOrThrow({ where: { id: user.id } })).lastLoginAt, null);
+  assert.equal((await shared.database.selectFrom('users').select('last_login_at').where('id', '=', user.id).executeTakeFirstOrThrow()).last_login_at, null);
 });
 
 test('a disabled user is refused after the password check, like a wrong password', async () => {
@@ -79,7 +79,7 @@ test('a disabled user is refused after the password check, like a wrong password
 
 test('users of a disabled tenant cannot log in', async () => {
   const { accounts, tenantId, email, user } = await setup();
-  await shared.db.tenant.update({ where: { id: tenantId }, data: { status: 'disabled' } });
+  await shared.database.updateTable('tenants').set({ status: 'disabled', updated_at: new Date() }).where('id', '=', tenantId).execute();
   assert.deepEqual(await accounts.authenticate({ tenantId, email, password: 'correct-horse' }), { ok: false, reason: 'invalid_credentials', cause: 'disabled', userId: user.id });
   assert.equal(await accounts.findById(user.id), null);
 });
@@ -103,9 +103,9 @@ test('unknown accounts are locked the same way', async () => {
 test('a hash with outdated parameters is replaced at the next successful login', async () => {
   const strong = fastHasher({ memoryKib: 512 });
   const { accounts, tenantId, email, user } = await setup(strong);
-  await shared.db.user.update({ where: { id: user.id }, data: { passwordHash: await fastHasher({ memoryKib: 256 }).hash('correct-horse') } });
+  await shared.database.updateTable('users').set({ password_hash: await fastHasher({ memoryKib: 256 }).hash('correct-horse'), updated_at: new Date() }).where('id', '=', user.id).execute();
   assert.equal((await accounts.authenticate({ tenantId, email, password: 'correct-horse' })).ok, true);
-  const stored = (await shared.db.user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash!;
+  const stored = (await shared.database.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow()).password_hash!;
   assert.match(stored, /m=512/);
   assert.deepEqual(await strong.verify(stored, 'correct-horse'), { ok: true, needsRehash: false });
 });

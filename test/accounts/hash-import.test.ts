@@ -81,7 +81,8 @@ before(async () => {
 });
 after(() => idp.stop());
 
-const storedHash = async (email: string) => (await idp.db.user.findUniqueOrThrow({ where: { tenantId_email: { tenantId: 'legacy', email } } })).passwordHash!;
+const storedHash = async (email: string) =>
+  (await idp.database.selectFrom('users').select('password_hash').where('tenant_id', '=', 'legacy').where('email', '=', email).executeTakeFirstOrThrow()).password_hash!;
 
 test('a bad row gets its line, field and reason; nothing is imported, and hashes are not echoed', async () => {
   const [bcryptHash] = VECTORS['bcrypt $2y$ (PHP)']!;
@@ -149,9 +150,9 @@ test('the rehash does not overwrite a password set meanwhile', async () => {
       return real.hash(password);
     },
   };
-  const throttle = createLoginThrottle({ db: idp.db, maxFailuresAccount: 5, maxFailuresIp: 50, lockSeconds: 60 });
-  const accounts = createAccountService({ db: idp.db, hasher, throttle });
-  admin = createAccountService({ db: idp.db, hasher: real, throttle });
+  const throttle = createLoginThrottle({ database: idp.database, maxFailuresAccount: 5, maxFailuresIp: 50, lockSeconds: 60 });
+  const accounts = createAccountService({ database: idp.database, hasher, throttle });
+  admin = createAccountService({ database: idp.database, hasher: real, throttle });
   const result = await accounts.authenticate({ tenantId: 'legacy', email: 'race@example.com', password: PW });
   assert.equal(result.ok, true);
   const after = await storedHash('race@example.com');

@@ -54,10 +54,10 @@ test('the format follows the extension, else the content', () => {
 const shared = useTestDatabase();
 
 test('a parsed CSV imports all rows or, with a bad row, none; errors name CSV lines', async () => {
-  const throttle = createLoginThrottle({ db: shared.db, maxFailuresAccount: 5, maxFailuresIp: 50, lockSeconds: 60 });
-  const accounts = createAccountService({ db: shared.db, hasher: fastHasher(), throttle });
+  const throttle = createLoginThrottle({ database: shared.database, maxFailuresAccount: 5, maxFailuresIp: 50, lockSeconds: 60 });
+  const accounts = createAccountService({ database: shared.database, hasher: fastHasher(), throttle });
   const tenantId = uniqueId('imp');
-  await shared.db.tenant.create({ data: { id: tenantId, name: 'Import Co' } });
+  await shared.database.insertInto('tenants').values({ id: tenantId, name: 'Import Co', updated_at: new Date() }).execute();
   const bad = 'email,name,password\nok@example.com,"Ok, Person",long-password\n\nnot-an-email,Bad,short\n';
   await assert.rejects(accounts.importUsers(tenantId, parseUsersCsv(bad)), (err: any) => {
     assert.deepEqual(err.options.fields.map((f: any) => f.field), ['row 4.email', 'row 4.password']);

@@ -6,10 +6,14 @@ import { fakeClock, uniqueId } from '../helpers/accounts.js';
 
 const shared = useTestDatabase();
 
+/** The account's counter row as stored, or undefined. */
+const accountRow = (a: { tenantId: string; email: string }) =>
+  shared.database.selectFrom('login_throttle').selectAll().where('key', '=', accountKey(a.tenantId, a.email)).executeTakeFirst();
+
 function setup(overrides: Partial<ThrottleOptions> = {}) {
   const clock = fakeClock();
   const throttle = createLoginThrottle({
-    db: shared.db, maxFailuresAccount: 5, maxFailuresIp: 50, lockSeconds: 900, now: clock.now, sleep: clock.sleep, ...overrides,
+    database: shared.database, maxFailuresAccount: 5, maxFailuresIp: 50, lockSeconds: 900, now: clock.now, sleep: clock.sleep, ...overrides,
   });
   const attempt = { tenantId: uniqueId('t'), email: `${uniqueId('u')}@example.com`, ip: uniqueId('10.0.0') };
   return { clock, throttle, attempt };
@@ -49,7 +53,7 @@ test('the account locks after N failures until the lock time has passed', async 
   clock.advance(301);
   assert.deepEqual(await throttle.check(attempt), { locked: false, delayMs: 0 });
   await throttle.recordFailure(attempt);
-  assert.equal((await shared.db.loginThrottle.findUnique({ where: { key: accountKey(attempt.tenantId, attempt.email) } }))?.failures, 1,
+  assert.equal((await accountRow(attempt))?.failures, 1,
     'counting restarts after a lock expires');
 });
 
@@ -71,7 +75,7 @@ test('success resets the account counter', async () => {
 
 test('guard() tells whether the account has a counter; a success given its answer deletes only an existing one', async () => {
   const { throttle, attempt } = setup();
-  const counter = () => shared.db.loginThrottle.findUnique({ where: { key: accountKey(attempt.tenantId, attempt.email) } });
+  const counter = () => accountRow(attempt);
   await throttle.recordFailure({ ...attempt, email: `other-${attempt.email}` });
   const clean = await throttle.guard(attempt);
   assert.equal(clean.accountCounter, false, 'an IP counter is not an account counter');
@@ -81,7 +85,7 @@ test('guard() tells whether the account has a counter; a success given its answe
   const seen = await throttle.guard(attempt);
   assert.equal(seen.accountCounter, true);
   await throttle.recordSuccess(attempt, seen);
-  assert.equal(await counter(), null);
+  assert.equal(await counter(), undefined);
 });
 
 test('failures older than the lock window are forgotten', async () => {
@@ -106,6 +110,6 @@ test('an IP is locked after its own limit, across many accounts', async () => {
 test('concurrent failures are all counted', async () => {
   const { throttle, attempt } = setup({ maxFailuresAccount: 20 });
   await Promise.all(Array.from({ length: 8 }, () => throttle.recordFailure(attempt)));
-  const row = await shared.db.loginThrottle.findUnique({ where: { key: accountKey(attempt.tenantId, attempt.email) } });
+  const row = await accountRow(attempt);
   assert.equal(row?.failures, 8);
 });

@@ -38,6 +38,8 @@ before(async () => {
 after(() => idp.stop());
 
 const url = (path: string) => new URL(path, idp.issuer).toString();
+/** The user's user_mfa row as stored. */
+const mfaRow = (userId: string) => idp.database.selectFrom('user_mfa').selectAll().where('user_id', '=', userId).executeTakeFirstOrThrow();
 
 interface Flow {
   browser: Browser;
@@ -135,10 +137,10 @@ test('policy required: enrolment with a QR code, then every sign-in needs a code
 
   // At rest: the secret sealed, the recovery codes hashed.
   const user = (await idp.app.accounts.getUser('req', email))!;
-  const row = await idp.db.userMfa.findUniqueOrThrow({ where: { userId: user.id } });
-  assert.ok(!row.totpSecretEnc.includes(secret) && row.totpSecretEnc.startsWith('v1.'));
-  assert.equal(row.recoveryCodes.length, 10);
-  for (const c of codes) assert.ok(!row.recoveryCodes.some((h) => h.includes(c) || h.includes(c.replace('-', ''))));
+  const row = await mfaRow(user.id);
+  assert.ok(!row.totp_secret_enc.includes(secret) && row.totp_secret_enc.startsWith('v1.'));
+  assert.equal(row.recovery_codes.length, 10);
+  for (const c of codes) assert.ok(!row.recovery_codes.some((h) => h.includes(c) || h.includes(c.replace('-', ''))));
 
   // Next sign-in: the password alone does not reach the client.
   nextStep();
@@ -202,7 +204,7 @@ test('a recovery code signs in once', async () => {
   const again = await post(await password('req', 'rob@req.test'), '/mfa', { code: codes[3]! });
   assert.equal(again.status, 401);
   const user = (await idp.app.accounts.getUser('req', 'rob@req.test'))!;
-  assert.equal((await idp.db.userMfa.findUniqueOrThrow({ where: { userId: user.id } })).recoveryCodes.length, 9);
+  assert.equal((await mfaRow(user.id)).recovery_codes.length, 9);
 });
 
 test('the second step cannot be skipped: no resume without it, no forged or foreign pending token', async () => {
