@@ -6,6 +6,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { sql } from 'kysely';
+import type { Database } from './database.js';
 import { DEFAULT_DB_TIMEOUTS, poolConfig } from './client.js';
 
 const LOCK_ID = 72707369; // arbitrary, constant across versions
@@ -60,4 +62,13 @@ export async function applyMigrations(databaseUrl: string, dir = migrationsDir()
     await client.end();
   }
   return applied;
+}
+
+/** The migrations recorded as applied (not rolled back), in order. */
+export async function listAppliedMigrations(database: Database): Promise<{ name: string; appliedAt: Date }[]> {
+  // Prisma's bookkeeping table is not in the schema, so not in the generated types.
+  const { rows } = await sql<{ name: string; appliedAt: Date }>`
+    SELECT migration_name AS name, finished_at AS "appliedAt" FROM "_prisma_migrations"
+    WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name`.execute(database);
+  return rows;
 }
