@@ -52,7 +52,7 @@ export function createHttpApp(services: AppServices) {
   app.use(scim.routes());
   app.use(scimFallback(config.ISSUER, logger));
 
-  app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), pingDb: services.pingDb, draining: drain.draining }).routes());
+  app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), database, draining: drain.draining }).routes());
 
   const interactions = createInteractionRouter({
     holder, views, csrfSecret: config.SECRET_KEY, federation,

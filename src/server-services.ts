@@ -143,7 +143,7 @@ export async function startServerServices(config: Config, deps: ServerDeps) {
       maxLifetimeSeconds: { service: config.ACCESS_TOKEN_TTL, user: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL) },
     });
     const broker = createBroker({
-      db, sql, logger, verifier, tenants, endpoints, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs, externalTokens, changes,
+      logger, verifier, tenants, endpoints, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs, externalTokens, changes,
       database, envelope: createEnvelope(resolved.SECRET_KEY), publicUrl: config.ISSUER,
       minter: deps.wrapMinter ? deps.wrapMinter(minter) : minter,
       metrics: {
@@ -186,8 +186,6 @@ export async function startServerServices(config: Config, deps: ServerDeps) {
       /** The current OIDC provider's request handler (the HTTP app ends with it). */
       oidcCallback: () => handle,
       oidcStore, revocations, minter, verifier, broker, federation, onboardingLinks, scim,
-      /** Readiness: the database answers. */
-      pingDb: () => db.$queryRaw`SELECT 1`,
       /** Stops the background work and the listener, then flushes the audit trail (the pool stays open). */
       async close() {
         holder.stop();

@@ -73,8 +73,8 @@ export function createServices(config: Config, database: Database, options: Serv
     endpoints,
     hasher,
     accounts: createAccountService({ db, hasher, throttle, now: date, onChange: options.onChange }),
-    tenants: createTenantService({ db, now: date, onChange: options.onChange, endpoints }),
-    clients: createClientService({ db }),
+    tenants: createTenantService({ database, now: date, onChange: options.onChange, endpoints }),
+    clients: createClientService({ database }),
     mfa() {
       const key = secretKey('second-factor checks');
       mfa ??= createMfaService({ db, envelope: createEnvelope(key), secretKey: key, throttle, now: date });
@@ -83,7 +83,7 @@ export function createServices(config: Config, database: Database, options: Serv
     keys() {
       const key = secretKey('key commands');
       keys ??= createKeyService({
-        db, envelope: createEnvelope(key), now, activationDelaySeconds: config.KEY_ACTIVATION_DELAY,
+        database, envelope: createEnvelope(key), now, activationDelaySeconds: config.KEY_ACTIVATION_DELAY,
         maxTokenTtlSeconds: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL, config.SESSION_TTL),
       });
       return keys;

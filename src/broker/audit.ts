@@ -1,8 +1,7 @@
 // The audit trail: events are queued in memory and written in batches off the request
 // path, so a search never waits for its audit row. flush() drains (tests, shutdown).
 // While the database is unavailable the events wait in a bounded buffer and are retried.
-import type { Db } from '../db/client.js';
-import type { Sql } from '../db/sql.js';
+import type { Database } from '../db/database.js';
 import { outsideRequest, type Logger } from '../shared/logger.js';
 import type { Clock } from './ports.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
@@ -11,8 +10,7 @@ import { deleteAuditBefore, insertAudit, listAudit, type AuditFilters, type Audi
 export { listAudit, type AuditFilters, type AuditRecord, type AuditView } from './storage/audit-store.js';
 
 export interface AuditTrailDeps {
-  db: Db;
-  sql: Sql;
+  database: Database;
   logger: Logger;
   now: Clock;
   retentionDays: number;
@@ -52,7 +50,7 @@ export function createAuditTrail(deps: AuditTrailDeps) {
   async function writeRowByRow(batch: AuditRecord[]): Promise<AuditRecord[]> {
     for (let i = 0; i < batch.length; i++) {
       try {
-        await insertAudit(deps.sql, [batch[i]!]);
+        await insertAudit(deps.database, [batch[i]!]);
       } catch (err) {
         if (isDatabaseUnavailable(err)) return batch.slice(i);
         deps.logger.error({ err: { message: (err as Error).message }, kind: batch[i]!.kind, tenantId: batch[i]!.tenantId }, 'audit event refused by the database: dropped');
@@ -72,7 +70,7 @@ export function createAuditTrail(deps: AuditTrailDeps) {
     for (let i = 0; i < rows.length && !unwritten.length; i += BATCH_ROWS) {
       const batch = rows.slice(i, i + BATCH_ROWS);
       try {
-        await insertAudit(deps.sql, batch);
+        await insertAudit(deps.database, batch);
       } catch (err) {
         unwritten = isDatabaseUnavailable(err) ? rows.slice(i) : [...(await writeRowByRow(batch)), ...rows.slice(i + BATCH_ROWS)];
         if (unwritten.length && !retrying) deps.logger.warn({ err: { message: (err as Error).message }, events: unwritten.length }, 'audit write failed: database unavailable, events kept for a retry');
@@ -137,10 +135,10 @@ export function createAuditTrail(deps: AuditTrailDeps) {
     /** Events waiting to be written (queued or kept for a retry). */
     pending: () => queue.length,
     /** The audit trail, newest first (the admin API). */
-    list: (filters: AuditFilters) => listAudit(deps.db, filters),
+    list: (filters: AuditFilters) => listAudit(deps.database, filters),
     /** Runs the retention sweep now and then every `intervalMs`; returns a stop function. */
     startSweeper(intervalMs = 3_600_000): () => void {
-      const run = () => void sweepAudit(deps.db, deps.retentionDays, deps.now).catch((err: Error) => deps.logger.error({ err: { message: err.message } }, 'audit sweep failed'));
+      const run = () => void sweepAudit(deps.database, deps.retentionDays, deps.now).catch((err: Error) => deps.logger.error({ err: { message: err.message } }, 'audit sweep failed'));
       run();
       const interval = setInterval(run, intervalMs);
       interval.unref();
@@ -152,5 +150,5 @@ export function createAuditTrail(deps: AuditTrailDeps) {
 export type AuditTrail = ReturnType<typeof createAuditTrail>;
 
 /** Deletes events older than `retentionDays`; returns how many. */
-const sweepAudit = (db: Db, retentionDays: number, now: Clock = Date.now) =>
-  deleteAuditBefore(db, new Date(now() - retentionDays * DAY_MS));
+const sweepAudit = (database: Database, retentionDays: number, now: Clock = Date.now) =>
+  deleteAuditBefore(database, new Date(now() - retentionDays * DAY_MS));

@@ -1,8 +1,6 @@
 // Composition of the broker: builds its services from injected dependencies.
 // The integrator calls createBroker once and mounts createBrokerRouter({ broker }).
 import type { Settings } from '../config/schema.js';
-import type { Db } from '../db/client.js';
-import type { Sql } from '../db/sql.js';
 import type { Logger } from '../shared/logger.js';
 import type { ChangeEvent } from '../tenants/events.js';
 import type { TenantService } from '../tenants/tenants.js';
@@ -27,11 +25,7 @@ import { memoDirectory } from './storage/memo-directory.js';
 import type { Change, ChangeFeed } from '../db/changes.js';
 
 export interface BrokerDeps {
-  /** Admin paths (audit listing and retention). */
-  db: Db;
-  /** Hot paths: directory reads and audit batches. */
-  sql: Sql;
-  /** Kysely over `sql`: Identity Center sessions and connect states (authorization-code tenants). */
+  /** The one data layer: directory reads, the audit trail, Identity Center sessions and connect states. */
   database: Database;
   /** Encrypts Identity Center refresh tokens and PKCE verifiers at rest (SECRET_KEY). */
   envelope: Envelope;
@@ -86,7 +80,7 @@ export function createBroker(deps: BrokerDeps) {
   const { logger } = deps;
   const aws = isGateway(deps.aws) ? deps.aws : createAwsGateway({ onCall: deps.metrics?.awsCall, ...deps.aws });
   const memoMs = deps.directoryCacheMs ?? 1000;
-  const source = createDbDirectory(deps.sql);
+  const source = createDbDirectory(deps.database);
   const changes = deps.changes;
   const ttlMs = changes ? () => (changes.connected ? Math.max(memoMs, CONNECTED_CACHE_MS) : memoMs) : memoMs;
   const memo = memoMs > 0 ? memoDirectory(source, { ttlMs, now }) : undefined;
@@ -95,7 +89,7 @@ export function createBroker(deps: BrokerDeps) {
   // Metric labels name only tenants that exist: a made-up id in a request path must not mint
   // a new time series. The lookup is the memoised one the request itself just made.
   const knownTenant = async (id: string | null | undefined) => (id && (await directory.tenant(id).catch(() => null)) ? id : null);
-  const audit = createAuditTrail({ db: deps.db, sql: deps.sql, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS,
+  const audit = createAuditTrail({ database: deps.database, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS,
     maxQueue: deps.config.AUDIT_BUFFER_MAX, onDropped: deps.metrics?.auditDropped, onRecord: recorded && ((e) => {
     void knownTenant(e.tenantId).then((tenant) => recorded(e.kind, tenant, e.errorCode ?? e.outcome));
   }) });

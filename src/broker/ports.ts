@@ -42,7 +42,8 @@ export type IdcGrant =
   | { grantType: 'authorization_code'; code: string; redirectUri: string; codeVerifier: string }
   | { grantType: 'refresh_token'; refreshToken: string };
 
-export interface TenantRecord extends Partial<Omit<TenantAws, 'id'>> {
+/** A tenant as stored: details not entered yet are null (the broker's checks treat them as missing). */
+export interface TenantRecord extends NullableDetails<Omit<TenantAws, 'id'>> {
   id: string;
   name: string;
   status: 'pending' | 'active' | 'disabled';
@@ -51,6 +52,8 @@ export interface TenantRecord extends Partial<Omit<TenantAws, 'id'>> {
   /** When the row was last written (the setup check reports which edit it used). */
   updatedAt?: Date;
 }
+
+type NullableDetails<T> = { [K in keyof T]?: T[K] | null };
 
 export interface UserRecord {
   id: string;

@@ -2,7 +2,9 @@
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Config } from '../config/load.js';
+import type { Database } from '../db/database.js';
 import type { KeySnapshot } from '../idp/keys.js';
 import type { Metrics } from './metrics.js';
 
@@ -10,7 +12,8 @@ export interface OpsDeps {
   config: Pick<Config, 'METRICS_TOKEN' | 'METRICS_PORT' | 'KEY_ACTIVATION_DELAY'>;
   metrics: Metrics;
   keys: () => KeySnapshot;
-  pingDb: () => Promise<unknown>;
+  /** /readyz pings it (select 1). */
+  database: Database;
   /** True once shutdown began: load balancers must stop sending new requests. */
   draining?: () => boolean;
 }
@@ -52,7 +55,7 @@ export function createMetricsApp(config: Pick<Config, 'METRICS_TOKEN'>, metrics:
   return app;
 }
 
-export function createOpsRouter({ config, metrics, keys, pingDb, draining }: OpsDeps): Router {
+export function createOpsRouter({ config, metrics, keys, database, draining }: OpsDeps): Router {
   const ops = new Router();
   if (!config.METRICS_PORT) ops.get('/metrics', serveMetrics(config, metrics));
   ops.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
@@ -63,7 +66,7 @@ export function createOpsRouter({ config, metrics, keys, pingDb, draining }: Ops
       return;
     }
     try {
-      await within(pingDb(), READYZ_TIMEOUT_MS);
+      await within(sql`select 1`.execute(database), READYZ_TIMEOUT_MS);
       ctx.body = { status: 'ready', signingKey: keys().signingKey.kid };
     } catch {
       ctx.status = 503;

@@ -2,7 +2,8 @@
 // new client). Secrets are random 256-bit strings shown once; only their SHA-256 is
 // stored; the provider compares presented secrets against it (see client-auth.ts).
 import { createHash, randomBytes } from 'node:crypto';
-import { isUniqueViolation, type Db, type Prisma } from '../db/client.js';
+import { isUniqueViolation, type Database } from '../db/database.js';
+import { oidcClientQueries, type ClientRow } from '../db/oidc-clients.js';
 import { AppError, validationError, type FieldProblem } from '../shared/errors.js';
 
 export type ClientKind = 'web' | 'native' | 'service' | 'data-accessor';
@@ -48,8 +49,6 @@ export const SERVICE_SCOPES = ['search', 'admin', 'scim'] as const;
 export const MAX_OVERLAP_SECONDS = 7 * 24 * 3600;
 
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('base64url');
-
-type ClientRow = NonNullable<Awaited<ReturnType<Db['oidcClient']['findUnique']>>>;
 
 function summaryOf(r: ClientRow): ClientSummary {
   const m = r.metadata as { kind: ClientKind; redirect_uris?: string[]; post_logout_redirect_uris?: string[]; scope?: string };
@@ -117,11 +116,12 @@ function validate(input: ClientInput): void {
 /** How long a client row is reused; real time, as it only bounds staleness across instances. */
 const CACHE_MS = 1000;
 
-export function createClientService({ db }: { db: Db }) {
+export function createClientService({ database }: { database: Database }) {
+  const clients = oidcClientQueries(database);
   // The provider, the consent page and the broker's scope check look clients up on every
   // request; a one-second cache of the row takes that query off the hot path. Changes made
   // here apply at once; another instance's within CACHE_MS.
-  type Row = Awaited<ReturnType<Db['oidcClient']['findUnique']>>;
+  type Row = ClientRow | null;
   const cache = new Map<string, { at: number; row: Row }>();
 
   async function add(input: ClientInput): Promise<{ clientId: string; clientSecret?: string }> {
@@ -129,17 +129,15 @@ export function createClientService({ db }: { db: Db }) {
     const clientId = input.clientId ?? randomBytes(12).toString('base64url');
     const confidential = input.kind === 'web' || input.kind === 'service';
     const clientSecret = confidential ? randomBytes(32).toString('base64url') : undefined;
-    if (input.kind === 'data-accessor' && (await db.oidcClient.count({ where: { isDataAccessor: true } })) > 0) {
+    if (input.kind === 'data-accessor' && (await clients.dataAccessorId()) !== null) {
       throw new AppError('data_accessor_client_exists', 409, 'A data accessor client already exists: AWS knows exactly one client ID per ISV. Remove it first to replace it.');
     }
     cache.delete(clientId);
     try {
-      await db.oidcClient.create({
-        data: {
-          clientId, name: input.name.trim(), metadata: metadataFor(input) as Prisma.InputJsonValue,
-          secretHash: clientSecret ? hashSecret(clientSecret) : null, firstParty: input.firstParty ?? false,
-          isDataAccessor: input.kind === 'data-accessor', allowedTenants: input.allowedTenants ?? [],
-        },
+      await clients.insert(clientId, {
+        name: input.name.trim(), metadata: metadataFor(input), secretHash: clientSecret ? hashSecret(clientSecret) : null,
+        firstParty: input.firstParty ?? false, isDataAccessor: input.kind === 'data-accessor', allowedTenants: input.allowedTenants ?? [],
+        previousSecretHash: null, previousSecretExpiresAt: null,
       });
     } catch (err) {
       if (isUniqueViolation(err)) {
@@ -151,18 +149,17 @@ export function createClientService({ db }: { db: Db }) {
   }
 
   async function list(): Promise<ClientSummary[]> {
-    const rows = await db.oidcClient.findMany({ orderBy: { createdAt: 'asc' } });
-    return rows.map(summaryOf);
+    return (await clients.list()).map(summaryOf);
   }
 
   /** One client as an administrator sees it (never its secret or hash); null when missing. */
   async function show(clientId: string): Promise<ClientSummary | null> {
-    const row = await db.oidcClient.findUnique({ where: { clientId: String(clientId) } });
+    const row = await clients.get(String(clientId));
     return row ? summaryOf(row) : null;
   }
 
   async function requireRow(clientId: string) {
-    const row = await db.oidcClient.findUnique({ where: { clientId: String(clientId) } });
+    const row = await clients.get(String(clientId));
     if (!row) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
     return row;
   }
@@ -196,14 +193,12 @@ export function createClientService({ db }: { db: Db }) {
     if (patch.postLogoutRedirectUris !== undefined) meta.post_logout_redirect_uris = patch.postLogoutRedirectUris;
     if (patch.scopes !== undefined) meta.scope = [...new Set(patch.scopes)].join(' ');
     cache.delete(row.clientId);
-    const updated = await db.oidcClient.update({
-      where: { clientId: row.clientId },
-      data: {
-        metadata: meta as Prisma.InputJsonValue,
-        ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
-        ...(patch.allowedTenants !== undefined ? { allowedTenants: [...new Set(patch.allowedTenants)] } : {}),
-      },
+    const updated = await clients.update(row.clientId, {
+      metadata: meta,
+      ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+      ...(patch.allowedTenants !== undefined ? { allowedTenants: [...new Set(patch.allowedTenants)] } : {}),
     });
+    if (!updated) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
     return summaryOf(updated);
   }
 
@@ -222,24 +217,22 @@ export function createClientService({ db }: { db: Db }) {
     const expires = overlapSeconds > 0 ? new Date(at.getTime() + overlapSeconds * 1000) : null;
     cache.delete(row.clientId);
     // Conditional on the hash read above: two concurrent rotations cannot both win and leave a secret nobody was shown.
-    const { count } = await db.oidcClient.updateMany({
-      where: { clientId: row.clientId, secretHash: row.secretHash },
-      data: { secretHash: hashSecret(clientSecret), previousSecretHash: expires ? row.secretHash : null, previousSecretExpiresAt: expires },
+    const replaced = await clients.replaceSecret(row.clientId, row.secretHash, {
+      secretHash: hashSecret(clientSecret), previousSecretHash: expires ? row.secretHash : null, previousSecretExpiresAt: expires,
     });
-    if (!count) throw new AppError('conflict', 409, 'The client\'s secret was rotated at the same moment by someone else; look at the client and try again.');
+    if (!replaced) throw new AppError('conflict', 409, 'The client\'s secret was rotated at the same moment by someone else; look at the client and try again.');
     return { clientId: row.clientId, clientSecret, previousSecretExpiresAt: expires };
   }
 
   async function remove(clientId: string): Promise<void> {
     cache.delete(clientId);
-    const { count } = await db.oidcClient.deleteMany({ where: { clientId } });
-    if (!count) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
+    if (!(await clients.remove(clientId))) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
   }
 
   async function get(clientId: string): Promise<Row> {
     const hit = cache.get(clientId);
     if (hit && Date.now() - hit.at < CACHE_MS) return hit.row;
-    const row = await db.oidcClient.findUnique({ where: { clientId } });
+    const row = await clients.get(clientId);
     if (cache.size > 10_000) cache.clear();
     cache.set(clientId, { at: Date.now(), row });
     return row;
@@ -267,16 +260,15 @@ export function createClientService({ db }: { db: Db }) {
   async function ensureFirstParty(input: { clientId: string; name: string; redirectUris: string[]; postLogoutRedirectUris: string[] }): Promise<void> {
     const client: ClientInput = { ...input, kind: 'native', firstParty: true };
     validate(client);
-    const data = {
-      name: input.name, metadata: metadataFor(client) as Prisma.InputJsonValue, firstParty: true, isDataAccessor: false, allowedTenants: [],
-      secretHash: null, previousSecretHash: null, previousSecretExpiresAt: null,
-    };
     cache.delete(input.clientId);
-    await db.oidcClient.upsert({ where: { clientId: input.clientId }, create: { clientId: input.clientId, ...data }, update: data });
+    await clients.upsert(input.clientId, {
+      name: input.name, metadata: metadataFor(client), firstParty: true, isDataAccessor: false, allowedTenants: [],
+      secretHash: null, previousSecretHash: null, previousSecretExpiresAt: null,
+    });
   }
 
   async function dataAccessorClientId(): Promise<string | null> {
-    return (await db.oidcClient.findFirst({ where: { isDataAccessor: true } }))?.clientId ?? null;
+    return clients.dataAccessorId();
   }
 
   return { add, list, show, update, rotateSecret, remove, get, providerMetadata, brokerScopes, dataAccessorClientId, ensureFirstParty };

@@ -4,7 +4,9 @@
 // other instances have seen it); the key it replaces stays published until every
 // token it signed has expired.
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import type { Db } from '../db/client.js';
+import { sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import { signingKeyQueries, type SigningKeyRow } from '../db/signing-keys.js';
 import type { Envelope } from './envelope.js';
 
 export type KeyUse = 'sig' | 'cookie';
@@ -34,7 +36,7 @@ export interface KeySnapshot {
 }
 
 export interface KeyServiceOptions {
-  db: Db;
+  database: Database;
   envelope: Envelope;
   now: () => number;
   activationDelaySeconds: number;
@@ -45,7 +47,7 @@ export interface KeyServiceOptions {
 /** Advisory lock serialising first-key creation across instances (arbitrary, constant across versions). */
 const FIRST_KEYS_LOCK_ID = 72707370;
 
-type Row = Awaited<ReturnType<Db['signingKey']['findMany']>>[number];
+type Row = SigningKeyRow;
 
 function stateOf(row: Row, now: number, current: Row | undefined): KeyState {
   if (row.kid === current?.kid) return 'active';
@@ -53,13 +55,10 @@ function stateOf(row: Row, now: number, current: Row | undefined): KeyState {
 }
 
 export function createKeyService(opts: KeyServiceOptions) {
-  const { db, envelope, now } = opts;
+  const { database, envelope, now } = opts;
+  const keys = signingKeyQueries(database);
 
-  const live = async (use: KeyUse) =>
-    db.signingKey.findMany({
-      where: { use, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date(now()) } }] },
-      orderBy: { activatesAt: 'desc' },
-    });
+  const live = (use: KeyUse) => keys.live(use, new Date(now()));
 
   const currentOf = (rows: Row[]) => rows.find((r) => r.activatesAt.getTime() <= now());
 
@@ -75,7 +74,7 @@ export function createKeyService(opts: KeyServiceOptions) {
     } else {
       secret = randomBytes(32).toString('base64url');
     }
-    return { kid, use, alg: use === 'sig' ? 'RS256' : null, publicJwk: publicJwk as object, privateEnc: envelope.seal(secret, kid), activatesAt };
+    return { kid, use, alg: use === 'sig' ? 'RS256' : null, publicJwk, privateEnc: envelope.seal(secret, kid), activatesAt };
   }
 
   /**
@@ -88,10 +87,11 @@ export function createKeyService(opts: KeyServiceOptions) {
     for (const use of ['sig', 'cookie'] as const) {
       if (currentOf(await live(use))) continue;
       const data = newKey(use, new Date(now())); // generated before the lock: RSA generation is slow
-      await db.$transaction(async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FIRST_KEYS_LOCK_ID}::bigint)`;
-        const rows = await tx.signingKey.findMany({ where: { use, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date(now()) } }] } });
-        if (!currentOf(rows)) await tx.signingKey.create({ data });
+      await database.transaction().execute(async (trx) => {
+        // Held until this transaction ends: the check and the insert below run on its connection.
+        await sql`SELECT pg_advisory_xact_lock(${FIRST_KEYS_LOCK_ID}::bigint)`.execute(trx);
+        const tx = signingKeyQueries(trx);
+        if (!currentOf(await tx.live(use, new Date(now())))) await tx.insert(data);
       });
     }
   }
@@ -100,18 +100,16 @@ export function createKeyService(opts: KeyServiceOptions) {
     const rows = await live(use);
     const activatesAt = new Date(now() + opts.activationDelaySeconds * 1000);
     const data = newKey(use, activatesAt);
-    const row = await db.$transaction(async (tx) => {
+    const row = await database.transaction().execute(async (trx) => {
+      const tx = signingKeyQueries(trx);
       // The key that signs until the new one activates retires then, and expires after
       // the longest-lived token it could have signed.
       const previous = rows.filter((r) => r.retiredAt === null);
       for (const p of previous) {
-        await tx.signingKey.update({
-          where: { kid: p.kid },
-          data: { retiredAt: activatesAt, expiresAt: new Date(activatesAt.getTime() + opts.maxTokenTtlSeconds * 1000) },
-        });
+        await tx.retire(p.kid, activatesAt, new Date(activatesAt.getTime() + opts.maxTokenTtlSeconds * 1000));
       }
       // Through tx: retiring the old key and adding the new one commit together.
-      return tx.signingKey.create({ data });
+      return tx.insert(data);
     });
     return summarize(row, await live(use));
   }

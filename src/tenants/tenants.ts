@@ -1,8 +1,9 @@
 // The tenant registry: each ISV customer's workspace and its Q Business data-accessor
 // details. Status is derived (pending until every required detail is set, then active)
 // except `disabled`, which an operator sets and which sticks until enabled again.
-import { isNotFound, isUniqueViolation, type Db } from '../db/client.js';
-import type { Tenant } from '../db/generated/client.js';
+import { isUniqueViolation, type Database } from '../db/database.js';
+import { createIdcSessionTable } from '../db/idc-sessions.js';
+import { tenantQueries, type Tenant } from '../db/tenants.js';
 import { AppError, notFound, validationError, type FieldProblem } from '../shared/errors.js';
 import { createEndpointPolicy, type EndpointPolicy } from './endpoints.js';
 import { notify, type OnChange } from './events.js';
@@ -40,7 +41,7 @@ export interface TenantService {
 }
 
 export interface TenantServiceDeps {
-  db: Db;
+  database: Database;
   /** Where endpoint overrides may point; without one, only AWS's own endpoints. */
   endpoints?: EndpointPolicy;
   now?: () => Date;
@@ -75,12 +76,13 @@ function checked(input: Record<string, unknown>, isNew: boolean, endpoints: Endp
 }
 
 export function createTenantService(deps: TenantServiceDeps): TenantService {
-  const { db } = deps;
+  const { database } = deps;
+  const tenants = tenantQueries(database);
   const now = deps.now ?? (() => new Date());
   const endpoints = deps.endpoints ?? createEndpointPolicy({ production: true });
 
-  // A non-string id (untyped callers) is simply not found, never a Prisma validation error.
-  const get = (id: string) => (typeof id === 'string' ? db.tenant.findUnique({ where: { id } }) : Promise.resolve(null));
+  // A non-string id (untyped callers) is simply not found, without a query.
+  const get = (id: string) => (typeof id === 'string' ? tenants.get(id) : Promise.resolve(null));
 
   async function existing(id: string): Promise<Tenant> {
     const t = await get(id);
@@ -92,9 +94,7 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
     const { name, details } = checked({ ...input }, true, endpoints);
     const at = now();
     try {
-      return await db.tenant.create({
-        data: { id: input.id, name: name!, ...details, status: derivedStatus(details), createdAt: at, updatedAt: at },
-      });
+      return await tenants.insert({ id: input.id, name: name!, ...details, status: derivedStatus(details), createdAt: at, updatedAt: at });
     } catch (err) {
       if (isUniqueViolation(err)) {
         throw new AppError('tenant_exists', 409, `a tenant with id '${input.id}' already exists`);
@@ -105,19 +105,22 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
 
   async function update(id: string, patch: TenantUpdate, opts: { keepPending?: boolean } = {}): Promise<Tenant> {
     const { name, details } = checked({ ...patch }, false, endpoints);
-    const updated = await db.$transaction(async (tx) => {
-      const current = await tx.tenant.findUnique({ where: { id } });
+    const updated = await database.transaction().execute(async (trx) => {
+      const tx = tenantQueries(trx);
+      const current = await tx.get(id);
       if (!current) throw notFound('tenant', id);
       if (opts.keepPending) {
         // Conditional on the status in the same statement: a link held open while the tenant
         // turns active (or disabled) must not rewrite the connection of a live tenant.
-        const { count } = await tx.tenant.updateMany({ where: { id, status: 'pending' }, data: { ...details, ...(name ? { name } : {}), updatedAt: now() } });
-        if (!count) throw notPending(id, current.status === 'pending' ? 'no longer pending' : current.status);
-        return (await tx.tenant.findUnique({ where: { id } }))!;
+        const changed = await tx.update(id, { ...details, ...(name ? { name } : {}), updatedAt: now() }, { status: 'pending' });
+        if (!changed) throw notPending(id, current.status === 'pending' ? 'no longer pending' : current.status);
+        return changed;
       }
       const merged = { ...current, ...details };
       const status = current.status === 'disabled' ? 'disabled' : derivedStatus(merged);
-      return tx.tenant.update({ where: { id }, data: { ...details, ...(name ? { name } : {}), status, updatedAt: now() } });
+      const changed = await tx.update(id, { ...details, ...(name ? { name } : {}), status, updatedAt: now() });
+      if (!changed) throw notFound('tenant', id);
+      return changed;
     });
     notify(deps.onChange, { type: 'tenant_updated', tenantId: id });
     return updated;
@@ -127,15 +130,15 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
     add,
     update,
     get,
-    list: () => db.tenant.findMany({ orderBy: { id: 'asc' } }),
+    list: () => tenants.list(),
     async disable(id) {
       if (typeof id !== 'string') throw notFound('tenant', String(id));
       // Its users' Identity Center sessions (authorization-code mode) end with it, in the same transaction.
-      const [t] = await db.$transaction([
-        db.tenant.update({ where: { id }, data: { status: 'disabled', updatedAt: now() } }),
-        db.$executeRaw`DELETE FROM idc_sessions WHERE tenant_id = ${id}`,
-      ]).catch((err: unknown) => {
-        throw isNotFound(err) ? notFound('tenant', id) : err;
+      const t = await database.transaction().execute(async (trx) => {
+        const disabled = await tenantQueries(trx).update(id, { status: 'disabled', updatedAt: now() });
+        if (!disabled) throw notFound('tenant', id);
+        await createIdcSessionTable(trx).dropTenant(id);
+        return disabled;
       });
       notify(deps.onChange, { type: 'tenant_disabled', tenantId: id });
       return t;
@@ -143,16 +146,14 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
     async activate(id, opts = {}) {
       const current = await existing(id);
       if (current.status !== 'pending' || missingDetails(current).length) return current;
-      const { count } = await db.tenant.updateMany({
-        where: { id, status: 'pending', ...(opts.ifUpdatedAt ? { updatedAt: opts.ifUpdatedAt } : {}) },
-        data: { status: 'active', updatedAt: now() },
-      });
-      if (count) notify(deps.onChange, { type: 'tenant_updated', tenantId: id });
+      const activated = await tenants.update(id, { status: 'active', updatedAt: now() }, { status: 'pending', ...(opts.ifUpdatedAt ? { updatedAt: opts.ifUpdatedAt } : {}) });
+      if (activated) notify(deps.onChange, { type: 'tenant_updated', tenantId: id });
       return existing(id);
     },
     async enable(id) {
       const current = await existing(id);
-      const t = await db.tenant.update({ where: { id }, data: { status: derivedStatus(current), updatedAt: now() } });
+      const t = await tenants.update(id, { status: derivedStatus(current), updatedAt: now() });
+      if (!t) throw notFound('tenant', id);
       notify(deps.onChange, { type: 'tenant_updated', tenantId: id });
       return t;
     },

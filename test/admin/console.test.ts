@@ -200,11 +200,11 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
 
   await t.test('users: search, unlock, reset password (shown once), disable', async () => {
     const key = accountKey('e2e-a', 'carol@corp.example');
-    await h.db.loginThrottle.upsert({
-      where: { key },
-      create: { key, failures: 5, lastFailure: new Date(), lockedUntil: new Date(Date.now() + 600_000) },
-      update: { lockedUntil: new Date(Date.now() + 600_000) },
-    });
+    await h.database
+      .insertInto('login_throttle')
+      .values({ key, failures: 5, last_failure: new Date(), locked_until: new Date(Date.now() + 600_000) })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ locked_until: new Date(Date.now() + 600_000) }))
+      .execute();
     await page.goto(`${h.url}/admin/tenants/e2e-a/users?q=carol`);
     const row = page.locator('tbody tr', { hasText: 'carol@corp.example' });
     assert.equal(await page.locator('tbody tr').count(), 1);
@@ -212,7 +212,7 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
     await row.getByRole('button', { name: 'Unlock carol@corp.example' }).click();
     await page.waitForLoadState('domcontentloaded');
     assert.match(await page.getByRole('status').innerText(), /carol@corp\.example is unlocked/);
-    assert.equal(await h.db.loginThrottle.findUnique({ where: { key } }), null);
+    assert.equal(await h.database.selectFrom('login_throttle').selectAll().where('key', '=', key).executeTakeFirst(), undefined);
 
     await page
       .locator('tbody tr', { hasText: 'carol@corp.example' })
@@ -226,13 +226,13 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
 
     // A lost phone: the authenticator goes.
     const carol = await h.services.accounts.getUser('e2e-a', 'carol@corp.example');
-    await h.db.userMfa.create({ data: { userId: carol!.id, totpSecretEnc: 'sealed', confirmedAt: new Date(), recoveryCodes: ['x'] } });
+    await h.database.insertInto('user_mfa').values({ user_id: carol!.id, totp_secret_enc: 'sealed', confirmed_at: new Date(), recovery_codes: ['x'] }).execute();
     await page.goto(`${h.url}/admin/tenants/e2e-a/users`);
     assert.match(await page.locator('tbody tr', { hasText: 'carol@corp.example' }).innerText(), /authenticator/);
     await page.getByRole('button', { name: 'Reset MFA of carol@corp.example' }).click();
     await page.waitForLoadState('domcontentloaded');
     assert.match(await page.getByRole('status').innerText(), /authenticator is removed/);
-    assert.equal(await h.db.userMfa.findUnique({ where: { userId: carol!.id } }), null);
+    assert.equal(await h.database.selectFrom('user_mfa').selectAll().where('user_id', '=', carol!.id).executeTakeFirst(), undefined);
 
     await page.goto(`${h.url}/admin/tenants/e2e-a/users`);
     await page.locator('tbody tr', { hasText: 'carol@corp.example' }).getByRole('button', { name: 'Disable carol@corp.example' }).click();
@@ -247,7 +247,10 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
     await page.getByRole('textbox', { name: `Allowed tenants of ${svc.clientId}` }).fill('e2e-a, globex');
     await page.getByRole('button', { name: `Save allowed tenants of ${svc.clientId}` }).click();
     await page.waitForLoadState('domcontentloaded');
-    assert.deepEqual((await h.db.oidcClient.findUnique({ where: { clientId: svc.clientId } }))?.allowedTenants, ['e2e-a', 'globex']);
+    assert.deepEqual(
+      (await h.database.selectFrom('oidc_clients').select('allowed_tenants').where('client_id', '=', svc.clientId).executeTakeFirst())?.allowed_tenants,
+      ['e2e-a', 'globex'],
+    );
     await page.getByRole('button', { name: `Rotate secret of ${svc.clientId}` }).click();
     await page.waitForLoadState('domcontentloaded');
     const secret = await page.locator('.secret code').innerText();
@@ -399,10 +402,10 @@ test('refusals: non-admin operators, a customer user in group admin, a tenant-li
     const context = await newContext(1280);
     const { page } = await signIn(context, 'operators', 'limited@ops.example');
     const user = await h.services.accounts.getUser('operators', 'limited@ops.example');
-    await h.db.user.update({ where: { id: user!.id }, data: { groups: ['support'] } });
+    await h.database.updateTable('users').set({ groups: ['support'], updated_at: new Date() }).where('id', '=', user!.id).execute();
     const r = await page.goto(`${h.url}/admin/tenants/e2e-a`);
     assert.equal(r!.status(), 403);
-    await h.db.user.update({ where: { id: user!.id }, data: { groups: ['admin:e2e-a'] } });
+    await h.database.updateTable('users').set({ groups: ['admin:e2e-a'], updated_at: new Date() }).where('id', '=', user!.id).execute();
     await context.close();
   });
 });

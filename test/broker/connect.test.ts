@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fakeTenantDetails, startBrokerHarness, type Harness, type HarnessUser } from '../helpers/broker-harness.js';
 import { REDIRECT_URI } from '../helpers/rp.js';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { createDatabase, type Database } from '../../src/db/database.js';
@@ -47,7 +48,7 @@ test('connect: the return URL must be this service or a registered app origin (n
     assert.equal(r.body.code, 'validation_failed');
     assert.equal(r.body.errors?.[0]?.field, 'returnUrl');
   }
-  const states = await h.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM idc_connect_states`;
+  const states = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM idc_connect_states`.execute(h.database)).rows;
   assert.equal(states[0]?.n, 0, 'a refused start stores no state');
 
   // This service's own origin, and the origin of a web client's registered redirect URI.
@@ -59,11 +60,11 @@ test('connect: the return URL must be this service or a registered app origin (n
 });
 
 async function storeSession(userId: string) {
-  await h.db.$executeRaw`INSERT INTO idc_sessions (tenant_id, user_id, refresh_token_enc, connected_at, refreshed_at)
-    VALUES (${tenant}, ${userId}, 'sealed', now(), now()) ON CONFLICT DO NOTHING`;
+  await sql`INSERT INTO idc_sessions (tenant_id, user_id, refresh_token_enc, connected_at, refreshed_at)
+    VALUES (${tenant}, ${userId}, 'sealed', now(), now()) ON CONFLICT DO NOTHING`.execute(h.database);
 }
 const stored = async (userId: string) =>
-  (await h.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM idc_sessions WHERE tenant_id = ${tenant} AND user_id = ${userId}::text`)[0]?.n;
+  (await sql<{ n: number }>`SELECT count(*)::int AS n FROM idc_sessions WHERE tenant_id = ${tenant} AND user_id = ${userId}::text`.execute(h.database)).rows[0]?.n;
 
 async function scimCall(method: string, path: string, body?: unknown) {
   const res = await fetch(`${h.url}/scim/v2/tenants/${tenant}${path}`, {

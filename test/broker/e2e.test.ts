@@ -179,7 +179,7 @@ test('the setup check reports the failing step', async () => {
 
 test('nothing secret appears in captured logs or audit rows', async () => {
   await h.broker.audit.flush();
-  const rows = JSON.stringify(await h.db.auditEvent.findMany(), (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+  const rows = JSON.stringify(await h.database.selectFrom('audit_events').selectAll().execute());
   const text = h.logs.join('') + rows;
   assert.ok(h.logs.some((l) => l.includes('/api/v1/tenants/')), 'the app\'s request log was captured');
   assert.ok(!text.includes('e2e-base-secret-value'));

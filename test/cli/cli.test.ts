@@ -149,13 +149,14 @@ test('users import keeps existing hashes; tenants --mfa-policy; users reset-mfa'
 
   const none = await cli(['users', 'reset-mfa', 'php@example.com', '--tenant', tenant]);
   assert.equal(none.out, 'php@example.com had no authenticator set up\n');
-  const user = await shared.db.user.findUniqueOrThrow({ where: { tenantId_email: { tenantId: tenant, email: 'php@example.com' } } });
-  await shared.db.userMfa.create({ data: { userId: user.id, totpSecretEnc: 'v1.sealed', confirmedAt: new Date() } });
+  const user = await shared.database.selectFrom('users').select('id').where('tenant_id', '=', tenant).where('email', '=', 'php@example.com').executeTakeFirstOrThrow();
+  await shared.database.insertInto('user_mfa').values({ user_id: user.id, totp_secret_enc: 'v1.sealed', confirmed_at: new Date() }).execute();
   const shown = await cli(['users', 'show', 'php@example.com', '--tenant', tenant]);
   assert.match(shown.out, /\nMFA: authenticator set up, 0 recovery code\(s\) left\n$/);
   const reset = await cli(['users', 'reset-mfa', 'PHP@example.com', '--tenant', tenant, '--json']);
   assert.deepEqual(reset.json, { email: 'php@example.com', tenantId: tenant, reset: true });
-  assert.equal(await shared.db.userMfa.count({ where: { userId: user.id } }), 0);
+  const mfaRows = shared.database.selectFrom('user_mfa').select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n')).where('user_id', '=', user.id);
+  assert.equal((await mfaRows.executeTakeFirstOrThrow()).n, 0);
   assert.deepEqual((await cli(['users', 'show', 'php@example.com', '--tenant', tenant, '--json'])).json.mfa, { enrolled: false, recoveryCodesLeft: 0 });
   const unknown = await cli(['users', 'reset-mfa', 'nobody@example.com', '--tenant', tenant]);
   assert.equal(unknown.code, 1);
@@ -196,7 +197,7 @@ test('clients, registration-info and keys', async () => {
 
 test('audit list reads the audit trail with filters', async () => {
   const tenant = uniqueId('audit');
-  await shared.db.auditEvent.create({ data: { kind: 'search', tenantId: tenant, outcome: 'ok', latencyMs: 12 } });
+  await shared.database.insertInto('audit_events').values({ kind: 'search', tenant_id: tenant, outcome: 'ok', latency_ms: 12 }).execute();
   const r = await cli(['audit', 'list', '--tenant', tenant, '--json']);
   assert.equal(r.code, 0, r.err);
   assert.equal(r.json.events.length, 1);

@@ -3,23 +3,24 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { fakeIo } from '../helpers/cli.js';
-import { createDb, type Db } from '../../src/db/client.js';
+import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
 import { migrationsDir } from '../../src/db/migrate.js';
 import { loadConfig } from '../../src/config/load.js';
 import { lazyDeps, openDeps } from '../../src/cli/deps.js';
 import { runCli } from '../../src/cli/program.js';
 
 let database: TestDatabase;
-let db: Db;
+let side: OpenedDatabase;
 
 before(async () => {
   database = await createTestDatabase({ migrate: false });
-  db = createDb(database.url);
+  side = openDatabase(database.url);
 });
 after(async () => {
-  await db.$disconnect();
+  await side.close();
   await database.drop();
 });
 
@@ -49,7 +50,7 @@ test('migrate applies every pending migration once, then reports the schema up t
   assert.deepEqual(data.migrations.map((m) => m.name), all);
 
   // Tables exist: the schema is usable.
-  assert.equal(await db.tenant.count(), 0);
+  assert.equal((await side.database.selectFrom('tenants').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n, 0);
 
   const second = await migrate(false);
   assert.equal(second.code, 0, second.out + second.err);

@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
+import { sql } from 'kysely';
 import * as oidc from 'openid-client';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { DEMO_IDC_PASSWORD, DEMO_IDC_TENANT_ID, DEMO_PASSWORD } from '../../src/demo/seed.js';
@@ -83,9 +84,9 @@ const connectUrl = async (user: string) => {
   return r.body.authorizeUrl as string;
 };
 const storedSessions = async (tenant: string, userEmail?: string) => {
-  const rows = await svc.idp.db.$queryRaw<
-    { email: string }[]
-  >`SELECT u.email FROM idc_sessions s JOIN users u ON u.id = s.user_id WHERE s.tenant_id = ${tenant}`;
+  const { rows } = await sql<{ email: string }>`SELECT u.email FROM idc_sessions s JOIN users u ON u.id = s.user_id WHERE s.tenant_id = ${tenant}`.execute(
+    svc.idp.database,
+  );
   return rows.map((r) => r.email).filter((e) => !userEmail || e === userEmail);
 };
 
@@ -177,7 +178,7 @@ test('authorization-code tenant: connect through Identity Center in the browser,
     await alicePage.screenshot({ path: `${ARTIFACTS}/authcode-results-alice.png`, fullPage: true });
     // No token reaches the page, and the stored refresh token is encrypted.
     assert.doesNotMatch(await alicePage.content(), /eyJ[\w-]+\.[\w-]+\.|aorrt/);
-    const [row] = await svc.idp.db.$queryRaw<{ enc: string }[]>`SELECT refresh_token_enc AS enc FROM idc_sessions`;
+    const [row] = (await sql<{ enc: string }>`SELECT refresh_token_enc AS enc FROM idc_sessions`.execute(svc.idp.database)).rows;
     assert.match(row!.enc, /^v1\./);
     assert.doesNotMatch(row!.enc, /aorrt/);
   });

@@ -2,6 +2,7 @@
 // sealed at rest, clear validation) and the CLI (`tti-bridge upstreams ...`).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { startBrokerHarness, type Harness } from '../helpers/broker-harness.js';
 import { useTestDatabase } from '../helpers/db.js';
@@ -44,7 +45,7 @@ test('admin API: create, read, update, delete; the client secret is write-only a
   const list = await h.api('GET', '/api/v1/admin/upstreams', { token: root.token });
   for (const r of [created, got, list]) assert.ok(!JSON.stringify(r.body).includes(SECRET), 'secret returned');
   assert.deepEqual(list.body.upstreams.map((u: { id: string }) => u.id), ['acme-okta']);
-  const [row] = await h.db.$queryRaw<{ client_secret_enc: string }[]>`SELECT client_secret_enc FROM upstreams WHERE id = 'acme-okta'`;
+  const [row] = (await sql<{ client_secret_enc: string }>`SELECT client_secret_enc FROM upstreams WHERE id = 'acme-okta'`.execute(h.database)).rows;
   assert.match(row!.client_secret_enc, /^v1\./);
   assert.ok(!row!.client_secret_enc.includes(SECRET));
   assert.equal(h.services.upstreams().clientSecret((await h.services.upstreams().row('acme-okta'))!), SECRET);

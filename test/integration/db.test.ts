@@ -1,19 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase } from '../helpers/db.js';
-import { createDb } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/database.js';
 import { applyMigrations } from '../../src/db/migrate.js';
 
-test('migrations apply once and the Prisma client reads and writes', async () => {
+test('migrations apply once and the data layer reads and writes', async () => {
   const tdb = await createTestDatabase();
-  const db = createDb(tdb.url);
+  const { database, close } = openDatabase(tdb.url);
   try {
     assert.deepEqual(await applyMigrations(tdb.url), [], 'second run applies nothing');
-    await db.tenant.create({ data: { id: 'acme', name: 'Acme' } });
-    const t = await db.tenant.findUniqueOrThrow({ where: { id: 'acme' } });
+    await database.insertInto('tenants').values({ id: 'acme', name: 'Acme', updated_at: new Date() }).execute();
+    const t = await database.selectFrom('tenants').selectAll().where('id', '=', 'acme').executeTakeFirstOrThrow();
     assert.equal(t.status, 'pending');
   } finally {
-    await db.$disconnect();
+    await close();
     await tdb.drop();
   }
 });

@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { createDb, type Db } from '../../src/db/client.js';
-import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
+import { openDatabase, type Database, type OpenedDatabase } from '../../src/db/database.js';
 import { createKeyService } from '../../src/idp/keys.js';
 import { createEnvelope } from '../../src/idp/envelope.js';
 import { createServices } from '../../src/services.js';
@@ -29,21 +29,22 @@ after(async () => {
   for (const d of databases) await d.drop();
 });
 
-const keyCounts = async (db: Db) => ({
-  sig: await db.signingKey.count({ where: { use: 'sig' } }),
-  cookie: await db.signingKey.count({ where: { use: 'cookie' } }),
-});
+const keyCounts = async (database: Database) => {
+  const count = async (use: string) =>
+    Number((await database.selectFrom('signing_keys').select((eb) => eb.fn.countAll<string>().as('n')).where('use', '=', use).executeTakeFirstOrThrow()).n);
+  return { sig: await count('sig'), cookie: await count('cookie') };
+};
 
 test('four instances creating their first keys at once (own pools) create one signing key and one cookie key', async () => {
   const database = await createTestDatabase();
   databases.push(database);
   const instances = Array.from({ length: 4 }, () => {
-    const db = createDb(database.url);
-    clients.push(db);
-    return createKeyService({ db, envelope: createEnvelope(SECRET_KEY), now: Date.now, activationDelaySeconds: 0, maxTokenTtlSeconds: 3600 });
+    const opened = openDatabase(database.url);
+    pools.push(opened);
+    return createKeyService({ database: opened.database, envelope: createEnvelope(SECRET_KEY), now: Date.now, activationDelaySeconds: 0, maxTokenTtlSeconds: 3600 });
   });
   await Promise.all(instances.map((k) => k.ensureKeys()));
-  assert.deepEqual(await keyCounts(clients[0]!), { sig: 1, cookie: 1 });
+  assert.deepEqual(await keyCounts(pools[0]!.database), { sig: 1, cookie: 1 });
   const kids = await Promise.all(instances.map(async (k) => (await k.snapshot()).signingKey.kid));
   assert.equal(new Set(kids).size, 1, 'every instance signs with the same key');
 });
@@ -61,12 +62,12 @@ test('two server processes cold-starting on one empty database: one key set, the
   assert.deepEqual(await jwks(a), await jwks(b), 'both instances publish the same keys');
   const db = createDb(database.url);
   clients.push(db);
-  assert.deepEqual(await keyCounts(db), { sig: 1, cookie: 1 });
+  const opened = openDatabase(database.url);
+  pools.push(opened);
+  assert.deepEqual(await keyCounts(opened.database), { sig: 1, cookie: 1 });
 
   // The sign-in starts on A (its cookies are signed with A's cookie key), the login form is
   // posted to B, and the code is redeemed at A.
-  const opened = openDatabase(database.url);
-  pools.push(opened);
   const services = createServices(loadConfig({ DATABASE_URL: database.url, SECRET_KEY }), opened.database, { db });
   const tenant = await services.tenants.add({ id: 'cross', name: 'Cross', ...TENANT_DETAILS });
   const password = 'cross-instance-password-1';

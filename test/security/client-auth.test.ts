@@ -15,8 +15,8 @@ before(async () => {
   const c = await idp.services.clients.add({ name: 'Backend', kind: 'service', scopes: ['search', 'admin'], allowedTenants: ['*'] });
   clientId = c.clientId;
   secret = c.clientSecret!;
-  const row = await idp.db.oidcClient.findUnique({ where: { clientId } });
-  storedHash = row!.secretHash!;
+  const row = await idp.database.selectFrom('oidc_clients').select('secret_hash').where('client_id', '=', clientId).executeTakeFirst();
+  storedHash = row!.secret_hash!;
 });
 after(() => idp.stop());
 

@@ -89,7 +89,11 @@ test("AWS's own endpoints and the operator's listed origins are accepted", async
 
 test('a row that bypassed the check is refused at use time; nothing is sent to its host', async () => {
   // As if written before the allowlist existed, or straight into the database.
-  await h.db.tenant.update({ where: { id: tenantId }, data: { stsEndpoint: captureUrl, ssoOidcEndpoint: captureUrl, qbusinessEndpoint: captureUrl } });
+  await h.database
+    .updateTable('tenants')
+    .set({ sts_endpoint: captureUrl, sso_oidc_endpoint: captureUrl, qbusiness_endpoint: captureUrl, updated_at: new Date() })
+    .where('id', '=', tenantId)
+    .execute();
   const user = await h.addUser(tenantId, 'victim@example.com');
   const deadline = Date.now() + 10_000;
   let res: Awaited<ReturnType<typeof h.api>>;
@@ -103,7 +107,11 @@ test('a row that bypassed the check is refused at use time; nothing is sent to i
   const check = await h.api('POST', `/api/v1/admin/tenants/${tenantId}/check`, { token: admin.token, body: { userId: user.id } });
   assert.equal(check.body.ok, false);
   assert.equal(captured, 0, 'no request reached the host that is not allowed');
-  await h.db.tenant.update({ where: { id: tenantId }, data: { stsEndpoint: null, ssoOidcEndpoint: null, qbusinessEndpoint: null } });
+  await h.database
+    .updateTable('tenants')
+    .set({ sts_endpoint: null, sso_oidc_endpoint: null, qbusiness_endpoint: null, updated_at: new Date() })
+    .where('id', '=', tenantId)
+    .execute();
 });
 
 test('the CLI refuses the same overrides', async () => {

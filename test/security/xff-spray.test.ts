@@ -2,6 +2,7 @@
 // the address the proxy saw, not the client-chosen leftmost X-Forwarded-For entry.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { formAction, hiddenFields, startTestIdp } from '../helpers/idp.js';
 import { discover, startAuthorization, REDIRECT_URI } from '../helpers/rp.js';
 
@@ -30,9 +31,10 @@ test('70 guesses with a spoofed leftmost X-Forwarded-For through one proxy hop h
     }
     assert.equal(statuses.at(-1), 429, `never locked; statuses: ${[...new Set(statuses)].join(',')}`);
     assert.equal(statuses.length, idp.config.LOGIN_MAX_FAILURES_IP + 1, 'locked right after the IP limit');
-    const row = await idp.db.loginThrottle.findUnique({ where: { key: `ip:${PROXY_SAW}` } });
-    assert.ok(row?.lockedUntil, 'the counter is the proxy-seen address');
-    assert.equal(await idp.db.loginThrottle.count({ where: { key: { startsWith: 'ip:10.' } } }), 0, 'no counter for client-chosen entries');
+    const row = await idp.database.selectFrom('login_throttle').selectAll().where('key', '=', `ip:${PROXY_SAW}`).executeTakeFirst();
+    assert.ok(row?.locked_until, 'the counter is the proxy-seen address');
+    const clientChosen = idp.database.selectFrom('login_throttle').select(sql<number>`count(*)::int`.as('n')).where('key', 'like', 'ip:10.%');
+    assert.equal((await clientChosen.executeTakeFirstOrThrow()).n, 0, 'no counter for client-chosen entries');
   } finally {
     await idp.stop();
   }
@@ -51,7 +53,7 @@ test('TRUST_PROXY_HOPS=2: the client address is the second entry from the right'
       body: new URLSearchParams({ ...hiddenFields(html, '/login'), tenant: 'acme', email: 'x@acme.test', password: 'wrong guess' }).toString(),
     });
     assert.equal(res.status, 401);
-    assert.ok(await idp.db.loginThrottle.findUnique({ where: { key: `ip:${PROXY_SAW}` } }));
+    assert.ok(await idp.database.selectFrom('login_throttle').selectAll().where('key', '=', `ip:${PROXY_SAW}`).executeTakeFirst());
   } finally {
     await idp.stop();
   }

@@ -39,9 +39,15 @@ const customer = {
 const passed = (tenantId: string): CheckReport => ({ tenantId, userId: 'u1', ok: true, failedStep: null, steps: [{ step: 'search', ok: true }] } as CheckReport);
 
 before(async () => {
-  // The database is created in useTestDatabase's hook; reach it through the getter at call time.
-  const db = new Proxy({}, { get: (_t, k) => Reflect.get(shared.db, k) }) as typeof shared.db;
-  tenants = createTenantService({ db, endpoints: createEndpointPolicy({ production: false }) });
+  // The database is created in useTestDatabase's hook; reach it through the getter at call
+  // time (methods bound to it: Kysely's own fields are private to the real instance).
+  const database = new Proxy({} as typeof shared.database, {
+    get: (_t, k) => {
+      const v: unknown = Reflect.get(shared.database, k);
+      return typeof v === 'function' ? v.bind(shared.database) : v;
+    },
+  });
+  tenants = createTenantService({ database, endpoints: createEndpointPolicy({ production: false }) });
   const router = createSelfServiceRouter({
     links, views: createViews(), issuer: ISSUER,
     tenants: {

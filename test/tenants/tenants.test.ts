@@ -13,7 +13,7 @@ function setup() {
   const clock = fakeClock();
   // An operator's ENDPOINT_ALLOWLIST with a local endpoint (e.g. a LocalStack at :4566).
   const endpoints = createEndpointPolicy({ allowlist: ['http://localhost:4566'], production: false });
-  const tenants = createTenantService({ db: shared.db, now: clock.now, onChange: (e) => events.push(e), endpoints });
+  const tenants = createTenantService({ database: shared.database, now: clock.now, onChange: (e) => events.push(e), endpoints });
   return { tenants, events, clock };
 }
 

@@ -38,7 +38,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
       v === undefined ? [] : [[k, v instanceof Date ? v.toISOString() : String(v)]]) as [string, string][]);
     const page = api
       ? await api.call<Awaited<ReturnType<typeof listAudit>>>('GET', `/admin/audit?${query}`)
-      : await listAudit((await deps()).db, filter);
+      : await listAudit((await deps()).database, filter);
     const rows = page.events.map((e) => [e.at, e.kind, e.tenantId, e.userId, e.serviceClientId, e.outcome, e.errorCode, e.latencyMs]);
     const more = page.nextCursor ? `\nmore: --before ${page.nextCursor}` : '';
     return { data: page, text: `${table(['AT', 'KIND', 'TENANT', 'USER', 'CLIENT', 'OUTCOME', 'ERROR', 'MS'], rows, '(no events)')}${more}` };
