@@ -29,7 +29,7 @@ const app = await createApp({
   hasherOptions: FAST_ARGON2,
   aws: { baseCredentials: { accessKeyId: env.BENCH_AWS_KEY_ID!, secretAccessKey: env.BENCH_AWS_SECRET! } },
 });
-const server = createServer({ keepAliveTimeout: 60_000 }, app.app.callback());
+const server = createServer({ keepAliveTimeout: 60_000 }, app.http.app.callback());
 server.listen(Number(config.PORT), '127.0.0.1', () => process.send?.({ type: 'ready' }));
 
 const gcPauses = { count: 0, micros: 0 };
@@ -38,27 +38,27 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-type Msg = { type: 'mint'; id: number; claims: Parameters<typeof app.minter.mint>[0]; audience: string; ttl: number }
-  | { type: 'inProcess'; id: number; caller: Parameters<typeof app.broker.search>[0]; req: Parameters<typeof app.broker.search>[1]; rounds: number }
+type Msg = { type: 'mint'; id: number; claims: Parameters<typeof app.services.minter.mint>[0]; audience: string; ttl: number }
+  | { type: 'inProcess'; id: number; caller: Parameters<typeof app.services.broker.search>[0]; req: Parameters<typeof app.services.broker.search>[1]; rounds: number }
   | { type: 'memory'; id: number } | { type: 'cpu'; id: number } | { type: 'profile'; id: number; start: boolean; file?: string };
 let inspector: Session | undefined;
 process.on('message', (m: Msg) => {
   void (async () => {
     if (m.type === 'mint') {
-      process.send?.({ id: m.id, token: await app.minter.mint(m.claims, m.audience, m.ttl) });
+      process.send?.({ id: m.id, token: await app.services.minter.mint(m.claims, m.audience, m.ttl) });
     } else if (m.type === 'inProcess') {
       const times: number[] = [];
       for (let i = 0; i < m.rounds; i++) {
         const started = performance.now();
-        await app.broker.search(m.caller, m.req);
+        await app.services.broker.search(m.caller, m.req);
         times.push(performance.now() - started);
       }
       process.send?.({ id: m.id, median: median(times) });
     } else if (m.type === 'memory') {
-      await app.broker.audit.flush();
+      await app.services.broker.audit.flush();
       for (let i = 0; i < 3; i++) { gc(); await new Promise((ok) => setImmediate(ok)); }
       const mu = process.memoryUsage();
-      process.send?.({ id: m.id, rss: mu.rss, heapUsed: mu.heapUsed, sessions: app.broker.cache.size });
+      process.send?.({ id: m.id, rss: mu.rss, heapUsed: mu.heapUsed, sessions: app.services.broker.cache.size });
     } else if (m.type === 'cpu') {
       const cpu = process.cpuUsage();
       const busyMicros = performance.eventLoopUtilization().active * 1000;

@@ -74,15 +74,15 @@ try {
   };
   const config = loadConfig({ ...env, NODE_ENV: 'test' });
   const seed = await createApp({ config, db: createDb(database.url), logger: createLogger('silent'), hasherOptions: FAST_ARGON2 });
-  await seed.tenants.add({ id: TENANT, name: 'A', ...tenantDetails(sandboxUrl) });
-  await seed.clients.add({ name: 'ISV data accessor', kind: 'data-accessor', clientId: DATA_ACCESSOR });
-  const web = await seed.clients.add({ name: 'bench web', kind: 'web', firstParty: true, redirectUris: [REDIRECT] });
-  const svc = await seed.clients.add({ name: 'bench svc', kind: 'service', scopes: ['search'], allowedTenants: [TENANT] });
+  await seed.services.tenants.add({ id: TENANT, name: 'A', ...tenantDetails(sandboxUrl) });
+  await seed.services.clients.add({ name: 'ISV data accessor', kind: 'data-accessor', clientId: DATA_ACCESSOR });
+  const web = await seed.services.clients.add({ name: 'bench web', kind: 'web', firstParty: true, redirectUris: [REDIRECT] });
+  const svc = await seed.services.clients.add({ name: 'bench svc', kind: 'service', scopes: ['search'], allowedTenants: [TENANT] });
   const emails = ['alice@corp.example', ...Array.from({ length: USERS }, (_, i) => `u${i}@corp.example`)];
   const accounts = [];
   for (const email of emails) {
     const password = `pw-${randomBytes(8).toString('hex')}`;
-    const u = await seed.accounts.addUser({ tenantId: TENANT, email, groups: ['eng'], password });
+    const u = await seed.services.accounts.addUser({ tenantId: TENANT, email, groups: ['eng'], password });
     accounts.push({ id: u.id, email, password });
   }
   await seed.close();

@@ -13,7 +13,7 @@ const app = await createApp({
   config, db, logger: createLogger('silent'),
   hasherOptions: { memoryKib: Number(env.BENCH_ARGON2_MEMORY_KIB), timeCost: Number(env.BENCH_ARGON2_TIME_COST), parallelism: 1, maxConcurrency: 2 },
 });
-const server = createServer(app.app.callback());
+const server = createServer(app.http.app.callback());
 server.listen(Number(config.PORT), '127.0.0.1', () => process.send?.({ ready: true }));
 process.on('message', (m: { rss?: boolean }) => {
   if (m.rss) process.send?.({ rss: process.memoryUsage().rss });

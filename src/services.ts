@@ -1,5 +1,10 @@
-// The services the server (createApp) and the admin CLI both build from a config: password
-// hasher, login throttle, accounts, tenants, OAuth clients and the signing-key service.
+// The one place that builds this process's dependencies from a config (the HTTP routes
+// aside: src/app.ts mounts them on what is built here). createServices: the domain services
+// (password hasher, login throttle, accounts, tenants, OAuth clients, signing keys, second
+// factor, upstream providers) over a database. openServices: opens the process's one pool,
+// builds them, and for the server also the rest (src/server-services.ts: change listener,
+// keys and provider, minter, verifier, broker, federation, sweeps), with one close().
+// The admin CLI (src/cli/deps.ts) and the server (src/main.ts) both open theirs here.
 import type { Config } from './config/load.js';
 import type { Db } from './db/client.js';
 import type { OnChange } from './tenants/events.js';
@@ -11,7 +16,10 @@ import { createEndpointPolicy, type EndpointPolicy } from './tenants/endpoints.j
 import { createClientService, type ClientService } from './idp/clients.js';
 import { createKeyService, type KeyService } from './idp/keys.js';
 import { createEnvelope } from './idp/envelope.js';
-import type { Database } from './db/database.js';
+import { openDatabase, type Database, type OpenedDatabase } from './db/database.js';
+import { dbTimeouts } from './db/client.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import type { ServerOptions, ServerServices } from './server-services.js';
 import { createUpstreamService, type UpstreamService } from './federation/upstreams.js';
 import { createMfaService, type MfaService } from './accounts/mfa.js';
 
@@ -85,4 +93,63 @@ export function createServices(config: Config, database: Database, options: Serv
       return upstreams;
     },
   };
+}
+
+export interface OpenOptions extends Pick<ServiceOptions, 'now' | 'hasherOptions' | 'sleep' | 'db'> {
+  /** Default: silent (the CLI reports no idle-connection closes). */
+  logger?: Logger;
+  /**
+   * An already open database (tests): used as is and left open by close(). Default: this
+   * process's one pool, opened from DATABASE_URL with the configured timeouts.
+   */
+  database?: Pick<OpenedDatabase, 'database' | 'pool'>;
+  /** Also build what only the server needs (listener, keys and provider, broker, sweeps). */
+  server?: ServerOptions;
+}
+
+export interface OpenedServices extends Services {
+  config: Config;
+  /** The one data layer: Kysely over the process's pool. */
+  database: Database;
+  /** That pool, for the few hand-written statements on the hottest paths. */
+  pool: OpenedDatabase['pool'];
+  /** Stops what was started (the server's background work, then flushes the audit trail), then closes the pool it opened. */
+  close(): Promise<void>;
+}
+
+/** What the server runs on: every service, the server's own included. */
+export type AppServices = Omit<ServerServices, 'close'> & OpenedServices;
+
+export async function openServices(config: Config, options: OpenOptions & { server: ServerOptions }): Promise<AppServices>;
+export async function openServices(config: Config, options: OpenOptions): Promise<OpenedServices>;
+export async function openServices(config: Config, options: OpenOptions): Promise<OpenedServices | AppServices> {
+  const logger = options.logger ?? createLogger('silent');
+  if (!config.DATABASE_URL && !options.database) throw new Error('DATABASE_URL must be resolved before opening the services (src/runtime.ts starts the embedded database)');
+  const opened = options.database ?? openDatabase(config.DATABASE_URL!, {
+    timeouts: dbTimeouts(config),
+    onIdleError: (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'),
+  });
+  const { database, pool } = opened;
+  const closePool = options.database ? async () => {} : () => pool.end();
+  const { now, hasherOptions, sleep, db } = options;
+  if (!options.server) {
+    // No change listener here (a CLI run only writes): the database's triggers announce its
+    // changes to every server process, which drop cached rows and credentials at once.
+    return { ...createServices(config, database, { now, hasherOptions, sleep, db }), config, database, pool, close: closePool };
+  }
+  try {
+    // Loaded only here: the CLI starts without the provider, the broker and the AWS SDK.
+    const { startServerServices } = await import('./server-services.js');
+    const server = await startServerServices(config, { ...options.server, database, pool, db, logger, now, hasherOptions, sleep });
+    return {
+      ...server, database, pool,
+      async close() {
+        await server.close();
+        await closePool();
+      },
+    };
+  } catch (err) {
+    await closePool();
+    throw err;
+  }
 }

@@ -1,16 +1,15 @@
-// Builds the services commands use. The process entry opens them lazily (database,
-// embedded PostgreSQL, migrations and the development SECRET_KEY resolved exactly as the
-// server does); tests call buildDeps() with a test database.
+// Builds the services commands use. The process entry opens them lazily (openServices,
+// without the server's part; database, embedded PostgreSQL, migrations and the development
+// SECRET_KEY resolved exactly as the server does); tests call buildDeps() with a test database.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { AppError } from '../shared/errors.js';
-import { createDb, dbTimeouts } from '../db/client.js';
-import { createDatabase, type Database } from '../db/database.js';
-import { createSql } from '../db/sql.js';
+import { createDb } from '../db/client.js';
+import type { Database } from '../db/database.js';
 import { prepareRuntime } from '../runtime.js';
 import { createLogger } from '../shared/logger.js';
-import { createServices, type ServiceOptions } from '../services.js';
+import { createServices, openServices, type Services, type ServiceOptions } from '../services.js';
 import type { CliDeps, CliIo } from './context.js';
 
 export interface BuildOptions extends Pick<ServiceOptions, 'now' | 'hasherOptions' | 'db'> {
@@ -19,14 +18,16 @@ export interface BuildOptions extends Pick<ServiceOptions, 'now' | 'hasherOption
 }
 
 export function buildDeps(config: Config, database: Database, options: BuildOptions): CliDeps {
+  return cliDeps(config, database, createServices(config, database, { now: options.now, hasherOptions: options.hasherOptions, db: options.db }), options);
+}
+
+// No change listener here (a CLI run only writes): the database's triggers announce its
+// changes to every server process, which drop cached rows and credentials at once.
+function cliDeps(config: Config, database: Database, services: Services, options: BuildOptions): CliDeps {
+  const { accounts, tenants, clients, hasher, endpoints, keys, upstreams, mfa } = services;
   return {
-    config,
-    db: options.db,
-    database,
-    appliedMigrations: options.appliedMigrations ?? [],
-    // No change listener here (a CLI run only writes): the database's triggers announce its
-    // changes to every server process, which drop cached rows and credentials at once.
-    ...createServices(config, database, { now: options.now, hasherOptions: options.hasherOptions, db: options.db }),
+    config, db: options.db, database, appliedMigrations: options.appliedMigrations ?? [],
+    accounts, tenants, clients, hasher, endpoints, keys, upstreams, mfa,
   };
 }
 
@@ -87,12 +88,11 @@ export async function openDeps(config: Config, io: CliIo, options: LocalOptions 
   announceLocal(config, io, options);
   const runtime = await prepareRuntime(config, cliLogger(io));
   const db = createDb(runtime.config.DATABASE_URL);
-  const pool = createSql(runtime.config.DATABASE_URL, () => {}, dbTimeouts(runtime.config));
-  const database: Database = createDatabase(pool);
+  const services = await openServices(runtime.config, { db });
   return {
-    deps: buildDeps(runtime.config, database, { appliedMigrations: runtime.applied, db }),
+    deps: cliDeps(runtime.config, services.database, services, { appliedMigrations: runtime.applied, db }),
     async close() {
-      await pool.end();
+      await services.close();
       await db.$disconnect();
       await runtime.stop();
     },

@@ -5,7 +5,7 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import * as oidc from 'openid-client';
-import type { App } from '../app.js';
+import type { Views } from '../http/views.js';
 import type { Config } from '../config/load.js';
 import type { Sandbox } from '../sandbox/index.js';
 import { DEMO_TENANT_ID } from '../sandbox/index.js';
@@ -17,7 +17,7 @@ import { DEMO_USERS, DEMO_PASSWORD, DEMO_IDC_PASSWORD, DEMO_IDC_TENANT_ID, type 
 import { explainView } from './explain.js';
 
 export interface DemoRouterDeps {
-  app: Pick<App, 'views'>;
+  views: Views;
   config: Config;
   clients: DemoClients;
   sandbox?: Pick<Sandbox, 'url'>;
@@ -30,7 +30,7 @@ const MAX_QUERY = 1000; // the API's own limit is larger; a question box needs n
 
 export function createDemoRouter(deps: DemoRouterDeps): Router {
   const { config, clients } = deps;
-  const { views } = deps.app;
+  const { views } = deps;
   const sessions = createSessionStore();
   const backend: Backend = createBackend({ config, clients });
   const redirectUri = `${config.ISSUER}/demo/callback`;
@@ -159,7 +159,7 @@ export function createDemoRouter(deps: DemoRouterDeps): Router {
 }
 
 /** Failures become a readable page; OIDC protocol errors name what went wrong (a demo is for learning). */
-function errors(views: App['views']) {
+function errors(views: Views) {
   return async (ctx: Context, next: Next) => {
     try {
       await next();

@@ -6,7 +6,7 @@
 // (development only) to print them on every start.
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { App } from '../app.js';
+import type { AppServices } from '../services.js';
 import type { TenantSetup } from '../sandbox/index.js';
 import { IDC_CALLBACK_PATH } from '../tenants/validate.js';
 
@@ -29,21 +29,21 @@ export interface DemoClients {
 }
 
 /** The data-accessor client must exist before the sandbox fixture is loaded (it is the TTI audience). */
-export async function ensureDataAccessorClient(app: Pick<App, 'clients'>): Promise<string> {
-  const existing = await app.clients.dataAccessorClientId();
+export async function ensureDataAccessorClient(services: Pick<AppServices, 'clients'>): Promise<string> {
+  const existing = await services.clients.dataAccessorClientId();
   if (existing) return existing;
-  await app.clients.add({ name: 'Amazon Q data accessor', kind: 'data-accessor', clientId: DEMO_DATA_ACCESSOR_CLIENT_ID });
+  await services.clients.add({ name: 'Amazon Q data accessor', kind: 'data-accessor', clientId: DEMO_DATA_ACCESSOR_CLIENT_ID });
   return DEMO_DATA_ACCESSOR_CLIENT_ID;
 }
 
-async function ensureClient(app: App, saved: DemoClients | undefined, key: keyof DemoClients, create: () => Promise<{ clientId: string; clientSecret?: string }>,
+async function ensureClient(services: AppServices, saved: DemoClients | undefined, key: keyof DemoClients, create: () => Promise<{ clientId: string; clientSecret?: string }>,
   redirectUri?: string, tenants: string[] = []) {
-  const row = saved?.[key] ? await app.clients.get(saved[key].clientId) : null;
+  const row = saved?.[key] ? await services.clients.get(saved[key].clientId) : null;
   const uris = (row?.metadata as { redirect_uris?: string[] } | undefined)?.redirect_uris ?? [];
   // A client saved by an older demo may lack a tenant added since (demo-idc).
   const current = row && (!redirectUri || uris.includes(redirectUri)) && tenants.every((t) => row.allowedTenants.includes(t));
   if (current) return saved![key];
-  if (row) await app.clients.remove(row.clientId); // the issuer changed since the last start
+  if (row) await services.clients.remove(row.clientId); // the issuer changed since the last start
   const c = await create();
   return { clientId: c.clientId, clientSecret: c.clientSecret! };
 }
@@ -55,21 +55,21 @@ export const demoTenantDetails = (setup: TenantSetup, sandboxUrl: string) => ({
   stsEndpoint: sandboxUrl, ssoOidcEndpoint: sandboxUrl, qbusinessEndpoint: sandboxUrl,
 });
 
-async function seedTenant(app: App, id: string, name: string, details: Record<string, unknown>): Promise<void> {
-  if (await app.tenants.get(id)) await app.tenants.update(id, details);
-  else await app.tenants.add({ id, name, ...details });
+async function seedTenant(services: AppServices, id: string, name: string, details: Record<string, unknown>): Promise<void> {
+  if (await services.tenants.get(id)) await services.tenants.update(id, details);
+  else await services.tenants.add({ id, name, ...details });
   for (const u of DEMO_USERS) {
-    if (!(await app.accounts.getUser(id, u.email))) await app.accounts.addUser({ tenantId: id, ...u, password: DEMO_PASSWORD });
+    if (!(await services.accounts.getUser(id, u.email))) await services.accounts.addUser({ tenantId: id, ...u, password: DEMO_PASSWORD });
   }
 }
 
-export async function seedDemo(app: App, opts: { setup: TenantSetup; idcSetup?: TenantSetup; sandboxUrl: string; dataDir: string; issuer: string }): Promise<DemoClients> {
+export async function seedDemo(services: AppServices, opts: { setup: TenantSetup; idcSetup?: TenantSetup; sandboxUrl: string; dataDir: string; issuer: string }): Promise<DemoClients> {
   const { setup, idcSetup } = opts;
   // The sandbox port can change between starts, so the endpoints are refreshed every time.
-  await seedTenant(app, setup.tenantId, 'Globex (demo)', { ...demoTenantDetails(setup, opts.sandboxUrl), allowBackendAccess: true });
+  await seedTenant(services, setup.tenantId, 'Globex (demo)', { ...demoTenantDetails(setup, opts.sandboxUrl), allowBackendAccess: true });
   // The same users, in a workspace whose searches need each user's Identity Center sign-in.
   if (idcSetup) {
-    await seedTenant(app, idcSetup.tenantId, 'Globex via Identity Center (demo)', {
+    await seedTenant(services, idcSetup.tenantId, 'Globex via Identity Center (demo)', {
       ...demoTenantDetails(idcSetup, opts.sandboxUrl), authMode: 'authorization-code', authCodeRedirectUri: `${opts.issuer}${IDC_CALLBACK_PATH}`,
     });
   }
@@ -77,8 +77,8 @@ export async function seedDemo(app: App, opts: { setup: TenantSetup; idcSetup?: 
   const file = join(resolve(opts.dataDir), 'demo-clients.json');
   const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoClients) : undefined;
   const clients: DemoClients = {
-    service: await ensureClient(app, saved, 'service', () => app.clients.add({ name: 'Demo ISV backend', kind: 'service', scopes: ['search', 'admin'], allowedTenants: tenants }), undefined, tenants),
-    web: await ensureClient(app, saved, 'web', () => app.clients.add({
+    service: await ensureClient(services, saved, 'service', () => services.clients.add({ name: 'Demo ISV backend', kind: 'service', scopes: ['search', 'admin'], allowedTenants: tenants }), undefined, tenants),
+    web: await ensureClient(services, saved, 'web', () => services.clients.add({
       name: 'Demo ISV app', kind: 'web', firstParty: true,
       redirectUris: [`${opts.issuer}/demo/callback`], postLogoutRedirectUris: [`${opts.issuer}/demo`],
     }), `${opts.issuer}/demo/callback`),

@@ -1,7 +1,7 @@
 // Zero-config demo: starts the AWS sandbox in-process with the demo fixture (its trusted
 // token issuer points at our issuer), seeds the ISV side, and returns what to print.
 import type { Config } from '../config/load.js';
-import type { App } from '../app.js';
+import type { AppServices } from '../services.js';
 import { startSandbox, loadFixture, demoSetup, DEMO_FIXTURE_PATH, DEMO_TENANT_ID, type Sandbox } from '../sandbox/index.js';
 import { IDC_CALLBACK_PATH, isRedirectUri } from '../tenants/validate.js';
 import { ensureDataAccessorClient, seedDemo, DEMO_IDC_PASSWORD, DEMO_IDC_TENANT_ID, DEMO_PASSWORD, DEMO_USERS, type DemoClients } from './seed.js';
@@ -16,12 +16,12 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
-export async function startDemo(app: App, config: Config): Promise<Demo> {
-  const dataAccessorClientId = await ensureDataAccessorClient(app);
+export async function startDemo(services: AppServices, config: Config): Promise<Demo> {
+  const dataAccessorClientId = await ensureDataAccessorClient(services);
   const fixture = loadFixture(config.SANDBOX_FIXTURE ?? DEMO_FIXTURE_PATH, { ISSUER: config.ISSUER, DATA_ACCESSOR_CLIENT_ID: dataAccessorClientId });
   const sandbox = await startSandbox({ fixture, port: config.SANDBOX_PORT, host: '127.0.0.1' }).catch(() => startSandbox({ fixture, port: 0, host: '127.0.0.1' }));
   // The demo tenant's endpoints point at the sandbox: allowed while it runs in this process.
-  const withdrawSandbox = app.endpoints.allowSandbox(sandbox.url);
+  const withdrawSandbox = services.endpoints.allowSandbox(sandbox.url);
   const setup = demoSetup(sandbox, DEMO_TENANT_ID);
   // A custom SANDBOX_FIXTURE may have no authorization-code data accessor, and an ISSUER that
   // is neither https nor loopback cannot be a redirect URI: then only 'demo'.
@@ -33,12 +33,12 @@ export async function startDemo(app: App, config: Config): Promise<Demo> {
       return undefined;
     }
   })();
-  const clients = await seedDemo(app, { setup, idcSetup, sandboxUrl: sandbox.url, dataDir: config.DATA_DIR, issuer: config.ISSUER });
+  const clients = await seedDemo(services, { setup, idcSetup, sandboxUrl: sandbox.url, dataDir: config.DATA_DIR, issuer: config.ISSUER });
   return {
     sandbox, clients, idcTenant: idcSetup !== undefined,
     credentials: { accessKeyId: setup.accessKeyId, secretAccessKey: setup.secretAccessKey },
     banner: async () => {
-      const alice = await app.accounts.getUser(DEMO_TENANT_ID, 'alice@example.com');
+      const alice = await services.accounts.getUser(DEMO_TENANT_ID, 'alice@example.com');
       const { service } = clients;
       const i = config.ISSUER;
       return [

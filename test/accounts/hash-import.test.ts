@@ -76,8 +76,8 @@ let idp: TestIdp;
 let web: { clientId: string; clientSecret?: string };
 before(async () => {
   idp = await startTestIdp();
-  await idp.app.tenants.add({ id: 'legacy', name: 'Legacy Co' });
-  web = await idp.app.clients.add({ name: 'Web RP', kind: 'web', redirectUris: [REDIRECT_URI] });
+  await idp.services.tenants.add({ id: 'legacy', name: 'Legacy Co' });
+  web = await idp.services.clients.add({ name: 'Web RP', kind: 'web', redirectUris: [REDIRECT_URI] });
 });
 after(() => idp.stop());
 
@@ -93,7 +93,7 @@ test('a bad row gets its line, field and reason; nothing is imported, and hashes
     `both@example.com,Both,${bcryptHash},long-password-1`,
     'plain@example.com,Plain,,long-password-2',
   ].join('\n');
-  await assert.rejects(idp.app.accounts.importUsers('legacy', parseUsersCsv(csv)), (err: any) => {
+  await assert.rejects(idp.services.accounts.importUsers('legacy', parseUsersCsv(csv)), (err: any) => {
     assert.equal(err.code, 'import_invalid');
     assert.deepEqual(
       err.options.fields.map((f: any) => f.field),
@@ -104,7 +104,7 @@ test('a bad row gets its line, field and reason; nothing is imported, and hashes
     assert.ok(!err.message.includes('5f4dcc3b') && !err.message.includes(bcryptHash), 'no hash in the error');
     return true;
   });
-  assert.deepEqual(await idp.app.accounts.listUsers('legacy'), [], 'nothing half-imported');
+  assert.deepEqual(await idp.services.accounts.listUsers('legacy'), [], 'nothing half-imported');
 });
 
 test('imported bcrypt and Django users log in through the real pages; their hash becomes argon2id', async () => {
@@ -113,7 +113,7 @@ test('imported bcrypt and Django users log in through the real pages; their hash
     { email: 'django@example.com', hash: VECTORS['Django pbkdf2_sha256']![0], password: PW },
   ];
   const json = JSON.stringify(users.map((u) => ({ email: u.email, name: u.email.split('@')[0], password_hash: u.hash })));
-  assert.deepEqual(await idp.app.accounts.importUsers('legacy', parseUsersJson(json)), { created: 2 });
+  assert.deepEqual(await idp.services.accounts.importUsers('legacy', parseUsersJson(json)), { created: 2 });
   const config = await discover(idp, web.clientId, web.clientSecret);
   const jwks = createRemoteJWKSet(new URL(`${idp.issuer}/jwks`));
 
@@ -139,7 +139,7 @@ test('imported bcrypt and Django users log in through the real pages; their hash
 
 test('the rehash does not overwrite a password set meanwhile', async () => {
   const [hash] = VECTORS['PHC $scrypt$']!;
-  await idp.app.accounts.importUsers('legacy', [{ email: 'race@example.com', passwordHash: hash }]);
+  await idp.services.accounts.importUsers('legacy', [{ email: 'race@example.com', passwordHash: hash }]);
   // An administrator sets a new password while the login is computing the rehash.
   const real = fastHasher();
   let admin: AccountService | undefined;

@@ -26,7 +26,7 @@ let browser: Browser;
 before(async () => {
   if (skip) return;
   h = await startBrokerHarness({ sandboxFixture: e2eFixture() });
-  const { accounts, tenants } = h.app;
+  const { accounts, tenants } = h.services;
   await tenants.add({ id: 'operators', name: 'Operators' });
   await tenants.add({ id: 'e2e-a', name: 'Acme (sandbox)', ...tenantDetails(h.sandbox!.url) });
   await tenants.add({ id: 'globex', name: 'Globex', roleArn: IDS.role });
@@ -173,7 +173,7 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
     await page.waitForLoadState('domcontentloaded');
     const link = await page.locator('.secret code').innerText();
     assert.match(link, new RegExp(`^${h.url}/onboard\\?link=v1\\.`));
-    assert.equal(h.app.onboardingLinks.verify(new URL(link).searchParams.get('link')!).tenantId, 'globex');
+    assert.equal(h.services.onboardingLinks.verify(new URL(link).searchParams.get('link')!).tenantId, 'globex');
   });
 
   await t.test('edit details: a bad value is refused with the field named; a good one saved', async () => {
@@ -185,7 +185,7 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
     await page.getByLabel('Q Business Region').fill('eu-west-1');
     await page.getByRole('button', { name: 'Save details' }).click();
     await page.waitForURL(`${h.url}/admin/tenants/globex`);
-    assert.equal((await h.app.tenants.get('globex'))?.qbusinessRegion, 'eu-west-1');
+    assert.equal((await h.services.tenants.get('globex'))?.qbusinessRegion, 'eu-west-1');
     assert.match(await page.getByRole('status').innerText(), /Saved tenant globex/);
   });
 
@@ -221,11 +221,11 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
     await page.waitForLoadState('domcontentloaded');
     const password = await page.locator('.secret code').innerText();
     assert.ok(password.length >= 20);
-    const login = await h.app.accounts.authenticate({ tenantId: 'e2e-a', email: 'carol@corp.example', password });
+    const login = await h.services.accounts.authenticate({ tenantId: 'e2e-a', email: 'carol@corp.example', password });
     assert.equal(login.ok, true);
 
     // A lost phone: the authenticator goes.
-    const carol = await h.app.accounts.getUser('e2e-a', 'carol@corp.example');
+    const carol = await h.services.accounts.getUser('e2e-a', 'carol@corp.example');
     await h.database.insertInto('user_mfa').values({ user_id: carol!.id, totp_secret_enc: 'sealed', confirmed_at: new Date(), recovery_codes: ['x'] }).execute();
     await page.goto(`${h.url}/admin/tenants/e2e-a/users`);
     assert.match(await page.locator('tbody tr', { hasText: 'carol@corp.example' }).innerText(), /authenticator/);
@@ -237,12 +237,12 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
     await page.goto(`${h.url}/admin/tenants/e2e-a/users`);
     await page.locator('tbody tr', { hasText: 'carol@corp.example' }).getByRole('button', { name: 'Disable carol@corp.example' }).click();
     await page.waitForLoadState('domcontentloaded');
-    assert.equal((await h.app.accounts.getUser('e2e-a', 'carol@corp.example'))?.disabled, true);
+    assert.equal((await h.services.accounts.getUser('e2e-a', 'carol@corp.example'))?.disabled, true);
     assert.match(await page.locator('tbody tr', { hasText: 'carol@corp.example' }).innerText(), /disabled/);
   });
 
   await t.test('clients: allowed tenants and a rotated secret shown once (the old one stops working)', async () => {
-    const svc = await h.app.clients.add({ name: 'Backend', kind: 'service', scopes: ['search'], allowedTenants: ['e2e-a'] });
+    const svc = await h.services.clients.add({ name: 'Backend', kind: 'service', scopes: ['search'], allowedTenants: ['e2e-a'] });
     await page.goto(`${h.url}/admin/clients`);
     await page.getByRole('textbox', { name: `Allowed tenants of ${svc.clientId}` }).fill('e2e-a, globex');
     await page.getByRole('button', { name: `Save allowed tenants of ${svc.clientId}` }).click();
@@ -276,12 +276,12 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
   });
 
   await t.test('keys: rotate the signing key', async () => {
-    const before = (await h.app.keyService.list()).length;
+    const before = (await h.services.keys().list()).length;
     await page.goto(`${h.url}/admin/keys`);
     await page.getByRole('button', { name: 'Rotate key' }).click();
     await page.waitForURL(`${h.url}/admin/keys`);
     assert.match(await page.getByRole('status').innerText(), /New sig key/);
-    assert.equal((await h.app.keyService.list()).length, before + 1);
+    assert.equal((await h.services.keys().list()).length, before + 1);
   });
 
   await t.test('a POST without the CSRF token is refused and changes nothing', async () => {
@@ -290,7 +290,7 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
     assert.match(await r.text(), /csrf_failed/);
     const wrong = await page.request.post(`${h.url}/admin/tenants/e2e-a/disable`, { form: { _csrf: 'x'.repeat(43) }, maxRedirects: 0 });
     assert.equal(wrong.status(), 403);
-    assert.equal((await h.app.tenants.get('e2e-a'))?.status, 'active');
+    assert.equal((await h.services.tenants.get('e2e-a'))?.status, 'active');
   });
 
   // review3: NUL reached PostgreSQL (which refuses it in text) and answered 500.
@@ -312,10 +312,10 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
     await page.goto(`${h.url}/admin/tenants/e2e-a`);
     await page.getByRole('button', { name: 'Disable tenant' }).click();
     await page.waitForURL(`${h.url}/admin/tenants/e2e-a`);
-    assert.equal((await h.app.tenants.get('e2e-a'))?.status, 'disabled');
+    assert.equal((await h.services.tenants.get('e2e-a'))?.status, 'disabled');
     await page.getByRole('button', { name: 'Enable tenant' }).click();
     await page.waitForURL(`${h.url}/admin/tenants/e2e-a`);
-    assert.equal((await h.app.tenants.get('e2e-a'))?.status, 'active');
+    assert.equal((await h.services.tenants.get('e2e-a'))?.status, 'active');
   });
 
   await t.test('sign out ends the console session', async () => {
@@ -386,8 +386,8 @@ test('refusals: non-admin operators, a customer user in group admin, a tenant-li
       const r = await page.request.post(`${h.url}${path}`, { form: { _csrf: csrf, email: 'x@y.z', id: 'globex2', name: 'G', use: 'sig' }, maxRedirects: 0 });
       assert.equal(r.status(), 403, path);
     }
-    assert.equal((await h.app.tenants.get('globex'))?.status, 'pending');
-    assert.equal(await h.app.tenants.get('globex2'), null);
+    assert.equal((await h.services.tenants.get('globex'))?.status, 'pending');
+    assert.equal(await h.services.tenants.get('globex2'), null);
     // The audit trail shows only e2e-a's events.
     await page.goto(`${h.url}/admin/audit`);
     const tenantsShown = await page.locator('td[data-label="Tenant"]').allInnerTexts();
@@ -401,7 +401,7 @@ test('refusals: non-admin operators, a customer user in group admin, a tenant-li
   await t.test('losing the admin group ends access at the next request', async () => {
     const context = await newContext(1280);
     const { page } = await signIn(context, 'operators', 'limited@ops.example');
-    const user = await h.app.accounts.getUser('operators', 'limited@ops.example');
+    const user = await h.services.accounts.getUser('operators', 'limited@ops.example');
     await h.database.updateTable('users').set({ groups: ['support'], updated_at: new Date() }).where('id', '=', user!.id).execute();
     const r = await page.goto(`${h.url}/admin/tenants/e2e-a`);
     assert.equal(r!.status(), 403);
@@ -423,8 +423,8 @@ test('hairpin: the console signs in when the server cannot reach its own public 
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', `--host-resolver-rules=MAP console.invalid 127.0.0.1`],
   });
   try {
-    await idp.app.tenants.add({ id: 'operators', name: 'Operators' });
-    await idp.app.accounts.addUser({ tenantId: 'operators', email: 'root@ops.example', groups: ['admin'], password: PASSWORD });
+    await idp.services.tenants.add({ id: 'operators', name: 'Operators' });
+    await idp.services.accounts.addUser({ tenantId: 'operators', email: 'root@ops.example', groups: ['admin'], password: PASSWORD });
     const page = await (await remote.newContext()).newPage();
     await page.goto(`${issuer}/admin`);
     await page.getByLabel('Email').fill('root@ops.example');

@@ -107,7 +107,7 @@ test('backend access by user id only where the tenant allows it, and only for ac
   assert.equal(denied.body.code, 'backend_access_not_allowed');
   const open = await setup({ backend: true });
   assert.equal((await open.search({ user: { id: open.user.id } })).status, 200);
-  await h.app.accounts.disableUser(open.tenantId, open.user.email);
+  await h.services.accounts.disableUser(open.tenantId, open.user.email);
   const disabled = await open.search({ user: { id: open.user.id } });
   assert.equal(disabled.status, 403);
   assert.equal(disabled.body.code, 'user_disabled');

@@ -110,14 +110,14 @@ test('the callback refuses a connection whose service client lost the tenant sin
   const r = await start(`${h.url}/settings`);
   assert.equal(r.status, 200, JSON.stringify(r.body));
   const state = new URL(r.body.authorizeUrl).searchParams.get('state')!;
-  await h.app.clients.update(svcId, { allowedTenants: [] });
+  await h.services.clients.update(svcId, { allowedTenants: [] });
   try {
     const outcome = await h.broker.connect.complete({ state, code: 'a-code' }, alice.id);
     assert.equal(outcome.ok, false);
     assert.equal(new URL(outcome.redirect).searchParams.get('code'), 'service_not_allowed', outcome.redirect);
     assert.equal(await stored(alice.id), 0);
   } finally {
-    await h.app.clients.update(svcId, { allowedTenants: [tenant] });
+    await h.services.clients.update(svcId, { allowedTenants: [tenant] });
   }
 });
 
@@ -125,10 +125,10 @@ test('a connection completed while the user is being disabled is not stored (the
   const dave = await h.addUser(tenant, 'dave@example.com');
   const table = createIdcSessionTable(database);
   // The callback's write lands after the disable committed (and deleted the sessions).
-  await h.app.accounts.disableUser(tenant, 'dave@example.com');
+  await h.services.accounts.disableUser(tenant, 'dave@example.com');
   assert.equal(await table.connect(tenant, dave.id, 'sealed', new Date()), false);
   assert.equal(await stored(dave.id), 0, 'enabling the user again must need a new Identity Center sign-in');
-  await h.app.accounts.enableUser(tenant, 'dave@example.com');
+  await h.services.accounts.enableUser(tenant, 'dave@example.com');
   assert.equal(await table.connect(tenant, dave.id, 'sealed', new Date()), true);
   assert.equal(await stored(dave.id), 1);
 });

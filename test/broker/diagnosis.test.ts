@@ -149,7 +149,7 @@ const altering = (path: string, alter: (json: any) => unknown): typeof fetch => 
 };
 
 test('pre-checks fail: JWKS without our kid, discovery naming another issuer, no data-accessor client, an assertion for another audience, an unreachable issuer', async () => {
-  const deps = { issuer: h.url, production: false, minter: h.app.minter, audience: async () => 'isv-data-accessor', assertionTtlSeconds: 60 };
+  const deps = { issuer: h.url, production: false, minter: h.services.minter, audience: async () => 'isv-data-accessor', assertionTtlSeconds: 60 };
   const u = { id: user.id, tenantId: 'diag-a', email: user.email, emailVerified: true, name: null, groups: [], disabled: false };
   const jwksPath = new URL((await (await fetch(`${h.url}/.well-known/openid-configuration`)).json() as { jwks_uri: string }).jwks_uri).pathname;
 
@@ -170,7 +170,7 @@ test('pre-checks fail: JWKS without our kid, discovery naming another issuer, no
   assert.match(noAccessor[1]!.error!.hint, /clients add --kind data-accessor/);
 
   // A minter that signs for another audience than the one the check expects: the verification says which claim.
-  const skewed = { mint: (c: Parameters<typeof h.app.minter.mint>[0], _aud: string, ttl: number) => h.app.minter.mint(c, 'another-audience', ttl) };
+  const skewed = { mint: (c: Parameters<typeof h.services.minter.mint>[0], _aud: string, ttl: number) => h.services.minter.mint(c, 'another-audience', ttl) };
   const wrongAud = await createPrechecks({ ...deps, minter: skewed })(u);
   assert.deepEqual(wrongAud.map((s) => [s.step, s.ok]), [['discovery', true], ['signing_key', true], ['assertion', false]]);
   assert.match(wrongAud[2]!.error!.message, /unexpected "aud" claim value/);

@@ -63,7 +63,7 @@ async function clientToken(clientId: string, secret: string): Promise<number> {
 
 /** An admin client (global with `*`) and the options and environment of server mode. */
 async function adminClient(id: string, tenants = ['*']): Promise<{ env: Record<string, string>; flags: string }> {
-  const c = await idp.app.clients.add({ name: id, kind: 'service', clientId: id, scopes: ['admin'], allowedTenants: tenants });
+  const c = await idp.services.clients.add({ name: id, kind: 'service', clientId: id, scopes: ['admin'], allowedTenants: tenants });
   return { env: { TTI_CLIENT_SECRET: c.clientSecret! }, flags: `--server ${idp.issuer} --client-id ${id}` };
 }
 
@@ -97,8 +97,8 @@ test('the README walkthrough runs as written against a fresh server', async () =
   assert.ok(!printed.includes(saved.clientSecret), 'the admin secret went through the pipe, never to the terminal');
   assert.match(printed, /local mode: database postgres.*\(DATABASE_URL\)/, 'local mode says which database');
   assert.match(printed, /new password for alice@globex.example: \S{20,}/);
-  assert.equal((await idp.app.tenants.get('globex'))?.name, 'Globex');
-  const backend = await idp.app.clients.show('search-backend');
+  assert.equal((await idp.services.tenants.get('globex'))?.name, 'Globex');
+  const backend = await idp.services.clients.show('search-backend');
   assert.deepEqual(backend?.allowedTenants, ['demo', 'globex']);
   assert.ok(backend?.previousSecretExpiresAt && backend.previousSecretExpiresAt.getTime() > Date.now() + 3500_000, 'an hour of overlap');
 });
@@ -158,7 +158,7 @@ test('users unlock and reset-password clear a lock from failed sign-ins', async 
   assert.equal((await cli(`${a.flags} tenants add gamma --name Gamma`, { env: a.env })).code, 0);
   const add = await cli(`${a.flags} users add carol@gamma.example --tenant gamma --password-stdin`, { env: a.env, stdin: 'first-password-1\n' });
   assert.equal(add.code, 0, add.err);
-  const login = (password: string) => idp.app.accounts.authenticate({ tenantId: 'gamma', email: 'carol@gamma.example', password });
+  const login = (password: string) => idp.services.accounts.authenticate({ tenantId: 'gamma', email: 'carol@gamma.example', password });
   const lock = async () => {
     for (let i = 0; i < 3; i++) await login('wrong-password');
     assert.equal((await login('first-password-1')).ok, false);

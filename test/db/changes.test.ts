@@ -113,7 +113,7 @@ test('a killed LISTEN connection: short-lived cache while down, caches reset on 
   // Reconnects only after 1.5 s, so the fallback (rows cached at most directoryCacheMs = 1 s) shows.
   const idp: TestIdp = await startTestIdp({ database, appDeps: { listenRetryMs: 1500 } });
   try {
-    const { changes, broker } = idp.app;
+    const { changes, broker } = idp.services;
     assert.equal(changes.connected, true);
     await cli.tenants.add({ id: 'kill-t', name: 'before', ...fakeTenantDetails() });
     const name = async () => (await broker.access.activeTenant('kill-t', { allowPending: true })).record.name;

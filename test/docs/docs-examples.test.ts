@@ -33,7 +33,7 @@ const files: Record<string, string> = {};
 
 before(async () => {
   svc = await startDemoService();
-  const alice = await svc.idp.app.accounts.getUser('demo', 'alice@example.com');
+  const alice = await svc.idp.services.accounts.getUser('demo', 'alice@example.com');
   const { clientId, clientSecret } = svc.demo.clients.service;
   env = { ...process.env, TTI_URL: svc.issuer, CLIENT_ID: clientId, CLIENT_SECRET: clientSecret, TENANT: 'demo', USER_ID: alice!.id };
   dir = mkdtempSync(join(tmpdir(), 'ttib-docs-'));

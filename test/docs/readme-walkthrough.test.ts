@@ -53,9 +53,9 @@ test('the README\'s registration commands run as written and leave an active ten
   }
   // What the walkthrough promises: the data-accessor client exists, the kit was written, and
   // the tenant is active once the customer's details are entered.
-  assert.ok(await idp.app.clients.dataAccessorClientId(), 'the data-accessor client exists');
+  assert.ok(await idp.services.clients.dataAccessorClientId(), 'the data-accessor client exists');
   assert.ok(existsSync(join(project, 'kit-acme', 'customer-setup.sh')), 'the kit was written');
-  assert.equal((await idp.app.tenants.get('acme'))?.status, 'active');
+  assert.equal((await idp.services.tenants.get('acme'))?.status, 'active');
   const discovery = await fetch(`${idp.issuer}/.well-known/openid-configuration`);
   assert.equal(((await discovery.json()) as { issuer: string }).issuer, idp.issuer, 'the service the README registers is up');
 });

@@ -50,7 +50,7 @@ before(async () => {
       resource: svc.idp.config.BROKER_AUDIENCE,
     })
   ).access_token;
-  const web = await svc.idp.app.clients.add({ name: 'ISV tests', kind: 'web', redirectUris: [REDIRECT_URI] });
+  const web = await svc.idp.services.clients.add({ name: 'ISV tests', kind: 'web', redirectUris: [REDIRECT_URI] });
   const webConfig = await discover(svc.idp, web.clientId, web.clientSecret);
   for (const name of ['alice', 'bob']) {
     const { tokens: t } = await rpSignIn(
@@ -187,7 +187,7 @@ test('authorization-code tenant: connect through Identity Center in the browser,
     const idc = await searchApi(DEMO_IDC_TENANT_ID, 'alice');
     assert.equal(idc.status, 200, JSON.stringify(idc.body));
     assert.ok(idc.body.results.some((r: { documentId: string }) => r.documentId === 'eng/kestrel-3-concept'));
-    svc.idp.app.broker.cache.clear(); // as after a restart or on another instance
+    svc.idp.services.broker.cache.clear(); // as after a restart or on another instance
     const refreshed = await searchApi(DEMO_IDC_TENANT_ID, 'alice', 'on-call rotation');
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
     const calls = svc.demo.sandbox.calls.filter(
@@ -241,14 +241,14 @@ test('authorization-code tenant: connect through Identity Center in the browser,
   });
 
   await t.test('disabling a user or the tenant drops the stored Identity Center sessions', async () => {
-    await svc.idp.app.accounts.disableUser(DEMO_IDC_TENANT_ID, 'bob@example.com');
+    await svc.idp.services.accounts.disableUser(DEMO_IDC_TENANT_ID, 'bob@example.com');
     assert.deepEqual(await storedSessions(DEMO_IDC_TENANT_ID), ['alice@example.com']);
-    await svc.idp.app.accounts.enableUser(DEMO_IDC_TENANT_ID, 'bob@example.com');
+    await svc.idp.services.accounts.enableUser(DEMO_IDC_TENANT_ID, 'bob@example.com');
     assert.equal((await searchApi(DEMO_IDC_TENANT_ID, 'bob')).body.code, 'connect_required');
 
-    await svc.idp.app.tenants.disable(DEMO_IDC_TENANT_ID);
+    await svc.idp.services.tenants.disable(DEMO_IDC_TENANT_ID);
     assert.deepEqual(await storedSessions(DEMO_IDC_TENANT_ID), []);
-    await svc.idp.app.tenants.enable(DEMO_IDC_TENANT_ID);
+    await svc.idp.services.tenants.enable(DEMO_IDC_TENANT_ID);
     assert.equal((await searchApi(DEMO_IDC_TENANT_ID, 'alice')).body.code, 'connect_required');
     await alice.close();
   });
@@ -258,7 +258,7 @@ let ttiWeb: oidc.Configuration | undefined;
 /** A user token of the trusted-token-issuer workspace. */
 async function rpSignInTti(name: string): Promise<string> {
   if (!ttiWeb) {
-    const web = await svc.idp.app.clients.add({ name: 'ISV tests (demo)', kind: 'web', redirectUris: [REDIRECT_URI] });
+    const web = await svc.idp.services.clients.add({ name: 'ISV tests (demo)', kind: 'web', redirectUris: [REDIRECT_URI] });
     ttiWeb = await discover(svc.idp, web.clientId, web.clientSecret);
   }
   const { tokens: t } = await rpSignIn(

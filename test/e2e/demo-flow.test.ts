@@ -35,22 +35,22 @@ before(async () => {
       },
     },
   });
-  const dataAccessorClientId = await ensureDataAccessorClient(idp.app);
+  const dataAccessorClientId = await ensureDataAccessorClient(idp.services);
   const fixture = loadFixture(DEMO_FIXTURE_PATH, { ISSUER: idp.issuer, DATA_ACCESSOR_CLIENT_ID: dataAccessorClientId });
   sandbox = await startSandbox({ fixture });
-  idp.app.endpoints.allowSandbox(sandbox.url); // as the demo does: the sandbox runs in this process
+  idp.services.endpoints.allowSandbox(sandbox.url); // as the demo does: the sandbox runs in this process
   setup = demoSetup(sandbox);
   assert.equal(setup.tenantId, DEMO_TENANT_ID);
   assert.equal(setup.issuerUrl, idp.issuer, 'the customer trusts our issuer');
 
   // By hand rather than seedDemo: an operator's tenant without allowBackendAccess, so the
   // searches below show that user tokens alone are enough.
-  await idp.app.tenants.add({ id: DEMO_TENANT_ID, name: 'Globex Aerospace', ...demoTenantDetails(setup, sandbox.url) });
+  await idp.services.tenants.add({ id: DEMO_TENANT_ID, name: 'Globex Aerospace', ...demoTenantDetails(setup, sandbox.url) });
   for (const u of DEMO_USERS) {
-    await idp.app.accounts.addUser({ tenantId: DEMO_TENANT_ID, ...u, password: DEMO_PASSWORD });
+    await idp.services.accounts.addUser({ tenantId: DEMO_TENANT_ID, ...u, password: DEMO_PASSWORD });
   }
 
-  const web = await idp.app.clients.add({ name: 'Globex intranet', kind: 'web', redirectUris: [REDIRECT_URI] });
+  const web = await idp.services.clients.add({ name: 'Globex intranet', kind: 'web', redirectUris: [REDIRECT_URI] });
   const webConfig = await discover(idp, web.clientId, web.clientSecret);
   for (const u of DEMO_USERS) {
     const key = u.email.slice(0, u.email.indexOf('@')) as DemoUser;
@@ -60,7 +60,7 @@ before(async () => {
   }
   assert.deepEqual(Object.keys(idTokens).sort(), ['alice', 'bob', 'carol'], 'the demo users the tests below search as');
 
-  const svc = await idp.app.clients.add({ name: 'ISV search service', kind: 'service', scopes: ['search'], allowedTenants: [DEMO_TENANT_ID] });
+  const svc = await idp.services.clients.add({ name: 'ISV search service', kind: 'service', scopes: ['search'], allowedTenants: [DEMO_TENANT_ID] });
   const svcConfig = await discover(idp, svc.clientId, svc.clientSecret);
   serviceToken = (await oidc.clientCredentialsGrant(svcConfig, { scope: 'search', resource: idp.config.BROKER_AUDIENCE })).access_token;
 });

@@ -24,7 +24,7 @@ before(async () => {
     clients: [{ client_id: 'tti-bridge', client_secret: 'acme-idp-secret', redirect_uris: [`${svc.issuer}/interaction/upstream/callback`] }],
     accounts: { 'acme-0001': { email: 'alice@example.com', email_verified: true, name: 'Alice (Acme IdP)', groups: ['engineering'] } },
   });
-  await svc.idp.app.upstreams.add({
+  await svc.idp.services.upstreams().add({
     id: 'acme-idp', displayName: 'Acme IdP', issuer: up.issuer, clientId: 'tti-bridge', clientSecret: 'acme-idp-secret',
     scopes: ['openid', 'email', 'profile', 'groups'], tenants: ['demo'], claimGroups: 'groups',
   });
@@ -62,7 +62,7 @@ test('sign-in through the ISV\'s own IdP lands in the demo app as the upstream\'
   assert.match(await page.locator('[role="alert"]').textContent() ?? '', /already exists in the workspace 'demo' with a password/);
 
   // The administrator removes the password, as the page says; the next sign-in links to her account.
-  await svc.idp.app.accounts.removePassword('demo', 'alice@example.com');
+  await svc.idp.services.accounts.removePassword('demo', 'alice@example.com');
   await start(true);
   await page.waitForURL(`${svc.issuer}/demo/search`);
   assert.match(await page.locator('nav[aria-label="Account"]').textContent() ?? '', /alice@example\.com/);
@@ -73,7 +73,7 @@ test('sign-in through the ISV\'s own IdP lands in the demo app as the upstream\'
   await page.waitForLoadState();
   const titles = await page.locator('ol.results h3 > span:first-child').allTextContents();
   assert.ok(titles.length > 0, 'results expected');
-  const user = await svc.idp.app.accounts.getUser('demo', 'alice@example.com');
+  const user = await svc.idp.services.accounts.getUser('demo', 'alice@example.com');
   assert.equal(user?.name, 'Alice (Acme IdP)');
   assert.equal(user?.hasPassword, false);
   await context.close();

@@ -16,8 +16,8 @@ let browser: Browser;
 before(async () => {
   if (skip) return;
   idp = await startTestIdp();
-  await idp.app.tenants.add({ id: 'secure', name: 'Secure Co', mfaPolicy: 'required' });
-  await idp.app.accounts.addUser({ tenantId: 'secure', email: 'eve@secure.test', password: 'correct horse battery' });
+  await idp.services.tenants.add({ id: 'secure', name: 'Secure Co', mfaPolicy: 'required' });
+  await idp.services.accounts.addUser({ tenantId: 'secure', email: 'eve@secure.test', password: 'correct horse battery' });
   browser = await launchChromium();
 });
 after(async () => {
@@ -26,7 +26,7 @@ after(async () => {
 });
 
 test('enrolment page shows a scannable QR code; the code from it completes the sign-in', { skip, timeout: 60_000 }, async () => {
-  const client = await idp.app.clients.add({ name: 'Browser RP', kind: 'web', redirectUris: [REDIRECT_URI], firstParty: true });
+  const client = await idp.services.clients.add({ name: 'Browser RP', kind: 'web', redirectUris: [REDIRECT_URI], firstParty: true });
   const config = await discover(idp, client.clientId, client.clientSecret);
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();

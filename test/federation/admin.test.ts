@@ -48,7 +48,7 @@ test('admin API: create, read, update, delete; the client secret is write-only a
   const [row] = (await sql<{ client_secret_enc: string }>`SELECT client_secret_enc FROM upstreams WHERE id = 'acme-okta'`.execute(h.database)).rows;
   assert.match(row!.client_secret_enc, /^v1\./);
   assert.ok(!row!.client_secret_enc.includes(SECRET));
-  assert.equal(h.app.upstreams.clientSecret((await h.app.upstreams.row('acme-okta'))!), SECRET);
+  assert.equal(h.services.upstreams().clientSecret((await h.services.upstreams().row('acme-okta'))!), SECRET);
 
   const patched = await h.api('PATCH', '/api/v1/admin/upstreams/acme-okta', { token: root.token, body: { tokenAudience: 'api://acme', clockSkewSeconds: 60, clientSecret: null } });
   assert.equal(patched.status, 200, JSON.stringify(patched.body));
@@ -113,7 +113,7 @@ test('admin API: an upstream serving a tenant outside the caller\'s allowed tena
 });
 
 test('admin API: a database outage while reading an upstream is 503 with Retry-After, not 404', async () => {
-  const service = h.app.upstreams;
+  const service = h.services.upstreams();
   const get = service.get;
   service.get = async () => { throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }); };
   try {

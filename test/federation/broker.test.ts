@@ -33,8 +33,8 @@ before(async () => {
   await h.tenants.add({ id: 'e2e-a', name: 'A', ...tenantDetails(url) });
   await h.tenants.add({ id: 'e2e-b', name: 'B', ...tenantDetails(url) });
   // The ISV's IdP as a trusted external issuer only (no federated sign-in): its ID tokens for isv-app.
-  await h.app.upstreams.add({ id: 'isv-idp', displayName: 'ISV IdP', issuer: up.issuer, tokenAudience: 'isv-app', tenants: ['e2e-a'], clockSkewSeconds: 10 });
-  await h.app.upstreams.add({ id: 'down-idp', displayName: 'Down IdP', issuer: 'http://127.0.0.1:1', tokenAudience: 'isv-app', tenants: ['e2e-a'] });
+  await h.services.upstreams().add({ id: 'isv-idp', displayName: 'ISV IdP', issuer: up.issuer, tokenAudience: 'isv-app', tenants: ['e2e-a'], clockSkewSeconds: 10 });
+  await h.services.upstreams().add({ id: 'down-idp', displayName: 'Down IdP', issuer: 'http://127.0.0.1:1', tokenAudience: 'isv-app', tenants: ['e2e-a'] });
   svc = await h.addService(['e2e-a', 'e2e-b']);
   aliceToken = await up.idToken('isv-app', 'isv-app-secret', APP_CALLBACK, 'u-alice');
 });
@@ -48,13 +48,13 @@ const search = (user: Record<string, unknown>, tenant = 'e2e-a', token = svc.tok
 const ids = (r: { body: { results: { documentId: string }[] } }) => r.body.results.map((x) => x.documentId);
 
 test('a search with the ISV IdP\'s own ID token returns that user\'s documents (no tti-bridge login)', async () => {
-  assert.equal(await h.app.accounts.getUser('e2e-a', 'alice@corp.example'), null);
+  assert.equal(await h.services.accounts.getUser('e2e-a', 'alice@corp.example'), null);
   const r = await search({ token: aliceToken });
   assert.equal(r.status, 200, JSON.stringify(r.body) + h.logs.filter((l) => /err/i.test(l)).join('\n'));
   assert.ok(ids(r).includes('eng-secret'));
   assert.ok(!ids(r).includes('sales-secret'));
   // Provisioned just in time by email, without a password.
-  const alice = await h.app.accounts.getUser('e2e-a', 'alice@corp.example');
+  const alice = await h.services.accounts.getUser('e2e-a', 'alice@corp.example');
   assert.equal(alice?.hasPassword, false);
   // Our assertion (not the upstream's token) went to Identity Center.
   const exchange = h.sandbox!.calls.find((c) => c.operation === 'CreateTokenWithIAM');
@@ -77,14 +77,14 @@ test('an unverified email is refused and no user is created', async () => {
   const r = await search({ token: await up.idToken('isv-app', 'isv-app-secret', APP_CALLBACK, 'u-unverified') });
   assert.equal(r.status, 403);
   assert.equal(r.body.code, 'upstream_email_unverified');
-  assert.equal(await h.app.accounts.getUser('e2e-a', 'carol@corp.example'), null);
+  assert.equal(await h.services.accounts.getUser('e2e-a', 'carol@corp.example'), null);
 });
 
 test('a tenant the issuer does not serve is refused', async () => {
   const r = await search({ token: aliceToken }, 'e2e-b');
   assert.equal(r.status, 403);
   assert.equal(r.body.code, 'upstream_tenant_mismatch');
-  assert.equal(await h.app.accounts.getUser('e2e-b', 'alice@corp.example'), null);
+  assert.equal(await h.services.accounts.getUser('e2e-b', 'alice@corp.example'), null);
 });
 
 test('forged, expired, wrong-algorithm and unknown-issuer tokens are refused', async () => {
@@ -132,13 +132,13 @@ test('an issuer that is down answers 503 with Retry-After', async () => {
 test('the caller\'s allowed tenants are checked before any user is provisioned', async () => {
   const narrow = await h.addService(['e2e-b']);
   const token = await up.idToken('isv-app', 'isv-app-secret', APP_CALLBACK, 'u-bob');
-  await h.app.upstreams.update('isv-idp', { tenants: ['e2e-a', 'e2e-b'] });
+  await h.services.upstreams().update('isv-idp', { tenants: ['e2e-a', 'e2e-b'] });
   try {
     const r = await search({ token }, 'e2e-a', narrow.token);
     assert.equal(r.status, 403);
     assert.equal(r.body.code, 'service_not_allowed');
   } finally {
-    await h.app.upstreams.update('isv-idp', { tenants: ['e2e-a'] });
+    await h.services.upstreams().update('isv-idp', { tenants: ['e2e-a'] });
   }
 });
 

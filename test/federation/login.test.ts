@@ -32,15 +32,15 @@ before(async () => {
       'u-org9': { email: 'erin@nowhere.example', email_verified: true, org_id: 'org-9' },
     },
   });
-  await idp.app.tenants.add({ id: 'acme', name: 'Acme' });
-  await idp.app.tenants.add({ id: 'other', name: 'Other' });
-  await idp.app.upstreams.add({
+  await idp.services.tenants.add({ id: 'acme', name: 'Acme' });
+  await idp.services.tenants.add({ id: 'other', name: 'Other' });
+  await idp.services.upstreams().add({
     id: 'acme-idp', displayName: 'Acme IdP', issuer: up.issuer, clientId: 'bridge', clientSecret: 'bridge-secret',
     scopes: ['openid', 'email', 'profile', 'groups'], tenants: ['acme'], emailDomains: ['acme.example'], claimGroups: 'groups',
   });
   // Nothing listens on port 1: the upstream is "down".
-  await idp.app.upstreams.add({ id: 'down-idp', displayName: 'Down IdP', issuer: 'http://127.0.0.1:1', clientId: 'x', tenants: ['acme'] });
-  const web = await idp.app.clients.add({ name: 'Web app', kind: 'web', redirectUris: [REDIRECT_URI], firstParty: true });
+  await idp.services.upstreams().add({ id: 'down-idp', displayName: 'Down IdP', issuer: 'http://127.0.0.1:1', clientId: 'x', tenants: ['acme'] });
+  const web = await idp.services.clients.add({ name: 'Web app', kind: 'web', redirectUris: [REDIRECT_URI], firstParty: true });
   rp = await discover(idp, web.clientId, web.clientSecret);
 });
 after(async () => {
@@ -88,7 +88,7 @@ test('"Continue with Acme IdP" signs in through the upstream: ID token with its 
   assert.equal(first.claims.tenant_id, 'acme');
   assert.equal(first.claims.name, 'Alice A');
   assert.deepEqual(first.claims.groups, ['eng']);
-  const user = await idp.app.accounts.getUser('acme', 'alice@acme.example');
+  const user = await idp.services.accounts.getUser('acme', 'alice@acme.example');
   assert.equal(user?.id, first.claims.sub);
   assert.equal(user?.hasPassword, false);
   // The second sign-in lands on the same user (keyed by upstream and sub), refreshed from the upstream.
@@ -99,7 +99,7 @@ test('"Continue with Acme IdP" signs in through the upstream: ID token with its 
 });
 
 test('the tenant can come from a claim (an organisation id) through the mapping table', async () => {
-  await idp.app.upstreams.add({
+  await idp.services.upstreams().add({
     id: 'org-idp', displayName: 'Org IdP', issuer: up.issuer, clientId: 'bridge', clientSecret: 'bridge-secret',
     scopes: ['openid', 'email', 'profile', 'org'], tenants: ['acme', 'other'], tenantClaim: 'org_id', tenantMap: { 'org-2': 'other' },
   });
@@ -157,18 +157,18 @@ test('an unverified upstream email is refused with a clear page', async () => {
   assert.equal(r.end.res?.status, 403);
   assert.match(r.html!, /Email address not verified/);
   assert.match(r.html!, /mallory@acme\.example is not verified/);
-  assert.equal(await idp.app.accounts.getUser('acme', 'mallory@acme.example'), null);
+  assert.equal(await idp.services.accounts.getUser('acme', 'mallory@acme.example'), null);
 });
 
 test('an upstream identity never takes over a local account with a password', async () => {
-  const local = await idp.app.accounts.addUser({ tenantId: 'acme', email: 'bob@acme.example', password: 'local-password-1' });
+  const local = await idp.services.accounts.addUser({ tenantId: 'acme', email: 'bob@acme.example', password: 'local-password-1' });
   const r = await federatedSignIn('u-bob');
   assert.equal(r.end.res?.status, 409);
   assert.match(r.html!, /Account already exists/);
   assert.match(r.html!, /cannot take it over/);
   assert.match(r.html!, /tti-bridge users remove-password bob@acme\.example --tenant acme/);
   // What the page tells the administrator to do works: the next sign-in links to the account.
-  await idp.app.accounts.removePassword('acme', 'bob@acme.example');
+  await idp.services.accounts.removePassword('acme', 'bob@acme.example');
   const linked = await federatedSignIn('u-bob');
   assert.equal(linked.claims?.sub, local.id);
 });
@@ -241,14 +241,14 @@ test('a callback without the flow cookie, or with a forged state, does not sign 
 });
 
 test('an upstream without a groups claim keeps the groups SCIM or the CLI gave the user', async () => {
-  await idp.app.upstreams.add({ id: 'plain-idp', displayName: 'Plain IdP', issuer: up.issuer, clientId: 'bridge', clientSecret: 'bridge-secret', tenants: ['other'] });
+  await idp.services.upstreams().add({ id: 'plain-idp', displayName: 'Plain IdP', issuer: up.issuer, clientId: 'bridge', clientSecret: 'bridge-secret', tenants: ['other'] });
   up.accounts.set('u-carol', { email: 'carol@other.example', email_verified: true, name: 'Carol', groups: ['ignored'] });
-  await idp.app.accounts.addUser({ tenantId: 'other', email: 'carol@other.example', groups: ['finance'], password: 'local-password-1' });
-  await idp.app.accounts.removePassword('other', 'carol@other.example');
+  await idp.services.accounts.addUser({ tenantId: 'other', email: 'carol@other.example', groups: ['finance'], password: 'local-password-1' });
+  await idp.services.accounts.removePassword('other', 'carol@other.example');
   for (let i = 0; i < 2; i += 1) { // linking, then a linked sign-in
     const r = await federatedSignIn('u-carol', { upstream: 'plain-idp' }, 'other');
     assert.equal(r.claims?.tenant_id, 'other', r.html);
-    assert.deepEqual((await idp.app.accounts.getUser('other', 'carol@other.example'))?.groups, ['finance']);
+    assert.deepEqual((await idp.services.accounts.getUser('other', 'carol@other.example'))?.groups, ['finance']);
   }
 });
 
@@ -258,13 +258,13 @@ test('two first sign-ins at once through different upstreams link an existing ac
   try {
     const users = createFederatedUsers(createDatabase(pool));
     for (const id of ['twin-1', 'twin-2']) {
-      await idp.app.upstreams.add({ id, displayName: id, issuer: up.issuer, clientId: 'bridge', clientSecret: 'bridge-secret', tenants: ['acme'] });
+      await idp.services.upstreams().add({ id, displayName: id, issuer: up.issuer, clientId: 'bridge', clientSecret: 'bridge-secret', tenants: ['acme'] });
     }
-    const [one, two] = await Promise.all(['twin-1', 'twin-2'].map((id) => idp.app.upstreams.row(id)));
+    const [one, two] = await Promise.all(['twin-1', 'twin-2'].map((id) => idp.services.upstreams().row(id)));
     for (let round = 0; round < 3; round += 1) {
       const email = `twin${round}@acme.example`;
-      const local = await idp.app.accounts.addUser({ tenantId: 'acme', email, password: 'local-password-1' });
-      await idp.app.accounts.removePassword('acme', email);
+      const local = await idp.services.accounts.addUser({ tenantId: 'acme', email, password: 'local-password-1' });
+      await idp.services.accounts.removePassword('acme', email);
       const identity = (subject: string) => ({ subject, email, name: null, groups: [], tenantId: 'acme' });
       const results = await Promise.allSettled([users.signIn(one!, identity(`a${round}`)), users.signIn(two!, identity(`b${round}`))]);
       const ok = results.filter((r) => r.status === 'fulfilled');
@@ -274,8 +274,8 @@ test('two first sign-ins at once through different upstreams link an existing ac
     }
     // The same identity twice at once (two tabs) is one link, and both sign in.
     const email = 'twin-tabs@acme.example';
-    const local = await idp.app.accounts.addUser({ tenantId: 'acme', email, password: 'local-password-1' });
-    await idp.app.accounts.removePassword('acme', email);
+    const local = await idp.services.accounts.addUser({ tenantId: 'acme', email, password: 'local-password-1' });
+    await idp.services.accounts.removePassword('acme', email);
     const same = { subject: 'tabs', email, name: null, groups: [], tenantId: 'acme' };
     const both = await Promise.all([users.signIn(one!, same), users.signIn(one!, same)]);
     assert.deepEqual(both.map((u) => u.id), [local.id, local.id]);

@@ -8,7 +8,7 @@ import type { Database } from '../../src/db/database.js';
 import { randomUUID } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { decodeJwt } from 'jose';
-import type { App } from '../../src/app.js';
+import type { AppServices } from '../../src/services.js';
 import type { Db } from '../../src/db/client.js';
 import type { NewTenant } from '../../src/tenants/tenants.js';
 import type { AwsGatewayOptions } from '../../src/broker/aws/gateway.js';
@@ -46,7 +46,7 @@ type BrokerSetting = 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFR
 /** The app's own token issuing and checking, as the tests and benchmarks see it. */
 export interface HarnessIssuer {
   /** The app's real token verifier. */
-  verifier: App['verifier'];
+  verifier: AppServices['verifier'];
   /**
    * An ID token from a real sign-in of a user made with addUser. Reused while it has more
    * than a minute left on the app's clock; `fresh` signs in again. The lifetime is the app's
@@ -64,7 +64,8 @@ export interface HarnessUser {
 }
 
 export interface Harness {
-  app: App;
+  /** The app's services (src/services.ts openServices). */
+  services: AppServices;
   /** Base URL of the running app (its issuer). */
   url: string;
   db: Db;
@@ -72,8 +73,8 @@ export interface Harness {
   database: Database;
   issuer: HarnessIssuer;
   sandbox?: Sandbox;
-  broker: App['broker'];
-  tenants: App['tenants'];
+  broker: AppServices['broker'];
+  tenants: AppServices['tenants'];
   logs: string[];
   /** A request to the app (the broker API is under /api/v1). */
   api(method: string, path: string, opts?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: any }>;
@@ -105,12 +106,12 @@ export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Har
     env: { ...opts.env, ...settings }, now: opts.now, logs, database: opts.database,
     appDeps: { aws, wrapMinter: opts.wrapMinter, directoryCacheMs: opts.directoryCacheMs },
   });
-  const { app } = idp;
+  const { services } = idp;
   try {
-    await app.clients.add({ name: 'ISV data accessor', kind: 'data-accessor', clientId: dataAccessorClientId });
+    await services.clients.add({ name: 'ISV data accessor', kind: 'data-accessor', clientId: dataAccessorClientId });
     if (opts.sandboxFixture !== undefined) {
       sandbox = await startSandbox({ fixture: parseFixture(opts.sandboxFixture, { ISSUER: idp.issuer, DATA_ACCESSOR_CLIENT_ID: dataAccessorClientId }) });
-      app.endpoints.allowSandbox(sandbox.url); // as the demo does: the sandbox runs in this process
+      services.endpoints.allowSandbox(sandbox.url); // as the demo does: the sandbox runs in this process
     }
   } catch (err) {
     await idp.stop();
@@ -120,7 +121,7 @@ export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Har
   const passwords = new Map<string, { tenant: string; email: string; password: string }>();
   const tokens = new Map<string, string>();
   let webApp: Promise<oidc.Configuration> | undefined;
-  const signInConfig = () => (webApp ??= app.clients
+  const signInConfig = () => (webApp ??= services.clients
     .add({ name: 'Test web app', kind: 'web', redirectUris: [REDIRECT_URI] })
     .then((c) => discover(idp, c.clientId, c.clientSecret)));
 
@@ -141,8 +142,8 @@ export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Har
   }
 
   return {
-    app, url: idp.issuer, db: idp.db, database: idp.database, sandbox, broker: app.broker, tenants: app.tenants, logs,
-    issuer: { verifier: app.verifier, userToken, signIn: passwordSignIn },
+    services, url: idp.issuer, db: idp.db, database: idp.database, sandbox, broker: services.broker, tenants: services.tenants, logs,
+    issuer: { verifier: services.verifier, userToken, signIn: passwordSignIn },
     async api(method, path, o = {}) {
       const headers: Record<string, string> = { ...o.headers };
       if (o.token) headers.authorization = `Bearer ${o.token}`;
@@ -152,18 +153,18 @@ export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Har
       return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
     },
     async addTenant(details) {
-      const t = await app.tenants.add({ id: uniqueId('t'), name: 'Test tenant', ...details });
+      const t = await services.tenants.add({ id: uniqueId('t'), name: 'Test tenant', ...details });
       return t.id;
     },
     async addUser(tenantId, email, o = {}) {
       const password = `pw-${randomUUID()}`;
-      const u = await app.accounts.addUser({ tenantId, email, groups: o.groups ?? [], name: o.name, password });
+      const u = await services.accounts.addUser({ tenantId, email, groups: o.groups ?? [], name: o.name, password });
       passwords.set(u.id, { tenant: tenantId, email: u.email, password });
       return { id: u.id, tenantId: u.tenantId, email: u.email };
     },
     async addService(allowedTenants, scopes = ['search']) {
       const name = uniqueId('svc');
-      const c = await app.clients.add({ name, kind: 'service', scopes, allowedTenants });
+      const c = await services.clients.add({ name, kind: 'service', scopes, allowedTenants });
       const config = await discover(idp, c.clientId, c.clientSecret);
       const t = await oidc.clientCredentialsGrant(config, { scope: scopes.join(' '), resource: idp.config.BROKER_AUDIENCE });
       return { clientId: c.clientId, token: t.access_token };

@@ -1,13 +1,12 @@
 // The zero-config service as main.ts assembles it, in-process on random ports: the real
-// app (test IdP helper), the AWS sandbox with the demo fixture, the demo seed, and the
-// demo ISV app mounted in front of the provider.
+// app (test IdP helper) and the sandbox plug-in main.ts loads (src/demo/plugin.ts: the AWS
+// sandbox with the demo fixture, the demo seed, and the demo ISV app mounted in front of
+// the provider).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Middleware } from 'koa';
-import { startDemo, type Demo } from '../../src/demo/start.js';
-import { createDemoRouter } from '../../src/demo/app.js';
-import type { AwsCredentials } from '../../src/broker/ports.js';
+import type { Demo } from '../../src/demo/start.js';
+import { sandboxPlugin, type StartedDemo } from '../../src/demo/plugin.js';
 import { startTestIdp, type TestIdp, type TestIdpOptions } from './idp.js';
 
 export interface DemoService {
@@ -21,26 +20,25 @@ export async function startDemoService(opts: Pick<TestIdpOptions, 'logs' | 'env'
   const dataDir = mkdtempSync(join(tmpdir(), 'ttib-demo-'));
   // As in main.ts: the broker's base credentials are the fixture's ISV principal, known
   // only once the sandbox has started.
-  let credentials: AwsCredentials | undefined;
+  let started: StartedDemo | undefined;
   const idp = await startTestIdp({
     ...opts,
     env: { DATA_DIR: dataDir, SANDBOX_PORT: '0', ...opts.env },
-    appDeps: { aws: { baseCredentials: async () => credentials ?? Promise.reject(new Error('sandbox not started')), maxAttempts: 1 } },
+    appDeps: { aws: { baseCredentials: async () => started?.baseCredentials ?? Promise.reject(new Error('sandbox not started')), maxAttempts: 1 } },
   });
-  let demo: Demo;
   try {
-    demo = await startDemo(idp.app, idp.config);
+    started = await sandboxPlugin.start({ services: idp.services, config: idp.services.config });
   } catch (err) {
     await idp.stop();
     throw err;
   }
-  credentials = demo.credentials;
-  idp.app.mount(createDemoRouter({ app: idp.app, config: idp.config, clients: demo.clients, sandbox: demo.sandbox, idcTenant: demo.idcTenant }).routes() as Middleware);
+  idp.http.mount(started.routes);
+  const plugin = started;
   return {
-    idp, demo, issuer: idp.issuer,
+    idp, demo: plugin.demo, issuer: idp.issuer,
     async stop() {
       await idp.stop();
-      await demo.stop();
+      await plugin.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { createDb, dbTimeouts, type Db } from '../../src/db/client.js';
-import { createApp, type App, type AppDeps } from '../../src/app.js';
+import { createApp, type AppDeps, type HttpApp } from '../../src/app.js';
+import type { AppServices } from '../../src/services.js';
 import type { Database } from '../../src/db/database.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
@@ -15,7 +16,10 @@ export { FAST_ARGON2 };
 
 export interface TestIdp {
   issuer: string;
-  app: App;
+  /** The app's services (src/services.ts openServices). */
+  services: AppServices;
+  /** Its HTTP app (src/app.ts createHttpApp): mount() adds routes in front of the provider. */
+  http: HttpApp;
   db: Db;
   /** The app's own data layer (Kysely over its pg pool). */
   database: Database;
@@ -50,9 +54,9 @@ export async function startTestIdp(opts: TestIdpOptions = {}): Promise<TestIdp> 
   const sink = { write: (line: string) => { opts.logs?.push(line); } };
   const logger = createLogger(opts.logs ? 'debug' : 'silent', sink);
   const app = await createApp({ config, db, logger, now: opts.now, hasherOptions: FAST_ARGON2, sleep: async () => {}, ...opts.appDeps });
-  server.on('request', app.app.callback());
+  server.on('request', app.http.app.callback());
   return {
-    issuer: config.ISSUER, app, db, database: app.database, config, server,
+    issuer: config.ISSUER, services: app.services, http: app.http, db, database: app.services.database, config, server,
     /** Stops the app but leaves the HTTP server listening, with no request handler. */
     async stopApp() {
       server.removeAllListeners('request');

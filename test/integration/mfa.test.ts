@@ -29,9 +29,9 @@ before(async () => {
     ['opt', 'optional'],
     ['off', 'off'],
   ] as const) {
-    await idp.app.tenants.add({ id, name: `Tenant ${id}`, mfaPolicy });
+    await idp.services.tenants.add({ id, name: `Tenant ${id}`, mfaPolicy });
   }
-  const client = await idp.app.clients.add({ name: 'Web RP', kind: 'web', redirectUris: [REDIRECT_URI] });
+  const client = await idp.services.clients.add({ name: 'Web RP', kind: 'web', redirectUris: [REDIRECT_URI] });
   clientId = client.clientId;
   config = await discover(idp, client.clientId, client.clientSecret);
 });
@@ -104,7 +104,7 @@ const codesOf = (html: string) => [...html.matchAll(/<li>([a-z0-9]{5}-[a-z0-9]{5
 
 /** Enrols a new user of tenant `req` through the pages; returns the secret and recovery codes. */
 async function enrolled(email: string) {
-  await idp.app.accounts.addUser({ tenantId: 'req', email, password: PASSWORD });
+  await idp.services.accounts.addUser({ tenantId: 'req', email, password: PASSWORD });
   let flow = await password('req', email);
   const secret = secretOf(flow.html);
   flow = await post(flow, '/mfa/enrol', { code: totpCode(secret, clock()) });
@@ -115,7 +115,7 @@ async function enrolled(email: string) {
 
 test('policy required: enrolment with a QR code, then every sign-in needs a code; amr says so', async () => {
   const email = 'rita@req.test';
-  await idp.app.accounts.addUser({ tenantId: 'req', email, password: PASSWORD });
+  await idp.services.accounts.addUser({ tenantId: 'req', email, password: PASSWORD });
   let flow = await password('req', email);
   assert.equal(flow.status, 200);
   assert.match(flow.html, /<img id="totp-qr" src="data:image\/svg\+xml;base64,/);
@@ -136,7 +136,7 @@ test('policy required: enrolment with a QR code, then every sign-in needs a code
   assert.deepEqual(first.amr, ['pwd', 'otp']);
 
   // At rest: the secret sealed, the recovery codes hashed.
-  const user = (await idp.app.accounts.getUser('req', email))!;
+  const user = (await idp.services.accounts.getUser('req', email))!;
   const row = await mfaRow(user.id);
   assert.ok(!row.totp_secret_enc.includes(secret) && row.totp_secret_enc.startsWith('v1.'));
   assert.equal(row.recovery_codes.length, 10);
@@ -203,7 +203,7 @@ test('a recovery code signs in once', async () => {
   assert.deepEqual(payload.amr, ['pwd', 'mfa']);
   const again = await post(await password('req', 'rob@req.test'), '/mfa', { code: codes[3]! });
   assert.equal(again.status, 401);
-  const user = (await idp.app.accounts.getUser('req', 'rob@req.test'))!;
+  const user = (await idp.services.accounts.getUser('req', 'rob@req.test'))!;
   assert.equal((await mfaRow(user.id)).recovery_codes.length, 9);
 });
 
@@ -216,7 +216,7 @@ test('the second step cannot be skipped: no resume without it, no forged or fore
   const back = await flow.browser.follow(url(`/interaction/${uid}`), REDIRECT_URI);
   assert.match(await back.res!.text(), /action="\/interaction\/[^"]+\/login"/);
   // A pending token signed with another key, or for another interaction, is refused.
-  const user = (await idp.app.accounts.getUser('req', 'sam@req.test'))!;
+  const user = (await idp.services.accounts.getUser('req', 'sam@req.test'))!;
   for (const pending of [
     signPending('another-secret-key-0123456789abcdef0123', { uid, sub: user.id, stage: 'otp', exp: Date.now() + 60_000 }),
     signPending(idp.config.SECRET_KEY!, { uid: 'other-interaction', sub: user.id, stage: 'otp', exp: Date.now() + 60_000 }),
@@ -232,25 +232,25 @@ test('the second step cannot be skipped: no resume without it, no forged or fore
 });
 
 test('policy optional: enrolment offered and skippable; off: no second step', async () => {
-  await idp.app.accounts.addUser({ tenantId: 'opt', email: 'olga@opt.test', password: PASSWORD });
+  await idp.services.accounts.addUser({ tenantId: 'opt', email: 'olga@opt.test', password: PASSWORD });
   const flow = await password('opt', 'olga@opt.test');
   assert.match(flow.html, /totp-qr/);
   assert.deepEqual((await idToken(await post(flow, '/mfa/skip'))).amr, ['pwd']);
 
-  await idp.app.accounts.addUser({ tenantId: 'off', email: 'otto@off.test', password: PASSWORD });
+  await idp.services.accounts.addUser({ tenantId: 'off', email: 'otto@off.test', password: PASSWORD });
   assert.deepEqual((await idToken(await password('off', 'otto@off.test'))).amr, ['pwd']);
 });
 
 test('an existing password-only session must sign in again once the tenant requires MFA', async () => {
-  await idp.app.tenants.add({ id: 'flip', name: 'Flip', mfaPolicy: 'optional' });
-  await idp.app.accounts.addUser({ tenantId: 'flip', email: 'fay@flip.test', password: PASSWORD });
+  await idp.services.tenants.add({ id: 'flip', name: 'Flip', mfaPolicy: 'optional' });
+  await idp.services.accounts.addUser({ tenantId: 'flip', email: 'fay@flip.test', password: PASSWORD });
   const first = await password('flip', 'fay@flip.test');
   const signedIn = await post(first, '/mfa/skip');
   assert.ok(signedIn.done);
   // Single sign-on: the session cookie alone is enough while the policy allows it.
   const sso = await password('flip', 'fay@flip.test', signedIn.browser);
   assert.ok(sso.done?.startsWith(REDIRECT_URI), 'optional: the session is reused');
-  await idp.app.tenants.update('flip', { mfaPolicy: 'required' });
+  await idp.services.tenants.update('flip', { mfaPolicy: 'required' });
   const again = await password('flip', 'fay@flip.test', signedIn.browser);
   assert.equal(again.done, undefined, 'required: the session is not enough');
   assert.match(again.html, /Set up two-step sign-in/);
@@ -258,17 +258,17 @@ test('an existing password-only session must sign in again once the tenant requi
 
 test('admin reset: the next sign-in enrols again; tenant scope is enforced', async () => {
   const { secret } = await enrolled('ada@req.test');
-  const user = (await idp.app.accounts.getUser('req', 'ada@req.test'))!;
-  await assert.rejects(idp.app.accounts.resetMfa(user.id, { tenantId: 'opt' }), { code: 'user_not_found' });
-  assert.deepEqual(await idp.app.accounts.resetMfa(user.id, { tenantId: 'req' }), { reset: true });
-  assert.deepEqual(await idp.app.accounts.resetMfa(user.id), { reset: false });
+  const user = (await idp.services.accounts.getUser('req', 'ada@req.test'))!;
+  await assert.rejects(idp.services.accounts.resetMfa(user.id, { tenantId: 'opt' }), { code: 'user_not_found' });
+  assert.deepEqual(await idp.services.accounts.resetMfa(user.id, { tenantId: 'req' }), { reset: true });
+  assert.deepEqual(await idp.services.accounts.resetMfa(user.id), { reset: false });
   const flow = await password('req', 'ada@req.test');
   assert.match(flow.html, /Set up two-step sign-in/);
   assert.notEqual(secretOf(flow.html), secret, 'a new secret');
 });
 
 test('invalid policy values are refused with the allowed ones', async () => {
-  await assert.rejects(idp.app.tenants.update('opt', { mfaPolicy: 'sometimes' as never }), (err: any) => {
+  await assert.rejects(idp.services.tenants.update('opt', { mfaPolicy: 'sometimes' as never }), (err: any) => {
     assert.equal(err.code, 'validation_failed');
     assert.match(JSON.stringify(err.options?.fields ?? err.message), /off, optional, required/);
     return true;
@@ -277,7 +277,7 @@ test('invalid policy values are refused with the allowed ones', async () => {
 
 test('the sign-in log: one success with amr per sign-in, wrong_code with the user id; never a code or secret', async () => {
   const { secret, codes } = await enrolled('liz@req.test');
-  const user = (await idp.app.accounts.getUser('req', 'liz@req.test'))!;
+  const user = (await idp.services.accounts.getUser('req', 'liz@req.test'))!;
   nextStep();
   const wrong = totpCode(secret, clock()) === '000000' ? '111111' : '000000';
   let flow = await password('req', 'liz@req.test');
@@ -301,7 +301,7 @@ test('the sign-in log: one success with amr per sign-in, wrong_code with the use
 // enrolment page once (e.g. with a stolen password) held a working factor after the user enrolled.
 test('an enrolment secret not confirmed within a sign-in is replaced; the old one never works', async () => {
   const email = 'stale@req.test';
-  await idp.app.accounts.addUser({ tenantId: 'req', email, password: PASSWORD });
+  await idp.services.accounts.addUser({ tenantId: 'req', email, password: PASSWORD });
   const seen = secretOf((await password('req', email)).html);
   assert.equal(secretOf((await password('req', email)).html), seen, 'within minutes (a retry, a second tab) the same secret');
   offset += 11 * 60_000;

@@ -11,9 +11,9 @@ const alice = { tenant: 'acme', email: 'alice@acme.test', password: 'correct hor
 
 before(async () => {
   idp = await startTestIdp();
-  await idp.app.tenants.add({ id: 'acme', name: 'Acme' });
-  await idp.app.accounts.addUser({ tenantId: 'acme', email: alice.email, name: 'Alice A', groups: ['eng', 'all'], password: alice.password });
-  web = await idp.app.clients.add({ name: 'Web RP', kind: 'web', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: ['http://127.0.0.1:9/bye'] });
+  await idp.services.tenants.add({ id: 'acme', name: 'Acme' });
+  await idp.services.accounts.addUser({ tenantId: 'acme', email: alice.email, name: 'Alice A', groups: ['eng', 'all'], password: alice.password });
+  web = await idp.services.clients.add({ name: 'Web RP', kind: 'web', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: ['http://127.0.0.1:9/bye'] });
 });
 after(() => idp.stop());
 
@@ -81,10 +81,10 @@ test('revocation and introspection', async () => {
 });
 
 test('client credentials gives a JWT access token for the broker API', async () => {
-  const svc = await idp.app.clients.add({ name: 'Search service', kind: 'service', scopes: ['search'], allowedTenants: ['acme'] });
+  const svc = await idp.services.clients.add({ name: 'Search service', kind: 'service', scopes: ['search'], allowedTenants: ['acme'] });
   const config = await discover(idp, svc.clientId, svc.clientSecret);
   const tokens = await oidc.clientCredentialsGrant(config, { scope: 'search', resource: idp.config.BROKER_AUDIENCE });
-  const verified = await idp.app.verifier.verifyServiceToken(tokens.access_token);
+  const verified = await idp.services.verifier.verifyServiceToken(tokens.access_token);
   assert.deepEqual(verified, { clientId: svc.clientId, scopes: ['search'] });
   await assert.rejects(oidc.clientCredentialsGrant(config, { scope: 'admin', resource: idp.config.BROKER_AUDIENCE }), (e: oidc.ResponseBodyError) => e.error === 'invalid_scope');
   const wrong = await discover(idp, svc.clientId, 'not-the-secret');
@@ -105,15 +105,15 @@ test('wrong password and unknown user get the same answer; disabled users cannot
   assert.equal(wrong.status, 401);
   assert.deepEqual(wrong, unknown);
   assert.match(wrong.body, /workspace, email or password is not correct/);
-  await idp.app.accounts.addUser({ tenantId: 'acme', email: 'carol@acme.test', password: 'carols password' });
-  await idp.app.accounts.disableUser('acme', 'carol@acme.test');
+  await idp.services.accounts.addUser({ tenantId: 'acme', email: 'carol@acme.test', password: 'carols password' });
+  await idp.services.accounts.disableUser('acme', 'carol@acme.test');
   const disabled = await attempt({ tenant: 'acme', email: 'carol@acme.test', password: 'carols password' });
   assert.equal(disabled.status, 401);
 });
 
 test('an account locks after repeated failures with a clear message', async () => {
   const config = await discover(idp, web.clientId, web.clientSecret);
-  await idp.app.accounts.addUser({ tenantId: 'acme', email: 'dave@acme.test', password: 'daves password' });
+  await idp.services.accounts.addUser({ tenantId: 'acme', email: 'dave@acme.test', password: 'daves password' });
   let last: Response | undefined;
   for (let i = 0; i < idp.config.LOGIN_MAX_FAILURES_ACCOUNT + 1; i++) {
     const { browser, page } = await startAuthorization(config);
@@ -168,7 +168,7 @@ test('tampered tokens are refused by introspection and by our verifier', async (
   const [h, p, s] = tokens.id_token!.split('.');
   const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
   const forged = [h, Buffer.from(JSON.stringify({ ...claims, email: 'mallory@acme.test' })).toString('base64url'), s].join('.');
-  await assert.rejects(idp.app.verifier.verifyUserToken(forged), /could not be verified/);
+  await assert.rejects(idp.services.verifier.verifyUserToken(forged), /could not be verified/);
   assert.equal((await oidc.tokenIntrospection(config, `${tokens.access_token}x`)).active, false);
 });
 

@@ -24,9 +24,9 @@ test('first-party clients skip consent; expired tokens stop working', async () =
   let clock = Date.now();
   const idp = await startTestIdp({ now: () => clock, env: { ACCESS_TOKEN_TTL: '300', ID_TOKEN_TTL: '300' } });
   try {
-    await idp.app.tenants.add({ id: 'fp', name: 'First party' });
-    await idp.app.accounts.addUser({ tenantId: 'fp', email: 'fiona@fp.test', password: 'first party pw' });
-    const web = await idp.app.clients.add({ name: 'Own app', kind: 'web', firstParty: true, redirectUris: [REDIRECT_URI] });
+    await idp.services.tenants.add({ id: 'fp', name: 'First party' });
+    await idp.services.accounts.addUser({ tenantId: 'fp', email: 'fiona@fp.test', password: 'first party pw' });
+    const web = await idp.services.clients.add({ name: 'Own app', kind: 'web', firstParty: true, redirectUris: [REDIRECT_URI] });
     const config = await discover(idp, web.clientId, web.clientSecret);
     const { browser, page } = await startAuthorization(config, 'openid email');
     const html = await page.res!.text();
@@ -39,7 +39,7 @@ test('first-party clients skip consent; expired tokens stop working', async () =
     assert.equal((await oidc.tokenIntrospection(config, tokens.access_token)).active, false, 'expired access token is inactive');
     const me = await fetch(`${idp.issuer}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     assert.equal(me.status, 401, 'userinfo refuses an expired access token');
-    await assert.rejects(idp.app.verifier.verifyUserToken(tokens.id_token!), (e: { code?: string }) => e.code === 'user_token_expired');
+    await assert.rejects(idp.services.verifier.verifyUserToken(tokens.id_token!), (e: { code?: string }) => e.code === 'user_token_expired');
   } finally {
     await idp.stop();
   }

@@ -10,24 +10,24 @@ test('verified service tokens are remembered only until they expire', async () =
   let clock = Date.now();
   const idp = await startTestIdp({ now: () => clock, env: { ACCESS_TOKEN_TTL: '120', KEY_ACTIVATION_DELAY: '0' } });
   try {
-    const svc = await idp.app.clients.add({ name: 'svc', kind: 'service', scopes: ['search'] });
+    const svc = await idp.services.clients.add({ name: 'svc', kind: 'service', scopes: ['search'] });
     const config = await discover(idp, svc.clientId, svc.clientSecret);
     const { access_token: token } = await oidc.clientCredentialsGrant(config, { scope: 'search', resource: idp.config.BROKER_AUDIENCE });
-    assert.equal((await idp.app.verifier.verifyServiceToken(token)).clientId, svc.clientId);
-    assert.equal((await idp.app.verifier.verifyServiceToken(token)).clientId, svc.clientId, 'second check (memo) agrees');
+    assert.equal((await idp.services.verifier.verifyServiceToken(token)).clientId, svc.clientId);
+    assert.equal((await idp.services.verifier.verifyServiceToken(token)).clientId, svc.clientId, 'second check (memo) agrees');
 
     const [h, p, s] = token.split('.');
     const forged = [h, Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), scope: 'search admin' })).toString('base64url'), s].join('.');
-    await assert.rejects(idp.app.verifier.verifyServiceToken(forged), (e: { code?: string }) => e.code === 'invalid_token');
+    await assert.rejects(idp.services.verifier.verifyServiceToken(forged), (e: { code?: string }) => e.code === 'invalid_token');
 
     // A rotation changes the key-set fingerprint; the old key stays published, so the token stays valid.
-    await idp.app.keyService.rotate('sig');
-    await idp.app.holder.refresh();
-    assert.equal((await idp.app.verifier.verifyServiceToken(token)).clientId, svc.clientId);
+    await idp.services.keys().rotate('sig');
+    await idp.services.holder.refresh();
+    assert.equal((await idp.services.verifier.verifyServiceToken(token)).clientId, svc.clientId);
 
     // Past exp and the 5 s leeway (from the token's own exp: the provider stamps it with real time).
     clock = (JSON.parse(Buffer.from(p!, 'base64url').toString()) as { exp: number }).exp * 1000 + 6_000;
-    await assert.rejects(idp.app.verifier.verifyServiceToken(token), (e: { code?: string }) => e.code === 'token_expired');
+    await assert.rejects(idp.services.verifier.verifyServiceToken(token), (e: { code?: string }) => e.code === 'token_expired');
   } finally {
     await idp.stop();
   }

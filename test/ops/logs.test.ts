@@ -27,9 +27,9 @@ before(async () => {
     env: { TRUST_PROXY: 'true', LOGIN_MAX_FAILURES_ACCOUNT: '3', LOGIN_MAX_FAILURES_IP: '4' },
   });
   tenantId = await h.addTenant({}); // pending: searches fail with a known code, no AWS needed
-  const u = await h.app.accounts.addUser({ tenantId, email: 'alice@example.com', password: PASSWORD });
+  const u = await h.services.accounts.addUser({ tenantId, email: 'alice@example.com', password: PASSWORD });
   alice = { id: u.id, email: u.email };
-  const c = await h.app.clients.add({ name: 'Logs test app', kind: 'web', redirectUris: [REDIRECT_URI] });
+  const c = await h.services.clients.add({ name: 'Logs test app', kind: 'web', redirectUris: [REDIRECT_URI] });
   web = { clientId: c.clientId, config: await discover({ issuer: h.url } as TestIdp, c.clientId, c.clientSecret) };
 });
 after(() => h?.close());

@@ -43,20 +43,20 @@ before(async () => {
   tenantId = await h.addTenant(fakeTenantDetails());
   const u = await h.addUser(tenantId, `${tenantId}@example.com`);
   userToken = await h.issuer.userToken(u);
-  const w = await h.app.clients.add({ name: 'web', kind: 'web', redirectUris: [REDIRECT_URI] });
+  const w = await h.services.clients.add({ name: 'web', kind: 'web', redirectUris: [REDIRECT_URI] });
   webClient = { clientId: w.clientId, clientSecret: w.clientSecret! };
   web = await discover({ issuer: h.url } as TestIdp, w.clientId, w.clientSecret);
   serviceToken = (await h.addService([tenantId])).token;
   scimToken = (await h.addService([tenantId], ['scim'])).token;
-  onboardUrl = h.app.onboardingLinks.issue(tenantId).url;
+  onboardUrl = h.services.onboardingLinks.issue(tenantId).url;
   const password = 'pw-outage-test-1';
-  const added = await h.app.accounts.addUser({ tenantId, email: `rp-${tenantId}@example.com`, groups: [], password });
+  const added = await h.services.accounts.addUser({ tenantId, email: `rp-${tenantId}@example.com`, groups: [], password });
   user = { tenant: tenantId, email: added.email, password };
   // A sign-in left at its login page: the page and the form post are tried during the outage.
   const started = await startAuthorization(web);
   pending = { browser: started.browser, interactionUrl: started.page.url, hidden: hiddenFields(await started.page.res!.text(), '/login') };
-  await h.app.tenants.add({ id: 'operators', name: 'Operators' });
-  await h.app.accounts.addUser({ tenantId: 'operators', email: 'root@ops.example', groups: ['admin'], password });
+  await h.services.tenants.add({ id: 'operators', name: 'Operators' });
+  await h.services.accounts.addUser({ tenantId: 'operators', email: 'root@ops.example', groups: ['admin'], password });
   consoleBrowser = new Browser();
   const login = await consoleBrowser.follow(`${h.url}/admin/login`, `${h.url}/admin/tenants`);
   const html = await login.res!.text();

@@ -338,7 +338,7 @@ test('the operators\' tenant (ADMIN_TENANT) is out of reach through \'*\': no SC
 });
 
 test('service clients: scim tokens come from the token endpoint with scope=scim; scopes are checked when the client is added', async () => {
-  const c = await h.app.clients.add({ name: 'Directory sync', kind: 'service', scopes: ['scim'], allowedTenants: ['e2e-a'] });
+  const c = await h.services.clients.add({ name: 'Directory sync', kind: 'service', scopes: ['scim'], allowedTenants: ['e2e-a'] });
   const config = await oidc.discovery(new URL(h.url), c.clientId, c.clientSecret, oidc.ClientSecretBasic(c.clientSecret!), { execute: [oidc.allowInsecureRequests] });
   const t = await oidc.clientCredentialsGrant(config, { scope: 'scim' });
   assert.equal(t.scope, 'scim');
@@ -346,7 +346,7 @@ test('service clients: scim tokens come from the token endpoint with scope=scim;
   // A token without the scope (none asked for) is refused, not widened.
   const bare = await oidc.clientCredentialsGrant(config, {});
   assertScimError(await scim('GET', '/Users', { token: bare.access_token }), 403);
-  await assert.rejects(h.app.clients.add({ name: 'typo', kind: 'service', scopes: ['sicm'] }), /'sicm' is not one of search, admin, scim/);
+  await assert.rejects(h.services.clients.add({ name: 'typo', kind: 'service', scopes: ['sicm'] }), /'sicm' is not one of search, admin, scim/);
 });
 
 test('discovery: ServiceProviderConfig, ResourceTypes and Schemas say what is supported', async () => {

@@ -26,8 +26,8 @@ before(async () => {
   await h.addUser(other, 'o@other.example');
   limited = await h.addService([acme], ['admin']);
   global = await h.addService(['*'], ['admin']);
-  inside = (await h.app.clients.add({ name: 'acme backend', kind: 'service', allowedTenants: [acme] })).clientId;
-  outside = (await h.app.clients.add({ name: 'other backend', kind: 'service', allowedTenants: [acme, other] })).clientId;
+  inside = (await h.services.clients.add({ name: 'acme backend', kind: 'service', allowedTenants: [acme] })).clientId;
+  outside = (await h.services.clients.add({ name: 'other backend', kind: 'service', allowedTenants: [acme, other] })).clientId;
 });
 after(() => h?.close());
 
@@ -50,7 +50,7 @@ test('user routes outside the allowed tenants answer 403 tenant_not_allowed, exi
       assert.equal(res.body.code, 'tenant_not_allowed', `${method} ${path}`);
     }
   }
-  const user = await h.app.accounts.getUser(other, 'o@other.example');
+  const user = await h.services.accounts.getUser(other, 'o@other.example');
   assert.equal(user?.disabled, false, 'untouched');
   const own = await h.api('GET', `/api/v1/admin/tenants/${acme}/users`, { token: limited.token });
   assert.equal(own.status, 200);
@@ -90,7 +90,7 @@ test('a tenant-limited admin sees only clients confined to its tenants and chang
     assert.equal(res.status, 403, `${method} ${path}`);
     assert.equal(res.body.code, 'global_admin_required', `${method} ${path}`);
   }
-  assert.deepEqual((await h.app.clients.show(limited.clientId))?.allowedTenants, [acme], 'no self-promotion');
+  assert.deepEqual((await h.services.clients.show(limited.clientId))?.allowedTenants, [acme], 'no self-promotion');
 });
 
 test('a global admin manages clients and keys; secrets appear once', async () => {
@@ -141,7 +141,7 @@ test('a previous secret matches until its expiry only, and never after a later r
 // tenant-limited one. Only `*` clients may act on it.
 test('a tenant-limited client never covers the operator tenant, even when it is listed', async () => {
   const ops = 'operators'; // ADMIN_TENANT's default (the harness does not set it)
-  if (!(await h.app.tenants.get(ops))) await h.addTenant({ id: ops });
+  if (!(await h.services.tenants.get(ops))) await h.addTenant({ id: ops });
   await h.addUser(ops, 'root@ops.example', { groups: ['admin'] });
   const opsLimited = await h.addService([ops, acme], ['admin', 'scim']);
   const tries: [string, string, unknown?][] = [
@@ -156,7 +156,7 @@ test('a tenant-limited client never covers the operator tenant, even when it is 
   }
   const scim = await h.api('POST', `/scim/v2/tenants/${ops}/Users`, { token: opsLimited.token, body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'evil2@ops.example' } });
   assert.equal(scim.status, 403, 'SCIM too');
-  assert.equal(await h.app.accounts.getUser(ops, 'evil@ops.example'), null);
+  assert.equal(await h.services.accounts.getUser(ops, 'evil@ops.example'), null);
   // Its other tenants still work, and a `*` client still manages the operators.
   assert.equal((await h.api('GET', `/api/v1/admin/tenants/${acme}/users`, { token: opsLimited.token })).status, 200);
   assert.equal((await h.api('GET', `/api/v1/admin/tenants/${ops}/users`, { token: global.token })).status, 200);

@@ -12,7 +12,7 @@ let storedHash: string;
 
 before(async () => {
   idp = await startTestIdp();
-  const c = await idp.app.clients.add({ name: 'Backend', kind: 'service', scopes: ['search', 'admin'], allowedTenants: ['*'] });
+  const c = await idp.services.clients.add({ name: 'Backend', kind: 'service', scopes: ['search', 'admin'], allowedTenants: ['*'] });
   clientId = c.clientId;
   secret = c.clientSecret!;
   const row = await idp.database.selectFrom('oidc_clients').select('secret_hash').where('client_id', '=', clientId).executeTakeFirst();

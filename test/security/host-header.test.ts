@@ -33,8 +33,8 @@ for (const trustProxy of ['false', 'true']) {
   test(`discovery, login redirects and OpenAPI use ISSUER only (TRUST_PROXY=${trustProxy})`, async () => {
     const idp = await startTestIdp({ env: { ISSUER: 'https://idp.example.com', TRUST_PROXY: trustProxy } });
     try {
-      const web = await idp.app.clients.add({ name: 'Web', kind: 'web', redirectUris: [REDIRECT_URI] });
-      await idp.app.tenants.add({ id: 'host-check', name: 'Host check' });
+      const web = await idp.services.clients.add({ name: 'Web', kind: 'web', redirectUris: [REDIRECT_URI] });
+      await idp.services.tenants.add({ id: 'host-check', name: 'Host check' });
       for (const headers of HOSTILE) {
         const disco = await get(idp, '/.well-known/openid-configuration', headers);
         assert.equal(disco.status, 200);
@@ -63,7 +63,7 @@ for (const trustProxy of ['false', 'true']) {
 
         // The self-service page tells the customer which issuer URL to trust: ISSUER's, and
         // its form posts back to this host (a relative URL).
-        const link = new URL(idp.app.onboardingLinks.issue('host-check').url);
+        const link = new URL(idp.services.onboardingLinks.issue('host-check').url);
         assert.equal(link.origin, 'https://idp.example.com');
         const onboard = await get(idp, link.pathname + link.search, headers);
         assert.equal(onboard.status, 200, onboard.body);

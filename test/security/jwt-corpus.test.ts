@@ -26,7 +26,7 @@ before(async () => {
   tenantId = await h.addTenant(fakeTenantDetails());
   service = await h.addService([tenantId], ['search', 'admin']);
   userId = (await h.addUser(tenantId, 'corpus@example.com')).id;
-  const { signingKey, publicJwks } = h.app.holder.keys();
+  const { signingKey, publicJwks } = h.services.holder.keys();
   const publicJwk = publicJwks.find((k) => k.kid === signingKey.kid) as JWK;
   const publicPem = createPublicKey({ key: publicJwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
   ourKey = { kid: signingKey.kid, privateJwk: signingKey.privateJwk as JWK, publicPem, publicJwk };

@@ -46,7 +46,7 @@ test('production refuses to start with a public /metrics', () => {
 
 test('METRICS_PORT: /metrics leaves the public port for a listener of its own; METRICS_TOKEN is enforced', async () => {
   const idp = await startTestIdp({ env: { METRICS_PORT: '9100', METRICS_TOKEN: 's'.repeat(32) } });
-  const metricsServer = createServer(idp.app.metricsApp!.callback());
+  const metricsServer = createServer(idp.http.metricsApp!.callback());
   try {
     const pub = await fetch(`${idp.issuer}/metrics`);
     await pub.text();

@@ -18,9 +18,9 @@ before(async () => {
   database = await createTestDatabase();
   a = await startTestIdp({ database });
   b = await startTestIdp({ database });
-  await a.app.tenants.add({ id: 'su', name: 'Single use' });
-  await a.app.accounts.addUser({ tenantId: USER.tenant, email: USER.email, password: USER.password });
-  client = await a.app.clients.add({ name: 'Web', kind: 'web', firstParty: true, redirectUris: [REDIRECT_URI] });
+  await a.services.tenants.add({ id: 'su', name: 'Single use' });
+  await a.services.accounts.addUser({ tenantId: USER.tenant, email: USER.email, password: USER.password });
+  client = await a.services.clients.add({ name: 'Web', kind: 'web', firstParty: true, redirectUris: [REDIRECT_URI] });
 });
 after(async () => {
   await a.stop();

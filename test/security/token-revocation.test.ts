@@ -28,8 +28,8 @@ before(async () => {
   a = await startTestIdp({ database, appDeps: { aws: createFakeAws() } });
   b = await startTestIdp({ database, env: { ISSUER: a.issuer }, appDeps: { aws: createFakeAws() } });
   bUrl = `http://127.0.0.1:${(b.server.address() as AddressInfo).port}`;
-  tenantId = (await a.app.tenants.add({ id: uniqueId('rev'), name: 'Rev', ...fakeTenantDetails(), allowBackendAccess: true })).id;
-  await a.app.clients.add({ name: 'accessor', kind: 'data-accessor', clientId: 'isv-data-accessor' });
+  tenantId = (await a.services.tenants.add({ id: uniqueId('rev'), name: 'Rev', ...fakeTenantDetails(), allowBackendAccess: true })).id;
+  await a.services.clients.add({ name: 'accessor', kind: 'data-accessor', clientId: 'isv-data-accessor' });
 });
 after(async () => {
   await b?.stop();
@@ -38,7 +38,7 @@ after(async () => {
 });
 
 async function serviceClient(scopes = ['search', 'admin']) {
-  const c = await a.app.clients.add({ name: uniqueId('svc'), kind: 'service', scopes, allowedTenants: [tenantId] });
+  const c = await a.services.clients.add({ name: uniqueId('svc'), kind: 'service', scopes, allowedTenants: [tenantId] });
   const config = await discover(a, c.clientId, c.clientSecret);
   const { access_token: token } = await oidc.clientCredentialsGrant(config, { scope: scopes.join(' '), resource: a.config.BROKER_AUDIENCE });
   return { clientId: c.clientId, config, token };
@@ -119,13 +119,13 @@ test('a client may revoke only its own tokens, and must authenticate', async () 
 
 test('user tokens issued to a removed client are refused (401 invalid_user_token)', async () => {
   const svc = await serviceClient();
-  const web = await a.app.clients.add({ name: uniqueId('web'), kind: 'web', redirectUris: [REDIRECT_URI] });
+  const web = await a.services.clients.add({ name: uniqueId('web'), kind: 'web', redirectUris: [REDIRECT_URI] });
   const password = `pw-${uniqueId('p')}`;
-  const user = await a.app.accounts.addUser({ tenantId, email: `${uniqueId('u')}@example.com`, groups: [], password });
+  const user = await a.services.accounts.addUser({ tenantId, email: `${uniqueId('u')}@example.com`, groups: [], password });
   const { tokens } = await signIn(a, await discover(a, web.clientId, web.clientSecret), { tenant: tenantId, email: user.email, password });
   const body = { queryText: 'x', user: { token: tokens.id_token! } };
   assert.equal((await call(bUrl, 'POST', `/api/v1/tenants/${tenantId}/search`, svc.token, body)).status, 200);
-  await a.app.clients.remove(web.clientId);
+  await a.services.clients.remove(web.clientId);
   const res = await until401(() => call(bUrl, 'POST', `/api/v1/tenants/${tenantId}/search`, svc.token, body));
   assert.equal(res.status, 401);
   assert.equal(res.body.code, 'invalid_user_token');

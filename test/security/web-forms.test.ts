@@ -13,9 +13,9 @@ const alice = { tenant: 'acme', email: 'alice@acme.test', password: 'correct hor
 
 before(async () => {
   idp = await startTestIdp();
-  await idp.app.tenants.add({ id: 'acme', name: 'Acme' });
-  await idp.app.accounts.addUser({ tenantId: 'acme', email: alice.email, password: alice.password });
-  const web = await idp.app.clients.add({ name: 'Web RP', kind: 'web', redirectUris: [REDIRECT_URI] });
+  await idp.services.tenants.add({ id: 'acme', name: 'Acme' });
+  await idp.services.accounts.addUser({ tenantId: 'acme', email: alice.email, password: alice.password });
+  const web = await idp.services.clients.add({ name: 'Web RP', kind: 'web', redirectUris: [REDIRECT_URI] });
   config = await discover(idp, web.clientId, web.clientSecret);
 });
 after(() => idp.stop());

@@ -11,8 +11,8 @@ const PROXY_SAW = '203.0.113.7';
 test('70 guesses with a spoofed leftmost X-Forwarded-For through one proxy hop hit the per-IP limit (429)', async () => {
   const idp = await startTestIdp({ env: { TRUST_PROXY: 'true' } });
   try {
-    await idp.app.tenants.add({ id: 'acme', name: 'Acme' });
-    const web = await idp.app.clients.add({ name: 'Web', kind: 'web', redirectUris: [REDIRECT_URI] });
+    await idp.services.tenants.add({ id: 'acme', name: 'Acme' });
+    const web = await idp.services.clients.add({ name: 'Web', kind: 'web', redirectUris: [REDIRECT_URI] });
     const { browser, page } = await startAuthorization(await discover(idp, web.clientId, web.clientSecret));
     const html = await page.res!.text();
     const url = new URL(formAction(html, '/login'), idp.issuer).toString();
@@ -43,8 +43,8 @@ test('70 guesses with a spoofed leftmost X-Forwarded-For through one proxy hop h
 test('TRUST_PROXY_HOPS=2: the client address is the second entry from the right', async () => {
   const idp = await startTestIdp({ env: { TRUST_PROXY: 'true', TRUST_PROXY_HOPS: '2', LOGIN_MAX_FAILURES_IP: '3' } });
   try {
-    await idp.app.tenants.add({ id: 'acme', name: 'Acme' });
-    const web = await idp.app.clients.add({ name: 'Web', kind: 'web', redirectUris: [REDIRECT_URI] });
+    await idp.services.tenants.add({ id: 'acme', name: 'Acme' });
+    const web = await idp.services.clients.add({ name: 'Web', kind: 'web', redirectUris: [REDIRECT_URI] });
     const { browser, page } = await startAuthorization(await discover(idp, web.clientId, web.clientSecret));
     const html = await page.res!.text();
     const res = await browser.fetch(new URL(formAction(html, '/login'), idp.issuer).toString(), {
