@@ -21,22 +21,22 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 
-# --- build: dev dependencies, generated Prisma client, compiled dist/ -------------------
+# --- build: dev dependencies, generated Kysely row types, compiled dist/ ------------------
 FROM toolchain AS build
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
-# postinstall runs `prisma generate`, writing the client to src/db/generated (TypeScript,
-# compiled with the rest of src/ into dist/src/db/generated).
+# postinstall runs `prisma generate`, writing the Kysely row types to src/db/generated
+# (TypeScript, compiled with the rest of src/; they are types only, so nothing to ship).
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build \
  && test -f dist/src/main.js \
  && test -f dist/src/cli/main.js \
- && test -f dist/src/db/generated/client.js
+ && test -f dist/src/db/database.js
 
 # --- prod-deps: production dependencies without install scripts --------------------------
-# Install scripts are skipped (Prisma's engine download, generate, embedded-postgres);
+# Install scripts are skipped (embedded-postgres's, and prisma generate: dev-only);
 # only argon2's native addon is built (from its prebuild, or compiled here).
 FROM toolchain AS prod-deps
 COPY package.json package-lock.json ./

@@ -14,7 +14,6 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/config/load.js';
-import { createDb } from '../src/db/client.js';
 import { createApp } from '../src/app.js';
 import { createLogger, stdoutDestination } from '../src/shared/logger.js';
 import { FAST_ARGON2 } from '../test/helpers/idp.js';
@@ -22,9 +21,8 @@ import { median } from './lib.js';
 
 const env = process.env;
 const config = loadConfig({ ...env, NODE_ENV: 'test' });
-const db = createDb(config.DATABASE_URL!);
 const app = await createApp({
-  config, db, logger: createLogger(config.LOG_LEVEL, stdoutDestination()),
+  config, logger: createLogger(config.LOG_LEVEL, stdoutDestination()),
   // Only the benchmark's setup signs users in; the password cost is not what is measured.
   hasherOptions: FAST_ARGON2,
   aws: { baseCredentials: { accessKeyId: env.BENCH_AWS_KEY_ID!, secretAccessKey: env.BENCH_AWS_SECRET! } },

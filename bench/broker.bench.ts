@@ -19,7 +19,6 @@ import { QBusinessClient, SearchRelevantContentCommand } from '@aws-sdk/client-q
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createAwsGateway } from '../src/broker/aws/gateway.js';
 import { loadConfig } from '../src/config/load.js';
-import { createDb } from '../src/db/client.js';
 import { createApp } from '../src/app.js';
 import { createLogger } from '../src/shared/logger.js';
 import { createTestDatabase } from '../test/helpers/db.js';
@@ -73,7 +72,7 @@ try {
     ENDPOINT_ALLOWLIST: sandboxUrl,
   };
   const config = loadConfig({ ...env, NODE_ENV: 'test' });
-  const seed = await createApp({ config, db: createDb(database.url), logger: createLogger('silent'), hasherOptions: FAST_ARGON2 });
+  const seed = await createApp({ config, logger: createLogger('silent'), hasherOptions: FAST_ARGON2 });
   await seed.services.tenants.add({ id: TENANT, name: 'A', ...tenantDetails(sandboxUrl) });
   await seed.services.clients.add({ name: 'ISV data accessor', kind: 'data-accessor', clientId: DATA_ACCESSOR });
   const web = await seed.services.clients.add({ name: 'bench web', kind: 'web', firstParty: true, redirectUris: [REDIRECT] });

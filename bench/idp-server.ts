@@ -2,15 +2,13 @@
 // not share its event loop. Argon2 parameters come from the environment.
 import { createServer } from 'node:http';
 import { loadConfig } from '../src/config/load.js';
-import { createDb } from '../src/db/client.js';
 import { createApp } from '../src/app.js';
 import { createLogger } from '../src/shared/logger.js';
 
 const env = process.env;
 const config = loadConfig({ ...env, NODE_ENV: 'test', LOG_LEVEL: 'silent', LOGIN_MAX_FAILURES_IP: '100000' });
-const db = createDb(`${config.DATABASE_URL!}?connection_limit=20`);
 const app = await createApp({
-  config, db, logger: createLogger('silent'),
+  config, logger: createLogger('silent'),
   hasherOptions: { memoryKib: Number(env.BENCH_ARGON2_MEMORY_KIB), timeCost: Number(env.BENCH_ARGON2_TIME_COST), parallelism: 1, maxConcurrency: 2 },
 });
 const server = createServer(app.http.app.callback());

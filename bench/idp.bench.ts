@@ -7,7 +7,6 @@ import { availableParallelism } from 'node:os';
 import { createPasswordHasher } from '../src/accounts/password.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { loadConfig } from '../src/config/load.js';
-import { createDb } from '../src/db/client.js';
 import { openDatabase } from '../src/db/database.js';
 import { createServices } from '../src/services.js';
 import { median, request, signIn, throughput, tokenRequest, mib } from './lib.js';
@@ -25,14 +24,12 @@ const env = { ISSUER, PORT: String(PORT), DATABASE_URL: database.url, SECRET_KEY
 const config = loadConfig({ ...env, NODE_ENV: 'test' });
 // Seeding needs only the services (as the admin CLI uses them), not a whole app with its
 // provider and keys: the server process creates those at its own start.
-const seedDb = createDb(database.url);
 const seedPool = openDatabase(database.url);
-const seed = createServices(config, seedPool.database, { db: seedDb, hasherOptions: { ...ARGON, parallelism: 1 } });
+const seed = createServices(config, seedPool.database, { hasherOptions: { ...ARGON, parallelism: 1 } });
 await seed.tenants.add({ id: 'bench', name: 'Bench' });
 for (let i = 0; i < USERS; i++) await seed.accounts.addUser({ tenantId: 'bench', email: `u${i}@bench.test`, password: `password-${i}` });
 const web = await seed.clients.add({ name: 'bench web', kind: 'web', firstParty: true, redirectUris: [REDIRECT] });
 const svc = await seed.clients.add({ name: 'bench svc', kind: 'service', scopes: ['search'], allowedTenants: ['*'] });
-await seedDb.$disconnect();
 await seedPool.close();
 
 /**

@@ -4,7 +4,6 @@
 import Koa, { type Middleware } from 'koa';
 import compose from 'koa-compose';
 import type { Logger } from './shared/logger.js';
-import type { Db } from './db/client.js';
 import { trackClientGone } from './http/client-gone.js';
 import { createDrain } from './http/shutdown.js';
 import { createInteractionRouter } from './idp/interactions.js';
@@ -139,8 +138,6 @@ export type HttpApp = ReturnType<typeof createHttpApp>;
 
 export interface AppDeps extends ServerOptions {
   config: Config;
-  /** The Prisma client, while modules move to the one data layer (transitional). */
-  db: Db;
   logger: Logger;
   now?: () => number;
   /** Tests and benchmarks may lower argon2 cost below the production minimum. */
@@ -150,8 +147,8 @@ export interface AppDeps extends ServerOptions {
 
 /** Both composition roots at once, as main.ts runs them (tests and benchmarks). */
 export async function createApp(deps: AppDeps) {
-  const { config, db, logger, now, hasherOptions, sleep, ...server } = deps;
-  const services = await openServices(config, { db, logger, now, hasherOptions, sleep, server });
+  const { config, logger, now, hasherOptions, sleep, ...server } = deps;
+  const services = await openServices(config, { logger, now, hasherOptions, sleep, server });
   return { services, http: createHttpApp(services), close: () => services.close() };
 }
 

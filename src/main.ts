@@ -9,7 +9,6 @@ import { resolve } from 'node:path';
 import { loadConfig, ConfigError, type Config } from './config/load.js';
 import { createLogger, stdoutDestination, type Logger } from './shared/logger.js';
 import { prepareRuntime, type Runtime } from './runtime.js';
-import { createDb, dbTimeouts } from './db/client.js';
 import { closeGracefully } from './http/shutdown.js';
 import { openServices } from './services.js';
 import { createHttpApp } from './app.js';
@@ -70,13 +69,12 @@ async function main(): Promise<void> {
 const loadSandboxPlugin = async (): Promise<Plugin> => (await import('./demo/plugin.js')).sandboxPlugin;
 
 async function serve(config: Config, runtime: Runtime, log: Logger): Promise<void> {
-  const db = createDb(runtime.config.DATABASE_URL, dbTimeouts(runtime.config));
   // With the sandbox, the broker's base credentials are the fixture's ISV principal,
   // known only once the sandbox has started; otherwise the standard AWS credential chain.
   const plugin = sandboxWanted(config) ? await loadSandboxPlugin() : undefined;
   let started: StartedPlugin | undefined;
   const aws = plugin ? { baseCredentials: async () => started?.baseCredentials ?? Promise.reject(new Error('sandbox not started')) } : {};
-  const services = await openServices(runtime.config, { db, logger: log, server: { aws } });
+  const services = await openServices(runtime.config, { logger: log, server: { aws } });
   const http = createHttpApp(services);
   const server = createServer(http.app.callback());
   const metricsServer = http.metricsApp && createServer(http.metricsApp.callback());
@@ -86,7 +84,6 @@ async function serve(config: Config, runtime: Runtime, log: Logger): Promise<voi
   } catch (err) {
     server.close();
     await services.close();
-    await db.$disconnect();
     throw err;
   }
   if (plugin) {
@@ -112,7 +109,6 @@ async function serve(config: Config, runtime: Runtime, log: Logger): Promise<voi
       });
       await services.close(); // flushes the audit trail, closes the pool
       await started?.stop();
-      await db.$disconnect();
     } catch (err) {
       code = 1;
       log.error({ err }, 'shutdown failed');

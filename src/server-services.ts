@@ -6,7 +6,7 @@
 import type Provider from 'oidc-provider';
 import type pg from 'pg';
 import type { Config } from './config/load.js';
-import { dbTimeouts } from './db/client.js';
+import { dbTimeouts } from './db/pool.js';
 import type { Database } from './db/database.js';
 import { currentRequest, type Logger } from './shared/logger.js';
 import { createAdapterFactory } from './idp/adapter.js';
@@ -50,7 +50,7 @@ export interface ServerOptions {
   listenRetryMs?: number;
 }
 
-export interface ServerDeps extends ServerOptions, Pick<ServiceOptions, 'now' | 'hasherOptions' | 'sleep' | 'db'> {
+export interface ServerDeps extends ServerOptions, Pick<ServiceOptions, 'now' | 'hasherOptions' | 'sleep'> {
   database: Database;
   /** The pool under `database`, for the hand-written statements on the hottest paths. */
   pool: pg.Pool;
@@ -61,7 +61,7 @@ export interface ServerDeps extends ServerOptions, Pick<ServiceOptions, 'now' | 
 export type ServerConfig = Config & { SECRET_KEY: string; DATABASE_URL: string };
 
 export async function startServerServices(config: Config, deps: ServerDeps) {
-  const { database, pool: sql, db, logger } = deps;
+  const { database, pool: sql, logger } = deps;
   const now = deps.now ?? Date.now;
   if (!config.SECRET_KEY) throw new Error('SECRET_KEY must be resolved before the server starts (main.ts generates one in development)');
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL must be resolved before the server starts (main.ts starts the embedded database)');
@@ -88,7 +88,7 @@ export async function startServerServices(config: Config, deps: ServerDeps) {
     // Disabling a tenant or user drops the broker's cached credentials at once (the broker is
     // built below; changes can only arrive once the app is running).
     const onChange = (e: ChangeEvent) => broker.onChange(e);
-    const services = createServices(config, database, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange, db });
+    const services = createServices(config, database, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange });
     const { accounts, tenants, clients, endpoints } = services;
     const keyService = services.keys();
     const mfa = services.mfa();

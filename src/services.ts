@@ -6,7 +6,6 @@
 // keys and provider, minter, verifier, broker, federation, sweeps), with one close().
 // The admin CLI (src/cli/deps.ts) and the server (src/main.ts) both open theirs here.
 import type { Config } from './config/load.js';
-import type { Db } from './db/client.js';
 import type { OnChange } from './tenants/events.js';
 import { createPasswordHasher, hasherOptionsFromConfig, type PasswordHasher, type PasswordHasherOptions } from './accounts/password.js';
 import { createLoginThrottle, throttleOptionsFromConfig } from './accounts/throttle.js';
@@ -17,7 +16,7 @@ import { createClientService, type ClientService } from './idp/clients.js';
 import { createKeyService, type KeyService } from './idp/keys.js';
 import { createEnvelope } from './idp/envelope.js';
 import { openDatabase, type Database, type OpenedDatabase } from './db/database.js';
-import { dbTimeouts } from './db/client.js';
+import { dbTimeouts } from './db/pool.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import type { ServerOptions, ServerServices } from './server-services.js';
 import { createUpstreamService, type UpstreamService } from './federation/upstreams.js';
@@ -32,11 +31,6 @@ export interface ServiceOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Told when a tenant or user changes (the server's broker drops cached credentials). */
   onChange?: OnChange;
-  /**
-   * The Prisma client, while modules move to the one data layer (`database`). Transitional:
-   * removed once no service reads through it.
-   */
-  db: Db;
 }
 
 export interface Services {
@@ -55,7 +49,7 @@ export interface Services {
   mfa(): MfaService;
 }
 
-export function createServices(config: Config, database: Database, options: ServiceOptions): Services {
+export function createServices(config: Config, database: Database, options: ServiceOptions = {}): Services {
   const now = options.now ?? Date.now;
   const date = () => new Date(now());
   const hasher = createPasswordHasher({ ...hasherOptionsFromConfig(config), ...options.hasherOptions });
@@ -95,7 +89,7 @@ export function createServices(config: Config, database: Database, options: Serv
   };
 }
 
-export interface OpenOptions extends Pick<ServiceOptions, 'now' | 'hasherOptions' | 'sleep' | 'db'> {
+export interface OpenOptions extends Pick<ServiceOptions, 'now' | 'hasherOptions' | 'sleep'> {
   /** Default: silent (the CLI reports no idle-connection closes). */
   logger?: Logger;
   /**
@@ -131,16 +125,16 @@ export async function openServices(config: Config, options: OpenOptions): Promis
   });
   const { database, pool } = opened;
   const closePool = options.database ? async () => {} : () => pool.end();
-  const { now, hasherOptions, sleep, db } = options;
+  const { now, hasherOptions, sleep } = options;
   if (!options.server) {
     // No change listener here (a CLI run only writes): the database's triggers announce its
     // changes to every server process, which drop cached rows and credentials at once.
-    return { ...createServices(config, database, { now, hasherOptions, sleep, db }), config, database, pool, close: closePool };
+    return { ...createServices(config, database, { now, hasherOptions, sleep }), config, database, pool, close: closePool };
   }
   try {
     // Loaded only here: the CLI starts without the provider, the broker and the AWS SDK.
     const { startServerServices } = await import('./server-services.js');
-    const server = await startServerServices(config, { ...options.server, database, pool, db, logger, now, hasherOptions, sleep });
+    const server = await startServerServices(config, { ...options.server, database, pool, logger, now, hasherOptions, sleep });
     return {
       ...server, database, pool,
       async close() {

@@ -1,7 +1,6 @@
 // What every command needs, injected so tests run commands in-process against a test
 // database and read what they printed.
 import type { Config } from '../config/load.js';
-import type { Db } from '../db/client.js';
 import type { Database } from '../db/database.js';
 import type { Services } from '../services.js';
 import type { GlobalOptions } from './mode.js';
@@ -9,7 +8,6 @@ import type { GlobalOptions } from './mode.js';
 /** The server's services (keys() built on first use: only key commands need SECRET_KEY), plus the database. */
 export interface CliDeps extends Services {
   config: Config;
-  db: Db;
   /** The one data layer (Kysely over the process's pg pool). */
   database: Database;
   /** Migrations applied when the database was opened (as the server does at start). */

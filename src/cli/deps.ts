@@ -5,20 +5,19 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { AppError } from '../shared/errors.js';
-import { createDb } from '../db/client.js';
 import type { Database } from '../db/database.js';
 import { prepareRuntime } from '../runtime.js';
 import { createLogger } from '../shared/logger.js';
 import { createServices, openServices, type Services, type ServiceOptions } from '../services.js';
 import type { CliDeps, CliIo } from './context.js';
 
-export interface BuildOptions extends Pick<ServiceOptions, 'now' | 'hasherOptions' | 'db'> {
+export interface BuildOptions extends Pick<ServiceOptions, 'now' | 'hasherOptions'> {
   /** What opening the database migrated (see CliDeps.appliedMigrations); default none. */
   appliedMigrations?: string[];
 }
 
-export function buildDeps(config: Config, database: Database, options: BuildOptions): CliDeps {
-  return cliDeps(config, database, createServices(config, database, { now: options.now, hasherOptions: options.hasherOptions, db: options.db }), options);
+export function buildDeps(config: Config, database: Database, options: BuildOptions = {}): CliDeps {
+  return cliDeps(config, database, createServices(config, database, { now: options.now, hasherOptions: options.hasherOptions }), options);
 }
 
 // No change listener here (a CLI run only writes): the database's triggers announce its
@@ -26,7 +25,7 @@ export function buildDeps(config: Config, database: Database, options: BuildOpti
 function cliDeps(config: Config, database: Database, services: Services, options: BuildOptions): CliDeps {
   const { accounts, tenants, clients, hasher, endpoints, keys, upstreams, mfa } = services;
   return {
-    config, db: options.db, database, appliedMigrations: options.appliedMigrations ?? [],
+    config, database, appliedMigrations: options.appliedMigrations ?? [],
     accounts, tenants, clients, hasher, endpoints, keys, upstreams, mfa,
   };
 }
@@ -87,13 +86,11 @@ function announceLocal(config: Config, io: CliIo, options: LocalOptions): void {
 export async function openDeps(config: Config, io: CliIo, options: LocalOptions = {}): Promise<OpenedDeps> {
   announceLocal(config, io, options);
   const runtime = await prepareRuntime(config, cliLogger(io));
-  const db = createDb(runtime.config.DATABASE_URL);
-  const services = await openServices(runtime.config, { db });
+  const services = await openServices(runtime.config, {});
   return {
-    deps: cliDeps(runtime.config, services.database, services, { appliedMigrations: runtime.applied, db }),
+    deps: cliDeps(runtime.config, services.database, services, { appliedMigrations: runtime.applied }),
     async close() {
       await services.close();
-      await db.$disconnect();
       await runtime.stop();
     },
   };

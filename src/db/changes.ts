@@ -10,7 +10,7 @@
 // false (the read cache then keeps entries only briefly: polling as the fallback), and
 // after every (re)connection subscribers get reset() (drop everything cached).
 import pg from 'pg';
-import { poolConfig, type DbTimeouts, DEFAULT_DB_TIMEOUTS } from './client.js';
+import { poolConfig, type DbTimeouts, DEFAULT_DB_TIMEOUTS } from './pool.js';
 
 export const CHANNEL = 'tti_changes';
 /** application_name of the LISTEN session (operators and tests can find it in pg_stat_activity). */

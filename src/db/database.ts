@@ -3,10 +3,11 @@
 // regenerates them and every query that no longer fits fails to compile.
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { poolConfig, type DbTimeouts } from './client.js';
+import { poolConfig, type DbTimeouts } from './pool.js';
 import type { DB } from './generated/kysely.js';
 
 export type Database = Kysely<DB>;
+export type Pool = pg.Pool;
 export type { DB } from './generated/kysely.js';
 
 /** Kysely over an existing pool: closing the pool stays with whoever opened it. */

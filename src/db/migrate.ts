@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { sql } from 'kysely';
 import type { Database } from './database.js';
-import { DEFAULT_DB_TIMEOUTS, poolConfig } from './client.js';
+import { DEFAULT_DB_TIMEOUTS, poolConfig } from './pool.js';
 
 const LOCK_ID = 72707369; // arbitrary, constant across versions
 

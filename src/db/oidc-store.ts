@@ -1,8 +1,9 @@
 // node-oidc-provider's artefacts on the hot path (every authorize, token and userinfo
-// request reads or writes several of them), queried with plain pg: the Prisma client's
-// per-query planning was the largest CPU cost of a login in bench/idp.bench.ts.
-// Same table as the Prisma model OidcPayload (prisma/schema.prisma).
-import type { Sql } from './sql.js';
+// request reads or writes several of them), written as plain SQL on the process's one pool:
+// one table, a JSON payload, and statements fixed at build time, so a query builder would
+// add its per-call compile cost (measured in docs/benchmarks.md) and no type safety the
+// table needs. Same table as the model OidcPayload (prisma/schema.prisma).
+import type { Pool } from './database.js';
 
 export type OidcPayloadData = Record<string, unknown>;
 
@@ -27,7 +28,7 @@ export interface OidcStore {
 /** node-oidc-provider models whose payload names the grant they were issued under. */
 const GRANT_ARTEFACTS = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PushedAuthorizationRequest'];
 
-export function createOidcStore(pool: Sql): OidcStore {
+export function createOidcStore(pool: Pool): OidcStore {
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
   const one = async (text: string, values: unknown[]) => {
     const { rows } = await pool.query<{ payload: OidcPayloadData; expires_at: Date | null }>(text, values);

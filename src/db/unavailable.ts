@@ -9,15 +9,11 @@ export const DB_RETRY_AFTER_SECONDS = 5;
 /** What people and clients are told while it lasts. */
 export const TRY_AGAIN_MESSAGE = `The service is temporarily unavailable. Please try again in ${DB_RETRY_AFTER_SECONDS} seconds.`;
 
-// Socket-level failures from pg (and from Prisma's pg adapter, which keeps the code).
+// Socket-level failures from pg.
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
 // SQLSTATEs: admin/crash shutdown, cannot connect now, too many connections, statement
 // timeout, idle-in-transaction timeout, and class 08 (connection exceptions).
 const SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014', '25P03']);
-// Prisma's own codes: server unreachable, connection timed out, server closed the connection, pool timeout.
-const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
-// Prisma driver-adapter error kinds with the same meaning.
-const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'SocketTimeout', 'ConnectionClosed', 'TooManyConnections']);
 // pg and pg-pool report these without a code.
 const MESSAGES = [
   /timeout exceeded when trying to connect/i, // pg-pool: no connection within connectionTimeoutMillis
@@ -31,15 +27,12 @@ const codeOf = (code: unknown): string | undefined => (typeof code === 'string' 
 
 function matches(e: Record<string, unknown>): boolean {
   const code = codeOf(e.code);
-  if (code && (NETWORK_CODES.has(code) || SQLSTATES.has(code) || PRISMA_CODES.has(code) || code.startsWith('08'))) return true;
-  const original = codeOf(e.originalCode);
-  if (original && (NETWORK_CODES.has(original) || SQLSTATES.has(original) || original.startsWith('08'))) return true;
-  if (typeof e.kind === 'string' && ADAPTER_KINDS.has(e.kind)) return true;
+  if (code && (NETWORK_CODES.has(code) || SQLSTATES.has(code) || code.startsWith('08'))) return true;
   const message = typeof e.message === 'string' ? e.message : '';
   return MESSAGES.some((m) => m.test(message));
 }
 
-/** Whether `err` (or what it wraps: `cause`, Prisma's driver-adapter error, AggregateError) means "the database is unavailable". */
+/** Whether `err` (or what it wraps: `cause`, AggregateError) means "the database is unavailable". */
 export function isDatabaseUnavailable(err: unknown): boolean {
   const seen = new Set<unknown>();
   const pending: unknown[] = [err];
@@ -49,7 +42,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     seen.add(e);
     const rec = e as Record<string, unknown>;
     if (matches(rec)) return true;
-    pending.push(rec.cause, (rec.meta as Record<string, unknown> | undefined)?.driverAdapterError);
+    pending.push(rec.cause);
     if (Array.isArray(rec.errors)) pending.push(...rec.errors);
   }
   return false;

@@ -11,7 +11,7 @@ import type { Middleware } from 'koa';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
-import type { Sql } from '../db/sql.js';
+import type { Pool } from '../db/database.js';
 
 const MODEL = 'RevokedAccessToken';
 /** Longest time a revocation made elsewhere may go unnoticed. */
@@ -23,7 +23,7 @@ export interface RevocationList {
   isRevoked(jti: string): Promise<boolean>;
 }
 
-export function createRevocationList(sql: Sql): RevocationList {
+export function createRevocationList(sql: Pool): RevocationList {
   // Real time, not the app clock: this only bounds staleness across instances.
   let snapshot: { at: number; jtis: Set<string> } | undefined;
   let loading: Promise<Set<string>> | undefined;

@@ -20,7 +20,7 @@ async function cli(adminTenant: string, args: string[], input: TerminalInput = {
     ADMIN_TENANT: adminTenant,
   });
   const { io, printed } = fakeIo(input);
-  const deps = buildDeps(config, shared.database, { db: shared.db, hasherOptions: FAST_ARGON2 });
+  const deps = buildDeps(config, shared.database, { hasherOptions: FAST_ARGON2 });
   const code = await runCli(args, { io, deps: async () => deps });
   return { code, ...printed, deps };
 }

@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createAuditTrail } from '../../src/broker/audit.js';
-import { poolConfig } from '../../src/db/client.js';
+import { poolConfig } from '../../src/db/pool.js';
 import { createDatabase } from '../../src/db/database.js';
 import type { Logger } from '../../src/shared/logger.js';
 import { useTestDatabase } from '../helpers/db.js';

@@ -1,5 +1,5 @@
 // Two app instances on one database, and the admin CLI's services (buildDeps: its own
-// Prisma client and pool, no LISTEN connection, as `tti-bridge tenants disable` runs) as a
+// pool, no LISTEN connection, as `tti-bridge tenants disable` runs) as a
 // third, process-like writer. Every change the "CLI" makes must reach both instances
 // within a second through the database's change notifications: disabled tenants and users
 // refused and their cached AWS sessions dropped, the setup check reporting the settings
@@ -10,9 +10,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
 import { loadConfig } from '../../src/config/load.js';
-import { createDb, type Db } from '../../src/db/client.js';
-import { createDatabase } from '../../src/db/database.js';
-import { createSql, type Sql } from '../../src/db/sql.js';
+import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
 import { buildDeps } from '../../src/cli/deps.js';
 import type { CliDeps } from '../../src/cli/context.js';
 import { startBrokerHarness, fakeTenantDetails, type Harness } from '../helpers/broker-harness.js';
@@ -25,8 +23,7 @@ let a: Harness;
 let b: TestIdp;
 let awsA: FakeAws;
 let awsB: FakeAws;
-let cliDb: Db;
-let cliPool: Sql;
+let cliPool: OpenedDatabase;
 let cli: CliDeps;
 let admin: string;
 const instances = () => [{ name: 'A', base: a.url, aws: awsA }, { name: 'B', base: `http://127.0.0.1:${(b.server.address() as AddressInfo).port}`, aws: awsB }];
@@ -40,16 +37,14 @@ before(async () => {
   // from either instance are valid on both.
   b = await startTestIdp({ database, env: { ISSUER: a.url }, appDeps: { aws: awsB } });
   const config = loadConfig({ NODE_ENV: 'test', ISSUER: a.url, DATABASE_URL: database.url, SECRET_KEY: b.config.SECRET_KEY, KEY_ACTIVATION_DELAY: '0' });
-  cliDb = createDb(database.url);
-  cliPool = createSql(database.url, () => {});
-  cli = buildDeps(config, createDatabase(cliPool), { db: cliDb, hasherOptions: FAST_ARGON2 });
+  cliPool = openDatabase(database.url);
+  cli = buildDeps(config, cliPool.database, { hasherOptions: FAST_ARGON2 });
   admin = (await a.addService(['*'], ['search', 'admin'])).token;
 });
 after(async () => {
   await b?.stop();
   await a?.close();
-  await cliPool?.end();
-  await cliDb?.$disconnect();
+  await cliPool?.close();
   await database?.drop();
 });
 

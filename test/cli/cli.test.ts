@@ -25,7 +25,7 @@ async function cli(args: string[], input: TerminalInput = {}): Promise<Run> {
   const { io, printed } = fakeIo(input);
   const ctx: CliContext = {
     io,
-    deps: async () => (depsBuilt++, buildDeps(config, shared.database, { db: shared.db, hasherOptions: FAST_ARGON2 })),
+    deps: async () => (depsBuilt++, buildDeps(config, shared.database, { hasherOptions: FAST_ARGON2 })),
   };
   const code = await runCli(args, ctx);
   const { out, err } = printed;
@@ -91,7 +91,7 @@ test('users: add with --password-stdin, list, disable, enable, set-password via 
   const added = await cli(['users', 'add', 'Bob@Example.com', '--tenant', tenant, '--groups', 'a|b', '--password-stdin', '--json'], { stdin: 'bobs-password\n' });
   assert.equal(added.code, 0, added.err);
   assert.deepEqual([added.json.email, added.json.groups, added.json.hasPassword, added.json.passwordHash], ['bob@example.com', ['a', 'b'], true, undefined]);
-  const deps = buildDeps(loadConfig({ DATABASE_URL: shared.url }), shared.database, { db: shared.db, hasherOptions: FAST_ARGON2 });
+  const deps = buildDeps(loadConfig({ DATABASE_URL: shared.url }), shared.database, { hasherOptions: FAST_ARGON2 });
   assert.equal((await deps.accounts.authenticate({ tenantId: tenant, email: 'bob@example.com', password: 'bobs-password' })).ok, true,
     'the trailing newline from stdin is not part of the password');
   assert.equal((await cli(['users', 'disable', 'bob@example.com', '--tenant', tenant, '--json'])).json.disabled, true);

@@ -46,7 +46,7 @@ async function cli(args: string, opts: { env?: Record<string, string>; stdin?: s
   const { io, printed } = fakeIo({ stdin: opts.stdin });
   const argv = args.match(/'[^']*'|\S+/g)!.map((a) => a.replace(/^'|'$/g, ''));
   const code = await runCli(argv, {
-    io, env: { HOME: home, ...opts.env }, deps: async () => buildDeps(idp.config, idp.database, { db: idp.db, hasherOptions: FAST_ARGON2 }),
+    io, env: { HOME: home, ...opts.env }, deps: async () => buildDeps(idp.config, idp.database, { hasherOptions: FAST_ARGON2 }),
   });
   return { code, out: printed.out, err: printed.err };
 }

@@ -1,6 +1,6 @@
 // Change notification against the real database: every committed change to tenants, users,
 // clients and keys reaches a listening process, whoever wrote it (here the CLI's services:
-// own Prisma client and pool, no listener); a login does not. When the LISTEN connection
+// own pool, no listener); a login does not. When the LISTEN connection
 // is killed (pg_terminate_backend, as a failover or an operator would) the server falls
 // back to short-lived cached rows, reconnects, drops its caches, and changes arrive again.
 import { after, before, test } from 'node:test';
@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/load.js';
-import { createDb, poolConfig, type Db } from '../../src/db/client.js';
-import { createDatabase } from '../../src/db/database.js';
-import { createSql, type Sql } from '../../src/db/sql.js';
+import { poolConfig } from '../../src/db/pool.js';
+import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
 import { createChangeListener, LISTENER_NAME, parseChange, type Change, type ChangeListener } from '../../src/db/changes.js';
 import { buildDeps } from '../../src/cli/deps.js';
 import type { CliDeps } from '../../src/cli/context.js';
@@ -20,8 +19,7 @@ import { fakeTenantDetails } from '../helpers/broker-harness.js';
 
 let database: TestDatabase;
 let listener: ChangeListener;
-let cliDb: Db;
-let cliPool: Sql;
+let cliPool: OpenedDatabase;
 let cli: CliDeps;
 const events = new EventEmitter();
 const seen: Change[] = [];
@@ -36,15 +34,13 @@ before(async () => {
   });
   await listener.start();
   assert.equal(listener.connected, true);
-  cliDb = createDb(database.url);
-  cliPool = createSql(database.url, () => {});
+  cliPool = openDatabase(database.url);
   const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, SECRET_KEY: 'test-secret-key-0123456789abcdef0123456789', KEY_ACTIVATION_DELAY: '0' });
-  cli = buildDeps(config, createDatabase(cliPool), { db: cliDb, hasherOptions: FAST_ARGON2 });
+  cli = buildDeps(config, cliPool.database, { hasherOptions: FAST_ARGON2 });
 });
 after(async () => {
   await listener?.close();
-  await cliPool?.end();
-  await cliDb?.$disconnect();
+  await cliPool?.close();
   await database?.drop();
 });
 

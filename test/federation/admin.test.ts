@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { buildDeps } from '../../src/cli/deps.js';
 import { runCli } from '../../src/cli/program.js';
 import { createDatabase } from '../../src/db/database.js';
-import { poolConfig } from '../../src/db/client.js';
+import { poolConfig } from '../../src/db/pool.js';
 import { fakeIo, type TerminalInput } from '../helpers/cli.js';
 import { FAST_ARGON2 } from '../helpers/accounts.js';
 
@@ -134,7 +134,7 @@ async function cli(args: string[], input: TerminalInput = {}) {
   const pool = new pg.Pool(poolConfig(shared.url));
   try {
     const { io, printed } = fakeIo(input);
-    const code = await runCli(args, { io, deps: async () => buildDeps(config, createDatabase(pool), { db: shared.db, hasherOptions: FAST_ARGON2 }) });
+    const code = await runCli(args, { io, deps: async () => buildDeps(config, createDatabase(pool), { hasherOptions: FAST_ARGON2 }) });
     return { code, ...printed };
   } finally {
     await pool.end();

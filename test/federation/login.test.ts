@@ -11,7 +11,7 @@ import { discover, startAuthorization, REDIRECT_URI } from '../helpers/rp.js';
 import { startUpstreamIdp, HostBrowser, type UpstreamIdp } from '../helpers/upstream-idp.js';
 import pg from 'pg';
 import { createDatabase } from '../../src/db/database.js';
-import { poolConfig } from '../../src/db/client.js';
+import { poolConfig } from '../../src/db/pool.js';
 import { createFederatedUsers } from '../../src/federation/identity.js';
 
 let idp: TestIdp;

@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { decodeJwt } from 'jose';
 import type { AppServices } from '../../src/services.js';
-import type { Db } from '../../src/db/client.js';
 import type { NewTenant } from '../../src/tenants/tenants.js';
 import type { AwsGatewayOptions } from '../../src/broker/aws/gateway.js';
 import { isGateway } from '../../src/broker/index.js';
@@ -68,7 +67,6 @@ export interface Harness {
   services: AppServices;
   /** Base URL of the running app (its issuer). */
   url: string;
-  db: Db;
   /** The app's data layer (Kysely over its pg pool). */
   database: Database;
   issuer: HarnessIssuer;
@@ -142,7 +140,7 @@ export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Har
   }
 
   return {
-    services, url: idp.issuer, db: idp.db, database: idp.database, sandbox, broker: services.broker, tenants: services.tenants, logs,
+    services, url: idp.issuer, database: idp.database, sandbox, broker: services.broker, tenants: services.tenants, logs,
     issuer: { verifier: services.verifier, userToken, signIn: passwordSignIn },
     async api(method, path, o = {}) {
       const headers: Record<string, string> = { ...o.headers };

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { before, after } from 'node:test';
 import pg from 'pg';
 import { applyMigrations } from '../../src/db/migrate.js';
-import { createDb, poolConfig, type Db } from '../../src/db/client.js';
+import { poolConfig } from '../../src/db/pool.js';
 import { createDatabase, type Database } from '../../src/db/database.js';
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -38,17 +38,15 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
 }
 
 /**
- * Registers before/after hooks that give the calling test file its own database and a
- * Prisma client and the one data layer (Kysely over a pg pool) on it, and drop them at the end.
+ * Registers before/after hooks that give the calling test file its own database and the
+ * one data layer (Kysely over a pg pool) on it, and drop both at the end.
  */
-export function useTestDatabase(): { readonly db: Db; readonly database: Database; readonly url: string } {
+export function useTestDatabase(): { readonly database: Database; readonly url: string } {
   let tdb: TestDatabase | undefined;
-  let db: Db | undefined;
   let pool: pg.Pool | undefined;
   let database: Database | undefined;
   before(async () => {
     tdb = await createTestDatabase();
-    db = createDb(tdb.url);
     pool = new pg.Pool(poolConfig(tdb.url));
     // pool.end() resolves before its connections have closed; the DROP ... WITH (FORCE) in
     // after() then terminates them, which the pool reports as an error: not a test failure.
@@ -56,12 +54,10 @@ export function useTestDatabase(): { readonly db: Db; readonly database: Databas
     database = createDatabase(pool);
   });
   after(async () => {
-    await db?.$disconnect();
     await pool?.end();
     await tdb?.drop();
   });
   return {
-    get db() { return db!; },
     get database() { return database!; },
     get url() { return tdb!.url; },
   };

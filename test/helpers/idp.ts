@@ -3,7 +3,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from '../../src/config/load.js';
-import { createDb, dbTimeouts, type Db } from '../../src/db/client.js';
 import { createApp, type AppDeps, type HttpApp } from '../../src/app.js';
 import type { AppServices } from '../../src/services.js';
 import type { Database } from '../../src/db/database.js';
@@ -20,7 +19,6 @@ export interface TestIdp {
   services: AppServices;
   /** Its HTTP app (src/app.ts createHttpApp): mount() adds routes in front of the provider. */
   http: HttpApp;
-  db: Db;
   /** The app's own data layer (Kysely over its pg pool). */
   database: Database;
   config: Config;
@@ -36,7 +34,7 @@ export interface TestIdpOptions {
   logs?: string[];
   port?: number;
   /** Extra createApp dependencies (e.g. the broker's aws, wrapMinter, directoryCacheMs), spread last. */
-  appDeps?: Partial<Omit<AppDeps, 'config' | 'db' | 'logger'>>;
+  appDeps?: Partial<Omit<AppDeps, 'config' | 'logger'>>;
   /** Serve on this already-listening server (a "restart" that keeps the port). */
   server?: Server;
 }
@@ -50,25 +48,22 @@ export async function startTestIdp(opts: TestIdpOptions = {}): Promise<TestIdp> 
     NODE_ENV: 'test', ISSUER: `http://127.0.0.1:${port}`, DATABASE_URL: database.url,
     SECRET_KEY: 'test-secret-key-0123456789abcdef0123456789', KEY_ACTIVATION_DELAY: '0', ...opts.env,
   });
-  const db = createDb(database.url, dbTimeouts(config));
   const sink = { write: (line: string) => { opts.logs?.push(line); } };
   const logger = createLogger(opts.logs ? 'debug' : 'silent', sink);
-  const app = await createApp({ config, db, logger, now: opts.now, hasherOptions: FAST_ARGON2, sleep: async () => {}, ...opts.appDeps });
+  const app = await createApp({ config, logger, now: opts.now, hasherOptions: FAST_ARGON2, sleep: async () => {}, ...opts.appDeps });
   server.on('request', app.http.app.callback());
   return {
-    issuer: config.ISSUER, services: app.services, http: app.http, db, database: app.services.database, config, server,
+    issuer: config.ISSUER, services: app.services, http: app.http, database: app.services.database, config, server,
     /** Stops the app but leaves the HTTP server listening, with no request handler. */
     async stopApp() {
       server.removeAllListeners('request');
       server.closeAllConnections();
       await app.close();
-      await db.$disconnect();
     },
     async stop() {
       await app.close();
       server.closeAllConnections();
       await new Promise((ok) => server.close(ok));
-      await db.$disconnect();
       if (!opts.database) await database.drop();
     },
   };

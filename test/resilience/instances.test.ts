@@ -4,7 +4,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { createDb, type Db } from '../../src/db/client.js';
 import { openDatabase, type Database, type OpenedDatabase } from '../../src/db/database.js';
 import { createKeyService } from '../../src/idp/keys.js';
 import { createEnvelope } from '../../src/idp/envelope.js';
@@ -19,12 +18,10 @@ import { spawnApp, waitReady, type AppProcess } from './app-process.js';
 const SECRET_KEY = 'resilience-test-secret-key-0123456789abcdef';
 const databases: TestDatabase[] = [];
 const apps: AppProcess[] = [];
-const clients: Db[] = [];
 const pools: OpenedDatabase[] = [];
 after(async () => {
   for (const a of apps) a.kill('SIGKILL');
   await Promise.all(apps.map((a) => a.exited));
-  await Promise.all(clients.map((c) => c.$disconnect()));
   await Promise.all(pools.map((p) => p.close()));
   for (const d of databases) await d.drop();
 });
@@ -60,15 +57,13 @@ test('two server processes cold-starting on one empty database: one key set, the
 
   const jwks = async (app: AppProcess) => ((await (await fetch(`${app.url}/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid).sort();
   assert.deepEqual(await jwks(a), await jwks(b), 'both instances publish the same keys');
-  const db = createDb(database.url);
-  clients.push(db);
   const opened = openDatabase(database.url);
   pools.push(opened);
   assert.deepEqual(await keyCounts(opened.database), { sig: 1, cookie: 1 });
 
   // The sign-in starts on A (its cookies are signed with A's cookie key), the login form is
   // posted to B, and the code is redeemed at A.
-  const services = createServices(loadConfig({ DATABASE_URL: database.url, SECRET_KEY }), opened.database, { db });
+  const services = createServices(loadConfig({ DATABASE_URL: database.url, SECRET_KEY }), opened.database, {});
   const tenant = await services.tenants.add({ id: 'cross', name: 'Cross', ...TENANT_DETAILS });
   const password = 'cross-instance-password-1';
   const user = await services.accounts.addUser({ tenantId: tenant.id, email: 'cross@example.com', groups: [], password });

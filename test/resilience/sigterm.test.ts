@@ -9,7 +9,6 @@ import http from 'node:http';
 import { connect } from 'node:net';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { createDb } from '../../src/db/client.js';
 import { createServices } from '../../src/services.js';
 import { openDatabase } from '../../src/db/database.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -30,10 +29,9 @@ after(async () => {
 
 /** A client-credentials access token for the broker API from the running app. */
 async function serviceToken(url: string): Promise<string> {
-  const db = createDb(database.url);
   const opened = openDatabase(database.url);
   try {
-    const { clients } = createServices(loadConfig({ DATABASE_URL: database.url }), opened.database, { db });
+    const { clients } = createServices(loadConfig({ DATABASE_URL: database.url }), opened.database, {});
     const c = await clients.add({ name: 'svc', kind: 'service', scopes: ['search'], allowedTenants: [] });
     const res = await fetch(`${url}/token`, {
       method: 'POST',
@@ -43,7 +41,6 @@ async function serviceToken(url: string): Promise<string> {
     assert.equal(res.status, 200, await res.clone().text());
     return ((await res.json()) as { access_token: string }).access_token;
   } finally {
-    await db.$disconnect();
     await opened.close();
   }
 }

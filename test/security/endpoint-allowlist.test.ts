@@ -118,7 +118,7 @@ test('the CLI refuses the same overrides', async () => {
   const config = loadConfig({ DATABASE_URL: shared.url, SECRET_KEY: 'test-secret-key-0123456789abcdef0123', ISSUER: 'https://idp.example.com' });
   const run = async (args: string[]) => {
     const { io, printed } = fakeIo();
-    const code = await runCli(args, { io, deps: async () => buildDeps(config, shared.database, { db: shared.db, hasherOptions: FAST_ARGON2 }) });
+    const code = await runCli(args, { io, deps: async () => buildDeps(config, shared.database, { hasherOptions: FAST_ARGON2 }) });
     return { code, ...printed };
   };
   const id = uniqueId('cli-endpoints');

@@ -70,7 +70,7 @@ test("after `clients remove`, the client's access token is refused on every brok
 
   // The operator's CLI: another process as far as the app is concerned.
   const { io, printed } = fakeIo();
-  const code = await runCli(['clients', 'remove', svc.clientId], { io, deps: async () => buildDeps(loadConfig({ DATABASE_URL: database.url, ISSUER: a.issuer }), a.database, { db: a.db, hasherOptions: FAST_ARGON2 }) });
+  const code = await runCli(['clients', 'remove', svc.clientId], { io, deps: async () => buildDeps(loadConfig({ DATABASE_URL: database.url, ISSUER: a.issuer }), a.database, { hasherOptions: FAST_ARGON2 }) });
   assert.equal(code, 0, printed.err);
 
   for (const [base, method, path, body] of [

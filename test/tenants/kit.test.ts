@@ -201,7 +201,7 @@ const shared = useTestDatabase();
 async function cli(args: string[]) {
   const config = loadConfig({ DATABASE_URL: shared.url, SECRET_KEY: 'test-secret-key-0123456789abcdef0123', ISSUER: 'https://idp.example.com' });
   const { io, printed } = fakeIo();
-  const code = await runCli(args, { io, deps: async () => buildDeps(config, shared.database, { db: shared.db, hasherOptions: FAST_ARGON2 }) });
+  const code = await runCli(args, { io, deps: async () => buildDeps(config, shared.database, { hasherOptions: FAST_ARGON2 }) });
   let json: any;
   try { json = JSON.parse(printed.out); } catch { json = undefined; }
   return { code, ...printed, json };

@@ -201,7 +201,7 @@ test('the CLI makes links the server accepts (tenants link)', async () => {
   const config = loadConfig({ DATABASE_URL: 'postgres://unused', SECRET_KEY, ISSUER: h.url });
   const run = async (args: string[]) => {
     const { io, printed } = fakeIo();
-    const code = await runCli(args, { io, deps: async () => buildDeps(config, h.database, { db: h.db }) });
+    const code = await runCli(args, { io, deps: async () => buildDeps(config, h.database, {}) });
     return { code, ...printed };
   };
   const made = await run(['tenants', 'link', 'e2e-cli', '--expires-in', '2d', '--json']);

@@ -1,11 +1,6 @@
-// The only module that constructs the Prisma client. The pg driver adapter lets Prisma
-// run with its WASM query compiler: no native engine download.
-import { PrismaPg } from '@prisma/adapter-pg';
+// Settings for every connection this process opens to PostgreSQL: the one pool
+// (src/db/database.ts), the LISTEN connection (src/db/changes.ts) and migrations.
 import pg from 'pg';
-import { Prisma, PrismaClient } from './generated/client.js';
-
-export type Db = PrismaClient;
-export { Prisma } from './generated/client.js';
 
 /** How long any database call may take before it fails as "unavailable" (ms; 0 = no limit). */
 export interface DbTimeouts {
@@ -24,10 +19,11 @@ export const dbTimeouts = (c: { DB_CONNECT_TIMEOUT: number; DB_STATEMENT_TIMEOUT
   connectMs: c.DB_CONNECT_TIMEOUT * 1000, statementMs: c.DB_STATEMENT_TIMEOUT * 1000, idleInTransactionMs: c.DB_IDLE_IN_TRANSACTION_TIMEOUT * 1000,
 });
 
-// The schema's DateTime columns are TIMESTAMP(3) without time zone, holding UTC (as Prisma
-// writes them). node-postgres would read and write them in the process's local time zone,
-// so a server started with TZ=Europe/Berlin would shift every expiry by an hour: read them
-// as UTC here, and send Date parameters as UTC (a process-wide pg setting).
+// The schema's DateTime columns are TIMESTAMP(3) without time zone, holding UTC (as the
+// Prisma client of earlier versions wrote them). node-postgres would read and write them in
+// the process's local time zone, so a server started with TZ=Europe/Berlin would shift
+// every expiry by an hour: read them as UTC here, and send Date parameters as UTC (a
+// process-wide pg setting).
 pg.defaults.parseInputDatesAsUTC = true;
 const TIMESTAMP_WITHOUT_TZ = 1114;
 const parseUtcTimestamp = (text: string) => new Date(`${text.replace(' ', 'T')}Z`);
@@ -37,9 +33,9 @@ const UTC_TIMESTAMPS = {
 };
 
 /**
- * Settings for every pool and client of this process (Prisma's adapter pool, the plain pg
- * pool, migrations): one place, so a stopped or frozen database fails requests within
- * bounded time instead of hanging them until the client gives up.
+ * Settings for every pool and client of this process (the one pool, the LISTEN connection,
+ * migrations): one place, so a stopped or frozen database fails requests within bounded
+ * time instead of hanging them until the client gives up.
  */
 export function poolConfig(databaseUrl: string, timeouts: DbTimeouts = DEFAULT_DB_TIMEOUTS) {
   const url = new URL(databaseUrl);
@@ -61,16 +57,4 @@ export function poolConfig(databaseUrl: string, timeouts: DbTimeouts = DEFAULT_D
       ? { ssl: { rejectUnauthorized: url.searchParams.get('sslmode') !== 'require' } }
       : {}),
   };
-}
-
-/** A unique constraint refused the write (Prisma P2002). */
-export const isUniqueViolation = (err: unknown): boolean =>
-  err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
-
-/** The row to update or delete does not exist (Prisma P2025). */
-export const isNotFound = (err: unknown): boolean =>
-  err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2025';
-
-export function createDb(databaseUrl: string, timeouts?: DbTimeouts): Db {
-  return new PrismaClient({ adapter: new PrismaPg(poolConfig(databaseUrl, timeouts)) });
 }
