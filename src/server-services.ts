@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { Config } from './config/load.js';
 import { dbTimeouts } from './db/pool.js';
 import type { Database } from './db/database.js';
+import { createRowCache } from './db/row-cache.js';
 import { currentRequest, type Logger } from './shared/logger.js';
 import { createAdapterFactory } from './idp/adapter.js';
 import { createOidcStore } from './db/oidc-store.js';
@@ -88,7 +89,9 @@ export async function startServerServices(config: Config, deps: ServerDeps) {
     // Disabling a tenant or user drops the broker's cached credentials at once (the broker is
     // built below; changes can only arrive once the app is running).
     const onChange = (e: ChangeEvent) => broker.onChange(e);
-    const services = createServices(config, database, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange });
+    // The one cache of tenant, user and client rows, kept fresh by the change feed.
+    const rows = createRowCache({ ttlMs: deps.directoryCacheMs ?? 1000, now, changes });
+    const services = createServices(config, database, { now, hasherOptions: deps.hasherOptions, sleep: deps.sleep, onChange, rows });
     const { accounts, tenants, clients, endpoints } = services;
     const keyService = services.keys();
     const mfa = services.mfa();
@@ -143,7 +146,7 @@ export async function startServerServices(config: Config, deps: ServerDeps) {
       maxLifetimeSeconds: { service: config.ACCESS_TOKEN_TTL, user: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL) },
     });
     const broker = createBroker({
-      logger, verifier, tenants, endpoints, config, now, aws: deps.aws, directoryCacheMs: deps.directoryCacheMs, externalTokens, changes,
+      logger, verifier, tenants, endpoints, config, now, aws: deps.aws, rows, externalTokens, changes,
       database, envelope: createEnvelope(resolved.SECRET_KEY), publicUrl: config.ISSUER,
       minter: deps.wrapMinter ? deps.wrapMinter(minter) : minter,
       metrics: {
@@ -190,6 +193,7 @@ export async function startServerServices(config: Config, deps: ServerDeps) {
       async close() {
         holder.stop();
         stopKeyChanges();
+        rows.close();
         await changes.close();
         clearInterval(sweep);
         await stopThrottleSweep();

@@ -16,6 +16,7 @@ import { createClientService, type ClientService } from './idp/clients.js';
 import { createKeyService, type KeyService } from './idp/keys.js';
 import { createEnvelope } from './idp/envelope.js';
 import { openDatabase, type Database, type OpenedDatabase } from './db/database.js';
+import type { RowCache } from './db/row-cache.js';
 import { dbTimeouts } from './db/pool.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import type { ServerOptions, ServerServices } from './server-services.js';
@@ -31,6 +32,8 @@ export interface ServiceOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Told when a tenant or user changes (the server's broker drops cached credentials). */
   onChange?: OnChange;
+  /** The server's row cache, shared with the broker (default: none, e.g. for the CLI). */
+  rows?: RowCache;
 }
 
 export interface Services {
@@ -67,7 +70,7 @@ export function createServices(config: Config, database: Database, options: Serv
     hasher,
     accounts: createAccountService({ database, hasher, throttle, now: date, onChange: options.onChange }),
     tenants: createTenantService({ database, now: date, onChange: options.onChange, endpoints }),
-    clients: createClientService({ database }),
+    clients: createClientService({ database, rows: options.rows }),
     mfa() {
       const key = secretKey('second-factor checks');
       mfa ??= createMfaService({ database, envelope: createEnvelope(key), secretKey: key, throttle, now: date });

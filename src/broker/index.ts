@@ -22,6 +22,7 @@ import type { AssertionMinter, AwsGateway, Clock, TenantAws, TokenVerifier, User
 import { createSearch } from './search.js';
 import { createDbDirectory } from './storage/directory.js';
 import { memoDirectory } from './storage/memo-directory.js';
+import { createRowCache, type RowCache } from '../db/row-cache.js';
 import type { Change, ChangeFeed } from '../db/changes.js';
 
 export interface BrokerDeps {
@@ -52,15 +53,14 @@ export interface BrokerDeps {
   directoryCacheMs?: number;
   /** Trusted external issuers' user tokens (src/federation/external-tokens.ts); absent = only ours. */
   externalTokens?: ExternalUserTokens;
-  /**
-   * Changes committed by any process (src/db/changes.ts). While it is connected, records are
-   * kept up to CONNECTED_CACHE_MS (a change drops them at once); while not, directoryCacheMs.
-   */
+  /** Changes committed by any process (src/db/changes.ts): they drop cached AWS sessions. */
   changes?: ChangeFeed;
+  /**
+   * The process's row cache (src/db/row-cache.ts), shared with the client service. Default:
+   * one of the broker's own, keeping rows directoryCacheMs (longer while `changes` flow).
+   */
+  rows?: RowCache;
 }
-
-/** How long directory records live while change notifications flow (they drop them sooner). */
-export const CONNECTED_CACHE_MS = 60_000;
 
 export interface BrokerMetrics {
   awsCall?: (step: string, seconds: number, outcome: string) => void;
@@ -79,12 +79,10 @@ export function createBroker(deps: BrokerDeps) {
   const now = deps.now ?? Date.now;
   const { logger } = deps;
   const aws = isGateway(deps.aws) ? deps.aws : createAwsGateway({ onCall: deps.metrics?.awsCall, ...deps.aws });
-  const memoMs = deps.directoryCacheMs ?? 1000;
   const source = createDbDirectory(deps.database);
   const changes = deps.changes;
-  const ttlMs = changes ? () => (changes.connected ? Math.max(memoMs, CONNECTED_CACHE_MS) : memoMs) : memoMs;
-  const memo = memoMs > 0 ? memoDirectory(source, { ttlMs, now }) : undefined;
-  const directory = memo ?? source;
+  const ownRows = deps.rows ? undefined : createRowCache({ ttlMs: deps.directoryCacheMs ?? 1000, now, changes });
+  const directory = memoDirectory(source, deps.rows ?? ownRows!);
   const recorded = deps.metrics?.recorded;
   // Metric labels name only tenants that exist: a made-up id in a request path must not mint
   // a new time series. The lookup is the memoised one the request itself just made.
@@ -99,24 +97,15 @@ export function createBroker(deps: BrokerDeps) {
   // The setup check reads rows as they are now (never the memo): right after an edit it
   // must check, and report, the settings just written.
   const freshAccess = createAccess({ directory: source, verifier, endpoints: deps.endpoints, external: deps.externalTokens, operatorTenant: deps.config.ADMIN_TENANT });
-  // Another process's writes (the CLI, other instances): the same effect as our own onChange.
+  // Another process's writes (the CLI, other instances): the same effect as our own onChange
+  // on AWS sessions. The row cache follows the same feed itself.
   const unsubscribe = changes?.subscribe({
     change(c: Change) {
-      if (c.table === 'tenants') {
-        memo?.invalidateTenant(c.id);
-        cache.evictTenant(c.id);
-      } else if (c.table === 'users') {
-        memo?.invalidateUser(c.id);
-        if (c.tenantId) cache.evict(c.tenantId, c.id);
-      } else if (c.table === 'oidc_clients') {
-        memo?.invalidateClient(c.id);
-      }
+      if (c.table === 'tenants') cache.evictTenant(c.id);
+      else if (c.table === 'users' && c.tenantId) cache.evict(c.tenantId, c.id);
     },
     // Changes may have been missed while the listener was down: start over.
-    reset() {
-      memo?.clear();
-      cache.clear();
-    },
+    reset: () => cache.clear(),
   });
   const audience = () => directory.dataAccessorClientId();
   const ttiExchange = createExchange({ aws, minter: deps.minter, audience, assertionTtlSeconds: deps.config.ASSERTION_TTL, now });
@@ -155,15 +144,16 @@ export function createBroker(deps: BrokerDeps) {
     /** Pass as the tenant and account services' onChange: drops cached sessions at once. */
     onChange(event: ChangeEvent): void {
       if (event.type === 'user_disabled' || event.type === 'user_updated' || event.type === 'user_deleted') {
-        memo?.invalidateUser(event.userId);
+        directory.invalidateUser(event.userId);
         cache.evict(event.tenantId, event.userId);
       } else {
-        memo?.invalidateTenant(event.tenantId);
+        directory.invalidateTenant(event.tenantId);
         cache.evictTenant(event.tenantId);
       }
     },
     async close(): Promise<void> {
       unsubscribe?.();
+      ownRows?.close();
       cache.clear();
       await audit.flush();
       aws.close();

@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { isUniqueViolation, type Database } from '../db/database.js';
 import { oidcClientQueries, type ClientRow } from '../db/oidc-clients.js';
+import { createRowCache, type RowCache } from '../db/row-cache.js';
 import { AppError, validationError, type FieldProblem } from '../shared/errors.js';
 
 export type ClientKind = 'web' | 'native' | 'service' | 'data-accessor';
@@ -113,16 +114,22 @@ function validate(input: ClientInput): void {
   if (problems.length) throw validationError(problems);
 }
 
-/** How long a client row is reused; real time, as it only bounds staleness across instances. */
-const CACHE_MS = 1000;
-
-export function createClientService({ database }: { database: Database }) {
+export function createClientService({ database, rows = createRowCache({ ttlMs: 0, now: Date.now }) }: { database: Database; rows?: RowCache }) {
   const clients = oidcClientQueries(database);
   // The provider, the consent page and the broker's scope check look clients up on every
-  // request; a one-second cache of the row takes that query off the hot path. Changes made
-  // here apply at once; another instance's within CACHE_MS.
+  // request: the process's row cache takes that query off the hot path. Changes made here
+  // apply at once; another process's when its change notification arrives. Default (CLI):
+  // no caching.
   type Row = ClientRow | null;
-  const cache = new Map<string, { at: number; row: Row }>();
+  // Before the write and again after it: a read racing the write must not keep the old row.
+  const writing = async <T>(clientId: string, write: () => Promise<T>): Promise<T> => {
+    rows.invalidate('oidc_clients', clientId);
+    try {
+      return await write();
+    } finally {
+      rows.invalidate('oidc_clients', clientId);
+    }
+  };
 
   async function add(input: ClientInput): Promise<{ clientId: string; clientSecret?: string }> {
     validate(input);
@@ -132,13 +139,12 @@ export function createClientService({ database }: { database: Database }) {
     if (input.kind === 'data-accessor' && (await clients.dataAccessorId()) !== null) {
       throw new AppError('data_accessor_client_exists', 409, 'A data accessor client already exists: AWS knows exactly one client ID per ISV. Remove it first to replace it.');
     }
-    cache.delete(clientId);
     try {
-      await clients.insert(clientId, {
+      await writing(clientId, () => clients.insert(clientId, {
         name: input.name.trim(), metadata: metadataFor(input), secretHash: clientSecret ? hashSecret(clientSecret) : null,
         firstParty: input.firstParty ?? false, isDataAccessor: input.kind === 'data-accessor', allowedTenants: input.allowedTenants ?? [],
         previousSecretHash: null, previousSecretExpiresAt: null,
-      });
+      }));
     } catch (err) {
       if (isUniqueViolation(err)) {
         throw new AppError('client_exists', 409, `A client with id '${clientId}' already exists`);
@@ -192,12 +198,11 @@ export function createClientService({ database }: { database: Database }) {
     if (patch.redirectUris !== undefined) meta.redirect_uris = patch.redirectUris;
     if (patch.postLogoutRedirectUris !== undefined) meta.post_logout_redirect_uris = patch.postLogoutRedirectUris;
     if (patch.scopes !== undefined) meta.scope = [...new Set(patch.scopes)].join(' ');
-    cache.delete(row.clientId);
-    const updated = await clients.update(row.clientId, {
+    const updated = await writing(row.clientId, () => clients.update(row.clientId, {
       metadata: meta,
       ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
       ...(patch.allowedTenants !== undefined ? { allowedTenants: [...new Set(patch.allowedTenants)] } : {}),
-    });
+    }));
     if (!updated) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
     return summaryOf(updated);
   }
@@ -215,27 +220,20 @@ export function createClientService({ database }: { database: Database }) {
     if (!row.secretHash) throw new AppError('client_has_no_secret', 409, `client '${row.clientId}' is public (${(row.metadata as { kind: string }).kind}): it has no secret to rotate`);
     const clientSecret = randomBytes(32).toString('base64url');
     const expires = overlapSeconds > 0 ? new Date(at.getTime() + overlapSeconds * 1000) : null;
-    cache.delete(row.clientId);
     // Conditional on the hash read above: two concurrent rotations cannot both win and leave a secret nobody was shown.
-    const replaced = await clients.replaceSecret(row.clientId, row.secretHash, {
+    const replaced = await writing(row.clientId, () => clients.replaceSecret(row.clientId, row.secretHash!, {
       secretHash: hashSecret(clientSecret), previousSecretHash: expires ? row.secretHash : null, previousSecretExpiresAt: expires,
-    });
+    }));
     if (!replaced) throw new AppError('conflict', 409, 'The client\'s secret was rotated at the same moment by someone else; look at the client and try again.');
     return { clientId: row.clientId, clientSecret, previousSecretExpiresAt: expires };
   }
 
   async function remove(clientId: string): Promise<void> {
-    cache.delete(clientId);
-    if (!(await clients.remove(clientId))) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
+    if (!(await writing(clientId, () => clients.remove(clientId)))) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
   }
 
-  async function get(clientId: string): Promise<Row> {
-    const hit = cache.get(clientId);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.row;
-    const row = await clients.get(clientId);
-    if (cache.size > 10_000) cache.clear();
-    cache.set(clientId, { at: Date.now(), row });
-    return row;
+  function get(clientId: string): Promise<Row> {
+    return rows.get({ table: 'oidc_clients', id: clientId, as: 'client' }, () => clients.get(clientId));
   }
 
   /** Metadata in the provider's format; `client_secret` is the stored hash, which client-auth.ts compares presented secrets against. */
@@ -260,11 +258,10 @@ export function createClientService({ database }: { database: Database }) {
   async function ensureFirstParty(input: { clientId: string; name: string; redirectUris: string[]; postLogoutRedirectUris: string[] }): Promise<void> {
     const client: ClientInput = { ...input, kind: 'native', firstParty: true };
     validate(client);
-    cache.delete(input.clientId);
-    await clients.upsert(input.clientId, {
+    await writing(input.clientId, () => clients.upsert(input.clientId, {
       name: input.name, metadata: metadataFor(client), firstParty: true, isDataAccessor: false, allowedTenants: [],
       secretHash: null, previousSecretHash: null, previousSecretExpiresAt: null,
-    });
+    }));
   }
 
   async function dataAccessorClientId(): Promise<string | null> {

@@ -155,3 +155,20 @@ test('a CLI key rotation is published by both instances at once, not at the next
     await within(1000, jwks, (kids) => kids.includes(rotated.kid), `new key in ${i.name}'s JWKS`);
   }
 });
+
+test('a CLI `clients remove` stops the client at the token endpoint of both instances at once (no cached row outlives it)', async () => {
+  const svc = await cli.clients.add({ name: 'short-lived service', kind: 'service', scopes: ['search'], allowedTenants: ['*'] });
+  const grant = (base: string) => fetch(`${base}/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${svc.clientId}:${svc.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'search', resource: `${a.url}/api` }),
+  }).then((r) => r.status);
+  // Each instance has just read (and cached) the client's row.
+  for (const i of instances()) assert.equal(await grant(i.base), 200, `grant on ${i.name}`);
+  await cli.clients.remove(svc.clientId);
+  for (const i of instances()) {
+    const ms = await within(1000, () => grant(i.base), (s) => s === 401, `refusal on ${i.name}`);
+    // A notification arrives in milliseconds; the 1 s fallback would be a missed one.
+    assert.ok(ms < 500, `${i.name} refused the removed client after ${Math.round(ms)} ms`);
+  }
+});

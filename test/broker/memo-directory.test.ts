@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { memoDirectory } from '../../src/broker/storage/memo-directory.js';
+import { createRowCache } from '../../src/db/row-cache.js';
+import type { ChangeFeed, ChangeSubscriber } from '../../src/db/changes.js';
 import type { Directory, TenantRecord } from '../../src/broker/ports.js';
 
 // A directory over a mutable map, counting reads, with an optional gate that holds reads
@@ -21,12 +23,25 @@ function source() {
   return { inner, rows, reads: () => reads, hold: () => { let open!: () => void; gate = new Promise((ok) => { open = ok; }); return () => { gate = undefined; open(); }; } };
 }
 
+/** A change feed the test drives: notify() delivers a change, reset() a reconnect. */
+function fakeFeed() {
+  const subs = new Set<ChangeSubscriber>();
+  return {
+    connected: true as boolean,
+    subscribe(sub: ChangeSubscriber) { subs.add(sub); return () => void subs.delete(sub); },
+    publish(c: Parameters<ChangeFeed['publish']>[0]) { for (const s of subs) s.change(c); },
+    notify(c: Parameters<ChangeFeed['publish']>[0]) { for (const s of subs) s.change(c); },
+    reset() { for (const s of subs) s.reset(); },
+    subscribers: () => subs.size,
+  } satisfies ChangeFeed & Record<string, unknown>;
+}
+
 const settle = () => new Promise((ok) => setImmediate(ok));
 
 test('a record is reused within ttl, re-read in the background past half of it, and never served past ttl', async () => {
   const src = source();
   let now = 0;
-  const memo = memoDirectory(src.inner, { ttlMs: 1000, now: () => now });
+  const memo = memoDirectory(src.inner, createRowCache({ ttlMs: 1000, now: () => now }));
   assert.equal((await memo.tenant('t1'))?.status, 'active');
   now = 400;
   await memo.tenant('t1');
@@ -50,7 +65,7 @@ test('a record is reused within ttl, re-read in the background past half of it, 
 test('a background re-read that started before an invalidation does not bring the old record back', async () => {
   const src = source();
   let now = 0;
-  const memo = memoDirectory(src.inner, { ttlMs: 1000, now: () => now });
+  const memo = memoDirectory(src.inner, createRowCache({ ttlMs: 1000, now: () => now }));
   await memo.tenant('t1');
   now = 700;
   const release = src.hold();
@@ -65,7 +80,7 @@ test('a background re-read that started before an invalidation does not bring th
 
 test('unknown records are not remembered', async () => {
   const src = source();
-  const memo = memoDirectory(src.inner, { ttlMs: 1000, now: () => 0 });
+  const memo = memoDirectory(src.inner, createRowCache({ ttlMs: 1000, now: () => 0 }));
   assert.equal(await memo.tenant('nope'), null);
   src.rows.set('nope', { id: 'nope', name: 'N', status: 'active', allowBackendAccess: false, auditQueryText: false });
   assert.equal((await memo.tenant('nope'))?.id, 'nope', 'a tenant added a moment ago is found');
@@ -74,7 +89,7 @@ test('unknown records are not remembered', async () => {
 test('a background re-read that finds the record gone drops it', async () => {
   const src = source();
   let now = 0;
-  const memo = memoDirectory(src.inner, { ttlMs: 1000, now: () => now });
+  const memo = memoDirectory(src.inner, createRowCache({ ttlMs: 1000, now: () => now }));
   await memo.tenant('t1');
   src.rows.delete('t1'); // deleted by another process
   now = 600;
@@ -89,20 +104,69 @@ test('the data-accessor client id is kept until a client changes; the ttl is ask
   let reads = 0;
   const inner: Directory = { ...source().inner, dataAccessorClientId: async () => { reads += 1; return accessor; } };
   let now = 0;
-  let ttl = 60_000; // notifications flow: kept long
-  const memo = memoDirectory(inner, { ttlMs: () => ttl, now: () => now });
+  const feed = fakeFeed();
+  const memo = memoDirectory(inner, createRowCache({ ttlMs: 1000, connectedTtlMs: 60_000, now: () => now, changes: feed }));
   assert.equal(await memo.dataAccessorClientId(), 'first');
   accessor = 'second';
   now = 5_000;
   assert.equal(await memo.dataAccessorClientId(), 'first', 'cached');
-  memo.invalidateClient('any-client'); // a change notification for oidc_clients
+  feed.notify({ table: 'oidc_clients', id: 'any-client', tenantId: null }); // another process changed a client
   assert.equal(await memo.dataAccessorClientId(), 'second', 'read again after a client changed');
   assert.equal(reads, 2);
 
-  ttl = 1000; // notifications down: the short fallback applies to what is already cached
+  feed.connected = false; // notifications down: the short fallback applies to what is already cached
   accessor = 'third';
   now = 6_500;
   assert.equal(await memo.dataAccessorClientId(), 'third');
   memo.clear();
   assert.equal(reads, 3);
+});
+
+test('one cache for every reader: a change notification drops each shape of the row, a reconnect drops everything, close() unsubscribes', async () => {
+  const feed = fakeFeed();
+  let now = 0;
+  const rows = createRowCache({ ttlMs: 1000, now: () => now, changes: feed });
+  let reads = 0;
+  const load = (v: string) => async () => { reads += 1; return v; };
+  await rows.get({ table: 'oidc_clients', id: 'c1', as: 'client' }, load('row'));
+  await rows.get({ table: 'oidc_clients', id: 'c1', as: 'allowedTenants' }, load('tenants'));
+  await rows.get({ table: 'oidc_clients', id: 'c2', as: 'client' }, load('other'));
+  await rows.get({ table: 'tenants', id: 'c1' }, load('a tenant with the same id'));
+  assert.equal(reads, 4);
+  now = 20_000; // connected: rows live up to a minute, not the 1 s fallback
+  await rows.get({ table: 'oidc_clients', id: 'c1', as: 'client' }, load('row'));
+  assert.equal(reads, 4, 'still cached while notifications flow');
+
+  feed.notify({ table: 'oidc_clients', id: 'c1', tenantId: null });
+  await rows.get({ table: 'oidc_clients', id: 'c1', as: 'client' }, load('row'));
+  await rows.get({ table: 'oidc_clients', id: 'c1', as: 'allowedTenants' }, load('tenants'));
+  assert.equal(reads, 6, 'both shapes of the changed client were read again');
+  await rows.get({ table: 'oidc_clients', id: 'c2', as: 'client' }, load('other'));
+  await rows.get({ table: 'tenants', id: 'c1' }, load('a tenant with the same id'));
+  assert.equal(reads, 6, 'other rows, and a row of another table with the same id, were kept');
+
+  feed.reset();
+  await rows.get({ table: 'tenants', id: 'c1' }, load('a tenant with the same id'));
+  assert.equal(reads, 7, 'a reconnect drops everything (changes may have been missed)');
+
+  rows.close();
+  assert.equal(feed.subscribers(), 0);
+});
+
+test('ttl 0 caches nothing (tests, and processes that must always read)', async () => {
+  const rows = createRowCache({ ttlMs: 0, now: () => 0, changes: fakeFeed() });
+  let reads = 0;
+  for (let i = 0; i < 3; i++) await rows.get({ table: 'users', id: 'u' }, async () => (reads += 1));
+  assert.equal(reads, 3);
+});
+
+test('lookups of rows that do not exist leave nothing behind (no growth from made-up ids)', async () => {
+  const rows = createRowCache({ ttlMs: 1000, now: () => 0, max: 10 });
+  for (let i = 0; i < 1000; i++) assert.equal(await rows.get({ table: 'oidc_clients', id: `made-up-${i}`, as: 'client' }, async () => null), null);
+  assert.deepEqual(rows.stats(), { values: 0, rows: 0 });
+  await rows.get({ table: 'oidc_clients', id: 'real', as: 'client' }, async () => 'row');
+  await rows.get({ table: 'oidc_clients', id: 'real', as: 'allowedTenants' }, async () => ['t']);
+  assert.deepEqual(rows.stats(), { values: 2, rows: 1 });
+  rows.invalidate('oidc_clients', 'real');
+  assert.deepEqual(rows.stats(), { values: 0, rows: 0 });
 });
