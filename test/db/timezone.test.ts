@@ -4,10 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { poolConfig } from '../../src/db/client.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createClientService } from '../../src/idp/clients.js';
+import { createEnvelope } from '../../src/idp/envelope.js';
+import { createKeyService } from '../../src/idp/keys.js';
 import { ADMIN_URL, createTestDatabase, useTestDatabase } from '../helpers/db.js';
 
 const shared = useTestDatabase();
@@ -64,6 +67,20 @@ test('with the database server in another time zone, a new client\'s createdAt i
     await clients.ensureFirstParty({ clientId: 'console', name: 'Console', redirectUris: ['https://id.example/cb'], postLogoutRedirectUris: [] });
     assertRecent((await clients.show(clientId))!.createdAt, 'an added client\'s createdAt');
     assertRecent((await clients.show('console'))!.createdAt, 'a first-party client\'s createdAt');
+  } finally {
+    await close();
+  }
+});
+
+test('with the database server in another time zone, a new signing or cookie key\'s createdAt is still UTC', async () => {
+  const { database, close } = await databaseInZone('Pacific/Kiritimati');
+  try {
+    const keys = createKeyService({ database, envelope: createEnvelope(randomBytes(32).toString('base64url')), now: Date.now, activationDelaySeconds: 0, maxTokenTtlSeconds: 3600 });
+    await keys.ensureKeys();
+    await keys.rotate('sig');
+    const listed = await keys.list();
+    assert.equal(listed.length, 3, 'first signing key, first cookie key, rotated signing key');
+    for (const k of listed) assertRecent(k.createdAt, `key ${k.use} ${k.state}: createdAt`);
   } finally {
     await close();
   }
