@@ -20,9 +20,10 @@ export interface ClientRow {
   createdAt: Date;
 }
 
+// allowed_tenants is a nullable TEXT[] (Prisma lists are): NULL reads as [], as Prisma returned it.
 export const toClientRow = (r: Selectable<ClientTable>): ClientRow => ({
   clientId: r.client_id, name: r.name, metadata: r.metadata, secretHash: r.secret_hash, firstParty: r.first_party,
-  isDataAccessor: r.is_data_accessor, allowedTenants: r.allowed_tenants, previousSecretHash: r.previous_secret_hash,
+  isDataAccessor: r.is_data_accessor, allowedTenants: r.allowed_tenants ?? [], previousSecretHash: r.previous_secret_hash,
   previousSecretExpiresAt: r.previous_secret_expires_at, createdAt: r.created_at,
 });
 
