@@ -32,11 +32,14 @@ function toInsert(record: AuditRecord): Insertable<AuditEvent> {
   };
 }
 
-/** The one row mapper: ids are BIGINT (strings from pg, kept as strings in the API's JSON), `at` an ISO string. */
+/**
+ * The one row mapper: ids are BIGINT (strings from pg, kept as strings in the API's JSON), `at` an ISO
+ * string; aws_request_ids is a nullable TEXT[] (Prisma lists are), NULL listed as [] as Prisma did.
+ */
 const toView = (r: AuditEventRow): AuditView => ({
   id: String(r.id), at: r.at.toISOString(), kind: r.kind as AuditRecord['kind'], tenantId: r.tenant_id, userId: r.user_id,
   serviceClientId: r.service_client_id, outcome: r.outcome as AuditRecord['outcome'], errorCode: r.error_code,
-  awsRequestIds: r.aws_request_ids, latencyMs: r.latency_ms, queryText: r.query_text, detail: r.detail,
+  awsRequestIds: r.aws_request_ids ?? [], latencyMs: r.latency_ms, queryText: r.query_text, detail: r.detail,
 });
 
 /** A batch of events in one multi-row INSERT (all or none). */

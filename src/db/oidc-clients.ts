@@ -20,16 +20,19 @@ export interface ClientRow {
   createdAt: Date;
 }
 
+// allowed_tenants is a nullable TEXT[] (Prisma lists are): NULL reads as [], as Prisma returned it.
 export const toClientRow = (r: Selectable<ClientTable>): ClientRow => ({
   clientId: r.client_id, name: r.name, metadata: r.metadata, secretHash: r.secret_hash, firstParty: r.first_party,
-  isDataAccessor: r.is_data_accessor, allowedTenants: r.allowed_tenants, previousSecretHash: r.previous_secret_hash,
+  isDataAccessor: r.is_data_accessor, allowedTenants: r.allowed_tenants ?? [], previousSecretHash: r.previous_secret_hash,
   previousSecretExpiresAt: r.previous_secret_expires_at, createdAt: r.created_at,
 });
 
-/** Every column but created_at (the database's default on insert, never changed). */
+/** Every column but created_at (set here on insert, in UTC as Prisma did, never changed). */
 export type ClientWrite = Omit<ClientRow, 'clientId' | 'createdAt'>;
 
 // jsonb: node-pg would send a JS array as a Postgres array, so metadata goes as JSON text.
+// created_at is sent too, never left to the column's CURRENT_TIMESTAMP default: that is the
+// session's wall time, hours off UTC on a server whose time zone is not UTC.
 const columnsOf = (c: ClientWrite) => ({
   name: c.name, metadata: JSON.stringify(c.metadata), secret_hash: c.secretHash, first_party: c.firstParty, is_data_accessor: c.isDataAccessor,
   allowed_tenants: c.allowedTenants, previous_secret_hash: c.previousSecretHash, previous_secret_expires_at: c.previousSecretExpiresAt,
@@ -45,12 +48,13 @@ export function oidcClientQueries(db: Database) {
     list: async (): Promise<ClientRow[]> => (await db.selectFrom('oidc_clients').selectAll().orderBy('created_at').execute()).map(toClientRow),
     /** Throws a unique violation (isUniqueViolation) when the id is taken. */
     insert: async (clientId: string, c: ClientWrite): Promise<void> => {
-      await db.insertInto('oidc_clients').values({ client_id: clientId, ...columnsOf(c) }).execute();
+      await db.insertInto('oidc_clients').values({ client_id: clientId, ...columnsOf(c), created_at: new Date() }).execute();
     },
     /** Creates the client or replaces every column but its creation time. */
     upsert: async (clientId: string, c: ClientWrite): Promise<void> => {
       const columns = columnsOf(c);
-      await db.insertInto('oidc_clients').values({ client_id: clientId, ...columns }).onConflict((oc) => oc.column('client_id').doUpdateSet(columns)).execute();
+      await db.insertInto('oidc_clients').values({ client_id: clientId, ...columns, created_at: new Date() })
+        .onConflict((oc) => oc.column('client_id').doUpdateSet(columns)).execute();
     },
     /** The client as updated; null when there is none with this id. */
     update: async (clientId: string, patch: { metadata: unknown; name?: string; allowedTenants?: string[] }): Promise<ClientRow | null> => {

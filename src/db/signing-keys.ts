@@ -37,6 +37,9 @@ export function signingKeyQueries(db: Database) {
     insert: async (k: NewSigningKey): Promise<SigningKeyRow> =>
       toSigningKeyRow(await db.insertInto('signing_keys').values({
         kid: k.kid, use: k.use, alg: k.alg, private_enc: k.privateEnc, activates_at: k.activatesAt,
+        // In UTC, as Prisma set it: the column's CURRENT_TIMESTAMP default is the session's wall
+        // time, hours off UTC on a server whose time zone is not UTC.
+        created_at: new Date(),
         // jsonb: sent as JSON text, like every jsonb write here.
         public_jwk: k.publicJwk === undefined ? null : JSON.stringify(k.publicJwk),
       }).returningAll().executeTakeFirstOrThrow()),

@@ -2,6 +2,7 @@
 // each statement (the rows of each INSERT), hold it, or send it to a stopped server.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { createAuditTrail } from '../../src/broker/audit.js';
 import { poolConfig } from '../../src/db/pool.js';
@@ -205,6 +206,14 @@ test('list: newest first, filters, tenant scope, pages by cursor; ids are decima
   assert.deepEqual(await audit.list({ tenantIds: [] }), { events: [], nextCursor: null }, 'no allowed tenant: nothing');
   assert.ok((await audit.list({ limit: 500 })).events.some((e) => e.tenantId === null), 'unscoped lists include events with no tenant');
   await assert.rejects(audit.list({ before: 'x' }), SyntaxError, 'a cursor that is no number');
+});
+
+test('list: a row whose aws_request_ids is NULL (the column allows it) lists awsRequestIds as [], as through Prisma', async () => {
+  const tenantId = uniqueTenant();
+  await shared.database.insertInto('audit_events')
+    .values({ at: new Date(), kind: 'search', tenant_id: tenantId, outcome: 'success', latency_ms: 1, aws_request_ids: sql<string[]>`NULL` }).execute();
+  const audit = createAuditTrail({ database: shared.database, logger: capture().logger, now: Date.now, retentionDays: 1 });
+  assert.deepEqual((await audit.list({ tenantId })).events.map((e) => e.awsRequestIds), [[]]);
 });
 
 test('the retention sweep deletes events older than the retention period', async () => {

@@ -4,7 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { useTestDatabase } from '../helpers/db.js';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { poolConfig } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/database.js';
+import { createClientService } from '../../src/idp/clients.js';
+import { createEnvelope } from '../../src/idp/envelope.js';
+import { createKeyService } from '../../src/idp/keys.js';
+import { ADMIN_URL, createTestDatabase, useTestDatabase } from '../helpers/db.js';
 
 const shared = useTestDatabase();
 
@@ -28,4 +35,53 @@ test('with TZ=Pacific/Kiritimati (UTC+14), Dates are stored and read back as UTC
   assert.equal(r.stored, '2030-01-02 03:04:05.678', 'the column holds the UTC wall time');
   assert.equal(r.read, '2030-01-02T03:04:05.678Z');
   assert.equal(r.literal, '2031-05-06T07:08:09.500Z', 'a zone-less timestamp is read as UTC');
+});
+
+/**
+ * A database whose sessions run in `zone` (as a server installed with a local time zone does:
+ * initdb copies the machine's zone into postgresql.conf). A column default such as
+ * CURRENT_TIMESTAMP then stores that zone's wall time, not UTC.
+ */
+async function databaseInZone(zone: string) {
+  const tdb = await createTestDatabase();
+  const admin = new pg.Client(poolConfig(ADMIN_URL));
+  await admin.connect();
+  try {
+    await admin.query(`ALTER DATABASE "${new URL(tdb.url).pathname.slice(1)}" SET timezone TO '${zone}'`);
+  } finally {
+    await admin.end();
+  }
+  const opened = openDatabase(tdb.url);
+  return { database: opened.database, async close() { await opened.close(); await tdb.drop(); } };
+}
+
+/** Within a minute of now: a zone offset (hours) shows at once. */
+const assertRecent = (at: Date, what: string) =>
+  assert.ok(Math.abs(at.getTime() - Date.now()) < 60_000, `${what} is now in UTC, not the database session's wall time (${at.toISOString()})`);
+
+test('with the database server in another time zone, a new client\'s createdAt is still UTC', async () => {
+  const { database, close } = await databaseInZone('Pacific/Kiritimati');
+  try {
+    const clients = createClientService({ database });
+    const { clientId } = await clients.add({ name: 'rp', kind: 'service', scopes: ['search'] });
+    await clients.ensureFirstParty({ clientId: 'console', name: 'Console', redirectUris: ['https://id.example/cb'], postLogoutRedirectUris: [] });
+    assertRecent((await clients.show(clientId))!.createdAt, 'an added client\'s createdAt');
+    assertRecent((await clients.show('console'))!.createdAt, 'a first-party client\'s createdAt');
+  } finally {
+    await close();
+  }
+});
+
+test('with the database server in another time zone, a new signing or cookie key\'s createdAt is still UTC', async () => {
+  const { database, close } = await databaseInZone('Pacific/Kiritimati');
+  try {
+    const keys = createKeyService({ database, envelope: createEnvelope(randomBytes(32).toString('base64url')), now: Date.now, activationDelaySeconds: 0, maxTokenTtlSeconds: 3600 });
+    await keys.ensureKeys();
+    await keys.rotate('sig');
+    const listed = await keys.list();
+    assert.equal(listed.length, 3, 'first signing key, first cookie key, rotated signing key');
+    for (const k of listed) assertRecent(k.createdAt, `key ${k.use} ${k.state}: createdAt`);
+  } finally {
+    await close();
+  }
 });
