@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { poolConfig } from '../../src/db/client.js';
+import { poolConfig } from '../../src/db/pool.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createClientService } from '../../src/idp/clients.js';
 import { createEnvelope } from '../../src/idp/envelope.js';
@@ -81,6 +81,20 @@ test('with the database server in another time zone, a new signing or cookie key
     const listed = await keys.list();
     assert.equal(listed.length, 3, 'first signing key, first cookie key, rotated signing key');
     for (const k of listed) assertRecent(k.createdAt, `key ${k.use} ${k.state}: createdAt`);
+  } finally {
+    await close();
+  }
+});
+
+test('with the database server in another time zone, column defaults (CURRENT_TIMESTAMP) store UTC on every connection of the pool', async () => {
+  const { database, close } = await databaseInZone('Pacific/Kiritimati');
+  try {
+    // Several connections at once: each one must be set up, not only the first.
+    await Promise.all(Array.from({ length: 5 }, (_, i) =>
+      database.insertInto('tenants').values({ id: `tz-${i}`, name: 'TZ', updated_at: new Date() }).execute()));
+    const rows = await database.selectFrom('tenants').select(['id', 'created_at']).execute();
+    assert.equal(rows.length, 5);
+    for (const r of rows) assertRecent(r.created_at, `${r.id}'s defaulted created_at`);
   } finally {
     await close();
   }
