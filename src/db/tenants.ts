@@ -69,6 +69,11 @@ export function tenantQueries(db: Database) {
       const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
       return row ? toTenant(row) : null;
     },
+    /** In a transaction: the row, locked until it ends, for a write that depends on what it read. */
+    getForUpdate: async (id: string): Promise<Tenant | null> => {
+      const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+      return row ? toTenant(row) : null;
+    },
     /** Ordered by id. */
     list: async (): Promise<Tenant[]> => (await db.selectFrom('tenants').selectAll().orderBy('id').execute()).map(toTenant),
     insert: async (tenant: Partial<Tenant> & Pick<Tenant, 'id' | 'name' | 'updatedAt'>): Promise<Tenant> =>

@@ -107,7 +107,9 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
     const { name, details } = checked({ ...patch }, false, endpoints);
     const updated = await database.transaction().execute(async (trx) => {
       const tx = tenantQueries(trx);
-      const current = await tx.get(id);
+      // Locked: a disable committed between this read and the write below must not be
+      // overwritten by the status computed from the row as it was.
+      const current = await tx.getForUpdate(id);
       if (!current) throw notFound('tenant', id);
       if (opts.keepPending) {
         // Conditional on the status in the same statement: a link held open while the tenant
@@ -151,8 +153,13 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
       return existing(id);
     },
     async enable(id) {
-      const current = await existing(id);
-      const t = await tenants.update(id, { status: derivedStatus(current), updatedAt: now() });
+      if (typeof id !== 'string') throw notFound('tenant', String(id));
+      const t = await database.transaction().execute(async (trx) => {
+        const tx = tenantQueries(trx);
+        const current = await tx.getForUpdate(id); // the status follows the details as committed
+        if (!current) throw notFound('tenant', id);
+        return tx.update(id, { status: derivedStatus(current), updatedAt: now() });
+      });
       if (!t) throw notFound('tenant', id);
       notify(deps.onChange, { type: 'tenant_updated', tenantId: id });
       return t;

@@ -141,3 +141,15 @@ test('authMode: authorization-code needs the registered redirect URI (<ISSUER>/i
   assert.equal(back.status, 'active');
   assert.equal(back.authCodeRedirectUri, 'http://localhost:3000/idc/callback');
 });
+
+test('an update racing a disable never turns the tenant active again: the disable always wins', async () => {
+  const { tenants } = setup();
+  const id = uniqueId('race');
+  await tenants.add({ id, name: 'Race', ...DETAILS });
+  for (let round = 0; round < 25; round++) {
+    await tenants.enable(id);
+    assert.equal((await tenants.get(id))?.status, 'active');
+    await Promise.all([tenants.update(id, { name: `Race ${round}` }), tenants.disable(id)]);
+    assert.equal((await tenants.get(id))?.status, 'disabled', `round ${round}: the update wrote back the status it read before the disable`);
+  }
+});
