@@ -241,3 +241,14 @@ test('no token, assertion or credential appears in logs or audit rows', async ()
   for (const secret of [...aws.assertions, 'fake-secret', 'fake-session', 'AQoJ-context']) assert.ok(!text.includes(secret), 'secret leaked');
   assert.doesNotMatch(text, /eyJ[\w-]{10,}\.eyJ/);
 });
+
+test('an audit cursor beyond the BIGINT range is a 400 naming the parameter, not a 500', async () => {
+  const token = (await h.addService(['*'], ['admin'])).token;
+  for (const before of ['9999999999999999999', '9223372036854775808']) {
+    const r = await h.api('GET', `/api/v1/admin/audit?before=${before}`, { token });
+    assert.equal(r.status, 400, `${before}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.code, 'validation_failed');
+    assert.equal(r.body.errors?.[0]?.field, 'query.before');
+  }
+  assert.equal((await h.api('GET', '/api/v1/admin/audit?before=9223372036854775807', { token })).status, 200, 'the largest id is a valid cursor');
+});

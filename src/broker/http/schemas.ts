@@ -76,7 +76,9 @@ export const auditQuerySchema = z.object({
   errorCode: z.string().min(1).optional(),
   since: isoDate.optional(),
   until: isoDate.optional(),
-  before: z.string().regex(/^\d{1,19}$/, 'must be the nextCursor of a previous page').optional(),
+  // Audit ids are BIGINT: a 19-digit number above 2^63 - 1 is no cursor the API ever gave.
+  before: z.string().regex(/^\d{1,19}$/, 'must be the nextCursor of a previous page')
+    .refine((v) => BigInt(v) <= 9_223_372_036_854_775_807n, 'must be the nextCursor of a previous page').optional(),
   limit: z.string().regex(/^\d+$/, 'must be an integer from 1 to 500').refine((v) => +v >= 1 && +v <= 500, 'must be an integer from 1 to 500').optional(),
 }).strict();
 
