@@ -9,9 +9,12 @@ export const PASSWORD_MAX = 1024; // generous; only guards against absurd inputs
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
+/** An email address as every surface accepts one (users, SCIM, upstream claims). */
+export const isEmail = (email: string): boolean => email.trim().length <= 254 && EMAIL.test(email.trim());
+
 export function checkEmail(email: unknown, problems: FieldProblem[], field = 'email'): void {
   if (typeof email !== 'string' || email.trim() === '') problems.push({ field, message: 'is required' });
-  else if (email.trim().length > 254 || !EMAIL.test(email.trim())) {
+  else if (!isEmail(email)) {
     problems.push({ field, message: 'must be an email address like name@example.com' });
   }
 }

@@ -8,7 +8,7 @@
 // Broker tokens from a trusted external issuer name the user by email in the tenant.
 import type { Database } from '../db/database.js';
 import { federatedUserQueries, isUniqueViolation, type UpstreamRow, type UserRow } from '../db/upstreams.js';
-import { normalizeEmail } from '../accounts/validate.js';
+import { isEmail, normalizeEmail } from '../accounts/validate.js';
 import { AppError, type ErrorCode } from '../shared/errors.js';
 
 export interface UpstreamIdentity {
@@ -19,13 +19,18 @@ export interface UpstreamIdentity {
   tenantId: string;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Error codes callers (login page, broker) turn into their own answers. */
 export const identityError = (code: ErrorCode, message: string, status = 403) => new AppError(code, status, message);
 
+// Upstream claims are text we store: control characters (NUL, which PostgreSQL refuses in
+// text, among them) are dropped from names and groups, and a subject with any is refused.
+const CONTROL = /\p{Cc}/gu;
+const printable = (s: string) => s.replace(CONTROL, '');
 const strings = (v: unknown): string[] =>
-  (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []).filter((g): g is string => typeof g === 'string' && g.trim() !== '' && g.length <= 256).slice(0, 500);
+  (Array.isArray(v) ? v : typeof v === 'string' ? [v] : [])
+    .filter((g): g is string => typeof g === 'string').map(printable)
+    .filter((g) => g.trim() !== '' && g.length <= 256).slice(0, 500);
 
 /**
  * Maps verified claims to an identity in one tenant. `wanted` is the tenant the request is
@@ -34,8 +39,12 @@ const strings = (v: unknown): string[] =>
 export function mapClaims(u: UpstreamRow, claims: Record<string, unknown>, wanted: string | null): UpstreamIdentity {
   const who = `${u.display_name} (${u.id})`;
   if (typeof claims.sub !== 'string' || !claims.sub) throw identityError('upstream_claims_invalid', `${who} sent no subject (sub) claim.`, 401);
+  // OpenID Connect Core §2: at most 255 ASCII characters; we store it as the link's key.
+  if (claims.sub.length > 255 || new RegExp(CONTROL.source, 'u').test(claims.sub)) {
+    throw identityError('upstream_claims_invalid', `${who} sent a subject (sub) claim that is not a valid identifier (over 255 characters or control characters).`, 401);
+  }
   const rawEmail = claims[u.claim_email];
-  if (typeof rawEmail !== 'string' || rawEmail.length > 254 || !EMAIL.test(rawEmail.trim())) {
+  if (typeof rawEmail !== 'string' || !isEmail(rawEmail)) {
     throw identityError('upstream_email_missing', `${who} sent no email address in the '${u.claim_email}' claim; request the email scope or fix the upstream's claim mapping.`, 401);
   }
   // Identity Center maps users by email: an address the upstream has not verified could name someone else.
@@ -43,7 +52,7 @@ export function mapClaims(u: UpstreamRow, claims: Record<string, unknown>, wante
   if (verified !== true && verified !== 'true') {
     throw identityError('upstream_email_unverified', `${who} says the email address ${normalizeEmail(rawEmail)} is not verified ('${u.claim_email_verified}' is not true); verify it at ${u.display_name} first.`);
   }
-  const name = typeof claims[u.claim_name] === 'string' ? (claims[u.claim_name] as string).slice(0, 256) : null;
+  const name = typeof claims[u.claim_name] === 'string' ? printable(claims[u.claim_name] as string).slice(0, 256) || null : null;
   const groups = [...new Set(u.claim_groups ? strings(claims[u.claim_groups]) : [])];
   return { subject: claims.sub, email: normalizeEmail(rawEmail), name, groups, tenantId: tenantOf(u, claims, wanted) };
 }
