@@ -22,7 +22,8 @@ import { median } from './lib.js';
 const env = process.env;
 const config = loadConfig({ ...env, NODE_ENV: 'test' });
 const app = await createApp({
-  config, logger: createLogger(config.LOG_LEVEL, stdoutDestination()),
+  config,
+  logger: createLogger(config.LOG_LEVEL, stdoutDestination()),
   // Only the benchmark's setup signs users in; the password cost is not what is measured.
   hasherOptions: FAST_ARGON2,
   aws: { baseCredentials: { accessKeyId: env.BENCH_AWS_KEY_ID!, secretAccessKey: env.BENCH_AWS_SECRET! } },
@@ -32,13 +33,25 @@ server.listen(Number(config.PORT), '127.0.0.1', () => process.send?.({ type: 're
 
 const gcPauses = { count: 0, micros: 0 };
 new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) { gcPauses.count += 1; gcPauses.micros += e.duration * 1000; }
+  for (const e of list.getEntries()) {
+    gcPauses.count += 1;
+    gcPauses.micros += e.duration * 1000;
+  }
 }).observe({ entryTypes: ['gc'] });
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-type Msg = { type: 'mint'; id: number; claims: Parameters<typeof app.services.minter.mint>[0]; audience: string; ttl: number }
-  | { type: 'inProcess'; id: number; caller: Parameters<typeof app.services.broker.search>[0]; req: Parameters<typeof app.services.broker.search>[1]; rounds: number }
-  | { type: 'memory'; id: number } | { type: 'cpu'; id: number } | { type: 'profile'; id: number; start: boolean; file?: string };
+type Msg =
+  | { type: 'mint'; id: number; claims: Parameters<typeof app.services.minter.mint>[0]; audience: string; ttl: number }
+  | {
+      type: 'inProcess';
+      id: number;
+      caller: Parameters<typeof app.services.broker.search>[0];
+      req: Parameters<typeof app.services.broker.search>[1];
+      rounds: number;
+    }
+  | { type: 'memory'; id: number }
+  | { type: 'cpu'; id: number }
+  | { type: 'profile'; id: number; start: boolean; file?: string };
 let inspector: Session | undefined;
 process.on('message', (m: Msg) => {
   void (async () => {
@@ -54,7 +67,10 @@ process.on('message', (m: Msg) => {
       process.send?.({ id: m.id, median: median(times) });
     } else if (m.type === 'memory') {
       await app.services.broker.audit.flush();
-      for (let i = 0; i < 3; i++) { gc(); await new Promise((ok) => setImmediate(ok)); }
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((ok) => setImmediate(ok));
+      }
       const mu = process.memoryUsage();
       process.send?.({ id: m.id, rss: mu.rss, heapUsed: mu.heapUsed, sessions: app.services.broker.cache.size });
     } else if (m.type === 'cpu') {

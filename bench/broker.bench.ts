@@ -42,24 +42,32 @@ const here = (f: string) => new URL(f, import.meta.url).pathname;
 const PROFILE = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : undefined;
 if (PROFILE) mkdirSync(PROFILE, { recursive: true });
 
-const ready = (child: ChildProcess) => new Promise<Record<string, string>>((ok, fail) => {
-  child.once('message', (m) => ok(m as Record<string, string>));
-  child.once('exit', (code) => fail(new Error(`child exited (${code}) before it was ready`)));
-});
+const ready = (child: ChildProcess) =>
+  new Promise<Record<string, string>>((ok, fail) => {
+    child.once('message', (m) => ok(m as Record<string, string>));
+    child.once('exit', (code) => fail(new Error(`child exited (${code}) before it was ready`)));
+  });
 let seq = 0;
-const ask = <T>(child: ChildProcess, msg: Record<string, unknown>) => new Promise<T>((ok) => {
-  const id = ++seq;
-  const on = (m: { id?: number }) => { if (m.id === id) { child.off('message', on); ok(m as T); } };
-  child.on('message', on);
-  child.send({ ...msg, id });
-});
+const ask = <T>(child: ChildProcess, msg: Record<string, unknown>) =>
+  new Promise<T>((ok) => {
+    const id = ++seq;
+    const on = (m: { id?: number }) => {
+      if (m.id === id) {
+        child.off('message', on);
+        ok(m as T);
+      }
+    };
+    child.on('message', on);
+    child.send({ ...msg, id });
+  });
 
 const database = await createTestDatabase();
 const children: ChildProcess[] = [];
 try {
   // 1. The sandbox, trusting the app's issuer URL (the app listens there shortly).
   const sandboxChild = fork(here('./broker-sandbox.ts'), [], {
-    execArgv: ['--import', 'tsx'], env: { ...process.env, ISSUER, DATA_ACCESSOR_CLIENT_ID: DATA_ACCESSOR, BENCH_USERS: String(USERS) },
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ISSUER, DATA_ACCESSOR_CLIENT_ID: DATA_ACCESSOR, BENCH_USERS: String(USERS) },
   });
   children.push(sandboxChild);
   const sb = await ready(sandboxChild);
@@ -68,7 +76,12 @@ try {
   // 2. Seed the database through the app's own services, as an operator would.
   // The sandbox runs in another process, as a deployment's private endpoint would: the operator lists it.
   const env = {
-    ISSUER, PORT: String(PORT), DATABASE_URL: database.url, SECRET_KEY: randomBytes(32).toString('hex'), KEY_ACTIVATION_DELAY: '0', CREDENTIAL_CACHE_MAX: '10000',
+    ISSUER,
+    PORT: String(PORT),
+    DATABASE_URL: database.url,
+    SECRET_KEY: randomBytes(32).toString('hex'),
+    KEY_ACTIVATION_DELAY: '0',
+    CREDENTIAL_CACHE_MAX: '10000',
     ENDPOINT_ALLOWLIST: sandboxUrl,
   };
   const config = loadConfig({ ...env, NODE_ENV: 'test' });
@@ -100,7 +113,15 @@ try {
   const serviceToken = cc.access_token!;
   const idTokens: string[] = [];
   for (const a of accounts) {
-    const t = await signIn({ issuer: ISSUER, client: web, redirectUri: REDIRECT, tenant: TENANT, email: a.email, password: a.password, scope: 'openid email tenant groups' });
+    const t = await signIn({
+      issuer: ISSUER,
+      client: web,
+      redirectUri: REDIRECT,
+      tenant: TENANT,
+      email: a.email,
+      password: a.password,
+      scope: 'openid email tenant groups',
+    });
     idTokens.push(t.id_token!);
   }
 
@@ -127,7 +148,10 @@ try {
   const t = { id: TENANT, ...tenantDetails(sandboxUrl) };
   const first = await gw.assumeRole(t, { sessionName: 'bench' });
   const { token: assertion } = await ask<{ token: string }>(appChild, {
-    type: 'mint', claims: { sub: alice.id, email: alice.email, email_verified: true, tenant_id: TENANT, groups: ['eng'] }, audience: DATA_ACCESSOR, ttl: 300,
+    type: 'mint',
+    claims: { sub: alice.id, email: alice.email, email_verified: true, tenant_id: TENANT, groups: ['eng'] },
+    audience: DATA_ACCESSOR,
+    ttl: 300,
   });
   const idc = await gw.createTokenWithIam(t, first.credentials, assertion);
   const second = await gw.assumeRole(t, { sessionName: 'bench', identityContext: idc.identityContext });
@@ -136,7 +160,14 @@ try {
   // For scale only: the transport the broker itself uses (kept-alive HTTP/1.1).
   const keptAlive = new QBusinessClient({ region: 'us-east-1', endpoint: sandboxUrl, credentials: second.credentials, requestHandler: new NodeHttpHandler() });
   const searchWith = async (client: QBusinessClient) => {
-    const out = await client.send(new SearchRelevantContentCommand({ applicationId: IDS.app, contentSource: { retriever: { retrieverId: IDS.retriever } }, queryText: 'project x status', maxResults: 10 }));
+    const out = await client.send(
+      new SearchRelevantContentCommand({
+        applicationId: IDS.app,
+        contentSource: { retriever: { retrieverId: IDS.retriever } },
+        queryText: 'project x status',
+        maxResults: 10,
+      }),
+    );
     return out.relevantContent?.length ?? 0;
   };
   const viaSdk = () => searchWith(direct);
@@ -145,7 +176,10 @@ try {
   const directCount = await viaSdk();
   if (viaApiCount !== directCount) throw new Error(`broker returned ${viaApiCount} results, direct ${directCount}`);
 
-  for (let i = 0; i < 200; i++) { await viaBroker(); await viaSdk(); } // warm-up: JIT, connections, cache
+  for (let i = 0; i < 200; i++) {
+    await viaBroker();
+    await viaSdk();
+  } // warm-up: JIT, connections, cache
   const profile = async (phase: string, start: boolean) => {
     if (PROFILE) await ask(appChild, { type: 'profile', start, file: `${PROFILE}/app-${phase}.cpuprofile` });
   };
@@ -157,9 +191,23 @@ try {
   const cpu = async () => (await cpuStats()).cpuMicros;
   await profile('cached-rounds', true);
   const statsBefore = await cpuStats();
-  for (let i = 0; i < ROUNDS; i++) { // interleaved, order alternating, so drift hits both equally
-    const pair: [number[], () => Promise<unknown>][] = i % 2 ? [[tBroker, viaBroker], [tDirect, viaSdk]] : [[tDirect, viaSdk], [tBroker, viaBroker]];
-    for (const [xs, op] of pair) { const s = performance.now(); await op(); xs.push(performance.now() - s); }
+  for (let i = 0; i < ROUNDS; i++) {
+    // interleaved, order alternating, so drift hits both equally
+    const pair: [number[], () => Promise<unknown>][] =
+      i % 2
+        ? [
+            [tBroker, viaBroker],
+            [tDirect, viaSdk],
+          ]
+        : [
+            [tDirect, viaSdk],
+            [tBroker, viaBroker],
+          ];
+    for (const [xs, op] of pair) {
+      const s = performance.now();
+      await op();
+      xs.push(performance.now() - s);
+    }
   }
   const statsAfter = await cpuStats();
   const cpuPerSearch = (statsAfter.cpuMicros - statsBefore.cpuMicros) / ROUNDS; // only the broker calls reach the app
@@ -172,21 +220,35 @@ try {
   const own = process.cpuUsage(ownBefore);
   const cpuPerDirect = (own.user + own.system) / DIRECT_CPU_ROUNDS;
   await profile('cached-rounds', false);
-  for (let i = 0; i < HEALTH_ROUNDS; i++) { const s = performance.now(); await health(); tHealth.push(performance.now() - s); }
+  for (let i = 0; i < HEALTH_ROUNDS; i++) {
+    const s = performance.now();
+    await health();
+    tHealth.push(performance.now() - s);
+  }
   const inProcess = await ask<{ median: number }>(appChild, {
-    type: 'inProcess', rounds: HEALTH_ROUNDS, caller: { clientId: svc.clientId, scopes: ['search'] },
+    type: 'inProcess',
+    rounds: HEALTH_ROUNDS,
+    caller: { clientId: svc.clientId, scopes: ['search'] },
     req: { tenantId: TENANT, user: { token: idTokens[0] }, queryText: 'project x status', maxResults: 10 },
   });
   const tKeptAlive: number[] = [];
   for (let i = 0; i < 200; i++) await searchWith(keptAlive);
-  for (let i = 0; i < HEALTH_ROUNDS; i++) { const s = performance.now(); await searchWith(keptAlive); tKeptAlive.push(performance.now() - s); }
+  for (let i = 0; i < HEALTH_ROUNDS; i++) {
+    const s = performance.now();
+    await searchWith(keptAlive);
+    tKeptAlive.push(performance.now() - s);
+  }
 
   // 6. 100 distinct users: first searches (full exchange each), memory, then throughput.
   type Mem = { rss: number; heapUsed: number; sessions: number };
   const before = await ask<Mem>(appChild, { type: 'memory' });
   const bodies = idTokens.slice(1).map(bodyOf);
   const tFirst: number[] = [];
-  for (const b of bodies) { const s = performance.now(); await search(b); tFirst.push(performance.now() - s); }
+  for (const b of bodies) {
+    const s = performance.now();
+    await search(b);
+    tFirst.push(performance.now() - s);
+  }
   const after = await ask<Mem>(appChild, { type: 'memory' });
   const cachedUsers = after.sessions - before.sessions;
   if (cachedUsers !== USERS) throw new Error(`expected ${USERS} new cached sessions, got ${cachedUsers}`);
@@ -194,7 +256,7 @@ try {
   await profile('throughput', true);
   const cpuBeforeLoad = await cpu();
   const load = await throughput(() => search(bodies[n++ % USERS]!), { seconds: SECONDS, concurrency: CONCURRENCY });
-  const cpuPerSearchLoaded = (await cpu() - cpuBeforeLoad) / load.count;
+  const cpuPerSearchLoaded = ((await cpu()) - cpuBeforeLoad) / load.count;
   await profile('throughput', false);
   const end = await ask<Mem>(appChild, { type: 'memory' });
 

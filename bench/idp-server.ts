@@ -8,7 +8,8 @@ import { createLogger } from '../src/shared/logger.js';
 const env = process.env;
 const config = loadConfig({ ...env, NODE_ENV: 'test', LOG_LEVEL: 'silent', LOGIN_MAX_FAILURES_IP: '100000' });
 const app = await createApp({
-  config, logger: createLogger('silent'),
+  config,
+  logger: createLogger('silent'),
   hasherOptions: { memoryKib: Number(env.BENCH_ARGON2_MEMORY_KIB), timeCost: Number(env.BENCH_ARGON2_TIME_COST), parallelism: 1, maxConcurrency: 2 },
 });
 const server = createServer(app.http.app.callback());

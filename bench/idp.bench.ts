@@ -55,14 +55,24 @@ const child = fork(new URL('./idp-server.ts', import.meta.url).pathname, [], {
   env: { ...process.env, ...env, BENCH_ARGON2_MEMORY_KIB: String(ARGON.memoryKib), BENCH_ARGON2_TIME_COST: String(ARGON.timeCost) },
 });
 await new Promise((ok) => child.once('message', ok));
-const rss = () => new Promise<number>((ok) => { child.once('message', (m: { rss: number }) => ok(m.rss)); child.send({ rss: true }); });
+const rss = () =>
+  new Promise<number>((ok) => {
+    child.once('message', (m: { rss: number }) => ok(m.rss));
+    child.send({ rss: true });
+  });
 
 let userSeq = 0;
 async function login(scope = 'openid email'): Promise<{ refresh?: string }> {
   const n = userSeq++ % USERS;
   const t = await signIn({
-    issuer: ISSUER, client: web, redirectUri: REDIRECT, tenant: 'bench', email: `u${n}@bench.test`, password: `password-${n}`,
-    scope, prompt: scope.includes('offline') ? 'consent' : undefined,
+    issuer: ISSUER,
+    client: web,
+    redirectUri: REDIRECT,
+    tenant: 'bench',
+    email: `u${n}@bench.test`,
+    password: `password-${n}`,
+    scope,
+    prompt: scope.includes('offline') ? 'consent' : undefined,
   });
   return { refresh: t.refresh_token };
 }
@@ -103,7 +113,8 @@ await new Promise((ok) => child.once('exit', ok));
 await database.drop();
 
 const loginMedian = median(results.logins!);
-const row = (name: string, values: number[], target: number) => `| ${name} | ${Math.round(median(values))} | ${target} | ${values.map(Math.round).join(', ')} |`;
+const row = (name: string, values: number[], target: number) =>
+  `| ${name} | ${Math.round(median(values))} | ${target} | ${values.map(Math.round).join(', ')} |`;
 console.log(`
 Command: npm run bench:idp   (node ${process.version}, ${ROUNDS} rounds x ${SECONDS}s, server in its own process)
 | measure (per second) | median | target | rounds |

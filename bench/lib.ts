@@ -17,14 +17,20 @@ export const p90 = (xs: number[]) => sorted(xs)[Math.floor(xs.length * 0.9)]!;
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-export interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 
 export function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: opts.method ?? 'GET', headers: opts.headers, agent }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
+      res.on('data', (c: string) => {
+        body += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
     });
     req.on('error', reject);
@@ -37,7 +43,10 @@ export function request(url: string, opts: { method?: string; headers?: Record<s
  * Runs `op` from `concurrency` loops for `seconds` (each loop passes its own index);
  * returns the completed ops and ops per second.
  */
-export async function throughput(op: (loop: number) => Promise<unknown>, opts: { seconds: number; concurrency: number }): Promise<{ count: number; perSecond: number }> {
+export async function throughput(
+  op: (loop: number) => Promise<unknown>,
+  opts: { seconds: number; concurrency: number },
+): Promise<{ count: number; perSecond: number }> {
   const end = performance.now() + opts.seconds * 1000;
   let count = 0;
   const loop = async (_: unknown, i: number) => {
@@ -55,13 +64,25 @@ export const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
 
 export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-export interface BenchClient { clientId: string; clientSecret?: string | null }
+export interface BenchClient {
+  clientId: string;
+  clientSecret?: string | null;
+}
 
 export const basicAuth = (c: BenchClient) => `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}`;
 
 /** A POST to the token endpoint with client_secret_basic; the parsed response, or an error naming `what`. */
-export async function tokenRequest(issuer: string, client: BenchClient, params: Record<string, string>, what = params.grant_type): Promise<Record<string, string>> {
-  const r = await request(`${issuer}/token`, { method: 'POST', headers: { ...FORM, authorization: basicAuth(client) }, body: new URLSearchParams(params).toString() });
+export async function tokenRequest(
+  issuer: string,
+  client: BenchClient,
+  params: Record<string, string>,
+  what = params.grant_type,
+): Promise<Record<string, string>> {
+  const r = await request(`${issuer}/token`, {
+    method: 'POST',
+    headers: { ...FORM, authorization: basicAuth(client) },
+    body: new URLSearchParams(params).toString(),
+  });
   if (r.status !== 200) throw new Error(`${what}: ${r.status} ${r.body}`);
   return JSON.parse(r.body) as Record<string, string>;
 }
@@ -107,22 +128,34 @@ export async function signIn(o: SignIn): Promise<Record<string, string>> {
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const jar = new CookieJar();
   const q = new URLSearchParams({
-    client_id: o.client.clientId, response_type: 'code', redirect_uri: o.redirectUri, scope: o.scope,
-    code_challenge: challenge, code_challenge_method: 'S256', ...(o.prompt ? { prompt: o.prompt } : {}),
+    client_id: o.client.clientId,
+    response_type: 'code',
+    redirect_uri: o.redirectUri,
+    scope: o.scope,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    ...(o.prompt ? { prompt: o.prompt } : {}),
   });
   let r = await request(`${o.issuer}/auth?${q}`);
   jar.keep(r.headers['set-cookie']);
   const interaction = r.headers.location!;
   const loginPage = await request(`${o.issuer}${interaction}`, { headers: { cookie: jar.header() } });
   r = await request(`${o.issuer}${interaction}/login`, {
-    method: 'POST', headers: { ...FORM, cookie: jar.header() }, body: new URLSearchParams({ csrf: csrfOf(loginPage.body), tenant: o.tenant, email: o.email, password: o.password }).toString(),
+    method: 'POST',
+    headers: { ...FORM, cookie: jar.header() },
+    body: new URLSearchParams({ csrf: csrfOf(loginPage.body), tenant: o.tenant, email: o.email, password: o.password }).toString(),
   });
   jar.keep(r.headers['set-cookie']);
   for (let i = 0; i < 8 && !r.headers.location?.startsWith(o.redirectUri); i++) {
-    if (r.status === 200) { // consent page: approve
+    if (r.status === 200) {
+      // consent page: approve
       const uid = /\/interaction\/([^/"]+)\/confirm/.exec(r.body)?.[1];
       if (!uid) throw new Error(`sign-in of ${o.email}: unexpected page (${r.status})`);
-      r = await request(`${o.issuer}/interaction/${uid}/confirm`, { method: 'POST', headers: { ...FORM, cookie: jar.header() }, body: new URLSearchParams({ csrf: csrfOf(r.body) }).toString() });
+      r = await request(`${o.issuer}/interaction/${uid}/confirm`, {
+        method: 'POST',
+        headers: { ...FORM, cookie: jar.header() },
+        body: new URLSearchParams({ csrf: csrfOf(r.body) }).toString(),
+      });
     } else {
       r = await request(new URL(r.headers.location!, o.issuer).toString(), { headers: { cookie: jar.header() } });
     }

@@ -3,8 +3,18 @@
 // and the top functions. Run: node --import tsx bench/profile-summary.ts <file.cpuprofile> [top]
 import { readFileSync } from 'node:fs';
 
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
-interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
 
 const [file, topArg] = process.argv.slice(2);
 if (!file) throw new Error('usage: bench/profile-summary.ts <file.cpuprofile> [top]');

@@ -3,11 +3,13 @@
 // tenant's details and memory.
 import { loadFixture, startSandbox, demoSetup, DEMO_FIXTURE_PATH } from '../src/sandbox/index.js';
 
-const WORDS = ('orbit satellite thermal battery antenna telemetry command uplink downlink ground station pass schedule '
-  + 'propulsion thruster valve tank pressure sensor gyro wheel magnetorquer tracker camera payload storage flash '
-  + 'software release test regression fault watchdog reset safe mode power solar array panel harness connector '
-  + 'contract customer price discount quota pipeline forecast renewal invoice budget hiring policy travel expense '
-  + 'security password vpn laptop network backup incident postmortem oncall alert dashboard metric latency error').split(' ');
+const WORDS = (
+  'orbit satellite thermal battery antenna telemetry command uplink downlink ground station pass schedule ' +
+  'propulsion thruster valve tank pressure sensor gyro wheel magnetorquer tracker camera payload storage flash ' +
+  'software release test regression fault watchdog reset safe mode power solar array panel harness connector ' +
+  'contract customer price discount quota pipeline forecast renewal invoice budget hiring policy travel expense ' +
+  'security password vpn laptop network backup incident postmortem oncall alert dashboard metric latency error'
+).split(' ');
 
 // Plus 5,000 filler words drawn with a Zipf-like skew, so term frequencies look like prose.
 const FILLER = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}`);
@@ -17,7 +19,7 @@ function paragraph(seed: number): string {
   const next = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
   const words: string[] = [];
   for (let i = 0; i < 110; i++) {
-    words.push(next() < 0.15 ? WORDS[Math.floor(next() * WORDS.length)] as string : FILLER[Math.floor(FILLER.length * next() ** 3)] as string);
+    words.push(next() < 0.15 ? (WORDS[Math.floor(next() * WORDS.length)] as string) : (FILLER[Math.floor(FILLER.length * next() ** 3)] as string));
   }
   return `${words.join(' ')}.`;
 }
@@ -28,7 +30,8 @@ const groups = [undefined, ['engineering'], ['sales'], ['people-ops']];
 for (let d = 0; d < 2500; d++) {
   const g = groups[d % groups.length];
   app.documents.push({
-    id: `synthetic/${d}`, title: `Synthetic report ${d}`,
+    id: `synthetic/${d}`,
+    title: `Synthetic report ${d}`,
     content: [0, 1, 2, 3].map((p) => paragraph(d * 4 + p + 1)).join('\n\n'),
     ...(g ? { acl: { groups: g } } : {}),
     attributes: { department: ['engineering', 'sales', 'it', 'finance'][d % 4] as string, version: d % 20, tags: [`t${d % 7}`, `t${d % 11}`] },

@@ -15,7 +15,9 @@ if (!name || !/^[a-z0-9_]+$/.test(name)) {
 }
 const old = join(mkdtempSync(join(tmpdir(), 'ttib-')), 'schema.prisma');
 writeFileSync(old, execFileSync('git', ['show', 'HEAD:prisma/schema.prisma']));
-const sql = execFileSync('npx', ['prisma', 'migrate', 'diff', '--from-schema-datamodel', old, '--to-schema-datamodel', 'prisma/schema.prisma', '--script'], { encoding: 'utf8' });
+const sql = execFileSync('npx', ['prisma', 'migrate', 'diff', '--from-schema-datamodel', old, '--to-schema-datamodel', 'prisma/schema.prisma', '--script'], {
+  encoding: 'utf8',
+});
 if (!sql.trim() || /empty migration/i.test(sql)) {
   console.error('prisma/schema.prisma has no changes since the last commit');
   process.exit(1);

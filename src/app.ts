@@ -22,7 +22,8 @@ import { createScimRouter, scimFallback } from './scim/router.js';
 import type { Config } from './config/load.js';
 
 export function createHttpApp(services: AppServices) {
-  const { config, logger, metrics, views, holder, broker, accounts, clients, tenants, database, federation, onboardingLinks, signIn, oidcStore, now } = services;
+  const { config, logger, metrics, views, holder, broker, accounts, clients, tenants, database, federation, onboardingLinks, signIn, oidcStore, now } =
+    services;
   const keyService = services.keys();
   const mfa = services.mfa();
   const upstreamService = services.upstreams();
@@ -42,24 +43,44 @@ export function createHttpApp(services: AppServices) {
 
   // The broker API first: it is the latency-sensitive path, and its prefix never overlaps
   // the routes below, so its requests skip their matching.
-  const api = createBrokerRouter({ broker, publicUrl: config.ISSUER, views, onboardingLinks, upstreams: upstreamService, admin: { accounts, clients, keys: keyService } });
+  const api = createBrokerRouter({
+    broker,
+    publicUrl: config.ISSUER,
+    views,
+    onboardingLinks,
+    upstreams: upstreamService,
+    admin: { accounts, clients, keys: keyService },
+  });
   app.use(api.routes());
   app.use(api.allowedMethods());
 
   // SCIM provisioning (src/scim): same service tokens and allowed tenants as the broker.
-  const scim = createScimRouter({ issuer: config.ISSUER, adminTenant: config.ADMIN_TENANT, db: database, broker, users: services.scim.users, groups: services.scim.groups });
+  const scim = createScimRouter({
+    issuer: config.ISSUER,
+    adminTenant: config.ADMIN_TENANT,
+    db: database,
+    broker,
+    users: services.scim.users,
+    groups: services.scim.groups,
+  });
   app.use(scim.routes());
   app.use(scimFallback(config.ISSUER, logger));
 
   app.use(createOpsRouter({ config, metrics, keys: () => holder.keys(), database, draining: drain.draining }).routes());
 
   const interactions = createInteractionRouter({
-    holder, views, csrfSecret: config.SECRET_KEY, federation,
+    holder,
+    views,
+    csrfSecret: config.SECRET_KEY,
+    federation,
     authenticate: (input) => accounts.authenticate(input),
     isFirstParty: async (clientId) => (await clients.get(clientId))?.firstParty ?? false,
     clientName: async (clientId) => (await clients.get(clientId))?.name ?? clientId,
     mfa: {
-      nextStep: mfa.nextStep, enrolment: mfa.enrolment, confirmEnrolment: mfa.confirmEnrolment, verify: mfa.verify,
+      nextStep: mfa.nextStep,
+      enrolment: mfa.enrolment,
+      confirmEnrolment: mfa.confirmEnrolment,
+      verify: mfa.verify,
       account: (id) => accounts.findById(id),
       issuerName: async (user) => (await tenants.get(user.tenantId))?.name ?? user.tenantId,
     },
@@ -73,7 +94,10 @@ export function createHttpApp(services: AppServices) {
     onConsent: (e) => signIn.consent(e),
     onFederatedLogin: (e) => {
       metrics.logins.inc({ outcome: 'success' });
-      logger.info({ event: 'login.success', via: 'upstream', upstream: e.upstream, tenantId: e.tenantId, clientId: e.clientId, ip: e.ip, userId: e.accountId }, 'sign-in succeeded through an upstream');
+      logger.info(
+        { event: 'login.success', via: 'upstream', upstream: e.upstream, tenantId: e.tenantId, clientId: e.clientId, ip: e.ip, userId: e.accountId },
+        'sign-in succeeded through an upstream',
+      );
     },
   });
   const interactionErrors = pageErrors(views, logger);
@@ -90,7 +114,10 @@ export function createHttpApp(services: AppServices) {
   });
   app.use(idcCallback.routes());
   const selfService = createSelfServiceRouter({
-    links: onboardingLinks, tenants, views, issuer: config.ISSUER,
+    links: onboardingLinks,
+    tenants,
+    views,
+    issuer: config.ISSUER,
     dataAccessorClientId: () => clients.dataAccessorClientId(),
     // Audited like an admin's setup check, with the link as the caller.
     check: (tenantId, who) => broker.check('onboarding-link', tenantId, who, { allowPending: true }),
@@ -100,11 +127,25 @@ export function createHttpApp(services: AppServices) {
 
   // The admin console (its client is registered by openServices).
   const consoleRouter = createConsoleRouter({
-    auth: createConsoleAuth({ issuer: config.ISSUER, adminTenant: config.ADMIN_TENANT, store: oidcStore, findUser: (id) => accounts.findById(id), publicJwks: () => holder.keys().publicJwks, now }),
-    views, tenants, accounts, clients, keys: keyService, refreshKeys: () => holder.refresh(),
+    auth: createConsoleAuth({
+      issuer: config.ISSUER,
+      adminTenant: config.ADMIN_TENANT,
+      store: oidcStore,
+      findUser: (id) => accounts.findById(id),
+      publicJwks: () => holder.keys().publicJwks,
+      now,
+    }),
+    views,
+    tenants,
+    accounts,
+    clients,
+    keys: keyService,
+    refreshKeys: () => holder.refresh(),
     check: (callerId, tenantId, who) => broker.check(callerId, tenantId, who),
     audit: (filters) => broker.audit.list(filters),
-    links: onboardingLinks, issuer: config.ISSUER, production: config.NODE_ENV === 'production',
+    links: onboardingLinks,
+    issuer: config.ISSUER,
+    production: config.NODE_ENV === 'production',
   });
   app.use((ctx, next) => (ctx.path === '/admin' || ctx.path.startsWith('/admin/') ? interactionErrors(ctx, next) : next()));
   app.use(consoleRouter.routes());

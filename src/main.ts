@@ -32,8 +32,10 @@ function listen(server: Server, port: number, host: string, setting: 'PORT' | 'M
   return new Promise((ok, fail) => {
     const onError = (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') fail(new StartupError(`port ${port} is already in use (${setting}=${port}): stop the other process or set ${setting}`));
-      else if (err.code === 'EACCES') fail(new StartupError(`port ${port} needs privileges this process does not have (${setting}=${port}): use a port above 1023 or set ${setting}`));
-      else if (err.code === 'EADDRNOTAVAIL') fail(new StartupError(`cannot listen on ${host} (HOST=${host}): it is not an address of this machine; set HOST (0.0.0.0 listens on all)`));
+      else if (err.code === 'EACCES')
+        fail(new StartupError(`port ${port} needs privileges this process does not have (${setting}=${port}): use a port above 1023 or set ${setting}`));
+      else if (err.code === 'EADDRNOTAVAIL')
+        fail(new StartupError(`cannot listen on ${host} (HOST=${host}): it is not an address of this machine; set HOST (0.0.0.0 listens on all)`));
       else fail(err);
     };
     server.once('error', onError);
@@ -45,8 +47,7 @@ function listen(server: Server, port: number, host: string, setting: 'PORT' | 'M
 }
 
 /** The sandbox runs unless switched off, or unless this looks like a real deployment. */
-const sandboxWanted = (config: Config) =>
-  config.SANDBOX ?? (config.NODE_ENV !== 'production' && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE);
+const sandboxWanted = (config: Config) => config.SANDBOX ?? (config.NODE_ENV !== 'production' && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE);
 
 async function main(): Promise<void> {
   const config = readConfig();
@@ -90,7 +91,10 @@ async function serve(config: Config, runtime: Runtime, log: Logger): Promise<voi
     started = await plugin.start({ services, config: services.config });
     if (started.routes) http.mount(started.routes);
   }
-  log.info({ issuer: config.ISSUER, discovery: `${config.ISSUER}/.well-known/openid-configuration`, port: config.PORT, ...started?.logFields }, 'tti-bridge listening');
+  log.info(
+    { issuer: config.ISSUER, discovery: `${config.ISSUER}/.well-known/openid-configuration`, port: config.PORT, ...started?.logFields },
+    'tti-bridge listening',
+  );
   if (started?.banner) process.stdout.write(`${await started.banner()}\n`);
 
   let stopping = false;
@@ -104,7 +108,8 @@ async function serve(config: Config, runtime: Runtime, log: Logger): Promise<voi
     try {
       const timeoutMs = config.SHUTDOWN_TIMEOUT * 1000;
       await closeGracefully(server, {
-        timeoutMs, graceMs: Math.min(5_000, timeoutMs / 4),
+        timeoutMs,
+        graceMs: Math.min(5_000, timeoutMs / 4),
         onForced: () => log.warn({ timeoutSeconds: config.SHUTDOWN_TIMEOUT }, 'shutdown: requests still open at the deadline were cut'),
       });
       await services.close(); // flushes the audit trail, closes the pool

@@ -70,7 +70,8 @@ export async function startServerServices(config: Config, deps: ServerDeps) {
   // One LISTEN connection per server process: changes any process commits to tenants,
   // users, clients and keys reach this one within milliseconds (src/db/changes.ts).
   const changes = createChangeListener({
-    databaseUrl: config.DATABASE_URL, timeouts: dbTimeouts(config),
+    databaseUrl: config.DATABASE_URL,
+    timeouts: dbTimeouts(config),
     onError: (err, context) => logger.warn({ err: { message: err.message } }, context),
     onConnected: () => logger.debug('listening for database changes'),
     ...(deps.listenRetryMs ? { minDelayMs: deps.listenRetryMs, maxDelayMs: Math.max(5_000, deps.listenRetryMs) } : {}),
@@ -101,7 +102,14 @@ export async function startServerServices(config: Config, deps: ServerDeps) {
     const upstreamService = services.upstreams();
     const upstreamClient = createUpstreamClient({ secret: upstreamService.clientSecret, now });
     const federatedUsers = createFederatedUsers(database, () => new Date(now()));
-    const federation = createFederatedLogin({ issuer: config.ISSUER, upstreams: upstreamService, client: upstreamClient, users: federatedUsers, envelope: createEnvelope(resolved.SECRET_KEY), now });
+    const federation = createFederatedLogin({
+      issuer: config.ISSUER,
+      upstreams: upstreamService,
+      client: upstreamClient,
+      users: federatedUsers,
+      envelope: createEnvelope(resolved.SECRET_KEY),
+      now,
+    });
     const externalTokens = createExternalTokens({ issuer: config.ISSUER, upstreams: upstreamService, client: upstreamClient, users: federatedUsers, now });
     const oidcStore = createOidcStore(sql);
     const revocations = createRevocationList(sql);
@@ -113,10 +121,15 @@ export async function startServerServices(config: Config, deps: ServerDeps) {
       keyService,
       refreshIntervalSeconds: config.KEY_REFRESH_INTERVAL,
       onError: (err) => logger.error({ err }, 'key refresh failed'),
-      onRebuild: (p) => { handle = p.callback(); },
+      onRebuild: (p) => {
+        handle = p.callback();
+      },
       build: (keys) => {
         const provider = buildProvider({
-          config, keys, views, adapter: Adapter,
+          config,
+          keys,
+          views,
+          adapter: Adapter,
           accounts: {
             findActive: unavailableAsOidc(async (sub: string) => {
               const user = await accounts.findById(sub);
@@ -134,20 +147,39 @@ export async function startServerServices(config: Config, deps: ServerDeps) {
           if (ctx.status === 503) ctx.set('Retry-After', String(DB_RETRY_AFTER_SECONDS));
         });
         provider.on('server_error', (_ctx, err) => logger.error({ err }, 'provider server_error'));
-        provider.on('end_session.success', (ctx) => signIn.logout({ userId: ctx.oidc.session?.accountId, clientId: ctx.oidc.client?.clientId, ip: currentRequest()?.ip ?? '' }));
+        provider.on('end_session.success', (ctx) =>
+          signIn.logout({ userId: ctx.oidc.session?.accountId, clientId: ctx.oidc.client?.clientId, ip: currentRequest()?.ip ?? '' }),
+        );
         provider.on('grant.success', (ctx) => metrics.grants.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown'), outcome: 'success' }));
-        provider.on('grant.error', (ctx, err) => metrics.grants.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown'), outcome: (err as { error?: string }).error ?? 'error' }));
+        provider.on('grant.error', (ctx, err) =>
+          metrics.grants.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown'), outcome: (err as { error?: string }).error ?? 'error' }),
+        );
         return provider;
       },
     });
     const minter = createAssertionMinter({ issuer: config.ISSUER, holder, now });
     const verifier = createTokenVerifier({
-      issuer: config.ISSUER, brokerAudience: config.BROKER_AUDIENCE, holder, now, isRevoked: revocations.isRevoked,
+      issuer: config.ISSUER,
+      brokerAudience: config.BROKER_AUDIENCE,
+      holder,
+      now,
+      isRevoked: revocations.isRevoked,
       maxLifetimeSeconds: { service: config.ACCESS_TOKEN_TTL, user: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL) },
     });
     const broker = createBroker({
-      logger, verifier, tenants, endpoints, config, now, aws: deps.aws, rows, externalTokens, changes,
-      database, envelope: createEnvelope(resolved.SECRET_KEY), publicUrl: config.ISSUER,
+      logger,
+      verifier,
+      tenants,
+      endpoints,
+      config,
+      now,
+      aws: deps.aws,
+      rows,
+      externalTokens,
+      changes,
+      database,
+      envelope: createEnvelope(resolved.SECRET_KEY),
+      publicUrl: config.ISSUER,
       minter: deps.wrapMinter ? deps.wrapMinter(minter) : minter,
       metrics: {
         awsCall: (step, seconds, outcome) => metrics.aws.observe({ operation: step, outcome }, seconds),
@@ -163,8 +195,10 @@ export async function startServerServices(config: Config, deps: ServerDeps) {
     // The admin console: a first-party public client of our own provider, (re)registered at
     // every start for this ISSUER.
     await clients.ensureFirstParty({
-      clientId: CONSOLE_CLIENT_ID, name: 'tti-bridge admin console',
-      redirectUris: [`${config.ISSUER}/admin/callback`], postLogoutRedirectUris: [`${config.ISSUER}/admin/signed-out`],
+      clientId: CONSOLE_CLIENT_ID,
+      name: 'tti-bridge admin console',
+      redirectUris: [`${config.ISSUER}/admin/callback`],
+      postLogoutRedirectUris: [`${config.ISSUER}/admin/signed-out`],
     });
 
     // Background work, started once everything above is built.
@@ -175,20 +209,42 @@ export async function startServerServices(config: Config, deps: ServerDeps) {
     }, 3_600_000);
     sweep.unref();
     const stopThrottleSweep = startThrottleSweeper({
-      database, lockSeconds: config.LOGIN_LOCK_SECONDS, now, onError: (err) => logger.error({ err }, 'login-throttle sweep failed'),
+      database,
+      lockSeconds: config.LOGIN_LOCK_SECONDS,
+      now,
+      onError: (err) => logger.error({ err }, 'login-throttle sweep failed'),
     });
     const stopAuditSweep = broker.audit.startSweeper();
     // A key added, activated or retired by any process is published (and used) at once, not
     // at the next KEY_REFRESH_INTERVAL; after a reconnect too, as one may have been missed.
     const reloadKeys = () => void holder.refresh().catch((err) => logger.error({ err }, 'key refresh failed'));
-    const stopKeyChanges = changes.subscribe({ change: (c) => { if (c.table === 'signing_keys') reloadKeys(); }, reset: reloadKeys });
+    const stopKeyChanges = changes.subscribe({
+      change: (c) => {
+        if (c.table === 'signing_keys') reloadKeys();
+      },
+      reset: reloadKeys,
+    });
 
     return {
       ...services,
-      config: resolved, logger, now, metrics, views, signIn, changes, holder,
+      config: resolved,
+      logger,
+      now,
+      metrics,
+      views,
+      signIn,
+      changes,
+      holder,
       /** The current OIDC provider's request handler (the HTTP app ends with it). */
       oidcCallback: () => handle,
-      oidcStore, revocations, minter, verifier, broker, federation, onboardingLinks, scim,
+      oidcStore,
+      revocations,
+      minter,
+      verifier,
+      broker,
+      federation,
+      onboardingLinks,
+      scim,
       /** Stops the background work and the listener, then flushes the audit trail (the pool stays open). */
       async close() {
         holder.stop();

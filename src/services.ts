@@ -79,7 +79,10 @@ export function createServices(config: Config, database: Database, options: Serv
     keys() {
       const key = secretKey('key commands');
       keys ??= createKeyService({
-        database, envelope: createEnvelope(key), now, activationDelaySeconds: config.KEY_ACTIVATION_DELAY,
+        database,
+        envelope: createEnvelope(key),
+        now,
+        activationDelaySeconds: config.KEY_ACTIVATION_DELAY,
         maxTokenTtlSeconds: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL, config.SESSION_TTL),
       });
       return keys;
@@ -121,11 +124,14 @@ export async function openServices(config: Config, options: OpenOptions & { serv
 export async function openServices(config: Config, options: OpenOptions): Promise<OpenedServices>;
 export async function openServices(config: Config, options: OpenOptions): Promise<OpenedServices | AppServices> {
   const logger = options.logger ?? createLogger('silent');
-  if (!config.DATABASE_URL && !options.database) throw new Error('DATABASE_URL must be resolved before opening the services (src/runtime.ts starts the embedded database)');
-  const opened = options.database ?? openDatabase(config.DATABASE_URL!, {
-    timeouts: dbTimeouts(config),
-    onIdleError: (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'),
-  });
+  if (!config.DATABASE_URL && !options.database)
+    throw new Error('DATABASE_URL must be resolved before opening the services (src/runtime.ts starts the embedded database)');
+  const opened =
+    options.database ??
+    openDatabase(config.DATABASE_URL!, {
+      timeouts: dbTimeouts(config),
+      onIdleError: (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'),
+    });
   const { database, pool } = opened;
   const closePool = options.database ? async () => {} : () => pool.end();
   const { now, hasherOptions, sleep } = options;
@@ -139,7 +145,9 @@ export async function openServices(config: Config, options: OpenOptions): Promis
     const { startServerServices } = await import('./server-services.js');
     const server = await startServerServices(config, { ...options.server, database, pool, logger, now, hasherOptions, sleep });
     return {
-      ...server, database, pool,
+      ...server,
+      database,
+      pool,
       async close() {
         await server.close();
         await closePool();

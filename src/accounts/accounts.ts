@@ -33,8 +33,7 @@ export interface AccountService extends UserAdmin {
   claimsFor(user: Account): AccountClaims;
 }
 
-const invalid = (cause: LoginFailureCause, userId?: string): AuthResult =>
-  ({ ok: false, reason: 'invalid_credentials', cause, ...(userId ? { userId } : {}) });
+const invalid = (cause: LoginFailureCause, userId?: string): AuthResult => ({ ok: false, reason: 'invalid_credentials', cause, ...(userId ? { userId } : {}) });
 
 export function createAccountService(deps: AccountServiceDeps): AccountService {
   const { database, hasher, throttle } = deps;
@@ -57,9 +56,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
     const user = found?.user;
     // Every path runs exactly one argon2 verification so response time does not reveal
     // whether the tenant or user exists; disabled flags are read only afterwards.
-    const result = user?.passwordHash
-      ? await hasher.verify(user.passwordHash, input.password)
-      : await hasher.verifyDecoy(input.password);
+    const result = user?.passwordHash ? await hasher.verify(user.passwordHash, input.password) : await hasher.verifyDecoy(input.password);
     if (!result.ok || !user || user.disabled || found?.tenantStatus === 'disabled') {
       await throttle.recordFailure(attempt);
       if (!user) return invalid('unknown_user');

@@ -47,7 +47,10 @@ export function checkImport(records: ImportRecord[], existing: Set<string>): voi
   const problems = records.flatMap((r, i) => checkRow(r, r?.row ?? i + 1, seen, existing));
   if (problems.length === 0) return;
   const rows = new Set(problems.map((p) => p.field.split('.')[0]));
-  throw new AppError('import_invalid', 400,
+  throw new AppError(
+    'import_invalid',
+    400,
     `${rows.size} row(s) have problems; nothing was imported: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
-    { fields: problems });
+    { fields: problems },
+  );
 }

@@ -11,7 +11,11 @@ const COLUMNS = ['email', 'name', 'groups', 'password', 'password_hash'] as cons
 const invalid = (message: string, fields: FieldProblem[] = []) =>
   new AppError('import_invalid', 400, fields.length ? `${message}: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}` : message, { fields });
 
-export const splitGroups = (s: string) => s.split(/[;|]/).map((g) => g.trim()).filter(Boolean);
+export const splitGroups = (s: string) =>
+  s
+    .split(/[;|]/)
+    .map((g) => g.trim())
+    .filter(Boolean);
 
 /** Splits CSV text into records of fields, each with the line it starts on. */
 export function parseCsv(text: string): { line: number; fields: string[] }[] {
@@ -87,7 +91,13 @@ function jsonRecord(item: unknown, row: number, problems: FieldProblem[]): Impor
     if (!(COLUMNS as readonly string[]).includes(key)) problems.push({ field: `row ${row}.${key}`, message: 'is not a user field' });
   }
   const groups = typeof o.groups === 'string' ? splitGroups(o.groups) : o.groups;
-  const record: ImportRecord = { row, email: o.email as string, name: o.name as string | undefined, groups: groups as string[] | undefined, password: o.password as string | undefined };
+  const record: ImportRecord = {
+    row,
+    email: o.email as string,
+    name: o.name as string | undefined,
+    groups: groups as string[] | undefined,
+    password: o.password as string | undefined,
+  };
   if (o.password_hash !== undefined) record.passwordHash = o.password_hash as string;
   return record;
 }
@@ -110,7 +120,12 @@ export function parseUsersJson(text: string): ImportRecord[] {
 export function detectFormat(filename: string, text: string): ImportFormat {
   if (/\.json$/i.test(filename)) return 'json';
   if (/\.csv$/i.test(filename)) return 'csv';
-  return text.replace(/^\uFEFF/, '').trimStart().startsWith('[') ? 'json' : 'csv';
+  return text
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .startsWith('[')
+    ? 'json'
+    : 'csv';
 }
 
 export function parseUserFile(filename: string, text: string, format = detectFormat(filename, text)): ImportRecord[] {

@@ -117,7 +117,10 @@ export function createLoginThrottle(opts: ThrottleOptions): LoginThrottle {
     const t = now().getTime();
     // One statement, so concurrent failures on several instances all count.
     await counters.recordFailure(key, {
-      at: new Date(t), staleBefore: new Date(t - lockSeconds * 1000), lockUntil: new Date(t + lockSeconds * 1000), max,
+      at: new Date(t),
+      staleBefore: new Date(t - lockSeconds * 1000),
+      lockUntil: new Date(t + lockSeconds * 1000),
+      max,
     });
   }
 
@@ -147,9 +150,17 @@ export async function sweepStaleThrottles(database: Database, lockSeconds: numbe
 }
 
 /** Sweeps at start (restarts must not postpone it forever) and then every `intervalMs`; stop() waits for a running sweep. */
-export function startThrottleSweeper(opts: { database: Database; lockSeconds: number; now: () => number; onError: (err: unknown) => void; intervalMs?: number }): () => Promise<void> {
+export function startThrottleSweeper(opts: {
+  database: Database;
+  lockSeconds: number;
+  now: () => number;
+  onError: (err: unknown) => void;
+  intervalMs?: number;
+}): () => Promise<void> {
   let running: Promise<unknown> = Promise.resolve();
-  const sweep = () => { running = sweepStaleThrottles(opts.database, opts.lockSeconds, new Date(opts.now())).catch(opts.onError); };
+  const sweep = () => {
+    running = sweepStaleThrottles(opts.database, opts.lockSeconds, new Date(opts.now())).catch(opts.onError);
+  };
   sweep();
   const timer = setInterval(sweep, opts.intervalMs ?? 3_600_000);
   timer.unref();

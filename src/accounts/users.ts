@@ -52,8 +52,7 @@ function importedHash(hash: string | undefined): string | null {
   return 'error' in parsed ? null : parsed.stored;
 }
 
-const userExists = (email: string) =>
-  new AppError('user_exists', 409, `a user with email '${email}' already exists in this tenant`);
+const userExists = (email: string) => new AppError('user_exists', 409, `a user with email '${email}' already exists in this tenant`);
 
 export function createUserAdmin(deps: { database: Database; hasher: PasswordHasher; onChange?: OnChange; now?: () => Date }): UserAdmin {
   const { database, hasher } = deps;
@@ -90,10 +89,17 @@ export function createUserAdmin(deps: { database: Database; hasher: PasswordHash
     const email = normalizeEmail(input.email);
     const passwordHash = input.password === undefined ? null : await hasher.hash(input.password);
     try {
-      const user = await users.insert({
-        tenantId: input.tenantId, email, passwordHash, name: input.name || null,
-        groups: normalizeGroups(input.groups), emailVerified: input.emailVerified ?? true,
-      }, now());
+      const user = await users.insert(
+        {
+          tenantId: input.tenantId,
+          email,
+          passwordHash,
+          name: input.name || null,
+          groups: normalizeGroups(input.groups),
+          emailVerified: input.emailVerified ?? true,
+        },
+        now(),
+      );
       return toAccount(user);
     } catch (err) {
       if (isUniqueViolation(err)) throw userExists(email);
@@ -104,12 +110,21 @@ export function createUserAdmin(deps: { database: Database; hasher: PasswordHash
   async function importUsers(tenantId: string, records: ImportRecord[]): Promise<{ created: number }> {
     checkImportList(records);
     await requireTenant(tenantId);
-    const existing = await users.emailsTaken(tenantId, records.map((r) => (typeof r?.email === 'string' ? normalizeEmail(r.email) : '')));
+    const existing = await users.emailsTaken(
+      tenantId,
+      records.map((r) => (typeof r?.email === 'string' ? normalizeEmail(r.email) : '')),
+    );
     checkImport(records, new Set(existing));
-    const rows = await Promise.all(records.map(async (r) => ({
-      tenantId, email: normalizeEmail(r.email), emailVerified: true, name: r.name || null, groups: normalizeGroups(r.groups),
-      passwordHash: r.password ? await hasher.hash(r.password) : importedHash(r.passwordHash),
-    })));
+    const rows = await Promise.all(
+      records.map(async (r) => ({
+        tenantId,
+        email: normalizeEmail(r.email),
+        emailVerified: true,
+        name: r.name || null,
+        groups: normalizeGroups(r.groups),
+        passwordHash: r.password ? await hasher.hash(r.password) : importedHash(r.passwordHash),
+      })),
+    );
     try {
       // One transaction: a row failing (e.g. a concurrent insert) inserts nothing.
       const at = now();
@@ -129,11 +144,12 @@ export function createUserAdmin(deps: { database: Database; hasher: PasswordHash
   }
 
   /** A new password and the end of the account's lock, together (the hash is computed before). */
-  const changePassword = (tenantId: string, email: string, passwordHash: string) => database.transaction().execute(async (trx) => {
-    const user = await update(tenantId, email, { passwordHash }, trx);
-    await clearLock(tenantId, user.email, trx);
-    return user;
-  });
+  const changePassword = (tenantId: string, email: string, passwordHash: string) =>
+    database.transaction().execute(async (trx) => {
+      const user = await update(tenantId, email, { passwordHash }, trx);
+      await clearLock(tenantId, user.email, trx);
+      return user;
+    });
 
   return {
     addUser,

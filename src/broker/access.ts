@@ -30,7 +30,10 @@ export type TenantScope = { all: true; named?: string[] } | { all: false; tenant
 export const inScope = (scope: TenantScope, tenantId: string) => scope.all || scope.tenants.includes(tenantId);
 
 export function createAccess(deps: {
-  directory: Directory; verifier: TokenVerifier; endpoints: Pick<EndpointPolicy, 'assertUsable'>; external?: ExternalUserTokens;
+  directory: Directory;
+  verifier: TokenVerifier;
+  endpoints: Pick<EndpointPolicy, 'assertUsable'>;
+  external?: ExternalUserTokens;
   /** ADMIN_TENANT: its users are the console's administrators, so only a `*` client may act on it. */
   operatorTenant?: string;
 }) {
@@ -46,7 +49,9 @@ export function createAccess(deps: {
     ]);
     if (revoked) throw brokerErrors.tokenRevoked();
     if (!allowed) throw brokerErrors.clientRemoved();
-    return allowed.includes('*') ? { all: true, named: allowed.filter((t) => t !== '*') } : { all: false, tenants: allowed.filter((t) => t !== deps.operatorTenant) };
+    return allowed.includes('*')
+      ? { all: true, named: allowed.filter((t) => t !== '*') }
+      : { all: false, tenants: allowed.filter((t) => t !== deps.operatorTenant) };
   }
 
   async function authorizeService(caller: Caller, tenantId: string, refuse = brokerErrors.serviceNotAllowed): Promise<void> {
@@ -84,7 +89,9 @@ export function createAccess(deps: {
     // An external token may create a user: it is resolved only once the caller and tenant passed.
     const external = 'token' in ref && deps.external?.isExternal(ref.token) ? deps.external : undefined;
     const [svc, tenant, loaded] = await Promise.allSettled([
-      authorizeService(caller, tenantId), activeTenant(tenantId), external ? Promise.resolve({ user: null }) : loadUser(ref, tenantId),
+      authorizeService(caller, tenantId),
+      activeTenant(tenantId),
+      external ? Promise.resolve({ user: null }) : loadUser(ref, tenantId),
     ]);
     if (svc.status === 'rejected') throw svc.reason;
     if (tenant.status === 'rejected') throw tenant.reason;
@@ -120,10 +127,18 @@ export function tenantAws(t: TenantRecord): TenantAws {
   const missing = missingDetails(t);
   if (missing.length) throw brokerErrors.tenantNotConfigured(t.id, missing);
   return {
-    id: t.id, roleArn: t.roleArn!, idcApplicationArn: t.idcApplicationArn!, idcRegion: t.idcRegion!,
-    qbusinessApplicationId: t.qbusinessApplicationId!, qbusinessRegion: t.qbusinessRegion!, retrieverId: t.retrieverId!,
-    stsEndpoint: t.stsEndpoint, ssoOidcEndpoint: t.ssoOidcEndpoint, qbusinessEndpoint: t.qbusinessEndpoint,
-    authMode: t.authMode ?? 'trusted-token-issuer', authCodeRedirectUri: t.authCodeRedirectUri ?? null,
+    id: t.id,
+    roleArn: t.roleArn!,
+    idcApplicationArn: t.idcApplicationArn!,
+    idcRegion: t.idcRegion!,
+    qbusinessApplicationId: t.qbusinessApplicationId!,
+    qbusinessRegion: t.qbusinessRegion!,
+    retrieverId: t.retrieverId!,
+    stsEndpoint: t.stsEndpoint,
+    ssoOidcEndpoint: t.ssoOidcEndpoint,
+    qbusinessEndpoint: t.qbusinessEndpoint,
+    authMode: t.authMode ?? 'trusted-token-issuer',
+    authCodeRedirectUri: t.authCodeRedirectUri ?? null,
   };
 }
 

@@ -53,7 +53,10 @@ export function createAuditTrail(deps: AuditTrailDeps) {
         await insertAudit(deps.database, [batch[i]!]);
       } catch (err) {
         if (isDatabaseUnavailable(err)) return batch.slice(i);
-        deps.logger.error({ err: { message: (err as Error).message }, kind: batch[i]!.kind, tenantId: batch[i]!.tenantId }, 'audit event refused by the database: dropped');
+        deps.logger.error(
+          { err: { message: (err as Error).message }, kind: batch[i]!.kind, tenantId: batch[i]!.tenantId },
+          'audit event refused by the database: dropped',
+        );
         drop(1, false);
       }
     }
@@ -73,7 +76,11 @@ export function createAuditTrail(deps: AuditTrailDeps) {
         await insertAudit(deps.database, batch);
       } catch (err) {
         unwritten = isDatabaseUnavailable(err) ? rows.slice(i) : [...(await writeRowByRow(batch)), ...rows.slice(i + BATCH_ROWS)];
-        if (unwritten.length && !retrying) deps.logger.warn({ err: { message: (err as Error).message }, events: unwritten.length }, 'audit write failed: database unavailable, events kept for a retry');
+        if (unwritten.length && !retrying)
+          deps.logger.warn(
+            { err: { message: (err as Error).message }, events: unwritten.length },
+            'audit write failed: database unavailable, events kept for a retry',
+          );
       }
     }
     // Back in front, oldest first, ahead of events recorded meanwhile; what no longer fits
@@ -87,7 +94,10 @@ export function createAuditTrail(deps: AuditTrailDeps) {
     }
     retrying = unwritten.length > 0;
     if (overflowed > 0) {
-      deps.logger.warn({ dropped: overflowed, maxQueue }, 'audit buffer overflow: events dropped (AUDIT_BUFFER_MAX reached while the database was unavailable)');
+      deps.logger.warn(
+        { dropped: overflowed, maxQueue },
+        'audit buffer overflow: events dropped (AUDIT_BUFFER_MAX reached while the database was unavailable)',
+      );
       overflowed = 0;
     }
     return !retrying;
@@ -97,7 +107,10 @@ export function createAuditTrail(deps: AuditTrailDeps) {
   function write(): Promise<boolean> {
     clearTimeout(timer);
     timer = undefined;
-    writing ??= drain().finally(() => { writing = null; if (queue.length) schedule(); });
+    writing ??= drain().finally(() => {
+      writing = null;
+      if (queue.length) schedule();
+    });
     return writing;
   }
 
@@ -138,7 +151,10 @@ export function createAuditTrail(deps: AuditTrailDeps) {
     list: (filters: AuditFilters) => listAudit(deps.database, filters),
     /** Runs the retention sweep now and then every `intervalMs`; returns a stop function. */
     startSweeper(intervalMs = 3_600_000): () => void {
-      const run = () => void sweepAudit(deps.database, deps.retentionDays, deps.now).catch((err: Error) => deps.logger.error({ err: { message: err.message } }, 'audit sweep failed'));
+      const run = () =>
+        void sweepAudit(deps.database, deps.retentionDays, deps.now).catch((err: Error) =>
+          deps.logger.error({ err: { message: err.message } }, 'audit sweep failed'),
+        );
       run();
       const interval = setInterval(run, intervalMs);
       interval.unref();
@@ -150,5 +166,4 @@ export function createAuditTrail(deps: AuditTrailDeps) {
 export type AuditTrail = ReturnType<typeof createAuditTrail>;
 
 /** Deletes events older than `retentionDays`; returns how many. */
-const sweepAudit = (database: Database, retentionDays: number, now: Clock = Date.now) =>
-  deleteAuditBefore(database, new Date(now() - retentionDays * DAY_MS));
+const sweepAudit = (database: Database, retentionDays: number, now: Clock = Date.now) => deleteAuditBefore(database, new Date(now() - retentionDays * DAY_MS));

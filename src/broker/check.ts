@@ -45,8 +45,13 @@ export interface CheckReport {
 
 function settingsOf(t: TenantRecord): CheckSettings {
   return {
-    status: t.status, roleArn: t.roleArn ?? null, idcApplicationArn: t.idcApplicationArn ?? null, idcRegion: t.idcRegion ?? null,
-    qbusinessApplicationId: t.qbusinessApplicationId ?? null, qbusinessRegion: t.qbusinessRegion ?? null, retrieverId: t.retrieverId ?? null,
+    status: t.status,
+    roleArn: t.roleArn ?? null,
+    idcApplicationArn: t.idcApplicationArn ?? null,
+    idcRegion: t.idcRegion ?? null,
+    qbusinessApplicationId: t.qbusinessApplicationId ?? null,
+    qbusinessRegion: t.qbusinessRegion ?? null,
+    retrieverId: t.retrieverId ?? null,
     endpoints: { sts: t.stsEndpoint ?? null, ssoOidc: t.ssoOidcEndpoint ?? null, qbusiness: t.qbusinessEndpoint ?? null },
     updatedAt: t.updatedAt ? new Date(t.updatedAt).toISOString() : null,
   };
@@ -61,7 +66,12 @@ export function createCheck(deps: { access: Access; directory: Directory; exchan
   }
 
   /** opts.allowPending: the onboarding page checks a tenant before it turns active. */
-  return async function check(callerId: string, tenantId: string, who: { userId?: string; email?: string }, opts: { allowPending?: boolean } = {}): Promise<CheckReport> {
+  return async function check(
+    callerId: string,
+    tenantId: string,
+    who: { userId?: string; email?: string },
+    opts: { allowPending?: boolean } = {},
+  ): Promise<CheckReport> {
     const started = performance.now();
     const steps: CheckStep[] = [];
     /** One step checked by a rule of the search path: its refusal (an AppError) is the step's error. */
@@ -98,8 +108,15 @@ export function createCheck(deps: { access: Access; directory: Directory; exchan
     const used = record as TenantRecord | null;
     const report = { tenantId, userId: user?.id ?? null, ok: !failed, failedStep: failed?.step ?? null, settings: used ? settingsOf(used) : null, steps };
     deps.audit.record({
-      kind: 'check', tenantId, userId: user?.id ?? null, serviceClientId: callerId, outcome: failed ? 'failure' : 'success',
-      errorCode: failed?.error?.code ?? null, awsRequestIds: requestIds, latencyMs: performance.now() - started, detail: { failedStep: report.failedStep },
+      kind: 'check',
+      tenantId,
+      userId: user?.id ?? null,
+      serviceClientId: callerId,
+      outcome: failed ? 'failure' : 'success',
+      errorCode: failed?.error?.code ?? null,
+      awsRequestIds: requestIds,
+      latencyMs: performance.now() - started,
+      detail: { failedStep: report.failedStep },
     });
     return report;
   };

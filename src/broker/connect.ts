@@ -136,10 +136,12 @@ export function createConnect(deps: ConnectDeps) {
       const returnUrl = checkReturnUrl(req.returnUrl);
       const origin = new URL(returnUrl).origin;
       if (origin !== new URL(deps.publicUrl).origin && !(await deps.appOrigins()).includes(origin)) {
-        throw validationError([{
-          field: 'returnUrl',
-          message: `must be on this service's origin or the origin of a redirect URI registered on a web or native client (${origin} is neither)`,
-        }]);
+        throw validationError([
+          {
+            field: 'returnUrl',
+            message: `must be on this service's origin or the origin of a redirect URI registered on a web or native client (${origin} is neither)`,
+          },
+        ]);
       }
       const state = randomBytes(32).toString('base64url');
       const verifier = randomBytes(32).toString('base64url');

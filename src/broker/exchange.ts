@@ -44,7 +44,12 @@ export interface ExchangeDeps {
 
 /** The assertion's claims: who the user is, for Identity Center's attribute mapping. */
 export const claimsOf = (u: UserRecord): Claims => ({
-  sub: u.id, email: u.email, email_verified: u.emailVerified, name: u.name, tenant_id: u.tenantId, groups: u.groups,
+  sub: u.id,
+  email: u.email,
+  email_verified: u.emailVerified,
+  name: u.name,
+  tenant_id: u.tenantId,
+  groups: u.groups,
 });
 
 /** RoleSessionName shows in the customer's CloudTrail: make it name the user. Limits: 2..64, [\w+=,.@-]. */

@@ -39,8 +39,9 @@ export interface BrokerDeps {
   tenants: TenantService;
   /** Where tenants' endpoint overrides may point; checked before every use. */
   endpoints: Pick<EndpointPolicy, 'assertUsable'>;
-  config: Pick<Settings, 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS' | 'NODE_ENV'> & Partial<Pick<Settings, 'ADMIN_TENANT'>>
-    & Partial<Pick<Settings, 'AUDIT_BUFFER_MAX'>> & { ISSUER: string };
+  config: Pick<Settings, 'ASSERTION_TTL' | 'CREDENTIAL_CACHE_MAX' | 'CREDENTIAL_REFRESH_MARGIN' | 'AUDIT_RETENTION_DAYS' | 'NODE_ENV'> &
+    Partial<Pick<Settings, 'ADMIN_TENANT'>> &
+    Partial<Pick<Settings, 'AUDIT_BUFFER_MAX'>> & { ISSUER: string };
   /** A ready gateway (tests), or options for the real one (base credentials, retries). */
   aws?: AwsGateway | AwsGatewayOptions;
   now?: Clock;
@@ -87,16 +88,36 @@ export function createBroker(deps: BrokerDeps) {
   // Metric labels name only tenants that exist: a made-up id in a request path must not mint
   // a new time series. The lookup is the memoised one the request itself just made.
   const knownTenant = async (id: string | null | undefined) => (id && (await directory.tenant(id).catch(() => null)) ? id : null);
-  const audit = createAuditTrail({ database: deps.database, logger, now, retentionDays: deps.config.AUDIT_RETENTION_DAYS,
-    maxQueue: deps.config.AUDIT_BUFFER_MAX, onDropped: deps.metrics?.auditDropped, onRecord: recorded && ((e) => {
-    void knownTenant(e.tenantId).then((tenant) => recorded(e.kind, tenant, e.errorCode ?? e.outcome));
-  }) });
-  const cache = new SessionCache<Session>({ max: deps.config.CREDENTIAL_CACHE_MAX, refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000, now, onLookup: deps.metrics?.cacheLookup });
+  const audit = createAuditTrail({
+    database: deps.database,
+    logger,
+    now,
+    retentionDays: deps.config.AUDIT_RETENTION_DAYS,
+    maxQueue: deps.config.AUDIT_BUFFER_MAX,
+    onDropped: deps.metrics?.auditDropped,
+    onRecord:
+      recorded &&
+      ((e) => {
+        void knownTenant(e.tenantId).then((tenant) => recorded(e.kind, tenant, e.errorCode ?? e.outcome));
+      }),
+  });
+  const cache = new SessionCache<Session>({
+    max: deps.config.CREDENTIAL_CACHE_MAX,
+    refreshMarginMs: deps.config.CREDENTIAL_REFRESH_MARGIN * 1000,
+    now,
+    onLookup: deps.metrics?.cacheLookup,
+  });
   const verifier = clientBoundVerifier(deps.verifier, directory);
   const access = createAccess({ directory, verifier, endpoints: deps.endpoints, external: deps.externalTokens, operatorTenant: deps.config.ADMIN_TENANT });
   // The setup check reads rows as they are now (never the memo): right after an edit it
   // must check, and report, the settings just written.
-  const freshAccess = createAccess({ directory: source, verifier, endpoints: deps.endpoints, external: deps.externalTokens, operatorTenant: deps.config.ADMIN_TENANT });
+  const freshAccess = createAccess({
+    directory: source,
+    verifier,
+    endpoints: deps.endpoints,
+    external: deps.externalTokens,
+    operatorTenant: deps.config.ADMIN_TENANT,
+  });
   // Another process's writes (the CLI, other instances): the same effect as our own onChange
   // on AWS sessions. The row cache follows the same feed itself.
   const unsubscribe = changes?.subscribe({
@@ -110,17 +131,30 @@ export function createBroker(deps: BrokerDeps) {
   const audience = () => directory.dataAccessorClientId();
   const ttiExchange = createExchange({ aws, minter: deps.minter, audience, assertionTtlSeconds: deps.config.ASSERTION_TTL, now });
   const prechecks = createPrechecks({
-    issuer: deps.config.ISSUER, production: deps.config.NODE_ENV === 'production', minter: deps.minter, audience, assertionTtlSeconds: deps.config.ASSERTION_TTL,
+    issuer: deps.config.ISSUER,
+    production: deps.config.NODE_ENV === 'production',
+    minter: deps.minter,
+    audience,
+    assertionTtlSeconds: deps.config.ASSERTION_TTL,
   });
   const connect = createConnect({
-    access, aws, cache, audit, logger, now, envelope: deps.envelope, publicUrl: deps.publicUrl, stateTtlSeconds: CONNECT_STATE_TTL_SECONDS,
-    sessions: createIdcSessionTable(deps.database), states: createConnectStateTable(deps.database),
+    access,
+    aws,
+    cache,
+    audit,
+    logger,
+    now,
+    envelope: deps.envelope,
+    publicUrl: deps.publicUrl,
+    stateTtlSeconds: CONNECT_STATE_TTL_SECONDS,
+    sessions: createIdcSessionTable(deps.database),
+    states: createConnectStateTable(deps.database),
     appOrigins: () => registeredAppOrigins(deps.database),
   });
   // The identity context comes from our own assertion or, for authorization-code tenants,
   // from the user's stored Identity Center session; everything after it is the same.
   const exchange = (t: TenantAws, u: UserRecord, trace?: ExchangeTrace) =>
-    (t.authMode === 'authorization-code' ? connect.refresh(t, u, trace) : ttiExchange(t, u, trace));
+    t.authMode === 'authorization-code' ? connect.refresh(t, u, trace) : ttiExchange(t, u, trace);
   return {
     search: createSearch({ access, exchange, cache, audit, logger }),
     connect,

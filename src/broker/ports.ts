@@ -134,13 +134,15 @@ export interface Searcher {
 }
 
 export interface AwsGateway {
-  assumeRole(tenant: TenantAws, opts: { sessionName: string; identityContext?: string }):
-    Promise<{ credentials: AwsCredentials; requestId?: string }>;
+  assumeRole(tenant: TenantAws, opts: { sessionName: string; identityContext?: string }): Promise<{ credentials: AwsCredentials; requestId?: string }>;
   /** A string is a jwt-bearer assertion. `refreshToken` only when Identity Center returned one. */
-  createTokenWithIam(tenant: TenantAws, credentials: AwsCredentials, grant: string | IdcGrant):
-    Promise<{ identityContext: string; refreshToken?: string; requestId?: string }>;
+  createTokenWithIam(
+    tenant: TenantAws,
+    credentials: AwsCredentials,
+    grant: string | IdcGrant,
+  ): Promise<{ identityContext: string; refreshToken?: string; requestId?: string }>;
   searcher(tenant: TenantAws, credentials: AwsCredentials): Searcher;
   close(): void;
 }
 
-export type Clock = () => number
+export type Clock = () => number;

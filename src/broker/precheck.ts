@@ -31,7 +31,11 @@ export interface PrecheckDeps {
 
 /** A failed pre-check: what is wrong and how to fix it. */
 class Failed extends Error {
-  constructor(readonly code: SetupCheckCode, message: string, readonly hint: string) {
+  constructor(
+    readonly code: SetupCheckCode,
+    message: string,
+    readonly hint: string,
+  ) {
     super(message);
   }
 }
@@ -113,16 +117,23 @@ export function createPrechecks(deps: PrecheckDeps) {
     const url = `${deps.issuer}/.well-known/openid-configuration`;
     const reach = `Make sure ISSUER (${deps.issuer}) is this service's public URL and that ${url} is reachable from the internet (proxy, DNS, TLS certificate).`;
     fetchable(url, 'discovery_invalid', 'The discovery document');
-    const doc = await getJson(url, 'discovery_invalid', 'The discovery document', reach) as Record<string, unknown> | null;
+    const doc = (await getJson(url, 'discovery_invalid', 'The discovery document', reach)) as Record<string, unknown> | null;
     if (doc?.issuer !== deps.issuer) {
-      throw new Failed('discovery_invalid', `The discovery document at ${url} says issuer ${JSON.stringify(doc?.issuer)}, not ${JSON.stringify(deps.issuer)}; Identity Center requires them equal, character for character.`,
-        `Set ISSUER to exactly the URL this service is reached at (no trailing slash), and make sure ${url} is served by this service, not something else at that host.`);
+      throw new Failed(
+        'discovery_invalid',
+        `The discovery document at ${url} says issuer ${JSON.stringify(doc?.issuer)}, not ${JSON.stringify(deps.issuer)}; Identity Center requires them equal, character for character.`,
+        `Set ISSUER to exactly the URL this service is reached at (no trailing slash), and make sure ${url} is served by this service, not something else at that host.`,
+      );
     }
     if (typeof doc.jwks_uri !== 'string') throw new Failed('discovery_invalid', `The discovery document at ${url} has no jwks_uri.`, reach);
     // This service publishes its JWKS under ISSUER; a jwks_uri elsewhere means the document is
     // not ours, and following it would let that document make this server fetch any URL.
     if (originOf(doc.jwks_uri) !== issuerOrigin) {
-      throw new Failed('discovery_invalid', `The discovery document at ${url} names a jwks_uri outside ${issuerOrigin}; this service publishes its keys under ISSUER.`, reach);
+      throw new Failed(
+        'discovery_invalid',
+        `The discovery document at ${url} names a jwks_uri outside ${issuerOrigin}; this service publishes its keys under ISSUER.`,
+        reach,
+      );
     }
     return doc.jwks_uri;
   }
@@ -130,10 +141,14 @@ export function createPrechecks(deps: PrecheckDeps) {
   async function signingKey(jwksUri: string, kid: string): Promise<JSONWebKeySet> {
     const hint = `Make sure ${jwksUri} is reachable from the internet and served by this service; after \`tti-bridge keys rotate\`, every instance must share this database.`;
     fetchable(jwksUri, 'signing_key_missing', 'The JWKS');
-    const jwks = await getJson(jwksUri, 'signing_key_missing', 'The JWKS', hint) as JSONWebKeySet | null;
+    const jwks = (await getJson(jwksUri, 'signing_key_missing', 'The JWKS', hint)) as JSONWebKeySet | null;
     if (!Array.isArray(jwks?.keys)) throw new Failed('signing_key_missing', `The JWKS at ${jwksUri} has no keys array.`, hint);
     if (!jwks.keys.some((k) => k.kid === kid)) {
-      throw new Failed('signing_key_missing', `The key that signs assertions (kid '${kid}') is not in the JWKS at ${jwksUri} (it has ${jwks.keys.map((k) => `'${k.kid}'`).join(', ') || 'no keys'}); Identity Center would refuse every assertion.`, hint);
+      throw new Failed(
+        'signing_key_missing',
+        `The key that signs assertions (kid '${kid}') is not in the JWKS at ${jwksUri} (it has ${jwks.keys.map((k) => `'${k.kid}'`).join(', ') || 'no keys'}); Identity Center would refuse every assertion.`,
+        hint,
+      );
     }
     return jwks;
   }
@@ -141,12 +156,18 @@ export function createPrechecks(deps: PrecheckDeps) {
   async function verify(token: string, jwks: JSONWebKeySet, audience: string, user: UserRecord): Promise<void> {
     try {
       const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
-        issuer: deps.issuer, audience, algorithms: ['RS256'], requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti', 'email'],
+        issuer: deps.issuer,
+        audience,
+        algorithms: ['RS256'],
+        requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti', 'email'],
       });
       if (payload.email !== user.email) throw new Error(`email claim '${String(payload.email)}' is not the user's '${user.email}'`);
     } catch (err) {
-      throw new Failed('assertion_invalid', `A freshly minted assertion for ${user.email} does not verify against the published JWKS: ${(err as Error).message}.`,
-        'This is a fault of this service (keys or clock); check the logs and `tti-bridge keys list`.');
+      throw new Failed(
+        'assertion_invalid',
+        `A freshly minted assertion for ${user.email} does not verify against the published JWKS: ${(err as Error).message}.`,
+        'This is a fault of this service (keys or clock); check the logs and `tti-bridge keys list`.',
+      );
     }
   }
 
@@ -155,16 +176,22 @@ export function createPrechecks(deps: PrecheckDeps) {
     // Failure texts are ours, never the error's own (this report also reaches the self-service page).
     const audience = await deps.audience().catch((err: unknown) => {
       if (isDatabaseUnavailable(err)) throw err;
-      throw new Failed('assertion_invalid', 'No OIDC client is registered as the data accessor client, so an assertion has no audience.',
-        'Register it: `tti-bridge clients add --kind data-accessor --name "Amazon Q data accessor"`, with the client ID you gave AWS.');
+      throw new Failed(
+        'assertion_invalid',
+        'No OIDC client is registered as the data accessor client, so an assertion has no audience.',
+        'Register it: `tti-bridge clients add --kind data-accessor --name "Amazon Q data accessor"`, with the client ID you gave AWS.',
+      );
     });
     try {
       const token = await deps.minter.mint(claimsOf(user), audience, deps.assertionTtlSeconds);
       return { token, kid: String(decodeProtectedHeader(token).kid), audience };
     } catch (err) {
       if (isDatabaseUnavailable(err)) throw err;
-      throw new Failed('assertion_invalid', `Could not sign an assertion for ${user.email} with the current key.`,
-        'A fault of this service: check its logs and `tti-bridge keys list`.');
+      throw new Failed(
+        'assertion_invalid',
+        `Could not sign an assertion for ${user.email} with the current key.`,
+        'A fault of this service: check its logs and `tti-bridge keys list`.',
+      );
     }
   }
 

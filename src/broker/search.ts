@@ -50,11 +50,25 @@ export function createSearch(deps: SearchDeps) {
     const base = { kind: 'exchange' as const, tenantId: tenant.id, userId: user.id, serviceClientId: caller.clientId };
     try {
       const session = await deps.exchange(tenant, user, trace);
-      audit.record({ ...base, outcome: 'success', errorCode: null, awsRequestIds: trace.requestIds, latencyMs: performance.now() - started, detail: { steps: trace.steps, ...(trace.grant ? { grant: trace.grant } : {}) } });
+      audit.record({
+        ...base,
+        outcome: 'success',
+        errorCode: null,
+        awsRequestIds: trace.requestIds,
+        latencyMs: performance.now() - started,
+        detail: { steps: trace.steps, ...(trace.grant ? { grant: trace.grant } : {}) },
+      });
       return { value: session, expiresAt: session.expiresAt };
     } catch (err) {
       const e = toAppError(err, failureContext(tenant, user, trace.assertion), logger);
-      audit.record({ ...base, outcome: 'failure', errorCode: e.code, awsRequestIds: trace.requestIds, latencyMs: performance.now() - started, detail: { steps: trace.steps, ...(trace.grant ? { grant: trace.grant } : {}) } });
+      audit.record({
+        ...base,
+        outcome: 'failure',
+        errorCode: e.code,
+        awsRequestIds: trace.requestIds,
+        latencyMs: performance.now() - started,
+        detail: { steps: trace.steps, ...(trace.grant ? { grant: trace.grant } : {}) },
+      });
       throw e;
     }
   }
@@ -84,7 +98,12 @@ export function createSearch(deps: SearchDeps) {
       tenantAws = tenant.aws;
       auditQueryText = tenant.record.auditQueryText;
       user = tenant.user;
-      page = await searchAs(tenant.aws, user, caller, { queryText: req.queryText, maxResults: req.maxResults, nextToken: req.nextToken, attributeFilter: req.attributeFilter });
+      page = await searchAs(tenant.aws, user, caller, {
+        queryText: req.queryText,
+        maxResults: req.maxResults,
+        nextToken: req.nextToken,
+        attributeFilter: req.attributeFilter,
+      });
       return { results: page.items.filter((i) => meetsConfidence(i, req.minConfidence)), nextToken: page.nextToken };
     } catch (err) {
       failure = toAppError(err, tenantAws && user ? failureContext(tenantAws, user) : { tenantId: req.tenantId }, logger);
@@ -94,12 +113,30 @@ export function createSearch(deps: SearchDeps) {
       const awsId = page?.requestId ?? (failure?.options.detail?.awsRequestId as string | undefined);
       const requestIds = awsId ? [awsId] : [];
       audit.record({
-        kind: 'search', tenantId: req.tenantId, userId: user?.id ?? null, serviceClientId: caller.clientId,
-        outcome: failure ? 'failure' : 'success', errorCode: failure?.code ?? null, awsRequestIds: requestIds, latencyMs,
+        kind: 'search',
+        tenantId: req.tenantId,
+        userId: user?.id ?? null,
+        serviceClientId: caller.clientId,
+        outcome: failure ? 'failure' : 'success',
+        errorCode: failure?.code ?? null,
+        awsRequestIds: requestIds,
+        latencyMs,
         queryText: auditQueryText ? req.queryText : null,
-        detail: failure ? { status: failure.status, step: failure.options.detail?.step, awsRequestId: failure.options.detail?.awsRequestId } : { results: page?.items.length },
+        detail: failure
+          ? { status: failure.status, step: failure.options.detail?.step, awsRequestId: failure.options.detail?.awsRequestId }
+          : { results: page?.items.length },
       });
-      searchLog.info({ tenantId: req.tenantId, userId: user?.id, clientId: caller.clientId, outcome: failure ? 'failure' : 'success', code: failure?.code, latencyMs: Math.round(latencyMs) }, 'broker search');
+      searchLog.info(
+        {
+          tenantId: req.tenantId,
+          userId: user?.id,
+          clientId: caller.clientId,
+          outcome: failure ? 'failure' : 'success',
+          code: failure?.code,
+          latencyMs: Math.round(latencyMs),
+        },
+        'broker search',
+      );
     }
   };
 }

@@ -69,5 +69,8 @@ export const usageError = (message: string) => new AppError('usage', 400, messag
 
 /** For commands that only make sense next to the database (migrations, files the server cannot write). */
 export function localOnly(api: Remote | null, what: string): void {
-  if (api) throw usageError(`${what} runs in local mode only (it works on the database directly): run it without --server/--profile where DATABASE_URL reaches the server's database`);
+  if (api)
+    throw usageError(
+      `${what} runs in local mode only (it works on the database directly): run it without --server/--profile where DATABASE_URL reaches the server's database`,
+    );
 }

@@ -25,8 +25,17 @@ export function buildDeps(config: Config, database: Database, options: BuildOpti
 function cliDeps(config: Config, database: Database, services: Services, options: BuildOptions): CliDeps {
   const { accounts, tenants, clients, hasher, endpoints, keys, upstreams, mfa } = services;
   return {
-    config, database, appliedMigrations: options.appliedMigrations ?? [],
-    accounts, tenants, clients, hasher, endpoints, keys, upstreams, mfa,
+    config,
+    database,
+    appliedMigrations: options.appliedMigrations ?? [],
+    accounts,
+    tenants,
+    clients,
+    hasher,
+    endpoints,
+    keys,
+    upstreams,
+    mfa,
   };
 }
 
@@ -74,8 +83,12 @@ function announceLocal(config: Config, io: CliIo, options: LocalOptions): void {
   else {
     const dir = resolve(config.DATA_DIR, 'pg');
     if (!existsSync(join(dir, 'PG_VERSION')) && !options.init) {
-      throw new AppError('no_database', 400, `no database here: DATABASE_URL is not set and DATA_DIR=${config.DATA_DIR} holds no embedded database (${dir}). ` +
-        'Set DATABASE_URL or DATA_DIR as the server has them, or use --server/--profile to talk to the running server; --init creates a new, empty embedded database here.');
+      throw new AppError(
+        'no_database',
+        400,
+        `no database here: DATABASE_URL is not set and DATA_DIR=${config.DATA_DIR} holds no embedded database (${dir}). ` +
+          'Set DATABASE_URL or DATA_DIR as the server has them, or use --server/--profile to talk to the running server; --init creates a new, empty embedded database here.',
+      );
     }
     database = `embedded PostgreSQL in ${dir}${existsSync(join(dir, 'PG_VERSION')) ? '' : ' (new: --init)'}`;
   }
@@ -109,7 +122,11 @@ export function lazyDeps(open: () => Promise<OpenedDeps>): { deps(): Promise<Cli
       return (await opened).deps;
     },
     close: async () => {
-      if (opened) await opened.then((o) => o.close(), () => {});
+      if (opened)
+        await opened.then(
+          (o) => o.close(),
+          () => {},
+        );
     },
   };
 }

@@ -14,7 +14,11 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 function promptHidden(question: string): Promise<string> {
   if (!process.stdin.isTTY) {
     // Asked for a password or a client secret: name both stdin options, the command has one of them.
-    return Promise.reject(usageError(`no terminal to answer "${question.trim().replace(/:$/, '')}": pipe the value on standard input instead (--password-stdin or --client-secret-stdin)`));
+    return Promise.reject(
+      usageError(
+        `no terminal to answer "${question.trim().replace(/:$/, '')}": pipe the value on standard input instead (--password-stdin or --client-secret-stdin)`,
+      ),
+    );
   }
   process.stderr.write(question);
   // Output goes to a sink, so typed characters are not echoed.

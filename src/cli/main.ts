@@ -7,7 +7,9 @@ import type { CliContext } from './context.js';
 
 async function main(): Promise<number> {
   const ctx: CliContext = { io: processIo, deps: () => deps.deps(), nodeEnv: process.env.NODE_ENV, env: process.env };
-  const deps = lazyDeps(() => openDeps(loadConfig(process.env), processIo, { init: ctx.globals?.init, issuerSet: Boolean(process.env.ISSUER || process.env.ISSUER_FILE) }));
+  const deps = lazyDeps(() =>
+    openDeps(loadConfig(process.env), processIo, { init: ctx.globals?.init, issuerSet: Boolean(process.env.ISSUER || process.env.ISSUER_FILE) }),
+  );
   try {
     return await runCli(process.argv.slice(2), ctx);
   } finally {

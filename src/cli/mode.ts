@@ -26,7 +26,8 @@ export async function resolveRemote(g: GlobalOptions, env: NodeJS.ProcessEnv, fe
     return createRemote({ ...p, fetch: fetchImpl });
   }
   const clientId = g.clientId ?? env.TTI_CLIENT_ID;
-  if (!clientId) throw usageError('--server needs --client-id <id> (an admin service client), or log in once: tti-bridge login --server <url> --client-id <id>');
+  if (!clientId)
+    throw usageError('--server needs --client-id <id> (an admin service client), or log in once: tti-bridge login --server <url> --client-id <id>');
   const clientSecret = env.TTI_CLIENT_SECRET;
   if (!clientSecret) throw usageError(`set TTI_CLIENT_SECRET to the secret of client '${clientId}', or log in once (tti-bridge login) and use --profile`);
   return createRemote({ server: server!, clientId, clientSecret, fetch: fetchImpl });

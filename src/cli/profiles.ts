@@ -41,7 +41,12 @@ async function readProfiles(path: string): Promise<ProfileFile> {
 
 export async function loadProfile(path: string, name: string): Promise<Profile> {
   const p = (await readProfiles(path)).profiles[name];
-  if (!p) throw new AppError('profile_not_found', 400, `no profile '${name}' in ${path}: save one with tti-bridge login --server <url> --client-id <id> --profile ${name}`);
+  if (!p)
+    throw new AppError(
+      'profile_not_found',
+      400,
+      `no profile '${name}' in ${path}: save one with tti-bridge login --server <url> --client-id <id> --profile ${name}`,
+    );
   return p;
 }
 

@@ -21,11 +21,14 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError('(add --help for usage)')
     // Global options go before the command, so a command may have an option of the same name.
     .enablePositionalOptions()
-    .option('--server <url>', 'server mode: call this running tti-bridge\'s admin API (also TTI_SERVER)')
+    .option('--server <url>', "server mode: call this running tti-bridge's admin API (also TTI_SERVER)")
     .option('--client-id <id>', 'server mode: the admin service client (secret in TTI_CLIENT_SECRET)')
     .option('--profile <name>', 'server mode: a profile saved by `tti-bridge login` (also TTI_PROFILE)')
     .option('--init', 'local mode: create a new embedded database under DATA_DIR if there is none')
-    .addHelpText('after', '\nWithout --server or --profile the CLI runs in local mode: it opens the database itself\n(DATABASE_URL, or the embedded one under DATA_DIR) and says on stderr which one and which ISSUER.\nGlobal options go before the command: tti-bridge --profile default tenants list');
+    .addHelpText(
+      'after',
+      '\nWithout --server or --profile the CLI runs in local mode: it opens the database itself\n(DATABASE_URL, or the embedded one under DATA_DIR) and says on stderr which one and which ISSUER.\nGlobal options go before the command: tti-bridge --profile default tenants list',
+    );
   registerLoginCommand(program, ctx);
   registerTenantCommands(program, ctx);
   registerUserCommands(program, ctx);

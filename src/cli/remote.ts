@@ -46,8 +46,11 @@ export function createRemote(opts: RemoteOptions): Remote {
 
   async function discovery() {
     discovered ??= (async () => {
-      const res = await doFetch(`${server}/.well-known/openid-configuration`).catch((err) => { throw unreachable(server, err); });
-      if (!res.ok) throw new AppError('server_not_tti_bridge', 502, `${server}/.well-known/openid-configuration answered ${res.status}: is --server a tti-bridge?`);
+      const res = await doFetch(`${server}/.well-known/openid-configuration`).catch((err) => {
+        throw unreachable(server, err);
+      });
+      if (!res.ok)
+        throw new AppError('server_not_tti_bridge', 502, `${server}/.well-known/openid-configuration answered ${res.status}: is --server a tti-bridge?`);
       return (await res.json()) as { issuer: string; token_endpoint: string };
     })();
     return discovered;
@@ -65,14 +68,17 @@ export function createRemote(opts: RemoteOptions): Remote {
         authorization: `Basic ${Buffer.from(`${encodeURIComponent(opts.clientId)}:${encodeURIComponent(opts.clientSecret)}`).toString('base64')}`,
       },
       body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'admin' }),
-    }).catch((err) => { throw unreachable(server, err); });
+    }).catch((err) => {
+      throw unreachable(server, err);
+    });
     const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
     if (!res.ok || !body.access_token) {
-      const why = body.error === 'invalid_client'
-        ? `client '${opts.clientId}' was not accepted: check the client id and its secret (TTI_CLIENT_SECRET or the profile)`
-        : body.error === 'invalid_scope'
-          ? `client '${opts.clientId}' may not get the admin scope: give it with \`tti-bridge clients update ${opts.clientId} --scope admin\``
-          : `${body.error ?? res.status}${body.error_description ? `: ${body.error_description}` : ''}`;
+      const why =
+        body.error === 'invalid_client'
+          ? `client '${opts.clientId}' was not accepted: check the client id and its secret (TTI_CLIENT_SECRET or the profile)`
+          : body.error === 'invalid_scope'
+            ? `client '${opts.clientId}' may not get the admin scope: give it with \`tti-bridge clients update ${opts.clientId} --scope admin\``
+            : `${body.error ?? res.status}${body.error_description ? `: ${body.error_description}` : ''}`;
       throw new AppError('login_failed', 401, `could not sign in to ${server}: ${why}`);
     }
     token = { value: body.access_token, until: Date.now() + Math.max(0, (body.expires_in ?? 60) - 30) * 1000 };
@@ -85,7 +91,9 @@ export function createRemote(opts: RemoteOptions): Remote {
       method,
       headers: { authorization: `Bearer ${bearer}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body !== undefined ? JSON.stringify(body) : undefined,
-    }).catch((err) => { throw unreachable(server, err); });
+    }).catch((err) => {
+      throw unreachable(server, err);
+    });
     if (res.status === 204) return undefined as T;
     const text = await res.text();
     let parsed: unknown;

@@ -64,7 +64,8 @@ export function loadConfig(env: Env): Config {
   const production = ok('NODE_ENV') && s.NODE_ENV === 'production';
 
   let issuer: string | undefined;
-  if (ok('ISSUER') && (s.ISSUER || ok('PORT'))) { // the default issuer is built from PORT
+  if (ok('ISSUER') && (s.ISSUER || ok('PORT'))) {
+    // the default issuer is built from PORT
     issuer = (s.ISSUER ?? `http://localhost:${s.PORT}`).replace(/\/+$/, '');
     const url = new URL(issuer);
     if (url.search || url.hash) problems.push('ISSUER: must not contain a query or fragment');

@@ -52,7 +52,10 @@ export function adminScopeOf(user: Pick<Account, 'tenantId' | 'groups'>, adminTe
   if (user.groups.includes('admin')) return { all: true, tenants: [] };
   // `admin:<ADMIN_TENANT>` grants nothing: whoever manages the operators' accounts (passwords,
   // groups) can make themselves an administrator of all tenants, so that takes group `admin`.
-  const tenants = user.groups.filter((g) => g.startsWith('admin:') && g.length > 6).map((g) => g.slice(6)).filter((t) => t !== adminTenant);
+  const tenants = user.groups
+    .filter((g) => g.startsWith('admin:') && g.length > 6)
+    .map((g) => g.slice(6))
+    .filter((t) => t !== adminTenant);
   return tenants.length ? { all: false, tenants: [...new Set(tenants)] } : null;
 }
 

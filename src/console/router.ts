@@ -290,7 +290,13 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
         const user = await deps.accounts.getUser(t.id, email);
         if (!user) throw new AppError('user_not_found', 404, `user '${email}' does not exist`);
         const { reset } = await deps.accounts.resetMfa(user.id, { tenantId: t.id });
-        return done(ctx, reset ? `${user.email}'s authenticator is removed; they set up a new one at their next sign-in if the tenant requires it.` : `${user.email} had no authenticator.`, back);
+        return done(
+          ctx,
+          reset
+            ? `${user.email}'s authenticator is removed; they set up a new one at their next sign-in if the tenant requires it.`
+            : `${user.email} had no authenticator.`,
+          back,
+        );
       }
       case 'reset-password': {
         const { user, generatedPassword } = await deps.accounts.resetPassword(t.id, email);

@@ -26,9 +26,17 @@ function storable<T>(value: T): T {
 function toInsert(record: AuditRecord): Insertable<AuditEvent> {
   const r = storable(record);
   return {
-    at: r.at, kind: r.kind, tenant_id: r.tenantId, user_id: r.userId, service_client_id: r.serviceClientId, outcome: r.outcome,
-    error_code: r.errorCode, aws_request_ids: r.awsRequestIds ?? [], latency_ms: Math.max(0, Math.round(r.latencyMs)),
-    query_text: r.queryText ?? null, detail: r.detail != null ? JSON.stringify(r.detail) : null,
+    at: r.at,
+    kind: r.kind,
+    tenant_id: r.tenantId,
+    user_id: r.userId,
+    service_client_id: r.serviceClientId,
+    outcome: r.outcome,
+    error_code: r.errorCode,
+    aws_request_ids: r.awsRequestIds ?? [],
+    latency_ms: Math.max(0, Math.round(r.latencyMs)),
+    query_text: r.queryText ?? null,
+    detail: r.detail != null ? JSON.stringify(r.detail) : null,
   };
 }
 
@@ -37,9 +45,18 @@ function toInsert(record: AuditRecord): Insertable<AuditEvent> {
  * string; aws_request_ids is a nullable TEXT[] (Prisma lists are), NULL listed as [] as Prisma did.
  */
 const toView = (r: AuditEventRow): AuditView => ({
-  id: String(r.id), at: r.at.toISOString(), kind: r.kind as AuditRecord['kind'], tenantId: r.tenant_id, userId: r.user_id,
-  serviceClientId: r.service_client_id, outcome: r.outcome as AuditRecord['outcome'], errorCode: r.error_code,
-  awsRequestIds: r.aws_request_ids ?? [], latencyMs: r.latency_ms, queryText: r.query_text, detail: r.detail,
+  id: String(r.id),
+  at: r.at.toISOString(),
+  kind: r.kind as AuditRecord['kind'],
+  tenantId: r.tenant_id,
+  userId: r.user_id,
+  serviceClientId: r.service_client_id,
+  outcome: r.outcome as AuditRecord['outcome'],
+  errorCode: r.error_code,
+  awsRequestIds: r.aws_request_ids ?? [],
+  latencyMs: r.latency_ms,
+  queryText: r.query_text,
+  detail: r.detail,
 });
 
 /** A batch of events in one multi-row INSERT (all or none). */
@@ -66,7 +83,10 @@ export async function listAuditEvents(db: Database, f: AuditFilters = {}): Promi
   if (f.since) q = q.where('at', '>=', f.since);
   if (f.until) q = q.where('at', '<', f.until);
   if (before !== undefined) q = q.where('id', '<', before);
-  const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
   const events = rows.slice(0, limit).map(toView);
   return { events, nextCursor: rows.length > limit ? events[events.length - 1]!.id : null };
 }

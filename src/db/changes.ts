@@ -124,7 +124,10 @@ export function createChangeListener(opts: ListenerOptions): ChangeListener {
   function connect(): Promise<void> {
     connecting ??= (async () => {
       // No statement timeout on a session that only waits; the connect timeout still applies.
-      const c = new pg.Client({ ...poolConfig(opts.databaseUrl, { ...(opts.timeouts ?? DEFAULT_DB_TIMEOUTS), statementMs: 0, idleInTransactionMs: 0 }), application_name: LISTENER_NAME });
+      const c = new pg.Client({
+        ...poolConfig(opts.databaseUrl, { ...(opts.timeouts ?? DEFAULT_DB_TIMEOUTS), statementMs: 0, idleInTransactionMs: 0 }),
+        application_name: LISTENER_NAME,
+      });
       c.on('error', (err) => lost(c, err));
       c.on('end', () => lost(c));
       c.on('notification', (msg) => {
@@ -147,14 +150,18 @@ export function createChangeListener(opts: ListenerOptions): ChangeListener {
       } catch (err) {
         if (client === c) lost(c, err as Error);
       }
-    })().finally(() => { connecting = undefined; });
+    })().finally(() => {
+      connecting = undefined;
+    });
     return connecting;
   }
 
   return {
     subscribe: local.subscribe,
     publish: local.publish,
-    get connected() { return connected; },
+    get connected() {
+      return connected;
+    },
     start: () => connect(),
     async close() {
       closed = true;

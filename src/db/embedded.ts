@@ -18,10 +18,12 @@ export interface EmbeddedDb {
 async function freePort(preferred: number): Promise<number> {
   const tryPort = (port: number) =>
     new Promise<number>((ok, fail) => {
-      const srv = createServer().once('error', fail).listen(port, '127.0.0.1', () => {
-        const p = (srv.address() as { port: number }).port;
-        srv.close(() => ok(p));
-      });
+      const srv = createServer()
+        .once('error', fail)
+        .listen(port, '127.0.0.1', () => {
+          const p = (srv.address() as { port: number }).port;
+          srv.close(() => ok(p));
+        });
     });
   return tryPort(preferred).catch(() => tryPort(0));
 }
@@ -38,8 +40,10 @@ function prepareDir(dir: string): void {
     const st = statSync(d);
     const ok = st.uid === uid ? st.mode & 0o100 : st.gid === gid ? st.mode & 0o010 : st.mode & 0o001;
     if (!ok) {
-      throw new Error(`the embedded PostgreSQL runs as user 'postgres' when started as root, and that user cannot enter ${d}. ` +
-        'Run tti-bridge as a normal user, set DATA_DIR to a directory under a traversable path, set DATABASE_URL, or allow it with chmod o+x.');
+      throw new Error(
+        `the embedded PostgreSQL runs as user 'postgres' when started as root, and that user cannot enter ${d}. ` +
+          'Run tti-bridge as a normal user, set DATA_DIR to a directory under a traversable path, set DATABASE_URL, or allow it with chmod o+x.',
+      );
     }
     if (d === resolve(d, '..')) break;
   }

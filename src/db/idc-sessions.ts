@@ -33,7 +33,13 @@ export function createIdcSessionTable(db: Database) {
           eb
             .selectFrom('users')
             .innerJoin('tenants', 'tenants.id', 'users.tenant_id')
-            .select([eb.val(tenantId).as('tenant_id'), eb.val(userId).as('user_id'), eb.val(refreshTokenEnc).as('refresh_token_enc'), eb.val(at).as('connected_at'), eb.val(at).as('refreshed_at')])
+            .select([
+              eb.val(tenantId).as('tenant_id'),
+              eb.val(userId).as('user_id'),
+              eb.val(refreshTokenEnc).as('refresh_token_enc'),
+              eb.val(at).as('connected_at'),
+              eb.val(at).as('refreshed_at'),
+            ])
             .where('users.id', '=', userId)
             .where('users.tenant_id', '=', tenantId)
             .where('users.disabled', '=', false)

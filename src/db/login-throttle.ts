@@ -36,20 +36,31 @@ export function loginThrottleQueries(db: Database) {
      */
     async recordFailure(key: string, f: Failure): Promise<void> {
       const firstLock = f.max <= 1 ? f.lockUntil : null;
-      await db.insertInto('login_throttle')
+      await db
+        .insertInto('login_throttle')
         .values({ key, failures: 1, last_failure: f.at, locked_until: firstLock })
-        .onConflict((oc) => oc.column('key').doUpdateSet((eb) => {
-          const stale = eb.or([eb('login_throttle.last_failure', '<=', f.staleBefore), eb('login_throttle.locked_until', '<=', f.at)]);
-          return {
-            failures: eb.case().when(stale).then(1).else(eb('login_throttle.failures', '+', 1)).end(),
-            locked_until: eb.case()
-              .when(stale).then(firstLock)
-              .when(eb('login_throttle.failures', '+', 1), '>=', f.max).then(f.lockUntil)
-              .else(eb.ref('login_throttle.locked_until'))
-              .end(),
-            last_failure: f.at,
-          };
-        }))
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet((eb) => {
+            const stale = eb.or([eb('login_throttle.last_failure', '<=', f.staleBefore), eb('login_throttle.locked_until', '<=', f.at)]);
+            return {
+              failures: eb
+                .case()
+                .when(stale)
+                .then(1)
+                .else(eb('login_throttle.failures', '+', 1))
+                .end(),
+              locked_until: eb
+                .case()
+                .when(stale)
+                .then(firstLock)
+                .when(eb('login_throttle.failures', '+', 1), '>=', f.max)
+                .then(f.lockUntil)
+                .else(eb.ref('login_throttle.locked_until'))
+                .end(),
+              last_failure: f.at,
+            };
+          }),
+        )
         .execute();
     },
     /** Deletes the counter; returns it as it was (null when there was none). */
@@ -59,7 +70,8 @@ export function loginThrottleQueries(db: Database) {
     },
     /** Deletes counters whose last failure is no later than `staleBefore` and whose lock (if any) has ended by `now`. */
     async sweep(staleBefore: Date, now: Date): Promise<number> {
-      const r = await db.deleteFrom('login_throttle')
+      const r = await db
+        .deleteFrom('login_throttle')
         .where('last_failure', '<=', staleBefore)
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
         .executeTakeFirst();

@@ -36,9 +36,14 @@ export async function applyMigrations(databaseUrl: string, dir = migrationsDir()
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_ID]);
     await client.query(MIGRATIONS_TABLE);
     const done = new Set(
-      (await client.query('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')).rows.map((r) => r.migration_name as string),
+      (await client.query('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')).rows.map(
+        (r) => r.migration_name as string,
+      ),
     );
-    const names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const names = readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
     for (const name of names) {
       if (done.has(name)) continue;
       const sql = readFileSync(join(dir, name, 'migration.sql'), 'utf8');
@@ -46,10 +51,11 @@ export async function applyMigrations(databaseUrl: string, dir = migrationsDir()
       await client.query('BEGIN');
       try {
         await client.query(sql);
-        await client.query(
-          'INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)',
-          [randomUUID(), checksum, name],
-        );
+        await client.query('INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)', [
+          randomUUID(),
+          checksum,
+          name,
+        ]);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');

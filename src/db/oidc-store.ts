@@ -57,7 +57,9 @@ export function createOidcStore(pool: Pool): OidcStore {
       );
       if (won.rowCount === 1) return { won: true };
       const { rows } = await pool.query<{ consumed_at: Date | null; grant_id: string | null }>(
-        'SELECT consumed_at, grant_id FROM oidc_payloads WHERE model = $1 AND id = $2', [model, id]);
+        'SELECT consumed_at, grant_id FROM oidc_payloads WHERE model = $1 AND id = $2',
+        [model, id],
+      );
       return { won: false, consumedAt: rows[0]?.consumed_at ?? null, grantId: rows[0]?.grant_id ?? null };
     },
     async consumedAt(model, id) {

@@ -16,7 +16,9 @@ export const DEFAULT_DB_TIMEOUTS: DbTimeouts = { connectMs: 5_000, statementMs: 
 
 /** The timeouts set by DB_CONNECT_TIMEOUT, DB_STATEMENT_TIMEOUT and DB_IDLE_IN_TRANSACTION_TIMEOUT (seconds). */
 export const dbTimeouts = (c: { DB_CONNECT_TIMEOUT: number; DB_STATEMENT_TIMEOUT: number; DB_IDLE_IN_TRANSACTION_TIMEOUT: number }): DbTimeouts => ({
-  connectMs: c.DB_CONNECT_TIMEOUT * 1000, statementMs: c.DB_STATEMENT_TIMEOUT * 1000, idleInTransactionMs: c.DB_IDLE_IN_TRANSACTION_TIMEOUT * 1000,
+  connectMs: c.DB_CONNECT_TIMEOUT * 1000,
+  statementMs: c.DB_STATEMENT_TIMEOUT * 1000,
+  idleInTransactionMs: c.DB_IDLE_IN_TRANSACTION_TIMEOUT * 1000,
 });
 
 // The schema's DateTime columns are TIMESTAMP(3) without time zone, holding UTC (as the

@@ -47,7 +47,12 @@ export interface RowCacheOptions {
   max?: number;
 }
 
-interface Entry { row: string; at: number; value: Promise<unknown>; refreshing?: boolean }
+interface Entry {
+  row: string;
+  at: number;
+  value: Promise<unknown>;
+  refreshing?: boolean;
+}
 
 export function createRowCache(opts: RowCacheOptions): RowCache {
   const entries = new Map<string, Entry>();
@@ -70,8 +75,12 @@ export function createRowCache(opts: RowCacheOptions): RowCache {
   }
 
   function store(row: string, key: string, at: number, value: Promise<unknown>): void {
-    const forget = () => { if (entries.get(key)?.value === value) drop(key); };
-    value.then((v) => { if (v === null) forget(); }, forget);
+    const forget = () => {
+      if (entries.get(key)?.value === value) drop(key);
+    };
+    value.then((v) => {
+      if (v === null) forget();
+    }, forget);
     if (entries.size >= max && !entries.has(key)) clear();
     entries.set(key, { row, at, value });
     const set = shapes.get(row) ?? new Set<string>();
@@ -83,10 +92,15 @@ export function createRowCache(opts: RowCacheOptions): RowCache {
     hit.refreshing = true;
     const at = opts.now();
     const value = load();
-    value.then(() => {
-      // Skip if invalidated (or replaced) meanwhile: this read may predate the change.
-      if (entries.get(key) === hit) store(row, key, at, value);
-    }, () => { hit.refreshing = false; }); // keep the current row until it expires
+    value.then(
+      () => {
+        // Skip if invalidated (or replaced) meanwhile: this read may predate the change.
+        if (entries.get(key) === hit) store(row, key, at, value);
+      },
+      () => {
+        hit.refreshing = false;
+      },
+    ); // keep the current row until it expires
   }
 
   function invalidate(table: CachedTable, id: string): void {

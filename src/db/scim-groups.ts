@@ -23,7 +23,14 @@ export interface GroupMember {
   email: string;
 }
 
-const COLUMNS = ['id', 'tenant_id as tenantId', 'display_name as displayName', 'external_id as externalId', 'created_at as createdAt', 'updated_at as updatedAt'] as const;
+const COLUMNS = [
+  'id',
+  'tenant_id as tenantId',
+  'display_name as displayName',
+  'external_id as externalId',
+  'created_at as createdAt',
+  'updated_at as updatedAt',
+] as const;
 
 export async function findScimGroup(db: Database, tenantId: string, id: string, opts: { forUpdate?: boolean } = {}): Promise<ScimGroupRow | null> {
   if (!isUuid(id)) return null;
@@ -33,9 +40,16 @@ export async function findScimGroup(db: Database, tenantId: string, id: string, 
 }
 
 export async function listScimGroups(
-  db: Database, tenantId: string, where: ((eb: GroupsEb) => Expression<SqlBool>) | undefined, offset: number, limit: number,
+  db: Database,
+  tenantId: string,
+  where: ((eb: GroupsEb) => Expression<SqlBool>) | undefined,
+  offset: number,
+  limit: number,
 ): Promise<{ total: number; rows: ScimGroupRow[] }> {
-  const base = db.selectFrom('scim_groups').where('tenant_id', '=', tenantId).$if(where !== undefined, (q) => q.where(where!));
+  const base = db
+    .selectFrom('scim_groups')
+    .where('tenant_id', '=', tenantId)
+    .$if(where !== undefined, (q) => q.where(where!));
   const [{ total }, rows] = await Promise.all([
     base.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
     limit > 0 ? base.select(COLUMNS).orderBy('created_at').orderBy('id').offset(offset).limit(limit).execute() : Promise.resolve([]),
@@ -44,18 +58,29 @@ export async function listScimGroups(
 }
 
 /** `members.value eq "<user id>"`: the group's name is in that user's groups (same tenant). */
-export const hasMember = (eb: GroupsEb, userId: string) => (isUuid(userId)
-  ? eb.exists(eb.selectFrom('users').select('users.id')
-    .where('users.id', '=', userId).whereRef('users.tenant_id', '=', 'scim_groups.tenant_id')
-    .where(sql<SqlBool>`scim_groups.display_name = ANY(users.groups)`))
-  : sql<SqlBool>`false`);
+export const hasMember = (eb: GroupsEb, userId: string) =>
+  isUuid(userId)
+    ? eb.exists(
+        eb
+          .selectFrom('users')
+          .select('users.id')
+          .where('users.id', '=', userId)
+          .whereRef('users.tenant_id', '=', 'scim_groups.tenant_id')
+          .where(sql<SqlBool>`scim_groups.display_name = ANY(users.groups)`),
+      )
+    : sql<SqlBool>`false`;
 
 /** Members of the named groups of a tenant, by group name. */
 export async function membersOf(db: Database, tenantId: string, names: string[]): Promise<Map<string, GroupMember[]>> {
   const out = new Map<string, GroupMember[]>(names.map((n) => [n, []]));
   if (!names.length) return out;
-  const rows = await db.selectFrom('users').select(['id', 'email', 'groups']).where('tenant_id', '=', tenantId)
-    .where((eb) => eb('groups', '&&', sql<string[]>`${names}::text[]`)).orderBy('email').execute();
+  const rows = await db
+    .selectFrom('users')
+    .select(['id', 'email', 'groups'])
+    .where('tenant_id', '=', tenantId)
+    .where((eb) => eb('groups', '&&', sql<string[]>`${names}::text[]`))
+    .orderBy('email')
+    .execute();
   for (const r of rows) for (const g of r.groups) out.get(g)?.push({ id: r.id, email: r.email });
   return out;
 }
@@ -77,21 +102,33 @@ export async function updateScimGroup(trx: Database, group: ScimGroupRow, g: { d
   await trx.updateTable('scim_groups').set({ display_name: g.displayName, external_id: g.externalId, updated_at: now }).where('id', '=', group.id).execute();
   if (g.displayName !== group.displayName) {
     // array_remove first: a member who already carried the new name keeps it once.
-    await trx.updateTable('users')
+    await trx
+      .updateTable('users')
       .set({ groups: sql`array_replace(array_remove(groups, ${g.displayName}), ${group.displayName}, ${g.displayName})`, updated_at: now })
-      .where('tenant_id', '=', group.tenantId).where((eb) => hasGroup(eb, group.displayName)).execute();
+      .where('tenant_id', '=', group.tenantId)
+      .where((eb) => hasGroup(eb, group.displayName))
+      .execute();
   }
 }
 
 /** Adds the group's name to these users' groups and removes it from those; ids must be the tenant's users. */
 export async function changeMembers(trx: Database, group: ScimGroupRow, add: string[], remove: string[], now: Date): Promise<void> {
   if (add.length) {
-    await trx.updateTable('users').set({ groups: sql`array_append(groups, ${group.displayName})`, updated_at: now })
-      .where('tenant_id', '=', group.tenantId).where('id', 'in', add).where((eb) => eb.not(hasGroup(eb, group.displayName))).execute();
+    await trx
+      .updateTable('users')
+      .set({ groups: sql`array_append(groups, ${group.displayName})`, updated_at: now })
+      .where('tenant_id', '=', group.tenantId)
+      .where('id', 'in', add)
+      .where((eb) => eb.not(hasGroup(eb, group.displayName)))
+      .execute();
   }
   if (remove.length) {
-    await trx.updateTable('users').set({ groups: sql`array_remove(groups, ${group.displayName})`, updated_at: now })
-      .where('tenant_id', '=', group.tenantId).where('id', 'in', remove).execute();
+    await trx
+      .updateTable('users')
+      .set({ groups: sql`array_remove(groups, ${group.displayName})`, updated_at: now })
+      .where('tenant_id', '=', group.tenantId)
+      .where('id', 'in', remove)
+      .execute();
   }
 }
 
@@ -109,8 +146,12 @@ export async function deleteScimGroup(db: Database, tenantId: string, id: string
   return db.transaction().execute(async (trx) => {
     const g = await trx.deleteFrom('scim_groups').where('tenant_id', '=', tenantId).where('id', '=', id).returning('display_name').executeTakeFirst();
     if (!g) return false;
-    await trx.updateTable('users').set({ groups: sql`array_remove(groups, ${g.display_name})`, updated_at: now })
-      .where('tenant_id', '=', tenantId).where((eb) => hasGroup(eb, g.display_name)).execute();
+    await trx
+      .updateTable('users')
+      .set({ groups: sql`array_remove(groups, ${g.display_name})`, updated_at: now })
+      .where('tenant_id', '=', tenantId)
+      .where((eb) => hasGroup(eb, g.display_name))
+      .execute();
     return true;
   });
 }

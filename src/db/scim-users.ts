@@ -33,10 +33,21 @@ export interface ScimUserWrite {
   passwordHash?: string;
 }
 
-const COLUMNS = (eb: UsersEb) => [
-  'id', 'tenant_id as tenantId', 'email', 'name', 'given_name as givenName', 'family_name as familyName', 'external_id as externalId',
-  'groups', 'disabled', 'created_at as createdAt', 'updated_at as updatedAt', eb('password_hash', 'is not', null).as('hasPassword'),
-] as const;
+const COLUMNS = (eb: UsersEb) =>
+  [
+    'id',
+    'tenant_id as tenantId',
+    'email',
+    'name',
+    'given_name as givenName',
+    'family_name as familyName',
+    'external_id as externalId',
+    'groups',
+    'disabled',
+    'created_at as createdAt',
+    'updated_at as updatedAt',
+    eb('password_hash', 'is not', null).as('hasPassword'),
+  ] as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Ids are uuids: anything else is no user, without a query (and without a cast error). */
@@ -56,9 +67,16 @@ export async function findScimUser(db: Database, tenantId: string, id: string, o
 }
 
 export async function listScimUsers(
-  db: Database, tenantId: string, where: ((eb: UsersEb) => Expression<SqlBool>) | undefined, offset: number, limit: number,
+  db: Database,
+  tenantId: string,
+  where: ((eb: UsersEb) => Expression<SqlBool>) | undefined,
+  offset: number,
+  limit: number,
 ): Promise<{ total: number; rows: ScimUserRow[] }> {
-  const base = db.selectFrom('users').where('tenant_id', '=', tenantId).$if(where !== undefined, (q) => q.where(where!));
+  const base = db
+    .selectFrom('users')
+    .where('tenant_id', '=', tenantId)
+    .$if(where !== undefined, (q) => q.where(where!));
   const [{ total }, rows] = await Promise.all([
     base.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
     // Oldest first, id as tie-breaker: pages stay stable while users are added.
@@ -69,19 +87,42 @@ export async function listScimUsers(
 
 export async function insertScimUser(db: Database, tenantId: string, w: ScimUserWrite, now: Date): Promise<string> {
   const id = randomUUID();
-  await db.insertInto('users').values({
-    id, tenant_id: tenantId, email: w.email, name: w.name, given_name: w.givenName, family_name: w.familyName,
-    external_id: w.externalId, disabled: w.disabled, password_hash: w.passwordHash ?? null, email_verified: true, updated_at: now,
-  }).execute();
+  await db
+    .insertInto('users')
+    .values({
+      id,
+      tenant_id: tenantId,
+      email: w.email,
+      name: w.name,
+      given_name: w.givenName,
+      family_name: w.familyName,
+      external_id: w.externalId,
+      disabled: w.disabled,
+      password_hash: w.passwordHash ?? null,
+      email_verified: true,
+      updated_at: now,
+    })
+    .execute();
   return id;
 }
 
 export async function updateScimUser(db: Database, tenantId: string, id: string, w: ScimUserWrite, now: Date): Promise<void> {
   const { passwordHash, ...rest } = w;
-  await db.updateTable('users').set({
-    email: rest.email, name: rest.name, given_name: rest.givenName, family_name: rest.familyName, external_id: rest.externalId,
-    disabled: rest.disabled, updated_at: now, ...(passwordHash ? { password_hash: passwordHash } : {}),
-  }).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+  await db
+    .updateTable('users')
+    .set({
+      email: rest.email,
+      name: rest.name,
+      given_name: rest.givenName,
+      family_name: rest.familyName,
+      external_id: rest.externalId,
+      disabled: rest.disabled,
+      updated_at: now,
+      ...(passwordHash ? { password_hash: passwordHash } : {}),
+    })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function deleteScimUser(db: Database, tenantId: string, id: string): Promise<boolean> {

@@ -77,13 +77,23 @@ export function tenantQueries(db: Database) {
     /** Ordered by id. */
     list: async (): Promise<Tenant[]> => (await db.selectFrom('tenants').selectAll().orderBy('id').execute()).map(toTenant),
     insert: async (tenant: Partial<Tenant> & Pick<Tenant, 'id' | 'name' | 'updatedAt'>): Promise<Tenant> =>
-      toTenant(await db.insertInto('tenants').values(toColumns(tenant) as Insertable<TenantTable>).returningAll().executeTakeFirstOrThrow()),
+      toTenant(
+        await db
+          .insertInto('tenants')
+          .values(toColumns(tenant) as Insertable<TenantTable>)
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      ),
     /** The tenant as updated; null when no row has this id (and matches `guard`). */
     update: async (id: string, fields: Partial<Omit<Tenant, 'id'>>, guard: TenantGuard = {}): Promise<Tenant | null> => {
-      const row = await db.updateTable('tenants').set(toColumns(fields)).where('id', '=', id)
+      const row = await db
+        .updateTable('tenants')
+        .set(toColumns(fields))
+        .where('id', '=', id)
         .$if(guard.status !== undefined, (q) => q.where('status', '=', guard.status!))
         .$if(guard.updatedAt !== undefined, (q) => q.where('updated_at', '=', guard.updatedAt!))
-        .returningAll().executeTakeFirst();
+        .returningAll()
+        .executeTakeFirst();
       return row ? toTenant(row) : null;
     },
   };

@@ -51,5 +51,6 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 /** The broker API's answer while the database is unavailable (problem+json `service_unavailable`, 503, Retry-After). */
 export const serviceUnavailable = (): AppError =>
   new AppError('service_unavailable', 503, `The service is temporarily unavailable (database unreachable). Retry after ${DB_RETRY_AFTER_SECONDS} seconds.`, {
-    expose: true, retryAfter: DB_RETRY_AFTER_SECONDS,
+    expose: true,
+    retryAfter: DB_RETRY_AFTER_SECONDS,
   });

@@ -15,9 +15,20 @@ export type UserPatch = Partial<Pick<UserRecord, 'disabled' | 'passwordHash' | '
 
 export function toUserRecord(r: Selectable<User>): UserRecord {
   return {
-    id: r.id, tenantId: r.tenant_id, email: r.email, emailVerified: r.email_verified, name: r.name,
-    givenName: r.given_name, familyName: r.family_name, externalId: r.external_id, groups: r.groups ?? [],
-    passwordHash: r.password_hash, disabled: r.disabled, lastLoginAt: r.last_login_at, createdAt: r.created_at, updatedAt: r.updated_at,
+    id: r.id,
+    tenantId: r.tenant_id,
+    email: r.email,
+    emailVerified: r.email_verified,
+    name: r.name,
+    givenName: r.given_name,
+    familyName: r.family_name,
+    externalId: r.external_id,
+    groups: r.groups ?? [],
+    passwordHash: r.password_hash,
+    disabled: r.disabled,
+    lastLoginAt: r.last_login_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
   };
 }
 
@@ -29,8 +40,15 @@ const escapeLike = (value: string) => value.replace(/[\\%_]/g, '\\$&');
 
 export function userQueries(db: Database) {
   const insertRow = (u: NewUserRecord, at: Date) => ({
-    id: randomUUID(), tenant_id: u.tenantId, email: u.email, email_verified: u.emailVerified, name: u.name, groups: u.groups,
-    password_hash: u.passwordHash, created_at: at, updated_at: at,
+    id: randomUUID(),
+    tenant_id: u.tenantId,
+    email: u.email,
+    email_verified: u.emailVerified,
+    name: u.name,
+    groups: u.groups,
+    password_hash: u.passwordHash,
+    created_at: at,
+    updated_at: at,
   });
   // Every write of a user row moves updated_at (Prisma's @updatedAt did).
   const patchRow = (p: UserPatch, at: Date) => ({
@@ -64,8 +82,12 @@ export function userQueries(db: Database) {
     /** Which of these (normalised) emails the tenant already has. */
     async emailsTaken(tenantId: string, emails: string[]): Promise<string[]> {
       if (emails.length === 0) return [];
-      const rows = await db.selectFrom('users').select('email')
-        .where('tenant_id', '=', tenantId).where((eb) => eb('email', '=', eb.fn.any(eb.val(emails)))).execute();
+      const rows = await db
+        .selectFrom('users')
+        .select('email')
+        .where('tenant_id', '=', tenantId)
+        .where((eb) => eb('email', '=', eb.fn.any(eb.val(emails))))
+        .execute();
       return rows.map((r) => r.email);
     },
     /** Throws PostgreSQL's unique violation when the tenant has the email already. */
@@ -76,15 +98,23 @@ export function userQueries(db: Database) {
     async insertMany(users: NewUserRecord[], at: Date): Promise<number> {
       let created = 0;
       for (let i = 0; i < users.length; i += INSERT_BATCH) {
-        const r = await db.insertInto('users').values(users.slice(i, i + INSERT_BATCH).map((u) => insertRow(u, at))).executeTakeFirstOrThrow();
+        const r = await db
+          .insertInto('users')
+          .values(users.slice(i, i + INSERT_BATCH).map((u) => insertRow(u, at)))
+          .executeTakeFirstOrThrow();
         created += Number(r.numInsertedOrUpdatedRows ?? 0n);
       }
       return created;
     },
     /** The updated user, or null when there is no such user. */
     async updateByEmail(tenantId: string, email: string, patch: UserPatch, at: Date): Promise<UserRecord | null> {
-      const r = await db.updateTable('users').set(patchRow(patch, at))
-        .where('tenant_id', '=', tenantId).where('email', '=', email).returningAll().executeTakeFirst();
+      const r = await db
+        .updateTable('users')
+        .set(patchRow(patch, at))
+        .where('tenant_id', '=', tenantId)
+        .where('email', '=', email)
+        .returningAll()
+        .executeTakeFirst();
       return r ? toUserRecord(r) : null;
     },
     async updateById(id: string, patch: UserPatch, at: Date): Promise<UserRecord | null> {
@@ -93,8 +123,12 @@ export function userQueries(db: Database) {
     },
     /** Replaces the hash only if it is still `expected` (a password set meanwhile wins); whether it did. */
     async replaceHash(id: string, expected: string, next: string, at: Date): Promise<boolean> {
-      const r = await db.updateTable('users').set(patchRow({ passwordHash: next }, at))
-        .where('id', '=', id).where('password_hash', '=', expected).executeTakeFirst();
+      const r = await db
+        .updateTable('users')
+        .set(patchRow({ passwordHash: next }, at))
+        .where('id', '=', id)
+        .where('password_hash', '=', expected)
+        .executeTakeFirst();
       return r.numUpdatedRows > 0n;
     },
     /** The tenant's users by email. */
@@ -103,10 +137,15 @@ export function userQueries(db: Database) {
     },
     /** Up to `take` users by email: `contains` (lower-case) matched literally, `after` an exclusive cursor. */
     async page(tenantId: string, opts: { contains?: string; after?: string; take: number }): Promise<UserRecord[]> {
-      const rows = await db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId)
+      const rows = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
         .$if(Boolean(opts.contains), (q) => q.where('email', 'like', `%${escapeLike(opts.contains!)}%`))
         .$if(Boolean(opts.after), (q) => q.where('email', '>', opts.after!))
-        .orderBy('email').limit(opts.take).execute();
+        .orderBy('email')
+        .limit(opts.take)
+        .execute();
       return rows.map(toUserRecord);
     },
   };

@@ -48,7 +48,8 @@ export function createDemoRouter(deps: DemoRouterDeps): Router {
   async function postedForm(ctx: Context): Promise<{ s: DemoSession; form: Record<string, string> }> {
     const form = await readForm(ctx);
     const s = sessions.find(ctx);
-    if (!sessions.csrfOk(s, form.csrf)) throw new AppError('csrf_failed', 403, 'This form has expired or did not come from this app. Go back, reload the page and try again.');
+    if (!sessions.csrfOk(s, form.csrf))
+      throw new AppError('csrf_failed', 403, 'This form has expired or did not come from this app. Go back, reload the page and try again.');
     return { s, form };
   }
 
@@ -56,8 +57,13 @@ export function createDemoRouter(deps: DemoRouterDeps): Router {
     const s = sessions.ensure(ctx);
     if (s.user) return ctx.redirect('/demo/search');
     page(ctx, 'home', {
-      csrf: s.csrf, users: DEMO_USERS, password: DEMO_PASSWORD, tenant: DEMO_TENANT_ID, idcTenant: deps.idcTenant ? DEMO_IDC_TENANT_ID : undefined,
-      idcPassword: DEMO_IDC_PASSWORD, sandboxUrl: deps.sandbox?.url,
+      csrf: s.csrf,
+      users: DEMO_USERS,
+      password: DEMO_PASSWORD,
+      tenant: DEMO_TENANT_ID,
+      idcTenant: deps.idcTenant ? DEMO_IDC_TENANT_ID : undefined,
+      idcPassword: DEMO_IDC_PASSWORD,
+      sandboxUrl: deps.sandbox?.url,
     });
   });
 
@@ -68,8 +74,12 @@ export function createDemoRouter(deps: DemoRouterDeps): Router {
     const pending = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier() };
     s.pending = pending;
     const url = oidc.buildAuthorizationUrl(await backend.web(), {
-      redirect_uri: redirectUri, scope: SCOPE, state: pending.state, nonce: pending.nonce,
-      code_challenge: await oidc.calculatePKCECodeChallenge(pending.verifier), code_challenge_method: 'S256',
+      redirect_uri: redirectUri,
+      scope: SCOPE,
+      state: pending.state,
+      nonce: pending.nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(pending.verifier),
+      code_challenge_method: 'S256',
       tenant, // extra parameter: prefills the workspace on the login page
     });
     ctx.status = 303;
@@ -84,11 +94,19 @@ export function createDemoRouter(deps: DemoRouterDeps): Router {
     s.pending = undefined; // single use, whatever the outcome
     const current = new URL(ctx.originalUrl, config.ISSUER);
     if (current.searchParams.get('error') === 'access_denied') return ctx.redirect('/demo');
-    const tokens = await oidc.authorizationCodeGrant(await backend.web(), current, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+    const tokens = await oidc.authorizationCodeGrant(await backend.web(), current, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      expectedNonce: nonce,
+      idTokenExpected: true,
+    });
     const claims = tokens.claims()!;
     const user = {
-      sub: claims.sub, email: String(claims.email ?? ''), name: String(claims.name ?? claims.email ?? claims.sub),
-      tenant: String(claims.tenant_id ?? DEMO_TENANT_ID), idToken: tokens.id_token!,
+      sub: claims.sub,
+      email: String(claims.email ?? ''),
+      name: String(claims.name ?? claims.email ?? claims.sub),
+      tenant: String(claims.tenant_id ?? DEMO_TENANT_ID),
+      idToken: tokens.id_token!,
     };
     // The session lives as long as the ID token: it is what the broker accepts as proof the user is present.
     sessions.signIn(ctx, s, user, claims.exp * 1000);

@@ -5,10 +5,35 @@ import * as oidc from 'openid-client';
 import type { Config } from '../config/load.js';
 import type { DemoClients } from './seed.js';
 
-export interface SearchResult { content: string; documentId: string; title: string | null; uri: string | null; confidence: string | null }
-export interface Problem { status: number; title: string; detail: string; code?: string; step?: string }
-export interface StepTrace { step: string; ok: boolean; latencyMs: number; requestId?: string }
-export interface AuditEvent { id: string; at: string; kind: string; outcome: string; errorCode: string | null; latencyMs: number; detail: unknown }
+export interface SearchResult {
+  content: string;
+  documentId: string;
+  title: string | null;
+  uri: string | null;
+  confidence: string | null;
+}
+export interface Problem {
+  status: number;
+  title: string;
+  detail: string;
+  code?: string;
+  step?: string;
+}
+export interface StepTrace {
+  step: string;
+  ok: boolean;
+  latencyMs: number;
+  requestId?: string;
+}
+export interface AuditEvent {
+  id: string;
+  at: string;
+  kind: string;
+  outcome: string;
+  errorCode: string | null;
+  latencyMs: number;
+  detail: unknown;
+}
 
 /** Thrown for any non-2xx answer of the broker API, carrying its problem+json. */
 export class ApiProblem extends Error {
@@ -29,7 +54,11 @@ export function createBackend(deps: { config: Config; clients: DemoClients }) {
   // Discovery is lazy and memoised; a failure is forgotten so the next request retries.
   const memo = <T>(load: () => Promise<T>) => {
     let p: Promise<T> | undefined;
-    return () => (p ??= load().catch((err) => { p = undefined; throw err; }));
+    return () =>
+      (p ??= load().catch((err) => {
+        p = undefined;
+        throw err;
+      }));
   };
   const discover = (c: { clientId: string; clientSecret: string }) =>
     memo(() => oidc.discovery(new URL(config.ISSUER), c.clientId, c.clientSecret, oidc.ClientSecretBasic(c.clientSecret), options));
@@ -45,7 +74,9 @@ export function createBackend(deps: { config: Config; clients: DemoClients }) {
       const res = await oidc.clientCredentialsGrant(await service(), { scope: 'search admin', resource: config.BROKER_AUDIENCE });
       token = { value: res.access_token, expiresAt: Date.now() + (res.expiresIn() ?? 300) * 1000 };
       return token.value;
-    })().finally(() => { inflight = undefined; });
+    })().finally(() => {
+      inflight = undefined;
+    });
     return inflight;
   }
 
@@ -63,8 +94,11 @@ export function createBackend(deps: { config: Config; clients: DemoClients }) {
       return api<T>(method, path, body, true);
     }
     throw new ApiProblem({
-      status: res.status, title: String(json.title ?? `HTTP ${res.status}`), detail: String(json.detail ?? res.statusText),
-      code: json.code as string | undefined, step: json.step as string | undefined,
+      status: res.status,
+      title: String(json.title ?? `HTTP ${res.status}`),
+      detail: String(json.detail ?? res.statusText),
+      code: json.code as string | undefined,
+      step: json.step as string | undefined,
     });
   }
 
@@ -94,7 +128,9 @@ export function createBackend(deps: { config: Config; clients: DemoClients }) {
         if (search) {
           const fresh = recent.find((e) => e.kind === 'exchange');
           // Reused credentials come from the last exchange or, in authorization-code mode, the connection.
-          const [lastExchange, lastConnect] = fresh ? [] : await Promise.all(['exchange', 'connect'].map(async (kind) => (await audit(tenantId, userId, { kind, limit: '1' }))[0]));
+          const [lastExchange, lastConnect] = fresh
+            ? []
+            : await Promise.all(['exchange', 'connect'].map(async (kind) => (await audit(tenantId, userId, { kind, limit: '1' }))[0]));
           const exchange = fresh ?? [lastExchange, lastConnect].filter((e) => e !== undefined).sort((a, b) => Number(BigInt(b.id) - BigInt(a.id)))[0];
           return { fresh: Boolean(fresh), search, exchange };
         }

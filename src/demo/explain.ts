@@ -4,24 +4,38 @@
 import type { AuditEvent, StepTrace } from './backend.js';
 
 const STEPS: Record<string, { call: string; what: string }> = {
-  assume_role: { call: 'sts:AssumeRole', what: 'Assume the customer\'s data-accessor role with the tenant tag' },
+  assume_role: { call: 'sts:AssumeRole', what: "Assume the customer's data-accessor role with the tenant tag" },
   mint_assertion: { call: 'tti-bridge (local)', what: 'Sign a short-lived ID token for the user (the assertion)' },
-  create_token: { call: 'sso-oauth:CreateTokenWithIAM', what: 'Identity Center trusts our issuer and returns the user\'s identity context' },
+  create_token: { call: 'sso-oauth:CreateTokenWithIAM', what: "Identity Center trusts our issuer and returns the user's identity context" },
   assume_role_context: { call: 'sts:AssumeRole', what: 'Assume the role again with the identity context: identity-aware credentials' },
   search: { call: 'qbusiness:SearchRelevantContent', what: 'Search as the user with those credentials' },
 };
 
-export interface ExplainRow { call: string; what: string; latency: string; ok: boolean; code?: string }
+export interface ExplainRow {
+  call: string;
+  what: string;
+  latency: string;
+  ok: boolean;
+  code?: string;
+}
 
 const ms = (n: number) => `${n < 10 ? n.toFixed(1) : Math.round(n)} ms`;
 const clock = (iso: string) => `${iso.slice(11, 19)} UTC`;
 
 /** create_token as the authorization-code tenant's grants do it. */
 const GRANT_STEPS: Record<string, { call: string; what: string }> = {
-  authorization_code: { call: 'sso-oauth:CreateTokenWithIAM', what: 'Exchange the code from your Identity Center sign-in (PKCE) for your identity context and a refresh token, stored encrypted' },
+  authorization_code: {
+    call: 'sso-oauth:CreateTokenWithIAM',
+    what: 'Exchange the code from your Identity Center sign-in (PKCE) for your identity context and a refresh token, stored encrypted',
+  },
   refresh_token: { call: 'sso-oauth:CreateTokenWithIAM', what: 'Refresh your stored Identity Center session (refresh token) for a new identity context' },
 };
-const REDIRECT_ROW = { call: 'browser → Identity Center /authorize', what: 'You signed in at Globex\'s Identity Center and consented; it redirected back to /idc/callback with a code', latency: '—', ok: true };
+const REDIRECT_ROW = {
+  call: 'browser → Identity Center /authorize',
+  what: "You signed in at Globex's Identity Center and consented; it redirected back to /idc/callback with a code",
+  latency: '—',
+  ok: true,
+};
 
 const rowsOf = (exchange: AuditEvent | undefined): ExplainRow[] => {
   const detail = exchange?.detail as { steps?: StepTrace[]; grant?: string } | null;
@@ -52,7 +66,8 @@ export function explainView(x: { fresh: boolean; search: AuditEvent; exchange?: 
     rows.push({ ...STEPS.search!, latency: ms(Math.max(0, own)), ok: searchOk, code: x.search.errorCode ?? undefined });
   }
   return {
-    mode, rows,
+    mode,
+    rows,
     earlier: mode === 'cached' ? rowsOf(exchange) : [],
     exchangeAt: exchange ? clock(exchange.at) : undefined,
     errorCode: x.search.errorCode,

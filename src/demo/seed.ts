@@ -36,8 +36,14 @@ export async function ensureDataAccessorClient(services: Pick<AppServices, 'clie
   return DEMO_DATA_ACCESSOR_CLIENT_ID;
 }
 
-async function ensureClient(services: AppServices, saved: DemoClients | undefined, key: keyof DemoClients, create: () => Promise<{ clientId: string; clientSecret?: string }>,
-  redirectUri?: string, tenants: string[] = []) {
+async function ensureClient(
+  services: AppServices,
+  saved: DemoClients | undefined,
+  key: keyof DemoClients,
+  create: () => Promise<{ clientId: string; clientSecret?: string }>,
+  redirectUri?: string,
+  tenants: string[] = [],
+) {
   const row = saved?.[key] ? await services.clients.get(saved[key].clientId) : null;
   const uris = (row?.metadata as { redirect_uris?: string[] } | undefined)?.redirect_uris ?? [];
   // A client saved by an older demo may lack a tenant added since (demo-idc).
@@ -50,9 +56,15 @@ async function ensureClient(services: AppServices, saved: DemoClients | undefine
 
 /** The tenant's data-accessor details as the customer's setup gives them, every AWS endpoint at the sandbox. */
 export const demoTenantDetails = (setup: TenantSetup, sandboxUrl: string) => ({
-  qbusinessApplicationId: setup.applicationId, qbusinessRegion: setup.qbusinessRegion, retrieverId: setup.retrieverId,
-  idcApplicationArn: setup.idcApplicationArn, idcRegion: setup.idcRegion, roleArn: setup.roleArn,
-  stsEndpoint: sandboxUrl, ssoOidcEndpoint: sandboxUrl, qbusinessEndpoint: sandboxUrl,
+  qbusinessApplicationId: setup.applicationId,
+  qbusinessRegion: setup.qbusinessRegion,
+  retrieverId: setup.retrieverId,
+  idcApplicationArn: setup.idcApplicationArn,
+  idcRegion: setup.idcRegion,
+  roleArn: setup.roleArn,
+  stsEndpoint: sandboxUrl,
+  ssoOidcEndpoint: sandboxUrl,
+  qbusinessEndpoint: sandboxUrl,
 });
 
 async function seedTenant(services: AppServices, id: string, name: string, details: Record<string, unknown>): Promise<void> {
@@ -63,25 +75,47 @@ async function seedTenant(services: AppServices, id: string, name: string, detai
   }
 }
 
-export async function seedDemo(services: AppServices, opts: { setup: TenantSetup; idcSetup?: TenantSetup; sandboxUrl: string; dataDir: string; issuer: string }): Promise<DemoClients> {
+export async function seedDemo(
+  services: AppServices,
+  opts: { setup: TenantSetup; idcSetup?: TenantSetup; sandboxUrl: string; dataDir: string; issuer: string },
+): Promise<DemoClients> {
   const { setup, idcSetup } = opts;
   // The sandbox port can change between starts, so the endpoints are refreshed every time.
   await seedTenant(services, setup.tenantId, 'Globex (demo)', { ...demoTenantDetails(setup, opts.sandboxUrl), allowBackendAccess: true });
   // The same users, in a workspace whose searches need each user's Identity Center sign-in.
   if (idcSetup) {
     await seedTenant(services, idcSetup.tenantId, 'Globex via Identity Center (demo)', {
-      ...demoTenantDetails(idcSetup, opts.sandboxUrl), authMode: 'authorization-code', authCodeRedirectUri: `${opts.issuer}${IDC_CALLBACK_PATH}`,
+      ...demoTenantDetails(idcSetup, opts.sandboxUrl),
+      authMode: 'authorization-code',
+      authCodeRedirectUri: `${opts.issuer}${IDC_CALLBACK_PATH}`,
     });
   }
   const tenants = [setup.tenantId, ...(idcSetup ? [idcSetup.tenantId] : [])];
   const file = join(resolve(opts.dataDir), 'demo-clients.json');
   const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoClients) : undefined;
   const clients: DemoClients = {
-    service: await ensureClient(services, saved, 'service', () => services.clients.add({ name: 'Demo ISV backend', kind: 'service', scopes: ['search', 'admin'], allowedTenants: tenants }), undefined, tenants),
-    web: await ensureClient(services, saved, 'web', () => services.clients.add({
-      name: 'Demo ISV app', kind: 'web', firstParty: true,
-      redirectUris: [`${opts.issuer}/demo/callback`], postLogoutRedirectUris: [`${opts.issuer}/demo`],
-    }), `${opts.issuer}/demo/callback`),
+    service: await ensureClient(
+      services,
+      saved,
+      'service',
+      () => services.clients.add({ name: 'Demo ISV backend', kind: 'service', scopes: ['search', 'admin'], allowedTenants: tenants }),
+      undefined,
+      tenants,
+    ),
+    web: await ensureClient(
+      services,
+      saved,
+      'web',
+      () =>
+        services.clients.add({
+          name: 'Demo ISV app',
+          kind: 'web',
+          firstParty: true,
+          redirectUris: [`${opts.issuer}/demo/callback`],
+          postLogoutRedirectUris: [`${opts.issuer}/demo`],
+        }),
+      `${opts.issuer}/demo/callback`,
+    ),
   };
   mkdirSync(resolve(opts.dataDir), { recursive: true });
   writeFileSync(file, JSON.stringify(clients, null, 2), { mode: 0o600 });

@@ -37,7 +37,14 @@ export function createSessionStore() {
   function setCookie(ctx: Context, s: DemoSession | null): void {
     // Path /demo: the cookie is never sent to the provider or the API. secure follows the
     // request (TRUST_PROXY decides what counts as https behind a proxy).
-    ctx.cookies.set(COOKIE, s?.id ?? null, { path: '/demo', httpOnly: true, sameSite: 'lax', secure: ctx.secure, overwrite: true, expires: s ? new Date(s.expiresAt) : undefined });
+    ctx.cookies.set(COOKIE, s?.id ?? null, {
+      path: '/demo',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: ctx.secure,
+      overwrite: true,
+      expires: s ? new Date(s.expiresAt) : undefined,
+    });
   }
 
   function fresh(): DemoSession {

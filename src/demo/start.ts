@@ -19,7 +19,9 @@ export interface Demo {
 export async function startDemo(services: AppServices, config: Config): Promise<Demo> {
   const dataAccessorClientId = await ensureDataAccessorClient(services);
   const fixture = loadFixture(config.SANDBOX_FIXTURE ?? DEMO_FIXTURE_PATH, { ISSUER: config.ISSUER, DATA_ACCESSOR_CLIENT_ID: dataAccessorClientId });
-  const sandbox = await startSandbox({ fixture, port: config.SANDBOX_PORT, host: '127.0.0.1' }).catch(() => startSandbox({ fixture, port: 0, host: '127.0.0.1' }));
+  const sandbox = await startSandbox({ fixture, port: config.SANDBOX_PORT, host: '127.0.0.1' }).catch(() =>
+    startSandbox({ fixture, port: 0, host: '127.0.0.1' }),
+  );
   // The demo tenant's endpoints point at the sandbox: allowed while it runs in this process.
   const withdrawSandbox = services.endpoints.allowSandbox(sandbox.url);
   const setup = demoSetup(sandbox, DEMO_TENANT_ID);
@@ -35,7 +37,9 @@ export async function startDemo(services: AppServices, config: Config): Promise<
   })();
   const clients = await seedDemo(services, { setup, idcSetup, sandboxUrl: sandbox.url, dataDir: config.DATA_DIR, issuer: config.ISSUER });
   return {
-    sandbox, clients, idcTenant: idcSetup !== undefined,
+    sandbox,
+    clients,
+    idcTenant: idcSetup !== undefined,
     credentials: { accessKeyId: setup.accessKeyId, secretAccessKey: setup.secretAccessKey },
     banner: async () => {
       const alice = await services.accounts.getUser(DEMO_TENANT_ID, 'alice@example.com');
@@ -52,8 +56,12 @@ export async function startDemo(services: AppServices, config: Config): Promise<
         '',
         `  Demo users (workspace "${DEMO_TENANT_ID}", password "${DEMO_PASSWORD}"):`,
         ...DEMO_USERS.map((u) => `    ${u.email.padEnd(20)} ${u.groups.join(', ')}${u.unassigned ? '  (not assigned to the data accessor)' : ''}`),
-        ...(idcSetup ? [`  The same users in workspace "${DEMO_IDC_TENANT_ID}" (authorization-code mode) then connect at the sandbox's`,
-          `  Identity Center as alice / bob / carol, password "${DEMO_IDC_PASSWORD}".`] : []),
+        ...(idcSetup
+          ? [
+              `  The same users in workspace "${DEMO_IDC_TENANT_ID}" (authorization-code mode) then connect at the sandbox's`,
+              `  Identity Center as alice / bob / carol, password "${DEMO_IDC_PASSWORD}".`,
+            ]
+          : []),
         '',
         '  Try the broker API (demo-only credentials):',
         `    TOKEN=$(curl -s -u '${service.clientId}:${service.clientSecret}' -d grant_type=client_credentials -d scope=search -d resource=${i}/api ${i}/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,

@@ -41,7 +41,10 @@ export function createExternalTokens(deps: {
   async function pick(payload: JWTPayload, tenantId: string): Promise<UpstreamRow> {
     const iss = String(payload.iss).slice(0, 200);
     const rows = (await deps.upstreams.byIssuer(String(payload.iss))).filter((r) => r.token_audience !== null);
-    if (!rows.length) throw invalid(`The user token's issuer (${iss}) is neither this provider nor a trusted external issuer; add it with tti-bridge upstreams add --token-audience.`);
+    if (!rows.length)
+      throw invalid(
+        `The user token's issuer (${iss}) is neither this provider nor a trusted external issuer; add it with tti-bridge upstreams add --token-audience.`,
+      );
     const auds = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
     const forAud = rows.filter((r) => auds.includes(r.token_audience!));
     if (!forAud.length) throw invalid(`The user token was not issued for this use (aud check failed: it is not the audience configured for ${iss}).`);
@@ -58,14 +61,26 @@ export function createExternalTokens(deps: {
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, await deps.client.keys(u), {
-          issuer: u.issuer, audience: u.token_audience!, algorithms: EXTERNAL_TOKEN_ALGORITHMS,
-          clockTolerance: Math.min(u.clock_skew_seconds, 60), currentDate: new Date(now()), requiredClaims: ['exp', 'iss', 'aud', 'sub'],
+          issuer: u.issuer,
+          audience: u.token_audience!,
+          algorithms: EXTERNAL_TOKEN_ALGORITHMS,
+          clockTolerance: Math.min(u.clock_skew_seconds, 60),
+          currentDate: new Date(now()),
+          requiredClaims: ['exp', 'iss', 'aud', 'sub'],
         }));
       } catch (err) {
         throw explain(u, err);
       }
       const user = await deps.users.byEmail(mapClaims(u, payload as Record<string, unknown>, tenantId));
-      return { id: user.id, tenantId: user.tenant_id, email: user.email, emailVerified: user.email_verified, name: user.name, groups: user.groups, disabled: user.disabled };
+      return {
+        id: user.id,
+        tenantId: user.tenant_id,
+        email: user.email,
+        emailVerified: user.email_verified,
+        name: user.name,
+        groups: user.groups,
+        disabled: user.disabled,
+      };
     },
   };
 }
@@ -73,11 +88,17 @@ export function createExternalTokens(deps: {
 function explain(u: UpstreamRow, err: unknown): AppError {
   if (err instanceof AppError) return err;
   const who = `${u.display_name} (${u.id})`;
-  if (err instanceof joseErrors.JWKSTimeout || (err instanceof TypeError && err.message === 'fetch failed') || (err instanceof joseErrors.JOSEError && /Expected 200 OK/.test(err.message))) {
+  if (
+    err instanceof joseErrors.JWKSTimeout ||
+    (err instanceof TypeError && err.message === 'fetch failed') ||
+    (err instanceof joseErrors.JOSEError && /Expected 200 OK/.test(err.message))
+  ) {
     return upstreamUnavailable(u, 'its key set could not be fetched');
   }
   if (err instanceof joseErrors.JWTExpired) return new AppError('user_token_expired', 401, `The user token from ${who} has expired; get a new one.`);
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return invalid(`The user token from ${who} was not issued for this use (${err.claim} check failed: ${err.reason}).`);
-  if (err instanceof joseErrors.JOSEAlgNotAllowed) return invalid(`The user token from ${who} is signed with an algorithm the broker refuses; only ${EXTERNAL_TOKEN_ALGORITHMS.join(' and ')} are accepted.`);
+  if (err instanceof joseErrors.JWTClaimValidationFailed)
+    return invalid(`The user token from ${who} was not issued for this use (${err.claim} check failed: ${err.reason}).`);
+  if (err instanceof joseErrors.JOSEAlgNotAllowed)
+    return invalid(`The user token from ${who} is signed with an algorithm the broker refuses; only ${EXTERNAL_TOKEN_ALGORITHMS.join(' and ')} are accepted.`);
   return invalid(`The user token from ${who} could not be verified (bad signature or unknown key).`);
 }

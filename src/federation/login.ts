@@ -21,8 +21,24 @@ import { upstreamRedirectUri, type UpstreamService } from './upstreams.js';
 const COOKIE = 'tti_upstream';
 const FLOW_SECONDS = 600;
 
-interface Started { stage: 'started'; uid: string; upstream: string; tenant: string | null; state: string; nonce: string; verifier: string; exp: number }
-interface Done { stage: 'done'; uid: string; accountId: string; tenantId: string; upstream: string; exp: number }
+interface Started {
+  stage: 'started';
+  uid: string;
+  upstream: string;
+  tenant: string | null;
+  state: string;
+  nonce: string;
+  verifier: string;
+  exp: number;
+}
+interface Done {
+  stage: 'done';
+  uid: string;
+  accountId: string;
+  tenantId: string;
+  upstream: string;
+  exp: number;
+}
 
 export interface FederatedLoginDeps {
   issuer: string;
@@ -65,11 +81,13 @@ export function createFederatedLogin(deps: FederatedLoginDeps) {
     }
   }
 
-  const expired = () => fail('upstream_flow_expired', 400, 'This sign-in took too long or was started in another window. Go back to the application and sign in again.');
+  const expired = () =>
+    fail('upstream_flow_expired', 400, 'This sign-in took too long or was started in another window. Go back to the application and sign in again.');
 
   async function usable(id: string): Promise<UpstreamRow> {
     const u = await deps.upstreams.row(id);
-    if (!u?.enabled || !u.client_id) throw fail('upstream_unknown', 400, `There is no sign-in option '${id.slice(0, 64)}'. Go back to the application and choose another way to sign in.`);
+    if (!u?.enabled || !u.client_id)
+      throw fail('upstream_unknown', 400, `There is no sign-in option '${id.slice(0, 64)}'. Go back to the application and choose another way to sign in.`);
     return u;
   }
 
@@ -93,9 +111,13 @@ export function createFederatedLogin(deps: FederatedLoginDeps) {
       const byDomain = domain ? rows.filter((u) => u.emailDomains.includes(domain)) : [];
       if (byDomain.length === 1) return byDomain[0]!.id;
       if (!byDomain.length && input.tenant && rows.length === 1) return rows[0]!.id;
-      throw fail('upstream_not_found', 400, byDomain.length > 1 || (input.tenant && rows.length > 1)
-        ? 'Several single sign-on options match; enter your workspace and work email, or use the sign-in button of your provider.'
-        : 'No single sign-on is set up for this workspace or email domain. Enter your workspace and work email, or sign in with your password.');
+      throw fail(
+        'upstream_not_found',
+        400,
+        byDomain.length > 1 || (input.tenant && rows.length > 1)
+          ? 'Several single sign-on options match; enter your workspace and work email, or use the sign-in button of your provider.'
+          : 'No single sign-on is set up for this workspace or email domain. Enter your workspace and work email, or sign in with your password.',
+      );
     },
 
     /** Redirects the browser to the upstream's authorization endpoint. */
@@ -106,12 +128,22 @@ export function createFederatedLogin(deps: FederatedLoginDeps) {
       }
       const config = await deps.client.config(u);
       const flow: Started = {
-        stage: 'started', uid, upstream: u.id, tenant, state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier(),
+        stage: 'started',
+        uid,
+        upstream: u.id,
+        tenant,
+        state: oidc.randomState(),
+        nonce: oidc.randomNonce(),
+        verifier: oidc.randomPKCECodeVerifier(),
         exp: Math.floor(now() / 1000) + FLOW_SECONDS,
       };
       const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: redirectUri, scope: u.scopes.join(' '), state: flow.state, nonce: flow.nonce,
-        code_challenge: await oidc.calculatePKCECodeChallenge(flow.verifier), code_challenge_method: 'S256',
+        redirect_uri: redirectUri,
+        scope: u.scopes.join(' '),
+        state: flow.state,
+        nonce: flow.nonce,
+        code_challenge: await oidc.calculatePKCECodeChallenge(flow.verifier),
+        code_challenge_method: 'S256',
       });
       setCookie(ctx, flow);
       ctx.status = 303;
@@ -127,13 +159,20 @@ export function createFederatedLogin(deps: FederatedLoginDeps) {
       if (error) {
         setCookie(ctx, null);
         const description = typeof ctx.query.error_description === 'string' ? `: ${ctx.query.error_description.slice(0, 300)}` : '';
-        throw fail('upstream_refused', 401, `${u.display_name} did not sign you in (${error.slice(0, 64)}${description}). Go back to the application and try again.`);
+        throw fail(
+          'upstream_refused',
+          401,
+          `${u.display_name} did not sign you in (${error.slice(0, 64)}${description}). Go back to the application and try again.`,
+        );
       }
       const config = await deps.client.config(u);
       let claims: Record<string, unknown>;
       try {
         const tokens = await oidc.authorizationCodeGrant(config, new URL(`${redirectUri}${ctx.search}`), {
-          pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce, idTokenExpected: true,
+          pkceCodeVerifier: flow.verifier,
+          expectedState: flow.state,
+          expectedNonce: flow.nonce,
+          idTokenExpected: true,
         });
         claims = { ...tokens.claims() };
         // Providers that keep ID tokens thin (node-oidc-provider, Okta, Entra ID by default)
@@ -146,7 +185,14 @@ export function createFederatedLogin(deps: FederatedLoginDeps) {
         throw explain(u, err);
       }
       const user = await deps.users.signIn(u, mapClaims(u, claims, flow.tenant));
-      setCookie(ctx, { stage: 'done', uid: flow.uid, accountId: user.id, tenantId: user.tenant_id, upstream: u.id, exp: Math.floor(now() / 1000) + FLOW_SECONDS });
+      setCookie(ctx, {
+        stage: 'done',
+        uid: flow.uid,
+        accountId: user.id,
+        tenantId: user.tenant_id,
+        upstream: u.id,
+        exp: Math.floor(now() / 1000) + FLOW_SECONDS,
+      });
       ctx.status = 303;
       ctx.redirect(`/interaction/${encodeURIComponent(flow.uid)}/upstream/finish`);
     },
@@ -167,11 +213,19 @@ function explain(u: UpstreamRow, err: unknown): AppError {
   if (isUnreachable(err)) return upstreamUnavailable(u, 'token request failed');
   const who = `${u.display_name} (${u.id})`;
   if (err instanceof oidc.ResponseBodyError) {
-    return fail('upstream_token_error', 502, `${who} refused to exchange the sign-in code (${err.error}${err.error_description ? `: ${err.error_description}` : ''}); check the client id and secret configured for it.`);
+    return fail(
+      'upstream_token_error',
+      502,
+      `${who} refused to exchange the sign-in code (${err.error}${err.error_description ? `: ${err.error_description}` : ''}); check the client id and secret configured for it.`,
+    );
   }
   if (err instanceof oidc.AuthorizationResponseError) return fail('upstream_refused', 401, `${who} did not sign you in (${err.error}).`);
   const detail = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
-  return fail('upstream_id_token_invalid', 401, `${who} returned an ID token that failed verification (${detail}); its issuer, audience (client id) or signature do not match the configuration.`);
+  return fail(
+    'upstream_id_token_invalid',
+    401,
+    `${who} returned an ID token that failed verification (${detail}); its issuer, audience (client id) or signature do not match the configuration.`,
+  );
 }
 
 export type FederatedLogin = ReturnType<typeof createFederatedLogin>;

@@ -13,7 +13,10 @@ const DISCOVERY_TTL_MS = 10 * 60_000;
 const TIMEOUT_SECONDS = 5;
 
 export const upstreamUnavailable = (u: Pick<UpstreamRow, 'display_name' | 'id'>, why: string) =>
-  new AppError('upstream_unavailable', 503, `${u.display_name} (${u.id}) cannot be reached right now (${why}); try again in a moment.`, { retryAfter: UPSTREAM_RETRY_AFTER_SECONDS, expose: true });
+  new AppError('upstream_unavailable', 503, `${u.display_name} (${u.id}) cannot be reached right now (${why}); try again in a moment.`, {
+    retryAfter: UPSTREAM_RETRY_AFTER_SECONDS,
+    expose: true,
+  });
 
 /** Network failures, timeouts and 5xx answers: the upstream is down, not misconfigured. */
 export function isUnreachable(err: unknown): boolean {
@@ -62,7 +65,12 @@ export function createUpstreamClient(opts: UpstreamClientOptions) {
       return config;
     } catch (err) {
       if (isUnreachable(err)) throw upstreamUnavailable(u, `discovery failed: ${reason(err)}`);
-      throw new AppError('upstream_misconfigured', 502, `${u.display_name} (${u.id}): its discovery document at ${u.issuer}/.well-known/openid-configuration is not usable (${reason(err)}); check the issuer URL.`, { expose: true });
+      throw new AppError(
+        'upstream_misconfigured',
+        502,
+        `${u.display_name} (${u.id}): its discovery document at ${u.issuer}/.well-known/openid-configuration is not usable (${reason(err)}); check the issuer URL.`,
+        { expose: true },
+      );
     }
   }
 
@@ -81,7 +89,8 @@ export function createUpstreamClient(opts: UpstreamClientOptions) {
     /** The upstream's key set (from discovery's jwks_uri), for tokens the broker receives. */
     async keys(u: UpstreamRow): Promise<ReturnType<typeof createRemoteJWKSet>> {
       const uri = (await this.config(u)).serverMetadata().jwks_uri;
-      if (!uri) throw new AppError('upstream_misconfigured', 502, `${u.display_name} (${u.id}) publishes no jwks_uri in its discovery document.`, { expose: true });
+      if (!uri)
+        throw new AppError('upstream_misconfigured', 502, `${u.display_name} (${u.id}) publishes no jwks_uri in its discovery document.`, { expose: true });
       let set = jwks.get(uri);
       if (!set) {
         set = createRemoteJWKSet(new URL(uri), { timeoutDuration: TIMEOUT_SECONDS * 1000, cooldownDuration: 30_000, cacheMaxAge: DISCOVERY_TTL_MS });

@@ -11,7 +11,9 @@ const current = new AsyncLocalStorage<AbortSignal>();
 export function trackClientGone(): Middleware {
   return (ctx, next) => {
     const gone = new AbortController();
-    ctx.res.once('close', () => { if (!ctx.res.writableFinished) gone.abort(); });
+    ctx.res.once('close', () => {
+      if (!ctx.res.writableFinished) gone.abort();
+    });
     return current.run(gone.signal, next);
   };
 }

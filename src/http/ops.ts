@@ -24,7 +24,9 @@ export const READYZ_TIMEOUT_MS = 2_000;
 /** Resolves with `work`, or rejects once `ms` have passed (the work itself is left to its own timeouts). */
 function within<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, fail) => { timer = setTimeout(() => fail(new Error('timed out')), ms); });
+  const timeout = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error('timed out')), ms);
+  });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
@@ -58,7 +60,9 @@ export function createMetricsApp(config: Pick<Config, 'METRICS_TOKEN'>, metrics:
 export function createOpsRouter({ config, metrics, keys, database, draining }: OpsDeps): Router {
   const ops = new Router();
   if (!config.METRICS_PORT) ops.get('/metrics', serveMetrics(config, metrics));
-  ops.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
+  ops.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
   ops.get('/readyz', async (ctx) => {
     if (draining?.()) {
       ctx.status = 503;

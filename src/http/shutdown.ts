@@ -20,7 +20,9 @@ export function createDrain(): Drain {
       return next();
     },
     draining: () => draining,
-    begin: () => { draining = true; },
+    begin: () => {
+      draining = true;
+    },
   };
 }
 
@@ -51,5 +53,4 @@ export async function closeGracefully(server: Server, opts: CloseOptions): Promi
   clearTimeout(force);
 }
 
-const openConnections = (server: Server) =>
-  new Promise<number>((ok) => server.getConnections((err, count) => ok(err ? 0 : count)));
+const openConnections = (server: Server) => new Promise<number>((ok) => server.getConnections((err, count) => ok(err ? 0 : count)));

@@ -44,8 +44,12 @@ export function createAdapterFactory(store: OidcStore, clients: ClientService, o
       const payload = live(await store.find(this.model, id));
       // Within the grace period a consumed refresh token reads as unconsumed, so the provider
       // redeems it again (consume() below lets it through) instead of revoking the grant.
-      if (payload?.consumed !== undefined && graceMs > 0 && this.model === 'RefreshToken'
-        && inGrace(this.model, new Date((payload.consumed as number) * 1000))) {
+      if (
+        payload?.consumed !== undefined &&
+        graceMs > 0 &&
+        this.model === 'RefreshToken' &&
+        inGrace(this.model, new Date((payload.consumed as number) * 1000))
+      ) {
         const { consumed: _c, ...rest } = payload;
         return rest;
       }

@@ -55,10 +55,16 @@ function summaryOf(r: ClientRow): ClientSummary {
   const m = r.metadata as { kind: ClientKind; redirect_uris?: string[]; post_logout_redirect_uris?: string[]; scope?: string };
   const overlapping = r.previousSecretHash && r.previousSecretExpiresAt && r.previousSecretExpiresAt.getTime() > Date.now();
   return {
-    clientId: r.clientId, name: r.name, kind: m.kind, firstParty: r.firstParty, allowedTenants: r.allowedTenants,
+    clientId: r.clientId,
+    name: r.name,
+    kind: m.kind,
+    firstParty: r.firstParty,
+    allowedTenants: r.allowedTenants,
     scopes: m.kind === 'service' ? (m.scope ?? '').split(' ').filter(Boolean) : [],
-    redirectUris: m.redirect_uris ?? [], postLogoutRedirectUris: m.post_logout_redirect_uris ?? [],
-    previousSecretExpiresAt: overlapping ? r.previousSecretExpiresAt : null, createdAt: r.createdAt,
+    redirectUris: m.redirect_uris ?? [],
+    postLogoutRedirectUris: m.post_logout_redirect_uris ?? [],
+    previousSecretExpiresAt: overlapping ? r.previousSecretExpiresAt : null,
+    createdAt: r.createdAt,
   };
 }
 
@@ -77,11 +83,32 @@ function metadataFor(input: ClientInput): Record<string, unknown> {
   const redirect = { redirect_uris: input.redirectUris ?? [], post_logout_redirect_uris: input.postLogoutRedirectUris ?? [] };
   switch (input.kind) {
     case 'web':
-      return { ...redirect, kind: 'web', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', scope: USER_SCOPES };
+      return {
+        ...redirect,
+        kind: 'web',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        scope: USER_SCOPES,
+      };
     case 'native':
-      return { ...redirect, kind: 'native', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none', scope: USER_SCOPES };
+      return {
+        ...redirect,
+        kind: 'native',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'none',
+        scope: USER_SCOPES,
+      };
     case 'service':
-      return { kind: 'service', redirect_uris: [], grant_types: ['client_credentials'], response_types: [], token_endpoint_auth_method: 'client_secret_basic', scope: (input.scopes ?? ['search']).join(' ') };
+      return {
+        kind: 'service',
+        redirect_uris: [],
+        grant_types: ['client_credentials'],
+        response_types: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+        scope: (input.scopes ?? ['search']).join(' '),
+      };
     case 'data-accessor':
       // Only an audience: Identity Center checks our ID tokens' `aud` against this id.
       return { kind: 'data-accessor', redirect_uris: [], grant_types: [], response_types: [], token_endpoint_auth_method: 'none', scope: 'openid' };
@@ -90,10 +117,12 @@ function metadataFor(input: ClientInput): Record<string, unknown> {
 
 function checkTenantsAndScopes(input: { allowedTenants?: string[]; scopes?: string[] }, problems: FieldProblem[]): void {
   for (const t of input.allowedTenants ?? []) {
-    if (typeof t !== 'string' || (t !== '*' && !/^[A-Za-z0-9_-]{1,256}$/.test(t))) problems.push({ field: 'allowedTenants', message: `'${String(t)}' is not a tenant id or *` });
+    if (typeof t !== 'string' || (t !== '*' && !/^[A-Za-z0-9_-]{1,256}$/.test(t)))
+      problems.push({ field: 'allowedTenants', message: `'${String(t)}' is not a tenant id or *` });
   }
   for (const s of input.scopes ?? []) {
-    if (!(SERVICE_SCOPES as readonly string[]).includes(s)) problems.push({ field: 'scopes', message: `'${String(s)}' is not one of ${SERVICE_SCOPES.join(', ')}` });
+    if (!(SERVICE_SCOPES as readonly string[]).includes(s))
+      problems.push({ field: 'scopes', message: `'${String(s)}' is not one of ${SERVICE_SCOPES.join(', ')}` });
   }
 }
 
@@ -101,7 +130,8 @@ function validate(input: ClientInput): void {
   const problems: FieldProblem[] = [];
   if (!input.name?.trim()) problems.push({ field: 'name', message: 'is required' });
   checkTenantsAndScopes(input, problems);
-  if (!['web', 'native', 'service', 'data-accessor'].includes(input.kind)) problems.push({ field: 'kind', message: 'must be web, native, service or data-accessor' });
+  if (!['web', 'native', 'service', 'data-accessor'].includes(input.kind))
+    problems.push({ field: 'kind', message: 'must be web, native, service or data-accessor' });
   if ((input.kind === 'web' || input.kind === 'native') && !input.redirectUris?.length) {
     problems.push({ field: 'redirectUris', message: 'at least one redirect URI is required for web and native clients' });
   }
@@ -137,14 +167,25 @@ export function createClientService({ database, rows = createRowCache({ ttlMs: 0
     const confidential = input.kind === 'web' || input.kind === 'service';
     const clientSecret = confidential ? randomBytes(32).toString('base64url') : undefined;
     if (input.kind === 'data-accessor' && (await clients.dataAccessorId()) !== null) {
-      throw new AppError('data_accessor_client_exists', 409, 'A data accessor client already exists: AWS knows exactly one client ID per ISV. Remove it first to replace it.');
+      throw new AppError(
+        'data_accessor_client_exists',
+        409,
+        'A data accessor client already exists: AWS knows exactly one client ID per ISV. Remove it first to replace it.',
+      );
     }
     try {
-      await writing(clientId, () => clients.insert(clientId, {
-        name: input.name.trim(), metadata: metadataFor(input), secretHash: clientSecret ? hashSecret(clientSecret) : null,
-        firstParty: input.firstParty ?? false, isDataAccessor: input.kind === 'data-accessor', allowedTenants: input.allowedTenants ?? [],
-        previousSecretHash: null, previousSecretExpiresAt: null,
-      }));
+      await writing(clientId, () =>
+        clients.insert(clientId, {
+          name: input.name.trim(),
+          metadata: metadataFor(input),
+          secretHash: clientSecret ? hashSecret(clientSecret) : null,
+          firstParty: input.firstParty ?? false,
+          isDataAccessor: input.kind === 'data-accessor',
+          allowedTenants: input.allowedTenants ?? [],
+          previousSecretHash: null,
+          previousSecretExpiresAt: null,
+        }),
+      );
     } catch (err) {
       if (isUniqueViolation(err)) {
         throw new AppError('client_exists', 409, `A client with id '${clientId}' already exists`);
@@ -187,22 +228,30 @@ export function createClientService({ database, rows = createRowCache({ ttlMs: 0
       problems.push({ field: 'redirectUris', message: `a ${kind} client has no redirect URIs (only web and native clients do)` });
     }
     if (kind !== 'service' && (patch.allowedTenants !== undefined || patch.scopes !== undefined)) {
-      problems.push({ field: patch.scopes !== undefined ? 'scopes' : 'allowedTenants', message: `only service clients have allowed tenants and scopes (this one is ${kind})` });
+      problems.push({
+        field: patch.scopes !== undefined ? 'scopes' : 'allowedTenants',
+        message: `only service clients have allowed tenants and scopes (this one is ${kind})`,
+      });
     }
-    if (userFacing && patch.redirectUris !== undefined && !patch.redirectUris.length) problems.push({ field: 'redirectUris', message: 'at least one redirect URI is required for web and native clients' });
-    if (kind === 'service' && patch.scopes !== undefined && !patch.scopes.length) problems.push({ field: 'scopes', message: 'give at least one scope (search, admin)' });
+    if (userFacing && patch.redirectUris !== undefined && !patch.redirectUris.length)
+      problems.push({ field: 'redirectUris', message: 'at least one redirect URI is required for web and native clients' });
+    if (kind === 'service' && patch.scopes !== undefined && !patch.scopes.length)
+      problems.push({ field: 'scopes', message: 'give at least one scope (search, admin)' });
     for (const uri of [...(patch.redirectUris ?? []), ...(patch.postLogoutRedirectUris ?? [])]) {
-      if (typeof uri !== 'string' || !URL.canParse(uri) || uri.includes('#')) problems.push({ field: 'redirectUris', message: `'${String(uri)}' is not an absolute URL without fragment` });
+      if (typeof uri !== 'string' || !URL.canParse(uri) || uri.includes('#'))
+        problems.push({ field: 'redirectUris', message: `'${String(uri)}' is not an absolute URL without fragment` });
     }
     if (problems.length) throw validationError(problems);
     if (patch.redirectUris !== undefined) meta.redirect_uris = patch.redirectUris;
     if (patch.postLogoutRedirectUris !== undefined) meta.post_logout_redirect_uris = patch.postLogoutRedirectUris;
     if (patch.scopes !== undefined) meta.scope = [...new Set(patch.scopes)].join(' ');
-    const updated = await writing(row.clientId, () => clients.update(row.clientId, {
-      metadata: meta,
-      ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
-      ...(patch.allowedTenants !== undefined ? { allowedTenants: [...new Set(patch.allowedTenants)] } : {}),
-    }));
+    const updated = await writing(row.clientId, () =>
+      clients.update(row.clientId, {
+        metadata: meta,
+        ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+        ...(patch.allowedTenants !== undefined ? { allowedTenants: [...new Set(patch.allowedTenants)] } : {}),
+      }),
+    );
     if (!updated) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
     return summaryOf(updated);
   }
@@ -212,19 +261,32 @@ export function createClientService({ database, rows = createRowCache({ ttlMs: 0
    * once) so the client's deployments can switch without an outage; a second rotation during
    * an overlap ends the first one (only the secret it replaces overlaps).
    */
-  async function rotateSecret(clientId: string, overlapSeconds: number, at = new Date()): Promise<{ clientId: string; clientSecret: string; previousSecretExpiresAt: Date | null }> {
+  async function rotateSecret(
+    clientId: string,
+    overlapSeconds: number,
+    at = new Date(),
+  ): Promise<{ clientId: string; clientSecret: string; previousSecretExpiresAt: Date | null }> {
     if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0 || overlapSeconds > MAX_OVERLAP_SECONDS) {
       throw validationError([{ field: 'overlapSeconds', message: `must be an integer from 0 to ${MAX_OVERLAP_SECONDS} (a week)` }]);
     }
     const row = await requireRow(clientId);
-    if (!row.secretHash) throw new AppError('client_has_no_secret', 409, `client '${row.clientId}' is public (${(row.metadata as { kind: string }).kind}): it has no secret to rotate`);
+    if (!row.secretHash)
+      throw new AppError(
+        'client_has_no_secret',
+        409,
+        `client '${row.clientId}' is public (${(row.metadata as { kind: string }).kind}): it has no secret to rotate`,
+      );
     const clientSecret = randomBytes(32).toString('base64url');
     const expires = overlapSeconds > 0 ? new Date(at.getTime() + overlapSeconds * 1000) : null;
     // Conditional on the hash read above: two concurrent rotations cannot both win and leave a secret nobody was shown.
-    const replaced = await writing(row.clientId, () => clients.replaceSecret(row.clientId, row.secretHash!, {
-      secretHash: hashSecret(clientSecret), previousSecretHash: expires ? row.secretHash : null, previousSecretExpiresAt: expires,
-    }));
-    if (!replaced) throw new AppError('conflict', 409, 'The client\'s secret was rotated at the same moment by someone else; look at the client and try again.');
+    const replaced = await writing(row.clientId, () =>
+      clients.replaceSecret(row.clientId, row.secretHash!, {
+        secretHash: hashSecret(clientSecret),
+        previousSecretHash: expires ? row.secretHash : null,
+        previousSecretExpiresAt: expires,
+      }),
+    );
+    if (!replaced) throw new AppError('conflict', 409, "The client's secret was rotated at the same moment by someone else; look at the client and try again.");
     return { clientId: row.clientId, clientSecret, previousSecretExpiresAt: expires };
   }
 
@@ -258,10 +320,18 @@ export function createClientService({ database, rows = createRowCache({ ttlMs: 0
   async function ensureFirstParty(input: { clientId: string; name: string; redirectUris: string[]; postLogoutRedirectUris: string[] }): Promise<void> {
     const client: ClientInput = { ...input, kind: 'native', firstParty: true };
     validate(client);
-    await writing(input.clientId, () => clients.upsert(input.clientId, {
-      name: input.name, metadata: metadataFor(client), firstParty: true, isDataAccessor: false, allowedTenants: [],
-      secretHash: null, previousSecretHash: null, previousSecretExpiresAt: null,
-    }));
+    await writing(input.clientId, () =>
+      clients.upsert(input.clientId, {
+        name: input.name,
+        metadata: metadataFor(client),
+        firstParty: true,
+        isDataAccessor: false,
+        allowedTenants: [],
+        secretHash: null,
+        previousSecretHash: null,
+        previousSecretExpiresAt: null,
+      }),
+    );
   }
 
   async function dataAccessorClientId(): Promise<string | null> {

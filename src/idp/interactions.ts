@@ -49,7 +49,12 @@ const PENDING_TTL_MS = 10 * 60_000;
  * first code too" (stage `otp`): carried by the second-step forms, HMAC-signed and bound to
  * the interaction, so it cannot be forged, moved to another sign-in, or kept past its expiry.
  */
-interface Pending { uid: string; sub: string; stage: 'pwd' | 'otp'; exp: number }
+interface Pending {
+  uid: string;
+  sub: string;
+  stage: 'pwd' | 'otp';
+  exp: number;
+}
 
 export function signPending(secret: string, p: Pending): string {
   const body = Buffer.from(JSON.stringify(p)).toString('base64url');
@@ -127,7 +132,11 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     } catch (err) {
       if (!(err instanceof errors.SessionNotFound)) throw err;
       ctx.status = 400;
-      views.render(ctx, 'error', { error: 'Sign-in expired', description: 'This sign-in page has expired or was already used. Go back to the application and sign in again.', status: 400 });
+      views.render(ctx, 'error', {
+        error: 'Sign-in expired',
+        description: 'This sign-in page has expired or was already used. Go back to the application and sign in again.',
+        status: 400,
+      });
       return null;
     }
   }
@@ -148,22 +157,36 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   }
 
   const finish = (ctx: Context, result: Record<string, unknown>, merge: boolean) =>
-    holder.current().interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge }).then(() => { ctx.respond = false; });
+    holder
+      .current()
+      .interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge })
+      .then(() => {
+        ctx.respond = false;
+      });
 
   async function renderLogin(ctx: Context, d: Details, extra: { error?: string; email?: string; tenant?: string }) {
     const params = d.params as Record<string, string | undefined>;
     const fed = deps.federation;
     views.render(ctx, 'login', {
-      uid: d.uid, csrf: csrf(d.uid), client: await deps.clientName(d.params.client_id as string), error: extra.error,
-      email: extra.email ?? params.login_hint ?? '', tenant: extra.tenant ?? params.tenant ?? '',
+      uid: d.uid,
+      csrf: csrf(d.uid),
+      client: await deps.clientName(d.params.client_id as string),
+      error: extra.error,
+      email: extra.email ?? params.login_hint ?? '',
+      tenant: extra.tenant ?? params.tenant ?? '',
       // Buttons only for the workspace the application named: the page never lists other customers' providers.
-      upstreams: fed ? await fed.options(params.tenant ?? null) : [], sso: fed ? await fed.hasAny() : false,
+      upstreams: fed ? await fed.options(params.tenant ?? null) : [],
+      sso: fed ? await fed.hasAny() : false,
     });
   }
 
   /** A federated sign-in failure as a page: what went wrong and what to do (503 + Retry-After when the upstream is down). */
   function federationError(ctx: Context, err: unknown): void {
-    if (!(err instanceof AppError) || err.status >= 500 && err.code !== 'upstream_unavailable' && err.code !== 'upstream_misconfigured' && err.code !== 'upstream_token_error') throw err;
+    if (
+      !(err instanceof AppError) ||
+      (err.status >= 500 && err.code !== 'upstream_unavailable' && err.code !== 'upstream_misconfigured' && err.code !== 'upstream_token_error')
+    )
+      throw err;
     ctx.status = err.status;
     if (err.options.retryAfter) ctx.set('Retry-After', String(err.options.retryAfter));
     views.render(ctx, 'error', { error: FEDERATION_TITLES[err.code] ?? 'Sign-in failed', description: err.message, status: err.status });
@@ -173,8 +196,12 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   const pending = (uid: string, user: Account, stage: Pending['stage']) =>
     signPending(deps.csrfSecret, { uid, sub: user.id, stage, exp: now() + PENDING_TTL_MS });
 
-  const attemptOf = (ctx: Context, d: Details, user: Account) =>
-    ({ tenantId: user.tenantId, email: user.email, clientId: d.params.client_id as string, ip: ctx.ip });
+  const attemptOf = (ctx: Context, d: Details, user: Account) => ({
+    tenantId: user.tenantId,
+    email: user.email,
+    clientId: d.params.client_id as string,
+    ip: ctx.ip,
+  });
 
   /** Logged once the whole sign-in succeeded (a correct password before a second step is not a sign-in). */
   async function signedIn(ctx: Context, d: Details, user: Account, amr: string[]): Promise<void> {
@@ -188,28 +215,45 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     if (step === 'verify') return views.render(ctx, 'mfa', common);
     const enrolment = await deps.mfa.enrolment(user, await deps.mfa.issuerName(user));
     views.render(ctx, 'mfa-enrol', {
-      ...common, qr: enrolment.qrDataUri, optional: step === 'offer',
+      ...common,
+      qr: enrolment.qrDataUri,
+      optional: step === 'offer',
       // Groups of four, as authenticator apps show them, for typing in by hand.
       secret: enrolment.secret.replace(/(.{4})/g, '$1 ').trim(),
     });
   }
 
-  async function codeRefused(ctx: Context, d: Details, user: Account, step: Exclude<MfaStep, 'none'>, token: string, result: Extract<CodeResult, { ok: false }>) {
+  async function codeRefused(
+    ctx: Context,
+    d: Details,
+    user: Account,
+    step: Exclude<MfaStep, 'none'>,
+    token: string,
+    result: Extract<CodeResult, { ok: false }>,
+  ) {
     deps.onLogin?.({
       ...attemptOf(ctx, d, user),
-      result: { ok: false, reason: result.reason === 'locked' ? 'locked' : 'invalid_credentials', cause: result.reason === 'locked' ? 'locked' : 'wrong_code', userId: user.id },
+      result: {
+        ok: false,
+        reason: result.reason === 'locked' ? 'locked' : 'invalid_credentials',
+        cause: result.reason === 'locked' ? 'locked' : 'wrong_code',
+        userId: user.id,
+      },
     });
     ctx.status = result.reason === 'locked' ? 429 : 401;
     if (result.retryAfterSeconds) ctx.set('Retry-After', String(result.retryAfterSeconds));
-    const error = result.reason === 'locked'
-      ? `Too many wrong codes. Try again in ${Math.ceil((result.retryAfterSeconds ?? 60) / 60)} minute(s).`
-      : 'That code is not correct or was already used. Enter the current code from your authenticator app, or a recovery code.';
+    const error =
+      result.reason === 'locked'
+        ? `Too many wrong codes. Try again in ${Math.ceil((result.retryAfterSeconds ?? 60) / 60)} minute(s).`
+        : 'That code is not correct or was already used. Enter the current code from your authenticator app, or a recovery code.';
     await renderSecondStep(ctx, d, user, step, token, error);
   }
 
   async function grantAll(ctx: Context, d: Details): Promise<void> {
     const provider = holder.current();
-    const grant = d.grantId ? await provider.Grant.find(d.grantId) : new provider.Grant({ accountId: d.session!.accountId, clientId: d.params.client_id as string });
+    const grant = d.grantId
+      ? await provider.Grant.find(d.grantId)
+      : new provider.Grant({ accountId: d.session!.accountId, clientId: d.params.client_id as string });
     const missing = d.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
     if (missing.missingOIDCScope) grant!.addOIDCScope(missing.missingOIDCScope.join(' '));
     if (missing.missingOIDCClaims) grant!.addOIDCClaims(missing.missingOIDCClaims);
@@ -225,7 +269,12 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     if (d.prompt.name === 'login') return renderLogin(ctx, d, {});
     if (await deps.isFirstParty(d.params.client_id as string)) return grantAll(ctx, d);
     const missing = (d.prompt.details as { missingOIDCScope?: string[] }).missingOIDCScope ?? [];
-    views.render(ctx, 'consent', { uid: d.uid, csrf: csrf(d.uid), client: await deps.clientName(d.params.client_id as string), scopes: missing.map((s) => ({ name: s, text: SCOPE_TEXT[s] ?? s })) });
+    views.render(ctx, 'consent', {
+      uid: d.uid,
+      csrf: csrf(d.uid),
+      client: await deps.clientName(d.params.client_id as string),
+      scopes: missing.map((s) => ({ name: s, text: SCOPE_TEXT[s] ?? s })),
+    });
   });
 
   router.post('/interaction/:uid/login', async (ctx) => {
@@ -251,9 +300,10 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       deps.onLogin?.({ ...attempt, result });
       ctx.status = result.reason === 'locked' ? 429 : 401;
       if (result.retryAfterSeconds) ctx.set('Retry-After', String(result.retryAfterSeconds));
-      const error = result.reason === 'locked'
-        ? `Too many failed sign-in attempts. Try again in ${Math.ceil((result.retryAfterSeconds ?? 60) / 60)} minute(s).`
-        : 'The workspace, email or password is not correct.';
+      const error =
+        result.reason === 'locked'
+          ? `Too many failed sign-in attempts. Try again in ${Math.ceil((result.retryAfterSeconds ?? 60) / 60)} minute(s).`
+          : 'The workspace, email or password is not correct.';
       return renderLogin(ctx, d, { error, email, tenant });
     }
     const step = await deps.mfa.nextStep(result.user);

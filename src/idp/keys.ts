@@ -116,8 +116,14 @@ export function createKeyService(opts: KeyServiceOptions) {
 
   function summarize(row: Row, rows: Row[]): KeySummary {
     return {
-      kid: row.kid, use: row.use as KeyUse, alg: row.alg, state: stateOf(row, now(), currentOf(rows)),
-      createdAt: row.createdAt, activatesAt: row.activatesAt, retiredAt: row.retiredAt, expiresAt: row.expiresAt,
+      kid: row.kid,
+      use: row.use as KeyUse,
+      alg: row.alg,
+      state: stateOf(row, now(), currentOf(rows)),
+      createdAt: row.createdAt,
+      activatesAt: row.activatesAt,
+      retiredAt: row.retiredAt,
+      expiresAt: row.expiresAt,
     };
   }
 

@@ -23,13 +23,15 @@ export interface AccountLookup {
 function interactionPolicyWith(accounts: AccountLookup) {
   const policy = interactionPolicy.base();
   if (!accounts.requiresSecondFactor) return policy;
-  policy.get('login')!.checks.add(new interactionPolicy.Check('second_factor', 'A second factor is required', 'login_required', async (ctx) => {
-    const { session, result } = ctx.oidc;
-    if (!session?.accountId || result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-    const amr = (session.amr ?? []) as string[];
-    if (amr.includes('otp') || amr.includes('mfa')) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-    return (await accounts.requiresSecondFactor!(session.accountId)) ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
-  }));
+  policy.get('login')!.checks.add(
+    new interactionPolicy.Check('second_factor', 'A second factor is required', 'login_required', async (ctx) => {
+      const { session, result } = ctx.oidc;
+      if (!session?.accountId || result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      const amr = (session.amr ?? []) as string[];
+      if (amr.includes('otp') || amr.includes('mfa')) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      return (await accounts.requiresSecondFactor!(session.accountId)) ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    }),
+  );
   return policy;
 }
 
@@ -68,12 +70,21 @@ export function buildProvider(deps: ProviderDeps): Provider {
     scopes: ['openid', 'offline_access', 'email', 'profile', 'tenant', 'groups', 'search', 'admin', 'scim'],
     conformIdTokenClaims: false,
     extraParams: ['tenant'],
-    clientDefaults: { id_token_signed_response_alg: 'RS256', grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
+    clientDefaults: {
+      id_token_signed_response_alg: 'RS256',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
     clientAuthMethods: CLIENT_AUTH_METHODS,
     // RS256 only, everywhere: an HS* algorithm would be keyed by the client's stored secret hash.
     enabledJWA: {
-      idTokenSigningAlgValues: ['RS256'], requestObjectSigningAlgValues: ['RS256'], userinfoSigningAlgValues: ['RS256'],
-      introspectionSigningAlgValues: ['RS256'], authorizationSigningAlgValues: ['RS256'], clientAuthSigningAlgValues: ['RS256'],
+      idTokenSigningAlgValues: ['RS256'],
+      requestObjectSigningAlgValues: ['RS256'],
+      userinfoSigningAlgValues: ['RS256'],
+      introspectionSigningAlgValues: ['RS256'],
+      authorizationSigningAlgValues: ['RS256'],
+      clientAuthSigningAlgValues: ['RS256'],
     },
     responseTypes: ['code'],
     pkce: { required: () => true },
@@ -108,7 +119,13 @@ export function buildProvider(deps: ProviderDeps): Provider {
           if (resource !== config.BROKER_AUDIENCE) throw new errors.InvalidTarget(`unknown resource; the broker API is ${config.BROKER_AUDIENCE}`);
           const allowed = await deps.brokerScopesFor(client.clientId);
           if (!allowed.length) throw new errors.InvalidTarget('this client may not call the broker API');
-          return { scope: allowed.join(' '), audience: config.BROKER_AUDIENCE, accessTokenFormat: 'jwt', accessTokenTTL: config.ACCESS_TOKEN_TTL, jwt: { sign: { alg: 'RS256' } } };
+          return {
+            scope: allowed.join(' '),
+            audience: config.BROKER_AUDIENCE,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: config.ACCESS_TOKEN_TTL,
+            jwt: { sign: { alg: 'RS256' } },
+          };
         },
       },
     },
@@ -146,8 +163,9 @@ export function buildProvider(deps: ProviderDeps): Provider {
   // it publishes (discovery, redirects, form actions) come from ISSUER alone.
   provider.proxy = true;
   if (deps.revocations) {
-    provider.use(revokeJwtAccessTokens(provider, { issuer: config.ISSUER, audience: config.BROKER_AUDIENCE, publicJwks: keys.publicJwks, revocations: deps.revocations }));
+    provider.use(
+      revokeJwtAccessTokens(provider, { issuer: config.ISSUER, audience: config.BROKER_AUDIENCE, publicJwks: keys.publicJwks, revocations: deps.revocations }),
+    );
   }
   return provider;
 }
-

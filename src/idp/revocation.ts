@@ -45,10 +45,12 @@ export function createRevocationList(sql: Pool): RevocationList {
 
   return {
     async revoke(jti, clientId, expiresAt) {
-      await sql.query(
-        `INSERT INTO oidc_payloads (model, id, payload, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (model, id) DO NOTHING`,
-        [MODEL, jti, JSON.stringify({ clientId }), expiresAt],
-      );
+      await sql.query(`INSERT INTO oidc_payloads (model, id, payload, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (model, id) DO NOTHING`, [
+        MODEL,
+        jti,
+        JSON.stringify({ clientId }),
+        expiresAt,
+      ]);
       snapshot?.jtis.add(jti); // this instance refuses it at once
     },
     async isRevoked(jti) {
@@ -69,7 +71,10 @@ export function createRevocationList(sql: Pool): RevocationList {
  * tokens, denylist it, and answer 200 as RFC 7009 says (also for tokens that are invalid
  * or already expired, which need no revoking).
  */
-export function revokeJwtAccessTokens(provider: Provider, opts: { issuer: string; audience: string; publicJwks: unknown[]; revocations: RevocationList }): Middleware {
+export function revokeJwtAccessTokens(
+  provider: Provider,
+  opts: { issuer: string; audience: string; publicJwks: unknown[]; revocations: RevocationList },
+): Middleware {
   const structured = new WeakSet<object>();
   provider.on('revocation.error', (ctx, err) => {
     if (err instanceof errors.UnsupportedTokenType) structured.add(ctx);
@@ -84,7 +89,12 @@ export function revokeJwtAccessTokens(provider: Provider, opts: { issuer: string
     if (!client || typeof token !== 'string' || !isJwt(token)) return;
     let claims: JWTPayload | undefined;
     try {
-      ({ payload: claims } = await jwtVerify(token, jwks, { issuer: opts.issuer, audience: opts.audience, algorithms: ['RS256'], requiredClaims: ['jti', 'exp'] }));
+      ({ payload: claims } = await jwtVerify(token, jwks, {
+        issuer: opts.issuer,
+        audience: opts.audience,
+        algorithms: ['RS256'],
+        requiredClaims: ['jti', 'exp'],
+      }));
     } catch {
       claims = undefined; // not ours, or expired: nothing to revoke
     }

@@ -35,7 +35,10 @@ const bounded = (s: string) => (s.length > 64 ? `${s.slice(0, 64)}…` : s);
 
 /** 16 hex characters of HMAC-SHA256(secret, "login-name:<tenant>:<normalized email>"). */
 export function loginHash(secret: string, tenantId: string, email: string): string {
-  return createHmac('sha256', secret).update(`login-name:${tenantId}:${normalizeEmail(email)}`).digest('hex').slice(0, 16);
+  return createHmac('sha256', secret)
+    .update(`login-name:${tenantId}:${normalizeEmail(email)}`)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export function createSignInLog(logger: Logger, secret: string): SignInLog {
@@ -43,7 +46,10 @@ export function createSignInLog(logger: Logger, secret: string): SignInLog {
     login({ tenantId, email, clientId, ip, result, amr }) {
       const base = { tenantId: bounded(tenantId), clientId, ip };
       if (result === 'server_busy') {
-        logger.warn({ event: 'login.failure', reason: 'server_busy', ...base, loginHash: loginHash(secret, tenantId, email) }, 'sign-in refused: too many logins in progress');
+        logger.warn(
+          { event: 'login.failure', reason: 'server_busy', ...base, loginHash: loginHash(secret, tenantId, email) },
+          'sign-in refused: too many logins in progress',
+        );
         return;
       }
       if (result.ok) {

@@ -80,19 +80,25 @@ export function createTokenVerifier(opts: TokenVerifierOptions) {
     }
     try {
       const { payload: claims } = await jwtVerify(token, jwks(), {
-        issuer: opts.issuer, audience, algorithms: ['RS256'], currentDate: new Date(now), clockTolerance: 5,
+        issuer: opts.issuer,
+        audience,
+        algorithms: ['RS256'],
+        currentDate: new Date(now),
+        clockTolerance: 5,
         requiredClaims: kind === 'service' ? ['exp', 'iat', 'jti'] : ['exp', 'iat'],
       });
       const payload = claims as JWTPayload & { exp: number; iat: number }; // required above
       checkLifetime(payload, maxLifetime[kind], now, what, code);
-      if (payload.exp * 1000 > now) { // not within the tolerance after exp
+      if (payload.exp * 1000 > now) {
+        // not within the tolerance after exp
         memo.set(token, { payload: Object.freeze(payload), fingerprint, verifiedAt: now, expiresAt: payload.exp * 1000 });
         if (memo.size > VERIFIED_CACHE_MAX) memo.delete(memo.keys().next().value as string);
       }
       return payload;
     } catch (err) {
       if (err instanceof AppError) throw err;
-      if (err instanceof joseErrors.JWTExpired) throw invalid(`${what} has expired; get a new one`, code === 'invalid_user_token' ? 'user_token_expired' : 'token_expired');
+      if (err instanceof joseErrors.JWTExpired)
+        throw invalid(`${what} has expired; get a new one`, code === 'invalid_user_token' ? 'user_token_expired' : 'token_expired');
       if (err instanceof joseErrors.JWTClaimValidationFailed) throw invalid(`${what} was not issued for this use (${err.claim} check failed)`, code);
       throw invalid(`${what} could not be verified (bad signature, unknown key or not from ${opts.issuer})`, code);
     }
@@ -105,7 +111,9 @@ export function createTokenVerifier(opts: TokenVerifierOptions) {
      */
     async verifyServiceToken(token: string, options: { deferRevocation?: boolean } = {}): Promise<{ clientId: string; scopes: string[]; tokenId?: string }> {
       const what = 'The access token';
-      const p = options.deferRevocation ? await verifySignatureAndClaims(token, 'service', what, 'invalid_token') : await verify(token, 'service', what, 'invalid_token');
+      const p = options.deferRevocation
+        ? await verifySignatureAndClaims(token, 'service', what, 'invalid_token')
+        : await verify(token, 'service', what, 'invalid_token');
       if (typeof p.client_id !== 'string') throw invalid('The access token has no client_id');
       if (p.sub && p.sub !== p.client_id) throw invalid('The access token belongs to a user; use a client-credentials token');
       const caller = { clientId: p.client_id, scopes: typeof p.scope === 'string' ? p.scope.split(' ') : [] };

@@ -18,7 +18,10 @@ const mapped = (err: unknown) => (isDatabaseUnavailable(err) ? new TemporarilyUn
 
 /** Calls `fn`, turning "database unavailable" into TemporarilyUnavailable. */
 export function unavailableAsOidc<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-  return (...args) => fn(...args).catch((err: unknown) => { throw mapped(err); });
+  return (...args) =>
+    fn(...args).catch((err: unknown) => {
+      throw mapped(err);
+    });
 }
 
 /**
@@ -46,10 +49,13 @@ export function guardAdapter<T extends AdapterClass>(Adapter: T): T {
         const inner = self[name];
         if (typeof inner !== 'function') continue;
         const call = unavailableAsOidc((inner as (...a: unknown[]) => Promise<unknown>).bind(this));
-        self[name] = name === 'consume' ? (...a: unknown[]) => {
-          assertClientWaiting();
-          return call(...a);
-        } : call;
+        self[name] =
+          name === 'consume'
+            ? (...a: unknown[]) => {
+                assertClientWaiting();
+                return call(...a);
+              }
+            : call;
       }
     }
   };

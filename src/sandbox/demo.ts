@@ -9,11 +9,10 @@ import { trustedActions } from './sts/assume-role.js';
 export const DEMO_TENANT_ID = 'demo';
 
 /** Source tree location; from a compiled build (dist/) fall back to the source copy. */
-const DEMO_FIXTURE_CANDIDATES = [
-  new URL('./fixtures/demo.yaml', import.meta.url),
-  new URL('../../../src/sandbox/fixtures/demo.yaml', import.meta.url),
-].map((u) => fileURLToPath(u));
-export const DEMO_FIXTURE_PATH: string = DEMO_FIXTURE_CANDIDATES.find((p) => existsSync(p)) ?? DEMO_FIXTURE_CANDIDATES[0] as string;
+const DEMO_FIXTURE_CANDIDATES = [new URL('./fixtures/demo.yaml', import.meta.url), new URL('../../../src/sandbox/fixtures/demo.yaml', import.meta.url)].map(
+  (u) => fileURLToPath(u),
+);
+export const DEMO_FIXTURE_PATH: string = DEMO_FIXTURE_CANDIDATES.find((p) => existsSync(p)) ?? (DEMO_FIXTURE_CANDIDATES[0] as string);
 
 export interface TenantSetup {
   tenantId: string;
@@ -50,10 +49,12 @@ export function demoSetup(source: { world: World } | SandboxFixture, tenantId: s
     for (const da of app.dataAccessors.values()) {
       if (da.externalId !== tenantId) continue;
       const role = world.roles.get(da.principal);
-      const principal = role && [...world.principals.values()].find((p) => {
-        const caller: Caller = { kind: 'principal', arn: p.arn, accountId: p.accountId, principal: p };
-        return trustedActions(role, caller).has('sts:AssumeRole');
-      });
+      const principal =
+        role &&
+        [...world.principals.values()].find((p) => {
+          const caller: Caller = { kind: 'principal', arn: p.arn, accountId: p.accountId, principal: p };
+          return trustedActions(role, caller).has('sts:AssumeRole');
+        });
       if (!principal) throw new Error(`no principal with keys is trusted by ${da.principal}`);
       const tti = da.trustedTokenIssuerArn ? app.instance.trustedTokenIssuers.get(da.trustedTokenIssuerArn) : undefined;
       return {

@@ -37,6 +37,9 @@ export function authError(kind: AuthFailureKind, message: string, protocol: 'que
 
 /** A body over the sandbox's limit, answered before anything else as AWS's front end does (413). */
 export function bodyTooLargeError(limitBytes: number, protocol: 'query' | 'json'): ServiceError {
-  return new ServiceError(protocol === 'query' ? 'RequestEntityTooLarge' : 'RequestEntityTooLargeException', 413,
-    `Request body is larger than ${limitBytes} bytes.`);
+  return new ServiceError(
+    protocol === 'query' ? 'RequestEntityTooLarge' : 'RequestEntityTooLargeException',
+    413,
+    `Request body is larger than ${limitBytes} bytes.`,
+  );
 }

@@ -51,7 +51,11 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
   const sessions = createSessionStore(world.principals, sealer, now);
   const recorder = createRecorder(opts.captureResponses ?? false);
   const ctx: SandboxContext = {
-    world, sessions, sealer, now, recorder,
+    world,
+    sessions,
+    sealer,
+    now,
+    recorder,
     verify: createVerifier(sessions.resolver, now),
     issuerKeys: createIssuerKeys(opts.fetch ?? globalThis.fetch, now),
     jtis: createJtiCache(now),

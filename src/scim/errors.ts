@@ -12,11 +12,23 @@ export const SCIM_MEDIA_TYPE = 'application/scim+json';
 
 /** scimType values of RFC 7644 §3.12 (table 9). */
 export type ScimType =
-  | 'invalidFilter' | 'tooMany' | 'uniqueness' | 'mutability' | 'invalidSyntax'
-  | 'invalidPath' | 'noTarget' | 'invalidValue' | 'invalidVers' | 'sensitive';
+  | 'invalidFilter'
+  | 'tooMany'
+  | 'uniqueness'
+  | 'mutability'
+  | 'invalidSyntax'
+  | 'invalidPath'
+  | 'noTarget'
+  | 'invalidValue'
+  | 'invalidVers'
+  | 'sensitive';
 
 export class ScimError extends Error {
-  constructor(readonly status: number, message: string, readonly scimType?: ScimType) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly scimType?: ScimType,
+  ) {
     super(message);
     this.name = 'ScimError';
   }
@@ -51,7 +63,8 @@ export function scimErrorMiddleware(logger: Logger) {
 function fromAppError(err: AppError, ctx: Context): ScimError {
   if (err.options.retryAfter) ctx.set('Retry-After', String(err.options.retryAfter));
   // RFC 6750 §3, as on the broker API.
-  if (err.status === 401) ctx.set('WWW-Authenticate', err.code === 'invalid_token' || err.code === 'token_expired' ? 'Bearer error="invalid_token"' : 'Bearer realm="tti-bridge"');
+  if (err.status === 401)
+    ctx.set('WWW-Authenticate', err.code === 'invalid_token' || err.code === 'token_expired' ? 'Bearer error="invalid_token"' : 'Bearer realm="tti-bridge"');
   if (err.code === 'insufficient_scope') ctx.set('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${String(err.options.detail?.requiredScope)}"`);
   if (!err.expose) return new ScimError(err.status, 'An unexpected error occurred.');
   return new ScimError(err.status, err.message, SYNTAX.has(err.code) && err.status === 400 ? 'invalidSyntax' : undefined);

@@ -35,9 +35,12 @@ export function parseFilter(text: string): Filter {
 
 /** A condition for `filter`, or a 400 invalidFilter for anything outside `spec`. */
 export function compileFilter<EB extends { and(c: Expression<SqlBool>[]): Expression<SqlBool>; or(c: Expression<SqlBool>[]): Expression<SqlBool> }>(
-  filter: Filter, spec: FilterSpec<EB>,
+  filter: Filter,
+  spec: FilterSpec<EB>,
 ): (eb: EB) => Expression<SqlBool> {
-  const supported = `supported: ${Object.keys(spec.eq).map((a) => `${a} eq "…"`).join(', ')}, combined with and/or`;
+  const supported = `supported: ${Object.keys(spec.eq)
+    .map((a) => `${a} eq "…"`)
+    .join(', ')}, combined with and/or`;
   const attr = (path: string) => {
     const p = path.toLowerCase();
     const prefix = `${spec.schema.toLowerCase()}:`;

@@ -5,8 +5,17 @@
 import type { ScimPatchOperation } from 'scim-patch';
 import { sql } from 'kysely';
 import {
-  changeMembers, deleteScimGroup, existingUserIds, findScimGroup, hasMember, insertScimGroup, listScimGroups, membersOf, updateScimGroup,
-  type GroupsEb, type ScimGroupRow,
+  changeMembers,
+  deleteScimGroup,
+  existingUserIds,
+  findScimGroup,
+  hasMember,
+  insertScimGroup,
+  listScimGroups,
+  membersOf,
+  updateScimGroup,
+  type GroupsEb,
+  type ScimGroupRow,
 } from '../db/scim-groups.js';
 import { isUniqueViolation, isUuid } from '../db/scim-users.js';
 import type { Database } from '../db/database.js';
@@ -63,7 +72,13 @@ export function createScimGroups(deps: Pick<ScimDeps, 'db' | 'now'>) {
   async function checkMembers(trx: Database, tenantId: string, ids: string[]): Promise<void> {
     const found = await existingUserIds(trx, tenantId, ids);
     const missing = ids.filter((id) => !found.has(id));
-    if (missing.length) throw scimErrors.invalidValue(`members: no user with id ${missing.slice(0, 5).map((m) => `'${m.slice(0, 64)}'`).join(', ')} in this tenant.`);
+    if (missing.length)
+      throw scimErrors.invalidValue(
+        `members: no user with id ${missing
+          .slice(0, 5)
+          .map((m) => `'${m.slice(0, 64)}'`)
+          .join(', ')} in this tenant.`,
+      );
   }
 
   async function get(tenantId: string, id: string, base: string, opts: { members?: boolean } = {}): Promise<Json> {
@@ -77,21 +92,29 @@ export function createScimGroups(deps: Pick<ScimDeps, 'db' | 'now'>) {
   async function write(tenantId: string, id: string, make: (g: ScimGroupRow, members: string[]) => GroupInput, base: string): Promise<Json> {
     let input: GroupInput | undefined;
     try {
-      await retryDeadlock(() => db.transaction().execute(async (trx) => {
-        const g = await findScimGroup(trx, tenantId, id, { forUpdate: true });
-        if (!g) throw scimErrors.notFound('Group', id);
-        const current = ((await membersOf(trx, tenantId, [g.displayName])).get(g.displayName) ?? []).map((m) => m.id);
-        input = make(g, current);
-        const now = deps.now();
-        await updateScimGroup(trx, g, input, now);
-        if (input.members) {
-          const want = new Set(input.members);
-          const have = new Set(current);
-          const add = [...want].filter((m) => !have.has(m));
-          await checkMembers(trx, tenantId, add);
-          await changeMembers(trx, { ...g, displayName: input.displayName }, add, current.filter((m) => !want.has(m)), now);
-        }
-      }));
+      await retryDeadlock(() =>
+        db.transaction().execute(async (trx) => {
+          const g = await findScimGroup(trx, tenantId, id, { forUpdate: true });
+          if (!g) throw scimErrors.notFound('Group', id);
+          const current = ((await membersOf(trx, tenantId, [g.displayName])).get(g.displayName) ?? []).map((m) => m.id);
+          input = make(g, current);
+          const now = deps.now();
+          await updateScimGroup(trx, g, input, now);
+          if (input.members) {
+            const want = new Set(input.members);
+            const have = new Set(current);
+            const add = [...want].filter((m) => !have.has(m));
+            await checkMembers(trx, tenantId, add);
+            await changeMembers(
+              trx,
+              { ...g, displayName: input.displayName },
+              add,
+              current.filter((m) => !want.has(m)),
+              now,
+            );
+          }
+        }),
+      );
     } catch (err) {
       if (isUniqueViolation(err) && input) throw taken(input.displayName);
       throw err;
@@ -105,7 +128,13 @@ export function createScimGroups(deps: Pick<ScimDeps, 'db' | 'now'>) {
     async list(tenantId: string, q: { filter?: string; offset: number; limit: number; members: boolean }, base: string) {
       const where = q.filter ? compileFilter(parseFilter(q.filter), GROUP_FILTER) : undefined;
       const { total, rows } = await listScimGroups(db, tenantId, where, q.offset, q.limit);
-      const members = q.members ? await membersOf(db, tenantId, rows.map((g) => g.displayName)) : new Map();
+      const members = q.members
+        ? await membersOf(
+            db,
+            tenantId,
+            rows.map((g) => g.displayName),
+          )
+        : new Map();
       return { total, resources: rows.map((g) => groupResource(g, members.get(g.displayName) ?? [], base)) };
     },
 
@@ -113,15 +142,23 @@ export function createScimGroups(deps: Pick<ScimDeps, 'db' | 'now'>) {
       const input = readGroupInput(body);
       let id: string;
       try {
-        id = await retryDeadlock(() => db.transaction().execute(async (trx) => {
-          const now = deps.now();
-          const gid = await insertScimGroup(trx, tenantId, input, now);
-          if (input.members?.length) {
-            await checkMembers(trx, tenantId, input.members);
-            await changeMembers(trx, { id: gid, tenantId, displayName: input.displayName, externalId: input.externalId, createdAt: now, updatedAt: now }, input.members, [], now);
-          }
-          return gid;
-        }));
+        id = await retryDeadlock(() =>
+          db.transaction().execute(async (trx) => {
+            const now = deps.now();
+            const gid = await insertScimGroup(trx, tenantId, input, now);
+            if (input.members?.length) {
+              await checkMembers(trx, tenantId, input.members);
+              await changeMembers(
+                trx,
+                { id: gid, tenantId, displayName: input.displayName, externalId: input.externalId, createdAt: now, updatedAt: now },
+                input.members,
+                [],
+                now,
+              );
+            }
+            return gid;
+          }),
+        );
       } catch (err) {
         if (isUniqueViolation(err)) throw taken(input.displayName);
         throw err;
@@ -131,12 +168,18 @@ export function createScimGroups(deps: Pick<ScimDeps, 'db' | 'now'>) {
 
     replace: (tenantId: string, id: string, body: unknown, base: string) => write(tenantId, id, () => readGroupInput(body), base),
 
-    patch: (tenantId: string, id: string, ops: ScimPatchOperation[], base: string) => write(tenantId, id, (g, current) => {
-      const { members: _listed, ...doc } = groupResource(g, [], base);
-      const patched = applyPatch({ ...doc, members: current.map((value) => ({ value })) }, ops.flatMap(removeByValue));
-      // Without any member left, scim-patch may drop the attribute: that is an empty list.
-      return readGroupInput({ ...patched, members: patched.members ?? [] });
-    }, base),
+    patch: (tenantId: string, id: string, ops: ScimPatchOperation[], base: string) =>
+      write(
+        tenantId,
+        id,
+        (g, current) => {
+          const { members: _listed, ...doc } = groupResource(g, [], base);
+          const patched = applyPatch({ ...doc, members: current.map((value) => ({ value })) }, ops.flatMap(removeByValue));
+          // Without any member left, scim-patch may drop the attribute: that is an empty list.
+          return readGroupInput({ ...patched, members: patched.members ?? [] });
+        },
+        base,
+      ),
 
     async remove(tenantId: string, id: string): Promise<void> {
       if (!(await retryDeadlock(() => deleteScimGroup(db, tenantId, id, deps.now())))) throw scimErrors.notFound('Group', id);

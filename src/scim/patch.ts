@@ -36,13 +36,19 @@ export function readPatch(body: unknown): ScimPatchOperation[] {
     const path = attr(raw, 'path');
     const value = attr(raw, 'value');
     if (typeof op !== 'string' || !/^(add|remove|replace)$/i.test(op)) throw scimErrors.invalidSyntax(`Operations[${i}].op must be add, remove or replace.`);
-    if (path !== undefined && (typeof path !== 'string' || path.length > 512 || FORBIDDEN.test(path))) throw scimErrors.invalidPath(`Operations[${i}].path is not a valid attribute path.`);
+    if (path !== undefined && (typeof path !== 'string' || path.length > 512 || FORBIDDEN.test(path)))
+      throw scimErrors.invalidPath(`Operations[${i}].path is not a valid attribute path.`);
     const lower = op.toLowerCase() as 'add' | 'remove' | 'replace';
     if (lower === 'remove' && path === undefined) throw new ScimError(400, `Operations[${i}]: remove needs a path.`, 'noTarget');
     if (lower !== 'remove' && value === undefined) throw scimErrors.invalidValue(`Operations[${i}]: ${lower} needs a value.`);
-    if (lower !== 'remove' && path === undefined && !isObject(value)) throw scimErrors.invalidValue(`Operations[${i}]: ${lower} without a path needs an object of attributes as its value.`);
+    if (lower !== 'remove' && path === undefined && !isObject(value))
+      throw scimErrors.invalidValue(`Operations[${i}]: ${lower} without a path needs an object of attributes as its value.`);
     checkKeys(value);
-    return { op: lower, ...(path !== undefined ? { path: stripCoreSchema(path as string) } : {}), ...(value !== undefined ? { value } : {}) } as ScimPatchOperation;
+    return {
+      op: lower,
+      ...(path !== undefined ? { path: stripCoreSchema(path as string) } : {}),
+      ...(value !== undefined ? { value } : {}),
+    } as ScimPatchOperation;
   });
 }
 

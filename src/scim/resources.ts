@@ -102,7 +102,10 @@ export function readUserInput(body: unknown): UserInput {
       for (const e of emails) {
         const v = attr(e, 'value');
         if (typeof v !== 'string' || normalizeEmail(v) !== email) {
-          problems.push({ field: 'emails', message: `holds '${String(v).slice(0, 100)}', which is not userName: tti-bridge keeps one email per user (userName); map the same directory attribute to both, or do not send emails` });
+          problems.push({
+            field: 'emails',
+            message: `holds '${String(v).slice(0, 100)}', which is not userName: tti-bridge keeps one email per user (userName); map the same directory attribute to both, or do not send emails`,
+          });
         }
       }
     }
@@ -121,7 +124,12 @@ export function readUserInput(body: unknown): UserInput {
   fail(problems);
   const joined = [givenName, familyName].filter(Boolean).join(' ') || null;
   return {
-    email, name: formatted ?? displayName ?? joined, givenName, familyName, externalId, active,
+    email,
+    name: formatted ?? displayName ?? joined,
+    givenName,
+    familyName,
+    externalId,
+    active,
     ...(password !== undefined ? { password: password as string } : {}),
   };
 }
@@ -180,7 +188,11 @@ export function groupResource(g: ScimGroupRow, members: GroupMember[], base: str
  */
 export function project(resource: Json, attributes?: string[], excluded?: string[]): Json {
   const always = new Set(['schemas', 'id']);
-  const top = (a: string) => a.replace(/^urn:[^ ]*:/i, '').split('.')[0]!.toLowerCase();
+  const top = (a: string) =>
+    a
+      .replace(/^urn:[^ ]*:/i, '')
+      .split('.')[0]!
+      .toLowerCase();
   if (attributes?.length) {
     const keep = new Set(attributes.map(top));
     return Object.fromEntries(Object.entries(resource).filter(([k]) => always.has(k) || keep.has(k.toLowerCase())));

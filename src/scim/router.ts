@@ -38,7 +38,11 @@ export interface ScimRouterDeps {
   groups: ScimGroups;
 }
 
-interface Paging { offset: number; limit: number; startIndex: number }
+interface Paging {
+  offset: number;
+  limit: number;
+  startIndex: number;
+}
 
 function paging(ctx: Context): Paging {
   const int = (name: string, fallback: number) => {
@@ -55,7 +59,12 @@ function paging(ctx: Context): Paging {
 
 const list = (ctx: Context, name: string) => {
   const raw = ctx.query[name];
-  return typeof raw === 'string' && raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  return typeof raw === 'string' && raw
+    ? raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 };
 
 const single = (ctx: Context, name: string) => {
@@ -78,9 +87,12 @@ function send(ctx: Context, status: number, body: Json): void {
  */
 export function scimFallback(issuer: string, logger: ScimRouterDeps['broker']['logger']): Middleware {
   const errors = scimErrorMiddleware(logger);
-  return (ctx, next) => (ctx.path === '/scim' || ctx.path.startsWith('/scim/')
-    ? errors(ctx, async () => { throw new ScimError(404, `SCIM is served per tenant: use ${issuer}/scim/v2/tenants/{tenantId} as the base URL.`); })
-    : next());
+  return (ctx, next) =>
+    ctx.path === '/scim' || ctx.path.startsWith('/scim/')
+      ? errors(ctx, async () => {
+          throw new ScimError(404, `SCIM is served per tenant: use ${issuer}/scim/v2/tenants/{tenantId} as the base URL.`);
+        })
+      : next();
 }
 
 export function createScimRouter(deps: ScimRouterDeps): Router {
@@ -99,22 +111,41 @@ export function createScimRouter(deps: ScimRouterDeps): Router {
     const scope = await deps.broker.access.tenantScope(caller);
     if (!inScope(scope, tenantId)) throw brokerErrors.tenantNotAllowed(caller.clientId, tenantId);
     if (tenantId === deps.adminTenant && scope.all && !scope.named?.includes(tenantId)) {
-      throw new ScimError(403, `'${tenantId}' is the operators' tenant (ADMIN_TENANT): a SCIM client reaches it only when its allowed tenants name it, not through '*'.`);
+      throw new ScimError(
+        403,
+        `'${tenantId}' is the operators' tenant (ADMIN_TENANT): a SCIM client reaches it only when its allowed tenants name it, not through '*'.`,
+      );
     }
     if (!(await tenantExists(deps.db, tenantId))) throw new ScimError(404, `Tenant '${tenantId}' does not exist.`);
     await next();
     // Who changed which user or group: for the operator (ids only, never names, emails or passwords).
     if (ctx.method !== 'GET' && ctx.status < 400) {
       const id = ctx.params.id ?? (ctx.body as Json | undefined)?.id;
-      deps.broker.logger.info({ event: 'scim.change', tenantId, clientId: caller.clientId, method: ctx.method, resource: ctx.path.includes('/Groups') ? 'Group' : 'User', id, status: ctx.status }, 'scim change');
+      deps.broker.logger.info(
+        {
+          event: 'scim.change',
+          tenantId,
+          clientId: caller.clientId,
+          method: ctx.method,
+          resource: ctx.path.includes('/Groups') ? 'Group' : 'User',
+          id,
+          status: ctx.status,
+        },
+        'scim change',
+      );
     }
   });
 
   const body = (ctx: Context) => readJson(ctx, MAX_SCIM_BODY);
   const out = (ctx: Context, r: Json) => project(r, list(ctx, 'attributes'), list(ctx, 'excludedAttributes'));
-  const listResponse = (ctx: Context, p: Paging, r: { total: number; resources: Json[] }) => send(ctx, 200, {
-    schemas: [LIST_SCHEMA], totalResults: r.total, startIndex: p.startIndex, itemsPerPage: r.resources.length, Resources: r.resources.map((x) => out(ctx, x)),
-  });
+  const listResponse = (ctx: Context, p: Paging, r: { total: number; resources: Json[] }) =>
+    send(ctx, 200, {
+      schemas: [LIST_SCHEMA],
+      totalResults: r.total,
+      startIndex: p.startIndex,
+      itemsPerPage: r.resources.length,
+      Resources: r.resources.map((x) => out(ctx, x)),
+    });
   const created = (ctx: Context, r: Json) => {
     ctx.set('Location', String((r.meta as Json).location));
     send(ctx, 201, out(ctx, r));
@@ -133,7 +164,9 @@ export function createScimRouter(deps: ScimRouterDeps): Router {
   router.post('/Users', async (ctx) => created(ctx, await deps.users.create(tenant(ctx), await body(ctx), baseOf(ctx))));
   router.get('/Users/:id', async (ctx) => send(ctx, 200, out(ctx, await deps.users.get(tenant(ctx), ctx.params.id!, baseOf(ctx)))));
   router.put('/Users/:id', async (ctx) => send(ctx, 200, out(ctx, await deps.users.replace(tenant(ctx), ctx.params.id!, await body(ctx), baseOf(ctx)))));
-  router.patch('/Users/:id', async (ctx) => send(ctx, 200, out(ctx, await deps.users.patch(tenant(ctx), ctx.params.id!, readPatch(await body(ctx)), baseOf(ctx)))));
+  router.patch('/Users/:id', async (ctx) =>
+    send(ctx, 200, out(ctx, await deps.users.patch(tenant(ctx), ctx.params.id!, readPatch(await body(ctx)), baseOf(ctx)))),
+  );
   router.delete('/Users/:id', async (ctx) => {
     await deps.users.remove(tenant(ctx), ctx.params.id!);
     ctx.status = 204;
@@ -144,9 +177,13 @@ export function createScimRouter(deps: ScimRouterDeps): Router {
     listResponse(ctx, p, await deps.groups.list(tenant(ctx), { filter: single(ctx, 'filter'), members: wantsMembers(ctx), ...p }, baseOf(ctx)));
   });
   router.post('/Groups', async (ctx) => created(ctx, await deps.groups.create(tenant(ctx), await body(ctx), baseOf(ctx))));
-  router.get('/Groups/:id', async (ctx) => send(ctx, 200, out(ctx, await deps.groups.get(tenant(ctx), ctx.params.id!, baseOf(ctx), { members: wantsMembers(ctx) }))));
+  router.get('/Groups/:id', async (ctx) =>
+    send(ctx, 200, out(ctx, await deps.groups.get(tenant(ctx), ctx.params.id!, baseOf(ctx), { members: wantsMembers(ctx) }))),
+  );
   router.put('/Groups/:id', async (ctx) => send(ctx, 200, out(ctx, await deps.groups.replace(tenant(ctx), ctx.params.id!, await body(ctx), baseOf(ctx)))));
-  router.patch('/Groups/:id', async (ctx) => send(ctx, 200, out(ctx, await deps.groups.patch(tenant(ctx), ctx.params.id!, readPatch(await body(ctx)), baseOf(ctx)))));
+  router.patch('/Groups/:id', async (ctx) =>
+    send(ctx, 200, out(ctx, await deps.groups.patch(tenant(ctx), ctx.params.id!, readPatch(await body(ctx)), baseOf(ctx)))),
+  );
   router.delete('/Groups/:id', async (ctx) => {
     await deps.groups.remove(tenant(ctx), ctx.params.id!);
     ctx.status = 204;
@@ -175,8 +212,12 @@ export function createScimRouter(deps: ScimRouterDeps): Router {
 
   // Anything else under a tenant's SCIM base: a SCIM 404 or 405, not the provider's text/plain.
   router.all('{/*rest}', (ctx) => {
-    const allowed = new Set(router.match(ctx.path, ctx.method).path
-      .filter((layer) => !String(layer.path).endsWith('{/*rest}')).flatMap((layer) => layer.methods));
+    const allowed = new Set(
+      router
+        .match(ctx.path, ctx.method)
+        .path.filter((layer) => !String(layer.path).endsWith('{/*rest}'))
+        .flatMap((layer) => layer.methods),
+    );
     if (!allowed.size) throw new ScimError(404, `No SCIM endpoint ${ctx.method} ${ctx.path}.`);
     ctx.set('Allow', [...allowed].sort().join(', '));
     throw new ScimError(405, `Method ${ctx.method} is not allowed on ${ctx.path}.`);

@@ -8,8 +8,16 @@ import type { Database } from '../db/database.js';
 import type { PasswordHasher } from '../accounts/password.js';
 import { notify, type OnChange } from '../tenants/events.js';
 import {
-  deleteScimUser, findScimUser, insertScimUser, isUniqueViolation, isUuid, listScimUsers, updateScimUser,
-  type ScimUserRow, type ScimUserWrite, type UsersEb,
+  deleteScimUser,
+  findScimUser,
+  insertScimUser,
+  isUniqueViolation,
+  isUuid,
+  listScimUsers,
+  updateScimUser,
+  type ScimUserRow,
+  type ScimUserWrite,
+  type UsersEb,
 } from '../db/scim-users.js';
 import { groupsNamed } from '../db/scim-groups.js';
 import { createIdcSessionTable } from '../db/idc-sessions.js';
@@ -71,7 +79,11 @@ export function createScimUsers(deps: ScimDeps) {
 
   async function toWrite(input: UserInput, current?: ScimUserRow): Promise<ScimUserWrite> {
     return {
-      email: input.email, name: input.name, givenName: input.givenName, familyName: input.familyName, externalId: input.externalId,
+      email: input.email,
+      name: input.name,
+      givenName: input.givenName,
+      familyName: input.familyName,
+      externalId: input.externalId,
       disabled: input.active === undefined ? (current?.disabled ?? false) : !input.active,
       ...(input.password !== undefined ? { passwordHash: await hasher.hash(input.password) } : {}),
     };
@@ -82,7 +94,8 @@ export function createScimUsers(deps: ScimDeps) {
   /** What the broker must forget after a change; told only once the change is committed. */
   function announce(before: ScimUserRow, after: ScimUserWrite): void {
     if (after.disabled && !before.disabled) notify(deps.onChange, { type: 'user_disabled', tenantId: before.tenantId, userId: before.id });
-    else if (after.email !== before.email || (!after.disabled && before.disabled)) notify(deps.onChange, { type: 'user_updated', tenantId: before.tenantId, userId: before.id });
+    else if (after.email !== before.email || (!after.disabled && before.disabled))
+      notify(deps.onChange, { type: 'user_updated', tenantId: before.tenantId, userId: before.id });
   }
 
   /** Replaces the stored user with `input` inside one transaction holding the row lock. */
@@ -123,7 +136,16 @@ export function createScimUsers(deps: ScimDeps) {
       // One query for the groups of the whole page.
       const groups = await groupsNamed(db, tenantId, [...new Set(rows.flatMap((r) => r.groups))]);
       const byName = new Map(groups.map((g) => [g.displayName, g]));
-      return { total, resources: rows.map((u) => userResource(u, u.groups.flatMap((n) => byName.get(n) ?? []), base)) };
+      return {
+        total,
+        resources: rows.map((u) =>
+          userResource(
+            u,
+            u.groups.flatMap((n) => byName.get(n) ?? []),
+            base,
+          ),
+        ),
+      };
     },
 
     async create(tenantId: string, body: unknown, base: string): Promise<Json> {
@@ -139,14 +161,20 @@ export function createScimUsers(deps: ScimDeps) {
 
     replace: (tenantId: string, id: string, body: unknown, base: string) => write(tenantId, id, () => readUserInput(body), base),
 
-    patch: (tenantId: string, id: string, ops: ScimPatchOperation[], base: string) => write(tenantId, id, async (current) => {
-      const { groups: _readOnly, ...doc } = userResource(current, [], base);
-      const patched = applyPatch(doc, ops);
-      if ('groups' in patched) throw scimErrors.mutability('groups is read-only on a User (RFC 7643 §4.1.2): change membership through /Groups.');
-      // Our emails mirror userName: when only userName changed, the old mirror is dropped.
-      if (JSON.stringify(patched.emails) === JSON.stringify(doc.emails) && patched.userName !== doc.userName) delete patched.emails;
-      return readUserInput(followName(doc, patched));
-    }, base),
+    patch: (tenantId: string, id: string, ops: ScimPatchOperation[], base: string) =>
+      write(
+        tenantId,
+        id,
+        async (current) => {
+          const { groups: _readOnly, ...doc } = userResource(current, [], base);
+          const patched = applyPatch(doc, ops);
+          if ('groups' in patched) throw scimErrors.mutability('groups is read-only on a User (RFC 7643 §4.1.2): change membership through /Groups.');
+          // Our emails mirror userName: when only userName changed, the old mirror is dropped.
+          if (JSON.stringify(patched.emails) === JSON.stringify(doc.emails) && patched.userName !== doc.userName) delete patched.emails;
+          return readUserInput(followName(doc, patched));
+        },
+        base,
+      ),
 
     async remove(tenantId: string, id: string): Promise<void> {
       const deleted = await db.transaction().execute(async (trx) => {

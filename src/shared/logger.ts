@@ -13,11 +13,37 @@ import { pino, type Logger, type DestinationStream } from 'pino';
  * authorization code is redacted by its exact paths (REDACTED_PATHS).
  */
 export const REDACTED_KEYS = [
-  'password', 'newPassword', 'passwordHash', 'client_secret', 'clientSecret', 'secret', 'secretHash',
-  'token', 'accessToken', 'access_token', 'refreshToken', 'refresh_token', 'idToken', 'id_token',
-  'assertion', 'userToken', 'authorization', 'cookie', 'set-cookie',
-  'SecretAccessKey', 'secretAccessKey', 'SessionToken', 'sessionToken', 'AccessKeyId', 'accessKeyId',
-  'credentials', 'ContextAssertion', 'identityContext', 'privateEnc', 'SECRET_KEY', 'code_verifier',
+  'password',
+  'newPassword',
+  'passwordHash',
+  'client_secret',
+  'clientSecret',
+  'secret',
+  'secretHash',
+  'token',
+  'accessToken',
+  'access_token',
+  'refreshToken',
+  'refresh_token',
+  'idToken',
+  'id_token',
+  'assertion',
+  'userToken',
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'SecretAccessKey',
+  'secretAccessKey',
+  'SessionToken',
+  'sessionToken',
+  'AccessKeyId',
+  'accessKeyId',
+  'credentials',
+  'ContextAssertion',
+  'identityContext',
+  'privateEnc',
+  'SECRET_KEY',
+  'code_verifier',
 ];
 
 /** Where an OAuth authorization code sits when a request's parameters are logged. */
@@ -55,14 +81,17 @@ export const stdoutDestination = (): DestinationStream => pino.destination({ des
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const paths = [...REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `req.headers.${k}`]), ...REDACTED_PATHS];
-  return pino({
-    level,
-    redact: { paths, censor: '[redacted]' },
-    base: undefined,
-    // Child loggers inherit the mixin, so lines that skip redaction for speed carry it too.
-    mixin: () => {
-      const store = requestContext.getStore();
-      return store ? { reqId: store.reqId } : {};
+  return pino(
+    {
+      level,
+      redact: { paths, censor: '[redacted]' },
+      base: undefined,
+      // Child loggers inherit the mixin, so lines that skip redaction for speed carry it too.
+      mixin: () => {
+        const store = requestContext.getStore();
+        return store ? { reqId: store.reqId } : {};
+      },
     },
-  }, destination);
+    destination,
+  );
 }

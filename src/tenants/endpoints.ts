@@ -69,9 +69,12 @@ export function createEndpointPolicy(opts: { allowlist?: readonly string[]; prod
     assertUsable(tenantId, t) {
       const refused = ENDPOINT_FIELDS.filter((f) => t[f] && refusal(f, t[f]!));
       if (refused.length) {
-        throw new AppError('endpoint_not_allowed', 409,
+        throw new AppError(
+          'endpoint_not_allowed',
+          409,
           `Tenant '${tenantId}' has endpoint overrides that are not allowed: ${refused.join(', ')}. Nothing was sent there. Set them to AWS endpoints, clear them, or list the origin in ${ALLOWLIST_SETTING}.`,
-          { detail: { fields: refused } });
+          { detail: { fields: refused } },
+        );
       }
     },
     allowSandbox(url) {

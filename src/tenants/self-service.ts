@@ -27,12 +27,12 @@ export const CUSTOMER_DETAILS = [
 export const STEP_LABELS: Record<string, string> = {
   tenant: 'Tenant settings complete',
   user: 'Test user known to the provider',
-  discovery: 'The provider\'s discovery document is reachable, with its exact issuer',
+  discovery: "The provider's discovery document is reachable, with its exact issuer",
   signing_key: 'The provider publishes the key it signs tokens with',
   assertion: 'A token the provider signs verifies against its published keys',
   assume_role: 'Provider assumes its data-accessor role (STS AssumeRole)',
   mint_assertion: 'Provider signs a fresh ID token for the test user',
-  create_token: 'Your IAM Identity Center accepts the provider\'s token (CreateTokenWithIAM)',
+  create_token: "Your IAM Identity Center accepts the provider's token (CreateTokenWithIAM)",
   assume_role_context: 'Identity-aware session (STS AssumeRole with identity context)',
   search: 'Search of your Amazon Q Business index (SearchRelevantContent)',
 };
@@ -66,7 +66,7 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
   function takeCheck(tenantId: string): number {
     const t = now();
     const b = spent.get(tenantId) ?? { tokens: budget.burst, at: t };
-    b.tokens = Math.min(budget.burst, b.tokens + ((t - b.at) / 1000) / budget.everySeconds);
+    b.tokens = Math.min(budget.burst, b.tokens + (t - b.at) / 1000 / budget.everySeconds);
     b.at = t;
     spent.set(tenantId, b);
     if (b.tokens < 1) return Math.ceil((1 - b.tokens) * budget.everySeconds);
@@ -83,7 +83,10 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
     return { tenant, token, expiresAt };
   }
 
-  async function page(ctx: Context, data: { tenant: Tenant; token: string; expiresAt: Date; values?: Record<string, string>; problems?: FieldProblem[]; report?: CheckReport }) {
+  async function page(
+    ctx: Context,
+    data: { tenant: Tenant; token: string; expiresAt: Date; values?: Record<string, string>; problems?: FieldProblem[]; report?: CheckReport },
+  ) {
     const { tenant } = data;
     ctx.set('Referrer-Policy', 'no-referrer');
     deps.views.render(ctx, 'onboard', {
@@ -140,12 +143,16 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
     }
     if (running.has(found.tenant.id)) {
       ctx.set('Retry-After', '5');
-      throw new AppError('check_in_progress', 429, 'A check for this tenant is already running. Wait for it to finish, then reload this page.', { retryAfter: 5 });
+      throw new AppError('check_in_progress', 429, 'A check for this tenant is already running. Wait for it to finish, then reload this page.', {
+        retryAfter: 5,
+      });
     }
     const wait = takeCheck(found.tenant.id);
     if (wait) {
       ctx.set('Retry-After', String(wait));
-      throw new AppError('too_many_checks', 429, `This tenant has run many checks in a short time. Wait ${wait} seconds, then submit the form again.`, { retryAfter: wait });
+      throw new AppError('too_many_checks', 429, `This tenant has run many checks in a short time. Wait ${wait} seconds, then submit the form again.`, {
+        retryAfter: wait,
+      });
     }
     running.add(found.tenant.id);
     try {

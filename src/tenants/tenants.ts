@@ -148,7 +148,11 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
     async activate(id, opts = {}) {
       const current = await existing(id);
       if (current.status !== 'pending' || missingDetails(current).length) return current;
-      const activated = await tenants.update(id, { status: 'active', updatedAt: now() }, { status: 'pending', ...(opts.ifUpdatedAt ? { updatedAt: opts.ifUpdatedAt } : {}) });
+      const activated = await tenants.update(
+        id,
+        { status: 'active', updatedAt: now() },
+        { status: 'pending', ...(opts.ifUpdatedAt ? { updatedAt: opts.ifUpdatedAt } : {}) },
+      );
       if (activated) notify(deps.onChange, { type: 'tenant_updated', tenantId: id });
       return existing(id);
     },

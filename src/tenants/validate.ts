@@ -7,9 +7,7 @@ export const TENANT_ID = /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
 export const TENANT_ID_MAX = 256;
 
 /** The data-accessor details without which the broker cannot act for the tenant. */
-export const REQUIRED_DETAILS = [
-  'qbusinessApplicationId', 'qbusinessRegion', 'retrieverId', 'idcApplicationArn', 'idcRegion', 'roleArn',
-] as const;
+export const REQUIRED_DETAILS = ['qbusinessApplicationId', 'qbusinessRegion', 'retrieverId', 'idcApplicationArn', 'idcRegion', 'roleArn'] as const;
 export const OPTIONAL_URLS = ['stsEndpoint', 'ssoOidcEndpoint', 'qbusinessEndpoint'] as const;
 export const FLAGS = ['allowBackendAccess', 'auditQueryText'] as const;
 /** How the broker obtains a user's identity context (see docs/broker.md, "Authorization-code tenants"). */
@@ -47,15 +45,25 @@ export function isRedirectUri(v: string): boolean {
   try {
     const u = new URL(v);
     const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
-    return (u.protocol === 'https:' || (u.protocol === 'http:' && loopback)) && !u.username && !u.password && !u.search && !u.hash
-      && !v.includes('#') && u.pathname === IDC_CALLBACK_PATH;
+    return (
+      (u.protocol === 'https:' || (u.protocol === 'http:' && loopback)) &&
+      !u.username &&
+      !u.password &&
+      !u.search &&
+      !u.hash &&
+      !v.includes('#') &&
+      u.pathname === IDC_CALLBACK_PATH
+    );
   } catch {
     return false;
   }
 }
 
 const RULES: Record<StringDetail, { test: (v: string) => boolean; expected: string }> = {
-  qbusinessApplicationId: { test: (v) => Q_ID.test(v), expected: 'a Q Business application ID: 36 letters, digits or hyphens, e.g. a1b2c3d4-5678-90ab-cdef-example11111' },
+  qbusinessApplicationId: {
+    test: (v) => Q_ID.test(v),
+    expected: 'a Q Business application ID: 36 letters, digits or hyphens, e.g. a1b2c3d4-5678-90ab-cdef-example11111',
+  },
   retrieverId: { test: (v) => Q_ID.test(v), expected: 'a Q Business retriever ID: 36 letters, digits or hyphens, e.g. a1b2c3d4-5678-90ab-cdef-example22222' },
   qbusinessRegion: { test: (v) => REGION.test(v), expected: 'an AWS region like us-east-1' },
   idcRegion: { test: (v) => REGION.test(v), expected: 'an AWS region like us-east-1' },

@@ -25,7 +25,12 @@ async function setup(hasherOverride?: PasswordHasher) {
   const spy = spyHasher(hasherOverride ?? fastHasher());
   const events: ChangeEvent[] = [];
   const throttle = createLoginThrottle({
-    database: shared.database, maxFailuresAccount: 3, maxFailuresIp: 1000, lockSeconds: 60, now: clock.now, sleep: clock.sleep,
+    database: shared.database,
+    maxFailuresAccount: 3,
+    maxFailuresIp: 1000,
+    lockSeconds: 60,
+    now: clock.now,
+    sleep: clock.sleep,
   });
   const accounts = createAccountService({ database: shared.database, hasher: spy.hasher, throttle, now: clock.now, onChange: (e) => events.push(e) });
   const tenantId = uniqueId('acme');
@@ -44,7 +49,12 @@ test('the right password logs in, records the login and returns no hash', async 
   assert.deepEqual(res.user.lastLoginAt, clock.now());
   assert.equal('passwordHash' in res.user, false);
   assert.deepEqual(accounts.claimsFor(res.user), {
-    sub: res.user.id, email, email_verified: true, name: 'Alice', tenant_id: tenantId, groups: ['eng', 'ops'],
+    sub: res.user.id,
+    email,
+    email_verified: true,
+    name: 'Alice',
+    tenant_id: tenantId,
+    groups: ['eng', 'ops'],
   });
 });
 
@@ -57,9 +67,19 @@ test('wrong password, unknown user, unknown tenant and no password look identica
     { tenantId: 'no-such-tenant', email, password: 'correct-horse' },
     { tenantId, email: 'nopass@example.com', password: 'whatever-pw' },
   ];
-  const nopass = await shared.database.selectFrom('users').select('id').where('tenant_id', '=', tenantId).where('email', '=', 'nopass@example.com').executeTakeFirstOrThrow();
+  const nopass = await shared.database
+    .selectFrom('users')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('email', '=', 'nopass@example.com')
+    .executeTakeFirstOrThrow();
   // What the user is told (`reason`) is the same; `cause` is for the operator's sign-in log only.
-  const causes = [{ cause: 'wrong_password', userId: user.id }, { cause: 'unknown_user' }, { cause: 'unknown_user' }, { cause: 'no_password', userId: nopass.id }];
+  const causes = [
+    { cause: 'wrong_password', userId: user.id },
+    { cause: 'unknown_user' },
+    { cause: 'unknown_user' },
+    { cause: 'no_password', userId: nopass.id },
+  ];
   for (const [i, a] of attempts.entries()) assert.deepEqual(await accounts.authenticate(a), { ok: false, reason: 'invalid_credentials', ...causes[i] });
   assert.deepEqual(calls, ['verify', 'decoy', 'decoy', 'decoy']);
   assert.equal((await shared.database.selectFrom('users').select('last_login_at').where('id', '=', user.id).executeTakeFirstOrThrow()).last_login_at, null);
@@ -69,7 +89,12 @@ test('a disabled user is refused after the password check, like a wrong password
   const { accounts, tenantId, email, calls, events, user } = await setup();
   await accounts.disableUser(tenantId, email);
   assert.deepEqual(events, [{ type: 'user_disabled', tenantId, userId: user.id }]);
-  assert.deepEqual(await accounts.authenticate({ tenantId, email, password: 'correct-horse' }), { ok: false, reason: 'invalid_credentials', cause: 'disabled', userId: user.id });
+  assert.deepEqual(await accounts.authenticate({ tenantId, email, password: 'correct-horse' }), {
+    ok: false,
+    reason: 'invalid_credentials',
+    cause: 'disabled',
+    userId: user.id,
+  });
   assert.deepEqual(calls, ['verify']);
   assert.equal(await accounts.findById(user.id), null, 'tokens stop resolving the account');
   await accounts.enableUser(tenantId, email);
@@ -80,15 +105,24 @@ test('a disabled user is refused after the password check, like a wrong password
 test('users of a disabled tenant cannot log in', async () => {
   const { accounts, tenantId, email, user } = await setup();
   await shared.database.updateTable('tenants').set({ status: 'disabled', updated_at: new Date() }).where('id', '=', tenantId).execute();
-  assert.deepEqual(await accounts.authenticate({ tenantId, email, password: 'correct-horse' }), { ok: false, reason: 'invalid_credentials', cause: 'disabled', userId: user.id });
+  assert.deepEqual(await accounts.authenticate({ tenantId, email, password: 'correct-horse' }), {
+    ok: false,
+    reason: 'invalid_credentials',
+    cause: 'disabled',
+    userId: user.id,
+  });
   assert.equal(await accounts.findById(user.id), null);
 });
 
 test('repeated failures lock the account, even for the right password, until the lock ends', async () => {
   const { accounts, tenantId, email, clock } = await setup();
   for (let i = 0; i < 3; i++) await accounts.authenticate({ tenantId, email, password: 'wrong-password' });
-  assert.deepEqual(await accounts.authenticate({ tenantId, email, password: 'correct-horse' }),
-    { ok: false, reason: 'locked', cause: 'locked', retryAfterSeconds: 60 });
+  assert.deepEqual(await accounts.authenticate({ tenantId, email, password: 'correct-horse' }), {
+    ok: false,
+    reason: 'locked',
+    cause: 'locked',
+    retryAfterSeconds: 60,
+  });
   clock.advance(61);
   assert.equal((await accounts.authenticate({ tenantId, email, password: 'correct-horse' })).ok, true);
 });
@@ -97,13 +131,17 @@ test('unknown accounts are locked the same way', async () => {
   const { accounts, tenantId } = await setup();
   const probe = { tenantId, email: 'ghost@example.com', password: 'guess-guess' };
   for (let i = 0; i < 3; i++) await accounts.authenticate(probe);
-  assert.equal((await accounts.authenticate(probe) as { reason: string }).reason, 'locked');
+  assert.equal(((await accounts.authenticate(probe)) as { reason: string }).reason, 'locked');
 });
 
 test('a hash with outdated parameters is replaced at the next successful login', async () => {
   const strong = fastHasher({ memoryKib: 512 });
   const { accounts, tenantId, email, user } = await setup(strong);
-  await shared.database.updateTable('users').set({ password_hash: await fastHasher({ memoryKib: 256 }).hash('correct-horse'), updated_at: new Date() }).where('id', '=', user.id).execute();
+  await shared.database
+    .updateTable('users')
+    .set({ password_hash: await fastHasher({ memoryKib: 256 }).hash('correct-horse'), updated_at: new Date() })
+    .where('id', '=', user.id)
+    .execute();
   assert.equal((await accounts.authenticate({ tenantId, email, password: 'correct-horse' })).ok, true);
   const stored = (await shared.database.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow()).password_hash!;
   assert.match(stored, /m=512/);
@@ -114,7 +152,10 @@ test('addUser validates input and refuses duplicates with user_exists', async ()
   const { accounts, tenantId, email } = await setup();
   await assert.rejects(accounts.addUser({ tenantId, email: 'not-an-email', password: 'short' }), (err: any) => {
     assert.equal(err.code, 'validation_failed');
-    assert.deepEqual(err.options.fields.map((f: any) => f.field), ['email', 'password']);
+    assert.deepEqual(
+      err.options.fields.map((f: any) => f.field),
+      ['email', 'password'],
+    );
     assert.match(err.message, /at least 8 characters/);
     return true;
   });
@@ -130,7 +171,10 @@ test('setPassword, getUser and listUsers', async () => {
   assert.equal((await accounts.authenticate({ tenantId, email: 'bob@example.com', password: 'bobs-new-password' })).ok, true);
   await assert.rejects(accounts.setPassword(tenantId, 'bob@example.com', 'short'), { code: 'validation_failed' });
   await assert.rejects(accounts.setPassword(tenantId, 'carol@example.com', 'long-enough'), { code: 'user_not_found' });
-  assert.deepEqual((await accounts.listUsers(tenantId)).map((u) => u.email), ['bob@example.com', email].sort());
+  assert.deepEqual(
+    (await accounts.listUsers(tenantId)).map((u) => u.email),
+    ['bob@example.com', email].sort(),
+  );
   assert.equal(await accounts.getUser(tenantId, 'nobody@example.com'), null);
 });
 

@@ -82,7 +82,8 @@ before(async () => {
 after(() => idp.stop());
 
 const storedHash = async (email: string) =>
-  (await idp.database.selectFrom('users').select('password_hash').where('tenant_id', '=', 'legacy').where('email', '=', email).executeTakeFirstOrThrow()).password_hash!;
+  (await idp.database.selectFrom('users').select('password_hash').where('tenant_id', '=', 'legacy').where('email', '=', email).executeTakeFirstOrThrow())
+    .password_hash!;
 
 test('a bad row gets its line, field and reason; nothing is imported, and hashes are not echoed', async () => {
   const [bcryptHash] = VECTORS['bcrypt $2y$ (PHP)']!;

@@ -68,7 +68,10 @@ test('a very long queue is refused with server_busy', async () => {
   let release!: () => void;
   const first = limiter.run(() => new Promise<void>((r) => (release = r)));
   const second = limiter.run(async () => 'queued');
-  await assert.rejects(limiter.run(async () => 'too many'), { code: 'server_busy', status: 503 });
+  await assert.rejects(
+    limiter.run(async () => 'too many'),
+    { code: 'server_busy', status: 503 },
+  );
   release();
   await first;
   assert.equal(await second, 'queued');

@@ -13,7 +13,13 @@ const accountRow = (a: { tenantId: string; email: string }) =>
 function setup(overrides: Partial<ThrottleOptions> = {}) {
   const clock = fakeClock();
   const throttle = createLoginThrottle({
-    database: shared.database, maxFailuresAccount: 5, maxFailuresIp: 50, lockSeconds: 900, now: clock.now, sleep: clock.sleep, ...overrides,
+    database: shared.database,
+    maxFailuresAccount: 5,
+    maxFailuresIp: 50,
+    lockSeconds: 900,
+    now: clock.now,
+    sleep: clock.sleep,
+    ...overrides,
   });
   const attempt = { tenantId: uniqueId('t'), email: `${uniqueId('u')}@example.com`, ip: uniqueId('10.0.0') };
   return { clock, throttle, attempt };
@@ -53,8 +59,7 @@ test('the account locks after N failures until the lock time has passed', async 
   clock.advance(301);
   assert.deepEqual(await throttle.check(attempt), { locked: false, delayMs: 0 });
   await throttle.recordFailure(attempt);
-  assert.equal((await accountRow(attempt))?.failures, 1,
-    'counting restarts after a lock expires');
+  assert.equal((await accountRow(attempt))?.failures, 1, 'counting restarts after a lock expires');
 });
 
 test('email case does not give a fresh counter', async () => {

@@ -226,7 +226,10 @@ test('an operator administrator walks every page at 1280 and 390 px and uses eve
 
     // A lost phone: the authenticator goes.
     const carol = await h.services.accounts.getUser('e2e-a', 'carol@corp.example');
-    await h.database.insertInto('user_mfa').values({ user_id: carol!.id, totp_secret_enc: 'sealed', confirmed_at: new Date(), recovery_codes: ['x'] }).execute();
+    await h.database
+      .insertInto('user_mfa')
+      .values({ user_id: carol!.id, totp_secret_enc: 'sealed', confirmed_at: new Date(), recovery_codes: ['x'] })
+      .execute();
     await page.goto(`${h.url}/admin/tenants/e2e-a/users`);
     assert.match(await page.locator('tbody tr', { hasText: 'carol@corp.example' }).innerText(), /authenticator/);
     await page.getByRole('button', { name: 'Reset MFA of carol@corp.example' }).click();
@@ -402,10 +405,18 @@ test('refusals: non-admin operators, a customer user in group admin, a tenant-li
     const context = await newContext(1280);
     const { page } = await signIn(context, 'operators', 'limited@ops.example');
     const user = await h.services.accounts.getUser('operators', 'limited@ops.example');
-    await h.database.updateTable('users').set({ groups: ['support'], updated_at: new Date() }).where('id', '=', user!.id).execute();
+    await h.database
+      .updateTable('users')
+      .set({ groups: ['support'], updated_at: new Date() })
+      .where('id', '=', user!.id)
+      .execute();
     const r = await page.goto(`${h.url}/admin/tenants/e2e-a`);
     assert.equal(r!.status(), 403);
-    await h.database.updateTable('users').set({ groups: ['admin:e2e-a'], updated_at: new Date() }).where('id', '=', user!.id).execute();
+    await h.database
+      .updateTable('users')
+      .set({ groups: ['admin:e2e-a'], updated_at: new Date() })
+      .where('id', '=', user!.id)
+      .execute();
     await context.close();
   });
 });

@@ -16,7 +16,10 @@ before(async () => {
   // ID tokens live shorter than service access tokens (3600 s), so moving the app's clock
   // past a user token's expiry leaves the service token valid.
   h = await startBrokerHarness({
-    aws, config: { CREDENTIAL_REFRESH_MARGIN: 0 }, env: { ID_TOKEN_TTL: String(ID_TOKEN_TTL) }, now: () => Date.now() + clockOffsetMs,
+    aws,
+    config: { CREDENTIAL_REFRESH_MARGIN: 0 },
+    env: { ID_TOKEN_TTL: String(ID_TOKEN_TTL) },
+    now: () => Date.now() + clockOffsetMs,
   });
 });
 after(() => h.close());
@@ -37,11 +40,17 @@ test('search returns results, filters by confidence, paginates and caches the se
   const s = await setup();
   const first = await s.search({ maxResults: 2 });
   assert.equal(first.status, 200, JSON.stringify(first.body));
-  assert.deepEqual(first.body.results.map((r: { documentId: string }) => r.documentId), ['d0', 'd1']);
+  assert.deepEqual(
+    first.body.results.map((r: { documentId: string }) => r.documentId),
+    ['d0', 'd1'],
+  );
   assert.equal(first.body.results[0].title, 'Doc 0');
   assert.equal(first.body.nextToken, '2');
   const next = await s.search({ maxResults: 2, nextToken: first.body.nextToken, minConfidence: 'MEDIUM' });
-  assert.deepEqual(next.body.results.map((r: { confidence: string }) => r.confidence), ['MEDIUM']);
+  assert.deepEqual(
+    next.body.results.map((r: { confidence: string }) => r.confidence),
+    ['MEDIUM'],
+  );
   assert.equal(countFor(s.tenantId, 'assume_role'), 1, 'one exchange for both searches');
   assert.equal(countFor(s.tenantId, 'assume_role_context'), 1);
   await h.broker.audit.flush();
@@ -116,7 +125,13 @@ test('backend access by user id only where the tenant allows it, and only for ac
 test('disabling a tenant refuses searches and drops its cached sessions', async () => {
   const s = await setup();
   // A lookup whose load fails keeps nothing: true only if the session is cached right now.
-  const cached = () => h.broker.cache.get(s.tenantId, s.user.id, () => Promise.reject(new Error('not cached'))).then(() => true, () => false);
+  const cached = () =>
+    h.broker.cache
+      .get(s.tenantId, s.user.id, () => Promise.reject(new Error('not cached')))
+      .then(
+        () => true,
+        () => false,
+      );
   assert.equal((await s.search()).status, 200);
   assert.equal(await cached(), true);
   const admin = await h.addService(['*'], ['admin']);
@@ -154,7 +169,10 @@ async function expectFailure(fail: FakeAws['fail'], status: number, code: string
     assert.equal(r.body.status, status);
     if (status === 429) assert.equal(r.headers.get('retry-after'), '3');
     if (code === 'assertion_rejected') {
-      assert.ok(r.body.causes.some((c: { check: string; sent: string }) => c.check === 'user_mapping' && c.sent === `email = '${s.user.email}'`), JSON.stringify(r.body.causes));
+      assert.ok(
+        r.body.causes.some((c: { check: string; sent: string }) => c.check === 'user_mapping' && c.sent === `email = '${s.user.email}'`),
+        JSON.stringify(r.body.causes),
+      );
     }
   } finally {
     aws.fail = {};
@@ -219,13 +237,19 @@ test('admin API: tenants with field validation, check, OpenAPI document', async 
     assert.equal(report.body.ok, false);
     assert.equal(report.body.failedStep, 'create_token');
     assert.equal(report.body.steps.at(-1).error.code, 'identity_access_denied');
-    assert.deepEqual(report.body.steps.at(-1).error.causes.map((c: { check: string }) => c.check), ['assignment', 'caller_permission']);
+    assert.deepEqual(
+      report.body.steps.at(-1).error.causes.map((c: { check: string }) => c.check),
+      ['assignment', 'caller_permission'],
+    );
   } finally {
     aws.fail = {};
   }
   const ok = await h.api('POST', `/api/v1/admin/tenants/${s.tenantId}/check`, { token: admin.token, body: { userId: s.user.id } });
   assert.equal(ok.body.ok, true, JSON.stringify(ok.body));
-  assert.deepEqual(ok.body.steps.map((x: { step: string }) => x.step), ['tenant', 'user', 'discovery', 'signing_key', 'assertion', 'assume_role', 'mint_assertion', 'create_token', 'assume_role_context', 'search']);
+  assert.deepEqual(
+    ok.body.steps.map((x: { step: string }) => x.step),
+    ['tenant', 'user', 'discovery', 'signing_key', 'assertion', 'assume_role', 'mint_assertion', 'create_token', 'assume_role_context', 'search'],
+  );
   const doc = await h.api('GET', '/api/v1/openapi.json');
   assert.equal(doc.body.openapi, '3.1.0');
   assert.ok(doc.body.paths['/api/v1/tenants/{tenantId}/search'].post);
@@ -237,7 +261,10 @@ test('no token, assertion or credential appears in logs or audit rows', async ()
   const rows = JSON.stringify(await h.database.selectFrom('audit_events').selectAll().execute());
   const text = h.logs.join('') + rows;
   assert.ok(aws.assertions.length > 0);
-  assert.ok(h.logs.some((l) => l.includes('/api/v1/tenants/')), 'the app\'s request log was captured');
+  assert.ok(
+    h.logs.some((l) => l.includes('/api/v1/tenants/')),
+    "the app's request log was captured",
+  );
   for (const secret of [...aws.assertions, 'fake-secret', 'fake-session', 'AQoJ-context']) assert.ok(!text.includes(secret), 'secret leaked');
   assert.doesNotMatch(text, /eyJ[\w-]{10,}\.eyJ/);
 });

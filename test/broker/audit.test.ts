@@ -10,7 +10,16 @@ import { createDatabase } from '../../src/db/database.js';
 import type { Logger } from '../../src/shared/logger.js';
 import { useTestDatabase } from '../helpers/db.js';
 
-const event = { kind: 'search' as const, tenantId: 't', userId: null, serviceClientId: 'c', outcome: 'success' as const, errorCode: null, awsRequestIds: [], latencyMs: 1 };
+const event = {
+  kind: 'search' as const,
+  tenantId: 't',
+  userId: null,
+  serviceClientId: 'c',
+  outcome: 'success' as const,
+  errorCode: null,
+  awsRequestIds: [],
+  latencyMs: 1,
+};
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 let seq = 0;
 const uniqueTenant = () => `audit-${process.pid}-${++seq}`;
@@ -19,7 +28,9 @@ const uniqueTenant = () => `audit-${process.pid}-${++seq}`;
 const STOPPED = 'postgres://postgres@127.0.0.1:1/postgres';
 const pools: pg.Pool[] = [];
 // Registered before useTestDatabase's own: the pools close before the database is dropped.
-after(async () => { await Promise.all(pools.map((p) => p.end())); });
+after(async () => {
+  await Promise.all(pools.map((p) => p.end()));
+});
 const shared = useTestDatabase();
 
 /**
@@ -59,22 +70,31 @@ function insertCounter() {
 
 function capture() {
   const lines: { level: string; obj: unknown; msg?: string }[] = [];
-  const at = (level: string) => (obj: unknown, msg?: string) => { lines.push(typeof obj === 'string' ? { level, obj: {}, msg: obj } : { level, obj, msg }); };
+  const at = (level: string) => (obj: unknown, msg?: string) => {
+    lines.push(typeof obj === 'string' ? { level, obj: {}, msg: obj } : { level, obj, msg });
+  };
   return { lines, logger: { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') } as unknown as Logger };
 }
 
 const rowsOf = async (tenantId: string) =>
-  (await shared.database.selectFrom('audit_events').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute());
+  await shared.database.selectFrom('audit_events').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute();
 
 test('rows are written in one batch after the delay; rows recorded during a write wait for the next batch; flush writes at once', async () => {
   const tenantId = uniqueTenant();
   const { inserts, statement } = insertCounter();
   let gate: Promise<void> | undefined;
   let open!: () => void;
-  const database = hookedDatabase({ statement: async (text, values) => { statement(text, values); await gate; } });
+  const database = hookedDatabase({
+    statement: async (text, values) => {
+      statement(text, values);
+      await gate;
+    },
+  });
   const audit = createAuditTrail({ database, logger: capture().logger, now: Date.now, retentionDays: 1 });
 
-  gate = new Promise((ok) => { open = ok; }); // the first write stays open until released
+  gate = new Promise((ok) => {
+    open = ok;
+  }); // the first write stays open until released
   for (let i = 0; i < 3; i++) audit.record({ ...event, tenantId });
   assert.deepEqual(inserts, [], 'nothing is written at once');
   for (let i = 0; i < 50 && inserts.length === 0; i++) await sleep(20);
@@ -101,18 +121,34 @@ test('while the database is unavailable events are kept (up to the buffer size, 
   const database = hookedDatabase({ statement, down: () => down });
   const { lines, logger } = capture();
   let dropped = 0;
-  const audit = createAuditTrail({ database, logger, now: Date.now, retentionDays: 1, maxQueue: 3, onDropped: (n) => { dropped += n; } });
+  const audit = createAuditTrail({
+    database,
+    logger,
+    now: Date.now,
+    retentionDays: 1,
+    maxQueue: 3,
+    onDropped: (n) => {
+      dropped += n;
+    },
+  });
   for (let i = 0; i < 5; i++) audit.record({ ...event, tenantId, latencyMs: i });
   await audit.flush(); // gives up while the database is down, keeping the events
   assert.equal(dropped, 2, 'events beyond the buffer are counted');
   assert.equal(audit.pending(), 3);
   assert.deepEqual(inserts, [], 'no statement reached a server');
-  assert.ok(lines.some((l) => l.level === 'warn' && /database unavailable, events kept/.test(l.msg ?? '')), 'the outage is logged');
+  assert.ok(
+    lines.some((l) => l.level === 'warn' && /database unavailable, events kept/.test(l.msg ?? '')),
+    'the outage is logged',
+  );
   down = false;
   await audit.flush();
   assert.deepEqual(inserts, [3], 'the kept events are written once the database is back, in one INSERT');
   assert.equal(audit.pending(), 0);
-  assert.deepEqual((await rowsOf(tenantId)).map((r) => r.latency_ms), [0, 1, 2], 'the oldest kept, in order');
+  assert.deepEqual(
+    (await rowsOf(tenantId)).map((r) => r.latency_ms),
+    [0, 1, 2],
+    'the oldest kept, in order',
+  );
   assert.ok(lines.some((l) => l.level === 'info' && l.msg === 'audit writes resumed'));
 });
 
@@ -122,7 +158,15 @@ test('text PostgreSQL refuses is stored as U+FFFD; a row the database refuses co
   const database = hookedDatabase({ statement });
   const { lines, logger } = capture();
   let dropped = 0;
-  const audit = createAuditTrail({ database, logger, now: Date.now, retentionDays: 1, onDropped: (n) => { dropped += n; } });
+  const audit = createAuditTrail({
+    database,
+    logger,
+    now: Date.now,
+    retentionDays: 1,
+    onDropped: (n) => {
+      dropped += n;
+    },
+  });
   audit.record({ ...event, tenantId, queryText: 'before\u0000after', detail: { note: 'x\u0000y', lone: 'a\ud800b', ['k\u0000']: ['\udc00'] } });
   audit.record({ ...event, tenantId, latencyMs: 1e12 }); // beyond INTEGER: refused by the database itself
   audit.record({ ...event, tenantId, awsRequestIds: ['req-1', 'req\u00002'], latencyMs: 2.6 });
@@ -145,9 +189,23 @@ test('an outage during the row-by-row retry keeps the unwritten rest, oldest fir
   const { inserts, statement } = insertCounter();
   let down = false;
   // The database stops right after the batch's first row was written on its own.
-  const database = hookedDatabase({ statement: (text, values) => { statement(text, values); if (inserts.length === 2) down = true; }, down: () => down });
+  const database = hookedDatabase({
+    statement: (text, values) => {
+      statement(text, values);
+      if (inserts.length === 2) down = true;
+    },
+    down: () => down,
+  });
   let dropped = 0;
-  const audit = createAuditTrail({ database, logger: capture().logger, now: Date.now, retentionDays: 1, onDropped: (n) => { dropped += n; } });
+  const audit = createAuditTrail({
+    database,
+    logger: capture().logger,
+    now: Date.now,
+    retentionDays: 1,
+    onDropped: (n) => {
+      dropped += n;
+    },
+  });
   audit.record({ ...event, tenantId, latencyMs: 1 });
   audit.record({ ...event, tenantId, latencyMs: 1e12 });
   audit.record({ ...event, tenantId, latencyMs: 3 });
@@ -159,7 +217,10 @@ test('an outage during the row-by-row retry keeps the unwritten rest, oldest fir
   await audit.flush();
   assert.deepEqual(inserts, [3, 1, 2, 1, 1]);
   assert.equal(dropped, 1);
-  assert.deepEqual((await rowsOf(tenantId)).map((r) => r.latency_ms), [1, 3]);
+  assert.deepEqual(
+    (await rowsOf(tenantId)).map((r) => r.latency_ms),
+    [1, 3],
+  );
 });
 
 test('list: newest first, filters, tenant scope, pages by cursor; ids are decimal strings and times ISO strings', async () => {
@@ -167,7 +228,15 @@ test('list: newest first, filters, tenant scope, pages by cursor; ids are decima
   let clock = Date.parse('2030-01-01T00:00:00.000Z');
   const audit = createAuditTrail({ database: shared.database, logger: capture().logger, now: () => clock, retentionDays: 1 });
   for (let i = 0; i < 5; i++) {
-    audit.record({ ...event, tenantId: a, userId: `u${i % 2}`, outcome: i === 4 ? 'failure' : 'success', errorCode: i === 4 ? 'throttled' : null, latencyMs: i, detail: i === 0 ? { n: 1 } : null });
+    audit.record({
+      ...event,
+      tenantId: a,
+      userId: `u${i % 2}`,
+      outcome: i === 4 ? 'failure' : 'success',
+      errorCode: i === 4 ? 'throttled' : null,
+      latencyMs: i,
+      detail: i === 0 ? { n: 1 } : null,
+    });
     clock += 60_000;
   }
   audit.record({ ...event, kind: 'check', tenantId: b, awsRequestIds: ['r1'] });
@@ -177,43 +246,91 @@ test('list: newest first, filters, tenant scope, pages by cursor; ids are decima
   const all = await audit.list({ tenantId: a });
   assert.equal(all.events.length, 5);
   assert.equal(all.nextCursor, null);
-  assert.deepEqual(all.events.map((e) => e.latencyMs), [4, 3, 2, 1, 0], 'newest first');
+  assert.deepEqual(
+    all.events.map((e) => e.latencyMs),
+    [4, 3, 2, 1, 0],
+    'newest first',
+  );
   const first = all.events[4]!;
   assert.match(first.id, /^\d+$/);
   assert.equal(first.at, '2030-01-01T00:00:00.000Z');
   assert.deepEqual(first.detail, { n: 1 });
   assert.deepEqual(JSON.parse(JSON.stringify(first)), {
-    id: first.id, at: '2030-01-01T00:00:00.000Z', kind: 'search', tenantId: a, userId: 'u0', serviceClientId: 'c', outcome: 'success', errorCode: null,
-    awsRequestIds: [], latencyMs: 0, queryText: null, detail: { n: 1 },
+    id: first.id,
+    at: '2030-01-01T00:00:00.000Z',
+    kind: 'search',
+    tenantId: a,
+    userId: 'u0',
+    serviceClientId: 'c',
+    outcome: 'success',
+    errorCode: null,
+    awsRequestIds: [],
+    latencyMs: 0,
+    queryText: null,
+    detail: { n: 1 },
   });
 
   const page1 = await audit.list({ tenantId: a, limit: 2 });
-  assert.deepEqual(page1.events.map((e) => e.latencyMs), [4, 3]);
+  assert.deepEqual(
+    page1.events.map((e) => e.latencyMs),
+    [4, 3],
+  );
   assert.equal(page1.nextCursor, page1.events[1]!.id);
   const page2 = await audit.list({ tenantId: a, limit: 2, before: page1.nextCursor! });
-  assert.deepEqual(page2.events.map((e) => e.latencyMs), [2, 1]);
+  assert.deepEqual(
+    page2.events.map((e) => e.latencyMs),
+    [2, 1],
+  );
   const page3 = await audit.list({ tenantId: a, limit: 2, before: page2.nextCursor! });
-  assert.deepEqual(page3.events.map((e) => e.latencyMs), [0]);
+  assert.deepEqual(
+    page3.events.map((e) => e.latencyMs),
+    [0],
+  );
   assert.equal(page3.nextCursor, null);
 
-  assert.deepEqual((await audit.list({ tenantId: a, userId: 'u1' })).events.map((e) => e.latencyMs), [3, 1]);
-  assert.deepEqual((await audit.list({ tenantId: a, outcome: 'failure', errorCode: 'throttled' })).events.map((e) => e.latencyMs), [4]);
+  assert.deepEqual(
+    (await audit.list({ tenantId: a, userId: 'u1' })).events.map((e) => e.latencyMs),
+    [3, 1],
+  );
+  assert.deepEqual(
+    (await audit.list({ tenantId: a, outcome: 'failure', errorCode: 'throttled' })).events.map((e) => e.latencyMs),
+    [4],
+  );
   const since = new Date('2030-01-01T00:01:00.000Z');
   const until = new Date('2030-01-01T00:03:00.000Z');
-  assert.deepEqual((await audit.list({ tenantId: a, since, until })).events.map((e) => e.latencyMs), [2, 1], 'since inclusive, until exclusive');
-  assert.deepEqual((await audit.list({ tenantIds: [b], kind: 'check' })).events.map((e) => e.awsRequestIds), [['r1']]);
-  assert.deepEqual((await audit.list({ tenantIds: [a, b], serviceClientId: 'c', limit: 500 })).events.filter((e) => e.tenantId === null), [], 'no tenant: left out of a scoped list');
+  assert.deepEqual(
+    (await audit.list({ tenantId: a, since, until })).events.map((e) => e.latencyMs),
+    [2, 1],
+    'since inclusive, until exclusive',
+  );
+  assert.deepEqual(
+    (await audit.list({ tenantIds: [b], kind: 'check' })).events.map((e) => e.awsRequestIds),
+    [['r1']],
+  );
+  assert.deepEqual(
+    (await audit.list({ tenantIds: [a, b], serviceClientId: 'c', limit: 500 })).events.filter((e) => e.tenantId === null),
+    [],
+    'no tenant: left out of a scoped list',
+  );
   assert.deepEqual(await audit.list({ tenantIds: [] }), { events: [], nextCursor: null }, 'no allowed tenant: nothing');
-  assert.ok((await audit.list({ limit: 500 })).events.some((e) => e.tenantId === null), 'unscoped lists include events with no tenant');
+  assert.ok(
+    (await audit.list({ limit: 500 })).events.some((e) => e.tenantId === null),
+    'unscoped lists include events with no tenant',
+  );
   await assert.rejects(audit.list({ before: 'x' }), SyntaxError, 'a cursor that is no number');
 });
 
 test('list: a row whose aws_request_ids is NULL (the column allows it) lists awsRequestIds as [], as through Prisma', async () => {
   const tenantId = uniqueTenant();
-  await shared.database.insertInto('audit_events')
-    .values({ at: new Date(), kind: 'search', tenant_id: tenantId, outcome: 'success', latency_ms: 1, aws_request_ids: sql<string[]>`NULL` }).execute();
+  await shared.database
+    .insertInto('audit_events')
+    .values({ at: new Date(), kind: 'search', tenant_id: tenantId, outcome: 'success', latency_ms: 1, aws_request_ids: sql<string[]>`NULL` })
+    .execute();
   const audit = createAuditTrail({ database: shared.database, logger: capture().logger, now: Date.now, retentionDays: 1 });
-  assert.deepEqual((await audit.list({ tenantId })).events.map((e) => e.awsRequestIds), [[]]);
+  assert.deepEqual(
+    (await audit.list({ tenantId })).events.map((e) => e.awsRequestIds),
+    [[]],
+  );
 });
 
 test('the retention sweep deletes events older than the retention period', async () => {
@@ -233,5 +350,8 @@ test('the retention sweep deletes events older than the retention period', async
   } finally {
     stop();
   }
-  assert.deepEqual((await rowsOf(tenantId)).map((r) => r.latency_ms), [10, 0]);
+  assert.deepEqual(
+    (await rowsOf(tenantId)).map((r) => r.latency_ms),
+    [10, 0],
+  );
 });

@@ -5,13 +5,23 @@ import { SessionCache } from '../../src/broker/cache.js';
 const make = (max = 3, marginMs = 1000) => {
   let now = 0;
   const cache = new SessionCache<string>({ max, refreshMarginMs: marginMs, now: () => now });
-  return { cache, tick: (ms: number) => { now += ms; }, at: () => now };
+  return {
+    cache,
+    tick: (ms: number) => {
+      now += ms;
+    },
+    at: () => now,
+  };
 };
 
 test('concurrent misses for one key share one load', async () => {
   const { cache } = make();
   let loads = 0;
-  const load = async () => { loads += 1; await new Promise((r) => setTimeout(r, 10)); return { value: 'v', expiresAt: 60_000 }; };
+  const load = async () => {
+    loads += 1;
+    await new Promise((r) => setTimeout(r, 10));
+    return { value: 'v', expiresAt: 60_000 };
+  };
   const values = await Promise.all(Array.from({ length: 50 }, () => cache.get('t', 'u', load)));
   assert.equal(loads, 1);
   assert.ok(values.every((v) => v === 'v'));
@@ -22,9 +32,15 @@ test('concurrent misses for one key share one load', async () => {
 test('a failed load is not cached and all waiters see the failure', async () => {
   const { cache } = make();
   let loads = 0;
-  const bad = async () => { loads += 1; throw new Error('boom'); };
+  const bad = async () => {
+    loads += 1;
+    throw new Error('boom');
+  };
   const results = await Promise.allSettled([cache.get('t', 'u', bad), cache.get('t', 'u', bad)]);
-  assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['rejected', 'rejected'],
+  );
   assert.equal(loads, 1);
   assert.equal(cache.size, 0);
   assert.equal(await cache.get('t', 'u', async () => ({ value: 'ok', expiresAt: 60_000 })), 'ok');
@@ -70,7 +86,14 @@ test('evicting a tenant or user drops entries and in-flight results', async () =
   cache.evictTenant('t1');
   assert.equal(cache.size, 1);
   let release!: () => void;
-  const slow = cache.get('t2', 'b', () => new Promise((r) => { release = () => r({ value: 'late', expiresAt: 60_000 }); }));
+  const slow = cache.get(
+    't2',
+    'b',
+    () =>
+      new Promise((r) => {
+        release = () => r({ value: 'late', expiresAt: 60_000 });
+      }),
+  );
   await new Promise((r) => setImmediate(r));
   cache.evict('t2', 'b');
   release();

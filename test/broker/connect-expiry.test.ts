@@ -27,7 +27,10 @@ test('an expired connect state is refused and spent: the same link fails again a
   const tenant = await h.addTenant({ ...fakeTenantDetails(), authMode: 'authorization-code', authCodeRedirectUri: `${h.url}/idc/callback` });
   const { token: svc } = await h.addService([tenant]);
   const alice = await h.addUser(tenant, 'alice@example.com');
-  const r = await h.api('POST', `/api/v1/tenants/${tenant}/connect`, { token: svc, body: { user: { token: await h.issuer.userToken(alice) }, returnUrl: `${h.url}/settings` } });
+  const r = await h.api('POST', `/api/v1/tenants/${tenant}/connect`, {
+    token: svc,
+    body: { user: { token: await h.issuer.userToken(alice) }, returnUrl: `${h.url}/settings` },
+  });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   const expiresAt = Date.parse(r.body.expiresAt);
   assert.ok(expiresAt > clock, r.body.expiresAt);
@@ -38,5 +41,9 @@ test('an expired connect state is refused and spent: the same link fails again a
   assert.equal(await codeOf(h.broker.connect.complete({ state, code: 'a-code' }, alice.id)), 'connect_state_invalid', 'the expired state was consumed');
   await h.broker.audit.flush();
   const { events } = await h.broker.audit.list({ tenantId: tenant, kind: 'connect' });
-  assert.deepEqual(events.map((e) => [e.outcome, e.errorCode, e.userId]), [['failure', 'connect_state_expired', alice.id]], 'the expired attempt is audited once');
+  assert.deepEqual(
+    events.map((e) => [e.outcome, e.errorCode, e.userId]),
+    [['failure', 'connect_state_expired', alice.id]],
+    'the expired attempt is audited once',
+  );
 });

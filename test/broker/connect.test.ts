@@ -64,7 +64,8 @@ async function storeSession(userId: string) {
     VALUES (${tenant}, ${userId}, 'sealed', now(), now()) ON CONFLICT DO NOTHING`.execute(h.database);
 }
 const stored = async (userId: string) =>
-  (await sql<{ n: number }>`SELECT count(*)::int AS n FROM idc_sessions WHERE tenant_id = ${tenant} AND user_id = ${userId}::text`.execute(h.database)).rows[0]?.n;
+  (await sql<{ n: number }>`SELECT count(*)::int AS n FROM idc_sessions WHERE tenant_id = ${tenant} AND user_id = ${userId}::text`.execute(h.database)).rows[0]
+    ?.n;
 
 async function scimCall(method: string, path: string, body?: unknown) {
   const res = await fetch(`${h.url}/scim/v2/tenants/${tenant}${path}`, {
@@ -75,7 +76,7 @@ async function scimCall(method: string, path: string, body?: unknown) {
   return res.status;
 }
 
-test('SCIM active=false and DELETE drop the user\'s stored Identity Center session', async () => {
+test("SCIM active=false and DELETE drop the user's stored Identity Center session", async () => {
   const bob = await h.addUser(tenant, 'bob@example.com');
   await storeSession(bob.id);
   assert.equal(await stored(bob.id), 1);

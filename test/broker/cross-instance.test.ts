@@ -26,7 +26,10 @@ let awsB: FakeAws;
 let cliPool: OpenedDatabase;
 let cli: CliDeps;
 let admin: string;
-const instances = () => [{ name: 'A', base: a.url, aws: awsA }, { name: 'B', base: `http://127.0.0.1:${(b.server.address() as AddressInfo).port}`, aws: awsB }];
+const instances = () => [
+  { name: 'A', base: a.url, aws: awsA },
+  { name: 'B', base: `http://127.0.0.1:${(b.server.address() as AddressInfo).port}`, aws: awsB },
+];
 
 before(async () => {
   database = await createTestDatabase();
@@ -49,11 +52,16 @@ after(async () => {
 });
 
 async function post(base: string, path: string, body: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }
 
-const search = (base: string, tenantId: string, userId: string) => post(base, `/api/v1/tenants/${tenantId}/search`, { queryText: 'status', user: { id: userId } });
+const search = (base: string, tenantId: string, userId: string) =>
+  post(base, `/api/v1/tenants/${tenantId}/search`, { queryText: 'status', user: { id: userId } });
 
 /** Polls `probe` until `done` holds; returns how long it took (ms), failing after `limitMs`. */
 async function within<T>(limitMs: number, probe: () => Promise<T>, done: (v: T) => boolean, what: string): Promise<number> {
@@ -79,13 +87,23 @@ test('a CLI `tenants disable` refuses searches on both instances within 1 s and 
   const { tenantId, user } = await backendTenant();
   await cli.tenants.disable(tenantId);
   for (const i of instances()) {
-    await within(1000, () => search(i.base, tenantId, user.id), (r) => r.status === 403 && r.body.code === 'tenant_not_active', `refusal on ${i.name}`);
+    await within(
+      1000,
+      () => search(i.base, tenantId, user.id),
+      (r) => r.status === 403 && r.body.code === 'tenant_not_active',
+      `refusal on ${i.name}`,
+    );
   }
   // Enabled again, each instance must exchange anew: the sessions cached before the disable are gone.
   await cli.tenants.enable(tenantId);
   for (const i of instances()) {
     const before = i.aws.count('create_token');
-    await within(1000, () => search(i.base, tenantId, user.id), (r) => r.status === 200, `search after enable on ${i.name}`);
+    await within(
+      1000,
+      () => search(i.base, tenantId, user.id),
+      (r) => r.status === 200,
+      `search after enable on ${i.name}`,
+    );
     assert.equal(i.aws.count('create_token'), before + 1, `${i.name} reused the session cached before the disable`);
   }
 });
@@ -94,12 +112,22 @@ test('a CLI `users disable` refuses the user on both instances within 1 s and ev
   const { tenantId, user } = await backendTenant();
   await cli.accounts.disableUser(tenantId, user.email);
   for (const i of instances()) {
-    await within(1000, () => search(i.base, tenantId, user.id), (r) => r.status === 403 && r.body.code === 'user_disabled', `user refusal on ${i.name}`);
+    await within(
+      1000,
+      () => search(i.base, tenantId, user.id),
+      (r) => r.status === 403 && r.body.code === 'user_disabled',
+      `user refusal on ${i.name}`,
+    );
   }
   await cli.accounts.enableUser(tenantId, user.email);
   for (const i of instances()) {
     const before = i.aws.count('create_token');
-    await within(1000, () => search(i.base, tenantId, user.id), (r) => r.status === 200, `search after enable on ${i.name}`);
+    await within(
+      1000,
+      () => search(i.base, tenantId, user.id),
+      (r) => r.status === 200,
+      `search after enable on ${i.name}`,
+    );
     assert.equal(i.aws.count('create_token'), before + 1, `${i.name} exchanged anew: the disabled user's session was evicted`);
   }
 });
@@ -139,12 +167,17 @@ test('replacing the data-accessor client is used by both instances without a res
   for (const i of instances()) {
     // A new user each time: no cached session, so the exchange mints an assertion now.
     let n = 0;
-    await within(1000, async () => {
-      const u = await a.addUser(tenantId, `${i.name}-${n++}-${tenantId}@example.com`);
-      const seen = i.aws.assertions.length;
-      const r = await search(i.base, tenantId, u.id);
-      return { status: r.status, aud: i.aws.assertions.length > seen ? decodeJwt(i.aws.assertions.at(-1)!).aud : undefined };
-    }, (r) => r.status === 200 && r.aud === 'replaced-accessor', `new audience on ${i.name}`);
+    await within(
+      1000,
+      async () => {
+        const u = await a.addUser(tenantId, `${i.name}-${n++}-${tenantId}@example.com`);
+        const seen = i.aws.assertions.length;
+        const r = await search(i.base, tenantId, u.id);
+        return { status: r.status, aud: i.aws.assertions.length > seen ? decodeJwt(i.aws.assertions.at(-1)!).aud : undefined };
+      },
+      (r) => r.status === 200 && r.aud === 'replaced-accessor',
+      `new audience on ${i.name}`,
+    );
   }
 });
 
@@ -158,16 +191,25 @@ test('a CLI key rotation is published by both instances at once, not at the next
 
 test('a CLI `clients remove` stops the client at the token endpoint of both instances at once (no cached row outlives it)', async () => {
   const svc = await cli.clients.add({ name: 'short-lived service', kind: 'service', scopes: ['search'], allowedTenants: ['*'] });
-  const grant = (base: string) => fetch(`${base}/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${svc.clientId}:${svc.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'search', resource: `${a.url}/api` }),
-  }).then((r) => r.status);
+  const grant = (base: string) =>
+    fetch(`${base}/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${svc.clientId}:${svc.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'search', resource: `${a.url}/api` }),
+    }).then((r) => r.status);
   // Each instance has just read (and cached) the client's row.
   for (const i of instances()) assert.equal(await grant(i.base), 200, `grant on ${i.name}`);
   await cli.clients.remove(svc.clientId);
   for (const i of instances()) {
-    const ms = await within(1000, () => grant(i.base), (s) => s === 401, `refusal on ${i.name}`);
+    const ms = await within(
+      1000,
+      () => grant(i.base),
+      (s) => s === 401,
+      `refusal on ${i.name}`,
+    );
     // A notification arrives in milliseconds; the 1 s fallback would be a missed one.
     assert.ok(ms < 500, `${i.name} refused the removed client after ${Math.round(ms)} ms`);
   }

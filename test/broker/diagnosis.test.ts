@@ -20,7 +20,9 @@ function startStandIn(opts: { authorizedAudience: string }) {
   const received: { header: Record<string, unknown>; claims: Record<string, unknown> }[] = [];
   const refusals: string[] = [];
   let issuer = '';
-  let answer: (reason: string) => Answer = () => { throw new Error('no answer set'); };
+  let answer: (reason: string) => Answer = () => {
+    throw new Error('no answer set');
+  };
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -28,12 +30,13 @@ function startStandIn(opts: { authorizedAudience: string }) {
       res.writeHead(a.status, { 'content-type': 'application/json', 'x-amzn-errortype': a.type, 'x-amzn-requestid': 'standin-req-1' });
       res.end(JSON.stringify(a.body));
     };
-    if (req.method !== 'POST' || !req.url?.startsWith('/token?aws_iam=t')) return send({ type: 'InvalidRequestException', status: 400, body: { error: 'invalid_request' } });
+    if (req.method !== 'POST' || !req.url?.startsWith('/token?aws_iam=t'))
+      return send({ type: 'InvalidRequestException', status: 400, body: { error: 'invalid_request' } });
     const { assertion } = JSON.parse(Buffer.concat(chunks).toString()) as { assertion: string };
     received.push({ header: decodeProtectedHeader(assertion), claims: decodeJwt(assertion) });
     try {
       // As Identity Center: the trusted token issuer's URL + discovery → JWKS, then iss/aud/exp.
-      const discovery = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json() as { jwks_uri: string };
+      const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
       await jwtVerify(assertion, createRemoteJWKSet(new URL(discovery.jwks_uri)), { issuer, audience: opts.authorizedAudience, algorithms: ['RS256'] });
       send({ type: 'InternalServerException', status: 500, body: { error: 'server_error', error_description: 'the stand-in accepts nothing' } });
     } catch (err) {
@@ -42,14 +45,23 @@ function startStandIn(opts: { authorizedAudience: string }) {
     }
   });
   return {
-    received, refusals,
-    trust(url: string) { issuer = url; },
-    answerWith(fn: (reason: string) => Answer) { answer = fn; },
+    received,
+    refusals,
+    trust(url: string) {
+      issuer = url;
+    },
+    answerWith(fn: (reason: string) => Answer) {
+      answer = fn;
+    },
     async listen() {
       await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     },
-    close: () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); }),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
   };
 }
 
@@ -73,7 +85,8 @@ after(async () => {
   await standIn.close();
 });
 
-const search = async () => h.api('POST', '/api/v1/tenants/diag-a/search', { token: svc.token, body: { queryText: 'x', user: { token: await h.issuer.userToken(user) } } });
+const search = async () =>
+  h.api('POST', '/api/v1/tenants/diag-a/search', { token: svc.token, body: { queryText: 'x', user: { token: await h.issuer.userToken(user) } } });
 const invalidGrant = (text: string) => () => ({ type: 'InvalidGrantException', status: 400, body: { error: 'invalid_grant', error_description: text } });
 const causesOf = (body: { causes: { check: string; sent: string }[] }) => Object.fromEntries(body.causes.map((c) => [c.check, c.sent]));
 
@@ -131,10 +144,19 @@ test('the setup check passes its pre-checks, then reports the refusal with the c
   standIn.answerWith(invalidGrant('Invalid grant provided'));
   const r = await h.api('POST', '/api/v1/admin/tenants/diag-a/check', { token: admin.token, body: { email: user.email } });
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  assert.deepEqual(r.body.steps.map((s: { step: string; ok: boolean }) => [s.step, s.ok]), [
-    ['tenant', true], ['user', true], ['discovery', true], ['signing_key', true], ['assertion', true],
-    ['assume_role', true], ['mint_assertion', true], ['create_token', false],
-  ]);
+  assert.deepEqual(
+    r.body.steps.map((s: { step: string; ok: boolean }) => [s.step, s.ok]),
+    [
+      ['tenant', true],
+      ['user', true],
+      ['discovery', true],
+      ['signing_key', true],
+      ['assertion', true],
+      ['assume_role', true],
+      ['mint_assertion', true],
+      ['create_token', false],
+    ],
+  );
   assert.equal(r.body.failedStep, 'create_token');
   const error = r.body.steps.at(-1).error;
   assert.equal(error.code, 'assertion_rejected');
@@ -142,37 +164,66 @@ test('the setup check passes its pre-checks, then reports the refusal with the c
 });
 
 /** Fetch that alters one JSON answer of the app, as a stale cache or a misrouted proxy would. */
-const altering = (path: string, alter: (json: any) => unknown): typeof fetch => async (input, init) => {
-  const res = await fetch(input, init);
-  if (new URL(String(input)).pathname !== path) return res;
-  return new Response(JSON.stringify(alter(await res.json())), { status: res.status, headers: { 'content-type': 'application/json' } });
-};
+const altering =
+  (path: string, alter: (json: any) => unknown): typeof fetch =>
+  async (input, init) => {
+    const res = await fetch(input, init);
+    if (new URL(String(input)).pathname !== path) return res;
+    return new Response(JSON.stringify(alter(await res.json())), { status: res.status, headers: { 'content-type': 'application/json' } });
+  };
 
 test('pre-checks fail: JWKS without our kid, discovery naming another issuer, no data-accessor client, an assertion for another audience, an unreachable issuer', async () => {
   const deps = { issuer: h.url, production: false, minter: h.services.minter, audience: async () => 'isv-data-accessor', assertionTtlSeconds: 60 };
   const u = { id: user.id, tenantId: 'diag-a', email: user.email, emailVerified: true, name: null, groups: [], disabled: false };
-  const jwksPath = new URL((await (await fetch(`${h.url}/.well-known/openid-configuration`)).json() as { jwks_uri: string }).jwks_uri).pathname;
+  const jwksPath = new URL(((await (await fetch(`${h.url}/.well-known/openid-configuration`)).json()) as { jwks_uri: string }).jwks_uri).pathname;
 
   const noKid = await createPrechecks({ ...deps, fetch: altering(jwksPath, (j) => ({ keys: j.keys.map((k: object) => ({ ...k, kid: 'some-old-key' })) })) })(u);
-  assert.deepEqual(noKid.map((s) => [s.step, s.ok]), [['discovery', true], ['signing_key', false]]);
+  assert.deepEqual(
+    noKid.map((s) => [s.step, s.ok]),
+    [
+      ['discovery', true],
+      ['signing_key', false],
+    ],
+  );
   assert.equal(noKid[1]!.error!.code, 'signing_key_missing');
   assert.match(noKid[1]!.error!.message, /is not in the JWKS at .* \(it has 'some-old-key'\)/);
   assert.ok(noKid[1]!.error!.hint);
 
   const otherIssuer = await createPrechecks({ ...deps, fetch: altering('/.well-known/openid-configuration', (j) => ({ ...j, issuer: `${h.url}/` })) })(u);
-  assert.deepEqual(otherIssuer.map((s) => [s.step, s.ok]), [['discovery', false]]);
+  assert.deepEqual(
+    otherIssuer.map((s) => [s.step, s.ok]),
+    [['discovery', false]],
+  );
   assert.equal(otherIssuer[0]!.error!.code, 'discovery_invalid');
   assert.match(otherIssuer[0]!.error!.message, /character for character/);
 
-  const noAccessor = await createPrechecks({ ...deps, audience: async () => { throw new Error('No OIDC client is marked as the data accessor client'); } })(u);
-  assert.deepEqual(noAccessor.map((s) => [s.step, s.ok]), [['discovery', true], ['assertion', false]]);
+  const noAccessor = await createPrechecks({
+    ...deps,
+    audience: async () => {
+      throw new Error('No OIDC client is marked as the data accessor client');
+    },
+  })(u);
+  assert.deepEqual(
+    noAccessor.map((s) => [s.step, s.ok]),
+    [
+      ['discovery', true],
+      ['assertion', false],
+    ],
+  );
   assert.equal(noAccessor[1]!.error!.code, 'assertion_invalid');
   assert.match(noAccessor[1]!.error!.hint, /clients add --kind data-accessor/);
 
   // A minter that signs for another audience than the one the check expects: the verification says which claim.
   const skewed = { mint: (c: Parameters<typeof h.services.minter.mint>[0], _aud: string, ttl: number) => h.services.minter.mint(c, 'another-audience', ttl) };
   const wrongAud = await createPrechecks({ ...deps, minter: skewed })(u);
-  assert.deepEqual(wrongAud.map((s) => [s.step, s.ok]), [['discovery', true], ['signing_key', true], ['assertion', false]]);
+  assert.deepEqual(
+    wrongAud.map((s) => [s.step, s.ok]),
+    [
+      ['discovery', true],
+      ['signing_key', true],
+      ['assertion', false],
+    ],
+  );
   assert.match(wrongAud[2]!.error!.message, /unexpected "aud" claim value/);
 
   const closed = createServer();
@@ -181,7 +232,10 @@ test('pre-checks fail: JWKS without our kid, discovery naming another issuer, no
   await new Promise((ok) => closed.close(ok));
   const unreachable = await createPrechecks({ ...deps, issuer: deadIssuer })(u);
   assert.equal(unreachable[0]!.error!.code, 'discovery_invalid');
-  assert.match(unreachable[0]!.error!.message, new RegExp(`^Could not fetch the discovery document at ${deadIssuer}/.well-known/openid-configuration: ECONNREFUSED`));
+  assert.match(
+    unreachable[0]!.error!.message,
+    new RegExp(`^Could not fetch the discovery document at ${deadIssuer}/.well-known/openid-configuration: ECONNREFUSED`),
+  );
 });
 
 test('in production, an http issuer fails the discovery pre-check and no AWS call is made', async () => {
@@ -195,7 +249,10 @@ test('in production, an http issuer fails the discovery pre-check and no AWS cal
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.ok, false);
     assert.equal(r.body.failedStep, 'discovery');
-    assert.deepEqual(r.body.steps.map((s: { step: string }) => s.step), ['tenant', 'user', 'discovery']);
+    assert.deepEqual(
+      r.body.steps.map((s: { step: string }) => s.step),
+      ['tenant', 'user', 'discovery'],
+    );
     const error = r.body.steps.at(-1).error;
     assert.equal(error.code, 'discovery_invalid');
     assert.match(error.message, /is not https on port 443/);

@@ -22,8 +22,11 @@ const replaying = (m: AssertionMinter): AssertionMinter => {
 
 before(async () => {
   h = await startBrokerHarness({
-    sandboxFixture: e2eFixture(), wrapMinter: replaying, now: () => Date.now() + clockOffsetMs,
-    aws: { sessionDurationSeconds: 900, qbusinessProtocol: 'http2' }, config: { CREDENTIAL_REFRESH_MARGIN: 60 },
+    sandboxFixture: e2eFixture(),
+    wrapMinter: replaying,
+    now: () => Date.now() + clockOffsetMs,
+    aws: { sessionDurationSeconds: 900, qbusinessProtocol: 'http2' },
+    config: { CREDENTIAL_REFRESH_MARGIN: 60 },
   });
   const url = h.sandbox!.url;
   await h.tenants.add({ id: 'e2e-a', name: 'A', ...tenantDetails(url) });
@@ -40,7 +43,8 @@ after(() => h.close());
 async function search(user: keyof typeof users, body: Record<string, unknown> = {}, o: { tenantId?: string; token?: string } = {}) {
   const u = users[user]!;
   return h.api('POST', `/api/v1/tenants/${o.tenantId ?? u.tenantId}/search`, {
-    token: o.token ?? svcA.token, body: { queryText: 'project x status', maxResults: 20, user: body.user ?? { token: await h.issuer.userToken(u) }, ...body },
+    token: o.token ?? svcA.token,
+    body: { queryText: 'project x status', maxResults: 20, user: body.user ?? { token: await h.issuer.userToken(u) }, ...body },
   });
 }
 const ids = (r: { body: { results: { documentId: string }[] } }) => r.body.results.map((x) => x.documentId).sort();
@@ -83,10 +87,16 @@ test('attribute filters and the confidence threshold', async () => {
   const all = await search('alice', { queryText: 'onboarding engineering roadmap' });
   const high = await search('alice', { queryText: 'onboarding engineering roadmap', minConfidence: 'HIGH' });
   const atLeastHigh = (r: { confidence: string }) => ['HIGH', 'VERY_HIGH'].includes(r.confidence);
-  assert.ok(all.body.results.some((r: { confidence: string }) => !atLeastHigh(r)), 'the unfiltered search has results below HIGH');
+  assert.ok(
+    all.body.results.some((r: { confidence: string }) => !atLeastHigh(r)),
+    'the unfiltered search has results below HIGH',
+  );
   assert.ok(high.body.results.length > 0, 'some results are HIGH or above');
   assert.ok(high.body.results.every(atLeastHigh), 'results below HIGH are dropped');
-  const expected = all.body.results.filter(atLeastHigh).map((r: { documentId: string }) => r.documentId).sort();
+  const expected = all.body.results
+    .filter(atLeastHigh)
+    .map((r: { documentId: string }) => r.documentId)
+    .sort();
   assert.deepEqual(ids(high), expected, 'and nothing else is');
 });
 
@@ -102,8 +112,12 @@ test('each sandbox condition maps to its problem code', async (t) => {
     assert.ok(p.causes.some((c: { check: string; sent: string }) => c.check === 'user_mapping' && c.sent === "email = 'dave@corp.example'"));
     assert.ok(p.causes.some((c: { check: string; sent: string }) => c.check === 'issuer' && c.sent === `iss = '${h.url}'`));
   });
-  await t.test('unassigned user', async () => { await expect(await search('carol'), 403, 'identity_access_denied'); });
-  await t.test('wrong tenant tag', async () => { await expect(await search('wAlice', {}, { token: (await h.addService(['*'])).token }), 403, 'data_accessor_denied'); });
+  await t.test('unassigned user', async () => {
+    await expect(await search('carol'), 403, 'identity_access_denied');
+  });
+  await t.test('wrong tenant tag', async () => {
+    await expect(await search('wAlice', {}, { token: (await h.addService(['*'])).token }), 403, 'data_accessor_denied');
+  });
   await t.test('replayed assertion', async () => {
     assert.equal((await search('erin')).status, 502, 'erin is unmapped; this mints an assertion to replay');
     replay = true;
@@ -146,8 +160,13 @@ test('50 concurrent first searches by one user cause exactly one exchange', asyn
   h.broker.cache.evict('e2e-a', users.bob!.id);
   h.sandbox!.clearCalls();
   const token = await h.issuer.userToken(users.bob!);
-  const rs = await Promise.all(Array.from({ length: 50 }, () => h.api('POST', '/api/v1/tenants/e2e-a/search', { token: svcA.token, body: { queryText: 'project x', user: { token } } })));
-  assert.ok(rs.every((r) => r.status === 200), JSON.stringify(rs.find((r) => r.status !== 200)?.body));
+  const rs = await Promise.all(
+    Array.from({ length: 50 }, () => h.api('POST', '/api/v1/tenants/e2e-a/search', { token: svcA.token, body: { queryText: 'project x', user: { token } } })),
+  );
+  assert.ok(
+    rs.every((r) => r.status === 200),
+    JSON.stringify(rs.find((r) => r.status !== 200)?.body),
+  );
   assert.equal(calls('AssumeRole'), 2);
   assert.equal(calls('CreateTokenWithIAM'), 1);
   assert.equal(calls('SearchRelevantContent'), 50);
@@ -174,14 +193,24 @@ test('the setup check reports the failing step', async () => {
   const bad = await h.api('POST', '/api/v1/admin/tenants/e2e-a/check', { token: admin.token, body: { email: 'carol@corp.example' } });
   assert.equal(bad.body.failedStep, 'create_token');
   assert.equal(bad.body.steps.at(-1).error.code, 'identity_access_denied');
-  assert.deepEqual(bad.body.steps.slice(2, 5).map((x: { step: string; ok: boolean }) => [x.step, x.ok]), [['discovery', true], ['signing_key', true], ['assertion', true]]);
+  assert.deepEqual(
+    bad.body.steps.slice(2, 5).map((x: { step: string; ok: boolean }) => [x.step, x.ok]),
+    [
+      ['discovery', true],
+      ['signing_key', true],
+      ['assertion', true],
+    ],
+  );
 });
 
 test('nothing secret appears in captured logs or audit rows', async () => {
   await h.broker.audit.flush();
   const rows = JSON.stringify(await h.database.selectFrom('audit_events').selectAll().execute());
   const text = h.logs.join('') + rows;
-  assert.ok(h.logs.some((l) => l.includes('/api/v1/tenants/')), 'the app\'s request log was captured');
+  assert.ok(
+    h.logs.some((l) => l.includes('/api/v1/tenants/')),
+    "the app's request log was captured",
+  );
   assert.ok(!text.includes('e2e-base-secret-value'));
   assert.doesNotMatch(text, /eyJ[\w-]{10,}\.eyJ/, 'no JWT');
   assert.doesNotMatch(text, /ASIA[A-Z0-9]{12,}/, 'no temporary access key id');

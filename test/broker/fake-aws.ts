@@ -17,10 +17,18 @@ export interface FakeAws extends AwsGateway {
 
 export function createFakeAws(now: () => number = Date.now): FakeAws {
   const fake: FakeAws = {
-    calls: [], fail: {}, sessionTtlMs: 3_600_000, delayMs: 2, assertions: [],
+    calls: [],
+    fail: {},
+    sessionTtlMs: 3_600_000,
+    delayMs: 2,
+    assertions: [],
     docs: Array.from({ length: 5 }, (_, i) => ({
-      content: `doc ${i}`, documentId: `d${i}`, documentTitle: `Doc ${i}`, documentUri: `https://example.com/${i}`,
-      documentAttributes: [], confidence: (['VERY_HIGH', 'HIGH', 'MEDIUM', 'LOW', 'NOT_AVAILABLE'] as const)[i]!,
+      content: `doc ${i}`,
+      documentId: `d${i}`,
+      documentTitle: `Doc ${i}`,
+      documentUri: `https://example.com/${i}`,
+      documentAttributes: [],
+      confidence: (['VERY_HIGH', 'HIGH', 'MEDIUM', 'LOW', 'NOT_AVAILABLE'] as const)[i]!,
     })),
     count: (step) => fake.calls.filter((c) => c.step === step).length,
     async assumeRole(t, opts) {
@@ -58,8 +66,19 @@ export function createFakeAws(now: () => number = Date.now): FakeAws {
   return fake;
 }
 
-const creds = (exp: number): AwsCredentials => ({ accessKeyId: 'ASIAFAKE', secretAccessKey: 'fake-secret', sessionToken: 'fake-session', expiration: new Date(exp) });
+const creds = (exp: number): AwsCredentials => ({
+  accessKeyId: 'ASIAFAKE',
+  secretAccessKey: 'fake-secret',
+  sessionToken: 'fake-session',
+  expiration: new Date(exp),
+});
 
 export const failure = (step: ExchangeStep, f: Partial<AwsFailure>): AwsFailure => ({
-  step, name: 'UnknownError', message: f.name ?? 'failure', unavailable: false, throttled: false, requestId: randomUUID(), ...f,
+  step,
+  name: 'UnknownError',
+  message: f.name ?? 'failure',
+  unavailable: false,
+  throttled: false,
+  requestId: randomUUID(),
+  ...f,
 });

@@ -18,9 +18,26 @@ function source() {
       await gate;
       return row;
     },
-    user: async () => null, userByEmail: async () => null, allowedTenants: async () => null, dataAccessorClientId: async () => 'c',
+    user: async () => null,
+    userByEmail: async () => null,
+    allowedTenants: async () => null,
+    dataAccessorClientId: async () => 'c',
   };
-  return { inner, rows, reads: () => reads, hold: () => { let open!: () => void; gate = new Promise((ok) => { open = ok; }); return () => { gate = undefined; open(); }; } };
+  return {
+    inner,
+    rows,
+    reads: () => reads,
+    hold: () => {
+      let open!: () => void;
+      gate = new Promise((ok) => {
+        open = ok;
+      });
+      return () => {
+        gate = undefined;
+        open();
+      };
+    },
+  };
 }
 
 /** A change feed the test drives: notify() delivers a change, reset() a reconnect. */
@@ -28,10 +45,19 @@ function fakeFeed() {
   const subs = new Set<ChangeSubscriber>();
   return {
     connected: true as boolean,
-    subscribe(sub: ChangeSubscriber) { subs.add(sub); return () => void subs.delete(sub); },
-    publish(c: Parameters<ChangeFeed['publish']>[0]) { for (const s of subs) s.change(c); },
-    notify(c: Parameters<ChangeFeed['publish']>[0]) { for (const s of subs) s.change(c); },
-    reset() { for (const s of subs) s.reset(); },
+    subscribe(sub: ChangeSubscriber) {
+      subs.add(sub);
+      return () => void subs.delete(sub);
+    },
+    publish(c: Parameters<ChangeFeed['publish']>[0]) {
+      for (const s of subs) s.change(c);
+    },
+    notify(c: Parameters<ChangeFeed['publish']>[0]) {
+      for (const s of subs) s.change(c);
+    },
+    reset() {
+      for (const s of subs) s.reset();
+    },
     subscribers: () => subs.size,
   } satisfies ChangeFeed & Record<string, unknown>;
 }
@@ -102,7 +128,13 @@ test('a background re-read that finds the record gone drops it', async () => {
 test('the data-accessor client id is kept until a client changes; the ttl is asked at every lookup', async () => {
   let accessor = 'first';
   let reads = 0;
-  const inner: Directory = { ...source().inner, dataAccessorClientId: async () => { reads += 1; return accessor; } };
+  const inner: Directory = {
+    ...source().inner,
+    dataAccessorClientId: async () => {
+      reads += 1;
+      return accessor;
+    },
+  };
   let now = 0;
   const feed = fakeFeed();
   const memo = memoDirectory(inner, createRowCache({ ttlMs: 1000, connectedTtlMs: 60_000, now: () => now, changes: feed }));
@@ -127,7 +159,10 @@ test('one cache for every reader: a change notification drops each shape of the 
   let now = 0;
   const rows = createRowCache({ ttlMs: 1000, now: () => now, changes: feed });
   let reads = 0;
-  const load = (v: string) => async () => { reads += 1; return v; };
+  const load = (v: string) => async () => {
+    reads += 1;
+    return v;
+  };
   await rows.get({ table: 'oidc_clients', id: 'c1', as: 'client' }, load('row'));
   await rows.get({ table: 'oidc_clients', id: 'c1', as: 'allowedTenants' }, load('tenants'));
   await rows.get({ table: 'oidc_clients', id: 'c2', as: 'client' }, load('other'));

@@ -65,7 +65,10 @@ test('errors: validation fields as JSON or as lines, exit code 1, no stack', asy
   const json = await cli(['tenants', 'add', 'bad id', '--name', 'X', '--qbusiness-region', 'mars', '--json']);
   assert.equal(json.code, 1);
   assert.equal(json.json.error.code, 'validation_failed');
-  assert.deepEqual(json.json.error.fields.map((f: any) => f.field), ['id', 'qbusinessRegion']);
+  assert.deepEqual(
+    json.json.error.fields.map((f: any) => f.field),
+    ['id', 'qbusinessRegion'],
+  );
   const human = await cli(['tenants', 'show', 'missing-tenant']);
   assert.equal(human.code, 1);
   assert.equal(human.err, "error: tenant 'missing-tenant' does not exist\n");
@@ -88,12 +91,17 @@ test('--help works on every command without touching the database', async () => 
 test('users: add with --password-stdin, list, disable, enable, set-password via prompt', async () => {
   const tenant = uniqueId('users');
   await cli(['tenants', 'add', tenant, '--name', 'Users Co']);
-  const added = await cli(['users', 'add', 'Bob@Example.com', '--tenant', tenant, '--groups', 'a|b', '--password-stdin', '--json'], { stdin: 'bobs-password\n' });
+  const added = await cli(['users', 'add', 'Bob@Example.com', '--tenant', tenant, '--groups', 'a|b', '--password-stdin', '--json'], {
+    stdin: 'bobs-password\n',
+  });
   assert.equal(added.code, 0, added.err);
   assert.deepEqual([added.json.email, added.json.groups, added.json.hasPassword, added.json.passwordHash], ['bob@example.com', ['a', 'b'], true, undefined]);
   const deps = buildDeps(loadConfig({ DATABASE_URL: shared.url }), shared.database, { hasherOptions: FAST_ARGON2 });
-  assert.equal((await deps.accounts.authenticate({ tenantId: tenant, email: 'bob@example.com', password: 'bobs-password' })).ok, true,
-    'the trailing newline from stdin is not part of the password');
+  assert.equal(
+    (await deps.accounts.authenticate({ tenantId: tenant, email: 'bob@example.com', password: 'bobs-password' })).ok,
+    true,
+    'the trailing newline from stdin is not part of the password',
+  );
   assert.equal((await cli(['users', 'disable', 'bob@example.com', '--tenant', tenant, '--json'])).json.disabled, true);
   assert.equal((await cli(['users', 'enable', 'bob@example.com', '--tenant', tenant, '--json'])).json.disabled, false);
   const mismatch = await cli(['users', 'set-password', 'bob@example.com', '--tenant', tenant], { prompts: ['new-password-1', 'other-password'] });
@@ -116,11 +124,17 @@ test('users import: CSV file, per-row errors, all or nothing', async () => {
   await cli(['tenants', 'add', tenant, '--name', 'Import Co']);
   const files = {
     'bad.csv': 'email,name,password\na@example.com,"A, Person",long-password\nbroken,B,short\n',
-    'good.json': JSON.stringify([{ email: 'a@example.com', name: 'A', groups: 'x;y' }, { email: 'b@example.com', password: 'long-password' }]),
+    'good.json': JSON.stringify([
+      { email: 'a@example.com', name: 'A', groups: 'x;y' },
+      { email: 'b@example.com', password: 'long-password' },
+    ]),
   };
   const bad = await cli(['users', 'import', 'bad.csv', '--tenant', tenant, '--json'], { files });
   assert.equal(bad.code, 1);
-  assert.deepEqual(bad.json.error.fields.map((f: any) => f.field), ['row 3.email', 'row 3.password']);
+  assert.deepEqual(
+    bad.json.error.fields.map((f: any) => f.field),
+    ['row 3.email', 'row 3.password'],
+  );
   assert.deepEqual((await cli(['users', 'list', '--tenant', tenant, '--json'])).json, { users: [], nextCursor: null });
   const good = await cli(['users', 'import', 'good.json', '--tenant', tenant, '--json'], { files });
   assert.deepEqual(good.json, { created: 2 });
@@ -137,7 +151,8 @@ test('users import keeps existing hashes; tenants --mfa-policy; users reset-mfa'
   assert.match(wrongPolicy.err, /mfaPolicy: must be one of off, optional, required/);
   const files = {
     // PHP's password_hash() documentation example, and an MD5 that must be refused on line 3.
-    'bad.csv': 'email,password_hash\nphp@example.com,$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a\nmd5@example.com,5f4dcc3b5aa765d61d8327deb882cf99\n',
+    'bad.csv':
+      'email,password_hash\nphp@example.com,$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a\nmd5@example.com,5f4dcc3b5aa765d61d8327deb882cf99\n',
     'good.csv': 'email,password_hash\nphp@example.com,$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a\n',
   };
   const bad = await cli(['users', 'import', 'bad.csv', '--tenant', tenant], { files });
@@ -149,13 +164,21 @@ test('users import keeps existing hashes; tenants --mfa-policy; users reset-mfa'
 
   const none = await cli(['users', 'reset-mfa', 'php@example.com', '--tenant', tenant]);
   assert.equal(none.out, 'php@example.com had no authenticator set up\n');
-  const user = await shared.database.selectFrom('users').select('id').where('tenant_id', '=', tenant).where('email', '=', 'php@example.com').executeTakeFirstOrThrow();
+  const user = await shared.database
+    .selectFrom('users')
+    .select('id')
+    .where('tenant_id', '=', tenant)
+    .where('email', '=', 'php@example.com')
+    .executeTakeFirstOrThrow();
   await shared.database.insertInto('user_mfa').values({ user_id: user.id, totp_secret_enc: 'v1.sealed', confirmed_at: new Date() }).execute();
   const shown = await cli(['users', 'show', 'php@example.com', '--tenant', tenant]);
   assert.match(shown.out, /\nMFA: authenticator set up, 0 recovery code\(s\) left\n$/);
   const reset = await cli(['users', 'reset-mfa', 'PHP@example.com', '--tenant', tenant, '--json']);
   assert.deepEqual(reset.json, { email: 'php@example.com', tenantId: tenant, reset: true });
-  const mfaRows = shared.database.selectFrom('user_mfa').select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n')).where('user_id', '=', user.id);
+  const mfaRows = shared.database
+    .selectFrom('user_mfa')
+    .select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n'))
+    .where('user_id', '=', user.id);
   assert.equal((await mfaRows.executeTakeFirstOrThrow()).n, 0);
   assert.deepEqual((await cli(['users', 'show', 'php@example.com', '--tenant', tenant, '--json'])).json.mfa, { enrolled: false, recoveryCodesLeft: 0 });
   const unknown = await cli(['users', 'reset-mfa', 'nobody@example.com', '--tenant', tenant]);
@@ -178,15 +201,36 @@ test('clients, registration-info and keys', async () => {
   assert.doesNotMatch(listed.out, /secretHash|clientSecret/);
   const info = await cli(['registration-info', '--display-name', 'Acme Search', '--logo-url', 'https://acme.example/logo.png', '--json']);
   assert.deepEqual(info.json, {
-    displayName: 'Acme Search', logoUrl: 'https://acme.example/logo.png', oidcClientId: accessor.json.clientId,
-    issuer: 'https://idp.example.com', discoveryUrl: 'https://idp.example.com/.well-known/openid-configuration',
-    tenantIdHelp: 'Each customer enters their Tenant ID (the ID column of `tti-bridge tenants list`) when adding the data accessor in their Q Business application.',
+    displayName: 'Acme Search',
+    logoUrl: 'https://acme.example/logo.png',
+    oidcClientId: accessor.json.clientId,
+    issuer: 'https://idp.example.com',
+    discoveryUrl: 'https://idp.example.com/.well-known/openid-configuration',
+    tenantIdHelp:
+      'Each customer enters their Tenant ID (the ID column of `tti-bridge tenants list`) when adding the data accessor in their Q Business application.',
   });
   assert.match(info.json.tenantIdHelp, /tenants list/);
   // A migration keeps the client ID already registered with AWS (docs/migrating-from-cognito.md).
-  const kept = await cli(['clients', 'add', '--name', 'Web', '--kind', 'web', '--redirect-uri', 'https://app.example/cb', '--client-id', '4example0cognito0app0client', '--json']);
+  const kept = await cli([
+    'clients',
+    'add',
+    '--name',
+    'Web',
+    '--kind',
+    'web',
+    '--redirect-uri',
+    'https://app.example/cb',
+    '--client-id',
+    '4example0cognito0app0client',
+    '--json',
+  ]);
   assert.equal(kept.json.clientId, '4example0cognito0app0client', kept.err);
-  assert.equal((await cli(['clients', 'add', '--name', 'Web', '--kind', 'web', '--redirect-uri', 'https://app.example/cb', '--client-id', '4example0cognito0app0client'])).code, 1, 'an ID in use is refused');
+  assert.equal(
+    (await cli(['clients', 'add', '--name', 'Web', '--kind', 'web', '--redirect-uri', 'https://app.example/cb', '--client-id', '4example0cognito0app0client']))
+      .code,
+    1,
+    'an ID in use is refused',
+  );
   const removed = await cli(['clients', 'remove', accessor.json.clientId, '--json']);
   assert.equal(removed.json.removed, true);
   const rotated = await cli(['keys', 'rotate', '--json']);
@@ -212,7 +256,20 @@ test('local mode: tenants add --id, clients update and rotate-secret', async () 
   assert.equal(clash.code, 1);
   assert.match(clash.err, /two different tenant ids/);
   const svc = await cli(['clients', 'add', '--name', 'Backend', '--kind', 'service', '--allowed-tenant', 'a', '--json']);
-  const updated = await cli(['clients', 'update', svc.json.clientId, '--add-tenant', id, '--remove-tenant', 'a', '--scope', 'search', '--scope', 'admin', '--json']);
+  const updated = await cli([
+    'clients',
+    'update',
+    svc.json.clientId,
+    '--add-tenant',
+    id,
+    '--remove-tenant',
+    'a',
+    '--scope',
+    'search',
+    '--scope',
+    'admin',
+    '--json',
+  ]);
   assert.equal(updated.code, 0, updated.err);
   assert.deepEqual(updated.json.allowedTenants, [id]);
   assert.deepEqual(updated.json.scopes, ['search', 'admin']);

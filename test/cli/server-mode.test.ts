@@ -18,13 +18,23 @@ const BIN = join(ROOT, 'bin/tti-bridge.js');
 let idp: TestIdp;
 let home: string;
 
-interface Run { code: number; out: string; err: string }
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
 
 /** Runs a shell line in the checkout with a clean environment: only what a user would set. */
 function sh(line: string, opts: { env?: Record<string, string>; stdin?: string } = {}): Promise<Run> {
   const env = {
-    PATH: process.env.PATH!, HOME: home, NODE_ENV: 'test', DATA_DIR: join(home, 'data'),
-    DATABASE_URL: idp.config.DATABASE_URL!, ISSUER: idp.issuer, SECRET_KEY: idp.config.SECRET_KEY!, ...opts.env,
+    PATH: process.env.PATH!,
+    HOME: home,
+    NODE_ENV: 'test',
+    DATA_DIR: join(home, 'data'),
+    DATABASE_URL: idp.config.DATABASE_URL!,
+    ISSUER: idp.issuer,
+    SECRET_KEY: idp.config.SECRET_KEY!,
+    ...opts.env,
   };
   return new Promise((ok, fail) => {
     const child = spawn('sh', ['-c', line], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -46,7 +56,9 @@ async function cli(args: string, opts: { env?: Record<string, string>; stdin?: s
   const { io, printed } = fakeIo({ stdin: opts.stdin });
   const argv = args.match(/'[^']*'|\S+/g)!.map((a) => a.replace(/^'|'$/g, ''));
   const code = await runCli(argv, {
-    io, env: { HOME: home, ...opts.env }, deps: async () => buildDeps(idp.config, idp.database, { hasherOptions: FAST_ARGON2 }),
+    io,
+    env: { HOME: home, ...opts.env },
+    deps: async () => buildDeps(idp.config, idp.database, { hasherOptions: FAST_ARGON2 }),
   });
   return { code, out: printed.out, err: printed.err };
 }
@@ -113,7 +125,9 @@ test('npx tti-bridge resolves to the package bin from the checkout', async () =>
 test('server mode: every command is an API call; errors read like local ones', async () => {
   const a = await adminClient('ops-admin');
   // A real process: it has no database settings at all, so everything must go through the API.
-  const added = await sh(`node ${BIN} ${a.flags} tenants add --id beta --name Beta --json`, { env: { ...a.env, DATABASE_URL: '', DATA_DIR: join(home, 'none'), ISSUER: 'http://wrong.example' } });
+  const added = await sh(`node ${BIN} ${a.flags} tenants add --id beta --name Beta --json`, {
+    env: { ...a.env, DATABASE_URL: '', DATA_DIR: join(home, 'none'), ISSUER: 'http://wrong.example' },
+  });
   assert.equal(added.code, 0, added.err);
   assert.equal(JSON.parse(added.out).id, 'beta', '--id works as the positional id');
   assert.doesNotMatch(added.err, /local mode/);
@@ -164,7 +178,7 @@ test('users unlock and reset-password clear a lock from failed sign-ins', async 
     assert.equal((await login('first-password-1')).ok, false);
   };
   await lock();
-  assert.equal((await login('first-password-1') as { reason?: string }).reason, 'locked');
+  assert.equal(((await login('first-password-1')) as { reason?: string }).reason, 'locked');
   const unlocked = await cli(`${a.flags} users unlock CAROL@gamma.example --tenant gamma`, { env: a.env });
   assert.equal(unlocked.code, 0, unlocked.err);
   assert.match(unlocked.out, /unlocked user carol@gamma.example/);
@@ -176,7 +190,10 @@ test('users unlock and reset-password clear a lock from failed sign-ins', async 
   assert.equal((await login('second-password-2')).ok, true, 'a new password clears the lock');
 
   const listed = await cli(`${a.flags} users list --tenant gamma --email carol --json`, { env: a.env });
-  assert.deepEqual(JSON.parse(listed.out).users.map((u: { email: string }) => u.email), ['carol@gamma.example']);
+  assert.deepEqual(
+    JSON.parse(listed.out).users.map((u: { email: string }) => u.email),
+    ['carol@gamma.example'],
+  );
   assert.ok(!listed.out.includes('passwordHash'));
 });
 
@@ -205,7 +222,11 @@ test('a tenant-limited admin is refused outside its tenants, from the CLI too', 
   const rotate = await cli(`${a.flags} clients rotate-secret rotated`, { env: a.env });
   assert.match(rotate.err, /allowed tenants are "\*"/);
   const clients = JSON.parse((await cli(`${a.flags} clients list --json`, { env: a.env })).out) as { clientId: string }[];
-  assert.deepEqual(clients.map((c) => c.clientId), ['limited-admin'], 'only clients confined to its own tenants');
+  assert.deepEqual(
+    clients.map((c) => c.clientId),
+    ['limited-admin'],
+    'only clients confined to its own tenants',
+  );
 });
 
 test('local mode says which database and issuer, and creates no embedded database unasked', async () => {

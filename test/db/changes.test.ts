@@ -29,13 +29,24 @@ before(async () => {
   database = await createTestDatabase();
   listener = createChangeListener({ databaseUrl: database.url, minDelayMs: 50, maxDelayMs: 200 });
   listener.subscribe({
-    change: (c) => { seen.push(c); events.emit('change', c); },
-    reset: () => { resets++; events.emit('reset'); },
+    change: (c) => {
+      seen.push(c);
+      events.emit('change', c);
+    },
+    reset: () => {
+      resets++;
+      events.emit('reset');
+    },
   });
   await listener.start();
   assert.equal(listener.connected, true);
   cliPool = openDatabase(database.url);
-  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, SECRET_KEY: 'test-secret-key-0123456789abcdef0123456789', KEY_ACTIVATION_DELAY: '0' });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    SECRET_KEY: 'test-secret-key-0123456789abcdef0123456789',
+    KEY_ACTIVATION_DELAY: '0',
+  });
   cli = buildDeps(config, cliPool.database, { hasherOptions: FAST_ARGON2 });
 });
 after(async () => {
@@ -47,8 +58,17 @@ after(async () => {
 /** The next change matching `match`, or failure after `ms`. */
 function next(match: (c: Change) => boolean, ms = 2000): Promise<Change> {
   return new Promise((ok, fail) => {
-    const timer = setTimeout(() => { events.off('change', on); fail(new Error('no matching change notification')); }, ms);
-    const on = (c: Change) => { if (match(c)) { clearTimeout(timer); events.off('change', on); ok(c); } };
+    const timer = setTimeout(() => {
+      events.off('change', on);
+      fail(new Error('no matching change notification'));
+    }, ms);
+    const on = (c: Change) => {
+      if (match(c)) {
+        clearTimeout(timer);
+        events.off('change', on);
+        ok(c);
+      }
+    };
     events.on('change', on);
   });
 }
@@ -64,14 +84,14 @@ async function exec(text: string, values: unknown[] = []) {
   }
 }
 
-test('payloads other than a known table\'s change are ignored', () => {
+test("payloads other than a known table's change are ignored", () => {
   assert.equal(parseChange('not json'), null);
   assert.equal(parseChange(JSON.stringify({ table: 'audit_events', id: '1' })), null);
   assert.equal(parseChange(JSON.stringify({ table: 'tenants' })), null);
   assert.deepEqual(parseChange(JSON.stringify({ table: 'users', id: 'u', tenant_id: 't' })), { table: 'users', id: 'u', tenantId: 't' });
 });
 
-test('writes by another process (the CLI\'s services) are announced; a login is not', async () => {
+test("writes by another process (the CLI's services) are announced; a login is not", async () => {
   const tenantSeen = next((c) => c.table === 'tenants' && c.id === 'notify-t');
   await cli.tenants.add({ id: 'notify-t', name: 'Notify', ...fakeTenantDetails() });
   assert.deepEqual(await tenantSeen, { table: 'tenants', id: 'notify-t', tenantId: 'notify-t' });
@@ -90,7 +110,7 @@ test('writes by another process (the CLI\'s services) are announced; a login is 
 
   const removed = next((x) => x.table === 'users' && x.id === user.id);
   await exec('DELETE FROM users WHERE id = $1', [user.id]);
-  assert.equal((await removed).tenantId, 'notify-t', 'a delete is announced with the row\'s tenant');
+  assert.equal((await removed).tenantId, 'notify-t', "a delete is announced with the row's tenant");
   await cli.accounts.addUser({ tenantId: 'notify-t', email: 'm@example.com', groups: [], password: 'a-long-password-1' });
 
   // Notifications arrive in commit order: once a later change's is in, all earlier ones are.
@@ -102,7 +122,11 @@ test('writes by another process (the CLI\'s services) are announced; a login is 
   const marker = next((x) => x.table === 'tenants' && x.id === 'notify-t');
   await cli.tenants.update('notify-t', { name: 'after login' });
   await marker;
-  assert.deepEqual(seen.slice(before).map((x) => x.table), ['tenants'], 'the login (last_login_at) announced nothing');
+  assert.deepEqual(
+    seen.slice(before).map((x) => x.table),
+    ['tenants'],
+    'the login (last_login_at) announced nothing',
+  );
 });
 
 test('a killed LISTEN connection: short-lived cache while down, caches reset on reconnect, changes arrive again', async () => {
@@ -116,8 +140,11 @@ test('a killed LISTEN connection: short-lived cache while down, caches reset on 
     assert.equal(await name(), 'before'); // cached now
 
     const reconnected = once(events, 'reset');
-    const { rows } = await exec('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()', [LISTENER_NAME]);
-    assert.equal(rows[0]?.n, 2, 'both listeners (this file\'s and the app\'s) were killed');
+    const { rows } = await exec(
+      'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()',
+      [LISTENER_NAME],
+    );
+    assert.equal(rows[0]?.n, 2, "both listeners (this file's and the app's) were killed");
     const downSince = Date.now();
     while (changes.connected) {
       assert.ok(Date.now() - downSince < 1000, 'the app did not notice its LISTEN connection was gone');
@@ -134,7 +161,7 @@ test('a killed LISTEN connection: short-lived cache while down, caches reset on 
     await reconnected; // this file's listener (50 ms) reset its subscribers
     const deadline = Date.now() + 5000;
     while (!changes.connected) {
-      assert.ok(Date.now() < deadline, 'the app\'s listener did not reconnect');
+      assert.ok(Date.now() < deadline, "the app's listener did not reconnect");
       await new Promise((ok) => setTimeout(ok, 20));
     }
     assert.ok(resets >= 1);

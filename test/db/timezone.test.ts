@@ -28,7 +28,8 @@ await close();
 
 test('with TZ=Pacific/Kiritimati (UTC+14), Dates are stored and read back as UTC', () => {
   const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD], {
-    env: { ...process.env, TZ: 'Pacific/Kiritimati', URL: shared.url }, encoding: 'utf8',
+    env: { ...process.env, TZ: 'Pacific/Kiritimati', URL: shared.url },
+    encoding: 'utf8',
   });
   const r = JSON.parse(out.trim().split('\n').at(-1)!);
   assert.equal(r.offset, -14 * 60, 'the child really runs fourteen hours ahead of UTC');
@@ -52,30 +53,42 @@ async function databaseInZone(zone: string) {
     await admin.end();
   }
   const opened = openDatabase(tdb.url);
-  return { database: opened.database, async close() { await opened.close(); await tdb.drop(); } };
+  return {
+    database: opened.database,
+    async close() {
+      await opened.close();
+      await tdb.drop();
+    },
+  };
 }
 
 /** Within a minute of now: a zone offset (hours) shows at once. */
 const assertRecent = (at: Date, what: string) =>
   assert.ok(Math.abs(at.getTime() - Date.now()) < 60_000, `${what} is now in UTC, not the database session's wall time (${at.toISOString()})`);
 
-test('with the database server in another time zone, a new client\'s createdAt is still UTC', async () => {
+test("with the database server in another time zone, a new client's createdAt is still UTC", async () => {
   const { database, close } = await databaseInZone('Pacific/Kiritimati');
   try {
     const clients = createClientService({ database });
     const { clientId } = await clients.add({ name: 'rp', kind: 'service', scopes: ['search'] });
     await clients.ensureFirstParty({ clientId: 'console', name: 'Console', redirectUris: ['https://id.example/cb'], postLogoutRedirectUris: [] });
-    assertRecent((await clients.show(clientId))!.createdAt, 'an added client\'s createdAt');
-    assertRecent((await clients.show('console'))!.createdAt, 'a first-party client\'s createdAt');
+    assertRecent((await clients.show(clientId))!.createdAt, "an added client's createdAt");
+    assertRecent((await clients.show('console'))!.createdAt, "a first-party client's createdAt");
   } finally {
     await close();
   }
 });
 
-test('with the database server in another time zone, a new signing or cookie key\'s createdAt is still UTC', async () => {
+test("with the database server in another time zone, a new signing or cookie key's createdAt is still UTC", async () => {
   const { database, close } = await databaseInZone('Pacific/Kiritimati');
   try {
-    const keys = createKeyService({ database, envelope: createEnvelope(randomBytes(32).toString('base64url')), now: Date.now, activationDelaySeconds: 0, maxTokenTtlSeconds: 3600 });
+    const keys = createKeyService({
+      database,
+      envelope: createEnvelope(randomBytes(32).toString('base64url')),
+      now: Date.now,
+      activationDelaySeconds: 0,
+      maxTokenTtlSeconds: 3600,
+    });
     await keys.ensureKeys();
     await keys.rotate('sig');
     const listed = await keys.list();
@@ -90,8 +103,14 @@ test('with the database server in another time zone, column defaults (CURRENT_TI
   const { database, close } = await databaseInZone('Pacific/Kiritimati');
   try {
     // Several connections at once: each one must be set up, not only the first.
-    await Promise.all(Array.from({ length: 5 }, (_, i) =>
-      database.insertInto('tenants').values({ id: `tz-${i}`, name: 'TZ', updated_at: new Date() }).execute()));
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        database
+          .insertInto('tenants')
+          .values({ id: `tz-${i}`, name: 'TZ', updated_at: new Date() })
+          .execute(),
+      ),
+    );
     const rows = await database.selectFrom('tenants').select(['id', 'created_at']).execute();
     assert.equal(rows.length, 5);
     for (const r of rows) assertRecent(r.created_at, `${r.id}'s defaulted created_at`);

@@ -34,22 +34,24 @@ const known = new Set<string>(settingNames);
 /** Environment as a map, from either the map or the `KEY=value` list form. */
 function env(s: Service): Record<string, string | undefined> {
   if (Array.isArray(s.environment)) {
-    return Object.fromEntries(s.environment.map((e) => {
-      const i = e.indexOf('=');
-      return i < 0 ? [e, undefined] : [e.slice(0, i), e.slice(i + 1)];
-    }));
+    return Object.fromEntries(
+      s.environment.map((e) => {
+        const i = e.indexOf('=');
+        return i < 0 ? [e, undefined] : [e.slice(0, i), e.slice(i + 1)];
+      }),
+    );
   }
   return Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, v === null ? undefined : String(v)]));
 }
 const secretNames = (s: Service) => (s.secrets ?? []).map((x) => (typeof x === 'string' ? x : x.source));
-const volumeMounts = (s: Service) => (s.volumes ?? []).map((v) => {
-  if (typeof v !== 'string') return { source: v.source ?? '', target: v.target ?? '' };
-  const [source, target] = v.split(':');
-  return target === undefined ? { source: '', target: source! } : { source: source!, target };
-});
-const dependsOn = (s: Service) => (Array.isArray(s.depends_on)
-  ? Object.fromEntries(s.depends_on.map((d) => [d, {} as { condition?: string }]))
-  : s.depends_on ?? {});
+const volumeMounts = (s: Service) =>
+  (s.volumes ?? []).map((v) => {
+    if (typeof v !== 'string') return { source: v.source ?? '', target: v.target ?? '' };
+    const [source, target] = v.split(':');
+    return target === undefined ? { source: '', target: source! } : { source: source!, target };
+  });
+const dependsOn = (s: Service) =>
+  Array.isArray(s.depends_on) ? Object.fromEntries(s.depends_on.map((d) => [d, {} as { condition?: string }])) : (s.depends_on ?? {});
 const services = compose.services;
 const appServices = Object.entries(services).filter(([, s]) => s.build !== undefined);
 
@@ -63,7 +65,7 @@ test('postgres: health-checked with pg_isready, data on a named volume', () => {
   const pg = services.postgres!;
   assert.match(pg.image ?? '', /^postgres:\d+/);
   const check = pg.healthcheck?.test;
-  assert.match(Array.isArray(check) ? check.join(' ') : check ?? '', /pg_isready/);
+  assert.match(Array.isArray(check) ? check.join(' ') : (check ?? ''), /pg_isready/);
   const data = volumeMounts(pg).find((v) => v.target === '/var/lib/postgresql/data');
   assert.ok(data, 'no volume for /var/lib/postgresql/data');
   assert.ok(data.source && !/^[./~]/.test(data.source), 'the database volume must be a named volume');
@@ -78,7 +80,7 @@ test('app: starts after postgres is healthy, production, secrets as files', () =
   assert.equal(dependsOn(app).postgres?.condition, 'service_healthy');
   const e = env(app);
   assert.equal(e.NODE_ENV, 'production');
-  assert.match(e.ISSUER ?? '', /^\$\{ISSUER\b/, 'ISSUER comes from the operator\'s environment (.env)');
+  assert.match(e.ISSUER ?? '', /^\$\{ISSUER\b/, "ISSUER comes from the operator's environment (.env)");
   assert.ok(e.SECRET_KEY_FILE, 'SECRET_KEY is given as SECRET_KEY_FILE');
   assert.ok(e.DATABASE_URL_FILE, 'DATABASE_URL (holding the password) is given as DATABASE_URL_FILE');
   assert.ok('TRUST_PROXY' in e);

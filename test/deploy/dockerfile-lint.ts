@@ -73,8 +73,10 @@ export function pairs(args: string): [string, string | undefined][] {
 }
 
 const substitute = (s: string, vars: Record<string, string>) =>
-  s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
-    (_, a: string | undefined, dflt: string | undefined, b: string | undefined) => vars[(a ?? b)!] ?? dflt ?? '');
+  s.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (_, a: string | undefined, dflt: string | undefined, b: string | undefined) => vars[(a ?? b)!] ?? dflt ?? '',
+  );
 
 export function parseDockerfile(text: string): Dockerfile {
   const globalArgs: Record<string, string> = {};
@@ -114,7 +116,8 @@ export function lintDockerfile(text: string): string[] {
     if (!stageNames.has(stage.image)) {
       const [, tag] = /^[^@]+?(?::([^/:@]+))?(?:@sha256:[0-9a-f]{64})?$/.exec(stage.image) ?? [];
       const digest = stage.image.includes('@sha256:');
-      if (!digest && (!tag || tag === 'latest')) problems.push(`line ${from.line}: FROM ${stage.image} is not pinned (give a version tag or a digest, never latest)`);
+      if (!digest && (!tag || tag === 'latest'))
+        problems.push(`line ${from.line}: FROM ${stage.image} is not pinned (give a version tag or a digest, never latest)`);
     }
     if (stage.name) stageNames.add(stage.name);
 

@@ -26,8 +26,14 @@ test('base image: Node 22 LTS on bookworm-slim, pinned by major.minor', () => {
 test('runtime stage: production, port 3000, SIGTERM through an init, the server as command', () => {
   const env = Object.fromEntries(finalIns('ENV').flatMap((i) => pairs(i.args)));
   assert.equal(env.NODE_ENV, 'production');
-  assert.deepEqual(finalIns('EXPOSE').map((i) => i.args), ['3000']);
-  assert.deepEqual(finalIns('STOPSIGNAL').map((i) => i.args), ['SIGTERM']);
+  assert.deepEqual(
+    finalIns('EXPOSE').map((i) => i.args),
+    ['3000'],
+  );
+  assert.deepEqual(
+    finalIns('STOPSIGNAL').map((i) => i.args),
+    ['SIGTERM'],
+  );
   const entry = JSON.parse(finalIns('ENTRYPOINT').at(-1)!.args) as string[];
   assert.match(entry[0]!, /tini|dumb-init/);
   assert.deepEqual(JSON.parse(finalIns('CMD').at(-1)!.args), ['node', 'dist/src/main.js']);
@@ -51,7 +57,10 @@ test('runtime stage holds dist/ and every file the service reads at run time, no
     assert.ok(fromContext.includes(needed), `runtime image lacks ${needed}`);
     assert.ok(existsSync(`${root}${needed}`), `${needed} does not exist in the repository`);
   }
-  assert.deepEqual(fromContext.filter((s) => s.startsWith('src')), ['src/sandbox/fixtures']);
+  assert.deepEqual(
+    fromContext.filter((s) => s.startsWith('src')),
+    ['src/sandbox/fixtures'],
+  );
   assert.ok(copies.some((c) => c.from === 'build' && c.sources.includes('/app/dist')));
   assert.ok(copies.some((c) => c.from && c.sources.includes('/app/node_modules')));
   // The launcher of the admin CLI is on PATH.
@@ -65,12 +74,16 @@ test('runtime stage holds dist/ and every file the service reads at run time, no
 });
 
 test('.dockerignore keeps local state and secrets out of the build context but not what the image copies', () => {
-  const ignore = readFileSync(`${root}.dockerignore`, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const ignore = readFileSync(`${root}.dockerignore`, 'utf8')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   for (const p of ['node_modules', 'dist', '.data', '.git', 'test-artifacts', 'bench', 'secrets', 'src/db/generated', '.env']) {
     assert.ok(ignore.includes(p), `.dockerignore lacks ${p}`);
   }
   const ignored = (path: string) => ignore.some((p) => !p.startsWith('!') && !p.includes('*') && (path === p || path.startsWith(`${p}/`)));
-  const copied = df.stages.flatMap((s) => s.instructions)
+  const copied = df.stages
+    .flatMap((s) => s.instructions)
     .filter((i) => i.keyword === 'COPY' && flags(`${i.args} `).flags.from === undefined)
     .flatMap((i) => flags(`${i.args} `).rest.trim().split(/\s+/).slice(0, -1));
   for (const path of copied) {
@@ -114,7 +127,10 @@ const cases: [string, string, RegExp][] = [
 for (const [name, dockerfile, expected] of cases) {
   test(`lint rules: ${name}`, () => {
     const problems = lintDockerfile(dockerfile);
-    assert.ok(problems.some((p) => expected.test(p)), `expected ${expected} in ${JSON.stringify(problems)}`);
+    assert.ok(
+      problems.some((p) => expected.test(p)),
+      `expected ${expected} in ${JSON.stringify(problems)}`,
+    );
   });
 }
 
@@ -122,5 +138,8 @@ test('lint rules: secret file paths, ARG without value and continuation comments
   const df2 = good.replace('USER node', 'ENV SECRET_KEY_FILE=/run/secrets/k \\\n# a comment inside\n    LOG_LEVEL=info\nARG TOKEN\nUSER node');
   assert.deepEqual(lintDockerfile(df2), []);
   const env = instructions(df2).find((i) => i.keyword === 'ENV')!;
-  assert.deepEqual(pairs(env.args), [['SECRET_KEY_FILE', '/run/secrets/k'], ['LOG_LEVEL', 'info']]);
+  assert.deepEqual(pairs(env.args), [
+    ['SECRET_KEY_FILE', '/run/secrets/k'],
+    ['LOG_LEVEL', 'info'],
+  ]);
 });

@@ -38,7 +38,10 @@ async function migrate(json: boolean): Promise<{ code: number; out: string; err:
 }
 
 test('migrate applies every pending migration once, then reports the schema up to date', async () => {
-  const all = readdirSync(migrationsDir(), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const all = readdirSync(migrationsDir(), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   assert.ok(all.length > 0);
 
   const first = await migrate(true);
@@ -47,7 +50,10 @@ test('migrate applies every pending migration once, then reports the schema up t
   assert.match(first.err, /^local mode: database postgres:\/\/.*\(DATABASE_URL\)\nlocal mode: issuer http:\/\/localhost:3000 /);
   const data = JSON.parse(first.out) as { applied: string[]; migrations: { name: string; appliedAt: string }[] };
   assert.deepEqual(data.applied, all);
-  assert.deepEqual(data.migrations.map((m) => m.name), all);
+  assert.deepEqual(
+    data.migrations.map((m) => m.name),
+    all,
+  );
 
   // Tables exist: the schema is usable.
   assert.equal((await side.database.selectFrom('tenants').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n, 0);

@@ -9,7 +9,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { settingNames } from '../../src/config/schema.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
 
 /** The text outside fenced code blocks and inline code (links there are examples, not links). */
@@ -22,7 +27,10 @@ export function anchorsOf(md: string): Set<string> {
   const body = md.replace(/^(```|~~~)[\s\S]*?^\1/gm, '');
   for (const m of body.matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
     const text = m[1]!.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/[`*_]/g, (c) => (c === '_' ? '_' : ''));
-    const slug = text.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const slug = text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     const n = seen.get(slug) ?? 0;
     seen.set(slug, n + 1);
     anchors.add(n ? `${slug}-${n}` : slug);
@@ -66,8 +74,18 @@ test('every relative link and #anchor in README.md and docs/*.md resolves', () =
  */
 const OTHERS: Record<string, { file: string } | { external: string }> = {
   // the customer kit's script and templates (docs/onboarding.md)
-  ...Object.fromEntries(['INSTANCE_ARN', 'APPLICATION_ID', 'QBUSINESS_REGION', 'IDC_REGION', 'RETRIEVER_ID', 'ASSIGN_PRINCIPAL_TYPE',
-    'ASSIGN_PRINCIPAL_ID', 'ASSOCIATE_PERMISSION'].map((n) => [n, { file: 'src/tenants/kit/script.ts' }])),
+  ...Object.fromEntries(
+    [
+      'INSTANCE_ARN',
+      'APPLICATION_ID',
+      'QBUSINESS_REGION',
+      'IDC_REGION',
+      'RETRIEVER_ID',
+      'ASSIGN_PRINCIPAL_TYPE',
+      'ASSIGN_PRINCIPAL_ID',
+      'ASSOCIATE_PERMISSION',
+    ].map((n) => [n, { file: 'src/tenants/kit/script.ts' }]),
+  ),
   TRUSTED_TOKEN_ISSUER_ARN: { file: 'src/tenants/kit/customer-template.ts' },
   IDC_APPLICATION_ARN: { file: 'src/tenants/kit/customer-template.ts' },
   // AWS API values, as the sandbox implements them
@@ -165,7 +183,8 @@ test('every `tti-bridge` command and option the docs show exists', async () => {
         let positional = false;
         for (const token of m[1]!.trim().split(/\s+/).filter(Boolean)) {
           if (/^\d?>/.test(token)) break; // a redirection ends the command
-          if (token === '...' || token.startsWith('<')) { // a placeholder: `tti-bridge users ...`, `show <id>`
+          if (token === '...' || token.startsWith('<')) {
+            // a placeholder: `tti-bridge users ...`, `show <id>`
             if (cmd.commands.length) break;
             positional = true;
             continue;
@@ -198,8 +217,10 @@ test('every `tti-bridge` command and option the docs show exists', async () => {
 
 test('every broker API route the docs name is in the OpenAPI document', async () => {
   const { buildOpenApi } = await import('../../src/broker/http/openapi.js');
-  const paths = Object.entries(buildOpenApi().paths as Record<string, Record<string, unknown>>)
-    .map(([template, ops]) => ({ re: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`), methods: Object.keys(ops) }));
+  const paths = Object.entries(buildOpenApi().paths as Record<string, Record<string, unknown>>).map(([template, ops]) => ({
+    re: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+    methods: Object.keys(ops),
+  }));
   const missing: string[] = [];
   for (const file of DOCS) {
     for (const m of read(file).matchAll(/\b(GET|POST|PUT|PATCH|DELETE) (\/api\/v1\/[\w./{}:-]*[\w}])/g)) {

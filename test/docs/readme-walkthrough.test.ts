@@ -17,7 +17,10 @@ const ROOT = resolve(import.meta.dirname, '../..');
 /** The lines of the README's ```sh tested blocks (comments and blank lines dropped; `\` continuations joined). */
 export function testedLines(markdown: string): string[] {
   const blocks = [...markdown.matchAll(/^```sh tested[^\n]*\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
-  return blocks.flatMap((b) => b.replace(/\\\n\s*/g, ' ').split('\n')).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  return blocks
+    .flatMap((b) => b.replace(/\\\n\s*/g, ' ').split('\n'))
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
 }
 
 let idp: TestIdp;
@@ -29,7 +32,10 @@ before(async () => {
   project = mkdtempSync(join(tmpdir(), 'ttib-readme-'));
   mkdirSync(join(project, 'bin'));
   symlinkSync(join(ROOT, 'bin/tti-bridge.js'), join(project, 'bin/tti-bridge.js'));
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'tti-bridge', version: '0.0.0', private: true, bin: { 'tti-bridge': './bin/tti-bridge.js' } }));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'tti-bridge', version: '0.0.0', private: true, bin: { 'tti-bridge': './bin/tti-bridge.js' } }),
+  );
 });
 after(async () => {
   await idp?.stop();
@@ -39,13 +45,22 @@ after(async () => {
 test('the README has tested blocks for the registration walkthrough', () => {
   const lines = testedLines(readFileSync(join(ROOT, 'README.md'), 'utf8'));
   assert.ok(lines.length >= 4, `found ${lines.length} lines`);
-  assert.ok(lines.every((l) => l.startsWith('npx tti-bridge ')), 'every line is a CLI command as a reader runs it');
+  assert.ok(
+    lines.every((l) => l.startsWith('npx tti-bridge ')),
+    'every line is a CLI command as a reader runs it',
+  );
 });
 
-test('the README\'s registration commands run as written and leave an active tenant', { timeout: 180_000 }, async () => {
+test("the README's registration commands run as written and leave an active tenant", { timeout: 180_000 }, async () => {
   const env = {
-    PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? project, NODE_ENV: 'test', npm_config_offline: 'true', npm_config_update_notifier: 'false',
-    DATABASE_URL: idp.config.DATABASE_URL!, SECRET_KEY: idp.config.SECRET_KEY!, ISSUER: idp.issuer,
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? project,
+    NODE_ENV: 'test',
+    npm_config_offline: 'true',
+    npm_config_update_notifier: 'false',
+    DATABASE_URL: idp.config.DATABASE_URL!,
+    SECRET_KEY: idp.config.SECRET_KEY!,
+    ISSUER: idp.issuer,
   };
   for (const line of testedLines(readFileSync(join(ROOT, 'README.md'), 'utf8'))) {
     const run = spawnSync('sh', ['-c', line], { cwd: project, env, encoding: 'utf8', timeout: 60_000 });

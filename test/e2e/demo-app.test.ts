@@ -51,7 +51,10 @@ async function search(page: Page, q: string) {
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await page.waitForLoadState();
   const titles = await page.locator('ol.results h3 > span:first-child').allTextContents();
-  const mode = await page.locator('#flow-mode').textContent().catch(() => null);
+  const mode = await page
+    .locator('#flow-mode')
+    .textContent()
+    .catch(() => null);
   return { titles, mode: mode ?? '' };
 }
 
@@ -59,14 +62,21 @@ test('demo ISV app: sign-in, per-user search results, exchange panel, sign-out',
   await t.test('alice (engineering) sees engineering documents and no sales-only ones', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await signIn(context, 'alice@example.com', true);
-    assert.match(await page.locator('nav[aria-label="Account"]').textContent() ?? '', /alice@example\.com/);
+    assert.match((await page.locator('nav[aria-label="Account"]').textContent()) ?? '', /alice@example\.com/);
 
     const first = await search(page, 'Kestrel-2 design test report');
-    assert.ok(first.titles.some((x) => ENGINEERING.includes(x)), `engineering titles expected, got ${first.titles.join(' | ')}`);
-    assert.deepEqual(first.titles.filter((x) => SALES.includes(x)), []);
+    assert.ok(
+      first.titles.some((x) => ENGINEERING.includes(x)),
+      `engineering titles expected, got ${first.titles.join(' | ')}`,
+    );
+    assert.deepEqual(
+      first.titles.filter((x) => SALES.includes(x)),
+      [],
+    );
     assert.match(first.mode, /Fresh exchange/);
-    const panel = await page.locator('aside').textContent() ?? '';
-    for (const call of ['sts:AssumeRole', 'sso-oauth:CreateTokenWithIAM', 'qbusiness:SearchRelevantContent']) assert.ok(panel.includes(call), `panel names ${call}`);
+    const panel = (await page.locator('aside').textContent()) ?? '';
+    for (const call of ['sts:AssumeRole', 'sso-oauth:CreateTokenWithIAM', 'qbusiness:SearchRelevantContent'])
+      assert.ok(panel.includes(call), `panel names ${call}`);
     // Each result shows a title, a snippet, a source and a confidence.
     const item = page.locator('ol.results li').first();
     assert.ok((await item.locator('p').first().textContent())!.length > 20);
@@ -102,8 +112,14 @@ test('demo ISV app: sign-in, per-user search results, exchange panel, sign-out',
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await signIn(context, 'bob@example.com');
     const { titles, mode } = await search(page, 'Kestrel-2 design test report price');
-    assert.ok(titles.some((x) => SALES.includes(x)), `sales titles expected, got ${titles.join(' | ')}`);
-    assert.deepEqual(titles.filter((x) => ENGINEERING.includes(x)), []);
+    assert.ok(
+      titles.some((x) => SALES.includes(x)),
+      `sales titles expected, got ${titles.join(' | ')}`,
+    );
+    assert.deepEqual(
+      titles.filter((x) => ENGINEERING.includes(x)),
+      [],
+    );
     assert.match(mode, /Fresh exchange/);
     await page.screenshot({ path: `${ARTIFACTS}/demo-results-bob.png`, fullPage: true });
     await context.close();
@@ -114,12 +130,12 @@ test('demo ISV app: sign-in, per-user search results, exchange panel, sign-out',
     const page = await signIn(context, 'carol@example.com');
     const { titles } = await search(page, 'parental leave');
     assert.deepEqual(titles, []);
-    const alert = await page.getByRole('alert').textContent() ?? '';
+    const alert = (await page.getByRole('alert').textContent()) ?? '';
     assert.match(alert, /Identity access denied/);
     // The panel shows the exchange stopping at CreateTokenWithIAM with the broker's error code.
     const failedRow = page.locator('aside tbody tr', { has: page.locator('td.fail') });
     assert.equal(await failedRow.count(), 1);
-    assert.match(await failedRow.textContent() ?? '', /sso-oauth:CreateTokenWithIAM[\s\S]*identity_access_denied/);
+    assert.match((await failedRow.textContent()) ?? '', /sso-oauth:CreateTokenWithIAM[\s\S]*identity_access_denied/);
     await page.screenshot({ path: `${ARTIFACTS}/demo-error-carol.png`, fullPage: true });
     await context.close();
   });

@@ -6,9 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
-import {
-  DEMO_FIXTURE_PATH, DEMO_TENANT_ID, demoSetup, loadFixture, startSandbox, type Sandbox, type TenantSetup,
-} from '../../src/sandbox/index.js';
+import { DEMO_FIXTURE_PATH, DEMO_TENANT_ID, demoSetup, loadFixture, startSandbox, type Sandbox, type TenantSetup } from '../../src/sandbox/index.js';
 import { DEMO_PASSWORD, DEMO_USERS, demoTenantDetails, ensureDataAccessorClient } from '../../src/demo/seed.js';
 import { startTestIdp, type TestIdp } from '../helpers/idp.js';
 import { discover, signIn, REDIRECT_URI } from '../helpers/rp.js';
@@ -73,7 +71,10 @@ after(async () => {
   }
 });
 
-interface Result { documentId: string; title: string }
+interface Result {
+  documentId: string;
+  title: string;
+}
 
 async function search(user: DemoUser, queryText: string) {
   const res = await fetch(`${idp.issuer}/api/v1/tenants/${DEMO_TENANT_ID}/search`, {
@@ -81,7 +82,7 @@ async function search(user: DemoUser, queryText: string) {
     headers: { authorization: `Bearer ${serviceToken}`, 'content-type': 'application/json' },
     body: JSON.stringify({ queryText, maxResults: 50, user: { token: idTokens[user] } }),
   });
-  return { status: res.status, type: res.headers.get('content-type'), body: await res.json() as { results: Result[]; code?: string; detail?: string } };
+  return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as { results: Result[]; code?: string; detail?: string } };
 }
 
 async function found(user: DemoUser, queryText: string) {
@@ -101,7 +102,11 @@ test('alice (engineering) finds engineering documents and never sales ones', asy
   assert.ok(onlyAlice.titles.includes('Kestrel-3 concept study'), 'a document shared with alice by name');
   const salesQuery = await found('alice', 'Kestrel price book pricing discount sales pipeline commission');
   for (const r of [design, onlyAlice, salesQuery]) {
-    assert.deepEqual(r.ids.filter((id) => SALES.test(id)), [], 'no sales document for alice');
+    assert.deepEqual(
+      r.ids.filter((id) => SALES.test(id)),
+      [],
+      'no sales document for alice',
+    );
     assert.ok(!r.ids.includes('people/salary-bands'));
   }
 });
@@ -114,7 +119,11 @@ test('bob (sales) finds sales documents and never engineering ones', async () =>
   const engQuery = await found('bob', 'Kestrel-2 design avionics thermal vacuum test');
   const kestrel3 = await found('bob', 'Kestrel-3 concept study electric propulsion');
   for (const r of [pricing, pipeline, engQuery, kestrel3]) {
-    assert.deepEqual(r.ids.filter((id) => ENGINEERING.test(id)), [], 'no engineering document for bob');
+    assert.deepEqual(
+      r.ids.filter((id) => ENGINEERING.test(id)),
+      [],
+      'no engineering document for bob',
+    );
     assert.ok(!r.ids.includes('people/salary-bands'));
   }
 });
@@ -136,9 +145,16 @@ test('carol (not assigned to the application) gets the "identity access denied" 
 
 test('every search went through the sandbox: one exchange per user, carol refused by Identity Center', () => {
   const exchanges = sandbox!.calls.filter((c) => c.operation === 'CreateTokenWithIAM');
-  const ok = exchanges.filter((c) => c.outcome === 'ok').map((c) => c.detail?.user).sort();
+  const ok = exchanges
+    .filter((c) => c.outcome === 'ok')
+    .map((c) => c.detail?.user)
+    .sort();
   assert.deepEqual(ok, ['alice', 'bob'], 'one exchange each; later searches reuse the cached session');
-  assert.deepEqual(exchanges.filter((c) => c.outcome !== 'ok').map((c) => c.outcome), ['AccessDeniedException'], 'carol');
+  assert.deepEqual(
+    exchanges.filter((c) => c.outcome !== 'ok').map((c) => c.outcome),
+    ['AccessDeniedException'],
+    'carol',
+  );
   const searches = sandbox!.calls.filter((c) => c.operation === 'SearchRelevantContent');
   assert.ok(searches.length >= 8);
   assert.ok(searches.every((c) => c.outcome === 'ok' && c.caller.startsWith('arn:aws:sts::111122223333:assumed-role/QBusinessDataAccessorRole/')));

@@ -25,12 +25,27 @@ before(async () => {
     accounts: { 'acme-0001': { email: 'alice@example.com', email_verified: true, name: 'Alice (Acme IdP)', groups: ['engineering'] } },
   });
   await svc.idp.services.upstreams().add({
-    id: 'acme-idp', displayName: 'Acme IdP', issuer: up.issuer, clientId: 'tti-bridge', clientSecret: 'acme-idp-secret',
-    scopes: ['openid', 'email', 'profile', 'groups'], tenants: ['demo'], claimGroups: 'groups',
+    id: 'acme-idp',
+    displayName: 'Acme IdP',
+    issuer: up.issuer,
+    clientId: 'tti-bridge',
+    clientSecret: 'acme-idp-secret',
+    scopes: ['openid', 'email', 'profile', 'groups'],
+    tenants: ['demo'],
+    claimGroups: 'groups',
   });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -40,7 +55,7 @@ after(async () => {
   await svc?.stop();
 });
 
-test('sign-in through the ISV\'s own IdP lands in the demo app as the upstream\'s user', { skip, timeout: 120_000 }, async () => {
+test("sign-in through the ISV's own IdP lands in the demo app as the upstream's user", { skip, timeout: 120_000 }, async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   const start = async (upstreamSession: boolean) => {
@@ -55,17 +70,16 @@ test('sign-in through the ISV\'s own IdP lands in the demo app as the upstream\'
     await page.getByRole('button', { name: 'Sign-in' }).click();
   };
 
-
   // The demo's alice has a password: the upstream identity may not take her account over.
   await start(false);
   await page.waitForURL(`${svc.issuer}/interaction/upstream/callback**`);
-  assert.match(await page.locator('[role="alert"]').textContent() ?? '', /already exists in the workspace 'demo' with a password/);
+  assert.match((await page.locator('[role="alert"]').textContent()) ?? '', /already exists in the workspace 'demo' with a password/);
 
   // The administrator removes the password, as the page says; the next sign-in links to her account.
   await svc.idp.services.accounts.removePassword('demo', 'alice@example.com');
   await start(true);
   await page.waitForURL(`${svc.issuer}/demo/search`);
-  assert.match(await page.locator('nav[aria-label="Account"]').textContent() ?? '', /alice@example\.com/);
+  assert.match((await page.locator('nav[aria-label="Account"]').textContent()) ?? '', /alice@example\.com/);
 
   // The demo app's broker search as that user: her engineering documents from the sandbox.
   await page.getByLabel('Your question').fill('Kestrel-2 design test report');

@@ -10,20 +10,34 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 
 const repo = new URL('../..', import.meta.url).pathname;
-const freePort = () => new Promise<number>((ok) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => ok(p)); }); });
+const freePort = () =>
+  new Promise<number>((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => ok(p));
+    });
+  });
 
 before(() => {
   execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'ignore' });
 });
 
-interface Started { child: ChildProcess; output: () => string; issuer: string }
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  issuer: string;
+}
 
 async function start(dir: string, port: number): Promise<Started> {
   const env: Record<string, string> = { PATH: process.env.PATH!, HOME: process.env.HOME ?? dir, PORT: String(port), LOG_LEVEL: 'warn' };
   const child = spawn(process.execPath, [join(repo, 'dist/src/main.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (c) => { out += c; });
-  child.stderr!.on('data', (c) => { out += c; });
+  child.stdout!.on('data', (c) => {
+    out += c;
+  });
+  child.stderr!.on('data', (c) => {
+    out += c;
+  });
   const issuer = `http://localhost:${port}`;
   for (let i = 0; i < 120 && !out.includes('Try the broker API'); i++) {
     if (child.exitCode !== null) break;
@@ -58,12 +72,19 @@ test('zero-config start runs the demo end to end and a restart reuses the data',
     assert.equal(tokenRes.status, 200);
     const { access_token: token } = (await tokenRes.json()) as { access_token: string };
     const search = async (body: unknown) => {
-      const res = await fetch(`${first.issuer}/api/v1/tenants/demo/search`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${first.issuer}/api/v1/tenants/demo/search`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, body: (await res.json()) as { results: { title: string }[] } };
     };
     const alice = await search({ queryText: 'Kestrel thermal vacuum test', user: { id: aliceId } });
     assert.equal(alice.status, 200);
-    assert.ok(alice.body.results.some((r) => /thermal vacuum/i.test(r.title)), JSON.stringify(alice.body));
+    assert.ok(
+      alice.body.results.some((r) => /thermal vacuum/i.test(r.title)),
+      JSON.stringify(alice.body),
+    );
     assert.equal(await stop(first), 0, 'Ctrl-C shuts down cleanly');
 
     const second = await start(dir, port);

@@ -29,11 +29,20 @@ before(async () => {
 after(() => h?.close());
 
 const body = (extra: Record<string, unknown> = {}) => ({
-  id: 'acme-okta', displayName: 'Acme Okta', issuer: 'https://acme.okta.example', clientId: 'okta-client', clientSecret: SECRET, tenants: ['acme'], ...extra,
+  id: 'acme-okta',
+  displayName: 'Acme Okta',
+  issuer: 'https://acme.okta.example',
+  clientId: 'okta-client',
+  clientSecret: SECRET,
+  tenants: ['acme'],
+  ...extra,
 });
 
 test('admin API: create, read, update, delete; the client secret is write-only and sealed at rest', async () => {
-  const created = await h.api('POST', '/api/v1/admin/upstreams', { token: root.token, body: body({ emailDomains: ['Acme.example'], tenantClaim: 'org_id', tenantMap: { 'org-1': 'acme' } }) });
+  const created = await h.api('POST', '/api/v1/admin/upstreams', {
+    token: root.token,
+    body: body({ emailDomains: ['Acme.example'], tenantClaim: 'org_id', tenantMap: { 'org-1': 'acme' } }),
+  });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   assert.equal(created.headers.get('location'), '/api/v1/admin/upstreams/acme-okta');
   assert.equal(created.body.hasClientSecret, true);
@@ -44,13 +53,19 @@ test('admin API: create, read, update, delete; the client secret is write-only a
   const got = await h.api('GET', '/api/v1/admin/upstreams/acme-okta', { token: root.token });
   const list = await h.api('GET', '/api/v1/admin/upstreams', { token: root.token });
   for (const r of [created, got, list]) assert.ok(!JSON.stringify(r.body).includes(SECRET), 'secret returned');
-  assert.deepEqual(list.body.upstreams.map((u: { id: string }) => u.id), ['acme-okta']);
+  assert.deepEqual(
+    list.body.upstreams.map((u: { id: string }) => u.id),
+    ['acme-okta'],
+  );
   const [row] = (await sql<{ client_secret_enc: string }>`SELECT client_secret_enc FROM upstreams WHERE id = 'acme-okta'`.execute(h.database)).rows;
   assert.match(row!.client_secret_enc, /^v1\./);
   assert.ok(!row!.client_secret_enc.includes(SECRET));
   assert.equal(h.services.upstreams().clientSecret((await h.services.upstreams().row('acme-okta'))!), SECRET);
 
-  const patched = await h.api('PATCH', '/api/v1/admin/upstreams/acme-okta', { token: root.token, body: { tokenAudience: 'api://acme', clockSkewSeconds: 60, clientSecret: null } });
+  const patched = await h.api('PATCH', '/api/v1/admin/upstreams/acme-okta', {
+    token: root.token,
+    body: { tokenAudience: 'api://acme', clockSkewSeconds: 60, clientSecret: null },
+  });
   assert.equal(patched.status, 200, JSON.stringify(patched.body));
   assert.equal(patched.body.trustedIssuer, true);
   assert.equal(patched.body.hasClientSecret, false);
@@ -65,11 +80,15 @@ test('admin API: create, read, update, delete; the client secret is write-only a
 
 test('admin API: validation names each problem', async () => {
   const r = await h.api('POST', '/api/v1/admin/upstreams', {
-    token: root.token, body: { id: 'Bad Id', displayName: '', issuer: 'ftp://x', tenants: [], clockSkewSeconds: 61, scopes: ['email'], extra: 1 },
+    token: root.token,
+    body: { id: 'Bad Id', displayName: '', issuer: 'ftp://x', tenants: [], clockSkewSeconds: 61, scopes: ['email'], extra: 1 },
   });
   assert.equal(r.status, 400);
   assert.equal(r.body.code, 'validation_failed');
-  const missing = await h.api('POST', '/api/v1/admin/upstreams', { token: root.token, body: { id: 'x', displayName: 'X', issuer: 'https://x.example', tenants: ['nope'] } });
+  const missing = await h.api('POST', '/api/v1/admin/upstreams', {
+    token: root.token,
+    body: { id: 'x', displayName: 'X', issuer: 'https://x.example', tenants: ['nope'] },
+  });
   assert.equal(missing.status, 400);
   const fields = Object.fromEntries(missing.body.errors.map((e: { field: string; message: string }) => [e.field, e.message]));
   assert.match(fields.tenants, /no such tenant: nope/);
@@ -82,12 +101,19 @@ test('admin API: validation names each problem', async () => {
   assert.match(JSON.stringify(skew.body.errors), /at most 60 seconds/);
 });
 
-test('admin API: an upstream serving a tenant outside the caller\'s allowed tenants is invisible and untouchable', async () => {
+test("admin API: an upstream serving a tenant outside the caller's allowed tenants is invisible and untouchable", async () => {
   assert.equal((await h.api('POST', '/api/v1/admin/upstreams', { token: root.token, body: body({ id: 'shared', tenants: ['acme', 'globex'] }) })).status, 201);
   assert.equal((await h.api('POST', '/api/v1/admin/upstreams', { token: root.token, body: body({ id: 'globex-only', tenants: ['globex'] }) })).status, 201);
   const list = await h.api('GET', '/api/v1/admin/upstreams', { token: narrow.token });
-  assert.deepEqual(list.body.upstreams.map((u: { id: string }) => u.id), ['globex-only']);
-  for (const [method, b] of [['GET', undefined], ['PATCH', { displayName: 'x' }], ['DELETE', undefined]] as const) {
+  assert.deepEqual(
+    list.body.upstreams.map((u: { id: string }) => u.id),
+    ['globex-only'],
+  );
+  for (const [method, b] of [
+    ['GET', undefined],
+    ['PATCH', { displayName: 'x' }],
+    ['DELETE', undefined],
+  ] as const) {
     const r = await h.api(method, '/api/v1/admin/upstreams/shared', { token: narrow.token, body: b });
     assert.equal(r.status, 404, `${method}: ${JSON.stringify(r.body)}`);
   }
@@ -96,9 +122,15 @@ test('admin API: an upstream serving a tenant outside the caller\'s allowed tena
   assert.equal(create.body.code, 'tenant_not_allowed');
   const widen = await h.api('PATCH', '/api/v1/admin/upstreams/globex-only', { token: narrow.token, body: { tenants: ['globex', 'acme'] } });
   assert.equal(widen.status, 403);
-  assert.equal((await h.api('PATCH', '/api/v1/admin/upstreams/globex-only', { token: narrow.token, body: { displayName: 'Globex SSO' } })).body.displayName, 'Globex SSO');
+  assert.equal(
+    (await h.api('PATCH', '/api/v1/admin/upstreams/globex-only', { token: narrow.token, body: { displayName: 'Globex SSO' } })).body.displayName,
+    'Globex SSO',
+  );
   // Domain routing spans tenants: a tenant-limited client cannot claim a domain (e.g. another customer's).
-  for (const [method, path, b] of [['POST', '/api/v1/admin/upstreams', body({ id: 'grab', tenants: ['globex'], emailDomains: ['acme.example'] })], ['PATCH', '/api/v1/admin/upstreams/globex-only', { emailDomains: ['acme.example'] }]] as const) {
+  for (const [method, path, b] of [
+    ['POST', '/api/v1/admin/upstreams', body({ id: 'grab', tenants: ['globex'], emailDomains: ['acme.example'] })],
+    ['PATCH', '/api/v1/admin/upstreams/globex-only', { emailDomains: ['acme.example'] }],
+  ] as const) {
     const r = await h.api(method, path, { token: narrow.token, body: b });
     assert.equal(r.status, 403, JSON.stringify(r.body));
     assert.equal(r.body.code, 'global_admin_required');
@@ -115,7 +147,9 @@ test('admin API: an upstream serving a tenant outside the caller\'s allowed tena
 test('admin API: a database outage while reading an upstream is 503 with Retry-After, not 404', async () => {
   const service = h.services.upstreams();
   const get = service.get;
-  service.get = async () => { throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }); };
+  service.get = async () => {
+    throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  };
   try {
     const r = await h.api('GET', '/api/v1/admin/upstreams/globex-only', { token: root.token });
     assert.equal(r.status, 503, JSON.stringify(r.body));
@@ -143,8 +177,27 @@ async function cli(args: string[], input: TerminalInput = {}) {
 
 test('CLI: upstreams add (secret from stdin), list, show, update, remove; users remove-password', async () => {
   assert.equal((await cli(['tenants', 'add', 'acme', '--name', 'Acme'])).code, 0);
-  const add = await cli(['upstreams', 'add', 'kc', '--name', 'Keycloak', '--issuer', 'https://sso.acme.example/realms/acme', '--tenant', 'acme',
-    '--client-id', 'tti-bridge', '--client-secret-stdin', '--email-domain', 'acme.example', '--claim-groups', 'groups'], { stdin: `${SECRET}\n` });
+  const add = await cli(
+    [
+      'upstreams',
+      'add',
+      'kc',
+      '--name',
+      'Keycloak',
+      '--issuer',
+      'https://sso.acme.example/realms/acme',
+      '--tenant',
+      'acme',
+      '--client-id',
+      'tti-bridge',
+      '--client-secret-stdin',
+      '--email-domain',
+      'acme.example',
+      '--claim-groups',
+      'groups',
+    ],
+    { stdin: `${SECRET}\n` },
+  );
   assert.equal(add.code, 0, add.err);
   assert.match(add.out, /Register this redirect URI at Keycloak: https:\/\/idp\.example\.com\/interaction\/upstream\/callback/);
   const list = await cli(['upstreams', 'list']);

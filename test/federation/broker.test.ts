@@ -33,7 +33,9 @@ before(async () => {
   await h.tenants.add({ id: 'e2e-a', name: 'A', ...tenantDetails(url) });
   await h.tenants.add({ id: 'e2e-b', name: 'B', ...tenantDetails(url) });
   // The ISV's IdP as a trusted external issuer only (no federated sign-in): its ID tokens for isv-app.
-  await h.services.upstreams().add({ id: 'isv-idp', displayName: 'ISV IdP', issuer: up.issuer, tokenAudience: 'isv-app', tenants: ['e2e-a'], clockSkewSeconds: 10 });
+  await h.services
+    .upstreams()
+    .add({ id: 'isv-idp', displayName: 'ISV IdP', issuer: up.issuer, tokenAudience: 'isv-app', tenants: ['e2e-a'], clockSkewSeconds: 10 });
   await h.services.upstreams().add({ id: 'down-idp', displayName: 'Down IdP', issuer: 'http://127.0.0.1:1', tokenAudience: 'isv-app', tenants: ['e2e-a'] });
   svc = await h.addService(['e2e-a', 'e2e-b']);
   aliceToken = await up.idToken('isv-app', 'isv-app-secret', APP_CALLBACK, 'u-alice');
@@ -47,7 +49,7 @@ const search = (user: Record<string, unknown>, tenant = 'e2e-a', token = svc.tok
   h.api('POST', `/api/v1/tenants/${tenant}/search`, { token, body: { queryText: 'project x status', maxResults: 20, user } });
 const ids = (r: { body: { results: { documentId: string }[] } }) => r.body.results.map((x) => x.documentId);
 
-test('a search with the ISV IdP\'s own ID token returns that user\'s documents (no tti-bridge login)', async () => {
+test("a search with the ISV IdP's own ID token returns that user's documents (no tti-bridge login)", async () => {
   assert.equal(await h.services.accounts.getUser('e2e-a', 'alice@corp.example'), null);
   const r = await search({ token: aliceToken });
   assert.equal(r.status, 200, JSON.stringify(r.body) + h.logs.filter((l) => /err/i.test(l)).join('\n'));
@@ -121,15 +123,24 @@ test('forged, expired, wrong-algorithm and unknown-issuer tokens are refused', a
 test('an issuer that is down answers 503 with Retry-After', async () => {
   const { privateKey } = await generateKeyPair('RS256');
   const now = Math.floor(Date.now() / 1000);
-  const token = await new SignJWT({ iss: 'http://127.0.0.1:1', aud: 'isv-app', sub: 's', email: 'alice@corp.example', email_verified: true, iat: now, exp: now + 300 })
-    .setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
+  const token = await new SignJWT({
+    iss: 'http://127.0.0.1:1',
+    aud: 'isv-app',
+    sub: 's',
+    email: 'alice@corp.example',
+    email_verified: true,
+    iat: now,
+    exp: now + 300,
+  })
+    .setProtectedHeader({ alg: 'RS256' })
+    .sign(privateKey);
   const r = await search({ token });
   assert.equal(r.status, 503);
   assert.equal(r.body.code, 'upstream_unavailable');
   assert.ok(Number(r.headers.get('retry-after')) > 0);
 });
 
-test('the caller\'s allowed tenants are checked before any user is provisioned', async () => {
+test("the caller's allowed tenants are checked before any user is provisioned", async () => {
   const narrow = await h.addService(['e2e-b']);
   const token = await up.idToken('isv-app', 'isv-app-secret', APP_CALLBACK, 'u-bob');
   await h.services.upstreams().update('isv-idp', { tenants: ['e2e-a', 'e2e-b'] });

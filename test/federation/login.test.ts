@@ -35,8 +35,15 @@ before(async () => {
   await idp.services.tenants.add({ id: 'acme', name: 'Acme' });
   await idp.services.tenants.add({ id: 'other', name: 'Other' });
   await idp.services.upstreams().add({
-    id: 'acme-idp', displayName: 'Acme IdP', issuer: up.issuer, clientId: 'bridge', clientSecret: 'bridge-secret',
-    scopes: ['openid', 'email', 'profile', 'groups'], tenants: ['acme'], emailDomains: ['acme.example'], claimGroups: 'groups',
+    id: 'acme-idp',
+    displayName: 'Acme IdP',
+    issuer: up.issuer,
+    clientId: 'bridge',
+    clientSecret: 'bridge-secret',
+    scopes: ['openid', 'email', 'profile', 'groups'],
+    tenants: ['acme'],
+    emailDomains: ['acme.example'],
+    claimGroups: 'groups',
   });
   // Nothing listens on port 1: the upstream is "down".
   await idp.services.upstreams().add({ id: 'down-idp', displayName: 'Down IdP', issuer: 'http://127.0.0.1:1', clientId: 'x', tenants: ['acme'] });
@@ -61,7 +68,11 @@ async function pressUpstream(p: Awaited<ReturnType<typeof loginPage>>, form: Rec
   // The first "Continue with" button's form, or (with `form.upstream`) the same action with that upstream.
   const fields = { ...hiddenFields(p.html, '/login'), ...(/Continue with (?!single)/.test(p.html) ? hiddenFields(p.html, '/upstream') : {}), ...form };
   const url = new URL(formAction(p.html, '/login').replace(/\/login$/, '/upstream'), idp.issuer).toString();
-  return p.browser.fetch(url, { method: 'POST', body: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  return p.browser.fetch(url, {
+    method: 'POST',
+    body: new URLSearchParams(fields).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
 }
 
 /** Full federated sign-in as upstream account `sub`; returns the last response and, when it reached the app, its tokens. */
@@ -100,8 +111,15 @@ test('"Continue with Acme IdP" signs in through the upstream: ID token with its 
 
 test('the tenant can come from a claim (an organisation id) through the mapping table', async () => {
   await idp.services.upstreams().add({
-    id: 'org-idp', displayName: 'Org IdP', issuer: up.issuer, clientId: 'bridge', clientSecret: 'bridge-secret',
-    scopes: ['openid', 'email', 'profile', 'org'], tenants: ['acme', 'other'], tenantClaim: 'org_id', tenantMap: { 'org-2': 'other' },
+    id: 'org-idp',
+    displayName: 'Org IdP',
+    issuer: up.issuer,
+    clientId: 'bridge',
+    clientSecret: 'bridge-secret',
+    scopes: ['openid', 'email', 'profile', 'org'],
+    tenants: ['acme', 'other'],
+    tenantClaim: 'org_id',
+    tenantMap: { 'org-2': 'other' },
   });
   const ok = await federatedSignIn('u-org2', { upstream: 'org-idp' }, null);
   assert.equal(ok.claims?.tenant_id, 'other', ok.html);
@@ -127,7 +145,9 @@ test('single sign-on routes by email domain', async () => {
   const login = p.html; // post the password form's fields to the SSO action (its formaction)
   const fields = { ...hiddenFields(login, '/login'), tenant: '', email: 'someone@ACME.example', password: '' };
   const res = await p.browser.fetch(new URL(`/interaction/${/interaction\/([^/"]+)\/login/.exec(login)![1]}/upstream`, idp.issuer).toString(), {
-    method: 'POST', body: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    body: new URLSearchParams(fields).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
   assert.equal(res.status, 303);
   assert.ok(res.headers.get('location')!.startsWith(`${up.issuer}/`));
@@ -141,12 +161,16 @@ test('single sign-on routes by email domain', async () => {
   assert.ok(!cookie.includes(url.searchParams.get('state')!), 'state sealed, not readable');
   // Without the page's CSRF token the form is refused.
   const forged = await p.browser.fetch(new URL(`/interaction/${/interaction\/([^/"]+)\/login/.exec(login)![1]}/upstream`, idp.issuer).toString(), {
-    method: 'POST', body: new URLSearchParams({ ...fields, csrf: 'x' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    body: new URLSearchParams({ ...fields, csrf: 'x' }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
   assert.equal(forged.status, 403);
 
   const unknownDomain = await p.browser.fetch(new URL(`/interaction/${/interaction\/([^/"]+)\/login/.exec(login)![1]}/upstream`, idp.issuer).toString(), {
-    method: 'POST', body: new URLSearchParams({ ...fields, email: 'x@elsewhere.example' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    body: new URLSearchParams({ ...fields, email: 'x@elsewhere.example' }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
   assert.equal(unknownDomain.status, 400);
   assert.match(await unknownDomain.text(), /No single sign-on is set up/);
@@ -173,7 +197,7 @@ test('an upstream identity never takes over a local account with a password', as
   assert.equal(linked.claims?.sub, local.id);
 });
 
-test('an ID token for another audience is refused (re-signed with the upstream\'s real key)', async () => {
+test("an ID token for another audience is refused (re-signed with the upstream's real key)", async () => {
   up.tamper.idTokenClaims = { aud: 'someone-else' };
   try {
     const r = await federatedSignIn('u-alice');
@@ -224,7 +248,9 @@ test('a callback without the flow cookie, or with a forged state, does not sign 
   const html = await upstreamLogin.res!.text();
   const action = html.match(/<form[^>]*action="([^"]+)"/)![1]!;
   const res = await p.browser.fetch(new URL(action, up.issuer).toString(), {
-    method: 'POST', body: new URLSearchParams({ prompt: 'login', login: 'u-alice', password: 'x' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    body: new URLSearchParams({ prompt: 'login', login: 'u-alice', password: 'x' }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
   let location = res.headers.get('location')!;
   let step = await p.browser.fetch(new URL(location, up.issuer).toString());
@@ -241,11 +267,14 @@ test('a callback without the flow cookie, or with a forged state, does not sign 
 });
 
 test('an upstream without a groups claim keeps the groups SCIM or the CLI gave the user', async () => {
-  await idp.services.upstreams().add({ id: 'plain-idp', displayName: 'Plain IdP', issuer: up.issuer, clientId: 'bridge', clientSecret: 'bridge-secret', tenants: ['other'] });
+  await idp.services
+    .upstreams()
+    .add({ id: 'plain-idp', displayName: 'Plain IdP', issuer: up.issuer, clientId: 'bridge', clientSecret: 'bridge-secret', tenants: ['other'] });
   up.accounts.set('u-carol', { email: 'carol@other.example', email_verified: true, name: 'Carol', groups: ['ignored'] });
   await idp.services.accounts.addUser({ tenantId: 'other', email: 'carol@other.example', groups: ['finance'], password: 'local-password-1' });
   await idp.services.accounts.removePassword('other', 'carol@other.example');
-  for (let i = 0; i < 2; i += 1) { // linking, then a linked sign-in
+  for (let i = 0; i < 2; i += 1) {
+    // linking, then a linked sign-in
     const r = await federatedSignIn('u-carol', { upstream: 'plain-idp' }, 'other');
     assert.equal(r.claims?.tenant_id, 'other', r.html);
     assert.deepEqual((await idp.services.accounts.getUser('other', 'carol@other.example'))?.groups, ['finance']);
@@ -278,7 +307,10 @@ test('two first sign-ins at once through different upstreams link an existing ac
     await idp.services.accounts.removePassword('acme', email);
     const same = { subject: 'tabs', email, name: null, groups: [], tenantId: 'acme' };
     const both = await Promise.all([users.signIn(one!, same), users.signIn(one!, same)]);
-    assert.deepEqual(both.map((u) => u.id), [local.id, local.id]);
+    assert.deepEqual(
+      both.map((u) => u.id),
+      [local.id, local.id],
+    );
   } finally {
     await pool.end();
   }

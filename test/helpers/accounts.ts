@@ -3,8 +3,7 @@ import { createPasswordHasher, type PasswordHasherOptions } from '../../src/acco
 
 export const FAST_ARGON2: PasswordHasherOptions = { memoryKib: 256, timeCost: 1, parallelism: 1, maxConcurrency: 4 };
 
-export const fastHasher = (overrides: Partial<PasswordHasherOptions> = {}) =>
-  createPasswordHasher({ ...FAST_ARGON2, ...overrides });
+export const fastHasher = (overrides: Partial<PasswordHasherOptions> = {}) => createPasswordHasher({ ...FAST_ARGON2, ...overrides });
 
 export interface FakeClock {
   now: () => Date;

@@ -75,7 +75,11 @@ export interface Harness {
   tenants: AppServices['tenants'];
   logs: string[];
   /** A request to the app (the broker API is under /api/v1). */
-  api(method: string, path: string, opts?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: any }>;
+  api(
+    method: string,
+    path: string,
+    opts?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; headers: Headers; body: any }>;
   addTenant(details: Partial<NewTenant>): Promise<string>;
   /** A real account with a password (through the account service); userToken signs it in. */
   addUser(tenantId: string, email: string, opts?: { groups?: string[]; name?: string }): Promise<HarnessUser>;
@@ -101,7 +105,10 @@ export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Har
 
   const settings = Object.fromEntries(Object.entries(opts.config ?? {}).map(([k, v]) => [k, String(v)]));
   const idp = await startTestIdp({
-    env: { ...opts.env, ...settings }, now: opts.now, logs, database: opts.database,
+    env: { ...opts.env, ...settings },
+    now: opts.now,
+    logs,
+    database: opts.database,
     appDeps: { aws, wrapMinter: opts.wrapMinter, directoryCacheMs: opts.directoryCacheMs },
   });
   const { services } = idp;
@@ -119,9 +126,10 @@ export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Har
   const passwords = new Map<string, { tenant: string; email: string; password: string }>();
   const tokens = new Map<string, string>();
   let webApp: Promise<oidc.Configuration> | undefined;
-  const signInConfig = () => (webApp ??= services.clients
-    .add({ name: 'Test web app', kind: 'web', redirectUris: [REDIRECT_URI] })
-    .then((c) => discover(idp, c.clientId, c.clientSecret)));
+  const signInConfig = () =>
+    (webApp ??= services.clients
+      .add({ name: 'Test web app', kind: 'web', redirectUris: [REDIRECT_URI] })
+      .then((c) => discover(idp, c.clientId, c.clientSecret)));
 
   async function passwordSignIn(credentials: { tenant: string; email: string; password: string }): Promise<string> {
     const { tokens: t } = await signIn(idp, await signInConfig(), credentials);
@@ -140,7 +148,13 @@ export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Har
   }
 
   return {
-    services, url: idp.issuer, database: idp.database, sandbox, broker: services.broker, tenants: services.tenants, logs,
+    services,
+    url: idp.issuer,
+    database: idp.database,
+    sandbox,
+    broker: services.broker,
+    tenants: services.tenants,
+    logs,
     issuer: { verifier: services.verifier, userToken, signIn: passwordSignIn },
     async api(method, path, o = {}) {
       const headers: Record<string, string> = { ...o.headers };
@@ -178,7 +192,10 @@ export async function startBrokerHarness(opts: HarnessOptions = {}): Promise<Har
 }
 
 export const fakeTenantDetails = () => ({
-  qbusinessApplicationId: randomUUID(), retrieverId: randomUUID(), qbusinessRegion: 'us-east-1', idcRegion: 'us-east-1',
+  qbusinessApplicationId: randomUUID(),
+  retrieverId: randomUUID(),
+  qbusinessRegion: 'us-east-1',
+  idcRegion: 'us-east-1',
   idcApplicationArn: 'arn:aws:sso::111122223333:application/ssoins-1111111111111111/apl-2222222222222222',
   roleArn: 'arn:aws:iam::444455556666:role/DataAccessorRole',
 });

@@ -58,7 +58,11 @@ export function useTestDatabase(): { readonly database: Database; readonly url: 
     await tdb?.drop();
   });
   return {
-    get database() { return database!; },
-    get url() { return tdb!.url; },
+    get database() {
+      return database!;
+    },
+    get url() {
+      return tdb!.url;
+    },
   };
 }

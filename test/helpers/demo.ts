@@ -35,7 +35,9 @@ export async function startDemoService(opts: Pick<TestIdpOptions, 'logs' | 'env'
   idp.http.mount(started.routes);
   const plugin = started;
   return {
-    idp, demo: plugin.demo, issuer: idp.issuer,
+    idp,
+    demo: plugin.demo,
+    issuer: idp.issuer,
     async stop() {
       await idp.stop();
       await plugin.stop();

@@ -45,15 +45,28 @@ export async function startTestIdp(opts: TestIdpOptions = {}): Promise<TestIdp> 
   if (!opts.server) await new Promise<void>((ok) => server.listen(opts.port ?? 0, '127.0.0.1', ok));
   const port = (server.address() as AddressInfo).port;
   const config = loadConfig({
-    NODE_ENV: 'test', ISSUER: `http://127.0.0.1:${port}`, DATABASE_URL: database.url,
-    SECRET_KEY: 'test-secret-key-0123456789abcdef0123456789', KEY_ACTIVATION_DELAY: '0', ...opts.env,
+    NODE_ENV: 'test',
+    ISSUER: `http://127.0.0.1:${port}`,
+    DATABASE_URL: database.url,
+    SECRET_KEY: 'test-secret-key-0123456789abcdef0123456789',
+    KEY_ACTIVATION_DELAY: '0',
+    ...opts.env,
   });
-  const sink = { write: (line: string) => { opts.logs?.push(line); } };
+  const sink = {
+    write: (line: string) => {
+      opts.logs?.push(line);
+    },
+  };
   const logger = createLogger(opts.logs ? 'debug' : 'silent', sink);
   const app = await createApp({ config, logger, now: opts.now, hasherOptions: FAST_ARGON2, sleep: async () => {}, ...opts.appDeps });
   server.on('request', app.http.app.callback());
   return {
-    issuer: config.ISSUER, services: app.services, http: app.http, database: app.services.database, config, server,
+    issuer: config.ISSUER,
+    services: app.services,
+    http: app.http,
+    database: app.services.database,
+    config,
+    server,
     /** Stops the app but leaves the HTTP server listening, with no request handler. */
     async stopApp() {
       server.removeAllListeners('request');
@@ -101,7 +114,8 @@ export class Browser {
 
   async postForm(url: string, form: Record<string, string>, stopAt: string) {
     return this.follow(url, stopAt, {
-      method: 'POST', body: new URLSearchParams(form).toString(),
+      method: 'POST',
+      body: new URLSearchParams(form).toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
   }

@@ -19,12 +19,21 @@ export interface SignInResult {
 }
 
 /** Authorization code + PKCE through the real login form (and consent page when shown). */
-export async function startAuthorization(config: oidc.Configuration, scope = 'openid email profile tenant groups offline_access', extra: Record<string, string> = {}) {
+export async function startAuthorization(
+  config: oidc.Configuration,
+  scope = 'openid email profile tenant groups offline_access',
+  extra: Record<string, string> = {},
+) {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI, scope, state, prompt: 'consent',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
+    redirect_uri: REDIRECT_URI,
+    scope,
+    state,
+    prompt: 'consent',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...extra,
   });
   const browser = new Browser();
   const page = await browser.follow(url.toString(), REDIRECT_URI);

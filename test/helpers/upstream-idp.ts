@@ -53,11 +53,15 @@ export async function startUpstreamIdp(opts: {
   const jwk: JWK = { ...(await exportJWK(privateKey)), kid: 'upstream-key-1', alg: 'RS256', use: 'sig' };
   const accounts = new Map(Object.entries(opts.accounts));
   const tamper: UpstreamIdp['tamper'] = {};
-  const sign = (claims: Record<string, unknown>) =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: jwk.kid!, typ: 'JWT' }).sign(privateKey);
+  const sign = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: jwk.kid!, typ: 'JWT' }).sign(privateKey);
 
   const configuration: Configuration = {
-    clients: opts.clients.map((c) => ({ ...c, grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' })),
+    clients: opts.clients.map((c) => ({
+      ...c,
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    })),
     jwks: { keys: [jwk as never] },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'], org: ['org_id'] },
     scopes: ['openid', 'email', 'profile', 'groups', 'org'],
@@ -97,14 +101,21 @@ export async function startUpstreamIdp(opts: {
   }
 
   return {
-    issuer, accounts, tamper, sign, login,
+    issuer,
+    accounts,
+    tamper,
+    sign,
+    login,
     async idToken(clientId, secret, redirectUri, sub) {
       const config = await oidc.discovery(new URL(issuer), clientId, undefined, oidc.ClientSecretBasic(secret), { execute: [oidc.allowInsecureRequests] });
       const verifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
       const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: redirectUri, scope: 'openid email profile groups org', state,
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+        redirect_uri: redirectUri,
+        scope: 'openid email profile groups org',
+        state,
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
       });
       const browser = new Browser();
       const page = await browser.follow(url.toString(), redirectUri);

@@ -72,7 +72,12 @@ test('cookie keys rotate without logging anyone out', async () => {
   clock += 601_000;
   await a.services.holder.refresh();
   // The existing session cookie (signed with the old key) still works: no login form.
-  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256' });
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid',
+    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+    code_challenge_method: 'S256',
+  });
   const res = await browser.follow(url.toString(), REDIRECT_URI);
   assert.ok(res.url.startsWith(REDIRECT_URI), 'silently redirected back with a code');
   assert.ok(new URL(res.url).searchParams.get('code'));

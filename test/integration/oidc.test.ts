@@ -21,12 +21,12 @@ test('discovery advertises the exact issuer and cacheable JWKS', async () => {
   const res = await fetch(`${idp.issuer}/.well-known/openid-configuration`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('cache-control')!, /max-age=\d+/);
-  const doc = await res.json() as Record<string, unknown>;
+  const doc = (await res.json()) as Record<string, unknown>;
   assert.equal(doc.issuer, idp.issuer);
   assert.deepEqual(doc.code_challenge_methods_supported, ['S256']);
   const jwks = await fetch(doc.jwks_uri as string);
   assert.match(jwks.headers.get('cache-control')!, /public, max-age=\d+/);
-  const { keys } = await jwks.json() as { keys: Record<string, unknown>[] };
+  const { keys } = (await jwks.json()) as { keys: Record<string, unknown>[] };
   assert.ok(keys.length >= 1);
   for (const k of keys) {
     assert.equal(k.kty, 'RSA');
@@ -86,9 +86,15 @@ test('client credentials gives a JWT access token for the broker API', async () 
   const tokens = await oidc.clientCredentialsGrant(config, { scope: 'search', resource: idp.config.BROKER_AUDIENCE });
   const verified = await idp.services.verifier.verifyServiceToken(tokens.access_token);
   assert.deepEqual(verified, { clientId: svc.clientId, scopes: ['search'] });
-  await assert.rejects(oidc.clientCredentialsGrant(config, { scope: 'admin', resource: idp.config.BROKER_AUDIENCE }), (e: oidc.ResponseBodyError) => e.error === 'invalid_scope');
+  await assert.rejects(
+    oidc.clientCredentialsGrant(config, { scope: 'admin', resource: idp.config.BROKER_AUDIENCE }),
+    (e: oidc.ResponseBodyError) => e.error === 'invalid_scope',
+  );
   const wrong = await discover(idp, svc.clientId, 'not-the-secret');
-  await assert.rejects(oidc.clientCredentialsGrant(wrong, { scope: 'search' }), (e: { error?: string; response?: Response }) => e.error === 'invalid_client' || e.response?.status === 401);
+  await assert.rejects(
+    oidc.clientCredentialsGrant(wrong, { scope: 'search' }),
+    (e: { error?: string; response?: Response }) => e.error === 'invalid_client' || e.response?.status === 401,
+  );
 });
 
 test('wrong password and unknown user get the same answer; disabled users cannot sign in', async () => {
@@ -97,7 +103,10 @@ test('wrong password and unknown user get the same answer; disabled users cannot
     const { browser, page } = await startAuthorization(config);
     const html = await page.res!.text();
     const res = await browser.postForm(new URL(formAction(html, '/login'), idp.issuer).toString(), { ...hiddenFields(html, '/login'), ...user }, REDIRECT_URI);
-    const body = (await res.res!.text()).replace(/\/interaction\/[^/"]+/g, '').replace(/name="csrf" value="[^"]+"/g, '').replaceAll(user.email, 'EMAIL');
+    const body = (await res.res!.text())
+      .replace(/\/interaction\/[^/"]+/g, '')
+      .replace(/name="csrf" value="[^"]+"/g, '')
+      .replaceAll(user.email, 'EMAIL');
     return { status: res.res!.status, body };
   };
   const wrong = await attempt({ ...alice, password: 'nope nope' });
@@ -118,7 +127,13 @@ test('an account locks after repeated failures with a clear message', async () =
   for (let i = 0; i < idp.config.LOGIN_MAX_FAILURES_ACCOUNT + 1; i++) {
     const { browser, page } = await startAuthorization(config);
     const html = await page.res!.text();
-    last = (await browser.postForm(new URL(formAction(html, '/login'), idp.issuer).toString(), { ...hiddenFields(html, '/login'), tenant: 'acme', email: 'dave@acme.test', password: 'bad guess' }, REDIRECT_URI)).res;
+    last = (
+      await browser.postForm(
+        new URL(formAction(html, '/login'), idp.issuer).toString(),
+        { ...hiddenFields(html, '/login'), tenant: 'acme', email: 'dave@acme.test', password: 'bad guess' },
+        REDIRECT_URI,
+      )
+    ).res;
   }
   assert.equal(last!.status, 429);
   assert.ok(Number(last!.headers.get('retry-after')) > 0);
@@ -128,7 +143,14 @@ test('an account locks after repeated failures with a clear message', async () =
 test('negative protocol cases are OAuth errors, never 500s', async () => {
   const config = await discover(idp, web.clientId, web.clientSecret);
   const auth = (params: Record<string, string>) => fetch(`${idp.issuer}/auth?${new URLSearchParams(params)}`, { redirect: 'manual' });
-  const badRedirect = await auth({ client_id: web.clientId, response_type: 'code', scope: 'openid', redirect_uri: 'https://evil.example/cb', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' });
+  const badRedirect = await auth({
+    client_id: web.clientId,
+    response_type: 'code',
+    scope: 'openid',
+    redirect_uri: 'https://evil.example/cb',
+    code_challenge: 'x'.repeat(43),
+    code_challenge_method: 'S256',
+  });
   assert.equal(badRedirect.status, 400);
   assert.match(await badRedirect.text(), /redirect_uri/);
   const unknownClient = await auth({ client_id: 'nope', response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI });
@@ -139,15 +161,23 @@ test('negative protocol cases are OAuth errors, never 500s', async () => {
 
   const { tokens: _t, callbackUrl, verifier } = await signIn(idp, config, alice);
   const code = new URL(callbackUrl).searchParams.get('code')!;
-  const redeem = (v: string) => fetch(`${idp.issuer}/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${web.clientId}:${web.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: v }),
-  });
+  const redeem = (v: string) =>
+    fetch(`${idp.issuer}/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${web.clientId}:${web.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: v }),
+    });
   const replay = await redeem(verifier);
   assert.equal(replay.status, 400);
-  assert.equal((await replay.json() as { error: string }).error, 'invalid_grant');
-  const missing = await fetch(`${idp.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=authorization_code' });
+  assert.equal(((await replay.json()) as { error: string }).error, 'invalid_grant');
+  const missing = await fetch(`${idp.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=authorization_code',
+  });
   assert.ok([400, 401].includes(missing.status));
 });
 

@@ -9,7 +9,7 @@ test('behind a TLS-terminating proxy the advertised URLs stay https', async () =
   try {
     const local = `http://127.0.0.1:${(idp.server.address() as { port: number }).port}`;
     const res = await fetch(`${local}/.well-known/openid-configuration`, { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'idp.example.com' } });
-    const doc = await res.json() as Record<string, string>;
+    const doc = (await res.json()) as Record<string, string>;
     assert.equal(doc.issuer, 'https://idp.example.com');
     for (const key of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint', 'end_session_endpoint', 'introspection_endpoint']) {
       assert.ok(doc[key]!.startsWith('https://idp.example.com/'), `${key} = ${doc[key]}`);
@@ -30,7 +30,11 @@ test('first-party clients skip consent; expired tokens stop working', async () =
     const config = await discover(idp, web.clientId, web.clientSecret);
     const { browser, page } = await startAuthorization(config, 'openid email');
     const html = await page.res!.text();
-    const step = await browser.postForm(new URL(formAction(html, '/login'), idp.issuer).toString(), { ...hiddenFields(html, '/login'), tenant: 'fp', email: 'fiona@fp.test', password: 'first party pw' }, REDIRECT_URI);
+    const step = await browser.postForm(
+      new URL(formAction(html, '/login'), idp.issuer).toString(),
+      { ...hiddenFields(html, '/login'), tenant: 'fp', email: 'fiona@fp.test', password: 'first party pw' },
+      REDIRECT_URI,
+    );
     assert.ok(step.url.startsWith(REDIRECT_URI), 'redirected straight back with a code, no consent page');
 
     const { tokens } = await signIn(idp, config, { tenant: 'fp', email: 'fiona@fp.test', password: 'first party pw' }, 'openid email');

@@ -17,7 +17,11 @@ test('verified service tokens are remembered only until they expire', async () =
     assert.equal((await idp.services.verifier.verifyServiceToken(token)).clientId, svc.clientId, 'second check (memo) agrees');
 
     const [h, p, s] = token.split('.');
-    const forged = [h, Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), scope: 'search admin' })).toString('base64url'), s].join('.');
+    const forged = [
+      h,
+      Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), scope: 'search admin' })).toString('base64url'),
+      s,
+    ].join('.');
     await assert.rejects(idp.services.verifier.verifyServiceToken(forged), (e: { code?: string }) => e.code === 'invalid_token');
 
     // A rotation changes the key-set fingerprint; the old key stays published, so the token stays valid.

@@ -34,7 +34,12 @@ before(async () => {
 });
 after(() => h?.close());
 
-const lines = () => h.logs.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = () =>
+  h.logs
+    .join('')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 const linesOf = (reqId: string) => lines().filter((l) => l.reqId === reqId);
 
 /** Starts a sign-in and posts the login form from `ip` (as the proxy reports it). */
@@ -57,7 +62,9 @@ test('a failed search logs its error code and the request id; the id is echoed',
   const user = await h.addUser(tenantId, 'searcher@example.com');
   const svc = await h.addService([tenantId]);
   const res = await h.api('POST', `/api/v1/tenants/${tenantId}/search`, {
-    token: svc.token, body: { queryText: 'q', user: { id: user.id } }, headers: { 'x-request-id': 'search-req-0001' },
+    token: svc.token,
+    body: { queryText: 'q', user: { id: user.id } },
+    headers: { 'x-request-id': 'search-req-0001' },
   });
   assert.equal(res.body.code, 'tenant_not_active');
   assert.equal(res.headers.get('x-request-id'), 'search-req-0001');
@@ -66,7 +73,10 @@ test('a failed search logs its error code and the request id; the id is echoed',
   assert.equal(search.code, 'tenant_not_active', 'the error code is visible');
   assert.equal(search.outcome, 'failure');
   assert.equal(search.tenantId, tenantId);
-  assert.ok(linesOf('search-req-0001').some((l) => l.msg === 'request' && l.status === res.status), 'and so does the access line');
+  assert.ok(
+    linesOf('search-req-0001').some((l) => l.msg === 'request' && l.status === res.status),
+    'and so does the access line',
+  );
 });
 
 test('an unusable X-Request-Id is replaced by a generated one', async () => {
@@ -82,13 +92,17 @@ test('an unusable X-Request-Id is replaced by a generated one', async () => {
 
 test('sign-in success, consent and logout are logged with user, tenant, client and IP; logout carries the provider request id', async () => {
   const { browser } = await signIn({ issuer: h.url } as TestIdp, web.config, { tenant: tenantId, email: alice.email, password: PASSWORD });
-  const success = lines().filter((l) => l.event === 'login.success' && l.userId === alice.id).at(-1);
+  const success = lines()
+    .filter((l) => l.event === 'login.success' && l.userId === alice.id)
+    .at(-1);
   assert.ok(success, 'login.success logged');
   assert.equal(success.tenantId, tenantId);
   assert.equal(success.clientId, web.clientId);
   assert.equal(success.ip, '127.0.0.1');
   assert.equal(typeof success.reqId, 'string');
-  const consent = lines().filter((l) => l.event === 'consent.granted' && l.userId === alice.id).at(-1);
+  const consent = lines()
+    .filter((l) => l.event === 'consent.granted' && l.userId === alice.id)
+    .at(-1);
   assert.ok(consent, 'consent logged');
   assert.equal(consent.clientId, web.clientId);
   assert.ok((consent.scopes as string[]).includes('openid'));
@@ -100,7 +114,8 @@ test('sign-in success, consent and logout are logged with user, tenant, client a
   const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1];
   assert.ok(action && xsrf, `the logout form: ${html.slice(0, 300)}`);
   const res = await browser.fetch(new URL(action, h.url).toString(), {
-    method: 'POST', body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
+    method: 'POST',
+    body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-request-id': 'logout-req-0001', 'x-forwarded-for': '203.0.113.9' },
   });
   assert.equal(res.status, 303);
@@ -108,14 +123,21 @@ test('sign-in success, consent and logout are logged with user, tenant, client a
   assert.ok(logout, `logout logged with the request id: ${h.logs.slice(-4).join('')}`);
   assert.equal(logout.userId, alice.id);
   assert.equal(logout.clientId, web.clientId);
-  assert.equal(logout.ip, '203.0.113.9', 'the proxy-aware IP of our app, not the provider\'s own view');
+  assert.equal(logout.ip, '203.0.113.9', "the proxy-aware IP of our app, not the provider's own view");
 });
 
 test('failed sign-ins say why (wrong password, unknown user, locked, throttled) without the password or the unknown name', async () => {
   const wrong = await attempt('198.51.100.1', alice.email, 'wrong-password-1');
   assert.equal(wrong.status, 401);
   assert.deepEqual(
-    { event: wrong.line.event, reason: wrong.line.reason, userId: wrong.line.userId, tenantId: wrong.line.tenantId, clientId: wrong.line.clientId, ip: wrong.line.ip },
+    {
+      event: wrong.line.event,
+      reason: wrong.line.reason,
+      userId: wrong.line.userId,
+      tenantId: wrong.line.tenantId,
+      clientId: wrong.line.clientId,
+      ip: wrong.line.ip,
+    },
     { event: 'login.failure', reason: 'wrong_password', userId: alice.id, tenantId, clientId: web.clientId, ip: '198.51.100.1' },
   );
   const unknown = await attempt('198.51.100.1', 'Mallory@Example.com', 'guess-guess-1');
@@ -145,15 +167,28 @@ test('failed sign-ins say why (wrong password, unknown user, locked, throttled) 
 
 test('error codes are visible, secrets at their key names and OAuth codes at their paths are redacted', () => {
   let out = '';
-  const sink = new Writable({ write(chunk, _enc, done) { out += chunk; done(); } });
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      out += chunk;
+      done();
+    },
+  });
   const log = createLogger('info', sink);
-  log.info({
-    code: 'assertion_rejected', err: { code: 'ECONNREFUSED' }, password: 'pw-1', body: { client_secret: 'cs-1', token: 'tk-1' },
-    params: { code: 'authz-code-1', code_verifier: 'cv-1' }, req: { headers: { authorization: 'Bearer ab', cookie: 'c=1' } },
-    creds: { SecretAccessKey: 'sak-1', SessionToken: 'st-1' },
-  }, 'x');
+  log.info(
+    {
+      code: 'assertion_rejected',
+      err: { code: 'ECONNREFUSED' },
+      password: 'pw-1',
+      body: { client_secret: 'cs-1', token: 'tk-1' },
+      params: { code: 'authz-code-1', code_verifier: 'cv-1' },
+      req: { headers: { authorization: 'Bearer ab', cookie: 'c=1' } },
+      creds: { SecretAccessKey: 'sak-1', SessionToken: 'st-1' },
+    },
+    'x',
+  );
   const line = JSON.parse(out);
   assert.equal(line.code, 'assertion_rejected');
   assert.equal(line.err.code, 'ECONNREFUSED');
-  for (const secret of ['pw-1', 'cs-1', 'tk-1', 'authz-code-1', 'cv-1', 'Bearer ab', 'c=1', 'sak-1', 'st-1']) assert.ok(!out.includes(secret), `${secret} leaked`);
+  for (const secret of ['pw-1', 'cs-1', 'tk-1', 'authz-code-1', 'cv-1', 'Bearer ab', 'c=1', 'sak-1', 'st-1'])
+    assert.ok(!out.includes(secret), `${secret} leaked`);
 });

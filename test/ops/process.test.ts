@@ -13,9 +13,12 @@ before(async () => {
 });
 after(() => database?.drop());
 
-const occupy = (port: number) => new Promise<Server>((ok, fail) => {
-  const srv = createServer().once('error', fail).listen(port, '127.0.0.1', () => ok(srv));
-});
+const occupy = (port: number) =>
+  new Promise<Server>((ok, fail) => {
+    const srv = createServer()
+      .once('error', fail)
+      .listen(port, '127.0.0.1', () => ok(srv));
+  });
 
 /** One line on stderr, no stack frames. */
 function assertOneLine(output: string, pattern: RegExp) {
@@ -66,7 +69,10 @@ test('METRICS_PORT in use: one clear line, exit 1', { timeout: 90_000 }, async (
   try {
     const app = await spawnApp({ DATABASE_URL: database.url, METRICS_PORT: String(metricsPort) });
     assert.equal(await app.exited, 1);
-    assertOneLine(app.output(), new RegExp(`port ${metricsPort} is already in use \\(METRICS_PORT=${metricsPort}\\): stop the other process or set METRICS_PORT`));
+    assertOneLine(
+      app.output(),
+      new RegExp(`port ${metricsPort} is already in use \\(METRICS_PORT=${metricsPort}\\): stop the other process or set METRICS_PORT`),
+    );
   } finally {
     other.close();
   }
@@ -74,17 +80,29 @@ test('METRICS_PORT in use: one clear line, exit 1', { timeout: 90_000 }, async (
 
 test('every configuration problem at once, the cross-setting checks included: exit 1, no stack', { timeout: 30_000 }, async () => {
   const app = await spawnApp({
-    NODE_ENV: 'production', PORT: '70000', LOG_LEVEL: 'loud', ISSUER: 'http://idp.example.com/tti',
-    SECRET_KEY: '', DATABASE_URL: '', TRUST_PROXY: 'maybe', ENDPOINT_ALLOWLIST: 'http://vpce.example.com',
+    NODE_ENV: 'production',
+    PORT: '70000',
+    LOG_LEVEL: 'loud',
+    ISSUER: 'http://idp.example.com/tti',
+    SECRET_KEY: '',
+    DATABASE_URL: '',
+    TRUST_PROXY: 'maybe',
+    ENDPOINT_ALLOWLIST: 'http://vpce.example.com',
   });
   assert.equal(await app.exited, 1);
   const out = app.output();
   assert.match(out, /^Invalid configuration:\n/);
   for (const expected of [
-    /PORT: /, /LOG_LEVEL: /, /TRUST_PROXY: /,
-    /ISSUER: serve tti-bridge at the root of its host/, /ISSUER: must be https:\/\/ in production/,
-    /SECRET_KEY: required in production/, /DATABASE_URL: required in production/,
-    /METRICS_TOKEN or METRICS_PORT: required in production/, /ENDPOINT_ALLOWLIST: 'http:\/\/vpce.example.com' must be https:\/\//,
-  ]) assert.match(out, expected);
+    /PORT: /,
+    /LOG_LEVEL: /,
+    /TRUST_PROXY: /,
+    /ISSUER: serve tti-bridge at the root of its host/,
+    /ISSUER: must be https:\/\/ in production/,
+    /SECRET_KEY: required in production/,
+    /DATABASE_URL: required in production/,
+    /METRICS_TOKEN or METRICS_PORT: required in production/,
+    /ENDPOINT_ALLOWLIST: 'http:\/\/vpce.example.com' must be https:\/\//,
+  ])
+    assert.match(out, expected);
   assert.doesNotMatch(out, /^\s+at /m);
 });

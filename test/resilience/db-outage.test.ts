@@ -37,7 +37,9 @@ let consoleBrowser: Browser;
 before(async () => {
   db = await startPrivatePostgres();
   h = await startBrokerHarness({
-    aws: createFakeAws(), database: { url: db.url, drop: async () => {} }, directoryCacheMs: 0,
+    aws: createFakeAws(),
+    database: { url: db.url, drop: async () => {} },
+    directoryCacheMs: 0,
     env: { DB_CONNECT_TIMEOUT: String(CONNECT_S), DB_STATEMENT_TIMEOUT: String(STATEMENT_S) },
   });
   tenantId = await h.addTenant(fakeTenantDetails());
@@ -60,8 +62,11 @@ before(async () => {
   consoleBrowser = new Browser();
   const login = await consoleBrowser.follow(`${h.url}/admin/login`, `${h.url}/admin/tenants`);
   const html = await login.res!.text();
-  const signedIn = await consoleBrowser.postForm(new URL(formAction(html, '/login'), login.url).href,
-    { ...hiddenFields(html, '/login'), tenant: 'operators', email: 'root@ops.example', password }, `${h.url}/admin/tenants`);
+  const signedIn = await consoleBrowser.postForm(
+    new URL(formAction(html, '/login'), login.url).href,
+    { ...hiddenFields(html, '/login'), tenant: 'operators', email: 'root@ops.example', password },
+    `${h.url}/admin/tenants`,
+  );
   assert.equal(signedIn.url, `${h.url}/admin/tenants`);
 });
 after(async () => {
@@ -69,7 +74,13 @@ after(async () => {
   await db?.destroy();
 });
 
-interface Outcome { name: string; status: number; ms: number; headers: Headers; text: string }
+interface Outcome {
+  name: string;
+  status: number;
+  ms: number;
+  headers: Headers;
+  text: string;
+}
 
 async function timed(name: string, run: (signal: AbortSignal) => Promise<Response>): Promise<Outcome> {
   const started = performance.now();
@@ -82,36 +93,68 @@ const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIC
 /** One request of each kind that needs the database (the login post only while it cannot succeed). */
 function probes(opts: { login?: boolean } = {}): Promise<Outcome>[] {
   searches += 1;
-  const login = () => timed('login', (signal) => pending.browser.fetch(`${pending.interactionUrl}/login`, {
-    method: 'POST', signal, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-    body: new URLSearchParams({ ...pending.hidden, ...user }).toString(),
-  }));
+  const login = () =>
+    timed('login', (signal) =>
+      pending.browser.fetch(`${pending.interactionUrl}/login`, {
+        method: 'POST',
+        signal,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        body: new URLSearchParams({ ...pending.hidden, ...user }).toString(),
+      }),
+    );
   return [
     // A code grant reads the code from the database (client credentials need none: JWT access tokens).
-    timed('token', (signal) => fetch(`${h.url}/token`, {
-      method: 'POST', signal,
-      headers: { authorization: basic(webClient.clientId, webClient.clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: 'no-such-code-0123456789', redirect_uri: REDIRECT_URI, code_verifier: 'v'.repeat(43) }),
-    })),
-    timed('auth', (signal) => fetch(oidc.buildAuthorizationUrl(web, {
-      redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
-    }), { signal, redirect: 'manual', headers: { accept: 'application/json' } })),
+    timed('token', (signal) =>
+      fetch(`${h.url}/token`, {
+        method: 'POST',
+        signal,
+        headers: { authorization: basic(webClient.clientId, webClient.clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: 'no-such-code-0123456789',
+          redirect_uri: REDIRECT_URI,
+          code_verifier: 'v'.repeat(43),
+        }),
+      }),
+    ),
+    timed('auth', (signal) =>
+      fetch(
+        oidc.buildAuthorizationUrl(web, {
+          redirect_uri: REDIRECT_URI,
+          scope: 'openid',
+          code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+          code_challenge_method: 'S256',
+        }),
+        { signal, redirect: 'manual', headers: { accept: 'application/json' } },
+      ),
+    ),
     // A client not read before: nothing to redirect to, so the browser gets a page.
-    timed('auth page', (signal) => fetch(`${h.url}/auth?client_id=unknown-${searches}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`, {
-      signal, redirect: 'manual', headers: { accept: 'text/html' },
-    })),
+    timed('auth page', (signal) =>
+      fetch(`${h.url}/auth?client_id=unknown-${searches}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`, {
+        signal,
+        redirect: 'manual',
+        headers: { accept: 'text/html' },
+      }),
+    ),
     timed('login page', (signal) => pending.browser.fetch(pending.interactionUrl, { signal, headers: { accept: 'text/html' } })),
     timed('console page', (signal) => consoleBrowser.fetch(`${h.url}/admin/tenants`, { signal, headers: { accept: 'text/html' } })),
     // The self-service page reads the link's tenant.
     timed('onboard page', (signal) => fetch(onboardUrl, { signal, headers: { accept: 'text/html' } })),
     ...(opts.login === false ? [] : [login()]),
-    timed('search', (signal) => fetch(`${h.url}/api/v1/tenants/${tenantId}/search`, {
-      method: 'POST', signal, headers: { authorization: `Bearer ${serviceToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ queryText: 'status', user: { token: userToken } }),
-    })),
-    timed('scim', (signal) => fetch(`${h.url}/scim/v2/tenants/${tenantId}/Users?filter=${encodeURIComponent(`userName eq "${user.email}"`)}`, {
-      signal, headers: { authorization: `Bearer ${scimToken}` },
-    })),
+    timed('search', (signal) =>
+      fetch(`${h.url}/api/v1/tenants/${tenantId}/search`, {
+        method: 'POST',
+        signal,
+        headers: { authorization: `Bearer ${serviceToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ queryText: 'status', user: { token: userToken } }),
+      }),
+    ),
+    timed('scim', (signal) =>
+      fetch(`${h.url}/scim/v2/tenants/${tenantId}/Users?filter=${encodeURIComponent(`userName eq "${user.email}"`)}`, {
+        signal,
+        headers: { authorization: `Bearer ${scimToken}` },
+      }),
+    ),
   ];
 }
 let serviceToken = '';
@@ -214,7 +257,8 @@ test('a frozen database: requests answer 503 within the statement timeout, /read
 
     // A refresh whose client gives up while the database hangs; the database then answers.
     const abandoned = fetch(`${h.url}/token`, {
-      method: 'POST', signal: AbortSignal.timeout(500),
+      method: 'POST',
+      signal: AbortSignal.timeout(500),
       headers: { authorization: basic(webClient.clientId, webClient.clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
     });
@@ -238,7 +282,16 @@ test('a frozen database: requests answer 503 within the statement timeout, /read
 
 test('one audit event the database refuses as text (NUL byte, lone surrogate) does not take the batch down with it', async () => {
   const marker = `nul-${Date.now()}`;
-  const event = { kind: 'check' as const, tenantId: marker, userId: null, serviceClientId: null, outcome: 'success' as const, errorCode: null, awsRequestIds: [], latencyMs: 1 };
+  const event = {
+    kind: 'check' as const,
+    tenantId: marker,
+    userId: null,
+    serviceClientId: null,
+    outcome: 'success' as const,
+    errorCode: null,
+    awsRequestIds: [],
+    latencyMs: 1,
+  };
   h.broker.audit.record(event);
   h.broker.audit.record({ ...event, queryText: 'before\u0000after', detail: { note: 'x\u0000y', lone: 'a\ud800b' } });
   h.broker.audit.record({ ...event, queryText: 'fine' });

@@ -28,7 +28,15 @@ after(async () => {
 
 const keyCounts = async (database: Database) => {
   const count = async (use: string) =>
-    Number((await database.selectFrom('signing_keys').select((eb) => eb.fn.countAll<string>().as('n')).where('use', '=', use).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await database
+          .selectFrom('signing_keys')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('use', '=', use)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   return { sig: await count('sig'), cookie: await count('cookie') };
 };
 
@@ -38,7 +46,13 @@ test('four instances creating their first keys at once (own pools) create one si
   const instances = Array.from({ length: 4 }, () => {
     const opened = openDatabase(database.url);
     pools.push(opened);
-    return createKeyService({ database: opened.database, envelope: createEnvelope(SECRET_KEY), now: Date.now, activationDelaySeconds: 0, maxTokenTtlSeconds: 3600 });
+    return createKeyService({
+      database: opened.database,
+      envelope: createEnvelope(SECRET_KEY),
+      now: Date.now,
+      activationDelaySeconds: 0,
+      maxTokenTtlSeconds: 3600,
+    });
   });
   await Promise.all(instances.map((k) => k.ensureKeys()));
   assert.deepEqual(await keyCounts(pools[0]!.database), { sig: 1, cookie: 1 });

@@ -19,25 +19,31 @@ export interface PrivatePostgres {
   destroy(): Promise<void>;
 }
 
-const freePort = () => new Promise<number>((ok, fail) => {
-  const srv = createServer().once('error', fail).listen(0, '127.0.0.1', () => {
-    const { port } = srv.address() as { port: number };
-    srv.close(() => ok(port));
+const freePort = () =>
+  new Promise<number>((ok, fail) => {
+    const srv = createServer()
+      .once('error', fail)
+      .listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => ok(port));
+      });
   });
-});
 
 /** The postmaster and every process it forked (backends, background workers). */
 function clusterPids(dir: string): number[] {
   const postmaster = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const children = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
-    try {
-      // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
-    } catch {
-      return false;
-    }
-  }).map(Number);
+  const children = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
   return [postmaster, ...children];
 }
 
@@ -52,9 +58,14 @@ export async function startPrivatePostgres(opts: { migrate?: boolean } = {}): Pr
   }
   const port = await freePort();
   const pg = new EmbeddedPostgres({
-    databaseDir: dir, user: 'postgres', password: 'postgres', port,
+    databaseDir: dir,
+    user: 'postgres',
+    password: 'postgres',
+    port,
     persistent: true, // false would delete the data directory on stop(); destroy() removes it
-    initdbFlags: ['--lc-messages=C', '--locale=C', '--encoding=UTF8'], onLog: () => {}, onError: () => {},
+    initdbFlags: ['--lc-messages=C', '--locale=C', '--encoding=UTF8'],
+    onLog: () => {},
+    onError: () => {},
   });
   await pg.initialise();
   await pg.start();
@@ -64,7 +75,11 @@ export async function startPrivatePostgres(opts: { migrate?: boolean } = {}): Pr
   let frozen: number[] = [];
   const signal = (pids: number[], sig: NodeJS.Signals) => {
     for (const pid of pids) {
-      try { process.kill(pid, sig); } catch { /* exited meanwhile */ }
+      try {
+        process.kill(pid, sig);
+      } catch {
+        /* exited meanwhile */
+      }
     }
   };
   return {

@@ -21,7 +21,9 @@ const AUDIT_BATCH_DELAY_MS = 200;
 let database: TestDatabase;
 let app: AppProcess | undefined;
 
-before(async () => { database = await createTestDatabase(); });
+before(async () => {
+  database = await createTestDatabase();
+});
 after(async () => {
   app?.kill('SIGKILL');
   await database.drop();
@@ -35,7 +37,10 @@ async function serviceToken(url: string): Promise<string> {
     const c = await clients.add({ name: 'svc', kind: 'service', scopes: ['search'], allowedTenants: [] });
     const res = await fetch(`${url}/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'search', resource: `${url}/api` }),
     });
     assert.equal(res.status, 200, await res.clone().text());
@@ -65,7 +70,9 @@ test('SIGTERM with a held request and a kept-alive connection: readiness fails a
   const token = await serviceToken(app.url);
   const tenant = `sigterm-${Date.now()}`;
   const search = await fetch(`${app.url}/api/v1/tenants/${tenant}/search`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ queryText: 'x', user: { token: 'x' } }),
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ queryText: 'x', user: { token: 'x' } }),
   });
   assert.ok(search.status >= 400 && search.status < 500, `search status ${search.status}`);
 
@@ -105,7 +112,9 @@ test('kill -9 with a held request: audit events older than the batch delay survi
   const tenant = `kill9-${Date.now()}`;
   for (let i = 0; i < 5; i++) {
     await fetch(`${app.url}/api/v1/tenants/${tenant}/search`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ queryText: 'x', user: { token: 'x' } }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ queryText: 'x', user: { token: 'x' } }),
     });
   }
   const jwks = async (url: string) => (await (await fetch(`${url}/jwks`)).json()) as { keys: { kid: string }[] };

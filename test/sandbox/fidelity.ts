@@ -5,18 +5,40 @@ import { fileURLToPath } from 'node:url';
 import type { CapturedResponse, SandboxService } from '../../src/sandbox/index.js';
 
 interface Shape {
-  type: string; required?: string[]; members?: Record<string, { shape: string }>; member?: { shape: string };
-  min?: number; max?: number; enum?: string[]; pattern?: string; union?: boolean; exception?: boolean;
+  type: string;
+  required?: string[];
+  members?: Record<string, { shape: string }>;
+  member?: { shape: string };
+  min?: number;
+  max?: number;
+  enum?: string[];
+  pattern?: string;
+  union?: boolean;
+  exception?: boolean;
 }
-interface Model { operations: Record<string, { input?: { shape: string }; output?: { shape: string }; errors?: { shape: string }[] }>; shapes: Record<string, Shape> }
+interface Model {
+  operations: Record<string, { input?: { shape: string }; output?: { shape: string }; errors?: { shape: string }[] }>;
+  shapes: Record<string, Shape>;
+}
 
 const FILES: Record<SandboxService, string> = { sts: 'sts', 'sso-oauth': 'sso-oidc', qbusiness: 'qbusiness', sso: 'sso-admin' };
 // Errors any SigV4 service returns that no model declares (authentication, generic).
 const COMMON_ERRORS = new Set([
-  'InvalidClientTokenId', 'SignatureDoesNotMatch', 'ExpiredToken', 'MissingAuthenticationToken', 'IncompleteSignature',
-  'UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'MissingAuthenticationTokenException',
-  'IncompleteSignatureException', 'AccessDenied', 'ValidationError', 'InvalidAction',
-  'RequestEntityTooLarge', 'RequestEntityTooLargeException',
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'MissingAuthenticationToken',
+  'IncompleteSignature',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'ExpiredTokenException',
+  'MissingAuthenticationTokenException',
+  'IncompleteSignatureException',
+  'AccessDenied',
+  'ValidationError',
+  'InvalidAction',
+  'RequestEntityTooLarge',
+  'RequestEntityTooLargeException',
 ]);
 
 const cache = new Map<string, Model>();
@@ -54,7 +76,8 @@ function checkValue(m: Model, shapeName: string, value: unknown, path: string): 
   const s = m.shapes[shapeName];
   if (!s) return [`${path}: unknown shape ${shapeName}`];
   switch (s.type) {
-    case 'structure': return checkStructure(m, s, value, path);
+    case 'structure':
+      return checkStructure(m, s, value, path);
     case 'list': {
       if (!Array.isArray(value)) return [`${path}: expected a list`];
       const p = range(value.length, s, path, 'length');
@@ -68,12 +91,15 @@ function checkValue(m: Model, shapeName: string, value: unknown, path: string): 
       if (re && !re.test(value)) p.push(`${path}: '${value.slice(0, 80)}' does not match ${s.pattern}`);
       return p;
     }
-    case 'integer': case 'long':
+    case 'integer':
+    case 'long':
       return Number.isInteger(value) ? range(value as number, s, path, 'value') : [`${path}: expected an integer`];
-    case 'boolean': return typeof value === 'boolean' ? [] : [`${path}: expected a boolean`];
+    case 'boolean':
+      return typeof value === 'boolean' ? [] : [`${path}: expected a boolean`];
     case 'timestamp':
       return typeof value === 'number' || (typeof value === 'string' && !Number.isNaN(Date.parse(value))) ? [] : [`${path}: expected a timestamp`];
-    default: return [];
+    default:
+      return [];
   }
 }
 
@@ -105,7 +131,11 @@ function pattern(p: string | undefined): RegExp | null {
     let re: RegExp | null = null;
     // botocore writes astral ranges as \u10000-\u10FFFF, which JS regexes cannot express that way.
     if (!/\\u1[0-9A-F]{4}/.test(p)) {
-      try { re = new RegExp(`^(?:${p})$`, 'u'); } catch { re = null; }
+      try {
+        re = new RegExp(`^(?:${p})$`, 'u');
+      } catch {
+        re = null;
+      }
     }
     patterns.set(p, re);
   }

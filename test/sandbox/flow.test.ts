@@ -8,8 +8,12 @@ import { startHarness, expectError, type Harness } from './harness.js';
 import { checkAll } from './fidelity.js';
 
 let h: Harness;
-before(async () => { h = await startHarness(); });
-after(async () => { await h.close(); });
+before(async () => {
+  h = await startHarness();
+});
+after(async () => {
+  await h.close();
+});
 
 const ids = (r: { relevantContent?: { documentId?: string }[] }) => new Set((r.relevantContent ?? []).map((c) => c.documentId));
 
@@ -81,6 +85,9 @@ test('every call is recorded with operation, caller and outcome, and without sec
 
 test('every response in this file matches the service models', () => {
   // clearCalls() above must not have dropped the earlier tests' responses from this check.
-  assert.ok(h.sandbox.responses.some((r) => r.errorCode === 'AccessDeniedException'), 'responses from before clearCalls() are kept');
+  assert.ok(
+    h.sandbox.responses.some((r) => r.errorCode === 'AccessDeniedException'),
+    'responses from before clearCalls() are kept',
+  );
   assert.deepEqual(checkAll(h.sandbox.responses), []);
 });

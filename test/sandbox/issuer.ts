@@ -42,7 +42,9 @@ export async function startTestIssuer(defaults: { audience: string; now: () => n
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
-    get kid() { return kid; },
+    get kid() {
+      return kid;
+    },
     fetches,
     async mint(claims = {}, opts = {}) {
       const nowS = Math.floor(defaults.now() / 1000);

@@ -4,8 +4,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignJWT, generateKeyPair } from 'jose';
 import {
-  CreateTokenWithIAMCommand, InvalidGrantException, InvalidClientException, AccessDeniedException,
-  InvalidRequestException, UnsupportedGrantTypeException, UnauthorizedClientException, InvalidScopeException,
+  CreateTokenWithIAMCommand,
+  InvalidGrantException,
+  InvalidClientException,
+  AccessDeniedException,
+  InvalidRequestException,
+  UnsupportedGrantTypeException,
+  UnauthorizedClientException,
+  InvalidScopeException,
 } from '@aws-sdk/client-sso-oidc';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { startHarness, expectError, type Harness } from './harness.js';
@@ -13,8 +19,13 @@ import { checkAll } from './fidelity.js';
 
 let h: Harness;
 let creds: AwsCredentialIdentity;
-before(async () => { h = await startHarness(); creds = await h.assume(); });
-after(async () => { await h.close(); });
+before(async () => {
+  h = await startHarness();
+  creds = await h.assume();
+});
+after(async () => {
+  await h.close();
+});
 
 const alice = { email: 'alice@example.com' };
 async function refused(token: string, why: RegExp): Promise<void> {
@@ -49,7 +60,8 @@ test("alg 'none' and HS256 signed with the issuer's public key are refused", asy
   const now = Math.floor(h.clock.now() / 1000);
   const claims = { ...alice, iss: h.issuer.url, aud: 'tti-bridge-test-client', exp: now + 300, jti: 'none-1' };
   await refused(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`, /alg 'none'.*RS256 only/);
-  const confused = await new SignJWT({ ...claims, jti: 'hs-1' }).setProtectedHeader({ alg: 'HS256', kid: h.issuer.kid })
+  const confused = await new SignJWT({ ...claims, jti: 'hs-1' })
+    .setProtectedHeader({ alg: 'HS256', kid: h.issuer.kid })
     .sign(new TextEncoder().encode(JSON.stringify(h.issuer.publicJwk())));
   await refused(confused, /alg 'HS256'/);
 });
@@ -101,11 +113,21 @@ test('the email claim must map to exactly one identity-store user', async () => 
 });
 
 test('clientId, region, grant type, scope and caller are checked', async () => {
-  const send = (input: Record<string, unknown>, c = creds, region?: string) => h.oidc(c, region).send(new CreateTokenWithIAMCommand({
-    clientId: h.setup.idcApplicationArn, grantType: 'urn:ietf:params:oauth:grant-type:jwt-bearer', ...input,
-  }));
+  const send = (input: Record<string, unknown>, c = creds, region?: string) =>
+    h.oidc(c, region).send(
+      new CreateTokenWithIAMCommand({
+        clientId: h.setup.idcApplicationArn,
+        grantType: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        ...input,
+      }),
+    );
   const token = () => h.issuer.mint(alice);
-  await expectError(send({ clientId: 'arn:aws:sso::444455556666:application/ssoins-7223a9d5c8e0b4f1/apl-0000000000000000', assertion: await token() }), 'InvalidClientException', 401, InvalidClientException);
+  await expectError(
+    send({ clientId: 'arn:aws:sso::444455556666:application/ssoins-7223a9d5c8e0b4f1/apl-0000000000000000', assertion: await token() }),
+    'InvalidClientException',
+    401,
+    InvalidClientException,
+  );
   await expectError(send({ assertion: await token() }, creds, 'eu-west-1'), 'InvalidClientException', 401, InvalidClientException);
   await expectError(send({ grantType: 'password' }), 'UnsupportedGrantTypeException', 400, UnsupportedGrantTypeException);
   await expectError(send({ grantType: 'authorization_code', code: 'x' }), 'UnauthorizedClientException', 400, UnauthorizedClientException);
@@ -113,7 +135,11 @@ test('clientId, region, grant type, scope and caller are checked', async () => {
   await expectError(send({ assertion: await token(), scope: ['qbusiness:admin'] }), 'InvalidScopeException', 400, InvalidScopeException);
   const err = await expectError(send({ assertion: await token() }, h.base), 'AccessDeniedException', 400, AccessDeniedException);
   assert.match(String(err['error_description']), /only sessions of the data accessor principal/);
-  await expectError(send({ assertion: await token() }, { accessKeyId: 'ASIAUNKNOWN000000000', secretAccessKey: 'x', sessionToken: 'y' }), 'UnrecognizedClientException', 403);
+  await expectError(
+    send({ assertion: await token() }, { accessKeyId: 'ASIAUNKNOWN000000000', secretAccessKey: 'x', sessionToken: 'y' }),
+    'UnrecognizedClientException',
+    403,
+  );
 });
 
 test('every response in this file matches the service models', () => {

@@ -1,7 +1,14 @@
 // SearchRelevantContent: who may call, errors as modeled, attribute filters, pagination, throttling.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { AccessDeniedException, ValidationException, ResourceNotFoundException, ThrottlingException, LicenseNotFoundException, type AttributeFilter } from '@aws-sdk/client-qbusiness';
+import {
+  AccessDeniedException,
+  ValidationException,
+  ResourceNotFoundException,
+  ThrottlingException,
+  LicenseNotFoundException,
+  type AttributeFilter,
+} from '@aws-sdk/client-qbusiness';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { IDENTITY_CENTER_PROVIDER_ARN } from '../../src/sandbox/index.js';
 import { startHarness, expectError, TENANT_TAG, type Harness } from './harness.js';
@@ -9,10 +16,16 @@ import { checkAll } from './fidelity.js';
 
 let h: Harness;
 let alice: AwsCredentialIdentity;
-before(async () => { h = await startHarness(); alice = await h.userCreds('alice@example.com'); });
-after(async () => { await h.close(); });
+before(async () => {
+  h = await startHarness();
+  alice = await h.userCreds('alice@example.com');
+});
+after(async () => {
+  await h.close();
+});
 
-const Q = 'ground segment avionics parts flight software on-call kestrel satellite policy design sales pto security vpn engineering laptops leave reviews procurement';
+const Q =
+  'ground segment avionics parts flight software on-call kestrel satellite policy design sales pto security vpn engineering laptops leave reviews procurement';
 async function docsFor(filter: AttributeFilter, creds = alice): Promise<string[]> {
   const out = await h.search(creds, { queryText: Q, attributeFilter: filter, maxResults: 100 });
   return [...new Set((out.relevantContent ?? []).map((c) => c.documentId as string))].sort();
@@ -31,23 +44,47 @@ test('only identity-enhanced sessions of the principal with the matching tenant 
 });
 
 test('unknown application and retriever are ResourceNotFoundException with resourceId/resourceType', async () => {
-  const app = await expectError(h.search(alice, { applicationId: '00000000-0000-4000-8000-000000000000' }), 'ResourceNotFoundException', 404, ResourceNotFoundException);
+  const app = await expectError(
+    h.search(alice, { applicationId: '00000000-0000-4000-8000-000000000000' }),
+    'ResourceNotFoundException',
+    404,
+    ResourceNotFoundException,
+  );
   assert.equal(app['resourceType'], 'Application');
   assert.equal(app['resourceId'], '00000000-0000-4000-8000-000000000000');
-  const ret = await expectError(h.search(alice, { contentSource: { retriever: { retrieverId: '00000000-0000-4000-8000-000000000000' } } }), 'ResourceNotFoundException', 404);
+  const ret = await expectError(
+    h.search(alice, { contentSource: { retriever: { retrieverId: '00000000-0000-4000-8000-000000000000' } } }),
+    'ResourceNotFoundException',
+    404,
+  );
   assert.equal(ret['resourceType'], 'Retriever');
-  await expectError(h.qb(alice, 'eu-west-1').send(new (await import('@aws-sdk/client-qbusiness')).SearchRelevantContentCommand({
-    applicationId: h.setup.applicationId, queryText: 'x', contentSource: { retriever: { retrieverId: h.setup.retrieverId } },
-  })), 'ResourceNotFoundException', 404);
+  await expectError(
+    h.qb(alice, 'eu-west-1').send(
+      new (await import('@aws-sdk/client-qbusiness')).SearchRelevantContentCommand({
+        applicationId: h.setup.applicationId,
+        queryText: 'x',
+        contentSource: { retriever: { retrieverId: h.setup.retrieverId } },
+      }),
+    ),
+    'ResourceNotFoundException',
+    404,
+  );
 });
 
 test('invalid input is ValidationException with reason and fields', async () => {
   for (const maxResults of [0, 101]) {
     const err = await expectError(h.search(alice, { maxResults }), 'ValidationException', 400, ValidationException);
     assert.equal(err['reason'], 'FIELD_VALIDATION_FAILED');
-    assert.deepEqual((err['fields'] as { name: string }[]).map((f) => f.name), ['maxResults']);
+    assert.deepEqual(
+      (err['fields'] as { name: string }[]).map((f) => f.name),
+      ['maxResults'],
+    );
   }
-  const bad = await expectError(h.search(alice, { attributeFilter: { containsAll: { name: 'tags', value: { stringValue: 'x' } } } }), 'ValidationException', 400);
+  const bad = await expectError(
+    h.search(alice, { attributeFilter: { containsAll: { name: 'tags', value: { stringValue: 'x' } } } }),
+    'ValidationException',
+    400,
+  );
   assert.equal((bad['fields'] as { name: string }[])[0]?.name, 'attributeFilter.containsAll.value');
   await expectError(h.search(alice, { attributeFilter: { greaterThan: { name: 'department', value: { stringValue: 'a' } } } }), 'ValidationException', 400);
   await expectError(h.search(alice, { nextToken: 'not-a-token' }), 'ValidationException', 400);
@@ -84,13 +121,26 @@ test('attribute filters: every operator on string, string list, long and date va
   assert.deepEqual(await docsFor({ containsAll: { name: 'tags', value: { stringListValue: ['kestrel-2', 'testing'] } } }), ['eng/kestrel-2-tvac']);
   assert.deepEqual(await docsFor({ containsAny: { name: 'tags', value: { stringListValue: ['vpn', 'mfa'] } } }), ['handbook/security-basics', 'it/vpn']);
   assert.deepEqual(await docsFor({ greaterThan: { name: 'version', value: { longValue: 7 } } }), ['eng/avionics-parts', 'eng/kestrel-2-design', 'eng/oncall']);
-  assert.deepEqual(await docsFor({ greaterThanOrEquals: { name: 'version', value: { longValue: 9 } } }), ['eng/avionics-parts', 'eng/kestrel-2-design', 'eng/oncall']);
-  assert.deepEqual(await docsFor({ andAllFilters: [dept('engineering'), { lessThan: { name: 'published', value: { dateValue: new Date('2023-12-31T00:00:00Z') } } }] }),
-    ['eng/coding-standards', 'eng/ground-segment-architecture']);
-  assert.deepEqual(await docsFor({ andAllFilters: [dept('engineering'), { lessThanOrEquals: { name: 'version', value: { longValue: 1 } } }] }),
-    ['eng/incident-2024-03-safe-mode', 'eng/kestrel-3-concept']);
-  assert.deepEqual(await docsFor({ orAllFilters: [dept('it'), dept('finance')] }),
-    ['finance/procurement', 'handbook/expenses', 'handbook/security-basics', 'it/laptop-refresh', 'it/vpn']);
+  assert.deepEqual(await docsFor({ greaterThanOrEquals: { name: 'version', value: { longValue: 9 } } }), [
+    'eng/avionics-parts',
+    'eng/kestrel-2-design',
+    'eng/oncall',
+  ]);
+  assert.deepEqual(
+    await docsFor({ andAllFilters: [dept('engineering'), { lessThan: { name: 'published', value: { dateValue: new Date('2023-12-31T00:00:00Z') } } }] }),
+    ['eng/coding-standards', 'eng/ground-segment-architecture'],
+  );
+  assert.deepEqual(await docsFor({ andAllFilters: [dept('engineering'), { lessThanOrEquals: { name: 'version', value: { longValue: 1 } } }] }), [
+    'eng/incident-2024-03-safe-mode',
+    'eng/kestrel-3-concept',
+  ]);
+  assert.deepEqual(await docsFor({ orAllFilters: [dept('it'), dept('finance')] }), [
+    'finance/procurement',
+    'handbook/expenses',
+    'handbook/security-basics',
+    'it/laptop-refresh',
+    'it/vpn',
+  ]);
   const notEng = await docsFor({ notFilter: dept('engineering') });
   assert.ok(notEng.length > 5 && notEng.every((d) => !d.startsWith('eng/')));
 });
@@ -98,7 +148,12 @@ test('attribute filters: every operator on string, string list, long and date va
 test("the data accessor's filterConfiguration always applies", async () => {
   const da = h.sandbox.world.applications.get(h.setup.applicationId)!.dataAccessors.get(h.setup.dataAccessorId)!;
   const saved = da.actionConfigurations;
-  da.actionConfigurations = [{ action: 'qbusiness:SearchRelevantContent', filterConfiguration: { documentAttributeFilter: { equalsTo: { name: 'doc_type', value: { stringValue: 'policy' } } } } }];
+  da.actionConfigurations = [
+    {
+      action: 'qbusiness:SearchRelevantContent',
+      filterConfiguration: { documentAttributeFilter: { equalsTo: { name: 'doc_type', value: { stringValue: 'policy' } } } },
+    },
+  ];
   try {
     const docs = await docsFor({ notFilter: { equalsTo: { name: 'department', value: { stringValue: 'people-ops' } } } });
     assert.deepEqual(docs, ['finance/procurement', 'handbook/expenses', 'handbook/security-basics', 'it/laptop-refresh']);
@@ -121,7 +176,10 @@ test('a per-data-accessor rate limit yields ThrottlingException (429)', async ()
 
 test('a user without a Q Business subscription gets LicenseNotFoundException', async () => {
   const bob = await h.userCreds('bob@example.com');
-  const user = h.sandbox.world.instances.values().next().value!.users.find((u) => u.userName === 'bob')!;
+  const user = h.sandbox.world.instances
+    .values()
+    .next()
+    .value!.users.find((u) => u.userName === 'bob')!;
   user.licensed = false;
   try {
     await expectError(h.search(bob), 'LicenseNotFoundException', 400, LicenseNotFoundException);

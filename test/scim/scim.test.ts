@@ -44,7 +44,13 @@ async function scim(method: string, path: string, o: { token?: string | null; bo
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }
 
-const newUser = (email: string, extra: Record<string, unknown> = {}) => ({ schemas: [USER], userName: email, name: { givenName: 'Given', familyName: 'Family' }, active: true, ...extra });
+const newUser = (email: string, extra: Record<string, unknown> = {}) => ({
+  schemas: [USER],
+  userName: email,
+  name: { givenName: 'Given', familyName: 'Family' },
+  active: true,
+  ...extra,
+});
 const patch = (...ops: unknown[]) => ({ schemas: [PATCH], Operations: ops });
 const filter = (f: string, tenant?: string) => scim('GET', '/Users', { tenant, query: `filter=${encodeURIComponent(f)}` });
 
@@ -118,9 +124,15 @@ test('filters: userName (any case), externalId, emails.value, value paths, and/o
   const u = await create('filter-me@corp.example', { externalId: 'ext-Filter-1' });
   await create('filter-other@corp.example', { externalId: 'ext-filter-2' });
   const ids = (r: Res) => r.body.Resources.map((x: { id: string }) => x.id);
-  for (const f of ['userName eq "FILTER-ME@corp.example"', 'externalId eq "ext-Filter-1"', 'emails.value eq "filter-me@corp.example"',
-    'emails[value eq "filter-me@corp.example"]', 'userName eq "filter-me@corp.example" and active eq true',
-    `urn:ietf:params:scim:schemas:core:2.0:User:userName eq "filter-me@corp.example"`, `id eq "${u.id}"`]) {
+  for (const f of [
+    'userName eq "FILTER-ME@corp.example"',
+    'externalId eq "ext-Filter-1"',
+    'emails.value eq "filter-me@corp.example"',
+    'emails[value eq "filter-me@corp.example"]',
+    'userName eq "filter-me@corp.example" and active eq true',
+    `urn:ietf:params:scim:schemas:core:2.0:User:userName eq "filter-me@corp.example"`,
+    `id eq "${u.id}"`,
+  ]) {
     const r = await filter(f);
     assert.equal(r.status, 200, `${f}: ${JSON.stringify(r.body)}`);
     assert.deepEqual(r.body.schemas, ['urn:ietf:params:scim:api:messages:2.0:ListResponse']);
@@ -193,8 +205,11 @@ test('PATCH: paths, value objects, remove, read-only groups, and no prototype po
   assertScimError(await p({ op: 'replace', path: 'name.givenName.x', value: 'y' }), 400, 'invalidPath');
   assertScimError(await p({ op: 'replace', value: null }), 400, 'invalidValue');
   assertScimError(await scim('PATCH', `/Users/${u.id}`, { body: { Operations: [] } }), 400, 'invalidSyntax');
-  for (const op of [{ op: 'add', path: '__proto__.polluted', value: 1 }, { op: 'add', path: 'constructor.prototype.polluted', value: 1 },
-    { op: 'add', value: JSON.parse('{"__proto__": {"polluted": 1}}') }]) {
+  for (const op of [
+    { op: 'add', path: '__proto__.polluted', value: 1 },
+    { op: 'add', path: 'constructor.prototype.polluted', value: 1 },
+    { op: 'add', value: JSON.parse('{"__proto__": {"polluted": 1}}') },
+  ]) {
     assertScimError(await p(op), 400, 'invalidPath');
   }
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
@@ -216,7 +231,11 @@ test('PUT replaces the user (active kept when absent); DELETE removes it and its
   await create('taken@corp.example');
   assertScimError(await scim('PUT', `/Users/${u.id}`, { body: { schemas: [USER], userName: 'TAKEN@corp.example' } }), 409, 'uniqueness');
   assertScimError(await scim('POST', '/Users', { body: newUser('taken@corp.example') }), 409, 'uniqueness');
-  assertScimError(await scim('POST', '/Users', { body: newUser('mail@corp.example', { emails: [{ value: 'other@corp.example', primary: true }] }) }), 400, 'invalidValue');
+  assertScimError(
+    await scim('POST', '/Users', { body: newUser('mail@corp.example', { emails: [{ value: 'other@corp.example', primary: true }] }) }),
+    400,
+    'invalidValue',
+  );
   assertScimError(await scim('POST', '/Users', { body: { userName: 'no-schemas@corp.example' } }), 400, 'invalidSyntax');
   assertScimError(await scim('POST', '/Users', { body: newUser('weak@corp.example', { password: 'short' }) }), 400, 'invalidValue');
 
@@ -238,54 +257,94 @@ test('Groups: membership reaches the user and the ID token; rename, PATCH add/re
   let r = await scim('POST', '/Groups', { body: { schemas: [GROUP], displayName: 'Engineers', externalId: 'grp-1', members: [{ value: u1.id }] } });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   const g = r.body;
-  assert.deepEqual(g.members.map((m: { value: string }) => m.value), [u1.id]);
+  assert.deepEqual(
+    g.members.map((m: { value: string }) => m.value),
+    [u1.id],
+  );
   assert.equal(r.headers.get('location'), g.meta.location);
 
   let user = (await scim('GET', `/Users/${u1.id}`)).body;
-  assert.deepEqual(user.groups.map((x: { value: string; display: string }) => [x.value, x.display]), [[g.id, 'Engineers']]);
+  assert.deepEqual(
+    user.groups.map((x: { value: string; display: string }) => [x.value, x.display]),
+    [[g.id, 'Engineers']],
+  );
   const claims = decodeJwt(await h.issuer.signIn({ tenant: 'e2e-a', email: 'g1@corp.example', password }));
   assert.deepEqual(claims.groups, ['Engineers']);
 
   // Okta's shape (remove by value filter) and Entra's (add/remove with a value list).
-  r = await scim('PATCH', `/Groups/${g.id}`, { body: patch({ op: 'add', path: 'members', value: [{ value: u2.id }] }, { op: 'remove', path: `members[value eq "${u1.id}"]` }) });
+  r = await scim('PATCH', `/Groups/${g.id}`, {
+    body: patch({ op: 'add', path: 'members', value: [{ value: u2.id }] }, { op: 'remove', path: `members[value eq "${u1.id}"]` }),
+  });
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  assert.deepEqual(r.body.members.map((m: { value: string }) => m.value), [u2.id]);
+  assert.deepEqual(
+    r.body.members.map((m: { value: string }) => m.value),
+    [u2.id],
+  );
   assert.deepEqual((await scim('GET', `/Users/${u1.id}`)).body.groups ?? [], []);
-  r = await scim('PATCH', `/Groups/${g.id}`, { body: patch({ op: 'Add', path: 'members', value: [{ value: u1.id }] }, { op: 'Remove', path: 'members', value: [{ value: u2.id, display: 'g2@corp.example' }] }) });
-  assert.deepEqual(r.body.members.map((m: { value: string }) => m.value), [u1.id]);
+  r = await scim('PATCH', `/Groups/${g.id}`, {
+    body: patch(
+      { op: 'Add', path: 'members', value: [{ value: u1.id }] },
+      { op: 'Remove', path: 'members', value: [{ value: u2.id, display: 'g2@corp.example' }] },
+    ),
+  });
+  assert.deepEqual(
+    r.body.members.map((m: { value: string }) => m.value),
+    [u1.id],
+  );
   // Removing someone who is not a member changes nothing and is no error.
-  r = await scim('PATCH', `/Groups/${g.id}`, { body: patch({ op: 'Remove', path: 'members', value: [{ value: u2.id }, { value: 'x" or value pr or value eq "y' }] }) });
+  r = await scim('PATCH', `/Groups/${g.id}`, {
+    body: patch({ op: 'Remove', path: 'members', value: [{ value: u2.id }, { value: 'x" or value pr or value eq "y' }] }),
+  });
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  assert.deepEqual(r.body.members.map((m: { value: string }) => m.value), [u1.id]);
+  assert.deepEqual(
+    r.body.members.map((m: { value: string }) => m.value),
+    [u1.id],
+  );
 
   // Rename: the members' groups follow.
   r = await scim('PATCH', `/Groups/${g.id}`, { body: patch({ op: 'replace', value: { displayName: 'Platform' } }) });
   assert.equal(r.body.displayName, 'Platform');
   user = (await scim('GET', `/Users/${u1.id}`)).body;
-  assert.deepEqual(user.groups.map((x: { display: string }) => x.display), ['Platform']);
+  assert.deepEqual(
+    user.groups.map((x: { display: string }) => x.display),
+    ['Platform'],
+  );
   assert.deepEqual(decodeJwt(await h.issuer.signIn({ tenant: 'e2e-a', email: 'g1@corp.example', password })).groups, ['Platform']);
 
   const f = await scim('GET', '/Groups', { query: `filter=${encodeURIComponent('displayName eq "Platform"')}&excludedAttributes=members` });
   assert.equal(f.body.totalResults, 1);
   assert.equal(f.body.Resources[0].members, undefined);
   const byMember = await scim('GET', '/Groups', { query: `filter=${encodeURIComponent(`members.value eq "${u1.id}"`)}` });
-  assert.deepEqual(byMember.body.Resources.map((x: { id: string }) => x.id), [g.id]);
+  assert.deepEqual(
+    byMember.body.Resources.map((x: { id: string }) => x.id),
+    [g.id],
+  );
 
   // Members must be this tenant's users; names are unique per tenant.
   const stranger = await create('stranger@corp.example', {}, other);
-  assertScimError(await scim('PATCH', `/Groups/${g.id}`, { body: patch({ op: 'add', path: 'members', value: [{ value: stranger.id }] }) }), 400, 'invalidValue');
+  assertScimError(
+    await scim('PATCH', `/Groups/${g.id}`, { body: patch({ op: 'add', path: 'members', value: [{ value: stranger.id }] }) }),
+    400,
+    'invalidValue',
+  );
   assertScimError(await scim('POST', '/Groups', { body: { schemas: [GROUP], displayName: 'Platform' } }), 409, 'uniqueness');
   assertScimError(await scim('GET', `/Groups/${g.id}`, { tenant: other, token: scimAll }), 404);
 
   // Two PATCHes at once both land (the group's row is locked while each applies).
-  const [a, b] = await Promise.all([u2.id, (await create('g3@corp.example')).id].map((id) =>
-    scim('PATCH', `/Groups/${g.id}`, { body: patch({ op: 'add', path: 'members', value: [{ value: id }] }) })));
+  const [a, b] = await Promise.all(
+    [u2.id, (await create('g3@corp.example')).id].map((id) =>
+      scim('PATCH', `/Groups/${g.id}`, { body: patch({ op: 'add', path: 'members', value: [{ value: id }] }) }),
+    ),
+  );
   assert.equal(a!.status, 200);
   assert.equal(b!.status, 200);
   assert.equal((await scim('GET', `/Groups/${g.id}`)).body.members.length, 3);
 
   r = await scim('PUT', `/Groups/${g.id}`, { body: { schemas: [GROUP], displayName: 'Platform', members: [{ value: u2.id }] } });
-  assert.deepEqual(r.body.members.map((m: { value: string }) => m.value), [u2.id]);
+  assert.deepEqual(
+    r.body.members.map((m: { value: string }) => m.value),
+    [u2.id],
+  );
 
   assert.equal((await scim('DELETE', `/Groups/${g.id}`)).status, 204);
   assert.deepEqual((await scim('GET', `/Users/${u2.id}`)).body.groups, []);
@@ -315,13 +374,17 @@ test('authentication: no token 401, wrong scope 403, wrong tenant 403, unknown t
   assert.match(((await root.json()) as { detail: string }).detail, /scim\/v2\/tenants\/\{tenantId\}/);
 });
 
-test('the operators\' tenant (ADMIN_TENANT) is out of reach through \'*\': no SCIM-made console admins', async () => {
+test("the operators' tenant (ADMIN_TENANT) is out of reach through '*': no SCIM-made console admins", async () => {
   const ops = await h.addTenant({ id: 'operators', name: 'Operators' });
   assert.equal(ops, 'operators');
   const admin = { schemas: [GROUP], displayName: 'admin' };
   // A '*' SCIM client (one per directory, for every customer) could otherwise create a user
   // with a password and put it in group admin: a console administrator of every tenant.
-  for (const [method, path, body] of [['GET', '/Users', undefined], ['POST', '/Users', newUser('mallory@corp.example', { password: 'mallory-password-1' })], ['POST', '/Groups', admin]] as const) {
+  for (const [method, path, body] of [
+    ['GET', '/Users', undefined],
+    ['POST', '/Users', newUser('mallory@corp.example', { password: 'mallory-password-1' })],
+    ['POST', '/Groups', admin],
+  ] as const) {
     const r = await scim(method, path, { tenant: 'operators', token: scimAll, body });
     assertScimError(r, 403);
     assert.match(r.body.detail, /ADMIN_TENANT/);
@@ -339,7 +402,9 @@ test('the operators\' tenant (ADMIN_TENANT) is out of reach through \'*\': no SC
 
 test('service clients: scim tokens come from the token endpoint with scope=scim; scopes are checked when the client is added', async () => {
   const c = await h.services.clients.add({ name: 'Directory sync', kind: 'service', scopes: ['scim'], allowedTenants: ['e2e-a'] });
-  const config = await oidc.discovery(new URL(h.url), c.clientId, c.clientSecret, oidc.ClientSecretBasic(c.clientSecret!), { execute: [oidc.allowInsecureRequests] });
+  const config = await oidc.discovery(new URL(h.url), c.clientId, c.clientSecret, oidc.ClientSecretBasic(c.clientSecret!), {
+    execute: [oidc.allowInsecureRequests],
+  });
   const t = await oidc.clientCredentialsGrant(config, { scope: 'scim' });
   assert.equal(t.scope, 'scim');
   assert.equal((await scim('GET', '/Users', { token: t.access_token, query: 'count=1' })).status, 200);
@@ -358,10 +423,16 @@ test('discovery: ServiceProviderConfig, ResourceTypes and Schemas say what is su
   assert.equal(spc.body.filter.supported, true);
   assert.equal(spc.body.authenticationSchemes[0].type, 'oauthbearertoken');
   const types = await scim('GET', '/ResourceTypes');
-  assert.deepEqual(types.body.Resources.map((x: { endpoint: string }) => x.endpoint), ['/Users', '/Groups']);
+  assert.deepEqual(
+    types.body.Resources.map((x: { endpoint: string }) => x.endpoint),
+    ['/Users', '/Groups'],
+  );
   assert.equal((await scim('GET', '/ResourceTypes/User')).body.schema, USER);
   const schemas = await scim('GET', '/Schemas');
-  assert.deepEqual(schemas.body.Resources.map((x: { id: string }) => x.id), [USER, GROUP]);
+  assert.deepEqual(
+    schemas.body.Resources.map((x: { id: string }) => x.id),
+    [USER, GROUP],
+  );
   const user = await scim('GET', `/Schemas/${USER}`);
   assert.equal(user.body.attributes.find((x: { name: string }) => x.name === 'password').returned, 'never');
 });
@@ -370,7 +441,8 @@ test('hostile input never gets a 500: odd types, control characters, malformed b
   const failures: string[] = [];
   const call = async (method: string, path: string, body?: unknown, raw?: string) => {
     const res = await fetch(`${h.url}/scim/v2/tenants/${other}${path}`, {
-      method, headers: { authorization: `Bearer ${scimAll}`, 'content-type': 'application/scim+json' },
+      method,
+      headers: { authorization: `Bearer ${scimAll}`, 'content-type': 'application/scim+json' },
       body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
     const text = await res.text();
@@ -385,7 +457,10 @@ test('hostile input never gets a 500: odd types, control characters, malformed b
   let n = 0;
   for (const key of keys) {
     for (const value of odd) {
-      for (const [path, schema, id] of [['/Users', USER, u.id], ['/Groups', GROUP, g.id]] as const) {
+      for (const [path, schema, id] of [
+        ['/Users', USER, u.id],
+        ['/Groups', GROUP, g.id],
+      ] as const) {
         n += 1;
         const doc = { schemas: [schema], ...(path === '/Users' ? { userName: `fuzz${n}@corp.example` } : { displayName: `fuzz${n}` }), [key]: value };
         await Promise.all([
@@ -396,8 +471,17 @@ test('hostile input never gets a 500: odd types, control characters, malformed b
       }
     }
   }
-  for (const q of ['filter=', 'filter=%00', 'filter=externalId%20eq%20%22%00%22', 'count=1e3', 'startIndex=99999999999', 'filter=a&filter=b',
-    `filter=${'('.repeat(50)}`, 'excludedAttributes=%00', 'filter=members.value%20eq%20%22x%22']) {
+  for (const q of [
+    'filter=',
+    'filter=%00',
+    'filter=externalId%20eq%20%22%00%22',
+    'count=1e3',
+    'startIndex=99999999999',
+    'filter=a&filter=b',
+    `filter=${'('.repeat(50)}`,
+    'excludedAttributes=%00',
+    'filter=members.value%20eq%20%22x%22',
+  ]) {
     await call('GET', `/Users?${q}`);
     await call('GET', `/Groups?${q}`);
   }

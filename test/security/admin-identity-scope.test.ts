@@ -54,7 +54,10 @@ test('user routes outside the allowed tenants answer 403 tenant_not_allowed, exi
   assert.equal(user?.disabled, false, 'untouched');
   const own = await h.api('GET', `/api/v1/admin/tenants/${acme}/users`, { token: limited.token });
   assert.equal(own.status, 200);
-  assert.deepEqual(own.body.users.map((u: { email: string }) => u.email), ['a@acme.example']);
+  assert.deepEqual(
+    own.body.users.map((u: { email: string }) => u.email),
+    ['a@acme.example'],
+  );
   assert.doesNotMatch(JSON.stringify(own.body), /passwordHash|argon2/);
   const reset = await h.api('POST', `/api/v1/admin/tenants/${acme}/users/a@acme.example/reset-password`, { token: limited.token, body: {} });
   assert.equal(reset.status, 200);
@@ -118,7 +121,12 @@ test('a global admin manages clients and keys; secrets appear once', async () =>
 
 test('the new operations are in the OpenAPI document', async () => {
   const doc = (await h.api('GET', '/api/v1/openapi.json')).body;
-  for (const path of ['/api/v1/admin/tenants/{tenantId}/users', '/api/v1/admin/tenants/{tenantId}/users/{email}/unlock', '/api/v1/admin/clients/{clientId}/rotate-secret', '/api/v1/admin/keys/rotate']) {
+  for (const path of [
+    '/api/v1/admin/tenants/{tenantId}/users',
+    '/api/v1/admin/tenants/{tenantId}/users/{email}/unlock',
+    '/api/v1/admin/clients/{clientId}/rotate-secret',
+    '/api/v1/admin/keys/rotate',
+  ]) {
     assert.ok(doc.paths[path], path);
   }
 });
@@ -154,7 +162,10 @@ test('a tenant-limited client never covers the operator tenant, even when it is 
     assert.equal(res.status, 403, `${method} ${path}`);
     assert.equal(res.body.code, 'tenant_not_allowed', `${method} ${path}`);
   }
-  const scim = await h.api('POST', `/scim/v2/tenants/${ops}/Users`, { token: opsLimited.token, body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'evil2@ops.example' } });
+  const scim = await h.api('POST', `/scim/v2/tenants/${ops}/Users`, {
+    token: opsLimited.token,
+    body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'evil2@ops.example' },
+  });
   assert.equal(scim.status, 403, 'SCIM too');
   assert.equal(await h.services.accounts.getUser(ops, 'evil@ops.example'), null);
   // Its other tenants still work, and a `*` client still manages the operators.

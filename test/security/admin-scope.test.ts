@@ -17,7 +17,15 @@ before(async () => {
   acme = await h.addTenant(fakeTenantDetails());
   other = await h.addTenant(fakeTenantDetails());
   admin = await h.addService([acme], ['search', 'admin']);
-  const base = { kind: 'search' as const, userId: null, outcome: 'failure' as const, errorCode: 'x', awsRequestIds: [], latencyMs: 1, serviceClientId: 'someone' };
+  const base = {
+    kind: 'search' as const,
+    userId: null,
+    outcome: 'failure' as const,
+    errorCode: 'x',
+    awsRequestIds: [],
+    latencyMs: 1,
+    serviceClientId: 'someone',
+  };
   h.broker.audit.record({ ...base, tenantId: acme });
   h.broker.audit.record({ ...base, tenantId: other });
   h.broker.audit.record({ ...base, tenantId: null });
@@ -28,7 +36,10 @@ after(() => h?.close());
 test('listing tenants shows only the allowed ones', async () => {
   const res = await h.api('GET', '/api/v1/admin/tenants', { token: admin.token });
   assert.equal(res.status, 200);
-  assert.deepEqual(res.body.tenants.map((t: { id: string }) => t.id), [acme]);
+  assert.deepEqual(
+    res.body.tenants.map((t: { id: string }) => t.id),
+    [acme],
+  );
 });
 
 test('every route naming a tenant outside the list answers 403 tenant_not_allowed, whether it exists or not', async () => {

@@ -24,10 +24,11 @@ const basic = (id: string, s: string) => `Basic ${Buffer.from(`${encodeURICompon
 
 async function token(form: Record<string, string>, headers: Record<string, string> = {}) {
   const res = await fetch(`${idp.issuer}/token`, {
-    method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'admin', ...form }),
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'admin', ...form }),
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
   });
-  return { status: res.status, body: await res.json() as Record<string, string> };
+  return { status: res.status, body: (await res.json()) as Record<string, string> };
 }
 
 test('the real secret authenticates by client_secret_basic and client_secret_post', async () => {
@@ -50,10 +51,18 @@ test('the stored hash is refused by every client authentication method', async (
   for (const key of [storedHash, secret]) {
     const assertion = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer(clientId).setSubject(clientId).setAudience(`${idp.issuer}/token`)
-      .setJti(crypto.randomUUID()).setIssuedAt().setExpirationTime('1m')
+      .setIssuer(clientId)
+      .setSubject(clientId)
+      .setAudience(`${idp.issuer}/token`)
+      .setJti(crypto.randomUUID())
+      .setIssuedAt()
+      .setExpirationTime('1m')
       .sign(new TextEncoder().encode(key));
-    const viaJwt = await token({ client_id: clientId, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion });
+    const viaJwt = await token({
+      client_id: clientId,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+    });
     assert.ok([400, 401].includes(viaJwt.status), `client_secret_jwt answered ${viaJwt.status}`);
     assert.ok(!viaJwt.body.access_token);
   }
@@ -61,7 +70,8 @@ test('the stored hash is refused by every client authentication method', async (
   // Introspection and revocation authenticate clients the same way.
   for (const path of ['/token/introspection', '/token/revocation']) {
     const res = await fetch(`${idp.issuer}${path}`, {
-      method: 'POST', body: new URLSearchParams({ token: 'x', client_id: clientId, client_secret: storedHash }),
+      method: 'POST',
+      body: new URLSearchParams({ token: 'x', client_id: clientId, client_secret: storedHash }),
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     assert.equal(res.status, 401, `${path} with the hash`);
@@ -75,7 +85,7 @@ test('a wrong secret of the right length is refused', async () => {
 });
 
 test('discovery advertises only the methods we support, and RS256 only', async () => {
-  const doc = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json() as Record<string, string[]>;
+  const doc = (await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
   assert.deepEqual([...doc.token_endpoint_auth_methods_supported!].sort(), ['client_secret_basic', 'client_secret_post', 'none']);
   for (const key of ['introspection_endpoint_auth_methods_supported', 'revocation_endpoint_auth_methods_supported']) {
     if (doc[key]) assert.deepEqual([...doc[key]].sort(), ['client_secret_basic', 'client_secret_post', 'none'], key);

@@ -32,7 +32,10 @@ before(async () => {
     await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
     return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
   };
-  capture = createServer((_req, res) => { captured++; res.writeHead(500).end(); });
+  capture = createServer((_req, res) => {
+    captured++;
+    res.writeHead(500).end();
+  });
   captureUrl = await listen(capture);
   listed = createServer((_req, res) => res.writeHead(500).end());
   listedUrl = await listen(listed);
@@ -76,8 +79,16 @@ test('the admin API refuses overrides outside the allowlist, naming the field an
 
 test("AWS's own endpoints and the operator's listed origins are accepted", async () => {
   const accepted: Record<string, string>[] = [
-    { stsEndpoint: 'https://sts.amazonaws.com', ssoOidcEndpoint: 'https://oidc.eu-west-1.amazonaws.com', qbusinessEndpoint: 'https://qbusiness.us-east-1.api.aws' },
-    { stsEndpoint: 'https://sts-fips.us-gov-west-1.amazonaws.com', ssoOidcEndpoint: 'https://oidc.cn-north-1.amazonaws.com.cn', qbusinessEndpoint: 'https://qbusiness-fips.us-east-1.api.aws' },
+    {
+      stsEndpoint: 'https://sts.amazonaws.com',
+      ssoOidcEndpoint: 'https://oidc.eu-west-1.amazonaws.com',
+      qbusinessEndpoint: 'https://qbusiness.us-east-1.api.aws',
+    },
+    {
+      stsEndpoint: 'https://sts-fips.us-gov-west-1.amazonaws.com',
+      ssoOidcEndpoint: 'https://oidc.cn-north-1.amazonaws.com.cn',
+      qbusinessEndpoint: 'https://qbusiness-fips.us-east-1.api.aws',
+    },
     { stsEndpoint: 'https://sts.us-east-2.api.aws/', ssoOidcEndpoint: listedUrl, qbusinessEndpoint: listedUrl },
   ];
   for (const body of accepted) {
@@ -130,11 +141,24 @@ test('the CLI refuses the same overrides', async () => {
 });
 
 test('ENDPOINT_ALLOWLIST holds origins only, and https ones only in production', () => {
-  const base = { SECRET_KEY: 'a-production-secret-key-0123456789abcdef', ISSUER: 'https://idp.example.com', DATABASE_URL: 'postgres://x/y', METRICS_TOKEN: 'a-metrics-token-0123456789' };
-  assert.throws(() => loadConfig({ ...base, NODE_ENV: 'production', ENDPOINT_ALLOWLIST: 'http://localstack:4566' }), (e: ConfigError) => /ENDPOINT_ALLOWLIST.*https/.test(e.message));
-  assert.throws(() => loadConfig({ ...base, ENDPOINT_ALLOWLIST: 'https://x.example/path' }), (e: ConfigError) => /ENDPOINT_ALLOWLIST.*not an origin/.test(e.message));
-  assert.deepEqual(loadConfig({ ...base, NODE_ENV: 'production', ENDPOINT_ALLOWLIST: 'https://vpce.example, https://b.example:8443' }).ENDPOINT_ALLOWLIST,
-    ['https://vpce.example', 'https://b.example:8443']);
+  const base = {
+    SECRET_KEY: 'a-production-secret-key-0123456789abcdef',
+    ISSUER: 'https://idp.example.com',
+    DATABASE_URL: 'postgres://x/y',
+    METRICS_TOKEN: 'a-metrics-token-0123456789',
+  };
+  assert.throws(
+    () => loadConfig({ ...base, NODE_ENV: 'production', ENDPOINT_ALLOWLIST: 'http://localstack:4566' }),
+    (e: ConfigError) => /ENDPOINT_ALLOWLIST.*https/.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig({ ...base, ENDPOINT_ALLOWLIST: 'https://x.example/path' }),
+    (e: ConfigError) => /ENDPOINT_ALLOWLIST.*not an origin/.test(e.message),
+  );
+  assert.deepEqual(loadConfig({ ...base, NODE_ENV: 'production', ENDPOINT_ALLOWLIST: 'https://vpce.example, https://b.example:8443' }).ENDPOINT_ALLOWLIST, [
+    'https://vpce.example',
+    'https://b.example:8443',
+  ]);
 });
 
 test('the sandbox origin is allowed only while the sandbox runs in this process, never in production', () => {

@@ -15,7 +15,9 @@ function get(idp: TestIdp, path: string, headers: Record<string, string>): Promi
     const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c) => { body += c; });
+      res.on('data', (c) => {
+        body += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
     });
     req.on('error', reject);
@@ -42,10 +44,15 @@ for (const trustProxy of ['false', 'true']) {
         const doc = JSON.parse(disco.body) as Record<string, unknown>;
         assert.equal(doc.jwks_uri, 'https://idp.example.com/jwks');
         for (const [key, value] of Object.entries(doc)) {
-          if (typeof value === 'string' && /^https?:/.test(value)) assert.ok(value === 'https://idp.example.com' || value.startsWith('https://idp.example.com/'), `${key}: ${value}`);
+          if (typeof value === 'string' && /^https?:/.test(value))
+            assert.ok(value === 'https://idp.example.com' || value.startsWith('https://idp.example.com/'), `${key}: ${value}`);
         }
 
-        const auth = await get(idp, `/auth?${new URLSearchParams({ client_id: web.clientId, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' })}`, headers);
+        const auth = await get(
+          idp,
+          `/auth?${new URLSearchParams({ client_id: web.clientId, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' })}`,
+          headers,
+        );
         assert.equal(auth.status, 303);
         const location = String(auth.headers.location);
         assert.ok(!location.includes('evil.example'), location);
@@ -53,8 +60,14 @@ for (const trustProxy of ['false', 'true']) {
 
         const openapi = await get(idp, '/api/v1/openapi.json', headers);
         assert.ok(!openapi.body.includes('evil.example'));
-        const api = JSON.parse(openapi.body) as { servers: { url: string }[]; components: { securitySchemes: { serviceToken: { flows: { clientCredentials: { tokenUrl: string } } } } } };
-        assert.deepEqual(api.servers.map((s) => s.url), ['https://idp.example.com']);
+        const api = JSON.parse(openapi.body) as {
+          servers: { url: string }[];
+          components: { securitySchemes: { serviceToken: { flows: { clientCredentials: { tokenUrl: string } } } } };
+        };
+        assert.deepEqual(
+          api.servers.map((s) => s.url),
+          ['https://idp.example.com'],
+        );
         assert.equal(api.components.securitySchemes.serviceToken.flows.clientCredentials.tokenUrl, 'https://idp.example.com/token');
         const page = await get(idp, '/api/v1/docs', headers);
         assert.equal(page.status, 200);

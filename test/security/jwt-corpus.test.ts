@@ -28,7 +28,9 @@ before(async () => {
   userId = (await h.addUser(tenantId, 'corpus@example.com')).id;
   const { signingKey, publicJwks } = h.services.holder.keys();
   const publicJwk = publicJwks.find((k) => k.kid === signingKey.kid) as JWK;
-  const publicPem = createPublicKey({ key: publicJwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+  const publicPem = createPublicKey({ key: publicJwk as never, format: 'jwk' })
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
   ourKey = { kid: signingKey.kid, privateJwk: signingKey.privateJwk as JWK, publicPem, publicJwk };
 });
 after(() => h?.close());
@@ -115,7 +117,8 @@ test('service token corpus: every forgery is refused with 401 on the broker API'
   for (const [name, token] of cases) {
     const res = await h.api('GET', '/api/v1/admin/tenants', { token });
     const problem = /problem\+json/.test(String(res.headers.get('content-type')));
-    if (res.status !== 401 || !['invalid_token', 'token_expired'].includes(res.body?.code) || !problem) accepted.push(`${name}: ${res.status} ${res.body?.code}`);
+    if (res.status !== 401 || !['invalid_token', 'token_expired'].includes(res.body?.code) || !problem)
+      accepted.push(`${name}: ${res.status} ${res.body?.code}`);
   }
   assert.deepEqual(accepted, [], 'forgeries not refused with 401');
 });

@@ -39,7 +39,10 @@ test('a made-up tenant id in a search path does not become a metrics label', asy
 
 test('production refuses to start with a public /metrics', () => {
   const prod = { NODE_ENV: 'production', ISSUER: 'https://idp.example.com', SECRET_KEY: 'k'.repeat(40), DATABASE_URL: 'postgres://db/tti' };
-  assert.throws(() => loadConfig(prod), (e: unknown) => e instanceof ConfigError && e.problems.some((p) => /^METRICS_TOKEN or METRICS_PORT: required in production/.test(p)));
+  assert.throws(
+    () => loadConfig(prod),
+    (e: unknown) => e instanceof ConfigError && e.problems.some((p) => /^METRICS_TOKEN or METRICS_PORT: required in production/.test(p)),
+  );
   assert.equal(loadConfig({ ...prod, METRICS_TOKEN: 't'.repeat(32) }).METRICS_TOKEN, 't'.repeat(32));
   assert.equal(loadConfig({ ...prod, METRICS_PORT: '9100' }).METRICS_PORT, 9100);
 });

@@ -16,6 +16,10 @@ test('only the canonical spelling of a link verifies', () => {
   const spare = alphabet[alphabet.indexOf(last) ^ 1]!;
   const variants = [`${token}=`, `${token}!`, `${token}"><b>`, `${token.slice(0, -1)}${spare}`, token.replace(sig, `${sig.slice(0, 5)} ${sig.slice(5)}`)];
   for (const v of variants) {
-    assert.throws(() => links.verify(v), (e: { code?: string }) => e.code === 'link_invalid', v);
+    assert.throws(
+      () => links.verify(v),
+      (e: { code?: string }) => e.code === 'link_invalid',
+      v,
+    );
   }
 });

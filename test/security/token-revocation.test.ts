@@ -46,9 +46,11 @@ async function serviceClient(scopes = ['search', 'admin']) {
 
 async function call(base: string, method: string, path: string, token: string, body?: unknown) {
   const res = await fetch(base + path, {
-    method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
   });
-  return { status: res.status, body: await res.json() as { code?: string } };
+  return { status: res.status, body: (await res.json()) as { code?: string } };
 }
 
 /** Polls until `probe` answers 401 (bounded: the window is about 1 s; 10 s on a loaded machine). */
@@ -70,12 +72,17 @@ test("after `clients remove`, the client's access token is refused on every brok
 
   // The operator's CLI: another process as far as the app is concerned.
   const { io, printed } = fakeIo();
-  const code = await runCli(['clients', 'remove', svc.clientId], { io, deps: async () => buildDeps(loadConfig({ DATABASE_URL: database.url, ISSUER: a.issuer }), a.database, { hasherOptions: FAST_ARGON2 }) });
+  const code = await runCli(['clients', 'remove', svc.clientId], {
+    io,
+    deps: async () => buildDeps(loadConfig({ DATABASE_URL: database.url, ISSUER: a.issuer }), a.database, { hasherOptions: FAST_ARGON2 }),
+  });
   assert.equal(code, 0, printed.err);
 
   for (const [base, method, path, body] of [
-    [a.issuer, 'GET', '/api/v1/admin/tenants'], [a.issuer, 'GET', '/api/v1/admin/audit'],
-    [bUrl, 'GET', `/api/v1/admin/tenants/${tenantId}`], [bUrl, 'POST', `/api/v1/tenants/${tenantId}/search`, searchBody()],
+    [a.issuer, 'GET', '/api/v1/admin/tenants'],
+    [a.issuer, 'GET', '/api/v1/admin/audit'],
+    [bUrl, 'GET', `/api/v1/admin/tenants/${tenantId}`],
+    [bUrl, 'POST', `/api/v1/tenants/${tenantId}/search`, searchBody()],
   ] as [string, string, string, unknown?][]) {
     const res = await until401(() => call(base, method, path, svc.token, body));
     assert.equal(res.status, 401, `${method} ${path}`);
@@ -109,7 +116,9 @@ test('a client may revoke only its own tokens, and must authenticate', async () 
   const other = await serviceClient();
   await assert.rejects(oidc.tokenRevocation(other.config, victim.token), (e: { error?: string }) => e.error === 'invalid_request');
   const anonymous = await fetch(`${a.issuer}/token/revocation`, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: victim.token, client_id: victim.clientId }),
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: victim.token, client_id: victim.clientId }),
   });
   assert.equal(anonymous.status, 401);
   assert.equal(((await anonymous.json()) as { error: string }).error, 'invalid_client');

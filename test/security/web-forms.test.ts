@@ -20,10 +20,14 @@ before(async () => {
 });
 after(() => idp.stop());
 
-const post = (browser: { postForm: (u: string, f: Record<string, string>, s: string) => Promise<{ url: string; res?: Response }> }, html: string, suffix: string, form: Record<string, string>) =>
-  browser.postForm(new URL(formAction(html, suffix), idp.issuer).toString(), form, REDIRECT_URI);
+const post = (
+  browser: { postForm: (u: string, f: Record<string, string>, s: string) => Promise<{ url: string; res?: Response }> },
+  html: string,
+  suffix: string,
+  form: Record<string, string>,
+) => browser.postForm(new URL(formAction(html, suffix), idp.issuer).toString(), form, REDIRECT_URI);
 
-test('a login POST without the form\'s CSRF token, or with another interaction\'s, is refused with a 403 page', async () => {
+test("a login POST without the form's CSRF token, or with another interaction's, is refused with a 403 page", async () => {
   const { browser, page } = await startAuthorization(config);
   const html = await page.res!.text();
   const missing = await post(browser, html, '/login', alice);
@@ -73,7 +77,12 @@ test('the logout auto-submit page (no session) has a strict CSP allowing only it
   assert.ok(script, 'the page auto-submits with an inline script');
   const csp = res.headers.get('content-security-policy') ?? '';
   assert.ok(csp, 'the page has a Content-Security-Policy');
-  const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+  const directives = Object.fromEntries(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...values]) => [name, values]),
+  );
   assert.deepEqual(directives['default-src'], ["'none'"]);
   assert.deepEqual(directives['script-src'], [`'sha256-${createHash('sha256').update(script).digest('base64')}'`], 'only this script may run');
   assert.deepEqual(directives['frame-ancestors'], ["'none'"]);
@@ -81,7 +90,10 @@ test('the logout auto-submit page (no session) has a strict CSP allowing only it
 
 // review3: PostgreSQL refuses NUL in text; the login page answered 500 for it.
 test('NUL in the workspace or email is a wrong sign-in (401 page), not a 500', async () => {
-  for (const f of [{ tenant: 'acme', email: 'alice\0@acme.test' }, { tenant: 'ac\0me', email: alice.email }]) {
+  for (const f of [
+    { tenant: 'acme', email: 'alice\0@acme.test' },
+    { tenant: 'ac\0me', email: alice.email },
+  ]) {
     const { browser, page } = await startAuthorization(config);
     const html = await page.res!.text();
     const res = await post(browser, html, '/login', { ...hiddenFields(html, '/login'), password: alice.password, ...f });

@@ -39,7 +39,9 @@ if (problems.length) fail(252, `Parameter validation failed:\n${problems.join('\
 
 const Command = svc.module[`${operation}Command`] as new (i: unknown) => unknown;
 const client = new svc.Client({
-  endpoint: process.env.KIT_SANDBOX_URL, region: flags.get('--region') as string, maxAttempts: 1,
+  endpoint: process.env.KIT_SANDBOX_URL,
+  region: flags.get('--region') as string,
+  maxAttempts: 1,
   credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID as string, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY as string },
 }) as unknown as Client;
 try {

@@ -39,9 +39,16 @@ const RETRIEVER_ID = '7c6b5a49-3827-4615-8a0b-9c8d7e6f5a4b';
 const ALICE_ID = '90676b5e-28c1-70f2-3d4e-5f6a7b8c9d0e';
 const REGION = 'eu-west-1';
 
-const kitFor = (issuer: string, tenantId = 'acme') => buildKit({
-  tenant: { id: tenantId, name: 'Acme Corp', roleArn: ROLE_ARN }, issuer, dataAccessorClientId: CLIENT_ID, applicationPrincipal: APP_PRINCIPAL,
-}, { allowHttpIssuer: true });
+const kitFor = (issuer: string, tenantId = 'acme') =>
+  buildKit(
+    {
+      tenant: { id: tenantId, name: 'Acme Corp', roleArn: ROLE_ARN },
+      issuer,
+      dataAccessorClientId: CLIENT_ID,
+      applicationPrincipal: APP_PRINCIPAL,
+    },
+    { allowHttpIssuer: true },
+  );
 
 /** The request with the script's variables filled in as the shell would. */
 function filled(r: KitRequest, vars: Record<string, string>): unknown {
@@ -51,7 +58,10 @@ function filled(r: KitRequest, vars: Record<string, string>): unknown {
 test('every request of the kit is valid against the service models, and the validator catches a bad one', () => {
   const kit = kitFor('https://idp.isv.example');
   const vars = {
-    INSTANCE_ARN, APPLICATION_ID, ASSIGN_PRINCIPAL_ID: ALICE_ID, ASSIGN_PRINCIPAL_TYPE: 'GROUP',
+    INSTANCE_ARN,
+    APPLICATION_ID,
+    ASSIGN_PRINCIPAL_ID: ALICE_ID,
+    ASSIGN_PRINCIPAL_TYPE: 'GROUP',
     TRUSTED_TOKEN_ISSUER_ARN: 'arn:aws:sso::444455556666:trustedTokenIssuer/ssoins-1a2b3c4d5e6f7a8b/tti-0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e',
     IDC_APPLICATION_ARN: 'arn:aws:sso::444455556666:application/ssoins-1a2b3c4d5e6f7a8b/apl-0a1b2c3d4e5f6a7b',
   };
@@ -61,10 +71,22 @@ test('every request of the kit is valid against the service models, and the vali
   }
   const da = kit.requests.createDataAccessor.input;
   assert.deepEqual(da.authenticationDetail.externalIds, ['acme']);
-  assert.equal(da.authenticationDetail.authenticationConfiguration.idcTrustedTokenIssuerConfiguration.idcTrustedTokenIssuerArn, shellVar('TRUSTED_TOKEN_ISSUER_ARN'));
-  const bad = { ...filled(kit.requests.createDataAccessor, vars) as object, displayName: 'no spaces allowed', authenticationDetail: { authenticationType: 'AWS_IAM_IDC', externalIds: ['a.b', 'c'] } };
+  assert.equal(
+    da.authenticationDetail.authenticationConfiguration.idcTrustedTokenIssuerConfiguration.idcTrustedTokenIssuerArn,
+    shellVar('TRUSTED_TOKEN_ISSUER_ARN'),
+  );
+  const bad = {
+    ...(filled(kit.requests.createDataAccessor, vars) as object),
+    displayName: 'no spaces allowed',
+    authenticationDetail: { authenticationType: 'AWS_IAM_IDC', externalIds: ['a.b', 'c'] },
+  };
   const problems = checkInput('qbusiness', 'CreateDataAccessor', bad).join('\n');
-  for (const expected of ['displayName: \'no spaces allowed\' does not match', 'authenticationType: \'AWS_IAM_IDC\' not in enum', 'externalIds: length 2 > max 1', 'externalIds[0]: \'a.b\' does not match']) {
+  for (const expected of [
+    "displayName: 'no spaces allowed' does not match",
+    "authenticationType: 'AWS_IAM_IDC' not in enum",
+    'externalIds: length 2 > max 1',
+    "externalIds[0]: 'a.b' does not match",
+  ]) {
     assert.ok(problems.includes(expected), `${expected} in ${problems}`);
   }
 });
@@ -85,7 +107,8 @@ test('the ISV policies and templates say what AWS documents', () => {
   const props = customer.Resources.DataAccessor.Properties;
   assert.equal(customer.Resources.DataAccessor.Type, 'AWS::QBusiness::DataAccessor');
   assert.deepEqual(props.AuthenticationDetail, {
-    AuthenticationType: 'AWS_IAM_IDC_TTI', ExternalIds: ['acme'],
+    AuthenticationType: 'AWS_IAM_IDC_TTI',
+    ExternalIds: ['acme'],
     AuthenticationConfiguration: { IdcTrustedTokenIssuerConfiguration: { IdcTrustedTokenIssuerArn: { Ref: 'TrustedTokenIssuerArn' } } },
   });
   assert.equal(props.Principal, ROLE_ARN);
@@ -94,8 +117,14 @@ test('the ISV policies and templates say what AWS documents', () => {
   // Without the application principal the trust policy cannot be used as it is, and the kit says so.
   const noPrincipal = buildKit({ tenant: { id: 'acme', name: 'Acme', roleArn: ROLE_ARN }, issuer: 'https://idp.isv.example', dataAccessorClientId: null });
   assert.equal(noPrincipal.warnings.length, 2);
-  assert.throws(() => buildKit({ tenant: { id: 'acme', name: 'Acme' }, issuer: 'http://idp.isv.example', dataAccessorClientId: CLIENT_ID }),
-    (e: Error & { options?: { fields?: { field: string }[] } }) => assert.deepEqual(e.options?.fields?.map((f) => f.field), ['roleArn', 'issuer']) ?? true);
+  assert.throws(
+    () => buildKit({ tenant: { id: 'acme', name: 'Acme' }, issuer: 'http://idp.isv.example', dataAccessorClientId: CLIENT_ID }),
+    (e: Error & { options?: { fields?: { field: string }[] } }) =>
+      assert.deepEqual(
+        e.options?.fields?.map((f) => f.field),
+        ['roleArn', 'issuer'],
+      ) ?? true,
+  );
 });
 
 describeScriptRun();
@@ -111,16 +140,47 @@ function describeScriptRun() {
     kit = kitFor(issuer.url);
     // The sandbox's ISV role is the kit's: trusted principal, trust actions and permissions from its policies.
     const trust = kit.isv.trustPolicy.Statement[0] as { Principal: { AWS: string[] }; Action: string[] };
-    sandbox = await startSandbox({ captureResponses: true, fixture: parseFixture({
-      principals: [{ arn: APP_PRINCIPAL, ...ISV_KEYS }, { arn: ADMIN_ARN, ...ADMIN_KEYS }],
-      roles: [{ arn: ROLE_ARN, trust: trust.Principal.AWS.map((principal) => ({ principal, actions: trust.Action })), permissions: kit.isv.permissionPolicy.Statement[0]!['Action'] as string[] }],
-      isvs: [{ displayName: 'tti-bridge', principal: ROLE_ARN, oidcClientId: CLIENT_ID }],
-      identityCenters: [{ instanceArn: INSTANCE_ARN, identityStoreId: 'd-93670a1b2c', accountId: '444455556666', region: REGION, groups: ['staff'],
-        users: [{ userName: 'alice', id: ALICE_ID, emails: ['alice@acme.example'] }, { userName: 'bob', emails: ['bob@acme.example'], groups: ['staff'] }] }],
-      applications: [{ applicationId: APPLICATION_ID, name: 'acme-knowledge', accountId: '444455556666', region: REGION, identityCenterInstanceArn: INSTANCE_ARN,
-        retrievers: [{ retrieverId: RETRIEVER_ID }],
-        documents: [{ id: 'it/vpn', title: 'VPN setup', content: 'Connect to the corporate VPN with the Acme client before opening the wiki.' }] }],
-    }) });
+    sandbox = await startSandbox({
+      captureResponses: true,
+      fixture: parseFixture({
+        principals: [
+          { arn: APP_PRINCIPAL, ...ISV_KEYS },
+          { arn: ADMIN_ARN, ...ADMIN_KEYS },
+        ],
+        roles: [
+          {
+            arn: ROLE_ARN,
+            trust: trust.Principal.AWS.map((principal) => ({ principal, actions: trust.Action })),
+            permissions: kit.isv.permissionPolicy.Statement[0]!['Action'] as string[],
+          },
+        ],
+        isvs: [{ displayName: 'tti-bridge', principal: ROLE_ARN, oidcClientId: CLIENT_ID }],
+        identityCenters: [
+          {
+            instanceArn: INSTANCE_ARN,
+            identityStoreId: 'd-93670a1b2c',
+            accountId: '444455556666',
+            region: REGION,
+            groups: ['staff'],
+            users: [
+              { userName: 'alice', id: ALICE_ID, emails: ['alice@acme.example'] },
+              { userName: 'bob', emails: ['bob@acme.example'], groups: ['staff'] },
+            ],
+          },
+        ],
+        applications: [
+          {
+            applicationId: APPLICATION_ID,
+            name: 'acme-knowledge',
+            accountId: '444455556666',
+            region: REGION,
+            identityCenterInstanceArn: INSTANCE_ARN,
+            retrievers: [{ retrieverId: RETRIEVER_ID }],
+            documents: [{ id: 'it/vpn', title: 'VPN setup', content: 'Connect to the corporate VPN with the Acme client before opening the wiki.' }],
+          },
+        ],
+      }),
+    });
     dir = await mkdtemp(join(tmpdir(), 'kit-'));
     await mkdir(join(dir, 'bin'));
     const fakeAws = fileURLToPath(new URL('./fake-aws.ts', import.meta.url));
@@ -137,18 +197,38 @@ function describeScriptRun() {
 
   const track = <T extends { destroy(): void }>(c: T) => (clients.push(c), c);
   const common = () => ({ endpoint: sandbox.url, maxAttempts: 1, region: REGION });
-  const script = (env: Record<string, string>) => run('bash', [join(dir, 'customer-setup.sh')], {
-    cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 180_000,
-    env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, HOME: dir, KIT_SANDBOX_URL: sandbox.url, KIT_CALL_LOG: join(dir, 'calls.jsonl'),
-      AWS_ACCESS_KEY_ID: ADMIN_KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: ADMIN_KEYS.secretAccessKey, ...env },
-  });
+  const script = (env: Record<string, string>) =>
+    run('bash', [join(dir, 'customer-setup.sh')], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      timeout: 180_000,
+      env: {
+        PATH: `${join(dir, 'bin')}:${process.env.PATH}`,
+        HOME: dir,
+        KIT_SANDBOX_URL: sandbox.url,
+        KIT_CALL_LOG: join(dir, 'calls.jsonl'),
+        AWS_ACCESS_KEY_ID: ADMIN_KEYS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: ADMIN_KEYS.secretAccessKey,
+        ...env,
+      },
+    });
 
   test('the customer script sets up a sandbox customer from nothing; the ISV then searches through the new data accessor', async () => {
     const { stdout } = await script({
-      INSTANCE_ARN, APPLICATION_ID, QBUSINESS_REGION: REGION, RETRIEVER_ID, ASSIGN_PRINCIPAL_TYPE: 'USER', ASSIGN_PRINCIPAL_ID: ALICE_ID,
+      INSTANCE_ARN,
+      APPLICATION_ID,
+      QBUSINESS_REGION: REGION,
+      RETRIEVER_ID,
+      ASSIGN_PRINCIPAL_TYPE: 'USER',
+      ASSIGN_PRINCIPAL_ID: ALICE_ID,
     });
-    const calls = (await readFile(join(dir, 'calls.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(calls.map((c) => c.operation), ['CreateTrustedTokenIssuer', 'CreateDataAccessor', 'PutApplicationAssignmentConfiguration', 'CreateApplicationAssignment']);
+    const calls = (await readFile(join(dir, 'calls.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      calls.map((c) => c.operation),
+      ['CreateTrustedTokenIssuer', 'CreateDataAccessor', 'PutApplicationAssignmentConfiguration', 'CreateApplicationAssignment'],
+    );
     assert.ok(calls.every((c) => c.region === REGION));
     const detail = (label: string) => new RegExp(`${label}:\\s+(\\S+)`).exec(stdout)?.[1];
     assert.equal(detail('Amazon Q Business application ID'), APPLICATION_ID);
@@ -160,21 +240,38 @@ function describeScriptRun() {
 
     // The ISV's flow with the tenant tag, as the broker runs it, through the real SDK.
     const assume = async (tags: Tag[], contexts?: ProvidedContext[]) => {
-      const out = await track(new STSClient({ ...common(), credentials: ISV_KEYS })).send(new AssumeRoleCommand({
-        RoleArn: ROLE_ARN, RoleSessionName: 'kit-test', Tags: tags, ...(contexts ? { ProvidedContexts: contexts } : {}),
-      }));
+      const out = await track(new STSClient({ ...common(), credentials: ISV_KEYS })).send(
+        new AssumeRoleCommand({
+          RoleArn: ROLE_ARN,
+          RoleSessionName: 'kit-test',
+          Tags: tags,
+          ...(contexts ? { ProvidedContexts: contexts } : {}),
+        }),
+      );
       return { accessKeyId: out.Credentials!.AccessKeyId!, secretAccessKey: out.Credentials!.SecretAccessKey!, sessionToken: out.Credentials!.SessionToken! };
     };
     const tags = [{ Key: TENANT_TAG_KEY, Value: 'acme' }];
-    const exchange = async (email: string) => track(new SSOOIDCClient({ ...common(), credentials: await assume(tags) })).send(new CreateTokenWithIAMCommand({
-      clientId: idcApplicationArn, grantType: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: await issuer.mint({ email }),
-    }));
+    const exchange = async (email: string) =>
+      track(new SSOOIDCClient({ ...common(), credentials: await assume(tags) })).send(
+        new CreateTokenWithIAMCommand({
+          clientId: idcApplicationArn,
+          grantType: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+          assertion: await issuer.mint({ email }),
+        }),
+      );
     const token = await exchange('alice@acme.example');
     const creds = await assume(tags, [{ ProviderArn: IDENTITY_CENTER_PROVIDER_ARN, ContextAssertion: token.awsAdditionalDetails!.identityContext! }]);
-    const found = await track(new QBusinessClient({ ...common(), credentials: creds })).send(new SearchRelevantContentCommand({
-      applicationId: APPLICATION_ID, queryText: 'corporate VPN client', contentSource: { retriever: { retrieverId: RETRIEVER_ID } },
-    }));
-    assert.deepEqual(found.relevantContent?.map((c) => c.documentId), ['it/vpn']);
+    const found = await track(new QBusinessClient({ ...common(), credentials: creds })).send(
+      new SearchRelevantContentCommand({
+        applicationId: APPLICATION_ID,
+        queryText: 'corporate VPN client',
+        contentSource: { retriever: { retrieverId: RETRIEVER_ID } },
+      }),
+    );
+    assert.deepEqual(
+      found.relevantContent?.map((c) => c.documentId),
+      ['it/vpn'],
+    );
     // The assignment took effect: bob exists in Identity Center but is not assigned.
     await expectError(exchange('bob@acme.example'), 'AccessDeniedException', 400);
     assert.deepEqual(checkAll(sandbox.responses), []);
@@ -183,14 +280,28 @@ function describeScriptRun() {
   test('a rerun with both ARNs set only opens the application to every user; a bad request stops the script', async () => {
     const da = sandbox.world.applications.get(APPLICATION_ID)!.dataAccessors.values().next().value!;
     await rm(join(dir, 'calls.jsonl'));
-    await script({ INSTANCE_ARN, APPLICATION_ID, QBUSINESS_REGION: REGION, TRUSTED_TOKEN_ISSUER_ARN: da.trustedTokenIssuerArn!, IDC_APPLICATION_ARN: da.idcApplicationArn });
-    const calls = (await readFile(join(dir, 'calls.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(calls.map((c) => [c.operation, c.input.AssignmentRequired]), [['PutApplicationAssignmentConfiguration', false]]);
+    await script({
+      INSTANCE_ARN,
+      APPLICATION_ID,
+      QBUSINESS_REGION: REGION,
+      TRUSTED_TOKEN_ISSUER_ARN: da.trustedTokenIssuerArn!,
+      IDC_APPLICATION_ARN: da.idcApplicationArn,
+    });
+    const calls = (await readFile(join(dir, 'calls.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      calls.map((c) => [c.operation, c.input.AssignmentRequired]),
+      [['PutApplicationAssignmentConfiguration', false]],
+    );
     assert.equal(da.assignmentRequired, false);
     // set -e: a rejected call (an instance ARN that does not match the model) ends the script before the next step.
     await rm(join(dir, 'calls.jsonl'));
-    await assert.rejects(script({ INSTANCE_ARN: 'not-an-arn', APPLICATION_ID, QBUSINESS_REGION: REGION }), (e: { code: number; stderr: string }) =>
-      e.code !== 0 && /Parameter validation failed/.test(e.stderr));
+    await assert.rejects(
+      script({ INSTANCE_ARN: 'not-an-arn', APPLICATION_ID, QBUSINESS_REGION: REGION }),
+      (e: { code: number; stderr: string }) => e.code !== 0 && /Parameter validation failed/.test(e.stderr),
+    );
     assert.equal((await readFile(join(dir, 'calls.jsonl'), 'utf8')).trim().split('\n').length, 1);
     await assert.rejects(script({ APPLICATION_ID }), (e: { stderr: string }) => /set INSTANCE_ARN/.test(e.stderr));
   });
@@ -203,7 +314,11 @@ async function cli(args: string[]) {
   const { io, printed } = fakeIo();
   const code = await runCli(args, { io, deps: async () => buildDeps(config, shared.database, { hasherOptions: FAST_ARGON2 }) });
   let json: any;
-  try { json = JSON.parse(printed.out); } catch { json = undefined; }
+  try {
+    json = JSON.parse(printed.out);
+  } catch {
+    json = undefined;
+  }
   return { code, ...printed, json };
 }
 

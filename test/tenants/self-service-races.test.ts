@@ -28,15 +28,21 @@ let base: string;
 /** Resolved when the page has read the tenant (the link is verified, the body not yet read). */
 let onRead: () => void = () => {};
 /** What the live check does (here: stands in for AWS, and lets a test act during it). */
-let check: (tenantId: string) => Promise<CheckReport> = async () => { throw new Error('no check set'); };
+let check: (tenantId: string) => Promise<CheckReport> = async () => {
+  throw new Error('no check set');
+};
 let checks = 0;
 let clock = Date.now();
 
 const customer = {
-  qbusinessApplicationId: DETAILS.qbusinessApplicationId, qbusinessRegion: DETAILS.qbusinessRegion, retrieverId: DETAILS.retrieverId,
-  idcApplicationArn: DETAILS.idcApplicationArn, idcRegion: DETAILS.idcRegion,
+  qbusinessApplicationId: DETAILS.qbusinessApplicationId,
+  qbusinessRegion: DETAILS.qbusinessRegion,
+  retrieverId: DETAILS.retrieverId,
+  idcApplicationArn: DETAILS.idcApplicationArn,
+  idcRegion: DETAILS.idcRegion,
 };
-const passed = (tenantId: string): CheckReport => ({ tenantId, userId: 'u1', ok: true, failedStep: null, steps: [{ step: 'search', ok: true }] } as CheckReport);
+const passed = (tenantId: string): CheckReport =>
+  ({ tenantId, userId: 'u1', ok: true, failedStep: null, steps: [{ step: 'search', ok: true }] }) as CheckReport;
 
 before(async () => {
   // The database is created in useTestDatabase's hook; reach it through the getter at call
@@ -49,7 +55,9 @@ before(async () => {
   });
   tenants = createTenantService({ database, endpoints: createEndpointPolicy({ production: false }) });
   const router = createSelfServiceRouter({
-    links, views: createViews(), issuer: ISSUER,
+    links,
+    views: createViews(),
+    issuer: ISSUER,
     tenants: {
       ...tenants,
       get: async (id: string) => {
@@ -59,7 +67,8 @@ before(async () => {
       },
     },
     dataAccessorClientId: async () => 'isv-client',
-    checkBudget: { burst: 3, everySeconds: 60 }, now: () => clock,
+    checkBudget: { burst: 3, everySeconds: 60 },
+    now: () => clock,
     check: (tenantId) => {
       checks++;
       return check(tenantId);
@@ -72,10 +81,13 @@ before(async () => {
   await new Promise((ok) => server.once('listening', ok));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-after(() => new Promise<void>((ok) => {
-  server.closeAllConnections();
-  server.close(() => ok());
-}));
+after(
+  () =>
+    new Promise<void>((ok) => {
+      server.closeAllConnections();
+      server.close(() => ok());
+    }),
+);
 
 async function pending(): Promise<{ id: string; path: string }> {
   const id = uniqueId('race');
@@ -86,16 +98,25 @@ async function pending(): Promise<{ id: string; path: string }> {
 /** POSTs the form in two parts; `between` runs once the page has read the tenant. */
 function slowPost(path: string, form: Record<string, string>, between: () => Promise<void>): Promise<{ status: number; body: string }> {
   const body = new URLSearchParams(form).toString();
-  const read = new Promise<void>((ok) => { onRead = ok; });
+  const read = new Promise<void>((ok) => {
+    onRead = ok;
+  });
   return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = request(
+      `${base}${path}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
     req.write(body.slice(0, 10));
     read.then(between).then(() => req.end(body.slice(10)), reject);
@@ -115,7 +136,7 @@ test('a form held open while the tenant turns active does not rewrite the live c
   assert.match(res.body, /is connected/);
   const t = (await tenants.get(id))!;
   assert.equal(t.status, 'active');
-  assert.equal(t.retrieverId, customer.retrieverId, 'the live tenant keeps the ISV\'s details');
+  assert.equal(t.retrieverId, customer.retrieverId, "the live tenant keeps the ISV's details");
   assert.equal(checks, 0, 'no check ran for a tenant that is no longer pending');
 });
 
@@ -126,7 +147,8 @@ test('a check that passes after the ISV disabled the tenant does not enable it a
     return passed(tenantId);
   };
   const res = await fetch(`${base}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ ...customer, testEmail: 'a@corp.example' }),
   });
   assert.equal(res.status, 200);
@@ -142,7 +164,8 @@ test('a passing check activates only the details it checked', async () => {
     return passed(tenantId);
   };
   await fetch(`${base}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ ...customer, testEmail: 'a@corp.example' }),
   });
   const t = (await tenants.get(id))!;
@@ -151,7 +174,8 @@ test('a passing check activates only the details it checked', async () => {
   // With nothing changed in between, the same check activates it.
   check = async (tenantId) => passed(tenantId);
   await fetch(`${base}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ ...customer, testEmail: 'a@corp.example' }),
   });
   assert.equal((await tenants.get(id))!.status, 'active');
@@ -160,11 +184,13 @@ test('a passing check activates only the details it checked', async () => {
 test('a link cannot run checks in a loop: a burst, then one a minute (429 with Retry-After)', async () => {
   const { id, path } = await pending();
   checks = 0;
-  check = async (tenantId) => ({ ...passed(tenantId), ok: false, failedStep: 'search' } as CheckReport);
-  const post = () => fetch(`${base}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ ...customer, testEmail: 'a@corp.example' }),
-  });
+  check = async (tenantId) => ({ ...passed(tenantId), ok: false, failedStep: 'search' }) as CheckReport;
+  const post = () =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...customer, testEmail: 'a@corp.example' }),
+    });
   for (let i = 0; i < 3; i++) assert.equal((await post()).status, 200);
   const refused = await post();
   assert.equal(refused.status, 429);
@@ -172,10 +198,16 @@ test('a link cannot run checks in a loop: a burst, then one a minute (429 with R
   assert.equal(checks, 3, 'the refused request ran no check');
   // Another tenant's link is not affected.
   const other = await pending();
-  assert.equal((await fetch(`${base}${other.path}`, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ ...customer, testEmail: 'a@corp.example' }),
-  })).status, 200);
+  assert.equal(
+    (
+      await fetch(`${base}${other.path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...customer, testEmail: 'a@corp.example' }),
+      })
+    ).status,
+    200,
+  );
   clock += 60_000;
   assert.equal((await post()).status, 200, 'one more a minute later');
   assert.equal((await post()).status, 429);

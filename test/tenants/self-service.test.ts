@@ -21,8 +21,11 @@ let admin: { clientId: string; token: string };
 
 /** What the customer types: the five values from "Information for data accessor". */
 const customerValues = {
-  qbusinessApplicationId: IDS.app, qbusinessRegion: 'us-east-1', retrieverId: IDS.retriever,
-  idcApplicationArn: IDS.idcAppA, idcRegion: 'us-east-1',
+  qbusinessApplicationId: IDS.app,
+  qbusinessRegion: 'us-east-1',
+  retrieverId: IDS.retriever,
+  idcApplicationArn: IDS.idcAppA,
+  idcRegion: 'us-east-1',
 };
 
 /** A pending tenant as the ISV creates it: its role and (sandbox) endpoints, nothing of the customer's. */
@@ -74,7 +77,7 @@ test('the customer connects their tenant from the link: bad input, a failing che
   assert.ok(text.includes('e2e-a'));
   assert.ok(text.includes(IDS.role), 'the data accessor principal (the ISV role) is shown');
   // Nothing overflows a phone screen.
-  assert.ok(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), 'no horizontal scroll at 390 px');
+  assert.ok(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), 'no horizontal scroll at 390 px');
   await page.screenshot({ path: `${ARTIFACTS}/self-service-form.png`, fullPage: true });
 
   // A malformed ARN: the field says what is wrong, nothing is saved.
@@ -98,7 +101,10 @@ test('the customer connects their tenant from the link: bad input, a failing che
   await fill(page, customerValues, 'alice@corp.example');
   assert.match(await page.getByRole('status').first().innerText(), /connected/);
   const steps = await page.locator('ol.steps li').evaluateAll((els) => els.map((e) => [e.getAttribute('data-step'), e.className]));
-  assert.deepEqual(steps.map((s) => s[0]), ['tenant', 'user', 'discovery', 'signing_key', 'assertion', 'assume_role', 'mint_assertion', 'create_token', 'assume_role_context', 'search']);
+  assert.deepEqual(
+    steps.map((s) => s[0]),
+    ['tenant', 'user', 'discovery', 'signing_key', 'assertion', 'assume_role', 'mint_assertion', 'create_token', 'assume_role_context', 'search'],
+  );
   assert.ok(steps.every((s) => s[1] === 'pass'));
   assert.equal((await h.tenants.get('e2e-a'))!.status, 'active');
   await page.screenshot({ path: `${ARTIFACTS}/self-service-connected.png`, fullPage: true });
@@ -108,14 +114,21 @@ test('the customer connects their tenant from the link: bad input, a failing che
   const alice = (await h.tenants.get('e2e-a'))!;
   assert.equal(alice.status, 'active');
   const user = await h.addUser('e2e-a', 'bob@corp.example');
-  const search = await h.api('POST', '/api/v1/tenants/e2e-a/search', { token: svc.token, body: { queryText: 'project x status', user: { token: await h.issuer.userToken(user) } } });
+  const search = await h.api('POST', '/api/v1/tenants/e2e-a/search', {
+    token: svc.token,
+    body: { queryText: 'project x status', user: { token: await h.issuer.userToken(user) } },
+  });
   assert.equal(search.status, 200, JSON.stringify(search.body));
 
   // The link no longer offers a form once the tenant is connected.
   await page.goto(made.body.url);
   assert.equal(await page.locator('form').count(), 0);
   // (Failed resource loads are the favicon and the 400 answer to the bad form, on purpose.)
-  assert.deepEqual(errors.filter((e) => !e.startsWith('Failed to load resource')), [], 'no CSP or script errors');
+  assert.deepEqual(
+    errors.filter((e) => !e.startsWith('Failed to load resource')),
+    [],
+    'no CSP or script errors',
+  );
   await context.close();
 });
 
@@ -124,7 +137,8 @@ test('a connected tenant cannot be changed through its old link', async () => {
   assert.equal(before!.status, 'active');
   const made = createOnboardingLinks({ secretKey: SECRET_KEY, issuer: h.url }).issue('e2e-a');
   const res = await fetch(made.url, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ ...customerValues, retrieverId: 'a1b2c3d4-5678-90ab-cdef-000000000000', testEmail: 'alice@corp.example' }),
   });
   assert.equal(res.status, 200);
@@ -143,8 +157,16 @@ test('forged, tampered, expired and cross-site uses of a link are refused', asyn
 
   assert.equal((await page(good)).status, 200);
   // Signed with another key.
-  const other = new URL(createOnboardingLinks({ secretKey: 'another-secret-key-0123456789abcdef012345', issuer: h.url }).issue('e2e-forged').url).searchParams.get('link')!;
-  for (const bad of [other, '', 'v1.x.y', `${good}x`, good.replace(/^v1\.[^.]+/, `v1.${Buffer.from(JSON.stringify({ t: 'e2e-a', exp: 9e9 })).toString('base64url')}`)]) {
+  const other = new URL(
+    createOnboardingLinks({ secretKey: 'another-secret-key-0123456789abcdef012345', issuer: h.url }).issue('e2e-forged').url,
+  ).searchParams.get('link')!;
+  for (const bad of [
+    other,
+    '',
+    'v1.x.y',
+    `${good}x`,
+    good.replace(/^v1\.[^.]+/, `v1.${Buffer.from(JSON.stringify({ t: 'e2e-a', exp: 9e9 })).toString('base64url')}`),
+  ]) {
     const r = await page(bad);
     assert.equal(r.status, 404, bad);
     assert.match(await r.text(), /not valid/);
@@ -157,7 +179,8 @@ test('forged, tampered, expired and cross-site uses of a link are refused', asyn
 
   // A form posted from another site is refused before anything is saved.
   const cross = await page(good, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
     body: new URLSearchParams({ ...customerValues, testEmail: 'alice@corp.example' }),
   });
   assert.equal(cross.status, 403);
@@ -188,10 +211,12 @@ test('links are made only by admins allowed the tenant, with a bounded lifetime'
   assert.ok(Math.abs(Date.parse(ok.body.expiresAt) - Date.now() - 7 * 86400_000) < 60_000, 'default 7 days');
   // A body sent chunked (no Content-Length) is read too: the lifetime asked for is the one given.
   const chunked = await fetch(`${h.url}/api/v1/admin/tenants/e2e-other/onboarding-link`, {
-    method: 'POST', headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
-    body: new Blob([JSON.stringify({ expiresInSeconds: 3600 })]).stream(), duplex: 'half',
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+    body: new Blob([JSON.stringify({ expiresInSeconds: 3600 })]).stream(),
+    duplex: 'half',
   } as RequestInit);
-  const made = await chunked.json() as { expiresAt: string };
+  const made = (await chunked.json()) as { expiresAt: string };
   assert.equal(chunked.status, 201, JSON.stringify(made));
   assert.ok(Math.abs(Date.parse(made.expiresAt) - Date.now() - 3600_000) < 60_000, `one hour, not the default: ${made.expiresAt}`);
 });
@@ -222,9 +247,12 @@ test('the CLI makes links the server accepts (tenants link)', async () => {
 test('hostile form values and links are client errors or failed checks, never a 500, and are shown escaped', async () => {
   await pendingTenant('e2e-fuzz');
   const link = createOnboardingLinks({ secretKey: SECRET_KEY, issuer: h.url }).issue('e2e-fuzz').url;
-  const post = (form: Record<string, string>, headers: Record<string, string> = {}) => fetch(link, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form),
-  });
+  const post = (form: Record<string, string>, headers: Record<string, string> = {}) =>
+    fetch(link, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(form),
+    });
   const emails = ['a\u0000b@corp.example', `${'a'.repeat(300)}@corp.example`, 'é\u202e@corp.example', '"><script>x</script>@corp.example'];
   for (const testEmail of emails) {
     const r = await post({ ...customerValues, testEmail });

@@ -40,7 +40,10 @@ test('a tenant without details is pending; it becomes active once all six are se
   assert.equal(full.idcApplicationArn, DETAILS.idcApplicationArn);
   const cleared = await tenants.update(id, { retrieverId: null });
   assert.equal(cleared.status, 'pending', 'clearing a required detail makes it pending again');
-  assert.deepEqual(events.map((e) => e.type), ['tenant_updated', 'tenant_updated', 'tenant_updated']);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['tenant_updated', 'tenant_updated', 'tenant_updated'],
+  );
 });
 
 test('disabled sticks through updates until enabled, which re-derives the status', async () => {
@@ -58,16 +61,35 @@ test('disabled sticks through updates until enabled, which re-derives the status
 
 test('every detail field is checked and all problems are reported together', async () => {
   const { tenants } = setup();
-  const p = await problems(tenants.add({
-    id: '-bad id', name: '',
-    qbusinessApplicationId: 'too-short', qbusinessRegion: 'US-EAST-1', retrieverId: 'x'.repeat(37),
-    idcApplicationArn: 'arn:aws:sso::123:application/x', idcRegion: 'mars', roleArn: 'arn:aws:iam::123456789012:user/bob',
-    stsEndpoint: 'ftp://sts.example.com', ssoOidcEndpoint: 'not a url', qbusinessEndpoint: 'https://q.example.com',
-    allowBackendAccess: 'yes' as unknown as boolean,
-  }));
+  const p = await problems(
+    tenants.add({
+      id: '-bad id',
+      name: '',
+      qbusinessApplicationId: 'too-short',
+      qbusinessRegion: 'US-EAST-1',
+      retrieverId: 'x'.repeat(37),
+      idcApplicationArn: 'arn:aws:sso::123:application/x',
+      idcRegion: 'mars',
+      roleArn: 'arn:aws:iam::123456789012:user/bob',
+      stsEndpoint: 'ftp://sts.example.com',
+      ssoOidcEndpoint: 'not a url',
+      qbusinessEndpoint: 'https://q.example.com',
+      allowBackendAccess: 'yes' as unknown as boolean,
+    }),
+  );
   assert.deepEqual(Object.keys(p).sort(), [
-    'allowBackendAccess', 'id', 'idcApplicationArn', 'idcRegion', 'name', 'qbusinessApplicationId', 'qbusinessEndpoint',
-    'qbusinessRegion', 'retrieverId', 'roleArn', 'ssoOidcEndpoint', 'stsEndpoint',
+    'allowBackendAccess',
+    'id',
+    'idcApplicationArn',
+    'idcRegion',
+    'name',
+    'qbusinessApplicationId',
+    'qbusinessEndpoint',
+    'qbusinessRegion',
+    'retrieverId',
+    'roleArn',
+    'ssoOidcEndpoint',
+    'stsEndpoint',
   ]);
   assert.match(p.id!, /letters, digits, '_' or '-'/);
   assert.match(p.qbusinessApplicationId!, /Q Business application ID: 36/);
@@ -127,13 +149,24 @@ test('authMode: authorization-code needs the registered redirect URI (<ISSUER>/i
   assert.deepEqual((await import('../../src/tenants/tenants.js')).missingDetails(pending), ['authCodeRedirectUri']);
   const active = await tenants.update(id, { authCodeRedirectUri: 'https://isv.example.com/idc/callback' });
   assert.equal(active.status, 'active');
-  assert.deepEqual(await problems(tenants.update(id, {
-    authMode: 'sso' as never, authCodeRedirectUri: 'http://isv.example.com/idc/callback',
-  })), {
-    authMode: 'must be one of trusted-token-issuer, authorization-code',
-    authCodeRedirectUri: 'must be the redirect URI registered with AWS for this service: <ISSUER>/idc/callback (https; http only on localhost)',
-  });
-  for (const bad of ['https://isv.example.com/other', 'https://isv.example.com/idc/callback?x=1', 'https://u:p@isv.example.com/idc/callback', 'javascript:alert(1)']) {
+  assert.deepEqual(
+    await problems(
+      tenants.update(id, {
+        authMode: 'sso' as never,
+        authCodeRedirectUri: 'http://isv.example.com/idc/callback',
+      }),
+    ),
+    {
+      authMode: 'must be one of trusted-token-issuer, authorization-code',
+      authCodeRedirectUri: 'must be the redirect URI registered with AWS for this service: <ISSUER>/idc/callback (https; http only on localhost)',
+    },
+  );
+  for (const bad of [
+    'https://isv.example.com/other',
+    'https://isv.example.com/idc/callback?x=1',
+    'https://u:p@isv.example.com/idc/callback',
+    'javascript:alert(1)',
+  ]) {
     assert.ok((await problems(tenants.update(id, { authCodeRedirectUri: bad }))).authCodeRedirectUri, bad);
   }
   assert.ok((await problems(tenants.update(id, { authMode: '' }))).authMode, 'authMode cannot be cleared');

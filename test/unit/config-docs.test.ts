@@ -13,7 +13,10 @@ test('docs/configuration.md lists every setting exactly as the schema describes 
 
 test('the generated table has one row per setting, with its default and description', () => {
   const docs = settingDocs();
-  assert.deepEqual(docs.map((d) => d.name), settingNames);
+  assert.deepEqual(
+    docs.map((d) => d.name),
+    settingNames,
+  );
   const table = settingsTable();
   for (const d of docs) assert.ok(table.includes(`| \`${d.name}\` |`), d.name);
   assert.match(table, /NAME_FILE/);

@@ -8,7 +8,13 @@ import { loadConfig, ConfigError } from '../../src/config/load.js';
 import { settingNames } from '../../src/config/schema.js';
 
 const KEY = 'k'.repeat(40);
-const PROD = { NODE_ENV: 'production', ISSUER: 'https://idp.example.com', SECRET_KEY: KEY, DATABASE_URL: 'postgres://db.internal/tti', METRICS_TOKEN: 'm'.repeat(32) };
+const PROD = {
+  NODE_ENV: 'production',
+  ISSUER: 'https://idp.example.com',
+  SECRET_KEY: KEY,
+  DATABASE_URL: 'postgres://db.internal/tti',
+  METRICS_TOKEN: 'm'.repeat(32),
+};
 
 let dir: string;
 before(() => {
@@ -64,13 +70,19 @@ test('ISSUER: trailing slashes are trimmed, and BROKER_AUDIENCE follows it', () 
 test('several bad settings are all reported in one error', () => {
   const found = problems({ PORT: 'eighty', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', ARGON2_MEMORY_KIB: '1024', TRUST_PROXY: 'maybe' });
   for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'ARGON2_MEMORY_KIB', 'TRUST_PROXY']) {
-    assert.ok(found.some((p) => p.startsWith(`${name}:`)), `${name} not reported in ${JSON.stringify(found)}`);
+    assert.ok(
+      found.some((p) => p.startsWith(`${name}:`)),
+      `${name} not reported in ${JSON.stringify(found)}`,
+    );
   }
   assert.equal(found.length, 5);
 });
 
 test('ISSUER must be a base URL: no query, fragment or discovery path', () => {
-  assert.deepEqual(problems({ ISSUER: 'not a url' }).map((p) => p.split(':')[0]), ['ISSUER']);
+  assert.deepEqual(
+    problems({ ISSUER: 'not a url' }).map((p) => p.split(':')[0]),
+    ['ISSUER'],
+  );
   assert.ok(problems({ ISSUER: 'https://idp.example.com/?a=1' }).some((p) => /query or fragment/.test(p)));
   assert.ok(problems({ ISSUER: 'https://idp.example.com/#x' }).some((p) => /query or fragment/.test(p)));
   assert.ok(problems({ ISSUER: 'https://idp.example.com/.well-known/openid-configuration' }).some((p) => /base URL/.test(p)));
@@ -119,8 +131,14 @@ test('NAME_FILE: the value is read from the file and trimmed; NAME wins when bot
 
 test('NAME_FILE: an unreadable file is reported with the other problems', () => {
   const found = problems({ SECRET_KEY_FILE: join(dir, 'missing'), PORT: 'x' });
-  assert.ok(found.some((p) => p.startsWith('SECRET_KEY_FILE: cannot read')), JSON.stringify(found));
-  assert.ok(found.some((p) => p.startsWith('PORT:')), JSON.stringify(found));
+  assert.ok(
+    found.some((p) => p.startsWith('SECRET_KEY_FILE: cannot read')),
+    JSON.stringify(found),
+  );
+  assert.ok(
+    found.some((p) => p.startsWith('PORT:')),
+    JSON.stringify(found),
+  );
 });
 
 test('a file secret is validated like a value', () => {
@@ -141,13 +159,30 @@ test('an issuer with a path prefix is refused with an explanation', () => {
 
 test('invalid settings and the cross-setting checks are reported together, in one round', () => {
   const found = problems({
-    NODE_ENV: 'production', PORT: 'eighty', LOG_LEVEL: 'loud', ISSUER: 'http://idp.example.com',
-    METRICS_PORT: '0', ENDPOINT_ALLOWLIST: 'http://vpce.example.com', SANDBOX: 'true', SANDBOX_FIXTURE: join(dir, 'missing.yaml'),
+    NODE_ENV: 'production',
+    PORT: 'eighty',
+    LOG_LEVEL: 'loud',
+    ISSUER: 'http://idp.example.com',
+    METRICS_PORT: '0',
+    ENDPOINT_ALLOWLIST: 'http://vpce.example.com',
+    SANDBOX: 'true',
+    SANDBOX_FIXTURE: join(dir, 'missing.yaml'),
   });
   for (const expected of [
-    /^PORT: /, /^LOG_LEVEL: /, /^METRICS_PORT: /, /^ISSUER: must be https:\/\/ in production/, /^SECRET_KEY: required in production/,
-    /^DATABASE_URL: required in production/, /^ENDPOINT_ALLOWLIST: .* must be https/, /^SANDBOX: /, /^SANDBOX_FIXTURE: cannot read/,
-  ]) assert.ok(found.some((p) => expected.test(p)), `${expected} not in ${JSON.stringify(found, null, 1)}`);
+    /^PORT: /,
+    /^LOG_LEVEL: /,
+    /^METRICS_PORT: /,
+    /^ISSUER: must be https:\/\/ in production/,
+    /^SECRET_KEY: required in production/,
+    /^DATABASE_URL: required in production/,
+    /^ENDPOINT_ALLOWLIST: .* must be https/,
+    /^SANDBOX: /,
+    /^SANDBOX_FIXTURE: cannot read/,
+  ])
+    assert.ok(
+      found.some((p) => expected.test(p)),
+      `${expected} not in ${JSON.stringify(found, null, 1)}`,
+    );
   // A check that reads a setting reported as invalid is skipped (METRICS_PORT is, so "METRICS_TOKEN or METRICS_PORT" is not added).
   assert.equal(found.length, 9);
 });

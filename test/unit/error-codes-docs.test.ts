@@ -21,8 +21,16 @@ function documentedCodes(heading: RegExp): string[] {
 function assertSameCodes(documented: string[], listed: readonly string[], where: string) {
   const dupes = documented.filter((c, i) => documented.indexOf(c) !== i);
   assert.deepEqual(dupes, [], `${where}: documented twice`);
-  assert.deepEqual(listed.filter((c) => !documented.includes(c)), [], `${where}: codes in src/shared/error-codes.ts with no row`);
-  assert.deepEqual(documented.filter((c) => !listed.includes(c)), [], `${where}: documented codes that do not exist`);
+  assert.deepEqual(
+    listed.filter((c) => !documented.includes(c)),
+    [],
+    `${where}: codes in src/shared/error-codes.ts with no row`,
+  );
+  assert.deepEqual(
+    documented.filter((c) => !listed.includes(c)),
+    [],
+    `${where}: documented codes that do not exist`,
+  );
 }
 
 test('the Errors table documents every broker API code, and only those', () => {

@@ -21,9 +21,8 @@ const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_A
 export function toAwsFailure(step: ExchangeStep, err: unknown): AwsFailure {
   const e = (err ?? {}) as SdkErrorLike;
   const status = e.$metadata?.httpStatusCode;
-  const name = status === undefined && (NETWORK_CODES.test(e.code ?? '') || e.name === 'TimeoutError' || !e.$metadata)
-    ? 'NetworkError'
-    : e.name ?? 'UnknownError';
+  const name =
+    status === undefined && (NETWORK_CODES.test(e.code ?? '') || e.name === 'TimeoutError' || !e.$metadata) ? 'NetworkError' : (e.name ?? 'UnknownError');
   const throttled = isThrottled(name, status);
   const retryAfter = Number(e.$response?.headers?.['retry-after']);
   return {

@@ -50,7 +50,13 @@ export function createAwsGateway(opts: AwsGatewayOptions = {}): AwsGateway {
     const key = `${t.qbusinessRegion}|${t.stsEndpoint ?? ''}`;
     let c = stsClients.get(key);
     if (!c) {
-      c = new STSClient({ ...common, region: t.qbusinessRegion, endpoint: t.stsEndpoint ?? undefined, credentials: opts.baseCredentials, requestHandler: http1 });
+      c = new STSClient({
+        ...common,
+        region: t.qbusinessRegion,
+        endpoint: t.stsEndpoint ?? undefined,
+        credentials: opts.baseCredentials,
+        requestHandler: http1,
+      });
       stsClients.set(key, c);
     }
     return c;
@@ -58,13 +64,20 @@ export function createAwsGateway(opts: AwsGatewayOptions = {}): AwsGateway {
 
   return {
     async assumeRole(t, { sessionName, identityContext }) {
-      const out = await awsCall(identityContext ? 'assume_role_context' : 'assume_role', () => sts(t).send(new AssumeRoleCommand({
-        RoleArn: t.roleArn,
-        RoleSessionName: sessionName,
-        DurationSeconds: opts.sessionDurationSeconds ?? 3600,
-        Tags: [{ Key: TENANT_TAG, Value: t.id }],
-        ProvidedContexts: identityContext ? [{ ProviderArn: IDC_CONTEXT_PROVIDER, ContextAssertion: identityContext }] : undefined,
-      })), opts.onCall);
+      const out = await awsCall(
+        identityContext ? 'assume_role_context' : 'assume_role',
+        () =>
+          sts(t).send(
+            new AssumeRoleCommand({
+              RoleArn: t.roleArn,
+              RoleSessionName: sessionName,
+              DurationSeconds: opts.sessionDurationSeconds ?? 3600,
+              Tags: [{ Key: TENANT_TAG, Value: t.id }],
+              ProvidedContexts: identityContext ? [{ ProviderArn: IDC_CONTEXT_PROVIDER, ContextAssertion: identityContext }] : undefined,
+            }),
+          ),
+        opts.onCall,
+      );
       const c = out.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('STS returned no credentials');
       return {
@@ -76,9 +89,12 @@ export function createAwsGateway(opts: AwsGatewayOptions = {}): AwsGateway {
     async createTokenWithIam(t, credentials, grant) {
       const client = new SSOOIDCClient({ ...common, region: t.idcRegion, endpoint: t.ssoOidcEndpoint ?? undefined, credentials, requestHandler: http1 });
       const g = typeof grant === 'string' ? { grantType: 'jwt-bearer' as const, assertion: grant } : grant;
-      const input = g.grantType === 'jwt-bearer' ? { grantType: JWT_BEARER, assertion: g.assertion }
-        : g.grantType === 'authorization_code' ? { grantType: g.grantType, code: g.code, redirectUri: g.redirectUri, codeVerifier: g.codeVerifier }
-          : { grantType: g.grantType, refreshToken: g.refreshToken };
+      const input =
+        g.grantType === 'jwt-bearer'
+          ? { grantType: JWT_BEARER, assertion: g.assertion }
+          : g.grantType === 'authorization_code'
+            ? { grantType: g.grantType, code: g.code, redirectUri: g.redirectUri, codeVerifier: g.codeVerifier }
+            : { grantType: g.grantType, refreshToken: g.refreshToken };
       const out = await awsCall('create_token', () => client.send(new CreateTokenWithIAMCommand({ clientId: t.idcApplicationArn, ...input })), opts.onCall);
       const identityContext = out.awsAdditionalDetails?.identityContext ?? identityContextClaim(out.idToken);
       if (!identityContext) throw new Error('CreateTokenWithIAM returned no identity context');

@@ -19,14 +19,21 @@ export function createSearcher(
   });
   return {
     async search(input) {
-      const out = await awsCall('search', () => client.send(new SearchRelevantContentCommand({
-        applicationId: t.qbusinessApplicationId,
-        contentSource: { retriever: { retrieverId: t.retrieverId } },
-        queryText: input.queryText,
-        maxResults: input.maxResults,
-        nextToken: input.nextToken,
-        attributeFilter: input.attributeFilter as never,
-      })), opts.onCall);
+      const out = await awsCall(
+        'search',
+        () =>
+          client.send(
+            new SearchRelevantContentCommand({
+              applicationId: t.qbusinessApplicationId,
+              contentSource: { retriever: { retrieverId: t.retrieverId } },
+              queryText: input.queryText,
+              maxResults: input.maxResults,
+              nextToken: input.nextToken,
+              attributeFilter: input.attributeFilter as never,
+            }),
+          ),
+        opts.onCall,
+      );
       return {
         items: (out.relevantContent ?? []).map(toItem),
         nextToken: out.nextToken ?? null,

@@ -19,7 +19,14 @@ import type { TokenVerifier } from '../ports.js';
 import { callerOf, requireService } from './auth.js';
 import { readJson } from './body.js';
 import {
-  clientCreateSchema, clientPatchSchema, keyRotateSchema, parse, resetPasswordSchema, rotateSecretSchema, userCreateSchema, userListQuerySchema,
+  clientCreateSchema,
+  clientPatchSchema,
+  keyRotateSchema,
+  parse,
+  resetPasswordSchema,
+  rotateSecretSchema,
+  userCreateSchema,
+  userListQuerySchema,
 } from './schemas.js';
 
 export interface AdminServices {
@@ -52,14 +59,20 @@ export function mountAdminIdentity(router: Router, deps: { verifier: TokenVerifi
   };
   const tenant = (ctx: Context) => param(ctx, 'tenantId');
   const email = (ctx: Context) => param(ctx, 'email');
-  const inTenant = compose([admin, async (ctx: Context, next: Next) => {
-    await access.authorizeAdmin(callerOf(ctx), tenant(ctx));
-    await next();
-  }]);
-  const global = compose([admin, async (ctx: Context, next: Next) => {
-    if (!(await access.tenantScope(callerOf(ctx))).all) throw globalAdminRequired();
-    await next();
-  }]);
+  const inTenant = compose([
+    admin,
+    async (ctx: Context, next: Next) => {
+      await access.authorizeAdmin(callerOf(ctx), tenant(ctx));
+      await next();
+    },
+  ]);
+  const global = compose([
+    admin,
+    async (ctx: Context, next: Next) => {
+      if (!(await access.tenantScope(callerOf(ctx))).all) throw globalAdminRequired();
+      await next();
+    },
+  ]);
 
   // Users
   router.get('/admin/tenants/:tenantId/users', inTenant, async (ctx) => {

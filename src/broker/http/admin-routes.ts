@@ -26,10 +26,13 @@ export function mountAdmin(router: Router, broker: Broker, links?: OnboardingLin
   const { tenants, access } = broker;
   const id = (ctx: Context) => (ctx.params as Record<string, string>).tenantId!;
   /** For routes naming a tenant: the caller must be allowed it. */
-  const auth = compose([admin, async (ctx: Context, next: Next) => {
-    await access.authorizeAdmin(callerOf(ctx), id(ctx));
-    await next();
-  }]);
+  const auth = compose([
+    admin,
+    async (ctx: Context, next: Next) => {
+      await access.authorizeAdmin(callerOf(ctx), id(ctx));
+      await next();
+    },
+  ]);
 
   router.get('/admin/tenants', admin, async (ctx) => {
     const scope = await access.tenantScope(callerOf(ctx));
@@ -70,7 +73,11 @@ export function mountAdmin(router: Router, broker: Broker, links?: OnboardingLin
       const t = await tenants.get(id(ctx));
       if (!t) throw notFound('tenant', id(ctx));
       if (t.status !== 'pending') {
-        throw new AppError('tenant_not_pending', 409, `Tenant '${t.id}' is ${t.status}; onboarding links are for pending tenants (a link never changes a connected or disabled tenant).`);
+        throw new AppError(
+          'tenant_not_pending',
+          409,
+          `Tenant '${t.id}' is ${t.status}; onboarding links are for pending tenants (a link never changes a connected or disabled tenant).`,
+        );
       }
       ctx.status = 201;
       ctx.body = { tenantId: t.id, ...links.issue(t.id, body.expiresInSeconds) };
@@ -82,7 +89,10 @@ export function mountAdmin(router: Router, broker: Broker, links?: OnboardingLin
     if (q.tenantId !== undefined) await access.authorizeAdmin(callerOf(ctx), q.tenantId);
     ctx.body = await broker.audit.list({
       tenantIds: scope.all ? undefined : scope.tenants, // events with no tenant only for `*`
-      ...q, since: q.since ? new Date(q.since) : undefined, until: q.until ? new Date(q.until) : undefined, limit: q.limit ? Number(q.limit) : undefined,
+      ...q,
+      since: q.since ? new Date(q.since) : undefined,
+      until: q.until ? new Date(q.until) : undefined,
+      limit: q.limit ? Number(q.limit) : undefined,
     });
   });
 }

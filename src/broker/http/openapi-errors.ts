@@ -12,15 +12,22 @@ import { upstreamUnavailable } from '../../federation/upstream-client.js';
 import { mapClaims } from '../../federation/identity.js';
 import type { UpstreamRow } from '../../db/upstreams.js';
 
-
 const T = 'acme';
 const SEARCH = `/api/v1/tenants/${T}/search`;
 const CONNECT = `/api/v1/tenants/${T}/connect`;
 
 /** An upstream as stored, for the federation examples: made by the same code the API runs. */
 const UP = {
-  id: 'acme-okta', display_name: 'Acme Okta', issuer: 'https://acme.okta.example/oauth2/default', tenants: [T], claim_email: 'email',
-  claim_email_verified: 'email_verified', claim_name: 'name', claim_groups: null, tenant_claim: 'org_id', tenant_map: { 'org-1': T },
+  id: 'acme-okta',
+  display_name: 'Acme Okta',
+  issuer: 'https://acme.okta.example/oauth2/default',
+  tenants: [T],
+  claim_email: 'email',
+  claim_email_verified: 'email_verified',
+  claim_name: 'name',
+  claim_groups: null,
+  tenant_claim: 'org_id',
+  tenant_map: { 'org-1': T },
 } as unknown as UpstreamRow;
 const claimError = (claims: Record<string, unknown>, wanted = T): AppError => {
   try {
@@ -113,18 +120,34 @@ const ERRORS: Record<string, [AppError, string, string]> = {
     `/api/v1/admin/tenants/${T}/onboarding-link`,
     'The tenant is not pending: links are only for tenants being set up.',
   ],
-  upstream_email_missing: [claimError({ ...ALICE, email: undefined }), SEARCH, 'A trusted external issuer\'s token carries no email in the configured claim.'],
-  upstream_email_unverified: [claimError({ ...ALICE, email_verified: false }), SEARCH, 'Its email-verified claim is not true (Identity Center maps users by email).'],
+  upstream_email_missing: [claimError({ ...ALICE, email: undefined }), SEARCH, "A trusted external issuer's token carries no email in the configured claim."],
+  upstream_email_unverified: [
+    claimError({ ...ALICE, email_verified: false }),
+    SEARCH,
+    'Its email-verified claim is not true (Identity Center maps users by email).',
+  ],
   upstream_tenant_mismatch: [claimError(ALICE, 'globex'), SEARCH, 'The issuer does not serve this tenant (or its tenant claim names another).'],
-  upstream_tenant_unmapped: [claimError({ ...ALICE, org_id: 'org-9' }), SEARCH, 'The issuer\'s tenant claim maps to no tenant.'],
-  upstream_unavailable: [upstreamUnavailable(UP, 'its key set could not be fetched'), SEARCH, 'The trusted issuer\'s discovery or keys could not be fetched; retry later.'],
+  upstream_tenant_unmapped: [claimError({ ...ALICE, org_id: 'org-9' }), SEARCH, "The issuer's tenant claim maps to no tenant."],
+  upstream_unavailable: [
+    upstreamUnavailable(UP, 'its key set could not be fetched'),
+    SEARCH,
+    "The trusted issuer's discovery or keys could not be fetched; retry later.",
+  ],
   upstream_misconfigured: [
     new AppError('upstream_misconfigured', 502, 'Acme Okta (acme-okta) publishes no jwks_uri in its discovery document.', { expose: true }),
     SEARCH,
-    'The trusted issuer\'s discovery document is unusable.',
+    "The trusted issuer's discovery document is unusable.",
   ],
-  upstream_not_found: [notFound('upstream', 'acme-okta'), '/api/v1/admin/upstreams/acme-okta', 'No such upstream, or one serving a tenant outside the client\'s allowed tenants.'],
-  upstream_exists: [new AppError('upstream_exists', 409, "an upstream with id 'acme-okta' already exists"), '/api/v1/admin/upstreams', 'An upstream with this id exists.'],
+  upstream_not_found: [
+    notFound('upstream', 'acme-okta'),
+    '/api/v1/admin/upstreams/acme-okta',
+    "No such upstream, or one serving a tenant outside the client's allowed tenants.",
+  ],
+  upstream_exists: [
+    new AppError('upstream_exists', 409, "an upstream with id 'acme-okta' already exists"),
+    '/api/v1/admin/upstreams',
+    'An upstream with this id exists.',
+  ],
   tenant_exists: [new AppError('tenant_exists', 409, `a tenant with id '${T}' already exists`), '/api/v1/admin/tenants', 'A tenant with this id exists.'],
   payload_too_large: [new AppError('payload_too_large', 413, `Request body is larger than ${MAX_BODY_BYTES} bytes`), SEARCH, 'The body is larger than 64 KiB.'],
   unsupported_media_type: [
@@ -164,20 +187,54 @@ const ERRORS: Record<string, [AppError, string, string]> = {
     'AWS is unreachable; retry later.',
   ],
   global_admin_required: [
-    new AppError('global_admin_required', 403, 'Clients and signing keys are shared by every tenant: this needs a service client whose allowed tenants are "*".'),
-    '/api/v1/admin/clients', 'Clients and keys are changed only by a global admin (allowed tenants `*`).',
+    new AppError(
+      'global_admin_required',
+      403,
+      'Clients and signing keys are shared by every tenant: this needs a service client whose allowed tenants are "*".',
+    ),
+    '/api/v1/admin/clients',
+    'Clients and keys are changed only by a global admin (allowed tenants `*`).',
   ],
   user_not_found: [notFound('user', 'alice@acme.example'), `/api/v1/admin/tenants/${T}/users/alice@acme.example`, 'No such user in the tenant.'],
-  user_exists: [new AppError('user_exists', 409, "a user with email 'alice@acme.example' already exists in this tenant"), `/api/v1/admin/tenants/${T}/users`, 'A user with this email is in the tenant.'],
-  client_not_found: [new AppError('client_not_found', 404, "client 'svc-reporting' does not exist"), '/api/v1/admin/clients/svc-reporting', 'No such client, or one a tenant-limited admin may not see.'],
-  client_exists: [new AppError('client_exists', 409, "A client with id 'svc-reporting' already exists"), '/api/v1/admin/clients', 'A client with this id exists.'],
-  data_accessor_client_exists: [
-    new AppError('data_accessor_client_exists', 409, 'A data accessor client already exists: AWS knows exactly one client ID per ISV. Remove it first to replace it.'),
-    '/api/v1/admin/clients', 'There is already a data-accessor client.',
+  user_exists: [
+    new AppError('user_exists', 409, "a user with email 'alice@acme.example' already exists in this tenant"),
+    `/api/v1/admin/tenants/${T}/users`,
+    'A user with this email is in the tenant.',
   ],
-  client_has_no_secret: [new AppError('client_has_no_secret', 409, "client 'mobile-app' is public (native): it has no secret to rotate"), '/api/v1/admin/clients/mobile-app/rotate-secret', 'A public client has no secret.'],
-  conflict: [new AppError('conflict', 409, "The client's secret was rotated at the same moment by someone else; look at the client and try again."), '/api/v1/admin/clients/svc-reporting/rotate-secret', 'A concurrent rotation won.'],
-  cannot_remove_self: [new AppError('cannot_remove_self', 409, 'A client cannot remove itself; remove it with another global admin client.'), '/api/v1/admin/clients/svc-admin', 'The calling client cannot remove itself.'],
+  client_not_found: [
+    new AppError('client_not_found', 404, "client 'svc-reporting' does not exist"),
+    '/api/v1/admin/clients/svc-reporting',
+    'No such client, or one a tenant-limited admin may not see.',
+  ],
+  client_exists: [
+    new AppError('client_exists', 409, "A client with id 'svc-reporting' already exists"),
+    '/api/v1/admin/clients',
+    'A client with this id exists.',
+  ],
+  data_accessor_client_exists: [
+    new AppError(
+      'data_accessor_client_exists',
+      409,
+      'A data accessor client already exists: AWS knows exactly one client ID per ISV. Remove it first to replace it.',
+    ),
+    '/api/v1/admin/clients',
+    'There is already a data-accessor client.',
+  ],
+  client_has_no_secret: [
+    new AppError('client_has_no_secret', 409, "client 'mobile-app' is public (native): it has no secret to rotate"),
+    '/api/v1/admin/clients/mobile-app/rotate-secret',
+    'A public client has no secret.',
+  ],
+  conflict: [
+    new AppError('conflict', 409, "The client's secret was rotated at the same moment by someone else; look at the client and try again."),
+    '/api/v1/admin/clients/svc-reporting/rotate-secret',
+    'A concurrent rotation won.',
+  ],
+  cannot_remove_self: [
+    new AppError('cannot_remove_self', 409, 'A client cannot remove itself; remove it with another global admin client.'),
+    '/api/v1/admin/clients/svc-admin',
+    'The calling client cannot remove itself.',
+  ],
   service_unavailable: [serviceUnavailable(), SEARCH, `The database is unreachable; retry after ${DB_RETRY_AFTER_SECONDS} seconds.`],
   connect_required: [
     connectErrors.connectRequired(T, `The user has not connected tenant '${T}' (authorization-code mode) yet.`),

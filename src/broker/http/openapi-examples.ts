@@ -34,10 +34,27 @@ const pendingTenant = {
 type Examples = Record<string, { summary: string; value: unknown }>;
 
 const upstream = {
-  id: 'acme-okta', displayName: 'Acme Okta', issuer: 'https://acme.okta.example/oauth2/default', clientId: '0oa1bcdefgHIJKLmn2x7', hasClientSecret: true,
-  scopes: ['openid', 'email', 'profile'], tenants: ['acme'], emailDomains: ['acme.example'], claimEmail: 'email', claimEmailVerified: 'email_verified',
-  claimName: 'name', claimGroups: 'groups', tenantClaim: null, tenantMap: {}, tokenAudience: '0oa1bcdefgHIJKLmn2x7', clockSkewSeconds: 30, enabled: true,
-  login: true, trustedIssuer: true, createdAt: '2026-01-05T09:30:00.000Z', updatedAt: '2026-01-05T09:30:00.000Z',
+  id: 'acme-okta',
+  displayName: 'Acme Okta',
+  issuer: 'https://acme.okta.example/oauth2/default',
+  clientId: '0oa1bcdefgHIJKLmn2x7',
+  hasClientSecret: true,
+  scopes: ['openid', 'email', 'profile'],
+  tenants: ['acme'],
+  emailDomains: ['acme.example'],
+  claimEmail: 'email',
+  claimEmailVerified: 'email_verified',
+  claimName: 'name',
+  claimGroups: 'groups',
+  tenantClaim: null,
+  tenantMap: {},
+  tokenAudience: '0oa1bcdefgHIJKLmn2x7',
+  clockSkewSeconds: 30,
+  enabled: true,
+  login: true,
+  trustedIssuer: true,
+  createdAt: '2026-01-05T09:30:00.000Z',
+  updatedAt: '2026-01-05T09:30:00.000Z',
 };
 
 export const examples = {
@@ -109,15 +126,19 @@ export const examples = {
   disabledTenant: { disabled: { summary: 'Disabled', value: { ...tenant, status: 'disabled' } } } satisfies Examples,
   connectRequest: {
     token: {
-      summary: 'Connect the signed-in user; come back to the ISV\'s settings page',
-      value: { user: { token: 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjIwMjYtMDEifQ.eyJzdWIiOiIzZjBjOWQ3ZSJ9.c2lnbmF0dXJl' }, returnUrl: 'https://app.isv.example/settings/q' },
+      summary: "Connect the signed-in user; come back to the ISV's settings page",
+      value: {
+        user: { token: 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjIwMjYtMDEifQ.eyJzdWIiOiIzZjBjOWQ3ZSJ9.c2lnbmF0dXJl' },
+        returnUrl: 'https://app.isv.example/settings/q',
+      },
     },
   } satisfies Examples,
   connectResponse: {
     url: {
       summary: 'The Identity Center sign-in for this user',
       value: {
-        authorizeUrl: 'https://oidc.us-east-1.amazonaws.com/authorize?response_type=code&client_id=arn%3Aaws%3Asso%3A%3A444455556666%3Aapplication%2Fssoins-1111111111111111%2Fapl-2222222222222222&redirect_uri=https%3A%2F%2Fidp.isv.example%2Fidc%2Fcallback&state=q8Yb0dW2&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
+        authorizeUrl:
+          'https://oidc.us-east-1.amazonaws.com/authorize?response_type=code&client_id=arn%3Aaws%3Asso%3A%3A444455556666%3Aapplication%2Fssoins-1111111111111111%2Fapl-2222222222222222&redirect_uri=https%3A%2F%2Fidp.isv.example%2Fidc%2Fcallback&state=q8Yb0dW2&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
         expiresAt: '2026-01-05T09:40:00.000Z',
       },
     },
@@ -149,10 +170,15 @@ export const examples = {
         ok: false,
         failedStep: 'create_token',
         settings: {
-          status: 'active', roleArn: 'arn:aws:iam::111122223333:role/QBusinessDataAccessorRole',
-          idcApplicationArn: 'arn:aws:sso::111122223333:application/ssoins-1234567890abcdef/apl-1234567890abcdef', idcRegion: 'us-east-1',
-          qbusinessApplicationId: 'a1b2c3d4-5678-90ab-cdef-111122223333', qbusinessRegion: 'us-east-1', retrieverId: 'r1b2c3d4-5678-90ab-cdef-111122223333',
-          endpoints: { sts: null, ssoOidc: null, qbusiness: null }, updatedAt: '2026-01-05T10:14:40.000Z',
+          status: 'active',
+          roleArn: 'arn:aws:iam::111122223333:role/QBusinessDataAccessorRole',
+          idcApplicationArn: 'arn:aws:sso::111122223333:application/ssoins-1234567890abcdef/apl-1234567890abcdef',
+          idcRegion: 'us-east-1',
+          qbusinessApplicationId: 'a1b2c3d4-5678-90ab-cdef-111122223333',
+          qbusinessRegion: 'us-east-1',
+          retrieverId: 'r1b2c3d4-5678-90ab-cdef-111122223333',
+          endpoints: { sts: null, ssoOidc: null, qbusiness: null },
+          updatedAt: '2026-01-05T10:14:40.000Z',
         },
         steps: [
           { step: 'tenant', ok: true },
@@ -203,8 +229,15 @@ export const examples = {
     okta: {
       summary: 'Okta for sign-in and as a trusted issuer of its ID tokens',
       value: {
-        id: 'acme-okta', displayName: 'Acme Okta', issuer: 'https://acme.okta.example/oauth2/default', clientId: '0oa1bcdefgHIJKLmn2x7',
-        clientSecret: 'the-client-secret-from-okta', tenants: ['acme'], emailDomains: ['acme.example'], claimGroups: 'groups', tokenAudience: '0oa1bcdefgHIJKLmn2x7',
+        id: 'acme-okta',
+        displayName: 'Acme Okta',
+        issuer: 'https://acme.okta.example/oauth2/default',
+        clientId: '0oa1bcdefgHIJKLmn2x7',
+        clientSecret: 'the-client-secret-from-okta',
+        tenants: ['acme'],
+        emailDomains: ['acme.example'],
+        claimGroups: 'groups',
+        tokenAudience: '0oa1bcdefgHIJKLmn2x7',
       },
     },
   } satisfies Examples,

@@ -55,8 +55,10 @@ export function problemMiddleware(logger: Logger) {
       if (appErr.options.retryAfter) ctx.set('Retry-After', String(appErr.options.retryAfter));
       // RFC 6750 §3: tell bearer clients what went wrong with their token.
       // A bad *user* token (in the body) says nothing about the bearer token: no error param then.
-      if (appErr.status === 401) ctx.set('WWW-Authenticate', SERVICE_TOKEN_ERRORS.has(appErr.code) ? 'Bearer error="invalid_token"' : 'Bearer realm="tti-bridge"');
-      if (appErr.code === 'insufficient_scope') ctx.set('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${String(appErr.options.detail?.requiredScope)}"`);
+      if (appErr.status === 401)
+        ctx.set('WWW-Authenticate', SERVICE_TOKEN_ERRORS.has(appErr.code) ? 'Bearer error="invalid_token"' : 'Bearer realm="tti-bridge"');
+      if (appErr.code === 'insufficient_scope')
+        ctx.set('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${String(appErr.options.detail?.requiredScope)}"`);
       ctx.body = toProblem(appErr, ctx.path);
     }
   };

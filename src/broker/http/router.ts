@@ -52,9 +52,12 @@ export function createBrokerRouter(deps: BrokerRouterDeps): Router {
   // Last: anything else under /api/v1 is answered here as a problem (404, or 405 naming the
   // allowed methods), instead of falling through to the provider's text/plain 404.
   router.all('{/*rest}', (ctx) => {
-    const allowed = new Set(router.match(ctx.path, ctx.method).path
-      .filter((layer) => !String(layer.path).endsWith('{/*rest}'))
-      .flatMap((layer) => layer.methods));
+    const allowed = new Set(
+      router
+        .match(ctx.path, ctx.method)
+        .path.filter((layer) => !String(layer.path).endsWith('{/*rest}'))
+        .flatMap((layer) => layer.methods),
+    );
     if (!allowed.size) throw new AppError('not_found', 404, `No API route ${ctx.method} ${ctx.path}; see /api/v1/docs.`);
     if (allowed.has('GET')) allowed.add('HEAD');
     const allow = [...allowed].sort().join(', ');

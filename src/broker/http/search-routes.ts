@@ -34,5 +34,10 @@ export function mountSearch(router: Router, broker: Broker): void {
 }
 
 const toResult = (i: SearchItem) => ({
-  content: i.content, documentId: i.documentId, title: i.documentTitle, uri: i.documentUri, attributes: i.documentAttributes, confidence: i.confidence,
+  content: i.content,
+  documentId: i.documentId,
+  title: i.documentTitle,
+  uri: i.documentUri,
+  attributes: i.documentAttributes,
+  confidence: i.confidence,
 });

@@ -13,8 +13,12 @@ import { brokerErrors } from '../errors.js';
 import { callerOf, requireService } from './auth.js';
 import { readJson } from './body.js';
 
-const emailDomainsNeedGlobalAdmin = () => new AppError('global_admin_required', 403,
-  'Email domains route sign-ins across every tenant (single sign-on without a workspace): setting them needs a service client whose allowed tenants are "*", or the CLI.');
+const emailDomainsNeedGlobalAdmin = () =>
+  new AppError(
+    'global_admin_required',
+    403,
+    'Email domains route sign-ins across every tenant (single sign-on without a workspace): setting them needs a service client whose allowed tenants are "*", or the CLI.',
+  );
 
 const covers = (scope: TenantScope, tenants: string[]) => tenants.every((t) => inScope(scope, t));
 
@@ -23,17 +27,23 @@ export function mountUpstreamAdmin(router: Router, broker: Broker, upstreams: Up
   const scopeOf = (ctx: Context) => broker.access.tenantScope(callerOf(ctx));
   const id = (ctx: Context) => (ctx.params as Record<string, string>).upstreamId!;
   /** Loads the upstream into ctx.state.upstream if the caller may see it; 404 otherwise. */
-  const visible = compose([admin, async (ctx: Context, next: Next) => {
-    // Only "no such upstream" is a 404; a database outage stays an error (503 + Retry-After):
-    // answering 404 would tell automation the upstream is gone.
-    const [scope, u] = await Promise.all([scopeOf(ctx), upstreams.get(id(ctx)).catch((err: unknown) => {
-      if (err instanceof AppError && err.status === 404) return null;
-      throw err;
-    })]);
-    if (!u || !covers(scope, u.tenants)) throw notFound('upstream', id(ctx).slice(0, 64));
-    (ctx.state as { upstream: UpstreamView }).upstream = u;
-    await next();
-  }]);
+  const visible = compose([
+    admin,
+    async (ctx: Context, next: Next) => {
+      // Only "no such upstream" is a 404; a database outage stays an error (503 + Retry-After):
+      // answering 404 would tell automation the upstream is gone.
+      const [scope, u] = await Promise.all([
+        scopeOf(ctx),
+        upstreams.get(id(ctx)).catch((err: unknown) => {
+          if (err instanceof AppError && err.status === 404) return null;
+          throw err;
+        }),
+      ]);
+      if (!u || !covers(scope, u.tenants)) throw notFound('upstream', id(ctx).slice(0, 64));
+      (ctx.state as { upstream: UpstreamView }).upstream = u;
+      await next();
+    },
+  ]);
   /**
    * A body naming tenants outside the caller's scope is refused before anything is written.
    * So are email domains from a tenant-limited client: "Continue with single sign-on" routes

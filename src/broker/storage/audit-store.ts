@@ -41,5 +41,7 @@ export interface AuditView extends Omit<AuditRecord, 'at' | 'queryText' | 'detai
 // The queries (one multi-row INSERT per batch, the listing, the retention sweep) are in
 // src/db/audit-events.ts, on the one data layer.
 export {
-  deleteAuditEventsBefore as deleteAuditBefore, insertAuditEvents as insertAudit, listAuditEvents as listAudit,
+  deleteAuditEventsBefore as deleteAuditBefore,
+  insertAuditEvents as insertAudit,
+  listAuditEvents as listAudit,
 } from '../../db/audit-events.js';

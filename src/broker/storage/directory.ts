@@ -12,8 +12,8 @@ import type { Directory, UserRecord } from '../ports.js';
 export function createDbDirectory(database: Database): Directory {
   const tenants = tenantQueries(database);
   const clients = oidcClientQueries(database);
-  const users = () => database.selectFrom('users')
-    .select(['id', 'tenant_id as tenantId', 'email', 'email_verified as emailVerified', 'name', 'groups', 'disabled']);
+  const users = () =>
+    database.selectFrom('users').select(['id', 'tenant_id as tenantId', 'email', 'email_verified as emailVerified', 'name', 'groups', 'disabled']);
   const user = async (q: ReturnType<typeof users>): Promise<UserRecord | null> => (await q.executeTakeFirst()) ?? null;
   return {
     tenant: (id) => tenants.get(id),

@@ -20,7 +20,8 @@ export function memoDirectory(inner: Directory, cache: RowCache): MemoDirectory 
     user: (id) => cache.get({ table: 'users', id }, () => inner.user(id)),
     allowedTenants: (clientId) => cache.get({ table: 'oidc_clients', id: clientId, as: 'allowedTenants' }, () => inner.allowedTenants(clientId)),
     userByEmail: (tenantId, email) => inner.userByEmail(tenantId, email),
-    dataAccessorClientId: () => cache.get({ table: 'oidc_clients', id: WHOLE_TABLE, as: 'dataAccessor' }, () => inner.dataAccessorClientId()) as Promise<string>,
+    dataAccessorClientId: () =>
+      cache.get({ table: 'oidc_clients', id: WHOLE_TABLE, as: 'dataAccessor' }, () => inner.dataAccessorClientId()) as Promise<string>,
     invalidateTenant: (id) => cache.invalidate('tenants', id),
     invalidateUser: (id) => cache.invalidate('users', id),
     invalidateClient: (clientId) => cache.invalidate('oidc_clients', clientId),

@@ -32,7 +32,8 @@ export function registerAdminCommands(program: Command, ctx: CliContext): void {
       const { config, tenants, accounts } = await deps();
       const operators = config.ADMIN_TENANT;
       // admin:<ADMIN_TENANT> grants nothing (console/auth.ts): managing operators takes group admin.
-      if (limited?.includes(operators)) throw usageError(`--tenants cannot name the operator tenant '${operators}': administering operators takes a global administrator (omit --tenants)`);
+      if (limited?.includes(operators))
+        throw usageError(`--tenants cannot name the operator tenant '${operators}': administering operators takes a global administrator (omit --tenants)`);
       const created = !(await tenants.get(operators));
       if (created) await tenants.add({ id: operators, name: 'tti-bridge operators' });
       const groups = limited ? limited.map((t) => `admin:${t}`) : ['admin'];

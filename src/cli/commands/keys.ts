@@ -16,11 +16,17 @@ export function registerKeyCommands(program: Command, ctx: CliContext): void {
     return { data: list, text: table(HEADERS, list.map(rowOf), '(no keys yet: the server creates them at first start)') };
   });
 
-  act(ctx, leaf(keys, 'rotate', 'create a new key; it is published now and signs after KEY_ACTIVATION_DELAY')
-    .option('--use <use>', 'sig (ID token signing) or cookie', 'sig'),
-  async ({ deps, api, opts }) => {
-    if (opts.use !== 'sig' && opts.use !== 'cookie') throw usageError('--use must be sig or cookie');
-    const key = api ? await api.call<KeySummary>('POST', '/admin/keys/rotate', { use: opts.use }) : await (await deps()).keys().rotate(opts.use);
-    return { data: key, text: `${table(HEADERS, [rowOf(key)])}\nnew ${key.use} key ${key.kid} activates at ${new Date(key.activatesAt).toISOString()}` };
-  });
+  act(
+    ctx,
+    leaf(keys, 'rotate', 'create a new key; it is published now and signs after KEY_ACTIVATION_DELAY').option(
+      '--use <use>',
+      'sig (ID token signing) or cookie',
+      'sig',
+    ),
+    async ({ deps, api, opts }) => {
+      if (opts.use !== 'sig' && opts.use !== 'cookie') throw usageError('--use must be sig or cookie');
+      const key = api ? await api.call<KeySummary>('POST', '/admin/keys/rotate', { use: opts.use }) : await (await deps()).keys().rotate(opts.use);
+      return { data: key, text: `${table(HEADERS, [rowOf(key)])}\nnew ${key.use} key ${key.kid} activates at ${new Date(key.activatesAt).toISOString()}` };
+    },
+  );
 }

@@ -8,8 +8,7 @@ import { table } from '../format.js';
 import { listAppliedMigrations } from '../../db/migrate.js';
 
 export function registerMigrateCommand(program: Command, ctx: CliContext): void {
-  act(ctx, leaf(program, 'migrate', 'apply pending database migrations and list the applied ones'),
-  async ({ deps, api }) => {
+  act(ctx, leaf(program, 'migrate', 'apply pending database migrations and list the applied ones'), async ({ deps, api }) => {
     localOnly(api, 'migrate');
     // Opening the dependencies migrates (as the server does at start) and tells what it applied.
     const { database, appliedMigrations: applied } = await deps();
@@ -19,7 +18,10 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
       : `database schema is up to date (${migrations.length} migration(s) applied)`;
     return {
       data: { applied, migrations },
-      text: `${headline}\n\n${table(['MIGRATION', 'APPLIED AT'], migrations.map((m) => [m.name, m.appliedAt]))}`,
+      text: `${headline}\n\n${table(
+        ['MIGRATION', 'APPLIED AT'],
+        migrations.map((m) => [m.name, m.appliedAt]),
+      )}`,
     };
   });
 }

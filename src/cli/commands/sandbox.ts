@@ -7,7 +7,8 @@ import { runSandbox } from '../../sandbox/index.js';
 import { DEMO_DATA_ACCESSOR_CLIENT_ID } from '../../demo/seed.js';
 
 export function registerSandboxCommand(program: Command, ctx: CliContext): void {
-  program.command('sandbox')
+  program
+    .command('sandbox')
     .description('run the local AWS sandbox until Ctrl-C (no AWS account needed)')
     .option('--port <port>', 'port to listen on', '4566')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
@@ -26,7 +27,9 @@ export function registerSandboxCommand(program: Command, ctx: CliContext): void 
         throw new CliExit(1);
       }
       const sandbox = await runSandbox({
-        port, host: opts.host, fixturePath: opts.fixture,
+        port,
+        host: opts.host,
+        fixturePath: opts.fixture,
         vars: { ISSUER: opts.issuer.replace(/\/+$/, ''), DATA_ACCESSOR_CLIENT_ID: opts.dataAccessorClientId },
         out: (line) => ctx.io.stdout(`${line}\n`),
       });

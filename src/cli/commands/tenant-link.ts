@@ -17,30 +17,49 @@ export function parseDuration(text: string): number {
 }
 
 export function registerLinkCommand(tenants: Command, ctx: CliContext): void {
-  act(ctx, leaf(tenants, 'link <id>', 'make a signed self-service link for the customer\'s administrator (pending tenants only)')
-    .option('--expires-in <duration>', 'how long the link works: seconds, or e.g. 12h, 7d (default 7d, at most 30d)'),
-  async ({ deps, api, args, opts }) => {
-    const ttl = opts.expiresIn === undefined ? undefined : parseDuration(String(opts.expiresIn));
-    if (api) {
-      // Server mode: the server signs with its own SECRET_KEY and ISSUER.
-      const link = await api.call<{ tenantId: string; url: string; expiresAt: string }>('POST', `/admin/tenants/${encodeURIComponent(args[0]!)}/onboarding-link`,
-        ttl === undefined ? {} : { expiresInSeconds: ttl });
-      return { data: link, text: keyValues([['Tenant ID', link.tenantId], ['Link', link.url], ['Expires', link.expiresAt]])
-        + '\nSend the link to the customer\'s administrator; it works until it expires or the tenant turns active.' };
-    }
-    const { tenants: service, config } = await deps();
-    const tenant = await service.get(args[0]!);
-    if (!tenant) throw notFound('tenant', args[0]!);
-    if (tenant.status !== 'pending') {
-      throw new AppError('tenant_not_pending', 409, `tenant '${tenant.id}' is ${tenant.status}; onboarding links are for pending tenants`);
-    }
-    if (!config.SECRET_KEY) throw new AppError('invalid_configuration', 400, 'SECRET_KEY is not set: links are signed with the key the server uses');
-    const links = createOnboardingLinks({ secretKey: config.SECRET_KEY, issuer: config.ISSUER });
-    const link = links.issue(tenant.id, ttl);
-    return {
-      data: { tenantId: tenant.id, ...link },
-      text: keyValues([['Tenant ID', tenant.id], ['Link', link.url], ['Expires', link.expiresAt]])
-        + '\nSend the link to the customer\'s administrator; it works until it expires or the tenant turns active.',
-    };
-  });
+  act(
+    ctx,
+    leaf(tenants, 'link <id>', "make a signed self-service link for the customer's administrator (pending tenants only)").option(
+      '--expires-in <duration>',
+      'how long the link works: seconds, or e.g. 12h, 7d (default 7d, at most 30d)',
+    ),
+    async ({ deps, api, args, opts }) => {
+      const ttl = opts.expiresIn === undefined ? undefined : parseDuration(String(opts.expiresIn));
+      if (api) {
+        // Server mode: the server signs with its own SECRET_KEY and ISSUER.
+        const link = await api.call<{ tenantId: string; url: string; expiresAt: string }>(
+          'POST',
+          `/admin/tenants/${encodeURIComponent(args[0]!)}/onboarding-link`,
+          ttl === undefined ? {} : { expiresInSeconds: ttl },
+        );
+        return {
+          data: link,
+          text:
+            keyValues([
+              ['Tenant ID', link.tenantId],
+              ['Link', link.url],
+              ['Expires', link.expiresAt],
+            ]) + "\nSend the link to the customer's administrator; it works until it expires or the tenant turns active.",
+        };
+      }
+      const { tenants: service, config } = await deps();
+      const tenant = await service.get(args[0]!);
+      if (!tenant) throw notFound('tenant', args[0]!);
+      if (tenant.status !== 'pending') {
+        throw new AppError('tenant_not_pending', 409, `tenant '${tenant.id}' is ${tenant.status}; onboarding links are for pending tenants`);
+      }
+      if (!config.SECRET_KEY) throw new AppError('invalid_configuration', 400, 'SECRET_KEY is not set: links are signed with the key the server uses');
+      const links = createOnboardingLinks({ secretKey: config.SECRET_KEY, issuer: config.ISSUER });
+      const link = links.issue(tenant.id, ttl);
+      return {
+        data: { tenantId: tenant.id, ...link },
+        text:
+          keyValues([
+            ['Tenant ID', tenant.id],
+            ['Link', link.url],
+            ['Expires', link.expiresAt],
+          ]) + "\nSend the link to the customer's administrator; it works until it expires or the tenant turns active.",
+      };
+    },
+  );
 }

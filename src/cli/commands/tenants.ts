@@ -24,7 +24,7 @@ const DETAIL_OPTIONS: [flag: string, key: keyof TenantDetails, help: string][] =
   ['--allow-backend-access <bool>', 'allowBackendAccess', 'allow service clients to search for this tenant (true|false)'],
   ['--audit-query-text <bool>', 'auditQueryText', 'keep query text in the audit trail (true|false)'],
   ['--mfa-policy <policy>', 'mfaPolicy', 'two-step sign-in with an authenticator app for local accounts: off, optional (offered after sign-in) or required'],
-  ['--auth-mode <mode>', 'authMode', 'trusted-token-issuer (default) or authorization-code (users sign in at the customer\'s Identity Center)'],
+  ['--auth-mode <mode>', 'authMode', "trusted-token-issuer (default) or authorization-code (users sign in at the customer's Identity Center)"],
   ['--auth-code-redirect-uri <url>', 'authCodeRedirectUri', 'authorization-code: the redirect URI registered with AWS, <ISSUER>/idc/callback'],
 ];
 
@@ -50,9 +50,12 @@ const rowOf = (t: TenantView) => [t.id, t.name, t.status, t.qbusinessRegion, t.q
 
 function describe(t: TenantView): string {
   return keyValues([
-    ['Tenant ID', t.id], ['Name', t.name], ['Status', t.status],
+    ['Tenant ID', t.id],
+    ['Name', t.name],
+    ['Status', t.status],
     ...DETAIL_OPTIONS.map(([, key]) => [key, t[key]] as [string, string | boolean | null]),
-    ['Created', t.createdAt], ['Updated', t.updatedAt],
+    ['Created', t.createdAt],
+    ['Updated', t.updatedAt],
     ...(t.status === 'pending' ? [['Missing', t.missingDetails] as [string, string[]]] : []),
   ]);
 }
@@ -62,9 +65,13 @@ const path = (id: string) => `/admin/tenants/${encodeURIComponent(id)}`;
 export function registerTenantCommands(program: Command, ctx: CliContext): void {
   const tenants = program.command('tenants').description('manage tenants (ISV customers) and their data-accessor details');
 
-  act(ctx, withDetailOptions(leaf(tenants, 'add [id]', 'add a tenant; the id is what the customer enters as Tenant ID in AWS')
-    .option('--id <id>', 'the tenant id (same as the positional argument)')
-    .requiredOption('--name <name>', 'display name')),
+  act(
+    ctx,
+    withDetailOptions(
+      leaf(tenants, 'add [id]', 'add a tenant; the id is what the customer enters as Tenant ID in AWS')
+        .option('--id <id>', 'the tenant id (same as the positional argument)')
+        .requiredOption('--name <name>', 'display name'),
+    ),
     async ({ deps, api, args, opts }) => {
       if (args[0] && opts.id && args[0] !== opts.id) throw usageError(`two different tenant ids given: '${args[0]}' and --id '${String(opts.id)}'`);
       const id = args[0] ?? (opts.id as string | undefined);
@@ -72,7 +79,8 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
       const input = { id, name: opts.name as string, ...detailsFrom(opts) };
       const t = api ? await api.call<TenantView>('POST', '/admin/tenants', input) : tenantView(await (await deps()).tenants.add(input));
       return { data: t, text: `added tenant ${t.id} (${t.status})` };
-    });
+    },
+  );
 
   act(ctx, leaf(tenants, 'list', 'list tenants'), async ({ deps, api }) => {
     const list = api ? (await api.call<{ tenants: TenantView[] }>('GET', '/admin/tenants')).tenants : (await (await deps()).tenants.list()).map(tenantView);
@@ -90,12 +98,15 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     return { data: view, text: describe(view) };
   });
 
-  act(ctx, withDetailOptions(leaf(tenants, 'update <id>', 'change a tenant\'s name or details').option('--name <name>', 'display name')),
+  act(
+    ctx,
+    withDetailOptions(leaf(tenants, 'update <id>', "change a tenant's name or details").option('--name <name>', 'display name')),
     async ({ deps, api, args, opts }) => {
       const patch = { ...detailsFrom(opts), ...(opts.name !== undefined ? { name: opts.name as string } : {}) };
       const t = api ? await api.call<TenantView>('PATCH', path(args[0]!), patch) : tenantView(await (await deps()).tenants.update(args[0]!, patch));
       return { data: t, text: `updated tenant ${t.id} (${t.status})` };
-    });
+    },
+  );
 
   act(ctx, leaf(tenants, 'disable <id>', 'disable a tenant: its users cannot log in, the broker refuses it'), async ({ deps, api, args }) => {
     const t = api ? await api.call<TenantView>('POST', `${path(args[0]!)}/disable`) : tenantView(await (await deps()).tenants.disable(args[0]!));
@@ -107,20 +118,26 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     return { data: t, text: `enabled tenant ${t.id} (${t.status})` };
   });
 
-  act(ctx, leaf(tenants, 'check <id>', 'server mode: dry-run the exchange and a search for one user; prints each step\'s result')
-    .option('--email <email>', 'the user, by email')
-    .option('--user-id <id>', 'the user, by id'),
-  async ({ api, args, opts }) => {
-    // The check runs the broker inside the server (its AWS credentials, cache and audit trail).
-    if (!api) throw usageError('tenants check runs on the server: add --profile <name> (tti-bridge login) or --server <url> --client-id <id>');
-    const body = opts.email !== undefined ? { email: opts.email } : opts.userId !== undefined ? { userId: opts.userId } : undefined;
-    if (!body || (opts.email !== undefined && opts.userId !== undefined)) throw usageError('give the user with --email or --user-id (one of them)');
-    const r = await api.call<{ ok: boolean; failedStep: string | null; steps: { step: string; ok: boolean; latencyMs?: number; error?: { code: string; message: string } }[] }>(
-      'POST', `${path(args[0]!)}/check`, body);
-    const rows = r.steps.map((st) => [st.step, st.ok ? 'ok' : 'FAILED', st.latencyMs, st.error ? `${st.error.code}: ${st.error.message}` : '']);
-    const head = r.ok ? `tenant ${args[0]} works end to end` : `tenant ${args[0]}: step ${r.failedStep} failed`;
-    return { data: r, text: `${head}\n${table(['STEP', 'RESULT', 'MS', 'ERROR'], rows)}` };
-  });
+  act(
+    ctx,
+    leaf(tenants, 'check <id>', "server mode: dry-run the exchange and a search for one user; prints each step's result")
+      .option('--email <email>', 'the user, by email')
+      .option('--user-id <id>', 'the user, by id'),
+    async ({ api, args, opts }) => {
+      // The check runs the broker inside the server (its AWS credentials, cache and audit trail).
+      if (!api) throw usageError('tenants check runs on the server: add --profile <name> (tti-bridge login) or --server <url> --client-id <id>');
+      const body = opts.email !== undefined ? { email: opts.email } : opts.userId !== undefined ? { userId: opts.userId } : undefined;
+      if (!body || (opts.email !== undefined && opts.userId !== undefined)) throw usageError('give the user with --email or --user-id (one of them)');
+      const r = await api.call<{
+        ok: boolean;
+        failedStep: string | null;
+        steps: { step: string; ok: boolean; latencyMs?: number; error?: { code: string; message: string } }[];
+      }>('POST', `${path(args[0]!)}/check`, body);
+      const rows = r.steps.map((st) => [st.step, st.ok ? 'ok' : 'FAILED', st.latencyMs, st.error ? `${st.error.code}: ${st.error.message}` : '']);
+      const head = r.ok ? `tenant ${args[0]} works end to end` : `tenant ${args[0]}: step ${r.failedStep} failed`;
+      return { data: r, text: `${head}\n${table(['STEP', 'RESULT', 'MS', 'ERROR'], rows)}` };
+    },
+  );
 
   registerKitCommand(tenants, ctx);
   registerLinkCommand(tenants, ctx);

@@ -14,7 +14,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 function withOptions(cmd: Command): Command {
   return cmd
     .option('--name <name>', 'display name: the login page shows "Continue with <name>"')
-    .option('--issuer <url>', 'the upstream\'s exact issuer URL (its discovery is <issuer>/.well-known/openid-configuration)')
+    .option('--issuer <url>', "the upstream's exact issuer URL (its discovery is <issuer>/.well-known/openid-configuration)")
     .option('--tenant <id>', 'tenant it signs users into / speaks for (repeatable; replaces the list)', collect)
     .option('--client-id <id>', 'federated sign-in: our client id at the upstream ("" turns sign-in off)')
     .option('--client-secret-stdin', 'read the client secret from standard input (one line)')
@@ -52,33 +52,65 @@ async function inputFrom(io: CliIo, opts: Record<string, unknown>, id?: string):
   const enabled = opts.enabled as string | undefined;
   if (enabled !== undefined && !/^(true|false)$/.test(enabled)) throw usageError('--enabled takes true or false');
   const input: Record<string, unknown> = {
-    id, displayName: opts.name, issuer: opts.issuer, tenants: opts.tenant, clientId: nullable(opts.clientId), clientSecret: await secretOf(io, opts),
-    scopes: opts.scope, emailDomains: opts.emailDomain, claimEmail: opts.claimEmail, claimEmailVerified: opts.claimEmailVerified, claimName: opts.claimName,
-    claimGroups: nullable(opts.claimGroups), tenantClaim: nullable(opts.tenantClaim), tokenAudience: nullable(opts.tokenAudience),
+    id,
+    displayName: opts.name,
+    issuer: opts.issuer,
+    tenants: opts.tenant,
+    clientId: nullable(opts.clientId),
+    clientSecret: await secretOf(io, opts),
+    scopes: opts.scope,
+    emailDomains: opts.emailDomain,
+    claimEmail: opts.claimEmail,
+    claimEmailVerified: opts.claimEmailVerified,
+    claimName: opts.claimName,
+    claimGroups: nullable(opts.claimGroups),
+    tenantClaim: nullable(opts.tenantClaim),
+    tokenAudience: nullable(opts.tokenAudience),
     tenantMap: map ? Object.fromEntries(map.map((m) => [m.slice(0, m.indexOf('=')), m.slice(m.indexOf('=') + 1)])) : undefined,
-    clockSkewSeconds: skew === undefined ? undefined : Number(skew), enabled: enabled === undefined ? undefined : enabled === 'true',
+    clockSkewSeconds: skew === undefined ? undefined : Number(skew),
+    enabled: enabled === undefined ? undefined : enabled === 'true',
   };
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as UpstreamInput;
 }
 
-const show = (u: UpstreamView, issuer: string) => keyValues([
-  ['ID', u.id], ['Name', u.displayName], ['Issuer', u.issuer], ['Enabled', u.enabled], ['Tenants', u.tenants],
-  ['Federated sign-in', u.login ? `yes (client ${u.clientId}, ${u.hasClientSecret ? 'secret set' : 'public client'})` : 'no'],
-  ['Redirect URI', u.login ? upstreamRedirectUri(issuer) : null], ['Scopes', u.scopes], ['Email domains', u.emailDomains],
-  ['Claims', `email=${u.claimEmail} email_verified=${u.claimEmailVerified} name=${u.claimName} groups=${u.claimGroups ?? '-'}`],
-  ['Tenant claim', u.tenantClaim ? `${u.tenantClaim} → ${Object.entries(u.tenantMap).map(([k, v]) => `${k}=${v}`).join(', ') || '(empty map)'}` : null],
-  ['Trusted issuer', u.trustedIssuer ? `yes (aud ${u.tokenAudience}, skew ${u.clockSkewSeconds} s)` : 'no'],
-]);
+const show = (u: UpstreamView, issuer: string) =>
+  keyValues([
+    ['ID', u.id],
+    ['Name', u.displayName],
+    ['Issuer', u.issuer],
+    ['Enabled', u.enabled],
+    ['Tenants', u.tenants],
+    ['Federated sign-in', u.login ? `yes (client ${u.clientId}, ${u.hasClientSecret ? 'secret set' : 'public client'})` : 'no'],
+    ['Redirect URI', u.login ? upstreamRedirectUri(issuer) : null],
+    ['Scopes', u.scopes],
+    ['Email domains', u.emailDomains],
+    ['Claims', `email=${u.claimEmail} email_verified=${u.claimEmailVerified} name=${u.claimName} groups=${u.claimGroups ?? '-'}`],
+    [
+      'Tenant claim',
+      u.tenantClaim
+        ? `${u.tenantClaim} → ${
+            Object.entries(u.tenantMap)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ') || '(empty map)'
+          }`
+        : null,
+    ],
+    ['Trusted issuer', u.trustedIssuer ? `yes (aud ${u.tokenAudience}, skew ${u.clockSkewSeconds} s)` : 'no'],
+  ]);
 
 export function registerUpstreamCommands(program: Command, ctx: CliContext): void {
   const upstreams = program.command('upstreams').description('connect existing identity providers: federated sign-in and trusted token issuers');
 
-  act(ctx, withOptions(leaf(upstreams, 'add <id>', 'add an upstream (needs --name, --issuer, --tenant and --client-id and/or --token-audience)')), async ({ deps, args, opts }) => {
-    const d = await deps();
-    const u = await d.upstreams().add(await inputFrom(ctx.io, opts, args[0]));
-    const note = u.login ? `\nRegister this redirect URI at ${u.displayName}: ${upstreamRedirectUri(d.config.ISSUER)}` : '';
-    return { data: u, text: `added upstream ${u.id}${note}` };
-  });
+  act(
+    ctx,
+    withOptions(leaf(upstreams, 'add <id>', 'add an upstream (needs --name, --issuer, --tenant and --client-id and/or --token-audience)')),
+    async ({ deps, args, opts }) => {
+      const d = await deps();
+      const u = await d.upstreams().add(await inputFrom(ctx.io, opts, args[0]));
+      const note = u.login ? `\nRegister this redirect URI at ${u.displayName}: ${upstreamRedirectUri(d.config.ISSUER)}` : '';
+      return { data: u, text: `added upstream ${u.id}${note}` };
+    },
+  );
 
   act(ctx, leaf(upstreams, 'list', 'list upstreams (never their secrets)'), async ({ deps }) => {
     const list = await (await deps()).upstreams().list();

@@ -2,8 +2,7 @@
 // which is where the JS SDK looks first for the error code.
 import type { SandboxResponse } from './request.js';
 
-export function jsonResponse(status: number, body: unknown, requestId: string, errorType?: string,
-  contentType = 'application/json'): SandboxResponse {
+export function jsonResponse(status: number, body: unknown, requestId: string, errorType?: string, contentType = 'application/json'): SandboxResponse {
   const headers: Record<string, string> = { 'content-type': contentType, 'x-amzn-requestid': requestId };
   if (errorType) headers['x-amzn-errortype'] = errorType;
   return { status, headers, body: JSON.stringify(body) };

@@ -60,8 +60,16 @@ export async function serve(ctx: SandboxContext, req: SandboxRequest, protocol: 
   }
 }
 
-function record(ctx: SandboxContext, service: SandboxService, operation: string, caller: Caller | undefined, status: number,
-  output: Record<string, unknown>, errorCode?: string, detail?: Record<string, unknown>): void {
+function record(
+  ctx: SandboxContext,
+  service: SandboxService,
+  operation: string,
+  caller: Caller | undefined,
+  status: number,
+  output: Record<string, unknown>,
+  errorCode?: string,
+  detail?: Record<string, unknown>,
+): void {
   ctx.recorder.record(
     { service, operation, caller: caller?.arn ?? 'anonymous', outcome: errorCode ?? 'ok', at: ctx.now(), ...(detail ? { detail } : {}) },
     { service, operation, status, ...(errorCode ? { errorCode } : {}), output },
@@ -69,8 +77,11 @@ function record(ctx: SandboxContext, service: SandboxService, operation: string,
 }
 
 /** restJson1 / awsJson1_1: the error code in x-amzn-ErrorType, `errorBody` as the members. */
-export function jsonProtocol(service: SandboxService, errorBody: (e: ServiceError) => Record<string, unknown>,
-  opts: { contentType?: string; typeInBody?: boolean } = {}): Protocol {
+export function jsonProtocol(
+  service: SandboxService,
+  errorBody: (e: ServiceError) => Record<string, unknown>,
+  opts: { contentType?: string; typeInBody?: boolean } = {},
+): Protocol {
   return {
     service,
     auth: 'json',

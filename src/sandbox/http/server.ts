@@ -7,8 +7,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 
-export type RequestListener = (req: http.IncomingMessage | http2.Http2ServerRequest,
-  res: http.ServerResponse | http2.Http2ServerResponse) => void;
+export type RequestListener = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
 
 export interface DualServer {
   port: number;
@@ -37,11 +36,12 @@ export async function listenDual(listener: RequestListener, port: number, host: 
   });
   return {
     port: (tcp.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      h1.close();
-      h2.close();
-      tcp.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        h1.close();
+        h2.close();
+        tcp.close(() => resolve());
+      }),
   };
 }

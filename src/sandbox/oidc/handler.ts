@@ -8,9 +8,14 @@ import { jsonProtocol, serve } from '../http/pipeline.js';
 import { createTokenWithIam } from './create-token.js';
 
 const OAUTH_ERRORS: Record<string, string> = {
-  InvalidRequestException: 'invalid_request', InvalidClientException: 'invalid_client', InvalidGrantException: 'invalid_grant',
-  UnauthorizedClientException: 'unauthorized_client', UnsupportedGrantTypeException: 'unsupported_grant_type',
-  InvalidScopeException: 'invalid_scope', AccessDeniedException: 'access_denied', ExpiredTokenException: 'expired_token',
+  InvalidRequestException: 'invalid_request',
+  InvalidClientException: 'invalid_client',
+  InvalidGrantException: 'invalid_grant',
+  UnauthorizedClientException: 'unauthorized_client',
+  UnsupportedGrantTypeException: 'unsupported_grant_type',
+  InvalidScopeException: 'invalid_scope',
+  AccessDeniedException: 'access_denied',
+  ExpiredTokenException: 'expired_token',
   InternalServerException: 'server_error',
 };
 

@@ -67,7 +67,9 @@ async function fetchEntry(fetchFn: typeof fetch, issuerUrl: string, at: number):
   const discoveryUrl = `${issuerUrl.replace(/\/+$/, '')}/.well-known/openid-configuration`;
   const discovery = await getJson(fetchFn, discoveryUrl, 'OpenID configuration');
   if (discovery['issuer'] !== issuerUrl) {
-    throw new IssuerKeyError(`the OpenID configuration at ${discoveryUrl} declares issuer '${String(discovery['issuer'])}', not the trusted token issuer's IssuerUrl '${issuerUrl}'`);
+    throw new IssuerKeyError(
+      `the OpenID configuration at ${discoveryUrl} declares issuer '${String(discovery['issuer'])}', not the trusted token issuer's IssuerUrl '${issuerUrl}'`,
+    );
   }
   const jwksUri = discovery['jwks_uri'];
   if (typeof jwksUri !== 'string') throw new IssuerKeyError(`the OpenID configuration at ${discoveryUrl} has no jwks_uri`);
@@ -93,6 +95,8 @@ async function getJson(fetchFn: typeof fetch, url: string, what: string): Promis
   try {
     const body: unknown = await res.json();
     if (body && typeof body === 'object') return body as Record<string, unknown>;
-  } catch { /* reported below */ }
+  } catch {
+    /* reported below */
+  }
   throw new IssuerKeyError(`the ${what} at ${url} is not a JSON object`);
 }

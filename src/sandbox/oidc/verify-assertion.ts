@@ -10,8 +10,7 @@ import { IssuerKeyError } from './issuer-keys.js';
 
 const grant = (description: string) => new ServiceError('InvalidGrantException', 400, description);
 
-export async function verifyAssertion(ctx: SandboxContext, tti: TrustedTokenIssuer, audiences: string[],
-  assertion: string): Promise<JWTPayload> {
+export async function verifyAssertion(ctx: SandboxContext, tti: TrustedTokenIssuer, audiences: string[], assertion: string): Promise<JWTPayload> {
   let header: ReturnType<typeof decodeProtectedHeader>;
   let claims: JWTPayload;
   try {
@@ -27,7 +26,9 @@ export async function verifyAssertion(ctx: SandboxContext, tti: TrustedTokenIssu
     throw grant("Invalid grant provided: the assertion's JWT header has no 'kid'; Identity Center picks the issuer key by kid.");
   }
   if (claims.iss !== tti.issuerUrl) {
-    throw grant(`Invalid grant provided: claim 'iss' ('${String(claims.iss)}') does not exactly match the trusted token issuer's IssuerUrl ('${tti.issuerUrl}').`);
+    throw grant(
+      `Invalid grant provided: claim 'iss' ('${String(claims.iss)}') does not exactly match the trusted token issuer's IssuerUrl ('${tti.issuerUrl}').`,
+    );
   }
   let key: Awaited<ReturnType<SandboxContext['issuerKeys']['getKey']>>;
   try {
@@ -53,7 +54,9 @@ function checkClaims(ctx: SandboxContext, claims: JWTPayload, audiences: string[
   const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
   if (aud.length === 0) throw grant("Invalid grant provided: the assertion has no 'aud' claim.");
   if (!aud.some((a) => audiences.includes(a))) {
-    throw grant(`Invalid grant provided: claim 'aud' (${aud.map((a) => `'${a}'`).join(', ')}) is not an authorized audience of this application's jwt-bearer grant (${audiences.map((a) => `'${a}'`).join(', ') || 'none configured'}).`);
+    throw grant(
+      `Invalid grant provided: claim 'aud' (${aud.map((a) => `'${a}'`).join(', ')}) is not an authorized audience of this application's jwt-bearer grant (${audiences.map((a) => `'${a}'`).join(', ') || 'none configured'}).`,
+    );
   }
   if (typeof claims.exp !== 'number') throw grant("Invalid grant provided: the assertion has no numeric 'exp' claim; it is required.");
   if (claims.exp <= nowSeconds) {

@@ -28,9 +28,7 @@ export interface AttributeFilter {
 }
 
 export const LOGICAL_OPERATORS = ['andAllFilters', 'orAllFilters', 'notFilter'] as const;
-export const LEAF_OPERATORS = [
-  'equalsTo', 'containsAll', 'containsAny', 'greaterThan', 'greaterThanOrEquals', 'lessThan', 'lessThanOrEquals',
-] as const;
+export const LEAF_OPERATORS = ['equalsTo', 'containsAll', 'containsAny', 'greaterThan', 'greaterThanOrEquals', 'lessThan', 'lessThanOrEquals'] as const;
 export type LeafOperator = (typeof LEAF_OPERATORS)[number];
 
 /** Fixture value → wire value: lists are string lists, integers longs, `{date}` dates. */

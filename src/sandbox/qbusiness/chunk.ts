@@ -4,7 +4,10 @@ const TARGET_WORDS = 120;
 const MAX_CHARS = 2048;
 
 export function chunkText(text: string): string[] {
-  const paragraphs = text.split(/\n\s*\n/).map((p) => p.replace(/\s+/g, ' ').trim()).filter(Boolean);
+  const paragraphs = text
+    .split(/\n\s*\n/)
+    .map((p) => p.replace(/\s+/g, ' ').trim())
+    .filter(Boolean);
   const chunks: string[] = [];
   let current: string[] = [];
   let words = 0;

@@ -25,15 +25,24 @@ export function createDataAccessor(ctx: SandboxContext, app: Application, body: 
   const existing = [...app.dataAccessors.values()].find((d) => input.clientToken && d.clientToken === input.clientToken);
   if (existing) return { output: createOutput(existing), detail: { dataAccessorId: existing.id, idempotent: true } };
   if (app.dataAccessors.size >= MAX_PER_APPLICATION) {
-    throw new ServiceError('ServiceQuotaExceededException', 402, `Application ${app.id} already has ${MAX_PER_APPLICATION} data accessors.`,
-      { resourceId: app.id, resourceType: 'DataAccessor' });
+    throw new ServiceError('ServiceQuotaExceededException', 402, `Application ${app.id} already has ${MAX_PER_APPLICATION} data accessors.`, {
+      resourceId: app.id,
+      resourceType: 'DataAccessor',
+    });
   }
   const tti = input.trustedTokenIssuerArn === undefined ? undefined : app.instance.trustedTokenIssuers.get(input.trustedTokenIssuerArn);
   if (input.authenticationType === 'AWS_IAM_IDC_TTI' && !tti) throw notFound('TrustedTokenIssuer', String(input.trustedTokenIssuerArn));
   const id = newUuid();
   const da = newDataAccessor(ctx.world, app, {
-    id, displayName: input.displayName, principal: input.principal, externalId: input.externalId,
-    authenticationType: input.authenticationType, ...(tti ? { trustedTokenIssuerArn: tti.arn } : {}), actionConfigurations: input.actionConfigurations, at: ctx.now(), clientToken: input.clientToken,
+    id,
+    displayName: input.displayName,
+    principal: input.principal,
+    externalId: input.externalId,
+    authenticationType: input.authenticationType,
+    ...(tti ? { trustedTokenIssuerArn: tti.arn } : {}),
+    actionConfigurations: input.actionConfigurations,
+    at: ctx.now(),
+    clientToken: input.clientToken,
   });
   app.dataAccessors.set(id, da);
   return { output: createOutput(da), detail: { dataAccessorId: id, principal: da.principal, externalId: da.externalId } };
@@ -43,16 +52,21 @@ const createOutput = (da: DataAccessor) => ({ dataAccessorId: da.id, idcApplicat
 
 function summary(da: DataAccessor) {
   return {
-    displayName: da.displayName, dataAccessorId: da.id, dataAccessorArn: da.arn, idcApplicationArn: da.idcApplicationArn,
+    displayName: da.displayName,
+    dataAccessorId: da.id,
+    dataAccessorArn: da.arn,
+    idcApplicationArn: da.idcApplicationArn,
     principal: da.principal,
-    authenticationDetail: da.authenticationType === 'AWS_IAM_IDC_TTI'
-      ? {
-        authenticationType: da.authenticationType,
-        authenticationConfiguration: { idcTrustedTokenIssuerConfiguration: { idcTrustedTokenIssuerArn: da.trustedTokenIssuerArn } },
-        externalIds: [da.externalId],
-      }
-      : { authenticationType: da.authenticationType, externalIds: [da.externalId] },
-    createdAt: epochSeconds(da.createdAt), updatedAt: epochSeconds(da.updatedAt),
+    authenticationDetail:
+      da.authenticationType === 'AWS_IAM_IDC_TTI'
+        ? {
+            authenticationType: da.authenticationType,
+            authenticationConfiguration: { idcTrustedTokenIssuerConfiguration: { idcTrustedTokenIssuerArn: da.trustedTokenIssuerArn } },
+            externalIds: [da.externalId],
+          }
+        : { authenticationType: da.authenticationType, externalIds: [da.externalId] },
+    createdAt: epochSeconds(da.createdAt),
+    updatedAt: epochSeconds(da.updatedAt),
   };
 }
 

@@ -13,7 +13,10 @@ import { createDataAccessor, deleteDataAccessor, findApplication, getDataAccesso
 const QBUSINESS = jsonProtocol('qbusiness', (e) => ({ message: e.message, ...e.extra }));
 
 export function handleQBusiness(ctx: SandboxContext, req: SandboxRequest): Promise<SandboxResponse> {
-  const parts = req.path.split('/').slice(2).map((p) => safeDecode(p));
+  const parts = req.path
+    .split('/')
+    .slice(2)
+    .map((p) => safeDecode(p));
   const operation = operationOf(req.method, parts);
   return serve(ctx, req, QBUSINESS, { operation, run: (caller, region) => dispatch(ctx, req, caller, region, operation, parts) });
 }
@@ -21,8 +24,10 @@ export function handleQBusiness(ctx: SandboxContext, req: SandboxRequest): Promi
 function operationOf(method: string, parts: string[]): string {
   const [, collection, id] = parts;
   if (method === 'POST' && collection === 'relevant-content' && parts.length === 2) return 'SearchRelevantContent';
-  if (collection === 'dataaccessors' && parts.length === 2) return method === 'POST' ? 'CreateDataAccessor' : method === 'GET' ? 'ListDataAccessors' : 'Unknown';
-  if (collection === 'dataaccessors' && parts.length === 3 && id) return method === 'GET' ? 'GetDataAccessor' : method === 'DELETE' ? 'DeleteDataAccessor' : 'Unknown';
+  if (collection === 'dataaccessors' && parts.length === 2)
+    return method === 'POST' ? 'CreateDataAccessor' : method === 'GET' ? 'ListDataAccessors' : 'Unknown';
+  if (collection === 'dataaccessors' && parts.length === 3 && id)
+    return method === 'GET' ? 'GetDataAccessor' : method === 'DELETE' ? 'DeleteDataAccessor' : 'Unknown';
   return 'Unknown';
 }
 

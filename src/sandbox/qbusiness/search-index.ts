@@ -62,7 +62,7 @@ export function buildIndex(app: { docs: Doc[]; chunks: Chunk[] }): SearchIndex {
     const idf = Math.log(1 + (n - p.chunks.length + 0.5) / (p.chunks.length + 0.5));
     const weights = Float64Array.from(p.chunks, (c, j) => {
       const tf = p.tfs[j] as number;
-      return idf * (tf * (K1 + 1)) / (tf + K1 * (1 - B + B * (lengths[c] as number) / avgLength));
+      return (idf * (tf * (K1 + 1))) / (tf + K1 * (1 - B + (B * (lengths[c] as number)) / avgLength));
     });
     postings.set(term, { chunks: Int32Array.from(p.chunks), weights });
   }

@@ -19,10 +19,12 @@ export function searchRelevantContent(ctx: SandboxContext, caller: Caller, regio
   if (!ctx.throttles.take(da.id)) throw new ServiceError('ThrottlingException', 429, `Rate exceeded for data accessor ${da.id}.`);
   const user = app.instance.users.find((u) => u.id === session.identity?.userId);
   if (!user) throw accessDenied(`The Identity Center user in this session no longer exists in ${app.instance.identityStoreId}.`);
-  if (!user.licensed) throw new ServiceError('LicenseNotFoundException', 400, `User ${user.userName} has no active Amazon Q Business subscription for application ${app.id}.`);
+  if (!user.licensed)
+    throw new ServiceError('LicenseNotFoundException', 400, `User ${user.userName} has no active Amazon Q Business subscription for application ${app.id}.`);
 
-  const filters = [da.actionConfigurations[0]?.filterConfiguration?.documentAttributeFilter, input.attributeFilter]
-    .filter((f): f is AttributeFilter => f !== undefined);
+  const filters = [da.actionConfigurations[0]?.filterConfiguration?.documentAttributeFilter, input.attributeFilter].filter(
+    (f): f is AttributeFilter => f !== undefined,
+  );
   const fingerprint = sha256Hex(JSON.stringify([input.queryText, input.retrieverId, input.attributeFilter ?? null, user.id, da.id]));
   const offset = input.nextToken === undefined ? 0 : openPageToken(ctx, input.nextToken, fingerprint);
   const ranked = rank(app, user, filters, input.queryText, offset + input.maxResults);
@@ -39,20 +41,25 @@ export function searchRelevantContent(ctx: SandboxContext, caller: Caller, regio
 }
 
 function authorize(caller: Caller, app: Application): { session: Session; da: DataAccessor } {
-  const denied = (why: string) => accessDenied(`User: ${caller.arn} is not authorized to perform: qbusiness:SearchRelevantContent on resource: ${app.arn} ${why}`);
+  const denied = (why: string) =>
+    accessDenied(`User: ${caller.arn} is not authorized to perform: qbusiness:SearchRelevantContent on resource: ${app.arn} ${why}`);
   if (caller.kind !== 'session') throw denied('because no resource-based policy allows the qbusiness:SearchRelevantContent action');
   const session = caller.session;
   const candidates = [...app.dataAccessors.values()].filter((d) => d.principal === session.role.arn);
   if (candidates.length === 0) throw denied('because no resource-based policy allows the qbusiness:SearchRelevantContent action');
   const da = candidates.find((d) => d.externalId === session.externalId);
   if (!da) {
-    throw denied(session.externalId === undefined
-      ? `because the session has no ${TENANT_TAG} tag`
-      : `because the session tag ${TENANT_TAG}='${session.externalId}' matches no data accessor's external id`);
+    throw denied(
+      session.externalId === undefined
+        ? `because the session has no ${TENANT_TAG} tag`
+        : `because the session tag ${TENANT_TAG}='${session.externalId}' matches no data accessor's external id`,
+    );
   }
   if (!session.identity) throw denied('because the session is not identity-enhanced (AssumeRole with ProvidedContexts from CreateTokenWithIAM is required)');
-  if (session.identity.instanceArn !== app.instance.instanceArn) throw denied(`because the session's identity context is from another Identity Center instance`);
-  if (!session.role.permissions.has('qbusiness:SearchRelevantContent')) throw denied('because no identity-based policy allows the qbusiness:SearchRelevantContent action');
+  if (session.identity.instanceArn !== app.instance.instanceArn)
+    throw denied(`because the session's identity context is from another Identity Center instance`);
+  if (!session.role.permissions.has('qbusiness:SearchRelevantContent'))
+    throw denied('because no identity-based policy allows the qbusiness:SearchRelevantContent action');
   return { session, da };
 }
 
@@ -61,7 +68,7 @@ function rank(app: Application, user: IdcUser, filters: AttributeFilter[], query
   const emails = user.emails.map((e) => e.toLowerCase());
   const groups = user.groups.map((g) => g.toLowerCase());
   // Visibility depends only on the user and the filters, so it is computed once per pair and cached.
-  const visible = index.visibility(`${user.id}\n${emails.join(",")}\n${groups.join(",")}\n${JSON.stringify(filters)}`, (docIndex) => {
+  const visible = index.visibility(`${user.id}\n${emails.join(',')}\n${groups.join(',')}\n${JSON.stringify(filters)}`, (docIndex) => {
     const doc = app.docs[docIndex] as Doc;
     return mayRead(doc, emails, groups) && filters.every((f) => matches(f, doc.attributeMap));
   });

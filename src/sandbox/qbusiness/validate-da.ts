@@ -5,7 +5,8 @@ import { validationError } from './errors.js';
 
 const PRINCIPAL = /^arn:[a-z0-9-.]{1,63}:iam::[0-9]{12}:role\/[a-zA-Z0-9_/+=,.@-]+$/;
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
-const TTI_ARN = /^arn:[a-z0-9-.]{1,63}:sso::[0-9]{12}:trustedTokenIssuer\/(sso)?ins-[a-zA-Z0-9-.]{16}\/tti-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TTI_ARN =
+  /^arn:[a-z0-9-.]{1,63}:sso::[0-9]{12}:trustedTokenIssuer\/(sso)?ins-[a-zA-Z0-9-.]{16}\/tti-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SUPPORTED_ACTION = 'qbusiness:SearchRelevantContent';
 
 export interface CreateInput {
@@ -30,11 +31,19 @@ export function validateCreate(body: Record<string, unknown>): CreateInput {
     p.push({ name: 'actionConfigurations', message: 'must list 1-10 action configurations' });
   } else {
     actionConfigurations.forEach((a: { action?: unknown; filterConfiguration?: { documentAttributeFilter?: unknown } }, i) => {
-      if (a?.action !== SUPPORTED_ACTION) p.push({ name: `actionConfigurations[${i}].action`, message: `must be ${SUPPORTED_ACTION}, the only action data accessors support` });
-      if (a?.filterConfiguration !== undefined) p.push(...validateFilter(a.filterConfiguration?.documentAttributeFilter, `actionConfigurations[${i}].filterConfiguration.documentAttributeFilter`));
+      if (a?.action !== SUPPORTED_ACTION)
+        p.push({ name: `actionConfigurations[${i}].action`, message: `must be ${SUPPORTED_ACTION}, the only action data accessors support` });
+      if (a?.filterConfiguration !== undefined)
+        p.push(...validateFilter(a.filterConfiguration?.documentAttributeFilter, `actionConfigurations[${i}].filterConfiguration.documentAttributeFilter`));
     });
   }
-  const detail = authenticationDetail as { authenticationType?: unknown; authenticationConfiguration?: { idcTrustedTokenIssuerConfiguration?: { idcTrustedTokenIssuerArn?: unknown } }; externalIds?: unknown } | undefined;
+  const detail = authenticationDetail as
+    | {
+        authenticationType?: unknown;
+        authenticationConfiguration?: { idcTrustedTokenIssuerConfiguration?: { idcTrustedTokenIssuerArn?: unknown } };
+        externalIds?: unknown;
+      }
+    | undefined;
   const ttiArn = detail?.authenticationConfiguration?.idcTrustedTokenIssuerConfiguration?.idcTrustedTokenIssuerArn;
   const externalIds = detail?.externalIds;
   const type = detail?.authenticationType;
@@ -44,8 +53,18 @@ export function validateCreate(body: Record<string, unknown>): CreateInput {
   if (type === 'AWS_IAM_IDC_AUTH_CODE' && detail?.authenticationConfiguration !== undefined) {
     p.push({ name: 'authenticationDetail.authenticationConfiguration', message: 'must be absent for AWS_IAM_IDC_AUTH_CODE' });
   }
-  if (type !== 'AWS_IAM_IDC_AUTH_CODE' && (typeof ttiArn !== 'string' || !TTI_ARN.test(ttiArn))) p.push({ name: 'authenticationDetail.authenticationConfiguration.idcTrustedTokenIssuerConfiguration.idcTrustedTokenIssuerArn', message: 'must be a trusted token issuer ARN' });
-  if (!Array.isArray(externalIds) || externalIds.length !== 1 || typeof externalIds[0] !== 'string' || !NAME.test(externalIds[0]) || externalIds[0].length > 1000) {
+  if (type !== 'AWS_IAM_IDC_AUTH_CODE' && (typeof ttiArn !== 'string' || !TTI_ARN.test(ttiArn)))
+    p.push({
+      name: 'authenticationDetail.authenticationConfiguration.idcTrustedTokenIssuerConfiguration.idcTrustedTokenIssuerArn',
+      message: 'must be a trusted token issuer ARN',
+    });
+  if (
+    !Array.isArray(externalIds) ||
+    externalIds.length !== 1 ||
+    typeof externalIds[0] !== 'string' ||
+    !NAME.test(externalIds[0]) ||
+    externalIds[0].length > 1000
+  ) {
     p.push({ name: 'authenticationDetail.externalIds', message: 'must hold exactly one id of 1-1000 characters matching [a-zA-Z0-9][a-zA-Z0-9_-]*' });
   }
   if (clientToken !== undefined && (typeof clientToken !== 'string' || clientToken.length < 1 || clientToken.length > 100)) {
@@ -53,7 +72,8 @@ export function validateCreate(body: Record<string, unknown>): CreateInput {
   }
   if (p.length > 0) throw validationError(p);
   return {
-    principal: principal as string, displayName: displayName as string,
+    principal: principal as string,
+    displayName: displayName as string,
     actionConfigurations: actionConfigurations as ActionConfiguration[],
     authenticationType: type as CreateInput['authenticationType'],
     ...(type === 'AWS_IAM_IDC_TTI' ? { trustedTokenIssuerArn: ttiArn as string } : {}),

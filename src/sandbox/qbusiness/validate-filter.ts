@@ -45,7 +45,7 @@ function validateLeaf(op: LeafOperator, attribute: unknown, path: string): Field
   if (!isObject(attribute)) return [{ name: path, message: 'must be a DocumentAttribute {name, value}' }];
   const { name, value } = attribute;
   if (typeof name !== 'string' || name.length < 1 || name.length > 200 || !NAME_PATTERN.test(name)) {
-    return [{ name: `${path}.name`, message: "must be 1-200 characters matching [a-zA-Z0-9_][a-zA-Z0-9_-]*" }];
+    return [{ name: `${path}.name`, message: 'must be 1-200 characters matching [a-zA-Z0-9_][a-zA-Z0-9_-]*' }];
   }
   const valueProblem = validateValue(value, `${path}.value`);
   if (valueProblem) return [valueProblem];
@@ -67,7 +67,8 @@ function validateValue(value: unknown, path: string): FieldProblem | undefined {
       return typeof v === 'string' && v.length <= 2048 ? undefined : { name: `${path}.stringValue`, message: 'must be a string of at most 2048 characters' };
     case 'stringListValue':
       return Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length >= 1 && s.length <= 2048)
-        ? undefined : { name: `${path}.stringListValue`, message: 'must be a list of strings of 1-2048 characters' };
+        ? undefined
+        : { name: `${path}.stringListValue`, message: 'must be a list of strings of 1-2048 characters' };
     case 'longValue':
       return Number.isInteger(v) ? undefined : { name: `${path}.longValue`, message: 'must be an integer' };
     case 'dateValue':

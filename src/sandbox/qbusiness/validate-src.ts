@@ -22,7 +22,8 @@ export function validateSrc(applicationId: string, body: Record<string, unknown>
   if (typeof queryText !== 'string') problems.push({ name: 'queryText', message: 'is required and must be a string' });
   const retriever = (contentSource as { retriever?: { retrieverId?: unknown } } | undefined)?.retriever;
   if (!contentSource || typeof contentSource !== 'object') problems.push({ name: 'contentSource', message: 'is required' });
-  else if (!retriever || typeof retriever !== 'object') problems.push({ name: 'contentSource.retriever', message: 'is required (the only ContentSource member)' });
+  else if (!retriever || typeof retriever !== 'object')
+    problems.push({ name: 'contentSource.retriever', message: 'is required (the only ContentSource member)' });
   else if (typeof retriever.retrieverId !== 'string' || !ID36.test(retriever.retrieverId)) {
     problems.push({ name: 'contentSource.retriever.retrieverId', message: 'must be 36 characters matching [a-zA-Z0-9][a-zA-Z0-9-]{35}' });
   }

@@ -7,8 +7,7 @@ import { sha256Hex } from '../util.js';
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-const escapeUri = (s: string): string =>
-  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const escapeUri = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 function canonicalPath(path: string): string {
   const segments: string[] = [];
@@ -50,19 +49,17 @@ export function canonicalRequest(req: SandboxRequest, signedHeaders: string[]): 
   for (const name of signedHeaders) {
     const value = headerValue(req, name);
     if (value === undefined) return undefined;
-    lines.push(`${name}:${value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '')}`);
+    lines.push(
+      `${name}:${value
+        .replace(/[\r\n]/g, ' ')
+        .replace(/[ \t]+/g, ' ')
+        .replace(/^ | $/g, '')}`,
+    );
   }
   // The body's own hash, never the client's x-amz-content-sha256 claim: only then is the
   // body bound to the signature (a same-length body swapped after signing must fail).
   const payloadHash = req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body);
-  return [
-    req.method,
-    canonicalPath(req.path),
-    canonicalQuery(req.rawQuery),
-    `${lines.join('\n')}\n`,
-    signedHeaders.join(';'),
-    payloadHash,
-  ].join('\n');
+  return [req.method, canonicalPath(req.path), canonicalQuery(req.rawQuery), `${lines.join('\n')}\n`, signedHeaders.join(';'), payloadHash].join('\n');
 }
 
 /** kSigning = HMAC chain over date, region, service; cached (per sandbox) because every call repeats it. */

@@ -34,8 +34,10 @@ export function createTrustedTokenIssuer(ctx: SandboxContext, caller: Caller, in
   const config = (input['TrustedTokenIssuerConfiguration'] as { OidcJwtConfiguration?: Record<string, unknown> } | undefined)?.OidcJwtConfiguration;
   if (!config) throw invalid('TrustedTokenIssuerConfiguration.OidcJwtConfiguration is required.');
   const { IssuerUrl, ClaimAttributePath, IdentityStoreAttributePath, JwksRetrievalOption } = config;
-  if (typeof IssuerUrl !== 'string' || IssuerUrl.length > 512 || !ISSUER_URL.test(IssuerUrl)) throw invalid('IssuerUrl must be an http(s) URL of at most 512 characters.');
-  if (typeof ClaimAttributePath !== 'string' || !CLAIM_PATH.test(ClaimAttributePath)) throw invalid('ClaimAttributePath must match \\p{L}+(?:(\\.|\\_)\\p{L}+){0,2}.');
+  if (typeof IssuerUrl !== 'string' || IssuerUrl.length > 512 || !ISSUER_URL.test(IssuerUrl))
+    throw invalid('IssuerUrl must be an http(s) URL of at most 512 characters.');
+  if (typeof ClaimAttributePath !== 'string' || !CLAIM_PATH.test(ClaimAttributePath))
+    throw invalid('ClaimAttributePath must match \\p{L}+(?:(\\.|\\_)\\p{L}+){0,2}.');
   if (typeof IdentityStoreAttributePath !== 'string' || !STORE_PATHS.includes(IdentityStoreAttributePath)) {
     throw invalid(`IdentityStoreAttributePath must be one of ${STORE_PATHS.join(', ')} in the sandbox.`);
   }
@@ -46,8 +48,12 @@ export function createTrustedTokenIssuer(ctx: SandboxContext, caller: Caller, in
   }
   if (existing.length >= MAX_TTIS) throw new ServiceError('ServiceQuotaExceededException', 400, `At most ${MAX_TTIS} trusted token issuers per instance.`);
   const tti: TrustedTokenIssuer = {
-    arn: ttiArn(instance, newUuid()), name, instanceArn: instance.instanceArn, issuerUrl: IssuerUrl,
-    claimAttributePath: ClaimAttributePath, identityStoreAttributePath: IdentityStoreAttributePath,
+    arn: ttiArn(instance, newUuid()),
+    name,
+    instanceArn: instance.instanceArn,
+    issuerUrl: IssuerUrl,
+    claimAttributePath: ClaimAttributePath,
+    identityStoreAttributePath: IdentityStoreAttributePath,
   };
   instance.trustedTokenIssuers.set(tti.arn, tti);
   return { output: { TrustedTokenIssuerArn: tti.arn }, detail: { name, issuerUrl: IssuerUrl } };

@@ -22,10 +22,12 @@ export function buildDocs(app: ApplicationFixture, dataSourceId: string): { docs
       id: d.id,
       title: d.title,
       uri,
-      acl: d.acl ? {
-        users: new Set((d.acl.users ?? []).map((u) => u.toLowerCase())),
-        groups: new Set((d.acl.groups ?? []).map((g) => g.toLowerCase())),
-      } : null,
+      acl: d.acl
+        ? {
+            users: new Set((d.acl.users ?? []).map((u) => u.toLowerCase())),
+            groups: new Set((d.acl.groups ?? []).map((g) => g.toLowerCase())),
+          }
+        : null,
       attributes,
       attributeMap,
     });

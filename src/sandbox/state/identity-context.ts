@@ -7,8 +7,6 @@ export const IDENTITY_CENTER_PROVIDER_ARN = 'arn:aws:iam::aws:contextProvider/Id
 const PURPOSE = 'identity-context';
 const PREFIX = 'AQoJ';
 
-export const sealIdentityContext = (sealer: Sealer, context: IdentityContext): string =>
-  sealer.seal(PURPOSE, context, PREFIX);
+export const sealIdentityContext = (sealer: Sealer, context: IdentityContext): string => sealer.seal(PURPOSE, context, PREFIX);
 
-export const openIdentityContext = (sealer: Sealer, assertion: string): IdentityContext | undefined =>
-  sealer.open<IdentityContext>(PURPOSE, assertion, PREFIX);
+export const openIdentityContext = (sealer: Sealer, assertion: string): IdentityContext | undefined => sealer.open<IdentityContext>(PURPOSE, assertion, PREFIX);

@@ -7,9 +7,7 @@ import { buildIndex } from '../qbusiness/search-index.js';
 import { validateFilter } from '../qbusiness/validate-filter.js';
 import type { AttributeFilter } from '../qbusiness/attributes.js';
 
-const DATA_ACCESSOR_PERMISSIONS = [
-  'qbusiness:SearchRelevantContent', 'sso-oauth:CreateTokenWithIAM', 'kms:Decrypt', 'sts:SetContext',
-];
+const DATA_ACCESSOR_PERMISSIONS = ['qbusiness:SearchRelevantContent', 'sso-oauth:CreateTokenWithIAM', 'kms:Decrypt', 'sts:SetContext'];
 
 export interface World {
   principals: Map<string, Principal>;
@@ -24,15 +22,20 @@ export interface World {
 export function buildWorld(fixture: SandboxFixture, now: () => number = Date.now): World {
   const world: World = {
     principals: new Map(fixture.principals.map((p) => [p.accessKeyId, { ...p, accountId: accountOf(p.arn) }])),
-    roles: new Map(fixture.roles.map((r) => [r.arn, {
-      arn: r.arn,
-      name: resourceName(r.arn),
-      accountId: accountOf(r.arn),
-      roleId: `AROA${sha256Hex(r.arn).slice(0, 17).toUpperCase()}`,
-      maxSessionDuration: r.maxSessionDuration ?? 3600,
-      trust: r.trust.map((t) => ({ principal: t.principal, actions: new Set(t.actions) })),
-      permissions: new Set(r.permissions ?? DATA_ACCESSOR_PERMISSIONS),
-    }])),
+    roles: new Map(
+      fixture.roles.map((r) => [
+        r.arn,
+        {
+          arn: r.arn,
+          name: resourceName(r.arn),
+          accountId: accountOf(r.arn),
+          roleId: `AROA${sha256Hex(r.arn).slice(0, 17).toUpperCase()}`,
+          maxSessionDuration: r.maxSessionDuration ?? 3600,
+          trust: r.trust.map((t) => ({ principal: t.principal, actions: new Set(t.actions) })),
+          permissions: new Set(r.permissions ?? DATA_ACCESSOR_PERMISSIONS),
+        },
+      ]),
+    ),
     instances: new Map(fixture.identityCenters.map((i) => [i.instanceArn, buildInstance(i)])),
     applications: new Map(),
     isvAudiences: new Map((fixture.isvs ?? []).map((i) => [i.principal, i.oidcClientId])),
@@ -82,8 +85,7 @@ export const ttiArn = (instance: IdcInstance, uuid: string): string =>
 const idcApplicationArn = (instance: IdcInstance, seed: string): string =>
   `arn:aws:sso::${instance.accountId}:application/${instance.instanceId}/apl-${sha256Hex(seed).slice(0, 16)}`;
 
-const applicationArn = (a: ApplicationFixture): string =>
-  `arn:aws:qbusiness:${a.region}:${a.accountId}:application/${a.applicationId}`;
+const applicationArn = (a: ApplicationFixture): string => `arn:aws:qbusiness:${a.region}:${a.accountId}:application/${a.applicationId}`;
 
 function buildApplication(world: World, a: ApplicationFixture, createdAt: number): Application {
   const instance = world.instances.get(a.identityCenterInstanceArn);
@@ -91,8 +93,17 @@ function buildApplication(world: World, a: ApplicationFixture, createdAt: number
   const dataSourceId = a.dataSourceId ?? stableUuid(`${a.applicationId}/datasource`);
   const { docs, chunks } = buildDocs(a, dataSourceId);
   const app: Application = {
-    id: a.applicationId, arn: applicationArn(a), name: a.name, accountId: a.accountId, region: a.region, instance,
-    retrievers: new Set(a.retrievers.map((r) => r.retrieverId)), dataSourceId, docs, chunks, index: buildIndex({ docs, chunks }),
+    id: a.applicationId,
+    arn: applicationArn(a),
+    name: a.name,
+    accountId: a.accountId,
+    region: a.region,
+    instance,
+    retrievers: new Set(a.retrievers.map((r) => r.retrieverId)),
+    dataSourceId,
+    docs,
+    chunks,
+    index: buildIndex({ docs, chunks }),
     dataAccessors: new Map(),
   };
   for (const d of a.dataAccessors ?? []) app.dataAccessors.set(d.dataAccessorId, buildDataAccessor(world, app, d, createdAt));
@@ -115,10 +126,12 @@ function buildDataAccessor(world: World, app: Application, d: DataAccessorFixtur
     principal: d.principal,
     externalId: d.externalId,
     ...(authCode ? { authenticationType: 'AWS_IAM_IDC_AUTH_CODE' as const } : { trustedTokenIssuerArn: tti!.arn }),
-    actionConfigurations: [{
-      action: 'qbusiness:SearchRelevantContent',
-      ...(filter ? { filterConfiguration: { documentAttributeFilter: filter } } : {}),
-    }],
+    actionConfigurations: [
+      {
+        action: 'qbusiness:SearchRelevantContent',
+        ...(filter ? { filterConfiguration: { documentAttributeFilter: filter } } : {}),
+      },
+    ],
     at: createdAt,
     idcApplicationArn: d.idcApplicationArn,
     audiences: d.audiences,
@@ -160,7 +173,7 @@ export function newDataAccessor(world: World, app: Application, d: NewDataAccess
     externalId: d.externalId,
     authenticationType: d.authenticationType ?? 'AWS_IAM_IDC_TTI',
     ...(d.trustedTokenIssuerArn ? { trustedTokenIssuerArn: d.trustedTokenIssuerArn } : {}),
-    redirectUris: d.authenticationType === 'AWS_IAM_IDC_AUTH_CODE' ? world.isvRedirectUris.get(d.principal) ?? [] : [],
+    redirectUris: d.authenticationType === 'AWS_IAM_IDC_AUTH_CODE' ? (world.isvRedirectUris.get(d.principal) ?? []) : [],
     idcApplicationArn: d.idcApplicationArn ?? idcApplicationArn(app.instance, `${app.id}/${d.id}`),
     audiences: d.audiences ?? (audience ? [audience] : []),
     assignmentRequired: d.assignmentRequired ?? false,

@@ -9,8 +9,8 @@ import type { Outcome } from '../http/pipeline.js';
 import type { AssumeRoleInput, ProvidedContext } from './validate.js';
 
 export function assumeRole(ctx: SandboxContext, caller: Caller, input: AssumeRoleInput): Outcome {
-  const denied = (action: string) => new ServiceError('AccessDenied', 403,
-    `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${input.roleArn}`);
+  const denied = (action: string) =>
+    new ServiceError('AccessDenied', 403, `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${input.roleArn}`);
   // Identity-enhanced sessions carry an AWS-managed allow-list policy that excludes STS.
   if (caller.kind === 'session' && caller.session.identity) throw denied('sts:AssumeRole');
   const role = ctx.world.roles.get(input.roleArn);
@@ -30,8 +30,11 @@ export function assumeRole(ctx: SandboxContext, caller: Caller, input: AssumeRol
   }
   const identity = verifyContexts(ctx, input.contexts);
   const session = ctx.sessions.mint({
-    role, sessionName: input.sessionName, tags: new Map(input.tags.map((t) => [t.Key, t.Value])),
-    ...(identity ? { identity } : {}), durationSeconds: duration,
+    role,
+    sessionName: input.sessionName,
+    tags: new Map(input.tags.map((t) => [t.Key, t.Value])),
+    ...(identity ? { identity } : {}),
+    durationSeconds: duration,
   });
   const packed = input.tags.length > 0 ? Math.min(100, Math.ceil(JSON.stringify(input.tags).length / 20)) : undefined;
   return {
@@ -46,8 +49,11 @@ export function assumeRole(ctx: SandboxContext, caller: Caller, input: AssumeRol
       ...(packed !== undefined ? { PackedPolicySize: packed } : {}),
     },
     detail: {
-      roleArn: role.arn, sessionArn: session.arn, durationSeconds: duration,
-      externalId: session.externalId, identityContext: identity ? { userId: identity.userId, userName: identity.userName } : undefined,
+      roleArn: role.arn,
+      sessionArn: session.arn,
+      durationSeconds: duration,
+      externalId: session.externalId,
+      identityContext: identity ? { userId: identity.userId, userName: identity.userName } : undefined,
     },
   };
 }
@@ -68,12 +74,20 @@ function verifyContexts(ctx: SandboxContext, contexts: ProvidedContext[]): Ident
   contexts.forEach((p, i) => {
     const field = `ProvidedContexts.member.${i + 1}`;
     if (p.ProviderArn !== IDENTITY_CENTER_PROVIDER_ARN) {
-      throw new ServiceError('ValidationError', 400, `${field}.ProviderArn '${p.ProviderArn}' is not a supported context provider; use ${IDENTITY_CENTER_PROVIDER_ARN}.`);
+      throw new ServiceError(
+        'ValidationError',
+        400,
+        `${field}.ProviderArn '${p.ProviderArn}' is not a supported context provider; use ${IDENTITY_CENTER_PROVIDER_ARN}.`,
+      );
     }
     if (identity) throw new ServiceError('ValidationError', 400, `${field}: only one context per provider is allowed.`);
     const opened = openIdentityContext(ctx.sealer, p.ContextAssertion);
     if (!opened) {
-      throw new ServiceError('ValidationError', 400, `${field}.ContextAssertion is not a valid assertion from ${IDENTITY_CENTER_PROVIDER_ARN} (not issued by this Identity Center, or modified).`);
+      throw new ServiceError(
+        'ValidationError',
+        400,
+        `${field}.ContextAssertion is not a valid assertion from ${IDENTITY_CENTER_PROVIDER_ARN} (not issued by this Identity Center, or modified).`,
+      );
     }
     if (opened.exp * 1000 <= ctx.now()) {
       throw new ServiceError('ExpiredTokenException', 400, `${field}.ContextAssertion has expired; obtain a new one from CreateTokenWithIAM.`);

@@ -2,8 +2,14 @@
 // "N validation error(s) detected: Value '…' at '…' failed to satisfy constraint: …".
 import { ServiceError } from '../errors.js';
 
-export interface Tag { Key: string; Value: string }
-export interface ProvidedContext { ProviderArn: string; ContextAssertion: string }
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+export interface ProvidedContext {
+  ProviderArn: string;
+  ContextAssertion: string;
+}
 
 const SESSION_NAME = /^[\w+=,.@-]*$/;
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -41,8 +47,11 @@ export interface AssumeRoleInput {
 }
 
 export function validateAssumeRole(raw: {
-  roleArn?: string; sessionName?: string; duration?: string;
-  tags?: Record<string, string | undefined>[]; contexts?: Record<string, string | undefined>[];
+  roleArn?: string;
+  sessionName?: string;
+  duration?: string;
+  tags?: Record<string, string | undefined>[];
+  contexts?: Record<string, string | undefined>[];
 }): AssumeRoleInput {
   const c = new ConstraintCollector();
   if (raw.roleArn === undefined) c.fail('roleArn', null, 'Member must not be null');
@@ -79,5 +88,11 @@ export function validateAssumeRole(raw: {
     if (k.startsWith('aws:')) throw new ServiceError('ValidationError', 400, `Tag keys may not begin with 'aws:' (${t.Key}).`);
     seen.add(k);
   }
-  return { roleArn: raw.roleArn as string, sessionName: raw.sessionName as string, ...(durationSeconds !== undefined ? { durationSeconds } : {}), tags, contexts };
+  return {
+    roleArn: raw.roleArn as string,
+    sessionName: raw.sessionName as string,
+    ...(durationSeconds !== undefined ? { durationSeconds } : {}),
+    tags,
+    contexts,
+  };
 }

@@ -26,11 +26,12 @@ export function customerTemplate(tenantId: string, r: CustomerRequests): string 
     Parameters: {
       ApplicationId: { Type: 'String', AllowedPattern: '^[a-zA-Z0-9][a-zA-Z0-9-]{35}$', Description: 'Your Amazon Q Business application ID.' },
       TrustedTokenIssuerArn: {
-        Type: 'String', AllowedPattern: '^arn:aws[a-z-]*:sso::\\d{12}:trustedTokenIssuer/.+$',
+        Type: 'String',
+        AllowedPattern: '^arn:aws[a-z-]*:sso::\\d{12}:trustedTokenIssuer/.+$',
         Description: 'ARN of the IAM Identity Center trusted token issuer for the ISV (create it with step 1 of customer-setup.sh or the console).',
       },
-      RetrieverId: { Type: 'String', Default: '', Description: 'Your application\'s retriever ID (only echoed in the outputs for the ISV).' },
-      IdentityCenterRegion: { Type: 'String', Default: '', Description: 'Region of your IAM Identity Center instance, if not this stack\'s region.' },
+      RetrieverId: { Type: 'String', Default: '', Description: "Your application's retriever ID (only echoed in the outputs for the ISV)." },
+      IdentityCenterRegion: { Type: 'String', Default: '', Description: "Region of your IAM Identity Center instance, if not this stack's region." },
     },
     Conditions: { SameRegion: { 'Fn::Equals': [{ Ref: 'IdentityCenterRegion' }, ''] } },
     Resources: {
@@ -51,7 +52,10 @@ export function customerTemplate(tenantId: string, r: CustomerRequests): string 
       ApplicationRegion: { Description: 'Amazon Q Business application region', Value: { Ref: 'AWS::Region' } },
       RetrieverId: { Description: 'Retriever ID', Value: { Ref: 'RetrieverId' } },
       DataAccessorApplicationArn: { Description: 'Data accessor application ARN', Value: { 'Fn::GetAtt': ['DataAccessor', 'IdcApplicationArn'] } },
-      IdentityCenterRegion: { Description: 'IAM Identity Center region', Value: { 'Fn::If': ['SameRegion', { Ref: 'AWS::Region' }, { Ref: 'IdentityCenterRegion' }] } },
+      IdentityCenterRegion: {
+        Description: 'IAM Identity Center region',
+        Value: { 'Fn::If': ['SameRegion', { Ref: 'AWS::Region' }, { Ref: 'IdentityCenterRegion' }] },
+      },
     },
   };
   return [

@@ -39,9 +39,13 @@ export interface Kit {
   tenantId: string;
   /** What the customer's administrator enters (console) or checks (script). */
   values: {
-    tenantId: string; issuerUrl: string; audience: string | null; principal: string;
+    tenantId: string;
+    issuerUrl: string;
+    audience: string | null;
+    principal: string;
     attributeMapping: { claim: string; identityStoreAttribute: string };
-    trustedTokenIssuerName: string; dataAccessorName: string;
+    trustedTokenIssuerName: string;
+    dataAccessorName: string;
   };
   isv: { permissionPolicy: PolicyDocument; trustPolicy: PolicyDocument };
   requests: CustomerRequests;
@@ -58,42 +62,62 @@ const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,99}$/;
 const ISSUER_URL = /^https:\/\/[-a-zA-Z0-9+&@/%=~_|!:,.;]*[-a-zA-Z0-9+&@/%=~_|]$/;
 
 /** `[a-zA-Z0-9][a-zA-Z0-9_-]*`, at most 100 characters (data accessor names, statement ids). */
-const nameFrom = (s: string) => s.replace(/[^a-zA-Z0-9_-]+/g, '-').replace(/^[^a-zA-Z0-9]+/, '').slice(0, 100);
+const nameFrom = (s: string) =>
+  s
+    .replace(/[^a-zA-Z0-9_-]+/g, '-')
+    .replace(/^[^a-zA-Z0-9]+/, '')
+    .slice(0, 100);
 
 export function buildKit(input: KitInput, opts: { allowHttpIssuer?: boolean } = {}): Kit {
   const { tenant } = input;
   const problems: FieldProblem[] = [];
   const roleArn = input.roleArn ?? tenant.roleArn ?? '';
   if (!ROLE_ARN.test(roleArn)) {
-    problems.push({ field: 'roleArn', message: roleArn ? 'must be an IAM role ARN like arn:aws:iam::123456789012:role/QBusinessDataAccessorRole'
-      : 'is needed: the ISV\'s data-accessor role (the data accessor\'s principal); set it on the tenant or pass it' });
+    problems.push({
+      field: 'roleArn',
+      message: roleArn
+        ? 'must be an IAM role ARN like arn:aws:iam::123456789012:role/QBusinessDataAccessorRole'
+        : "is needed: the ISV's data-accessor role (the data accessor's principal); set it on the tenant or pass it",
+    });
   }
   if (input.applicationPrincipal !== undefined && !PRINCIPAL_ARN.test(input.applicationPrincipal)) {
     problems.push({ field: 'applicationPrincipal', message: 'must be an IAM role or user ARN' });
   }
   const dataAccessorName = input.displayName ?? nameFrom(`tti-bridge-${tenant.id}`);
-  if (!NAME.test(dataAccessorName)) problems.push({ field: 'displayName', message: 'must be 1-100 characters: letters, digits, _ or -, starting with a letter or digit' });
-  const issuerOk = input.issuer.length <= 512 && (ISSUER_URL.test(input.issuer) || (opts.allowHttpIssuer === true && ISSUER_URL.test(input.issuer.replace(/^http:/, 'https:'))));
+  if (!NAME.test(dataAccessorName))
+    problems.push({ field: 'displayName', message: 'must be 1-100 characters: letters, digits, _ or -, starting with a letter or digit' });
+  const issuerOk =
+    input.issuer.length <= 512 &&
+    (ISSUER_URL.test(input.issuer) || (opts.allowHttpIssuer === true && ISSUER_URL.test(input.issuer.replace(/^http:/, 'https:'))));
   if (!issuerOk) problems.push({ field: 'issuer', message: 'IAM Identity Center needs an https issuer URL of at most 512 characters (ISSUER)' });
   if (problems.length) throw validationError(problems);
 
   const trustedTokenIssuerName = `tti-bridge-${new URL(input.issuer).host}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 255);
   const requests = customerRequests({ tenantId: tenant.id, issuerUrl: input.issuer, roleArn, trustedTokenIssuerName, dataAccessorName });
   const warnings = [
-    ...(input.dataAccessorClientId ? [] : ['No data-accessor client yet: create it (tti-bridge clients add --kind data-accessor) and register its id with AWS as the audience.']),
+    ...(input.dataAccessorClientId
+      ? []
+      : ['No data-accessor client yet: create it (tti-bridge clients add --kind data-accessor) and register its id with AWS as the audience.']),
     ...(input.applicationPrincipal ? [] : [`The trust policy names ${PRINCIPAL_PLACEHOLDER}: pass the principal tti-bridge runs as.`]),
   ];
   const isv = { permissionPolicy: permissionPolicy(), trustPolicy: trustPolicy(input.applicationPrincipal ?? PRINCIPAL_PLACEHOLDER) };
   const values = {
-    tenantId: tenant.id, issuerUrl: input.issuer, audience: input.dataAccessorClientId, principal: roleArn,
+    tenantId: tenant.id,
+    issuerUrl: input.issuer,
+    audience: input.dataAccessorClientId,
+    principal: roleArn,
     attributeMapping: { claim: CLAIM_ATTRIBUTE_PATH, identityStoreAttribute: IDENTITY_STORE_ATTRIBUTE_PATH },
-    trustedTokenIssuerName, dataAccessorName,
+    trustedTokenIssuerName,
+    dataAccessorName,
   };
   const files = {
     'isv-permission-policy.json': `${JSON.stringify(isv.permissionPolicy, null, 2)}\n`,
     'isv-trust-policy.json': `${JSON.stringify(isv.trustPolicy, null, 2)}\n`,
     'isv-role.cfn.yaml': isvRoleTemplate({ roleName: roleArn.split('/').pop() as string, applicationPrincipal: input.applicationPrincipal }),
-    'customer-setup.sh': customerScript({ ...tenant, tenantName: tenant.name, tenantId: tenant.id, applicationId: tenant.qbusinessApplicationId, issuerUrl: input.issuer }, requests),
+    'customer-setup.sh': customerScript(
+      { ...tenant, tenantName: tenant.name, tenantId: tenant.id, applicationId: tenant.qbusinessApplicationId, issuerUrl: input.issuer },
+      requests,
+    ),
     'customer-data-accessor.cfn.yaml': customerTemplate(tenant.id, requests),
     'customer-values.txt': customerValuesText(values),
   };

@@ -34,12 +34,16 @@ export interface RequestValues {
 
 export function customerRequests(v: RequestValues) {
   const assignmentConfiguration = (required: boolean): KitRequest => ({
-    service: 'sso-admin', operation: 'PutApplicationAssignmentConfiguration', regionVar: 'IDC_REGION',
+    service: 'sso-admin',
+    operation: 'PutApplicationAssignmentConfiguration',
+    regionVar: 'IDC_REGION',
     input: { ApplicationArn: shellVar('IDC_APPLICATION_ARN'), AssignmentRequired: required },
   });
   return {
     createTrustedTokenIssuer: {
-      service: 'sso-admin', operation: 'CreateTrustedTokenIssuer', regionVar: 'IDC_REGION',
+      service: 'sso-admin',
+      operation: 'CreateTrustedTokenIssuer',
+      regionVar: 'IDC_REGION',
       input: {
         InstanceArn: shellVar('INSTANCE_ARN'),
         Name: v.trustedTokenIssuerName,
@@ -55,7 +59,9 @@ export function customerRequests(v: RequestValues) {
       },
     },
     createDataAccessor: {
-      service: 'qbusiness', operation: 'CreateDataAccessor', regionVar: 'QBUSINESS_REGION',
+      service: 'qbusiness',
+      operation: 'CreateDataAccessor',
+      regionVar: 'QBUSINESS_REGION',
       input: {
         applicationId: shellVar('APPLICATION_ID'),
         principal: v.roleArn,
@@ -73,8 +79,14 @@ export function customerRequests(v: RequestValues) {
     /** Without one: every user of the Identity Center instance whose email our users sign in with. */
     noAssignmentRequired: assignmentConfiguration(false),
     createApplicationAssignment: {
-      service: 'sso-admin', operation: 'CreateApplicationAssignment', regionVar: 'IDC_REGION',
-      input: { ApplicationArn: shellVar('IDC_APPLICATION_ARN'), PrincipalId: shellVar('ASSIGN_PRINCIPAL_ID'), PrincipalType: shellVar('ASSIGN_PRINCIPAL_TYPE') },
+      service: 'sso-admin',
+      operation: 'CreateApplicationAssignment',
+      regionVar: 'IDC_REGION',
+      input: {
+        ApplicationArn: shellVar('IDC_APPLICATION_ARN'),
+        PrincipalId: shellVar('ASSIGN_PRINCIPAL_ID'),
+        PrincipalType: shellVar('ASSIGN_PRINCIPAL_TYPE'),
+      },
     },
     /**
      * AWS's CLI walkthrough for data accessors also adds a resource-policy statement for the
@@ -82,7 +94,9 @@ export function customerRequests(v: RequestValues) {
      * script runs it only when ASSOCIATE_PERMISSION=yes.
      */
     associatePermission: {
-      service: 'qbusiness', operation: 'AssociatePermission', regionVar: 'QBUSINESS_REGION',
+      service: 'qbusiness',
+      operation: 'AssociatePermission',
+      regionVar: 'QBUSINESS_REGION',
       input: {
         applicationId: shellVar('APPLICATION_ID'),
         statementId: v.dataAccessorName,
