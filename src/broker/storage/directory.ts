@@ -1,8 +1,9 @@
 // Postgres reads for the broker: tenants, users and service clients (primary-key lookups).
 // Tenants and clients go through the same query modules (and row mappers) as the services
 // that write them (src/db/tenants.ts, src/db/oidc-clients.ts). createBroker puts
-// memo-directory.ts in front (records reused for 1 s by default), so a tenant or user
-// disabled by another process is refused within that time.
+// memo-directory.ts in front (the process's row cache: a record is dropped when its change
+// notification arrives, and kept at most 1 s by default while notifications are down), so a
+// tenant or user disabled by another process is refused well within a second.
 import { normalizeEmail } from '../../accounts/validate.js';
 import type { Database } from '../../db/database.js';
 import { oidcClientQueries } from '../../db/oidc-clients.js';
