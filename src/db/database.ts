@@ -28,10 +28,6 @@ export function openDatabase(databaseUrl: string, options: { timeouts?: DbTimeou
   // An idle connection that the server closes (restart, failover, pg_terminate_backend)
   // is reported on the pool; without a listener Node would crash the whole process.
   pool.on('error', options.onIdleError ?? (() => {}));
-  // Column defaults (CURRENT_TIMESTAMP) store the session's wall time: UTC, like every
-  // timestamp this process writes, whatever time zone the server was installed with. Queued
-  // on the new connection before anything else runs on it.
-  pool.on('connect', (client) => void client.query("SET TIME ZONE 'UTC'").catch(() => {}));
   return { database: createDatabase(pool), pool, close: () => pool.end() };
 }
 
