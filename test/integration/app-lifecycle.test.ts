@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/load.js';
 import { createApp } from '../../src/app.js';
+import { openServices } from '../../src/services.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { poolConfig } from '../../src/db/pool.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -55,4 +56,15 @@ test('a start that fails once the provider is built leaves no key-refresh timer 
   } finally {
     await failing.drop();
   }
+});
+
+test('close() twice: the second call waits for the first and does not fail', async () => {
+  const app = await createApp({ config: configFor(database.url), logger: createLogger('silent'), hasherOptions: FAST_ARGON2 });
+  await app.close();
+  await app.close();
+  await Promise.all([app.services.close(), app.services.close()]);
+  // The CLI's services (no server part) too.
+  const cli = await openServices(configFor(database.url), {});
+  await Promise.all([cli.close(), cli.close()]);
+  await cli.close();
 });
