@@ -82,14 +82,16 @@ async function serve(config: Config, runtime: Runtime, log: Logger): Promise<voi
   try {
     await listen(server, config.PORT, config.HOST, 'PORT');
     if (metricsServer) await listen(metricsServer, config.METRICS_PORT!, config.HOST, 'METRICS_PORT');
+    if (plugin) {
+      started = await plugin.start({ services, config: services.config });
+      if (started.routes) http.mount(started.routes);
+    }
   } catch (err) {
+    // Closed before main() stops the embedded database: not under open connections.
     server.close();
+    metricsServer?.close();
     await services.close();
     throw err;
-  }
-  if (plugin) {
-    started = await plugin.start({ services, config: services.config });
-    if (started.routes) http.mount(started.routes);
   }
   log.info(
     { issuer: config.ISSUER, discovery: `${config.ISSUER}/.well-known/openid-configuration`, port: config.PORT, ...started?.logFields },

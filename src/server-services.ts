@@ -97,6 +97,15 @@ export async function startServerServices(config: Config, deps: ServerDeps) {
     const keyService = services.keys();
     const mfa = services.mfa();
     await keyService.ensureKeys();
+    // The admin console: a first-party public client of our own provider, (re)registered at
+    // every start for this ISSUER. Before the provider holder: its refresh timer is the first
+    // thing built here that needs stopping, and nothing after it waits on the database.
+    await clients.ensureFirstParty({
+      clientId: CONSOLE_CLIENT_ID,
+      name: 'tti-bridge admin console',
+      redirectUris: [`${config.ISSUER}/admin/callback`],
+      postLogoutRedirectUris: [`${config.ISSUER}/admin/signed-out`],
+    });
     const views = createViews();
     // Bring your own identity: sign-in through upstream providers, and their tokens at the broker.
     const upstreamService = services.upstreams();
@@ -192,14 +201,6 @@ export async function startServerServices(config: Config, deps: ServerDeps) {
     // SCIM provisioning (src/scim): same service tokens and allowed tenants as the broker.
     const scimDeps = { db: database, hasher: services.hasher, now: () => new Date(now()), onChange };
     const scim = { users: createScimUsers(scimDeps), groups: createScimGroups(scimDeps) };
-    // The admin console: a first-party public client of our own provider, (re)registered at
-    // every start for this ISSUER.
-    await clients.ensureFirstParty({
-      clientId: CONSOLE_CLIENT_ID,
-      name: 'tti-bridge admin console',
-      redirectUris: [`${config.ISSUER}/admin/callback`],
-      postLogoutRedirectUris: [`${config.ISSUER}/admin/signed-out`],
-    });
 
     // Background work, started once everything above is built.
     // Expired artefacts are ignored on read; the sweep only keeps the table small.

@@ -133,7 +133,9 @@ export async function openServices(config: Config, options: OpenOptions): Promis
       onIdleError: (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'),
     });
   const { database, pool } = opened;
-  const closePool = options.database ? async () => {} : () => pool.end();
+  // Once: a second close() (a caller's cleanup after a shutdown) waits for the first.
+  let poolClosed: Promise<void> | undefined;
+  const closePool = () => (poolClosed ??= options.database ? Promise.resolve() : pool.end());
   const { now, hasherOptions, sleep } = options;
   if (!options.server) {
     // No change listener here (a CLI run only writes): the database's triggers announce its
@@ -144,14 +146,13 @@ export async function openServices(config: Config, options: OpenOptions): Promis
     // Loaded only here: the CLI starts without the provider, the broker and the AWS SDK.
     const { startServerServices } = await import('./server-services.js');
     const server = await startServerServices(config, { ...options.server, database, pool, logger, now, hasherOptions, sleep });
+    let closed: Promise<void> | undefined;
     return {
       ...server,
       database,
       pool,
-      async close() {
-        await server.close();
-        await closePool();
-      },
+      // The pool last, whatever the server's part threw (its audit flush needs the pool).
+      close: () => (closed ??= server.close().finally(closePool)),
     };
   } catch (err) {
     await closePool();

@@ -3,6 +3,9 @@
 // clear message and exit code 1, never a stack trace.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { freePort, spawnApp, waitReady } from '../resilience/app-process.js';
@@ -105,4 +108,21 @@ test('every configuration problem at once, the cross-setting checks included: ex
   ])
     assert.match(out, expected);
   assert.doesNotMatch(out, /^\s+at /m);
+});
+
+test('a plug-in that fails to start: its line alone, the services closed before the embedded database stops', { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ttib-plugin-'));
+  chmodSync(dir, 0o755); // as root, the embedded PostgreSQL runs as 'postgres'
+  const fixture = join(dir, 'fixture.json');
+  writeFileSync(fixture, '{}'); // readable, so the configuration accepts it; the sandbox refuses it
+  try {
+    const app = await spawnApp({ DATA_DIR: join(dir, 'data'), SANDBOX: 'true', SANDBOX_FIXTURE: fixture });
+    assert.equal(await app.exited, 1);
+    const out = app.output();
+    assert.match(out, /tti-bridge failed to start: .*fixture\.json is invalid/);
+    // The pool and the change listener were still open when the database stopped.
+    assert.doesNotMatch(out, /closed by the server|connection lost/, `the database stopped under open connections:\n${out}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
