@@ -89,6 +89,14 @@ export interface ListenerOptions {
   /** First and longest reconnect delay (ms). */
   minDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * How often the idle LISTEN session is asked `SELECT 1`, and how long the answer may take
+   * (ms). A connection that died without a word (a partition, a frozen server) is otherwise
+   * noticed only by TCP keepalive, hours later, while rows stay cached as if notifications
+   * flowed. Defaults: 10 s and 5 s.
+   */
+  heartbeatMs?: number;
+  heartbeatTimeoutMs?: number;
 }
 
 export function createChangeListener(opts: ListenerOptions): ChangeListener {
@@ -100,15 +108,31 @@ export function createChangeListener(opts: ListenerOptions): ChangeListener {
   let closed = false;
   let delay = minDelay;
   let timer: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
   let connecting: Promise<void> | undefined;
+  const heartbeatMs = opts.heartbeatMs ?? 10_000;
+  const heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 5_000;
 
   function lost(c: pg.Client, err?: Error) {
     if (client !== c) return;
     client = undefined;
     connected = false;
+    clearInterval(heartbeat);
     if (err) opts.onError?.(err, 'change listener connection lost');
     c.end().catch(() => {});
+    // A peer that stopped answering never acknowledges end(): drop the socket too.
+    (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
     schedule();
+  }
+
+  function beat(c: pg.Client) {
+    clearInterval(heartbeat);
+    heartbeat = setInterval(() => {
+      // query_timeout per query is honoured by pg (lib/client.js), though its types omit it.
+      const ping = { text: 'SELECT 1', query_timeout: heartbeatTimeoutMs } as pg.QueryConfig;
+      c.query(ping).catch((err: Error) => lost(c, err));
+    }, heartbeatMs);
+    heartbeat.unref();
   }
 
   function schedule() {
@@ -144,6 +168,7 @@ export function createChangeListener(opts: ListenerOptions): ChangeListener {
         }
         connected = true;
         delay = minDelay;
+        beat(c);
         // Whatever changed while nobody listened is unknown: caches start over.
         local.deliverReset();
         opts.onConnected?.();
@@ -166,6 +191,7 @@ export function createChangeListener(opts: ListenerOptions): ChangeListener {
     async close() {
       closed = true;
       clearTimeout(timer);
+      clearInterval(heartbeat);
       await connecting;
       const c = client;
       client = undefined;
