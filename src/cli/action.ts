@@ -10,6 +10,8 @@ import type { Remote } from './remote.js';
 export interface Outcome {
   data: unknown;
   text: string;
+  /** Printed as usual, then the process exits with this code (a check that ran and failed). */
+  exitCode?: number;
 }
 
 /**
@@ -58,7 +60,9 @@ export function act(ctx: CliContext, cmd: Command, handler: Handler, options: { 
       const api = options.connect === false ? null : await resolveRemote(globals, ctx.env ?? {});
       const out = await handler({ deps: ctx.deps, api, args: command.args, opts });
       ctx.io.stdout(opts.json ? `${JSON.stringify(out.data, null, 2)}\n` : `${out.text}\n`);
+      if (out.exitCode) throw new CliExit(out.exitCode);
     } catch (err) {
+      if (err instanceof CliExit) throw err;
       report(ctx, Boolean(opts.json), err);
       throw new CliExit(1);
     }

@@ -200,12 +200,14 @@ test('users unlock and reset-password clear a lock from failed sign-ins', async 
 test('tenants check runs on the server and prints each step; local mode points there', async () => {
   const a = await adminClient('check-admin');
   const r = await cli(`${a.flags} tenants check gamma --email carol@gamma.example --json`, { env: a.env });
-  assert.equal(r.code, 0, r.err);
+  assert.equal(r.code, 3, `a failed step is exit status 3 (scripts can tell); ${r.err}`);
+  assert.equal(r.err, '', 'the report is the output, not an error message');
   const report = JSON.parse(r.out);
   assert.equal(report.ok, false, 'gamma has no AWS details yet');
   assert.equal(report.failedStep, 'tenant');
   const human = await cli(`${a.flags} tenants check gamma --email carol@gamma.example`, { env: a.env });
   assert.match(human.out, /step tenant failed\nSTEP\s+RESULT.*\ntenant\s+FAILED/);
+  assert.equal(human.code, 3);
   const link = await cli(`${a.flags} tenants link gamma --expires-in 1h --json`, { env: a.env });
   assert.equal(link.code, 0, link.err);
   assert.ok(JSON.parse(link.out).url.startsWith(`${idp.issuer}/`), 'signed by the server, at its issuer');

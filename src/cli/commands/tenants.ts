@@ -62,6 +62,8 @@ function describe(t: TenantView): string {
 
 const path = (id: string) => `/admin/tenants/${encodeURIComponent(id)}`;
 
+/** `tenants check` ran and a step failed (scripts can tell it from 1, the check could not run). */
+const CHECK_FAILED_EXIT = 3;
 export function registerTenantCommands(program: Command, ctx: CliContext): void {
   const tenants = program.command('tenants').description('manage tenants (ISV customers) and their data-accessor details');
 
@@ -120,7 +122,11 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
 
   act(
     ctx,
-    leaf(tenants, 'check <id>', "server mode: dry-run the exchange and a search for one user; prints each step's result")
+    leaf(
+      tenants,
+      'check <id>',
+      `server mode: dry-run the exchange and a search for one user; prints each step's result (exit status ${CHECK_FAILED_EXIT} when a step fails, 1 when the check cannot run)`,
+    )
       .option('--email <email>', 'the user, by email')
       .option('--user-id <id>', 'the user, by id'),
     async ({ api, args, opts }) => {
@@ -135,7 +141,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
       }>('POST', `${path(args[0]!)}/check`, body);
       const rows = r.steps.map((st) => [st.step, st.ok ? 'ok' : 'FAILED', st.latencyMs, st.error ? `${st.error.code}: ${st.error.message}` : '']);
       const head = r.ok ? `tenant ${args[0]} works end to end` : `tenant ${args[0]}: step ${r.failedStep} failed`;
-      return { data: r, text: `${head}\n${table(['STEP', 'RESULT', 'MS', 'ERROR'], rows)}` };
+      return { data: r, text: `${head}\n${table(['STEP', 'RESULT', 'MS', 'ERROR'], rows)}`, ...(r.ok ? {} : { exitCode: CHECK_FAILED_EXIT }) };
     },
   );
 
