@@ -41,7 +41,13 @@ export async function prepareRuntime(config: Config, log: Logger): Promise<Runti
     databaseUrl = embedded.url;
     stopDb = embedded.stop;
   }
-  const applied = await applyMigrations(databaseUrl);
+  let applied: string[];
+  try {
+    applied = await applyMigrations(databaseUrl);
+  } catch (err) {
+    await stopDb(); // the embedded PostgreSQL must not outlive a failed start
+    throw err;
+  }
   if (applied.length) log.info({ applied }, 'database migrations applied');
   return { config: { ...config, SECRET_KEY: secret, DATABASE_URL: databaseUrl }, applied, stop: stopDb };
 }

@@ -24,55 +24,66 @@ export async function startDemo(services: AppServices, config: Config): Promise<
   );
   // The demo tenant's endpoints point at the sandbox: allowed while it runs in this process.
   const withdrawSandbox = services.endpoints.allowSandbox(sandbox.url);
-  const setup = demoSetup(sandbox, DEMO_TENANT_ID);
-  // A custom SANDBOX_FIXTURE may have no authorization-code data accessor, and an ISSUER that
-  // is neither https nor loopback cannot be a redirect URI: then only 'demo'.
-  const idcSetup = (() => {
-    if (!isRedirectUri(`${config.ISSUER}${IDC_CALLBACK_PATH}`)) return undefined;
-    try {
-      return demoSetup(sandbox, DEMO_IDC_TENANT_ID);
-    } catch {
-      return undefined;
-    }
-  })();
-  const clients = await seedDemo(services, { setup, idcSetup, sandboxUrl: sandbox.url, dataDir: config.DATA_DIR, issuer: config.ISSUER });
-  return {
-    sandbox,
-    clients,
-    idcTenant: idcSetup !== undefined,
-    credentials: { accessKeyId: setup.accessKeyId, secretAccessKey: setup.secretAccessKey },
-    banner: async () => {
-      const alice = await services.accounts.getUser(DEMO_TENANT_ID, 'alice@example.com');
-      const { service } = clients;
-      const i = config.ISSUER;
-      return [
-        '',
-        'tti-bridge is running (development mode, AWS sandbox in-process; nothing here reaches AWS)',
-        '',
-        `  Issuer / discovery   ${i}  ${i}/.well-known/openid-configuration`,
-        `  Demo app             ${i}/demo`,
-        `  Broker API           ${i}/api/v1   (reference: ${i}/api/v1/docs, OpenAPI: ${i}/api/v1/openapi.json)`,
-        `  AWS sandbox          ${sandbox.url}`,
-        '',
-        `  Demo users (workspace "${DEMO_TENANT_ID}", password "${DEMO_PASSWORD}"):`,
-        ...DEMO_USERS.map((u) => `    ${u.email.padEnd(20)} ${u.groups.join(', ')}${u.unassigned ? '  (not assigned to the data accessor)' : ''}`),
-        ...(idcSetup
-          ? [
-              `  The same users in workspace "${DEMO_IDC_TENANT_ID}" (authorization-code mode) then connect at the sandbox's`,
-              `  Identity Center as alice / bob / carol, password "${DEMO_IDC_PASSWORD}".`,
-            ]
-          : []),
-        '',
-        '  Try the broker API (demo-only credentials):',
-        `    TOKEN=$(curl -s -u '${service.clientId}:${service.clientSecret}' -d grant_type=client_credentials -d scope=search -d resource=${i}/api ${i}/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
-        `    curl -s -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
-        `      -d '{"queryText":"Kestrel thermal vacuum test","user":{"id":"${alice?.id}"}}' ${i}/api/v1/tenants/${DEMO_TENANT_ID}/search`,
-        '',
-      ].join('\n');
-    },
-    stop: () => {
-      withdrawSandbox();
-      return sandbox.close();
-    },
-  };
+  try {
+    return await seeded();
+  } catch (err) {
+    // A failed seed must not leave the sandbox listening behind a failed start.
+    withdrawSandbox();
+    await sandbox.close();
+    throw err;
+  }
+
+  async function seeded(): Promise<Demo> {
+    const setup = demoSetup(sandbox, DEMO_TENANT_ID);
+    // A custom SANDBOX_FIXTURE may have no authorization-code data accessor, and an ISSUER that
+    // is neither https nor loopback cannot be a redirect URI: then only 'demo'.
+    const idcSetup = (() => {
+      if (!isRedirectUri(`${config.ISSUER}${IDC_CALLBACK_PATH}`)) return undefined;
+      try {
+        return demoSetup(sandbox, DEMO_IDC_TENANT_ID);
+      } catch {
+        return undefined;
+      }
+    })();
+    const clients = await seedDemo(services, { setup, idcSetup, sandboxUrl: sandbox.url, dataDir: config.DATA_DIR, issuer: config.ISSUER });
+    return {
+      sandbox,
+      clients,
+      idcTenant: idcSetup !== undefined,
+      credentials: { accessKeyId: setup.accessKeyId, secretAccessKey: setup.secretAccessKey },
+      banner: async () => {
+        const alice = await services.accounts.getUser(DEMO_TENANT_ID, 'alice@example.com');
+        const { service } = clients;
+        const i = config.ISSUER;
+        return [
+          '',
+          'tti-bridge is running (development mode, AWS sandbox in-process; nothing here reaches AWS)',
+          '',
+          `  Issuer / discovery   ${i}  ${i}/.well-known/openid-configuration`,
+          `  Demo app             ${i}/demo`,
+          `  Broker API           ${i}/api/v1   (reference: ${i}/api/v1/docs, OpenAPI: ${i}/api/v1/openapi.json)`,
+          `  AWS sandbox          ${sandbox.url}`,
+          '',
+          `  Demo users (workspace "${DEMO_TENANT_ID}", password "${DEMO_PASSWORD}"):`,
+          ...DEMO_USERS.map((u) => `    ${u.email.padEnd(20)} ${u.groups.join(', ')}${u.unassigned ? '  (not assigned to the data accessor)' : ''}`),
+          ...(idcSetup
+            ? [
+                `  The same users in workspace "${DEMO_IDC_TENANT_ID}" (authorization-code mode) then connect at the sandbox's`,
+                `  Identity Center as alice / bob / carol, password "${DEMO_IDC_PASSWORD}".`,
+              ]
+            : []),
+          '',
+          '  Try the broker API (demo-only credentials):',
+          `    TOKEN=$(curl -s -u '${service.clientId}:${service.clientSecret}' -d grant_type=client_credentials -d scope=search -d resource=${i}/api ${i}/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
+          `    curl -s -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
+          `      -d '{"queryText":"Kestrel thermal vacuum test","user":{"id":"${alice?.id}"}}' ${i}/api/v1/tenants/${DEMO_TENANT_ID}/search`,
+          '',
+        ].join('\n');
+      },
+      stop: () => {
+        withdrawSandbox();
+        return sandbox.close();
+      },
+    };
+  }
 }
