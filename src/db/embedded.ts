@@ -6,7 +6,10 @@
 // group of its own: the package would start it in ours, where a terminal's Ctrl-C (SIGINT to the
 // whole foreground group) stops PostgreSQL at the same moment as the app, whose orderly shutdown
 // (drain, audit flush) then runs against a dead database. Only stop() stops it, last.
-import { existsSync, mkdirSync, chownSync, chmodSync, statSync, readFileSync, writeFileSync, accessSync, constants } from 'node:fs';
+// DATA_DIR/pg-owner names the process that started it: another process finding it running
+// shares it while that owner lives (the CLI next to the service), and adopts it, stopping
+// it at its own shutdown, when the owner is gone (killed with -9).
+import { existsSync, mkdirSync, chownSync, chmodSync, statSync, readFileSync, writeFileSync, accessSync, constants, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { arch, platform, userInfo } from 'node:os';
@@ -62,17 +65,51 @@ function prepareDir(dir: string): void {
   }
 }
 
-/** The port of a server already running on this data directory (e.g. the CLI while the service runs). */
-function runningPort(dir: string): number | null {
+/** The server already running on this data directory (e.g. the CLI while the service runs). */
+function runningServer(dir: string): { pid: number; port: number } | null {
   const pidFile = join(dir, 'postmaster.pid');
   if (!existsSync(pidFile)) return null;
   const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n');
+  // A stale pid file from a crash names no live process; PostgreSQL removes it on start.
+  return isAlive(Number(pid)) ? { pid: Number(pid), port: Number(port) } : null;
+}
+
+const isAlive = (pid: number | null): boolean => {
+  if (!pid || !Number.isInteger(pid) || pid <= 0) return false;
   try {
-    process.kill(Number(pid), 0);
-    return Number(port);
-  } catch {
-    return null; // stale pid file from a crash; PostgreSQL removes it on start
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
   }
+};
+
+// Which process started (and will stop) the server on this data directory: DATA_DIR/pg-owner.
+const ownerFile = (dataDir: string) => join(resolve(dataDir), 'pg-owner');
+const readOwner = (dataDir: string): number | null => (existsSync(ownerFile(dataDir)) ? Number(readFileSync(ownerFile(dataDir), 'utf8').trim()) : null);
+const writeOwner = (dataDir: string) => writeFileSync(ownerFile(dataDir), `${process.pid}\n`, { mode: 0o600 });
+const clearOwner = (dataDir: string) => {
+  if (readOwner(dataDir) === process.pid) rmSync(ownerFile(dataDir), { force: true });
+};
+
+/** Stops a server this process adopted (no child handle): SIGINT, then its process group killed after the timeout. */
+async function stopAdopted(pid: number, dataDir: string, log: (msg: string) => void): Promise<void> {
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    /* gone already */
+  }
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 50));
+  if (isAlive(pid)) {
+    log(`embedded postgres: no shutdown after ${STOP_TIMEOUT_MS / 1000} s, killing it`);
+    try {
+      process.kill(-pid, 'SIGKILL'); // started detached: its pid is its process group
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  clearOwner(dataDir);
 }
 
 /** Data directories made before passwords were generated used this one; it is replaced at the next start. */
@@ -208,8 +245,15 @@ async function spawnServer(dir: string, port: number, log: (msg: string) => void
 
 export async function startEmbeddedPostgres(dataDir: string, log: (msg: string) => void): Promise<EmbeddedDb> {
   const dir = resolve(dataDir, 'pg');
-  const shared = runningPort(dir);
-  if (shared) return { url: urlFor(storedPassword(dataDir, false) ?? LEGACY_PASSWORD, shared), stop: async () => {} };
+  const running = runningServer(dir);
+  if (running) {
+    const url = urlFor(storedPassword(dataDir, false) ?? LEGACY_PASSWORD, running.port);
+    // Started by a process that is still alive (the service, while a CLI command runs): share it, theirs to stop.
+    if (isAlive(readOwner(dataDir))) return { url, stop: async () => {} };
+    // Its owner is gone (killed with -9, say): adopt it, so this process's shutdown stops it.
+    writeOwner(dataDir);
+    return { url, stop: () => stopAdopted(running.pid, dataDir, log) };
+  }
   const fresh = !existsSync(join(dir, 'PG_VERSION'));
   prepareDir(dir);
   const password = storedPassword(dataDir, true)!;
@@ -229,7 +273,12 @@ export async function startEmbeddedPostgres(dataDir: string, log: (msg: string) 
       onError: (e) => log(`embedded postgres: ${String(e)}`),
     }).initialise();
   }
-  const stop = await spawnServer(dir, port, log);
+  const stopServer = await spawnServer(dir, port, log);
+  writeOwner(dataDir);
+  const stop = async () => {
+    await stopServer();
+    clearOwner(dataDir);
+  };
   try {
     if (fresh) await createDatabase(port, password, 'tti_bridge');
     else await rotateLegacyPassword(port, password, log);
