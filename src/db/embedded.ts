@@ -257,7 +257,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: (msg: string) 
   const fresh = !existsSync(join(dir, 'PG_VERSION'));
   prepareDir(dir);
   const password = storedPassword(dataDir, true)!;
-  const port = await freePort(54329);
+  let port = await freePort(54329);
   if (fresh) {
     // Only initdb, never the package's start(): its instance then has no server for the
     // package's exit hook (async-exit-hook, on SIGINT/SIGTERM/exit) to stop behind our back.
@@ -273,7 +273,14 @@ export async function startEmbeddedPostgres(dataDir: string, log: (msg: string) 
       onError: (e) => log(`embedded postgres: ${String(e)}`),
     }).initialise();
   }
-  const stopServer = await spawnServer(dir, port, log);
+  const stopServer = await spawnServer(dir, port, log).catch((err: Error) => {
+    // Another server took the port between our check and its bind (two starts at once): any free port.
+    if (!/Address already in use/.test(err.message)) throw err;
+    return freePort(0).then((other) => {
+      port = other;
+      return spawnServer(dir, other, log);
+    });
+  });
   writeOwner(dataDir);
   const stop = async () => {
     await stopServer();

@@ -41,6 +41,8 @@ function hookedDatabase(hooks: { statement?: (text: string, values: unknown[]) =
   const live = new pg.Pool(poolConfig(shared.url));
   const stopped = new pg.Pool(poolConfig(STOPPED));
   pools.push(live, stopped);
+  // pool.end() resolves before its sockets close; the forced DROP at the end then cuts them.
+  for (const p of [live, stopped]) p.on('error', () => {});
   const pool = {
     async connect() {
       const client = await (hooks.down?.() ? stopped : live).connect();
