@@ -33,7 +33,6 @@ import { createOnboardingLinks } from './tenants/onboarding-link.js';
 import { CONSOLE_CLIENT_ID } from './console/auth.js';
 import { createScimUsers } from './scim/users.js';
 import { createScimGroups } from './scim/groups.js';
-import { createEnvelope } from './idp/envelope.js';
 import { createUpstreamClient } from './federation/upstream-client.js';
 import { createFederatedUsers } from './federation/identity.js';
 import { createFederatedLogin } from './federation/login.js';
@@ -116,7 +115,7 @@ export async function startServerServices(config: Config, deps: ServerDeps) {
       upstreams: upstreamService,
       client: upstreamClient,
       users: federatedUsers,
-      envelope: createEnvelope(resolved.SECRET_KEY),
+      envelope: services.envelope(),
       now,
     });
     const externalTokens = createExternalTokens({ issuer: config.ISSUER, upstreams: upstreamService, client: upstreamClient, users: federatedUsers, now });
@@ -187,7 +186,7 @@ export async function startServerServices(config: Config, deps: ServerDeps) {
       externalTokens,
       changes,
       database,
-      envelope: createEnvelope(resolved.SECRET_KEY),
+      envelope: services.envelope(),
       publicUrl: config.ISSUER,
       minter: deps.wrapMinter ? deps.wrapMinter(minter) : minter,
       metrics: {

@@ -14,7 +14,7 @@ import { createTenantService, type TenantService } from './tenants/tenants.js';
 import { createEndpointPolicy, type EndpointPolicy } from './tenants/endpoints.js';
 import { createClientService, type ClientService } from './idp/clients.js';
 import { createKeyService, type KeyService } from './idp/keys.js';
-import { createEnvelope } from './idp/envelope.js';
+import { createEnvelope, type Envelope } from './idp/envelope.js';
 import { openDatabase, type Database, type OpenedDatabase } from './db/database.js';
 import type { RowCache } from './db/row-cache.js';
 import { dbTimeouts } from './db/pool.js';
@@ -50,6 +50,8 @@ export interface Services {
   upstreams(): UpstreamService;
   /** Second factor for local accounts; built on first use: needs SECRET_KEY (sealed secrets, recovery-code key). */
   mfa(): MfaService;
+  /** Encryption of secrets at rest under SECRET_KEY (keys, MFA secrets, upstream and Identity Center secrets). */
+  envelope(): Envelope;
 }
 
 export function createServices(config: Config, database: Database, options: ServiceOptions = {}): Services {
@@ -60,10 +62,12 @@ export function createServices(config: Config, database: Database, options: Serv
   let keys: KeyService | undefined;
   let upstreams: UpstreamService | undefined;
   let mfa: MfaService | undefined;
+  let envelope: Envelope | undefined;
   const secretKey = (what: string) => {
     if (!config.SECRET_KEY) throw new Error(`SECRET_KEY is not set: ${what} need the key the server uses`);
     return config.SECRET_KEY;
   };
+  const sealing = (what: string) => (envelope ??= createEnvelope(secretKey(what)));
   const endpoints = createEndpointPolicy({ allowlist: config.ENDPOINT_ALLOWLIST, production: config.NODE_ENV === 'production' });
   return {
     endpoints,
@@ -73,14 +77,13 @@ export function createServices(config: Config, database: Database, options: Serv
     clients: createClientService({ database, rows: options.rows }),
     mfa() {
       const key = secretKey('second-factor checks');
-      mfa ??= createMfaService({ database, envelope: createEnvelope(key), secretKey: key, throttle, now: date });
+      mfa ??= createMfaService({ database, envelope: sealing('second-factor checks'), secretKey: key, throttle, now: date });
       return mfa;
     },
     keys() {
-      const key = secretKey('key commands');
       keys ??= createKeyService({
         database,
-        envelope: createEnvelope(key),
+        envelope: sealing('key commands'),
         now,
         activationDelaySeconds: config.KEY_ACTIVATION_DELAY,
         maxTokenTtlSeconds: Math.max(config.ID_TOKEN_TTL, config.ACCESS_TOKEN_TTL, config.SESSION_TTL),
@@ -89,9 +92,10 @@ export function createServices(config: Config, database: Database, options: Serv
     },
     upstreams() {
       if (!config.SECRET_KEY) throw new Error('SECRET_KEY is not set: upstream client secrets are encrypted with the key the server uses');
-      upstreams ??= createUpstreamService({ database, envelope: createEnvelope(config.SECRET_KEY), production: config.NODE_ENV === 'production' });
+      upstreams ??= createUpstreamService({ database, envelope: sealing('upstream client secrets'), production: config.NODE_ENV === 'production' });
       return upstreams;
     },
+    envelope: () => sealing('secrets at rest'),
   };
 }
 

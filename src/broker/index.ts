@@ -22,7 +22,7 @@ import type { AssertionMinter, AwsGateway, Clock, TenantAws, TokenVerifier, User
 import { createSearch } from './search.js';
 import { createDbDirectory } from './storage/directory.js';
 import { memoDirectory } from './storage/memo-directory.js';
-import { createRowCache, type RowCache } from '../db/row-cache.js';
+import type { RowCache } from '../db/row-cache.js';
 import type { Change, ChangeFeed } from '../db/changes.js';
 
 export interface BrokerDeps {
@@ -47,20 +47,12 @@ export interface BrokerDeps {
   now?: Clock;
   /** Hooks for Prometheus metrics; all optional. */
   metrics?: BrokerMetrics;
-  /**
-   * How long tenant, user and service-client records are reused (ms; default 1000, 0 = read
-   * every request). In-process changes apply at once; another process's within this time.
-   */
-  directoryCacheMs?: number;
   /** Trusted external issuers' user tokens (src/federation/external-tokens.ts); absent = only ours. */
   externalTokens?: ExternalUserTokens;
   /** Changes committed by any process (src/db/changes.ts): they drop cached AWS sessions. */
   changes?: ChangeFeed;
-  /**
-   * The process's row cache (src/db/row-cache.ts), shared with the client service. Default:
-   * one of the broker's own, keeping rows directoryCacheMs (longer while `changes` flow).
-   */
-  rows?: RowCache;
+  /** The process's row cache (src/db/row-cache.ts), shared with the client service. */
+  rows: RowCache;
 }
 
 export interface BrokerMetrics {
@@ -82,8 +74,7 @@ export function createBroker(deps: BrokerDeps) {
   const aws = isGateway(deps.aws) ? deps.aws : createAwsGateway({ onCall: deps.metrics?.awsCall, ...deps.aws });
   const source = createDbDirectory(deps.database);
   const changes = deps.changes;
-  const ownRows = deps.rows ? undefined : createRowCache({ ttlMs: deps.directoryCacheMs ?? 1000, now, changes });
-  const directory = memoDirectory(source, deps.rows ?? ownRows!);
+  const directory = memoDirectory(source, deps.rows);
   const recorded = deps.metrics?.recorded;
   // Metric labels name only tenants that exist: a made-up id in a request path must not mint
   // a new time series. The lookup is the memoised one the request itself just made.
@@ -187,7 +178,6 @@ export function createBroker(deps: BrokerDeps) {
     },
     async close(): Promise<void> {
       unsubscribe?.();
-      ownRows?.close();
       cache.clear();
       await audit.flush();
       aws.close();

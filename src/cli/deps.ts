@@ -23,7 +23,7 @@ export function buildDeps(config: Config, database: Database, options: BuildOpti
 // No change listener here (a CLI run only writes): the database's triggers announce its
 // changes to every server process, which drop cached rows and credentials at once.
 function cliDeps(config: Config, database: Database, services: Services, options: BuildOptions): CliDeps {
-  const { accounts, tenants, clients, hasher, endpoints, keys, upstreams, mfa } = services;
+  const { accounts, tenants, clients, hasher, endpoints, keys, upstreams, mfa, envelope } = services;
   return {
     config,
     database,
@@ -36,6 +36,7 @@ function cliDeps(config: Config, database: Database, services: Services, options
     keys,
     upstreams,
     mfa,
+    envelope,
   };
 }
 
