@@ -8,14 +8,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startBrokerHarness, type Harness } from '../helpers/broker-harness.js';
 import { startTestIdp } from '../helpers/idp.js';
 import { e2eFixture, IDS, tenantDetails } from '../broker/e2e-fixture.js';
 import { accountKey } from '../../src/accounts/throttle.js';
-import { ARTIFACTS, CHROMIUM, launchChromium, skip } from '../helpers/chromium.js';
+import { ARTIFACTS, launchChromium, skip } from '../helpers/chromium.js';
 
 const PASSWORD = 'operator-password-1';
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -429,10 +429,7 @@ test('hairpin: the console signs in when the server cannot reach its own public 
   const port = (server.address() as AddressInfo).port;
   const issuer = `http://console.invalid:${port}`;
   const idp = await startTestIdp({ server, env: { ISSUER: issuer } });
-  const remote = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', `--host-resolver-rules=MAP console.invalid 127.0.0.1`],
-  });
+  const remote = await launchChromium([`--host-resolver-rules=MAP console.invalid 127.0.0.1`]);
   try {
     await idp.services.tenants.add({ id: 'operators', name: 'Operators' });
     await idp.services.accounts.addUser({ tenantId: 'operators', email: 'root@ops.example', groups: ['admin'], password: PASSWORD });

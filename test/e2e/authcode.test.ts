@@ -7,18 +7,14 @@
 // user are checked against the stored Identity Center sessions.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import { sql } from 'kysely';
 import * as oidc from 'openid-client';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ARTIFACTS, launchChromium, skip } from '../helpers/chromium.js';
 import { DEMO_IDC_PASSWORD, DEMO_IDC_TENANT_ID, DEMO_PASSWORD } from '../../src/demo/seed.js';
 import { DEMO_TENANT_ID } from '../../src/sandbox/index.js';
 import { startDemoService, type DemoService } from '../helpers/demo.js';
 import { discover, signIn as rpSignIn, REDIRECT_URI } from '../helpers/rp.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = 'test-artifacts';
-const skip = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is absent (apt-get install chromium); the browser test needs it`;
 
 let svc: DemoService;
 let browser: Browser;
@@ -28,21 +24,8 @@ const tokens: Record<string, string> = {};
 
 before(async () => {
   if (skip) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
   svc = await startDemoService();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   const { service } = svc.demo.clients;
   serviceToken = (
     await oidc.clientCredentialsGrant(await discover(svc.idp, service.clientId, service.clientSecret), {

@@ -5,13 +5,10 @@
 // token carrying the upstream's email, then searches the sandbox as that user.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium, skip } from '../helpers/chromium.js';
 import { startDemoService, type DemoService } from '../helpers/demo.js';
 import { startUpstreamIdp, type UpstreamIdp } from '../helpers/upstream-idp.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is absent (apt-get install chromium); the browser test needs it`;
 
 let svc: DemoService;
 let up: UpstreamIdp;
@@ -34,19 +31,7 @@ before(async () => {
     tenants: ['demo'],
     claimGroups: 'groups',
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

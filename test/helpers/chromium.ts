@@ -26,8 +26,8 @@ function chromiumMissing(): string | undefined {
 /** Why browser tests must be skipped on this machine, or undefined when Chromium is there. */
 export const skip = chromiumMissing();
 
-/** Launches Chromium offline-friendly (no background networking, updates or sync); makes ARTIFACTS. */
-export async function launchChromium(): Promise<Browser> {
+/** Launches Chromium offline-friendly (no background networking, updates or sync), with `extraArgs`; makes ARTIFACTS. */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   mkdirSync(ARTIFACTS, { recursive: true });
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -40,6 +40,7 @@ export async function launchChromium(): Promise<Browser> {
       '--no-first-run',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }

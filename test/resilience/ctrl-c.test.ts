@@ -26,14 +26,20 @@ const listening = (port: number) =>
       .once('error', () => ok(false));
   });
 
-test('Ctrl-C (SIGINT to the process group) shuts the zero-config service down cleanly, audit flushed, database stopped last', { timeout: 90_000 }, async () => {
+/** The zero-config service (`src/main.ts`, embedded PostgreSQL in a fresh DATA_DIR) in its own process group, as a shell runs a foreground job. */
+async function startService(extraEnv: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ttib-ctrlc-'));
   chmodSync(dir, 0o755); // as root, the embedded PostgreSQL runs as 'postgres' and must reach .data/pg
   const dataDir = join(dir, '.data');
   const port = await freePort();
-  const issuer = `http://localhost:${port}`;
-  const env: Record<string, string> = { PATH: process.env.PATH!, HOME: process.env.HOME ?? dir, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
-  // Its own process group, as a shell gives a foreground job: the test then signals the group.
+  const env: Record<string, string> = {
+    PATH: process.env.PATH!,
+    HOME: process.env.HOME ?? dir,
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    ...extraEnv,
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src/main.ts')], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout!.on('data', (c) => {
@@ -43,22 +49,51 @@ test('Ctrl-C (SIGINT to the process group) shuts the zero-config service down cl
     out += c;
   });
   const exited = new Promise<number | string>((ok) => child.once('exit', (code, signal) => ok(code ?? signal ?? 'unknown')));
-  const killGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {}
+  const pidFile = join(dataDir, 'pg', 'postmaster.pid');
+  return {
+    child,
+    dataDir,
+    pidFile,
+    issuer: `http://localhost:${port}`,
+    output: () => out,
+    /** The exit code or signal, or 'still running' after 20 s. */
+    exit: () => Promise.race([exited, new Promise((ok) => setTimeout(() => ok('still running'), 20_000).unref())]),
+    /** A signal to the whole group, as a terminal sends Ctrl-C. */
+    killGroup(signal: NodeJS.Signals) {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {}
+    },
+    /** Whatever the outcome: no process, no server on the data directory, no files left. */
+    async cleanup() {
+      if (child.exitCode === null && child.signalCode === null) {
+        this.killGroup('SIGKILL');
+        await exited;
+      }
+      if (existsSync(pidFile)) {
+        try {
+          process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGKILL');
+        } catch {}
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
+}
+
+test('Ctrl-C (SIGINT to the process group) shuts the zero-config service down cleanly, audit flushed, database stopped last', { timeout: 90_000 }, async () => {
+  const svc = await startService();
+  const { child, dataDir, issuer } = svc;
   let pgPort: number | undefined;
   try {
-    for (let i = 0; i < 120 && !out.includes('Try the broker API') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 250));
-    assert.match(out, /Try the broker API/, `service did not start:\n${out}`);
+    for (let i = 0; i < 120 && !svc.output().includes('Try the broker API') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 250));
+    assert.match(svc.output(), /Try the broker API/, `service did not start:\n${svc.output()}`);
     assert.equal((await fetch(`${issuer}/readyz`)).status, 200);
     pgPort = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[3]);
     assert.ok(await listening(pgPort), 'the embedded PostgreSQL listens');
 
     // A search refused for a tenant the demo client may not use: one audit event, queued for
     // the next batch (200 ms), so the Ctrl-C right after it finds it still in memory.
-    const [, clientId, secret] = /-u '([^:']+):([^']+)'/.exec(out)!;
+    const [, clientId, secret] = /-u '([^:']+):([^']+)'/.exec(svc.output())!;
     const tokenRes = await fetch(`${issuer}/token`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
@@ -74,13 +109,13 @@ test('Ctrl-C (SIGINT to the process group) shuts the zero-config service down cl
     });
     assert.ok(search.status >= 400 && search.status < 500, `search status ${search.status}`);
 
-    killGroup('SIGINT'); // the terminal's Ctrl-C
-    const code = await Promise.race([exited, new Promise((ok) => setTimeout(() => ok('still running'), 20_000).unref())]);
-    assert.equal(code, 0, `exit code (output:\n${out.slice(-3000)})`);
+    svc.killGroup('SIGINT'); // the terminal's Ctrl-C
+    const code = await svc.exit();
+    assert.equal(code, 0, `exit code (output:\n${svc.output().slice(-3000)})`);
     for (const line of [/terminating connection/, /closed by the server/, /connection lost/, /ECONNREFUSED/, /"level":50/]) {
-      assert.doesNotMatch(out, line, 'no database errors during shutdown');
+      assert.doesNotMatch(svc.output(), line, 'no database errors during shutdown');
     }
-    assert.ok(!existsSync(join(dataDir, 'pg', 'postmaster.pid')), 'the embedded PostgreSQL stopped (postmaster.pid removed)');
+    assert.ok(!existsSync(svc.pidFile), 'the embedded PostgreSQL stopped (postmaster.pid removed)');
     assert.equal(await listening(pgPort), false, 'nothing listens on the embedded PostgreSQL port any more');
 
     // The event queued at Ctrl-C was flushed before the database stopped.
@@ -95,68 +130,27 @@ test('Ctrl-C (SIGINT to the process group) shuts the zero-config service down cl
       await db.stop();
     }
   } finally {
-    if (child.exitCode === null && child.signalCode === null) {
-      killGroup('SIGKILL');
-      await exited;
-    }
-    // Whatever the outcome, leave no server behind on the data directory.
-    const pidFile = join(dataDir, 'pg', 'postmaster.pid');
-    if (existsSync(pidFile)) {
-      try {
-        process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGKILL');
-      } catch {}
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await svc.cleanup();
   }
 });
 
 test('SIGHUP (the terminal closed) gets the same orderly stop: exit 0, database stopped', { timeout: 60_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ttib-hup-'));
-  chmodSync(dir, 0o755);
-  const dataDir = join(dir, '.data');
-  const port = await freePort();
-  const env: Record<string, string> = {
-    PATH: process.env.PATH!,
-    HOME: process.env.HOME ?? dir,
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    SANDBOX: 'false',
-  };
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src/main.ts')], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (c) => {
-    out += c;
-  });
-  child.stderr!.on('data', (c) => {
-    out += c;
-  });
-  const exited = new Promise<number | string>((ok) => child.once('exit', (code, signal) => ok(code ?? signal ?? 'unknown')));
+  const svc = await startService({ SANDBOX: 'false' });
   try {
     let ready = false;
-    for (let i = 0; i < 120 && !ready && child.exitCode === null; i++) {
-      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+    for (let i = 0; i < 120 && !ready && svc.child.exitCode === null; i++) {
+      ready = await fetch(`${svc.issuer}/readyz`).then(
         (r) => r.status === 200,
         () => false,
       );
       if (!ready) await new Promise((r) => setTimeout(r, 250));
     }
-    assert.ok(ready, `service did not start:\n${out}`);
-    child.kill('SIGHUP');
-    const code = await Promise.race([exited, new Promise((ok) => setTimeout(() => ok('still running'), 20_000).unref())]);
-    assert.equal(code, 0, `exit code (output:\n${out.slice(-2000)})`);
-    assert.ok(!existsSync(join(dataDir, 'pg', 'postmaster.pid')), 'the embedded PostgreSQL stopped');
+    assert.ok(ready, `service did not start:\n${svc.output()}`);
+    svc.child.kill('SIGHUP');
+    const code = await svc.exit();
+    assert.equal(code, 0, `exit code (output:\n${svc.output().slice(-2000)})`);
+    assert.ok(!existsSync(svc.pidFile), 'the embedded PostgreSQL stopped');
   } finally {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-    const pidFile = join(dataDir, 'pg', 'postmaster.pid');
-    if (existsSync(pidFile)) {
-      try {
-        process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGKILL');
-      } catch {}
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await svc.cleanup();
   }
 });

