@@ -40,7 +40,7 @@ function source() {
   };
 }
 
-/** A change feed the test drives: notify() delivers a change, reset() a reconnect. */
+/** A change feed the test drives: publish() delivers a change (as from another process), reset() a reconnect. */
 function fakeFeed() {
   const subs = new Set<ChangeSubscriber>();
   return {
@@ -50,9 +50,6 @@ function fakeFeed() {
       return () => void subs.delete(sub);
     },
     publish(c: Parameters<ChangeFeed['publish']>[0]) {
-      for (const s of subs) s.change(c);
-    },
-    notify(c: Parameters<ChangeFeed['publish']>[0]) {
       for (const s of subs) s.change(c);
     },
     reset() {
@@ -142,7 +139,7 @@ test('the data-accessor client id is kept until a client changes; the ttl is ask
   accessor = 'second';
   now = 5_000;
   assert.equal(await memo.dataAccessorClientId(), 'first', 'cached');
-  feed.notify({ table: 'oidc_clients', id: 'any-client', tenantId: null }); // another process changed a client
+  feed.publish({ table: 'oidc_clients', id: 'any-client', tenantId: null }); // another process changed a client
   assert.equal(await memo.dataAccessorClientId(), 'second', 'read again after a client changed');
   assert.equal(reads, 2);
 
@@ -172,7 +169,7 @@ test('one cache for every reader: a change notification drops each shape of the 
   await rows.get({ table: 'oidc_clients', id: 'c1', as: 'client' }, load('row'));
   assert.equal(reads, 4, 'still cached while notifications flow');
 
-  feed.notify({ table: 'oidc_clients', id: 'c1', tenantId: null });
+  feed.publish({ table: 'oidc_clients', id: 'c1', tenantId: null });
   await rows.get({ table: 'oidc_clients', id: 'c1', as: 'client' }, load('row'));
   await rows.get({ table: 'oidc_clients', id: 'c1', as: 'allowedTenants' }, load('tenants'));
   assert.equal(reads, 6, 'both shapes of the changed client were read again');
