@@ -10,6 +10,7 @@
 import { createHmac, hkdfSync, randomInt } from 'node:crypto';
 import QRCode from 'qrcode';
 import type { Database } from '../db/database.js';
+import { tenantQueries } from '../db/tenants.js';
 import { userMfaQueries } from '../db/user-mfa.js';
 import { userQueries } from '../db/users.js';
 import type { Envelope } from '../idp/envelope.js';
@@ -71,6 +72,7 @@ export function createMfaService(deps: MfaDeps): MfaService {
   const { envelope, throttle } = deps;
   const mfaRows = userMfaQueries(deps.database);
   const users = userQueries(deps.database);
+  const tenants = tenantQueries(deps.database);
   const now = deps.now ?? (() => new Date());
   const recoveryKey = Buffer.from(hkdfSync('sha256', deps.secretKey, 'tti-bridge', 'recovery-code v1', 32));
   const recoveryHash = (userId: string, code: string) =>
@@ -80,8 +82,8 @@ export function createMfaService(deps: MfaDeps): MfaService {
   const context = (userId: string) => `totp:${userId}`;
 
   async function state(user: Pick<Account, 'id' | 'tenantId'>) {
-    const [policy, mfa] = await Promise.all([mfaRows.tenantPolicy(user.tenantId), mfaRows.get(user.id)]);
-    return { policy: policy ?? 'off', mfa };
+    const [tenant, mfa] = await Promise.all([tenants.get(user.tenantId), mfaRows.get(user.id)]);
+    return { policy: tenant?.mfaPolicy ?? 'off', mfa };
   }
 
   async function nextStep(user: Account): Promise<MfaStep> {

@@ -3,7 +3,7 @@
 import { isUniqueViolation, type Database } from '../db/database.js';
 import { createIdcSessionTable } from '../db/idc-sessions.js';
 import { loginThrottleQueries } from '../db/login-throttle.js';
-import { tenantExists } from '../db/scim-users.js';
+import { tenantQueries } from '../db/tenants.js';
 import { userMfaQueries } from '../db/user-mfa.js';
 import { userQueries, type UserPatch } from '../db/users.js';
 import { AppError, notFound, validationError, type FieldProblem } from '../shared/errors.js';
@@ -59,6 +59,7 @@ export function createUserAdmin(deps: { database: Database; hasher: PasswordHash
   const now = deps.now ?? (() => new Date());
   const users = userQueries(database);
   const mfaRows = userMfaQueries(database);
+  const tenants = tenantQueries(database);
 
   /** Deletes the account's throttle counter (on `db`: a transaction's, or the pool); says whether a lock was in force. */
   async function clearLock(tenantId: string, email: string, db: Database = database): Promise<boolean> {
@@ -73,7 +74,7 @@ export function createUserAdmin(deps: { database: Database; hasher: PasswordHash
   }
 
   async function requireTenant(tenantId: string): Promise<void> {
-    if (typeof tenantId !== 'string' || !(await tenantExists(database, tenantId))) {
+    if (typeof tenantId !== 'string' || (await tenants.get(tenantId)) === null) {
       throw notFound('tenant', String(tenantId));
     }
   }

@@ -68,7 +68,6 @@ export function federatedUserQueries(db: Database) {
             .executeTakeFirstOrThrow()
         ).n,
       ),
-    tenantStatus: async (tenantId: string) => (await db.selectFrom('tenants').select('status').where('id', '=', tenantId).executeTakeFirst())?.status ?? null,
     /** A new password-less user and its link, both or neither. */
     createLinked: (upstreamId: string, subject: string, p: FederatedProfile) =>
       db.transaction().execute(async (tx) => {

@@ -7,6 +7,7 @@
 // - otherwise the user is created just in time, without a password.
 // Broker tokens from a trusted external issuer name the user by email in the tenant.
 import type { Database } from '../db/database.js';
+import { tenantQueries } from '../db/tenants.js';
 import { federatedUserQueries, isUniqueViolation, type UpstreamRow, type UserRow } from '../db/upstreams.js';
 import { isEmail, normalizeEmail } from '../accounts/validate.js';
 import { AppError, type ErrorCode } from '../shared/errors.js';
@@ -93,10 +94,11 @@ function tenantOf(u: UpstreamRow, claims: Record<string, unknown>, wanted: strin
 
 export function createFederatedUsers(database: Database, now: () => Date = () => new Date()) {
   const q = federatedUserQueries(database);
+  const tenants = tenantQueries(database);
 
   async function usableTenant(tenantId: string): Promise<void> {
-    const status = await q.tenantStatus(tenantId);
-    if (status === null || status === 'disabled') throw identityError('tenant_unavailable', `The workspace '${tenantId}' is not available.`);
+    const tenant = await tenants.get(tenantId);
+    if (tenant === null || tenant.status === 'disabled') throw identityError('tenant_unavailable', `The workspace '${tenantId}' is not available.`);
   }
 
   async function signInOnce(u: UpstreamRow, id: UpstreamIdentity): Promise<UserRow> {
