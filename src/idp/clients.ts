@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { isUniqueViolation, type Database } from '../db/database.js';
 import { oidcClientQueries, type ClientRow } from '../db/oidc-clients.js';
 import { createRowCache, type RowCache } from '../db/row-cache.js';
-import { AppError, validationError, type FieldProblem } from '../shared/errors.js';
+import { AppError, notFound, validationError, type FieldProblem } from '../shared/errors.js';
 
 export type ClientKind = 'web' | 'native' | 'service' | 'data-accessor';
 
@@ -207,7 +207,7 @@ export function createClientService({ database, rows = createRowCache({ ttlMs: 0
 
   async function requireRow(clientId: string) {
     const row = await clients.get(String(clientId));
-    if (!row) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
+    if (!row) throw notFound('client', clientId);
     return row;
   }
 
@@ -252,7 +252,7 @@ export function createClientService({ database, rows = createRowCache({ ttlMs: 0
         ...(patch.allowedTenants !== undefined ? { allowedTenants: [...new Set(patch.allowedTenants)] } : {}),
       }),
     );
-    if (!updated) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
+    if (!updated) throw notFound('client', clientId);
     return summaryOf(updated);
   }
 
@@ -291,7 +291,7 @@ export function createClientService({ database, rows = createRowCache({ ttlMs: 0
   }
 
   async function remove(clientId: string): Promise<void> {
-    if (!(await writing(clientId, () => clients.remove(clientId)))) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
+    if (!(await writing(clientId, () => clients.remove(clientId)))) throw notFound('client', clientId);
   }
 
   function get(clientId: string): Promise<Row> {
