@@ -11,7 +11,7 @@ import { notify, type OnChange } from '../tenants/events.js';
 import { randomBytes } from 'node:crypto';
 import type { PasswordHasher } from './password.js';
 import { accountKey } from './throttle.js';
-import { toAccount, type Account, type ImportRecord, type NewUser } from './types.js';
+import { toAccount, type Account, type ImportRecord, type NewUser, type ThrottleCounter } from './types.js';
 import { checkEmail, checkGroups, checkName, checkPassword, normalizeEmail, normalizeGroups } from './validate.js';
 import { checkImport, checkImportList } from './import-check.js';
 import { parseHash } from './hash-formats.js';
@@ -61,10 +61,11 @@ export function createUserAdmin(deps: { database: Database; hasher: PasswordHash
   const mfaRows = userMfaQueries(database);
   const tenants = tenantQueries(database);
 
+  const lockInForce = (row: ThrottleCounter | null) => Boolean(row?.lockedUntil && row.lockedUntil.getTime() > now().getTime());
+
   /** Deletes the account's throttle counter (on `db`: a transaction's, or the pool); says whether a lock was in force. */
   async function clearLock(tenantId: string, email: string, db: Database = database): Promise<boolean> {
-    const row = await loginThrottleQueries(db).remove(accountKey(tenantId, email));
-    return Boolean(row?.lockedUntil && row.lockedUntil.getTime() > now().getTime());
+    return lockInForce(await loginThrottleQueries(db).remove(accountKey(tenantId, email)));
   }
 
   function passwordProblems(password: unknown): void {
@@ -185,8 +186,7 @@ export function createUserAdmin(deps: { database: Database; hasher: PasswordHash
       return { user: toAccount(user), wasLocked: await clearLock(tenantId, user.email) };
     },
     async isLocked(tenantId, email) {
-      const row = await loginThrottleQueries(database).get(accountKey(tenantId, email));
-      return Boolean(row?.lockedUntil && row.lockedUntil.getTime() > now().getTime());
+      return lockInForce(await loginThrottleQueries(database).get(accountKey(tenantId, email)));
     },
     async removePassword(tenantId, email) {
       return toAccount(await update(tenantId, email, { passwordHash: null }));
