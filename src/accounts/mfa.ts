@@ -106,6 +106,7 @@ export function createMfaService(deps: MfaDeps): MfaService {
   }
 
   const INVALID: CodeResult = { ok: false, reason: 'invalid_code' };
+  const alreadyEnrolled = () => new AppError('mfa_enrolled', 409, 'an authenticator is already set up; an administrator can reset it');
 
   /** The row enrolment just wrote or kept; gone only if an administrator reset it meanwhile (an error, as before). */
   async function enrolmentRow(userId: string) {
@@ -134,7 +135,7 @@ export function createMfaService(deps: MfaDeps): MfaService {
 
     async enrolment(user, issuer) {
       let mfa = await mfaRows.get(user.id);
-      if (mfa?.confirmedAt) throw new AppError('mfa_enrolled', 409, 'an authenticator is already set up; an administrator can reset it');
+      if (mfa?.confirmedAt) throw alreadyEnrolled();
       // An unconfirmed secret is offered again only within one sign-in's time (retries, a second
       // tab); after that it is replaced. Otherwise whoever once saw it (a stolen password, a
       // screen seen over a shoulder) would hold a working second factor once the user confirmed it.
@@ -142,7 +143,7 @@ export function createMfaService(deps: MfaDeps): MfaService {
         const sealed = envelope.seal(newTotpSecret(), context(user.id));
         await mfaRows.replaceUnconfirmedSecret(user.id, mfa.totpSecretEnc, sealed, now());
         mfa = await enrolmentRow(user.id);
-        if (mfa.confirmedAt) throw new AppError('mfa_enrolled', 409, 'an authenticator is already set up; an administrator can reset it');
+        if (mfa.confirmedAt) throw alreadyEnrolled();
       }
       if (!mfa) {
         const sealed = envelope.seal(newTotpSecret(), context(user.id));
