@@ -23,6 +23,8 @@ export interface UpstreamIdentity {
 /** Error codes callers (login page, broker) turn into their own answers. */
 export const identityError = (code: ErrorCode, message: string, status = 403) => new AppError(code, status, message);
 
+const userDisabled = () => identityError('user_disabled', 'Your account is disabled; contact your administrator.');
+
 // Upstream claims are text we store: control characters (NUL, which PostgreSQL refuses in
 // text, among them) are dropped from names and groups, and a subject with any is refused.
 const CONTROL = /\p{Cc}/gu;
@@ -108,7 +110,7 @@ export function createFederatedUsers(database: Database, now: () => Date = () =>
     if (linked) {
       if (linked.tenant_id !== id.tenantId)
         throw identityError('upstream_tenant_mismatch', `This ${u.display_name} account is linked to another workspace than '${id.tenantId}'.`);
-      if (linked.disabled) throw identityError('user_disabled', 'Your account is disabled; contact your administrator.');
+      if (linked.disabled) throw userDisabled();
       try {
         return await q.refresh(linked.id, profile, now());
       } catch (err) {
@@ -139,7 +141,7 @@ export function createFederatedUsers(database: Database, now: () => Date = () =>
         409,
       );
     if ((await q.linkCount(existing.id)) > 0) throw linkedElsewhere();
-    if (existing.disabled) throw identityError('user_disabled', 'Your account is disabled; contact your administrator.');
+    if (existing.disabled) throw userDisabled();
     // Checked again under the user's row lock: a concurrent first sign-in elsewhere may have linked it.
     if (!(await q.linkIfUnlinked(u.id, id.subject, existing.id))) throw linkedElsewhere();
     return q.refresh(existing.id, profile, now());
