@@ -65,14 +65,15 @@ export interface TenantGuard {
 
 /** `db` may be a transaction. */
 export function tenantQueries(db: Database) {
+  const byId = (id: string) => db.selectFrom('tenants').selectAll().where('id', '=', id);
   return {
     get: async (id: string): Promise<Tenant | null> => {
-      const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await byId(id).executeTakeFirst();
       return row ? toTenant(row) : null;
     },
     /** In a transaction: the row, locked until it ends, for a write that depends on what it read. */
     getForUpdate: async (id: string): Promise<Tenant | null> => {
-      const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+      const row = await byId(id).forUpdate().executeTakeFirst();
       return row ? toTenant(row) : null;
     },
     /** Ordered by id. */
