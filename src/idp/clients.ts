@@ -51,6 +51,9 @@ export const MAX_OVERLAP_SECONDS = 7 * 24 * 3600;
 
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('base64url');
 
+/** The scopes of a service client's metadata; none for other kinds. */
+const scopesOf = (m: { kind?: ClientKind; scope?: string } | undefined): string[] => (m?.kind === 'service' ? (m.scope ?? '').split(' ').filter(Boolean) : []);
+
 function summaryOf(r: ClientRow): ClientSummary {
   const m = r.metadata as { kind: ClientKind; redirect_uris?: string[]; post_logout_redirect_uris?: string[]; scope?: string };
   const overlapping = r.previousSecretHash && r.previousSecretExpiresAt && r.previousSecretExpiresAt.getTime() > Date.now();
@@ -60,7 +63,7 @@ function summaryOf(r: ClientRow): ClientSummary {
     kind: m.kind,
     firstParty: r.firstParty,
     allowedTenants: r.allowedTenants,
-    scopes: m.kind === 'service' ? (m.scope ?? '').split(' ').filter(Boolean) : [],
+    scopes: scopesOf(m),
     redirectUris: m.redirect_uris ?? [],
     postLogoutRedirectUris: m.post_logout_redirect_uris ?? [],
     previousSecretExpiresAt: overlapping ? r.previousSecretExpiresAt : null,
@@ -309,8 +312,7 @@ export function createClientService({ database, rows = createRowCache({ ttlMs: 0
 
   /** Scopes a service client may get broker API tokens for; none for other kinds. */
   async function brokerScopes(clientId: string): Promise<string[]> {
-    const meta = (await get(clientId))?.metadata as { kind?: ClientKind; scope?: string } | undefined;
-    return meta?.kind === 'service' ? (meta.scope ?? '').split(' ').filter(Boolean) : [];
+    return scopesOf((await get(clientId))?.metadata as { kind?: ClientKind; scope?: string } | undefined);
   }
 
   /**
