@@ -10,6 +10,7 @@
 import { createHmac, hkdfSync, randomInt } from 'node:crypto';
 import QRCode from 'qrcode';
 import type { Database } from '../db/database.js';
+import { tenantQueries } from '../db/tenants.js';
 import { userMfaQueries } from '../db/user-mfa.js';
 import { userQueries } from '../db/users.js';
 import type { Envelope } from '../idp/envelope.js';
@@ -71,6 +72,7 @@ export function createMfaService(deps: MfaDeps): MfaService {
   const { envelope, throttle } = deps;
   const mfaRows = userMfaQueries(deps.database);
   const users = userQueries(deps.database);
+  const tenants = tenantQueries(deps.database);
   const now = deps.now ?? (() => new Date());
   const recoveryKey = Buffer.from(hkdfSync('sha256', deps.secretKey, 'tti-bridge', 'recovery-code v1', 32));
   const recoveryHash = (userId: string, code: string) =>
@@ -80,8 +82,8 @@ export function createMfaService(deps: MfaDeps): MfaService {
   const context = (userId: string) => `totp:${userId}`;
 
   async function state(user: Pick<Account, 'id' | 'tenantId'>) {
-    const [policy, mfa] = await Promise.all([mfaRows.tenantPolicy(user.tenantId), mfaRows.get(user.id)]);
-    return { policy: policy ?? 'off', mfa };
+    const [tenant, mfa] = await Promise.all([tenants.get(user.tenantId), mfaRows.get(user.id)]);
+    return { policy: tenant?.mfaPolicy ?? 'off', mfa };
   }
 
   async function nextStep(user: Account): Promise<MfaStep> {
@@ -104,6 +106,7 @@ export function createMfaService(deps: MfaDeps): MfaService {
   }
 
   const INVALID: CodeResult = { ok: false, reason: 'invalid_code' };
+  const alreadyEnrolled = () => new AppError('mfa_enrolled', 409, 'an authenticator is already set up; an administrator can reset it');
 
   /** The row enrolment just wrote or kept; gone only if an administrator reset it meanwhile (an error, as before). */
   async function enrolmentRow(userId: string) {
@@ -132,7 +135,7 @@ export function createMfaService(deps: MfaDeps): MfaService {
 
     async enrolment(user, issuer) {
       let mfa = await mfaRows.get(user.id);
-      if (mfa?.confirmedAt) throw new AppError('mfa_enrolled', 409, 'an authenticator is already set up; an administrator can reset it');
+      if (mfa?.confirmedAt) throw alreadyEnrolled();
       // An unconfirmed secret is offered again only within one sign-in's time (retries, a second
       // tab); after that it is replaced. Otherwise whoever once saw it (a stolen password, a
       // screen seen over a shoulder) would hold a working second factor once the user confirmed it.
@@ -140,7 +143,7 @@ export function createMfaService(deps: MfaDeps): MfaService {
         const sealed = envelope.seal(newTotpSecret(), context(user.id));
         await mfaRows.replaceUnconfirmedSecret(user.id, mfa.totpSecretEnc, sealed, now());
         mfa = await enrolmentRow(user.id);
-        if (mfa.confirmedAt) throw new AppError('mfa_enrolled', 409, 'an authenticator is already set up; an administrator can reset it');
+        if (mfa.confirmedAt) throw alreadyEnrolled();
       }
       if (!mfa) {
         const sealed = envelope.seal(newTotpSecret(), context(user.id));

@@ -3,7 +3,7 @@
 import { isUniqueViolation, type Database } from '../db/database.js';
 import { createIdcSessionTable } from '../db/idc-sessions.js';
 import { loginThrottleQueries } from '../db/login-throttle.js';
-import { tenantExists } from '../db/scim-users.js';
+import { tenantQueries } from '../db/tenants.js';
 import { userMfaQueries } from '../db/user-mfa.js';
 import { userQueries, type UserPatch } from '../db/users.js';
 import { AppError, notFound, validationError, type FieldProblem } from '../shared/errors.js';
@@ -11,7 +11,7 @@ import { notify, type OnChange } from '../tenants/events.js';
 import { randomBytes } from 'node:crypto';
 import type { PasswordHasher } from './password.js';
 import { accountKey } from './throttle.js';
-import { toAccount, type Account, type ImportRecord, type NewUser } from './types.js';
+import { toAccount, type Account, type ImportRecord, type NewUser, type ThrottleCounter } from './types.js';
 import { checkEmail, checkGroups, checkName, checkPassword, normalizeEmail, normalizeGroups } from './validate.js';
 import { checkImport, checkImportList } from './import-check.js';
 import { parseHash } from './hash-formats.js';
@@ -59,11 +59,13 @@ export function createUserAdmin(deps: { database: Database; hasher: PasswordHash
   const now = deps.now ?? (() => new Date());
   const users = userQueries(database);
   const mfaRows = userMfaQueries(database);
+  const tenants = tenantQueries(database);
+
+  const lockInForce = (row: ThrottleCounter | null) => Boolean(row?.lockedUntil && row.lockedUntil.getTime() > now().getTime());
 
   /** Deletes the account's throttle counter (on `db`: a transaction's, or the pool); says whether a lock was in force. */
   async function clearLock(tenantId: string, email: string, db: Database = database): Promise<boolean> {
-    const row = await loginThrottleQueries(db).remove(accountKey(tenantId, email));
-    return Boolean(row?.lockedUntil && row.lockedUntil.getTime() > now().getTime());
+    return lockInForce(await loginThrottleQueries(db).remove(accountKey(tenantId, email)));
   }
 
   function passwordProblems(password: unknown): void {
@@ -73,7 +75,7 @@ export function createUserAdmin(deps: { database: Database; hasher: PasswordHash
   }
 
   async function requireTenant(tenantId: string): Promise<void> {
-    if (typeof tenantId !== 'string' || !(await tenantExists(database, tenantId))) {
+    if (typeof tenantId !== 'string' || (await tenants.get(tenantId)) === null) {
       throw notFound('tenant', String(tenantId));
     }
   }
@@ -184,8 +186,7 @@ export function createUserAdmin(deps: { database: Database; hasher: PasswordHash
       return { user: toAccount(user), wasLocked: await clearLock(tenantId, user.email) };
     },
     async isLocked(tenantId, email) {
-      const row = await loginThrottleQueries(database).get(accountKey(tenantId, email));
-      return Boolean(row?.lockedUntil && row.lockedUntil.getTime() > now().getTime());
+      return lockInForce(await loginThrottleQueries(database).get(accountKey(tenantId, email)));
     },
     async removePassword(tenantId, email) {
       return toAccount(await update(tenantId, email, { passwordHash: null }));

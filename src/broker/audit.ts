@@ -151,8 +151,9 @@ export function createAuditTrail(deps: AuditTrailDeps) {
     list: (filters: AuditFilters) => listAudit(deps.database, filters),
     /** Runs the retention sweep now and then every `intervalMs`; returns a stop function. */
     startSweeper(intervalMs = 3_600_000): () => void {
+      // Deletes events older than `retentionDays`.
       const run = () =>
-        void sweepAudit(deps.database, deps.retentionDays, deps.now).catch((err: Error) =>
+        void deleteAuditBefore(deps.database, new Date(deps.now() - deps.retentionDays * DAY_MS)).catch((err: Error) =>
           deps.logger.error({ err: { message: err.message } }, 'audit sweep failed'),
         );
       run();
@@ -164,6 +165,3 @@ export function createAuditTrail(deps: AuditTrailDeps) {
 }
 
 export type AuditTrail = ReturnType<typeof createAuditTrail>;
-
-/** Deletes events older than `retentionDays`; returns how many. */
-const sweepAudit = (database: Database, retentionDays: number, now: Clock = Date.now) => deleteAuditBefore(database, new Date(now() - retentionDays * DAY_MS));

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Database, DB } from './database.js';
+import { tenantQueries } from './tenants.js';
 
 export type UsersEb = ExpressionBuilder<DB, 'users'>;
 
@@ -135,5 +136,5 @@ export async function deleteScimUser(db: Database, tenantId: string, id: string)
 export const hasGroup = (eb: UsersEb, name: string) => eb(sql.val(name), '=', eb.fn.any('groups'));
 
 export async function tenantExists(db: Database, tenantId: string): Promise<boolean> {
-  return (await db.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst()) !== undefined;
+  return (await tenantQueries(db).get(tenantId)) !== null;
 }

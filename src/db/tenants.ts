@@ -1,6 +1,7 @@
 // Queries for tenants (table tenants of prisma/schema.prisma): the tenant service
 // (src/tenants/tenants.ts) and the broker's directory (src/broker/storage/directory.ts) both
-// read and write through them. FIELDS is the one mapping between columns and the camelCase
+// read and write through them; so do the other modules that read a tenant (its existence,
+// status or second-factor policy). FIELDS is the one mapping between columns and the camelCase
 // fields the application sees, both ways: a new column is added there (it must be: the
 // `satisfies` below names every column), besides the schema, its migration and the
 // validation in src/tenants/validate.ts.
@@ -64,14 +65,15 @@ export interface TenantGuard {
 
 /** `db` may be a transaction. */
 export function tenantQueries(db: Database) {
+  const byId = (id: string) => db.selectFrom('tenants').selectAll().where('id', '=', id);
   return {
     get: async (id: string): Promise<Tenant | null> => {
-      const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await byId(id).executeTakeFirst();
       return row ? toTenant(row) : null;
     },
     /** In a transaction: the row, locked until it ends, for a write that depends on what it read. */
     getForUpdate: async (id: string): Promise<Tenant | null> => {
-      const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+      const row = await byId(id).forUpdate().executeTakeFirst();
       return row ? toTenant(row) : null;
     },
     /** Ordered by id. */

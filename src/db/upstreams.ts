@@ -43,6 +43,18 @@ export interface FederatedProfile {
   groups: string[];
 }
 
+/** A new password-less user's row (the upstream verified the email). */
+const newUserRow = (p: FederatedProfile, now: Date) => ({
+  id: crypto.randomUUID(),
+  tenant_id: p.tenantId,
+  email: p.email,
+  email_verified: true,
+  name: p.name,
+  groups: p.groups,
+  password_hash: null,
+  updated_at: now,
+});
+
 /** The user rows federated sign-in and trusted tokens read and write. */
 export function federatedUserQueries(db: Database) {
   return {
@@ -68,24 +80,13 @@ export function federatedUserQueries(db: Database) {
             .executeTakeFirstOrThrow()
         ).n,
       ),
-    tenantStatus: async (tenantId: string) => (await db.selectFrom('tenants').select('status').where('id', '=', tenantId).executeTakeFirst())?.status ?? null,
     /** A new password-less user and its link, both or neither. */
     createLinked: (upstreamId: string, subject: string, p: FederatedProfile) =>
       db.transaction().execute(async (tx) => {
         const now = new Date();
         const user = await tx
           .insertInto('users')
-          .values({
-            id: crypto.randomUUID(),
-            tenant_id: p.tenantId,
-            email: p.email,
-            email_verified: true,
-            name: p.name,
-            groups: p.groups,
-            password_hash: null,
-            last_login_at: now,
-            updated_at: now,
-          })
+          .values({ ...newUserRow(p, now), last_login_at: now })
           .returningAll()
           .executeTakeFirstOrThrow();
         await tx.insertInto('federated_identities').values({ upstream_id: upstreamId, subject, user_id: user.id }).execute();
@@ -121,22 +122,6 @@ export function federatedUserQueries(db: Database) {
         .returningAll()
         .executeTakeFirstOrThrow(),
     /** A password-less user found by email (broker tokens), created if missing. */
-    createByEmail: (p: FederatedProfile) => {
-      const now = new Date();
-      return db
-        .insertInto('users')
-        .values({
-          id: crypto.randomUUID(),
-          tenant_id: p.tenantId,
-          email: p.email,
-          email_verified: true,
-          name: p.name,
-          groups: p.groups,
-          password_hash: null,
-          updated_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    },
+    createByEmail: (p: FederatedProfile) => db.insertInto('users').values(newUserRow(p, new Date())).returningAll().executeTakeFirstOrThrow(),
   };
 }

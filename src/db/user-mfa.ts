@@ -5,7 +5,7 @@
 import type { Selectable } from 'kysely';
 import type { UserMfaRecord } from '../accounts/types.js';
 import type { Database } from './database.js';
-import type { MfaPolicy, UserMfa } from './generated/kysely.js';
+import type { UserMfa } from './generated/kysely.js';
 
 export function toUserMfaRecord(r: Selectable<UserMfa>): UserMfaRecord {
   return {
@@ -24,10 +24,6 @@ export function userMfaQueries(db: Database) {
     async get(userId: string): Promise<UserMfaRecord | null> {
       const r = await db.selectFrom('user_mfa').selectAll().where('user_id', '=', userId).executeTakeFirst();
       return r ? toUserMfaRecord(r) : null;
-    },
-    /** The tenant's second-factor policy, null when there is no such tenant. */
-    async tenantPolicy(tenantId: string): Promise<MfaPolicy | null> {
-      return (await db.selectFrom('tenants').select('mfa_policy').where('id', '=', tenantId).executeTakeFirst())?.mfa_policy ?? null;
     },
     /** A new unconfirmed enrolment, unless the user has a row already (then nothing happens). */
     async createIfAbsent(userId: string, totpSecretEnc: string, at: Date): Promise<void> {

@@ -150,5 +150,3 @@ export function userQueries(db: Database) {
     },
   };
 }
-
-export type UserQueries = ReturnType<typeof userQueries>;

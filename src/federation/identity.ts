@@ -7,6 +7,7 @@
 // - otherwise the user is created just in time, without a password.
 // Broker tokens from a trusted external issuer name the user by email in the tenant.
 import type { Database } from '../db/database.js';
+import { tenantQueries } from '../db/tenants.js';
 import { federatedUserQueries, isUniqueViolation, type UpstreamRow, type UserRow } from '../db/upstreams.js';
 import { isEmail, normalizeEmail } from '../accounts/validate.js';
 import { AppError, type ErrorCode } from '../shared/errors.js';
@@ -21,6 +22,8 @@ export interface UpstreamIdentity {
 
 /** Error codes callers (login page, broker) turn into their own answers. */
 export const identityError = (code: ErrorCode, message: string, status = 403) => new AppError(code, status, message);
+
+const userDisabled = () => identityError('user_disabled', 'Your account is disabled; contact your administrator.');
 
 // Upstream claims are text we store: control characters (NUL, which PostgreSQL refuses in
 // text, among them) are dropped from names and groups, and a subject with any is refused.
@@ -93,10 +96,11 @@ function tenantOf(u: UpstreamRow, claims: Record<string, unknown>, wanted: strin
 
 export function createFederatedUsers(database: Database, now: () => Date = () => new Date()) {
   const q = federatedUserQueries(database);
+  const tenants = tenantQueries(database);
 
   async function usableTenant(tenantId: string): Promise<void> {
-    const status = await q.tenantStatus(tenantId);
-    if (status === null || status === 'disabled') throw identityError('tenant_unavailable', `The workspace '${tenantId}' is not available.`);
+    const tenant = await tenants.get(tenantId);
+    if (tenant === null || tenant.status === 'disabled') throw identityError('tenant_unavailable', `The workspace '${tenantId}' is not available.`);
   }
 
   async function signInOnce(u: UpstreamRow, id: UpstreamIdentity): Promise<UserRow> {
@@ -106,7 +110,7 @@ export function createFederatedUsers(database: Database, now: () => Date = () =>
     if (linked) {
       if (linked.tenant_id !== id.tenantId)
         throw identityError('upstream_tenant_mismatch', `This ${u.display_name} account is linked to another workspace than '${id.tenantId}'.`);
-      if (linked.disabled) throw identityError('user_disabled', 'Your account is disabled; contact your administrator.');
+      if (linked.disabled) throw userDisabled();
       try {
         return await q.refresh(linked.id, profile, now());
       } catch (err) {
@@ -137,7 +141,7 @@ export function createFederatedUsers(database: Database, now: () => Date = () =>
         409,
       );
     if ((await q.linkCount(existing.id)) > 0) throw linkedElsewhere();
-    if (existing.disabled) throw identityError('user_disabled', 'Your account is disabled; contact your administrator.');
+    if (existing.disabled) throw userDisabled();
     // Checked again under the user's row lock: a concurrent first sign-in elsewhere may have linked it.
     if (!(await q.linkIfUnlinked(u.id, id.subject, existing.id))) throw linkedElsewhere();
     return q.refresh(existing.id, profile, now());

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { isUniqueViolation, type Database } from '../db/database.js';
 import { oidcClientQueries, type ClientRow } from '../db/oidc-clients.js';
 import { createRowCache, type RowCache } from '../db/row-cache.js';
-import { AppError, validationError, type FieldProblem } from '../shared/errors.js';
+import { AppError, notFound, validationError, type FieldProblem } from '../shared/errors.js';
 
 export type ClientKind = 'web' | 'native' | 'service' | 'data-accessor';
 
@@ -51,6 +51,9 @@ export const MAX_OVERLAP_SECONDS = 7 * 24 * 3600;
 
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('base64url');
 
+/** The scopes of a service client's metadata; none for other kinds. */
+const scopesOf = (m: { kind?: ClientKind; scope?: string } | undefined): string[] => (m?.kind === 'service' ? (m.scope ?? '').split(' ').filter(Boolean) : []);
+
 function summaryOf(r: ClientRow): ClientSummary {
   const m = r.metadata as { kind: ClientKind; redirect_uris?: string[]; post_logout_redirect_uris?: string[]; scope?: string };
   const overlapping = r.previousSecretHash && r.previousSecretExpiresAt && r.previousSecretExpiresAt.getTime() > Date.now();
@@ -60,7 +63,7 @@ function summaryOf(r: ClientRow): ClientSummary {
     kind: m.kind,
     firstParty: r.firstParty,
     allowedTenants: r.allowedTenants,
-    scopes: m.kind === 'service' ? (m.scope ?? '').split(' ').filter(Boolean) : [],
+    scopes: scopesOf(m),
     redirectUris: m.redirect_uris ?? [],
     postLogoutRedirectUris: m.post_logout_redirect_uris ?? [],
     previousSecretExpiresAt: overlapping ? r.previousSecretExpiresAt : null,
@@ -207,7 +210,7 @@ export function createClientService({ database, rows = createRowCache({ ttlMs: 0
 
   async function requireRow(clientId: string) {
     const row = await clients.get(String(clientId));
-    if (!row) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
+    if (!row) throw notFound('client', clientId);
     return row;
   }
 
@@ -252,7 +255,7 @@ export function createClientService({ database, rows = createRowCache({ ttlMs: 0
         ...(patch.allowedTenants !== undefined ? { allowedTenants: [...new Set(patch.allowedTenants)] } : {}),
       }),
     );
-    if (!updated) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
+    if (!updated) throw notFound('client', clientId);
     return summaryOf(updated);
   }
 
@@ -291,7 +294,7 @@ export function createClientService({ database, rows = createRowCache({ ttlMs: 0
   }
 
   async function remove(clientId: string): Promise<void> {
-    if (!(await writing(clientId, () => clients.remove(clientId)))) throw new AppError('client_not_found', 404, `client '${clientId}' does not exist`);
+    if (!(await writing(clientId, () => clients.remove(clientId)))) throw notFound('client', clientId);
   }
 
   function get(clientId: string): Promise<Row> {
@@ -309,8 +312,7 @@ export function createClientService({ database, rows = createRowCache({ ttlMs: 0
 
   /** Scopes a service client may get broker API tokens for; none for other kinds. */
   async function brokerScopes(clientId: string): Promise<string[]> {
-    const meta = (await get(clientId))?.metadata as { kind?: ClientKind; scope?: string } | undefined;
-    return meta?.kind === 'service' ? (meta.scope ?? '').split(' ').filter(Boolean) : [];
+    return scopesOf((await get(clientId))?.metadata as { kind?: ClientKind; scope?: string } | undefined);
   }
 
   /**

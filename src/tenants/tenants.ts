@@ -105,6 +105,7 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
 
   async function update(id: string, patch: TenantUpdate, opts: { keepPending?: boolean } = {}): Promise<Tenant> {
     const { name, details } = checked({ ...patch }, false, endpoints);
+    const changes = { ...details, ...(name ? { name } : {}) };
     const updated = await database.transaction().execute(async (trx) => {
       const tx = tenantQueries(trx);
       // Locked: a disable committed between this read and the write below must not be
@@ -114,13 +115,13 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
       if (opts.keepPending) {
         // Conditional on the status in the same statement: a link held open while the tenant
         // turns active (or disabled) must not rewrite the connection of a live tenant.
-        const changed = await tx.update(id, { ...details, ...(name ? { name } : {}), updatedAt: now() }, { status: 'pending' });
+        const changed = await tx.update(id, { ...changes, updatedAt: now() }, { status: 'pending' });
         if (!changed) throw notPending(id, current.status === 'pending' ? 'no longer pending' : current.status);
         return changed;
       }
       const merged = { ...current, ...details };
       const status = current.status === 'disabled' ? 'disabled' : derivedStatus(merged);
-      const changed = await tx.update(id, { ...details, ...(name ? { name } : {}), status, updatedAt: now() });
+      const changed = await tx.update(id, { ...changes, status, updatedAt: now() });
       if (!changed) throw notFound('tenant', id);
       return changed;
     });
