@@ -147,6 +147,17 @@ function validate(input: ClientInput): void {
   if (problems.length) throw validationError(problems);
 }
 
+/**
+ * A random client id (96 bits, base64url) that starts with a letter or digit: one starting
+ * with '-' would read as an option on every CLI command line that names it.
+ */
+export function newClientId(): string {
+  for (;;) {
+    const id = randomBytes(12).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
+}
+
 export function createClientService({ database, rows = createRowCache({ ttlMs: 0, now: Date.now }) }: { database: Database; rows?: RowCache }) {
   const clients = oidcClientQueries(database);
   // The provider, the consent page and the broker's scope check look clients up on every
@@ -166,7 +177,7 @@ export function createClientService({ database, rows = createRowCache({ ttlMs: 0
 
   async function add(input: ClientInput): Promise<{ clientId: string; clientSecret?: string }> {
     validate(input);
-    const clientId = input.clientId ?? randomBytes(12).toString('base64url');
+    const clientId = input.clientId ?? newClientId();
     const confidential = input.kind === 'web' || input.kind === 'service';
     const clientSecret = confidential ? randomBytes(32).toString('base64url') : undefined;
     if (input.kind === 'data-accessor' && (await clients.dataAccessorId()) !== null) {
