@@ -16,6 +16,16 @@ export function parseDuration(text: string): number {
   return Number(m[1]) * UNITS[m[2] || 's']!;
 }
 
+/** The link as printed in either mode (the server's answer, or one signed here). */
+function linkOutcome(link: { tenantId: string; url: string; expiresAt: string }) {
+  const table = keyValues([
+    ['Tenant ID', link.tenantId],
+    ['Link', link.url],
+    ['Expires', link.expiresAt],
+  ]);
+  return { data: link, text: `${table}\nSend the link to the customer's administrator; it works until it expires or the tenant turns active.` };
+}
+
 export function registerLinkCommand(tenants: Command, ctx: CliContext): void {
   act(
     ctx,
@@ -32,15 +42,7 @@ export function registerLinkCommand(tenants: Command, ctx: CliContext): void {
           `/admin/tenants/${encodeURIComponent(args[0]!)}/onboarding-link`,
           ttl === undefined ? {} : { expiresInSeconds: ttl },
         );
-        return {
-          data: link,
-          text:
-            keyValues([
-              ['Tenant ID', link.tenantId],
-              ['Link', link.url],
-              ['Expires', link.expiresAt],
-            ]) + "\nSend the link to the customer's administrator; it works until it expires or the tenant turns active.",
-        };
+        return linkOutcome(link);
       }
       const { tenants: service, config } = await deps();
       const tenant = await service.get(args[0]!);
@@ -51,15 +53,7 @@ export function registerLinkCommand(tenants: Command, ctx: CliContext): void {
       if (!config.SECRET_KEY) throw new AppError('invalid_configuration', 400, 'SECRET_KEY is not set: links are signed with the key the server uses');
       const links = createOnboardingLinks({ secretKey: config.SECRET_KEY, issuer: config.ISSUER });
       const link = links.issue(tenant.id, ttl);
-      return {
-        data: { tenantId: tenant.id, ...link },
-        text:
-          keyValues([
-            ['Tenant ID', tenant.id],
-            ['Link', link.url],
-            ['Expires', link.expiresAt],
-          ]) + "\nSend the link to the customer's administrator; it works until it expires or the tenant turns active.",
-      };
+      return linkOutcome({ tenantId: tenant.id, ...link });
     },
   );
 }
